@@ -18,9 +18,31 @@
 
 #include "fmgr.h"
 #include "utils/builtins.h"
+#include "utils/memutils.h"
 #include "utils/numeric.h"
 
 PG_FUNCTION_INFO_V1(kpi_attainment);
+
+/* numeric 0 and 2, built once per backend rather than once per row */
+static Datum numeric_zero = (Datum) 0;
+static Datum numeric_two = (Datum) 0;
+
+/*
+ * Build the numeric constants in TopMemoryContext on first use, so a scan
+ * over millions of rows does not palloc them per call.
+ */
+static void
+init_constants(void)
+{
+	MemoryContext old;
+
+	if (numeric_zero != (Datum) 0)
+		return;
+	old = MemoryContextSwitchTo(TopMemoryContext);
+	numeric_two = DirectFunctionCall1(int4_numeric, Int32GetDatum(2));
+	numeric_zero = DirectFunctionCall1(int4_numeric, Int32GetDatum(0));
+	MemoryContextSwitchTo(old);
+}
 
 /*
  * Reject NaN and ±Infinity: a ratio against them is not a number anyone can
@@ -51,15 +73,15 @@ kpi_attainment(PG_FUNCTION_ARGS)
 	Numeric		actual = PG_GETARG_NUMERIC(0);
 	Numeric		target = PG_GETARG_NUMERIC(1);
 	bool		higher_is_better = PG_GETARG_BOOL(2);
-	Datum		zero = DirectFunctionCall1(int4_numeric, Int32GetDatum(0));
 	int			sign;
 	Datum		ratio;
 
+	init_constants();
 	check_finite(actual, "actual");
 	check_finite(target, "target");
 
 	sign = DatumGetInt32(DirectFunctionCall2(numeric_cmp,
-											 NumericGetDatum(target), zero));
+											 NumericGetDatum(target), numeric_zero));
 	if (sign < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -74,11 +96,9 @@ kpi_attainment(PG_FUNCTION_ARGS)
 								NumericGetDatum(actual), NumericGetDatum(target));
 	if (!higher_is_better)
 	{
-		Datum		two = DirectFunctionCall1(int4_numeric, Int32GetDatum(2));
-
-		ratio = DirectFunctionCall2(numeric_sub, two, ratio);
-		if (DatumGetInt32(DirectFunctionCall2(numeric_cmp, ratio, zero)) < 0)
-			ratio = zero;
+		ratio = DirectFunctionCall2(numeric_sub, numeric_two, ratio);
+		if (DatumGetInt32(DirectFunctionCall2(numeric_cmp, ratio, numeric_zero)) < 0)
+			ratio = numeric_zero;
 	}
 	PG_RETURN_DATUM(ratio);
 }
