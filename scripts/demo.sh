@@ -10,4 +10,4 @@ scripts/build.sh
 exec pg_virtualenv -v 15 -o shared_preload_libraries=pg_cron \
   -o cron.database_name=sales_supervisor_demo \
   sh -c 'createdb sales_supervisor_demo &&
-         psql -X -v ON_ERROR_STOP=1 -d sales_supervisor_demo -f scripts/demo.sql'
+         psql -X -q -v ON_ERROR_STOP=1 -d sales_supervisor_demo -f scripts/demo.sql'

@@ -18,3 +18,8 @@ echo "== SQL suites in a throw-away cluster"
 pg_virtualenv -v 15 -o shared_preload_libraries=pg_cron \
   -o cron.database_name=sales_supervisor_test \
   scripts/test_in_cluster.sh
+
+mkdir -p bench/out
+echo "== benchmark smoke run (tiny size: keeps bench/ working; timings meaningless)"
+bench/run --rows 2000 --reps 1 > bench/out/smoke.log 2>&1 || { tail -30 bench/out/smoke.log; exit 1; }
+echo "bench: smoke run ok ($(grep -c 'ours/floor' bench/out/smoke.log) cases)"
