@@ -314,7 +314,7 @@ parse_value(const char *fname, const char *what, const char *text,
 			return AP_OK;
 		case AP_PARSE_NAN:
 			set_error(err, AP_EINVALID, NULL, NULL,
-					  "%s %s must not be NaN%s", fname, what, where);
+					  "%s %s must be a number, got NaN%s", fname, what, where);
 			return err->code;
 		case AP_PARSE_INF:
 			set_error(err, AP_EINVALID, NULL, NULL,
@@ -513,8 +513,12 @@ ap_apportion_units(ApRow *rows, int64_t n, int64_t total, void *work,
 	}
 	if (sumw == 0)
 	{
-		set_error(err, AP_EINVALID, NULL,
-				  "Pass equal weights (for example 1 on every row) for an equal split.",
+		char		hint[AP_MSGLEN];
+
+		snprintf(hint, sizeof(hint),
+				 "Pass equal %ss (for example all 1) for an equal split.",
+				 wname);
+		set_error(err, AP_EINVALID, NULL, hint,
 				  "%s %ss are all zero", fname, wname);
 		return err->code;
 	}
@@ -535,12 +539,15 @@ ap_apportion_units(ApRow *rows, int64_t n, int64_t total, void *work,
 		units_to_text(T, unit, t, sizeof(t));
 		units_to_text(sumlow, unit, l, sizeof(l));
 		if (unbounded)
-			snprintf(u, sizeof(u), "any amount");
+			snprintf(detail, sizeof(detail),
+					 "The lower bounds sum to %s, above the total %s.", l, t);
 		else
+		{
 			units_to_text(reach, unit, u, sizeof(u));
-		snprintf(detail, sizeof(detail),
-				 "The lower bounds sum to %s; the rows can reach %s (the upper bounds of the rows with %s > 0 plus the lower bounds of the rows with %s 0); the total is %s.",
-				 l, u, wname, wname, t);
+			snprintf(detail, sizeof(detail),
+					 "The lower bounds sum to %s; the rows can reach %s (the upper bounds of the rows with %s > 0 plus the lower bounds of the rows with %s 0); the total is %s.",
+					 l, u, wname, wname, t);
+		}
 		set_error(err, AP_EINVALID, detail,
 				  "Lower the total, or loosen the bounds.",
 				  "%s has infeasible bounds for total %s", fname, t);

@@ -175,7 +175,7 @@ test_errors(void)
 		const char *w[] = {"NaN", "2"};
 
 		CHECK_EQ_INT(alloc("10", "1", 2, w, NULL, NULL, out, nul, &err), AP_EINVALID);
-		CHECK_EQ_STR(err.msg, "allocate_quota weight must not be NaN at position 1");
+		CHECK_EQ_STR(err.msg, "allocate_quota weight must be a number, got NaN at position 1");
 	}
 	{
 		const char *w[] = {"0", "0.000"};
