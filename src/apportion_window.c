@@ -44,6 +44,10 @@ typedef struct AqCache
 {
 	bool		computed;
 	bool		allnull;		/* total or unit is NULL: every row NULL */
+	bool		total_null;		/* row 1's total and unit, to check the */
+	bool		unit_null;		/* other rows against */
+	Datum		total;
+	Datum		unit_datum;
 	ApNum		unit;
 	AqEntry		rows[FLEXIBLE_ARRAY_MEMBER];
 } AqCache;
@@ -63,50 +67,52 @@ same_numeric(Datum a, bool anull, Datum b, bool bnull)
 }
 
 /*
- * Read argument argno of every row of the partition that must be the same
- * on each (total, unit); error naming both values when it is not.  Returns
- * the value's text, or NULL when it is NULL.
+ * Remember the partition's total or unit (argument argno) as row 1 has it,
+ * copied into the partition's memory; returns its text, NULL when NULL.
  */
 static char *
-partition_constant(WindowObject winobj, int argno, int64 n, const char *what)
+first_constant(WindowObject winobj, int argno, Datum *keep, bool *keepnull)
 {
-	bool		firstnull,
-				isnull,
-				isout;
-	Datum		first;
-	char	   *text;
+	Datum		v = WinGetFuncArgCurrent(winobj, argno, keepnull);
 
-	first = WinGetFuncArgInPartition(winobj, argno, 0, WINDOW_SEEK_HEAD,
-									 false, &firstnull, &isout);
-	text = firstnull ? NULL : ap_numeric_text(first);
-	if (!firstnull)
-		first = datumCopy(first, false, -1);
-	for (int64 i = 1; i < n; i++)
-	{
-		Datum		v = WinGetFuncArgInPartition(winobj, argno, i,
-												 WINDOW_SEEK_HEAD, false,
-												 &isnull, &isout);
-
-		if (!same_numeric(first, firstnull, v, isnull))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("allocate_quota %s must be the same on every row of a partition, got %s and %s",
-							what, text ? text : "NULL",
-							isnull ? "NULL" : ap_numeric_text(v)),
-					 errdetail("Row 1 and row %lld of the partition differ.",
-							   (long long) i + 1)));
-	}
-	return text;
+	if (*keepnull)
+		return NULL;
+	*keep = datumCopy(v, false, -1);
+	return ap_numeric_text(v);
 }
 
 /*
- * Read the partition and apportion it into cache.
+ * Check that the current row passes the same total or unit as row 1.  Done
+ * as each row is answered (the current row's argument is at hand, so this
+ * costs no extra tuple fetch); a partition with a differing row fails when
+ * that row comes, before the query can complete.
+ */
+static void
+check_constant(WindowObject winobj, int argno, Datum keep, bool keepnull,
+			   int64 pos, const char *what)
+{
+	bool		isnull;
+	Datum		v = WinGetFuncArgCurrent(winobj, argno, &isnull);
+
+	if (!same_numeric(keep, keepnull, v, isnull))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("allocate_quota %s must be the same on every row of a partition, got %s and %s",
+						what, keepnull ? "NULL" : ap_numeric_text(keep),
+						isnull ? "NULL" : ap_numeric_text(v)),
+				 errdetail("Row 1 and row %lld of the partition differ.",
+						   (long long) pos + 1)));
+}
+
+/*
+ * Read the partition (on its first row) and apportion it into cache.
  */
 static void
 allocate_partition(WindowObject winobj, int nargs, int64 n, AqCache *cache)
 {
+	MemoryContext old;
 	const char *total,
-			   *unit;
+			   *unit = "1";
 	const char **weights,
 			  **lower = NULL,
 			  **upper = NULL;
@@ -117,8 +123,12 @@ allocate_partition(WindowObject winobj, int nargs, int64 n, AqCache *cache)
 	bool	   *isnull;
 	ApError		err;
 
-	total = partition_constant(winobj, 0, n, "total");
-	unit = nargs >= 3 ? partition_constant(winobj, 2, n, "unit") : "1";
+	old = MemoryContextSwitchTo(GetMemoryChunkContext(cache));
+	total = first_constant(winobj, 0, &cache->total, &cache->total_null);
+	if (nargs >= 3)
+		unit = first_constant(winobj, 2, &cache->unit_datum,
+							  &cache->unit_null);
+	MemoryContextSwitchTo(old);
 	if (total == NULL || unit == NULL)
 	{
 		cache->allnull = true;
@@ -171,10 +181,6 @@ allocate_partition(WindowObject winobj, int nargs, int64 n, AqCache *cache)
 		cache->rows[i].units = units[i];
 		cache->rows[i].isnull = isnull[i];
 	}
-	pfree(rows);
-	pfree(work);
-	pfree(units);
-	pfree(isnull);
 }
 
 /*
@@ -207,6 +213,13 @@ allocate_quota_window(PG_FUNCTION_ARGS)
 		cache->computed = true;
 	}
 	pos = WinGetCurrentPosition(winobj);
+	if (pos > 0)
+	{
+		check_constant(winobj, 0, cache->total, cache->total_null, pos, "total");
+		if (PG_NARGS() >= 3)
+			check_constant(winobj, 2, cache->unit_datum, cache->unit_null, pos,
+						   "unit");
+	}
 	if (cache->allnull || cache->rows[pos].isnull)
 		PG_RETURN_NULL();
 	PG_RETURN_DATUM(ap_share_datum(cache->rows[pos].units, &cache->unit,

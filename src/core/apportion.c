@@ -299,15 +299,32 @@ div_units(const ApNum *a, const ApNum *unit, int64_t *q)
 }
 
 /*
+ * " at position N" (1-based) for messages about element pos, or "" for -1.
+ * Built only when there is an error to report: it is not free per row.
+ */
+static void
+where_text(int64_t pos, char *buf)
+{
+	if (pos < 0)
+		buf[0] = '\0';
+	else
+		snprintf(buf, 64, " at position %lld", (long long) pos + 1);
+}
+
+/*
  * Parse one value the caller expects to be a finite decimal; on failure fill
  * err naming the value ("<fname> <what> must be ..., got <text>").
  */
 static int
 parse_value(const char *fname, const char *what, const char *text,
-			const char *where, ApNum *out, ApError *err)
+			int64_t pos, ApNum *out, ApError *err)
 {
 	int			rc = ap_parse_decimal(text, strlen(text), out);
+	char		where[64];
 
+	if (rc == AP_PARSE_OK)
+		return AP_OK;
+	where_text(pos, where);
 	switch (rc)
 	{
 		case AP_PARSE_OK:
@@ -346,7 +363,7 @@ ap_total_units(const char *fname, const char *total_text, const char *unit_text,
 	ApNum		total;
 	int			rc;
 
-	if (parse_value(fname, "unit", unit_text, "", unit, err) != AP_OK)
+	if (parse_value(fname, "unit", unit_text, -1, unit, err) != AP_OK)
 		return err->code;
 	if (unit->neg || unit->mant == 0)
 	{
@@ -354,7 +371,7 @@ ap_total_units(const char *fname, const char *total_text, const char *unit_text,
 				  "%s unit must be greater than zero, got %s", fname, unit_text);
 		return err->code;
 	}
-	if (parse_value(fname, "total", total_text, "", &total, err) != AP_OK)
+	if (parse_value(fname, "total", total_text, -1, &total, err) != AP_OK)
 		return err->code;
 	if (total.neg)
 	{
@@ -731,9 +748,11 @@ parse_bound(const ApInput *in, const char *what, const char *text, int64_t i,
 	char		where[64];
 	int			rc;
 
-	snprintf(where, sizeof(where), " at position %lld", (long long) i + 1);
-	if (parse_value(in->fname, what, text, where, &b, err) != AP_OK)
+	if (parse_value(in->fname, what, text, i, &b, err) != AP_OK)
 		return err->code;
+	rc = b.neg ? AP_OK : div_units(&b, unit, units);
+	if (b.neg || rc != AP_OK)
+		where_text(i, where);
 	if (b.neg)
 	{
 		set_error(err, AP_EINVALID, NULL, NULL,
@@ -741,7 +760,6 @@ parse_bound(const ApInput *in, const char *what, const char *text, int64_t i,
 				  text, where);
 		return err->code;
 	}
-	rc = div_units(&b, unit, units);
 	if (rc == AP_EINVALID)
 		set_error(err, AP_EINVALID, NULL, NULL,
 				  "%s %s %s%s is not a multiple of unit %s", in->fname, what,
@@ -790,11 +808,11 @@ ap_allocate(const ApInput *in, ApRow *rows, void *work, int64_t *units,
 			rows[i].skip = true;
 			continue;
 		}
-		snprintf(where, sizeof(where), " at position %lld", (long long) i + 1);
-		if (parse_value(in->fname, in->wname, in->weights[i], where, &w, err) != AP_OK)
+		if (parse_value(in->fname, in->wname, in->weights[i], i, &w, err) != AP_OK)
 			return err->code;
 		if (w.neg)
 		{
+			where_text(i, where);
 			set_error(err, AP_EINVALID, NULL, NULL,
 					  "%s %s must not be negative, got %s%s", in->fname,
 					  in->wname, in->weights[i], where);
