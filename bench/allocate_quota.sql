@@ -1,5 +1,5 @@
 -- allocate_quota as a window function: a team's target split over its reps by
--- last year's sales, 10,000 teams (partitions) over {rows} reps.
+-- last year's sales, {rows}/100 teams (10,000 at 1M rows) of about 100 reps.
 -- Ours is the window allocate_quota (exact, deterministic, bounds-aware);
 -- the SQL alternative is the largest-remainder query a user would write
 -- (sum() OVER, floor, row_number() OVER (ORDER BY remainder DESC)), with
@@ -11,10 +11,10 @@
 -- setup:
 SELECT setseed(0.5);
 CREATE TABLE bench_quota AS
-SELECT i % 10000 AS team, i AS rep,
+SELECT i % greatest(1, {rows} / 100) AS team, i AS rep,
        round((random() * 100000)::numeric, 2) AS sales,
        1000000::numeric AS target,
-       CASE WHEN (i / 10000) % 10 = 0 THEN 5000::numeric END AS cap
+       CASE WHEN (i / greatest(1, {rows} / 100)) % 10 = 0 THEN 5000::numeric END AS cap
 FROM generate_series(1, {rows}) i;
 
 -- case: team target -> reps by sales, unit 1, ties by window ORDER BY rep
