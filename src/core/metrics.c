@@ -488,8 +488,11 @@ metrics_sort_doubles(double *v, int64_t n)
 
 /*
  * The trimmed mean (see metrics.h).  The kept values are summed in sorted
- * order with compensation; if that sum overflows (values near DBL_MAX),
- * the mean is taken as the sum of value / count instead, which cannot.
+ * order with compensation.  If that sum overflows (values near DBL_MAX;
+ * the mean itself, being between the smallest and largest value, never
+ * does), it is redone on the values scaled by 2^-64, which is exact for all
+ * but values below 2^-958 whose contribution to such a sum is nil, and
+ * cannot overflow for fewer than 2^63 values.
  */
 double
 metrics_trimmed_mean(double *v, int64_t n, int64_t k)
@@ -497,7 +500,8 @@ metrics_trimmed_mean(double *v, int64_t n, int64_t k)
 	int64_t		kmax = (n - 1) / 2;
 	int64_t		m;
 	metrics_ksum s = {0.0, 0.0};
-	double		total;
+	double		total,
+				mean;
 
 	if (k > kmax)
 		k = kmax;
@@ -507,10 +511,23 @@ metrics_trimmed_mean(double *v, int64_t n, int64_t k)
 		metrics_ksum_add(&s, v[i]);
 	total = metrics_ksum_value(&s);
 	if (isfinite(total))
-		return total / (double) m;
+		mean = total / (double) m;
+	else
+	{
+		s.sum = s.comp = 0.0;
+		for (int64_t i = k; i < n - k; i++)
+			metrics_ksum_add(&s, ldexp(v[i], -64));
+		mean = ldexp(metrics_ksum_value(&s) / (double) m, 64);
+	}
 
-	s.sum = s.comp = 0.0;
-	for (int64_t i = k; i < n - k; i++)
-		metrics_ksum_add(&s, v[i] / (double) m);
-	return metrics_ksum_value(&s);
+	/*
+	 * The exact mean lies between the smallest and the largest kept value;
+	 * the final rounding of sum / m can step one ulp outside (three times
+	 * 0.1 averages to 0.10000000000000002), so clamp it back.
+	 */
+	if (mean < v[k])
+		mean = v[k];
+	if (mean > v[n - k - 1])
+		mean = v[n - k - 1];
+	return mean;
 }
