@@ -6,7 +6,7 @@
 -- window-ranked SQL trimmed mean.
 BEGIN;
 SET LOCAL search_path = sales_supervisor, public;
-SELECT plan(13);
+SELECT plan(16);
 
 SELECT setseed(0.77);
 -- 400 groups of 0..60 rows; sizes, NULL rates and magnitudes vary by group
@@ -111,6 +111,36 @@ SELECT is((SELECT count(*) FROM (
              FROM obs GROUP BY g) x
            WHERE a IS DISTINCT FROM b OR NOT (wa IS NOT DISTINCT FROM wb OR abs(wa - wb) <= 1e-15 * abs(wa))),
           0::bigint, 'trimmed_mean is bitwise order-independent, wape within 1e-15');
+
+-- ---------------------------------------------------------------- catalog
+-- every aggregate is parallel safe with combine, serial and deserial functions,
+-- and its support functions are labelled IMMUTABLE PARALLEL SAFE
+SELECT is((SELECT count(*) FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid
+           JOIN pg_namespace n ON n.oid = p.pronamespace
+           WHERE n.nspname = 'sales_supervisor'
+             AND p.proname IN ('nps', 'csat', 'wape', 'forecast_bias', 'mape', 'weighted_score', 'trimmed_mean')
+             AND p.proparallel = 's' AND a.aggcombinefn <> 0 AND a.aggserialfn <> 0
+             AND a.aggdeserialfn <> 0 AND a.aggtranstype = 'internal'::regtype),
+          7::bigint, 'the seven aggregates are parallel safe with combine/serial/deserial functions');
+SELECT is((SELECT count(*) FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid
+           JOIN pg_namespace n ON n.oid = p.pronamespace,
+           LATERAL unnest(ARRAY[a.aggtransfn, a.aggfinalfn, a.aggcombinefn, a.aggserialfn, a.aggdeserialfn]) AS f(fn)
+           JOIN pg_proc s ON s.oid = f.fn
+           WHERE n.nspname = 'sales_supervisor'
+             AND p.proname IN ('nps', 'csat', 'wape', 'forecast_bias', 'mape', 'weighted_score', 'trimmed_mean')
+             AND (s.provolatile <> 'i' OR s.proparallel <> 's' OR s.prolang <> (SELECT oid FROM pg_language WHERE lanname = 'c'))),
+          0::bigint, 'every support function is C, IMMUTABLE and PARALLEL SAFE');
+SELECT is((SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+           WHERE n.nspname = 'sales_supervisor'
+             AND p.proname IN ('nps', 'csat', 'wape', 'forecast_bias', 'mape', 'weighted_score', 'trimmed_mean',
+                               'nps_trans', 'csat_trans', 'score_hist_combine', 'score_hist_serialize',
+                               'score_hist_deserialize', 'nps_final', 'csat_final', 'wape_trans',
+                               'forecast_bias_trans', 'mape_trans', 'weighted_score_trans', 'fsums_combine',
+                               'fsums_serialize', 'fsums_deserialize', 'wape_final', 'forecast_bias_final',
+                               'mape_final', 'weighted_score_final', 'trimmed_mean_trans', 'trimmed_mean_combine',
+                               'trimmed_mean_serialize', 'trimmed_mean_deserialize', 'trimmed_mean_final')
+             AND obj_description(p.oid, 'pg_proc') IS NOT NULL),
+          30::bigint, 'the aggregates and all their support functions have comments');
 
 SELECT * FROM finish();
 ROLLBACK;
