@@ -22,17 +22,17 @@ COMMENT ON FUNCTION csat_trans(internal, integer) IS
 CREATE FUNCTION score_hist_combine(internal, internal) RETURNS internal
 AS 'MODULE_PATHNAME', 'score_hist_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION score_hist_combine(internal, internal) IS
-'Combine function of nps() and csat(): adds two score histograms.';
+'Combine function of nps() and csat(): adds the score band counts of two states.';
 
 CREATE FUNCTION score_hist_serialize(internal) RETURNS bytea
 AS 'MODULE_PATHNAME', 'score_hist_serialize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION score_hist_serialize(internal) IS
-'Serial function of nps() and csat(): the score histogram as 11 little-endian int8 counts.';
+'Serial function of nps() and csat(): the counts of the low, middle and high score bands as 3 little-endian int8.';
 
 CREATE FUNCTION score_hist_deserialize(bytea, internal) RETURNS internal
 AS 'MODULE_PATHNAME', 'score_hist_deserialize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION score_hist_deserialize(bytea, internal) IS
-'Deserial function of nps() and csat(): reads and validates a serialized score histogram.';
+'Deserial function of nps() and csat(): reads and validates serialized score band counts.';
 
 CREATE FUNCTION nps_final(internal) RETURNS numeric
 AS 'MODULE_PATHNAME', 'nps_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
@@ -47,7 +47,7 @@ COMMENT ON FUNCTION csat_final(internal) IS
 CREATE AGGREGATE nps(score integer) (
     SFUNC = nps_trans,
     STYPE = internal,
-    SSPACE = 88,
+    SSPACE = 24,
     FINALFUNC = nps_final,
     COMBINEFUNC = score_hist_combine,
     SERIALFUNC = score_hist_serialize,
@@ -60,7 +60,7 @@ COMMENT ON AGGREGATE nps(integer) IS
 CREATE AGGREGATE csat(score integer) (
     SFUNC = csat_trans,
     STYPE = internal,
-    SSPACE = 88,
+    SSPACE = 24,
     FINALFUNC = csat_final,
     COMBINEFUNC = score_hist_combine,
     SERIALFUNC = score_hist_serialize,

@@ -101,12 +101,12 @@ metrics_ksum_value(const metrics_ksum *k)
 }
 
 /* ---------------------------------------------------------------------
- * Score histogram
+ * Score bands
  * ---------------------------------------------------------------------
  */
 
 /*
- * Add one histogram's counts to another.  int64 counts cannot overflow with
+ * Add one state's band counts to another's.  int64 counts cannot overflow with
  * real data, but a forged serialised state could make them, and signed
  * overflow is undefined behaviour, so the merged total (and therefore every
  * slot) is checked to stay within int64.  That invariant -- the total of all
@@ -133,35 +133,30 @@ metrics_hist_merge(metrics_hist *into, const metrics_hist *from)
 }
 
 /*
- * NPS as a fraction: (promoters 9-10 - detractors 0-6) / all rows; the
- * caller multiplies by 100.  The total of all slots fits in int64 (see
- * metrics_hist_merge), so none of these sums overflows.
+ * NPS as a fraction: (promoters - detractors) / all rows; the caller
+ * multiplies by 100.  The total of all bands fits in int64 (see
+ * metrics_hist_merge and metrics_hist_deserialize), so none of these sums
+ * overflows.
  */
 void
 metrics_nps_parts(const metrics_hist *h, int64_t *num, int64_t *den)
 {
-	uint64_t	promoters,
-				detractors = 0,
-				all;
-
-	for (int i = 0; i <= 6; i++)
-		detractors += (uint64_t) h->count[i];
-	promoters = (uint64_t) h->count[9] + (uint64_t) h->count[10];
-	all = detractors + promoters + (uint64_t) h->count[7] + (uint64_t) h->count[8];
-	*num = (int64_t) promoters - (int64_t) detractors;
-	*den = (int64_t) all;
+	*num = h->count[METRICS_BAND_HIGH] - h->count[METRICS_BAND_LOW];
+	*den = h->count[METRICS_BAND_LOW] + h->count[METRICS_BAND_MID] +
+		h->count[METRICS_BAND_HIGH];
 }
 
-/* CSAT as a fraction: ratings 4 and 5 / all ratings 1..5 */
+/*
+ * CSAT as a fraction: ratings 4-5 / all ratings.  csat never fills the
+ * middle band, but a state is only a state: count it as not satisfied
+ * rather than trust that.
+ */
 void
 metrics_csat_parts(const metrics_hist *h, int64_t *num, int64_t *den)
 {
-	uint64_t	all = 0;
-
-	for (int i = 1; i <= 5; i++)
-		all += (uint64_t) h->count[i];
-	*num = h->count[4] + h->count[5];
-	*den = (int64_t) all;
+	*num = h->count[METRICS_BAND_HIGH];
+	*den = h->count[METRICS_BAND_LOW] + h->count[METRICS_BAND_MID] +
+		h->count[METRICS_BAND_HIGH];
 }
 
 void
@@ -172,7 +167,7 @@ metrics_hist_serialize(const metrics_hist *h, unsigned char out[METRICS_HIST_BYT
 }
 
 /*
- * Decode a histogram; the length must be exact, every count non-negative,
+ * Decode a band state; the length must be exact, every count non-negative,
  * and the total must fit in int64 (so that nps/csat parts cannot overflow).
  */
 int
@@ -184,7 +179,7 @@ metrics_hist_deserialize(const unsigned char *in, size_t len, metrics_hist *h,
 	if (len != METRICS_HIST_BYTES)
 	{
 		snprintf(errbuf, METRICS_ERRBUF,
-				 "score histogram state has %zu bytes, expected %d",
+				 "score band state has %zu bytes, expected %d",
 				 len, METRICS_HIST_BYTES);
 		return METRICS_EFORMAT;
 	}
@@ -195,7 +190,7 @@ metrics_hist_deserialize(const unsigned char *in, size_t len, metrics_hist *h,
 		if (c > (uint64_t) INT64_MAX || total + c > (uint64_t) INT64_MAX)
 		{
 			snprintf(errbuf, METRICS_ERRBUF,
-					 "score histogram state has an out-of-range count in slot %d", i);
+					 "score band state has an out-of-range count in band %d", i);
 			return METRICS_EFORMAT;
 		}
 		total += c;

@@ -11,10 +11,11 @@
  *
  * Three kinds of state:
  *
- *	- metrics_hist: a histogram of integer scores 0..10 (exact int64 counts),
- *	  the state of nps and csat.  Counting every score value, not only the
- *	  three NPS buckets, makes one increment per row with no branching on the
- *	  bucket, and lets csat share the state and its combine/serial functions.
+ *	- metrics_hist: exact int64 counts of scores in three bands -- low,
+ *	  middle, high -- the state of nps (detractors 0-6, passives 7-8,
+ *	  promoters 9-10) and csat (1-3, unused, 4-5).  One increment per row, and
+ *	  24 bytes per group, small enough that a GROUP BY over many groups keeps
+ *	  its states in cache; nps and csat share the combine/serial functions.
  *
  *	- metrics_sums: a row count and two compensated (Neumaier) float8 sums,
  *	  the state of wape (Σ|f-a|, Σ|a|), forecast_bias (Σ(f-a), Σ|a|),
@@ -79,16 +80,34 @@ extern void metrics_ksum_merge(metrics_ksum *into, const metrics_ksum *from);
 extern double metrics_ksum_value(const metrics_ksum *k);
 
 /* ---------------------------------------------------------------------
- * Score histogram (nps, csat).
+ * Score bands (nps, csat).
  * ---------------------------------------------------------------------
  */
-#define METRICS_HIST_SLOTS	11
+#define METRICS_HIST_SLOTS	3
 #define METRICS_HIST_BYTES	(8 * METRICS_HIST_SLOTS)
+
+#define METRICS_BAND_LOW	0	/* nps detractors 0-6; csat 1-3 */
+#define METRICS_BAND_MID	1	/* nps passives 7-8; csat: unused */
+#define METRICS_BAND_HIGH	2	/* nps promoters 9-10; csat 4-5 */
 
 typedef struct metrics_hist
 {
-	int64_t		count[METRICS_HIST_SLOTS];	/* count[s] = rows with score s */
+	int64_t		count[METRICS_HIST_SLOTS];	/* rows per band */
 } metrics_hist;
+
+/* band of an NPS score 0..10 (the caller checks the range) */
+static inline int
+metrics_nps_band(int score)
+{
+	return score <= 6 ? METRICS_BAND_LOW : (score <= 8 ? METRICS_BAND_MID : METRICS_BAND_HIGH);
+}
+
+/* band of a CSAT rating 1..5 (the caller checks the range) */
+static inline int
+metrics_csat_band(int score)
+{
+	return score >= 4 ? METRICS_BAND_HIGH : METRICS_BAND_LOW;
+}
 
 /* adds from's counts into into; returns METRICS_ETOOBIG on int64 overflow */
 extern int	metrics_hist_merge(metrics_hist *into, const metrics_hist *from);

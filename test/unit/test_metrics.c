@@ -104,76 +104,85 @@ test_hist(void)
 	char		err[METRICS_ERRBUF];
 	int64_t		num,
 				den;
+	static const int scores[] = {10, 9, 8, 7, 6, 0};
+
+	/* the bands: NPS 0-6 / 7-8 / 9-10, CSAT 1-3 / 4-5 */
+	for (int s = 0; s <= 6; s++)
+		CHECK_EQ_INT(metrics_nps_band(s), METRICS_BAND_LOW);
+	CHECK_EQ_INT(metrics_nps_band(7), METRICS_BAND_MID);
+	CHECK_EQ_INT(metrics_nps_band(8), METRICS_BAND_MID);
+	CHECK_EQ_INT(metrics_nps_band(9), METRICS_BAND_HIGH);
+	CHECK_EQ_INT(metrics_nps_band(10), METRICS_BAND_HIGH);
+	for (int s = 1; s <= 3; s++)
+		CHECK_EQ_INT(metrics_csat_band(s), METRICS_BAND_LOW);
+	CHECK_EQ_INT(metrics_csat_band(4), METRICS_BAND_HIGH);
+	CHECK_EQ_INT(metrics_csat_band(5), METRICS_BAND_HIGH);
 
 	/* scores 10, 9, 8, 7, 6, 0: 2 promoters, 2 detractors, n = 6 */
-	h.count[10] = 1;
-	h.count[9] = 1;
-	h.count[8] = 1;
-	h.count[7] = 1;
-	h.count[6] = 1;
-	h.count[0] = 1;
+	for (int i = 0; i < 6; i++)
+		h.count[metrics_nps_band(scores[i])]++;
 	metrics_nps_parts(&h, &num, &den);
 	CHECK_EQ_INT(num, 0);
 	CHECK_EQ_INT(den, 6);
 
 	/* all promoters, all detractors */
 	memset(&h2, 0, sizeof(h2));
-	h2.count[9] = 3;
+	h2.count[METRICS_BAND_HIGH] = 3;
 	metrics_nps_parts(&h2, &num, &den);
 	CHECK_EQ_INT(num, 3);
 	CHECK_EQ_INT(den, 3);
 	memset(&h2, 0, sizeof(h2));
-	h2.count[6] = 2;
-	h2.count[3] = 1;
+	h2.count[METRICS_BAND_LOW] = 3;
 	metrics_nps_parts(&h2, &num, &den);
 	CHECK_EQ_INT(num, -3);
 	CHECK_EQ_INT(den, 3);
 
 	/* csat: ratings 5, 4, 3, 1 -> 2 of 4 */
 	memset(&h2, 0, sizeof(h2));
-	h2.count[5] = 1;
-	h2.count[4] = 1;
-	h2.count[3] = 1;
-	h2.count[1] = 1;
+	h2.count[metrics_csat_band(5)]++;
+	h2.count[metrics_csat_band(4)]++;
+	h2.count[metrics_csat_band(3)]++;
+	h2.count[metrics_csat_band(1)]++;
 	metrics_csat_parts(&h2, &num, &den);
 	CHECK_EQ_INT(num, 2);
 	CHECK_EQ_INT(den, 4);
 
 	/* merge adds */
 	CHECK_EQ_INT(metrics_hist_merge(&h, &h2), METRICS_OK);
-	CHECK_EQ_INT(h.count[5], 1);
-	CHECK_EQ_INT(h.count[10], 1);
-	CHECK_EQ_INT(h.count[1], 1);
+	CHECK_EQ_INT(h.count[METRICS_BAND_LOW], 4);
+	CHECK_EQ_INT(h.count[METRICS_BAND_MID], 2);
+	CHECK_EQ_INT(h.count[METRICS_BAND_HIGH], 4);
 
 	/* round trip, and the byte layout is little-endian */
-	h.count[3] = 0x0102030405060708LL;
+	h.count[1] = 0x0102030405060708LL;
 	metrics_hist_serialize(&h, buf);
-	CHECK_EQ_INT(buf[24], 0x08);
-	CHECK_EQ_INT(buf[31], 0x01);
+	CHECK_EQ_INT(buf[8], 0x08);
+	CHECK_EQ_INT(buf[15], 0x01);
 	memset(&h2, 0xff, sizeof(h2));
 	CHECK_EQ_INT(metrics_hist_deserialize(buf, sizeof(buf), &h2, err), METRICS_OK);
 	CHECK(memcmp(&h, &h2, sizeof(h)) == 0);
 
 	/* malformed: wrong length, negative count, total beyond int64 */
 	CHECK_EQ_INT(metrics_hist_deserialize(buf, sizeof(buf) - 1, &h2, err), METRICS_EFORMAT);
-	CHECK(strstr(err, "87 bytes") != NULL);
-	buf[7] = 0x80;				/* slot 0 negative */
+	CHECK(strstr(err, "23 bytes") != NULL);
+	buf[7] = 0x80;				/* band 0 negative */
 	CHECK_EQ_INT(metrics_hist_deserialize(buf, sizeof(buf), &h2, err), METRICS_EFORMAT);
 	memset(&h, 0, sizeof(h));
 	h.count[0] = INT64_MAX;
-	h.count[1] = 1;
+	h.count[2] = 1;
 	metrics_hist_serialize(&h, buf);
 	CHECK_EQ_INT(metrics_hist_deserialize(buf, sizeof(buf), &h2, err), METRICS_EFORMAT);
 
 	/* merge overflow is reported, and leaves the target unchanged */
 	memset(&h, 0, sizeof(h));
 	memset(&h2, 0, sizeof(h2));
-	h.count[2] = INT64_MAX - 5;
-	h2.count[7] = 6;
+	h.count[0] = INT64_MAX - 5;
+	h2.count[2] = 6;
 	CHECK_EQ_INT(metrics_hist_merge(&h, &h2), METRICS_ETOOBIG);
-	CHECK_EQ_INT(h.count[7], 0);
-	h2.count[7] = 5;
+	CHECK_EQ_INT(h.count[2], 0);
+	h2.count[2] = 5;
 	CHECK_EQ_INT(metrics_hist_merge(&h, &h2), METRICS_OK);
+	CHECK_EQ_INT(h.count[2], 5);
 }
 
 static void
