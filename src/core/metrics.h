@@ -23,8 +23,10 @@
  *	  Compensated sums make the result independent of row order (and so of
  *	  serial vs parallel plans) to far better than 1e-12 relative.
  *
- *	- metrics_values: every score of a group plus the drop-each-end count k,
- *	  the state of trimmed_mean; the final step sorts and averages the middle.
+ *	- a value list (metrics_values_*): every score of a group plus the
+ *	  drop-each-end count k, the state of trimmed_mean (the array itself is
+ *	  the glue's, in the aggregate context); the final step sorts and
+ *	  averages the middle.
  *
  * Serialised forms (for parallel query) are little-endian byte strings with
  * a fixed layout, and the decoders validate length and contents, so a bad
