@@ -10,10 +10,15 @@
  * kept.
  *
  * The state keeps every score of the group in a growable array in the
- * aggregate memory context; combine concatenates (parallel query), and the
- * final function sorts and averages the middle with a compensated sum over
- * the sorted values, so the answer depends only on the set of scores, never
- * on the order the rows (or the parallel workers) delivered them.
+ * aggregate memory context, and the final function sorts and averages the
+ * middle with a compensated sum over the sorted values, so the answer
+ * depends only on the set of scores, never on the order the rows (or the
+ * parallel workers) delivered them.
+ *
+ * The state remembers whether its array is in ascending order.  In a
+ * parallel plan each worker sorts its partial array when serializing it, the
+ * leader merges sorted runs in O(n), and the final function finds the array
+ * already sorted: the O(n log n) work is done by the workers in parallel.
  *
  *-------------------------------------------------------------------------
  */
@@ -37,6 +42,7 @@ typedef struct TrimmedMeanState
 	int32		k;				/* drop_each_end, equal on every row */
 	int64		n;				/* scores collected */
 	int64		cap;			/* allocated length of values */
+	bool		sorted;			/* values[0..n) is in ascending order */
 	double	   *values;			/* in the same memory context as the state */
 } TrimmedMeanState;
 
@@ -55,6 +61,7 @@ state_new(MemoryContext ctx, int32 k, int64 cap)
 	state = (TrimmedMeanState *) MemoryContextAlloc(ctx, sizeof(TrimmedMeanState));
 	state->k = k;
 	state->n = 0;
+	state->sorted = true;
 	state->cap = Max(cap, TRIMMED_MEAN_INITIAL_CAP);
 	state->values = (double *) MemoryContextAllocHuge(ctx, state->cap * sizeof(double));
 	return state;
@@ -138,14 +145,19 @@ trimmed_mean_trans(PG_FUNCTION_ARGS)
 		report_k_mismatch(state->k, k);
 	if (state->n == state->cap)
 		state_reserve(state, 1);
+	if (state->n > 0 && score < state->values[state->n - 1])
+		state->sorted = false;
 	state->values[state->n++] = score;
 	PG_RETURN_POINTER(state);
 }
 
 /*
- * Combine (parallel query): concatenate the second state's scores onto the
- * first's.  A NULL first state takes a copy of the second in the aggregate
- * context (the second may be a deserialized state in a short-lived one).
+ * Combine (parallel query): add the second state's scores to the first's.
+ * Two sorted states (as serialized partial states always are) are merged
+ * into a new sorted array; otherwise the scores are appended and the final
+ * function sorts.  A NULL first state takes a copy of the second in the
+ * aggregate context (the second may be a deserialized state in a
+ * short-lived one).
  */
 Datum
 trimmed_mean_combine(PG_FUNCTION_ARGS)
@@ -168,18 +180,46 @@ trimmed_mean_combine(PG_FUNCTION_ARGS)
 		state = state_new(aggcontext, other->k, other->n);
 		memcpy(state->values, other->values, other->n * sizeof(double));
 		state->n = other->n;
+		state->sorted = other->sorted;
 		PG_RETURN_POINTER(state);
 	}
 	state = (TrimmedMeanState *) PG_GETARG_POINTER(0);
 	if (state->k != other->k)
 		report_k_mismatch(state->k, other->k);
+	if (other->n == 0)
+		PG_RETURN_POINTER(state);
+	if (state->sorted && other->sorted)
+	{
+		int64		n = state->n + other->n;
+		int64		cap = Max(n, TRIMMED_MEAN_INITIAL_CAP);
+		double	   *merged;
+
+		if ((Size) cap > MaxAllocHugeSize / sizeof(double))
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("trimmed_mean cannot hold more than %zu scores in one group",
+							(Size) (MaxAllocHugeSize / sizeof(double)))));
+		merged = (double *) MemoryContextAllocHuge(GetMemoryChunkContext(state->values),
+												   cap * sizeof(double));
+		metrics_merge_sorted(state->values, state->n, other->values, other->n, merged);
+		pfree(state->values);
+		state->values = merged;
+		state->cap = cap;
+		state->n = n;
+		PG_RETURN_POINTER(state);
+	}
 	state_reserve(state, other->n);
 	memcpy(state->values + state->n, other->values, other->n * sizeof(double));
 	state->n += other->n;
+	state->sorted = false;
 	PG_RETURN_POINTER(state);
 }
 
-/* Serialize: k, n and the scores, little-endian (src/core/metrics.c) */
+/*
+ * Serialize: k, n and the scores, little-endian (src/core/metrics.c).  The
+ * scores are sorted first (in place: the multiset the state stands for does
+ * not change), so that a parallel worker, not the leader, does the sorting.
+ */
 Datum
 trimmed_mean_serialize(PG_FUNCTION_ARGS)
 {
@@ -193,6 +233,11 @@ trimmed_mean_serialize(PG_FUNCTION_ARGS)
 				 errmsg("trimmed_mean state of %lld scores is too large to pass between parallel workers",
 						(long long) state->n),
 				 errhint("Set max_parallel_workers_per_gather = 0 for this query.")));
+	if (!state->sorted)
+	{
+		metrics_sort_doubles(state->values, state->n);
+		state->sorted = true;
+	}
 	out = (bytea *) palloc(VARHDRSZ + size);
 	SET_VARSIZE(out, VARHDRSZ + size);
 	metrics_values_serialize(state->k, state->values, state->n,
@@ -223,11 +268,12 @@ trimmed_mean_deserialize(PG_FUNCTION_ARGS)
 				 errmsg("invalid trimmed_mean state"),
 				 errdetail("%s.", errbuf)));
 	state->n = n;
+	state->sorted = metrics_is_sorted(state->values, n);
 	PG_RETURN_POINTER(state);
 }
 
 /*
- * Final: sort and average the middle (metrics_trimmed_mean).  The sort
+ * Final: sort (unless already sorted) and average the middle.  The sort
  * reorders the state's array in place, which leaves its meaning -- the
  * multiset of scores -- unchanged, so the state can still be shared by two
  * identical calls or extended by a window frame (FINALFUNC_MODIFY =
@@ -243,5 +289,10 @@ trimmed_mean_final(PG_FUNCTION_ARGS)
 	state = (TrimmedMeanState *) PG_GETARG_POINTER(0);
 	if (state->n == 0)
 		PG_RETURN_NULL();
-	PG_RETURN_FLOAT8(metrics_trimmed_mean(state->values, state->n, state->k));
+	if (!state->sorted)
+	{
+		metrics_sort_doubles(state->values, state->n);
+		state->sorted = true;
+	}
+	PG_RETURN_FLOAT8(metrics_trimmed_mean_sorted(state->values, state->n, state->k));
 }

@@ -481,6 +481,37 @@ metrics_sort_doubles(double *v, int64_t n)
 	intro_sort(v, n, depth);
 }
 
+int
+metrics_is_sorted(const double *v, int64_t n)
+{
+	for (int64_t i = 1; i < n; i++)
+	{
+		if (v[i - 1] > v[i])
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * Merge two ascending runs: how parallel partial states, each sorted by its
+ * worker, are combined in O(n) so the leader need not sort again.
+ */
+void
+metrics_merge_sorted(const double *a, int64_t na, const double *b, int64_t nb,
+					 double *out)
+{
+	int64_t		i = 0,
+				j = 0,
+				o = 0;
+
+	while (i < na && j < nb)
+		out[o++] = (b[j] < a[i]) ? b[j++] : a[i++];
+	while (i < na)
+		out[o++] = a[i++];
+	while (j < nb)
+		out[o++] = b[j++];
+}
+
 /*
  * The trimmed mean (see metrics.h).  The kept values are summed in sorted
  * order with compensation.  If that sum overflows (values near DBL_MAX;
@@ -492,6 +523,13 @@ metrics_sort_doubles(double *v, int64_t n)
 double
 metrics_trimmed_mean(double *v, int64_t n, int64_t k)
 {
+	metrics_sort_doubles(v, n);
+	return metrics_trimmed_mean_sorted(v, n, k);
+}
+
+double
+metrics_trimmed_mean_sorted(const double *v, int64_t n, int64_t k)
+{
 	int64_t		kmax = (n - 1) / 2;
 	int64_t		m;
 	metrics_ksum s = {0.0, 0.0};
@@ -501,7 +539,6 @@ metrics_trimmed_mean(double *v, int64_t n, int64_t k)
 	if (k > kmax)
 		k = kmax;
 	m = n - 2 * k;
-	metrics_sort_doubles(v, n);
 	for (int64_t i = k; i < n - k; i++)
 		metrics_ksum_add(&s, v[i]);
 	total = metrics_ksum_value(&s);

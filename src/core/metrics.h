@@ -170,6 +170,13 @@ extern int	metrics_values_read(const unsigned char *in, int64_t n,
 /* sorts v[0..n) ascending (finite values only; no NaN) */
 extern void metrics_sort_doubles(double *v, int64_t n);
 
+/* is v[0..n) ascending? */
+extern int	metrics_is_sorted(const double *v, int64_t n);
+
+/* merges ascending a[0..na) and b[0..nb) into out[0..na+nb) (no overlap) */
+extern void metrics_merge_sorted(const double *a, int64_t na,
+								 const double *b, int64_t nb, double *out);
+
 /*
  * Mean of v[0..n) after dropping the k smallest and k largest; k is first
  * reduced to floor((n - 1) / 2).  Sorts v in place.  n must be > 0, k >= 0.
@@ -177,5 +184,8 @@ extern void metrics_sort_doubles(double *v, int64_t n);
  * depends only on the multiset of values, not on their order.
  */
 extern double metrics_trimmed_mean(double *v, int64_t n, int64_t k);
+
+/* the same over values already in ascending order (nothing is modified) */
+extern double metrics_trimmed_mean_sorted(const double *v, int64_t n, int64_t k);
 
 #endif							/* SALES_SUPERVISOR_METRICS_H */

@@ -5,6 +5,7 @@
  * error code or decode to a state that re-encodes to the same bytes; a
  * decoded value list must also survive the sort and the trimmed mean.
  */
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +62,23 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();
 			free(back);
 			mean = metrics_trimmed_mean(v, n, k);
+			/* merging the sorted values with themselves keeps them sorted */
+			{
+				double	   *m2 = malloc((size_t) n * 2 * sizeof(double));
+
+				if (m2 == NULL)
+					abort();
+				metrics_merge_sorted(v, n, v, n, m2);
+				if (!metrics_is_sorted(m2, 2 * n))
+					abort();
+				/* each kept value twice: the same mean (k as reduced, doubled) */
+				int64_t		keff = k < (n - 1) / 2 ? k : (n - 1) / 2;
+				double		mean2 = metrics_trimmed_mean_sorted(m2, 2 * n, 2 * keff);
+
+				if (mean2 != mean && !(fabs(mean2 - mean) <= 1e-12 * fabs(mean) + 1e-300))
+					abort();
+				free(m2);
+			}
 			/* the mean lies between the smallest and largest value */
 			if (!(mean >= v[0] && mean <= v[n - 1]))
 				abort();

@@ -8,7 +8,7 @@
 -- very one that produces the answer being compared (CREATE TABLE AS).
 BEGIN;
 SET LOCAL search_path = sales_supervisor, public;
-SELECT plan(21);
+SELECT plan(25);
 
 SELECT setseed(0.2024);
 -- Wide magnitudes (1e-2 .. 1e6), signs mixed, zeros and NULLs sprinkled,
@@ -125,6 +125,43 @@ SELECT is((SELECT count(*) FROM mem_g2 s JOIN spill_g2 p USING (grp)
 -- (and the comparison above was not over NULLs)
 SELECT ok((SELECT count(*) FROM spill_g2 WHERE nps IS NULL OR tm IS NULL) = 0,
           'spilled: every group has answers');
+
+-- ---------------------------------------------------------------- partitionwise aggregation
+-- Partial aggregation per partition, combined above the Append (the shape a
+-- sharded table takes), in one process: the combine functions without the
+-- parallel workers.  Grouped by g, which is not the partition key.
+SET LOCAL work_mem = '256MB';
+SET LOCAL enable_sort = on;
+CREATE TABLE metrics_part (LIKE metrics_par) PARTITION BY HASH (i);
+CREATE TABLE metrics_part_0 PARTITION OF metrics_part FOR VALUES WITH (MODULUS 4, REMAINDER 0);
+CREATE TABLE metrics_part_1 PARTITION OF metrics_part FOR VALUES WITH (MODULUS 4, REMAINDER 1);
+CREATE TABLE metrics_part_2 PARTITION OF metrics_part FOR VALUES WITH (MODULUS 4, REMAINDER 2);
+CREATE TABLE metrics_part_3 PARTITION OF metrics_part FOR VALUES WITH (MODULUS 4, REMAINDER 3);
+INSERT INTO metrics_part SELECT * FROM metrics_par WHERE i <= 200000;
+ANALYZE metrics_part;
+CREATE FUNCTION pg_temp.part_aggs(tbl text, src text) RETURNS text LANGUAGE sql AS $$
+  SELECT format('CREATE TEMP TABLE %I AS SELECT g AS grp,
+      nps(nps_score) AS nps, csat(csat_score) AS csat,
+      wape(actual, forecast) AS wape, forecast_bias(actual, forecast) AS bias,
+      mape(actual, forecast) AS mape, weighted_score(score, weight) AS ws,
+      trimmed_mean(score, 2) AS tm
+    FROM %s GROUP BY g', tbl, src)
+$$;
+SET LOCAL enable_partitionwise_aggregate = off;
+SELECT pg_temp.plan_of(pg_temp.part_aggs('whole_p', '(SELECT * FROM metrics_par WHERE i <= 200000) s')) AS whole_p_plan \gset
+SET LOCAL enable_partitionwise_aggregate = on;
+SET LOCAL parallel_setup_cost = 1e9;
+SELECT pg_temp.plan_of(pg_temp.part_aggs('pw_p', 'metrics_part')) AS pw_plan \gset
+SELECT matches(:'pw_plan'::text, 'Partial (Hash|Group)?Aggregate', 'partitionwise plan aggregates each partition partially');
+SELECT unalike(:'pw_plan'::text, '%Gather%', 'and does so without parallel workers');
+SELECT is((SELECT count(*) FROM whole_p s JOIN pw_p p USING (grp)), 1000::bigint,
+          'partitionwise: 1000 groups in both plans');
+SELECT is((SELECT count(*) FROM whole_p s JOIN pw_p p USING (grp)
+           WHERE s.nps IS DISTINCT FROM p.nps OR s.csat IS DISTINCT FROM p.csat
+              OR NOT pg_temp.close(s.wape, p.wape) OR NOT pg_temp.close(s.bias, p.bias)
+              OR NOT pg_temp.close(s.mape, p.mape) OR NOT pg_temp.close(s.ws, p.ws)
+              OR s.tm IS DISTINCT FROM p.tm),
+          0::bigint, 'partitionwise partial aggregates combine to the single-table answers');
 
 SELECT * FROM finish();
 ROLLBACK;

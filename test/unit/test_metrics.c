@@ -307,6 +307,35 @@ test_sort(void)
 		qsort(b, N, sizeof(double), cmp_double);
 		CHECK(memcmp(a, b, sizeof(a)) == 0);
 	}
+	/* is_sorted, and merging two sorted runs equals sorting their union */
+	CHECK(metrics_is_sorted(a, N));
+	a[N / 2] = -1e9;
+	CHECK(!metrics_is_sorted(a, N));
+	CHECK(metrics_is_sorted(a, 0));
+	CHECK(metrics_is_sorted(a, 1));
+	{
+		static double x[N],
+					y[N / 3],
+					merged[N + N / 3],
+					both[N + N / 3];
+
+		for (int i = 0; i < N; i++)
+			x[i] = (double) (rng_next() % 1000) / 8.0;
+		for (int i = 0; i < N / 3; i++)
+			y[i] = (double) (rng_next() % 1000) / 8.0 - 20.0;
+		memcpy(both, x, sizeof(x));
+		memcpy(both + N, y, sizeof(y));
+		metrics_sort_doubles(x, N);
+		metrics_sort_doubles(y, N / 3);
+		metrics_merge_sorted(x, N, y, N / 3, merged);
+		metrics_sort_doubles(both, N + N / 3);
+		CHECK(memcmp(merged, both, sizeof(both)) == 0);
+		/* empty runs on either side */
+		metrics_merge_sorted(x, 0, y, N / 3, merged);
+		CHECK(memcmp(merged, y, sizeof(y)) == 0);
+		metrics_merge_sorted(x, N, y, 0, merged);
+		CHECK(memcmp(merged, x, sizeof(x)) == 0);
+	}
 	/* tiny inputs */
 	metrics_sort_doubles(a, 0);
 	a[0] = 1;
@@ -361,6 +390,15 @@ test_trimmed_mean(void)
 		v[3] = 1.0;
 		r = metrics_trimmed_mean(v, 4, 0);	/* (DBL_MAX + 1) / 4 */
 		CHECK(r == ldexp(DBL_MAX, -2));
+	}
+	/* the sorted entry point agrees and leaves its input alone */
+	{
+		const double sorted[6] = {-3, 1, 2, 2, 8, 40};
+
+		CHECK_NEAR(metrics_trimmed_mean_sorted(sorted, 6, 1), 13.0 / 4.0, 0.0);
+		CHECK_NEAR(metrics_trimmed_mean_sorted(sorted, 6, 2), 2.0, 0.0);
+		CHECK_NEAR(metrics_trimmed_mean_sorted(sorted, 6, 0), 50.0 / 6.0, 1e-15);
+		CHECK_NEAR(sorted[5], 40, 0);
 	}
 	/* three equal values average to that value, not one ulp above */
 	v[0] = v[1] = v[2] = 0.1;
