@@ -13,7 +13,7 @@
 --
 -- The group decides WHAT a person may do, the team tree decides WHICH rows:
 -- scope = the member itself + every member of every team in the subtree of a
--- team the member leads (team.leader_id).  A rep who happens to lead a team
+-- team the member leads (team_leader).  A rep who happens to lead a team
 -- still only sees their own rows unless granted the supervisor role.
 --
 -- The policies call SECURITY DEFINER helpers (owned by the extension owner,
@@ -78,8 +78,8 @@ LANGUAGE sql STABLE SECURITY DEFINER PARALLEL SAFE
 SET search_path = pg_catalog, sales_supervisor, pg_temp
 AS $$
   WITH RECURSIVE sub(team_id, depth) AS (
-    SELECT t.team_id, 0 FROM sales_supervisor.team t
-    WHERE t.leader_id = sales_supervisor.current_member_id(login)
+    SELECT tl.team_id, 0 FROM sales_supervisor.team_leader tl
+    WHERE tl.member_id = sales_supervisor.current_member_id(login)
     UNION
     SELECT c.team_id, sub.depth + 1 FROM sales_supervisor.team c JOIN sub ON c.parent_id = sub.team_id
     WHERE sub.depth < 1000)
@@ -112,13 +112,14 @@ GRANT EXECUTE ON FUNCTION current_member_id(name), led_team_ids(name), visible_m
 -- ---------------------------------------------------------------------------
 
 -- Reference data readable by everybody in the organisation.
-GRANT SELECT ON team, visit_cadence, product_category, fiscal_period, seasonal_distribution,
+GRANT SELECT ON team, team_leader, visit_cadence, product_category, fiscal_period, seasonal_distribution,
   training_session, appraisal_cycle, appraisal_component_weight, kpi_definition, kpi_weight,
   grade_policy, promotion_rule, commission_period_lock, member
   TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager, sales_supervisor_hr;
 
 GRANT INSERT, UPDATE ON member TO sales_supervisor_hr;
-GRANT INSERT, UPDATE ON team TO sales_supervisor_manager, sales_supervisor_hr;
+GRANT INSERT, UPDATE ON team, team_leader TO sales_supervisor_manager, sales_supervisor_hr;
+GRANT DELETE ON team_leader TO sales_supervisor_manager, sales_supervisor_hr;
 GRANT INSERT, UPDATE, DELETE ON visit_cadence, product_category, fiscal_period, seasonal_distribution
   TO sales_supervisor_manager;
 GRANT INSERT, UPDATE ON training_session

@@ -92,7 +92,7 @@ BEGIN
         USING ERRCODE = 'object_not_in_prerequisite_state',
               HINT = 'Call generate_demo_org(..., replace => true) to delete every row (the audit log is kept) and generate again.';
     END IF;
-    TRUNCATE team, member, visit_cadence, customer, customer_contact, customer_visit, feedback,
+    TRUNCATE team, member, team_leader, visit_cadence, customer, customer_contact, customer_visit, feedback,
       survey_response, product_category, sale, sale_credit, opportunity, fiscal_period, quota,
       seasonal_distribution, forecast, task, training_session, training_attendance, work_report,
       appraisal_cycle, appraisal_component_weight, kpi_definition, kpi_weight, kpi_result, review,
@@ -196,7 +196,8 @@ BEGIN
          true,
          format('ss_demo_%s', m.member_id)
   FROM demo_member m ORDER BY m.member_id;
-  UPDATE team t SET leader_id = t.team_id;
+  INSERT INTO team_leader (team_id, member_id, since)
+  SELECT t.team_id, t.team_id, make_date(p_year - 2, 1, 1) FROM demo_team t ORDER BY t.team_id;
 
   -- ---- customers: Pareto size (alpha 1.2, capped), owned round-robin by reps.
   CREATE TEMP TABLE demo_customer ON COMMIT DROP AS
