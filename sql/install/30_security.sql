@@ -213,14 +213,48 @@ CREATE POLICY sale_credit_own ON sale_credit TO sales_supervisor_rep
 CREATE POLICY sale_credit_subtree ON sale_credit TO sales_supervisor_supervisor, sales_supervisor_manager
   USING (member_id = ANY ((SELECT sales_supervisor.visible_member_ids())::integer[]));
 
--- A sales line is visible to the rep it is booked to and to every rep credited a share.
+-- A sales line is visible to the rep it is booked to (and their supervisors and
+-- managers) and to every rep credited a share of it.  The second arm is an
+-- array of the few lines credited into the caller's scope but booked outside it
+-- (credited_sale_ids, computed once per query): with a small array the planner
+-- answers a rep's query with two index scans joined by a BitmapOr, and a
+-- supervisor's sequential scan stays cheap per row.  (A plain
+-- "sale_id IN (SELECT ... FROM sale_credit)" forces a scan of every sales line
+-- for every rep; an array of every credited line makes the per-row check linear
+-- in the number of splits.)
+CREATE FUNCTION credited_sale_ids(login name DEFAULT current_user)
+RETURNS bigint[]
+LANGUAGE plpgsql STABLE SECURITY DEFINER PARALLEL SAFE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+DECLARE
+  v_scope integer[];
+BEGIN
+  IF pg_catalog.pg_has_role(login, 'sales_supervisor_supervisor', 'MEMBER')
+     OR pg_catalog.pg_has_role(login, 'sales_supervisor_manager', 'MEMBER') THEN
+    v_scope := sales_supervisor.visible_member_ids(login);
+  ELSE
+    v_scope := array_remove(ARRAY[sales_supervisor.current_member_id(login)], NULL);
+  END IF;
+  RETURN (SELECT coalesce(array_agg(DISTINCT sc.sale_id ORDER BY sc.sale_id), '{}')
+          FROM sales_supervisor.sale_credit sc
+          JOIN sales_supervisor.sale s ON s.sale_id = sc.sale_id
+          WHERE sc.member_id = ANY (v_scope) AND s.member_id <> ALL (v_scope));
+END
+$$;
+COMMENT ON FUNCTION credited_sale_ids(name) IS
+'Sales lines credited (sale_credit) to the login''s scope - the member itself, or for supervisors and managers their whole scope - but booked to someone outside it. Used by the sale policies. Security definer.';
+REVOKE ALL ON FUNCTION credited_sale_ids(name) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION credited_sale_ids(name)
+  TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager;
+
 ALTER TABLE sale ENABLE ROW LEVEL SECURITY;
 CREATE POLICY sale_own ON sale TO sales_supervisor_rep
   USING (member_id = (SELECT sales_supervisor.current_member_id())
-         OR sale_id IN (SELECT sc.sale_id FROM sales_supervisor.sale_credit sc));
+         OR sale_id = ANY ((SELECT sales_supervisor.credited_sale_ids())::bigint[]));
 CREATE POLICY sale_subtree ON sale TO sales_supervisor_supervisor, sales_supervisor_manager
   USING (member_id = ANY ((SELECT sales_supervisor.visible_member_ids())::integer[])
-         OR sale_id IN (SELECT sc.sale_id FROM sales_supervisor.sale_credit sc));
+         OR sale_id = ANY ((SELECT sales_supervisor.credited_sale_ids())::bigint[]));
 
 ALTER TABLE quota ENABLE ROW LEVEL SECURITY;
 CREATE POLICY quota_own ON quota TO sales_supervisor_rep

@@ -166,7 +166,7 @@ SELECT is((SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_proc p
           NULL, 'no SECURITY DEFINER function is executable by PUBLIC');
 SELECT is((SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_proc p
            WHERE p.pronamespace = 'sales_supervisor'::regnamespace AND p.prosecdef),
-          ARRAY['audit_row', 'current_member_id', 'led_team_ids', 'reopen_appraisal_cycle', 'review_summary',
+          ARRAY['audit_row', 'credited_sale_ids', 'current_member_id', 'led_team_ids', 'reopen_appraisal_cycle', 'review_summary',
                 'visible_member_ids'],
           'exactly the functions that must cross the security lines are SECURITY DEFINER');
 SELECT is((SELECT provolatile::text FROM pg_proc WHERE oid = 'sales_supervisor.generate_demo_org'::regproc), 'v',

@@ -12,7 +12,7 @@
 -- bypasses row-level security) with the plain predicate the policy must mean.
 BEGIN;
 SET LOCAL search_path = sales_supervisor, public;
-SELECT plan(81);
+SELECT plan(82);
 
 -- (pgTAP grants its temp tables to PUBLIC, so assertions run as any role.)
 
@@ -60,6 +60,8 @@ UNION ALL SELECT 'cycle', min(cycle_id) FROM appraisal_cycle;
 GRANT SELECT ON expect TO PUBLIC;
 SELECT ok((SELECT n FROM expect WHERE k = 'rep8_sales') > 0 AND (SELECT n FROM expect WHERE k = 'sup3_sales') > 0,
           'the reps have sales to hide from each other');
+SELECT ok((SELECT count(*) FROM sale_credit sc JOIN sale s USING (sale_id) WHERE sc.member_id = 8 AND s.member_id <> 8) > 0,
+          'rep 8 holds credit shares of sales booked to teammates (so the credited arm is tested)');
 
 -- ---------------------------------------------------------------- rep 8
 SET ROLE ss_demo_8;
