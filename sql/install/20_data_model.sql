@@ -1040,8 +1040,29 @@ AS $$
 DECLARE
   v_review bigint;
   v_cycle integer;
+  v_boss integer;
+  v_sub integer;
   c appraisal_cycle;
 BEGIN
+  -- a supervisor review is written by someone above the reviewee (their line
+  -- manager, or the leader of their team or of a team above it), a
+  -- subordinate review by someone below
+  IF TG_TABLE_NAME = 'review' AND TG_OP <> 'DELETE' THEN
+    IF NEW.rater_role IN ('supervisor', 'subordinate') AND NOT is_restoring() THEN
+      v_boss := CASE WHEN NEW.rater_role = 'supervisor' THEN NEW.reviewer_id ELSE NEW.reviewee_id END;
+      v_sub := CASE WHEN NEW.rater_role = 'supervisor' THEN NEW.reviewee_id ELSE NEW.reviewer_id END;
+      IF NOT EXISTS (SELECT 1 FROM member m
+                     WHERE m.member_id = v_sub
+                       AND (m.manager_id = v_boss
+                            OR EXISTS (SELECT 1 FROM team_leader tl
+                                       WHERE tl.member_id = v_boss AND team_is_within(tl.team_id, m.team_id)))) THEN
+        RAISE EXCEPTION 'member % is not above member % in the organisation: a % review needs that',
+                        v_boss, v_sub, NEW.rater_role
+          USING ERRCODE = 'check_violation',
+                DETAIL = 'A supervisor review is written by the reviewee''s manager or a leader of their team or a team above it; a subordinate review by someone they lead.';
+      END IF;
+    END IF;
+  END IF;
   IF TG_TABLE_NAME = 'review' THEN
     v_cycle := CASE WHEN TG_OP = 'DELETE' THEN OLD.cycle_id ELSE NEW.cycle_id END;
     v_review := CASE WHEN TG_OP = 'DELETE' THEN OLD.review_id ELSE NEW.review_id END;
@@ -1073,7 +1094,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION review_check_cycle() IS
-'Trigger on review and review_score: scores lie within the cycle''s rating scale; reviews of a calibrating or closed cycle are frozen.';
+'Trigger on review and review_score: scores lie within the cycle''s rating scale; reviews of a calibrating or closed cycle are frozen; supervisor and subordinate reviews follow the organisation.';
 CREATE TRIGGER review_check_cycle BEFORE INSERT OR UPDATE OR DELETE ON review
   FOR EACH ROW EXECUTE FUNCTION review_check_cycle();
 CREATE TRIGGER review_score_check_cycle BEFORE INSERT OR UPDATE OR DELETE ON review_score

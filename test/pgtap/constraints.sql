@@ -6,7 +6,7 @@
 -- rep 11 / team 7.
 BEGIN;
 SET LOCAL search_path = sales_supervisor, public;
-SELECT plan(53);
+SELECT plan(56);
 
 SELECT is((SELECT count(*)::int FROM generate_demo_org(seed => 11, teams => 7, depth => 3, reps => 12,
             customers => 60, sales_lines => 600, surveys => 50, reviews_per_member => 4)),
@@ -45,6 +45,18 @@ SELECT throws_ok(format($$INSERT INTO sales_supervisor.review (cycle_id, reviewe
                           VALUES (%s, 12, 8, 'peer')$$, (SELECT cyc FROM k)),
                  '23505', 'duplicate key value violates unique constraint "review_one_per_rater"',
                  'one review per cycle, reviewer, reviewee and role');
+
+SELECT throws_ok(format($$INSERT INTO sales_supervisor.review (cycle_id, reviewer_id, reviewee_id, rater_role)
+                          VALUES (%s, 12, 16, 'supervisor')$$, (SELECT cyc FROM k)),
+                 '23514', 'member 12 is not above member 16 in the organisation: a supervisor review needs that',
+                 'a peer cannot review as a supervisor');
+SELECT throws_ok(format($$INSERT INTO sales_supervisor.review (cycle_id, reviewer_id, reviewee_id, rater_role)
+                          VALUES (%s, 9, 4, 'subordinate')$$, (SELECT cyc FROM k)),
+                 '23514', 'member 4 is not above member 9 in the organisation: a subordinate review needs that',
+                 'a rep of team 5 is no subordinate of team 4''s leader');
+SELECT lives_ok(format($$INSERT INTO sales_supervisor.review (cycle_id, reviewer_id, reviewee_id, rater_role)
+                         VALUES (%s, 1, 8, 'supervisor')$$, (SELECT cyc FROM k)),
+                'the department''s manager may review a rep of a nested team as supervisor');
 
 -- ---- cycles and weights
 SELECT throws_ok(format($$INSERT INTO sales_supervisor.appraisal_component_weight VALUES (%s, 'sales_rep', 'team_management', 5)$$,

@@ -106,7 +106,8 @@ ok $? "still nothing called after a second run"
 # the functions resolve nothing through the caller: every non-C function pins its path
 [ "$(q "SELECT count(*) FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
         WHERE p.pronamespace = 'sales_supervisor'::regnamespace AND l.lanname IN ('sql', 'plpgsql')
-          AND p.prosqlbody IS NULL AND NOT 'search_path=pg_catalog, sales_supervisor, pg_temp' = ANY (p.proconfig)")" = 0 ]
+          AND p.prosqlbody IS NULL
+          AND NOT coalesce('search_path=pg_catalog, sales_supervisor, pg_temp' = ANY (p.proconfig), false)")" = 0 ]
 ok $? "every SQL and PL/pgSQL function pins search_path = pg_catalog, sales_supervisor, pg_temp (or has a pre-parsed body)"
 
 [ "$(q "SELECT count(*) FROM pg_depend d JOIN pg_proc p ON p.oid = d.refobjid
