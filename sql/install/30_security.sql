@@ -97,7 +97,7 @@ AS $$
   FROM (SELECT sales_supervisor.current_member_id(login) AS member_id
         UNION ALL
         SELECT m.member_id FROM sales_supervisor.member m
-        WHERE m.team_id = ANY (sales_supervisor.led_team_ids(login))) x
+        WHERE m.team_id = ANY ((SELECT sales_supervisor.led_team_ids(login))::integer[])) x
   WHERE x.member_id IS NOT NULL
 $$;
 COMMENT ON FUNCTION visible_member_ids(name) IS
