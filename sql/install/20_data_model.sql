@@ -504,6 +504,26 @@ COMMENT ON COLUMN work_report.due_on IS 'Date the report is due.';
 COMMENT ON COLUMN work_report.submitted_at IS 'When it was submitted; NULL while outstanding.';
 COMMENT ON COLUMN work_report.body IS 'The report text.';
 
+-- A report's submission time is the server's clock, not what the client says
+-- (superusers importing history and pg_restore keep the value given).
+CREATE FUNCTION work_report_stamp()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+BEGIN
+  IF NEW.submitted_at IS NOT NULL
+     AND (TG_OP = 'INSERT' OR NEW.submitted_at IS DISTINCT FROM OLD.submitted_at)
+     AND current_setting('is_superuser') = 'off' THEN
+    NEW.submitted_at := now();
+  END IF;
+  RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION work_report_stamp() IS 'Trigger: a work report''s submission time is set to the transaction time for everyone but superusers.';
+CREATE TRIGGER work_report_stamp BEFORE INSERT OR UPDATE OF submitted_at ON work_report
+  FOR EACH ROW EXECUTE FUNCTION work_report_stamp();
+
 -- ---------------------------------------------------------------------------
 -- Appraisal
 -- ---------------------------------------------------------------------------

@@ -128,7 +128,9 @@ GRANT INSERT, UPDATE, DELETE ON appraisal_cycle, appraisal_component_weight, kpi
   kpi_weight, grade_policy, promotion_rule TO sales_supervisor_hr;
 
 -- Customers
-GRANT SELECT, UPDATE ON customer TO sales_supervisor_rep;
+-- Reps keep the file up to date but do not re-tier, move or hand over customers.
+GRANT SELECT ON customer TO sales_supervisor_rep;
+GRANT UPDATE (name, industry, region, profile) ON customer TO sales_supervisor_rep;
 GRANT SELECT, INSERT, UPDATE ON customer TO sales_supervisor_supervisor, sales_supervisor_manager;
 GRANT SELECT, INSERT, UPDATE, DELETE ON customer_contact
   TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager;
@@ -143,13 +145,18 @@ GRANT INSERT ON survey_response TO sales_supervisor_supervisor, sales_supervisor
 GRANT SELECT ON sale, sale_credit, commission_plan, commission_credit, commission_payout
   TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager;
 GRANT INSERT, UPDATE ON commission_plan TO sales_supervisor_manager;
-GRANT SELECT, INSERT, UPDATE ON opportunity, work_report
+GRANT SELECT, INSERT, UPDATE ON opportunity
   TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager;
+-- Supervisors set the reports due; reps submit them (the time is the server's, see work_report_stamp).
+GRANT SELECT, INSERT, UPDATE ON work_report TO sales_supervisor_supervisor, sales_supervisor_manager;
+GRANT SELECT ON work_report TO sales_supervisor_rep;
+GRANT UPDATE (body, submitted_at) ON work_report TO sales_supervisor_rep;
 GRANT SELECT, INSERT ON forecast
   TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager;
 GRANT SELECT ON quota TO sales_supervisor_rep, sales_supervisor_supervisor;
 GRANT SELECT, INSERT, UPDATE ON quota TO sales_supervisor_manager;
-GRANT SELECT, UPDATE ON task TO sales_supervisor_rep;
+GRANT SELECT ON task TO sales_supervisor_rep;
+GRANT UPDATE (status, done_at) ON task TO sales_supervisor_rep;
 GRANT SELECT, INSERT, UPDATE, DELETE ON task TO sales_supervisor_supervisor, sales_supervisor_manager;
 GRANT SELECT ON training_attendance
   TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager, sales_supervisor_hr;
@@ -159,8 +166,13 @@ GRANT INSERT, UPDATE ON training_attendance
 -- Appraisal
 GRANT SELECT ON kpi_result, appraisal_result, promotion, pay
   TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager, sales_supervisor_hr;
-GRANT SELECT, INSERT, UPDATE ON review, review_score
+GRANT SELECT, INSERT, UPDATE ON review_score
   TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager, sales_supervisor_hr;
+-- A written review keeps its reviewee and role; only the comment can be revised.
+GRANT SELECT, INSERT ON review
+  TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager, sales_supervisor_hr;
+GRANT UPDATE (comment) ON review TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager;
+GRANT UPDATE ON review TO sales_supervisor_hr;
 GRANT DELETE ON review_score
   TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager, sales_supervisor_hr;
 GRANT DELETE ON review TO sales_supervisor_hr;

@@ -12,7 +12,7 @@
 -- bypasses row-level security) with the plain predicate the policy must mean.
 BEGIN;
 SET LOCAL search_path = sales_supervisor, public;
-SELECT plan(82);
+SELECT plan(87);
 
 -- (pgTAP grants its temp tables to PUBLIC, so assertions run as any role.)
 
@@ -55,6 +55,7 @@ UNION ALL SELECT 'sup3_sales', count(*) FROM sale s
 UNION ALL SELECT 'sup3_visits', count(*) FROM customer_visit v JOIN customer c USING (customer_id) WHERE c.team_id = 7
 UNION ALL SELECT 'sup3_overdue', count(*) FROM overdue_visit WHERE team_id = 7
 UNION ALL SELECT 'mgr1_tasks', count(*) FROM task WHERE assigned_to IN (1, 3, 4, 7, 8, 12, 16, 11, 15, 19)
+UNION ALL SELECT 'rep8_report', min(report_id) FROM work_report WHERE member_id = 8
 UNION ALL SELECT 'reviews', count(*) FROM review
 UNION ALL SELECT 'cycle', min(cycle_id) FROM appraisal_cycle;
 GRANT SELECT ON expect TO PUBLIC;
@@ -86,6 +87,17 @@ SELECT is(pg_temp.affected('DELETE FROM sales_supervisor.customer_contact WHERE 
           0::bigint, 'rep: deleting another rep''s contacts touches nothing');
 SELECT is(pg_temp.affected('UPDATE sales_supervisor.customer SET profile = ''visited'' WHERE owner_id = 8'), 5::bigint,
           'rep: can update their own 5 customers');
+SELECT throws_ok($$UPDATE sales_supervisor.customer SET tier = 'C' WHERE owner_id = 8$$, '42501',
+                 'permission denied for table customer', 'rep: cannot re-tier their customers (visit cadence)');
+SELECT throws_ok($$UPDATE sales_supervisor.task SET due_on = due_on + 30$$, '42501',
+                 'permission denied for table task', 'rep: cannot move the due dates of their tasks');
+SELECT is(pg_temp.affected(format($$UPDATE sales_supervisor.work_report SET submitted_at = '2020-01-01', body = 'done'
+                                    WHERE report_id = %s$$, (SELECT n FROM expect WHERE k = 'rep8_report'))), 1::bigint,
+          'rep: submits their report');
+SELECT is((SELECT submitted_at FROM work_report WHERE report_id = (SELECT n FROM expect WHERE k = 'rep8_report')), now(),
+          'rep: the submission time is the server''s, not the backdated one sent');
+SELECT throws_ok($$UPDATE sales_supervisor.review SET rater_role = 'supervisor'$$, '42501',
+                 'permission denied for table review', 'rep: cannot change whom or as what they reviewed');
 SELECT throws_ok('DELETE FROM sales_supervisor.customer', '42501', 'permission denied for table customer',
                  'rep: cannot delete customers at all');
 SELECT throws_ok('DELETE FROM sales_supervisor.customer_visit', '42501', 'permission denied for table customer_visit',
