@@ -1,6 +1,9 @@
 -- The demo: runs inside a throw-away database (scripts/demo.sh).
+-- 1. generates the demo organisation, 2. shows the org, 3. runs the computation
+-- core over its real tables.
 \pset footer off
 \set ON_ERROR_STOP 1
+SET client_min_messages = warning;
 CREATE EXTENSION sales_supervisor;
 SET search_path = sales_supervisor, public;
 
@@ -8,25 +11,61 @@ SET search_path = sales_supervisor, public;
 \echo '== sales_supervisor demo'
 SELECT extversion AS version FROM pg_extension WHERE extname = 'sales_supervisor';
 
--- A small team: each rep's year of sales against their quota, and their
--- travel cost against a cost budget (lower is better).
-SELECT setseed(0.2026);
-CREATE TEMP TABLE demo_rep AS
-SELECT format('rep %s', lpad(i::text, 2, '0')) AS rep,
-       round((80000 + random() * 120000)::numeric, -3) AS quota,
-       round((4000 + random() * 2000)::numeric, -2)    AS cost_budget
-FROM generate_series(1, 8) AS i;
-CREATE TEMP TABLE demo_sale AS
-SELECT r.rep, round((random() * random() * 9000)::numeric, 2) AS amount,
-       round((random() * 260)::numeric, 2) AS travel_cost
-FROM demo_rep r, generate_series(1, 40);
+\echo
+\echo '== Demo organisation (generate_demo_org: seeded, skewed, 12 teams, 60 reps)'
+SELECT * FROM generate_demo_org(seed => 42, teams => 12, depth => 3, reps => 60,
+                                customers => 2000, sales_lines => 100000);
+SELECT department_name AS department, count(*) AS teams, sum(active_members) AS members,
+       sum(active_reps) AS reps, sum(active_customers) AS customers
+FROM v_org_summary GROUP BY department_name ORDER BY department_name;
 
 \echo
-\echo '== Attainment per rep (kpi_attainment: sales higher-is-better, cost lower-is-better)'
-SELECT s.rep, r.quota, sum(s.amount) AS sales,
-       round(kpi_attainment(sum(s.amount), r.quota), 3) AS sales_attainment,
-       r.cost_budget, sum(s.travel_cost) AS travel_cost,
-       round(kpi_attainment(sum(s.travel_cost), r.cost_budget, false), 3) AS cost_attainment
-FROM demo_sale s JOIN demo_rep r USING (rep)
-GROUP BY s.rep, r.quota, r.cost_budget
-ORDER BY sales_attainment DESC;
+\echo '== Sales by customer tier (a few large customers carry the year)'
+SELECT c.tier, count(DISTINCT c.customer_id) AS customers, round(sum(s.amount)) AS sales,
+       round(100 * sum(s.amount) / sum(sum(s.amount)) OVER (), 1) AS pct_of_sales
+FROM customer c JOIN sale s USING (customer_id) GROUP BY c.tier ORDER BY c.tier;
+
+\echo
+\echo '== Next year: each team target (last year + 10 %, in thousands) split over its reps'
+\echo '   by last year''s sales with allocate_quota (exact; the parts add up to the target)'
+WITH rep_sales AS (
+  SELECT m.team_id, m.member_id, m.full_name, coalesce(sum(s.amount), 0) AS sales
+  FROM member m LEFT JOIN sale s USING (member_id)
+  WHERE m.level = 'sales_rep' AND m.active
+  GROUP BY m.team_id, m.member_id, m.full_name
+), targeted AS (
+  SELECT *, round(sum(sales) OVER (PARTITION BY team_id) * 1.10, -3) AS team_target
+  FROM rep_sales
+), alloc AS (
+  SELECT team_id, full_name, sales, team_target,
+         allocate_quota(team_target, sales, 1000)
+           OVER (PARTITION BY team_id ORDER BY member_id) AS quota
+  FROM targeted
+)
+SELECT t.name AS team, count(*) AS reps, min(team_target) AS team_target,
+       sum(quota) AS sum_of_rep_quotas, min(quota) AS smallest, max(quota) AS largest
+FROM alloc JOIN team t USING (team_id)
+GROUP BY t.name ORDER BY t.name LIMIT 6;
+
+\echo
+\echo '== Customer satisfaction per team (nps, csat aggregates over survey_response)'
+SELECT t.name AS team, count(*) AS responses, round(nps(r.nps), 1) AS nps,
+       round(csat(r.csat), 1) AS csat_pct
+FROM survey_response r JOIN member m USING (member_id) JOIN team t USING (team_id)
+GROUP BY t.name ORDER BY nps DESC NULLS LAST LIMIT 6;
+
+\echo
+\echo '== Panel marks: the top and bottom mark dropped (trimmed_mean) vs plain avg'
+SELECT m.full_name AS reviewee, count(*) AS marks, round(avg(rs.score), 2) AS plain_avg,
+       round(trimmed_mean(rs.score::float8, 1)::numeric, 2) AS trimmed_mean
+FROM review r JOIN review_score rs USING (review_id) JOIN member m ON m.member_id = r.reviewee_id
+GROUP BY m.member_id, m.full_name
+ORDER BY abs(avg(rs.score) - trimmed_mean(rs.score::float8, 1)) DESC LIMIT 5;
+
+\echo
+\echo '== Forced distribution of grades A/B/C = 20/70/10 on the reps'' sales (grade_by_distribution)'
+SELECT grade, count(*) AS reps
+FROM (SELECT grade_by_distribution('{A,B,C}', '{20,70,10}') OVER (ORDER BY sum(s.amount) DESC) AS grade
+      FROM sale s JOIN member m USING (member_id) WHERE m.level = 'sales_rep'
+      GROUP BY m.member_id) g
+GROUP BY grade ORDER BY grade;
