@@ -10,7 +10,7 @@ SELECT '  LiNeAr [ ( 0.50 , 0 ) , (1.0, 1e2) ,(+1.5,150.000) ]  '::score_curve;
 SELECT 'STEP[(.8,6e1)]'::score_curve;
 -- shortest float8 text, whatever extra_float_digits says
 SET extra_float_digits = 0;
-SELECT 'linear[(0.1,0.30000000000000004),(1e15,1e-05),(123456.789,-0)]'::score_curve;
+SELECT 'linear[(0.1,0.30000000000000004),(123456.789,-0),(1e15,1e-05)]'::score_curve;
 RESET extra_float_digits;
 SELECT 'linear[(1e-310,1.7976931348623157e308)]'::score_curve;
 
@@ -104,8 +104,8 @@ SELECT score_curve(ARRAY[1.0], ARRAY[2.0], 'cubic');
 SELECT 'linear[(NaN,1)]'::score_curve;
 SELECT 'step[(1,Infinity)]'::score_curve;
 SELECT 'step[(1,-inf)]'::score_curve;
-SELECT score_curve(ARRAY[1, 'NaN'], ARRAY[1, 2]);
-SELECT score_curve(ARRAY[1, 2], ARRAY[1, '-Infinity']);
+SELECT score_curve(ARRAY[1, 'NaN']::float8[], ARRAY[1, 2]);
+SELECT score_curve(ARRAY[1, 2], ARRAY[1, '-Infinity']::float8[]);
 -- numbers out of range
 SELECT 'linear[(1e400,1)]'::score_curve;
 SELECT 'linear[(1,-1e-400)]'::score_curve;
