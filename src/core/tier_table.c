@@ -399,9 +399,14 @@ tt_validate(const tt_table *t, char *err, size_t errlen)
 	if (t->has_cap != 0 && t->has_cap != 1)
 		return tt_error(err, errlen, TT_ERR_INVALID,
 						"invalid tier_table cap flag %d", t->has_cap);
-	if (!tt_dec_ok(t->cap) || (!t->has_cap && (t->cap.m != 0 || t->cap.scale != 0)))
+	if (!t->has_cap && (t->cap.m != 0 || t->cap.scale != 0 || t->cap.pad != 0))
+		return tt_error(err, errlen, TT_ERR_INVALID,
+						"tier_table without a cap must store a zero cap, got mantissa %lld scale %d",
+						(long long) t->cap.m, (int) t->cap.scale);
+	if (!tt_dec_ok(t->cap))
 		return tt_error(err, errlen, TT_ERR_RANGE,
-						"tier_table cap is out of range");
+						"tier_table cap is out of range: at most %d significant digits and %d decimal places",
+						TT_MAX_DIGITS, TT_MAX_SCALE);
 	if (t->has_cap && t->cap.m < 0)
 	{
 		tt_dec_format(t->cap, a);
