@@ -489,10 +489,11 @@ sc_format(int mode, const double *xs, const double *ys, int n,
 
 /*
  * Linear interpolation between (x0,y0) and (x1,y1), x0 <= a < x1.  The plain
- * formula is used whenever it stays finite (so the result matches the SQL a
- * user would write); for extreme values near the double range it falls back
- * to forms that cannot overflow, so the result is always finite and lies
- * between y0 and y1.
+ * formula y0 + (y1 - y0) * (a - x0) / (x1 - x0), evaluated in that order, is
+ * used whenever it stays finite, so the result is bit for bit what the SQL
+ * a user would write gives.  Only for values near the limits of float8
+ * (where a difference overflows) does it switch to forms that cannot
+ * overflow, so the result is always finite and lies between y0 and y1.
  */
 static double
 sc_interpolate(double x0, double y0, double x1, double y1, double a)
@@ -502,7 +503,13 @@ sc_interpolate(double x0, double y0, double x1, double y1, double a)
 	double		t,
 				r;
 
-	if (isinf(da) || isinf(dx))
+	if (!isinf(da) && !isinf(dx))
+	{
+		r = y0 + (y1 - y0) * da / dx;
+		if (isfinite(r))
+			return r;
+	}
+	else
 	{
 		da = a / 2 - x0 / 2;
 		dx = x1 / 2 - x0 / 2;
