@@ -3,17 +3,10 @@
 -- setup:
 SELECT setseed(0.5);
 CREATE TABLE bench_sales AS
-SELECT g AS id, g % 500 AS rep_id,
+SELECT g AS id,
        round((random() ^ 3 * 1500000)::numeric, 2) AS amount
 FROM generate_series(1, {rows}) g;
-CREATE TABLE bench_plans AS
-SELECT r AS rep_id,
-       CASE WHEN r % 2 = 0
-            THEN 'marginal[(0,0.02),(100000,0.03),(500000,0.05)] cap 50000'
-            ELSE 'marginal[(0,0.025),(200000,0.035),(600000,0.045)] cap 45000' END::tier_table AS plan
-FROM generate_series(0, 499) r;
 ANALYZE bench_sales;
-ANALYZE bench_plans;
 
 -- case: marginal, 3 tiers + cap, constant plan
 -- ours:
