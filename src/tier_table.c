@@ -27,6 +27,13 @@
 typedef __int128 i128;
 typedef unsigned __int128 u128;
 
+/*
+ * A 128-bit integer stored in palloc'd memory, which is only 8-byte
+ * aligned: tell the compiler so (otherwise it may use 16-byte aligned
+ * vector loads and stores on it).
+ */
+typedef __int128 i128_stored __attribute__((aligned(8)));
+
 /* On-disk and in-memory layout; d[] is 8-byte aligned (offset 24). */
 typedef struct TierTable
 {
@@ -261,55 +268,231 @@ tier_table_ne(PG_FUNCTION_ARGS)
 }
 
 /*
- * Per-call-site cache of the last table seen in a compressed, out-of-line
- * or short-header form (as read from a table), so it is detoasted and
- * aligned once, not once per row.  Keyed on the datum's exact bytes.
+ * Per-call-site state of tiered_commission(), in fn_extra: the last table
+ * seen (keyed on the datum's exact bytes, so a table read from a row is
+ * detoasted and aligned once, not once per row) and that table prepared
+ * for the amount scale last seen: thresholds and rates as 64-bit integers
+ * at common scales, and for marginal tables the commission accumulated
+ * below each threshold, so one row costs a short search and one 64x64-bit
+ * multiplication.  Anything that does not fit disables the prepared path
+ * and the row goes to the general evaluator (tt_eval, then numeric).
  */
-typedef struct TtCache
+typedef struct TtState
 {
 	Size		rawsize;
-	char	   *raw;
-	TierTable  *table;
-} TtCache;
+	char	   *raw;			/* copy of the datum as passed */
+	TierTable  *table;			/* aligned, detoasted copy */
+	tt_table	v;				/* core view of table */
+	int			ascale;			/* amount scale prepared for; -1: none */
+	bool		fast;			/* prepared path usable for this scale */
+	int			w;				/* working scale of amounts and thresholds */
+	int			r;				/* scale of rates */
+	int			f;				/* result scale */
+	int64		amul;			/* 10^(w - ascale) */
+	int64		amax;			/* largest amount mantissa taken */
+	i128_stored fmul;			/* 10^(f - w - r) */
+	bool		cap_active;		/* cap fits 128 bits at scale f */
+	i128_stored cap;			/* cap at scale f */
+	int64	   *thr;			/* thresholds at scale w */
+	int64	   *rate;			/* rates at scale r */
+	i128_stored *cum;			/* marginal: commission below thr[i], scale w + r */
+} TtState;
 
-static TierTable *
-tt_arg_cached(FunctionCallInfo fcinfo, int argno)
+static const int64 pow10_64[19] = {
+	1LL, 10LL, 100LL, 1000LL, 10000LL, 100000LL, 1000000LL, 10000000LL,
+	100000000LL, 1000000000LL, 10000000000LL, 100000000000LL,
+	1000000000000LL, 10000000000000LL, 100000000000000LL,
+	1000000000000000LL, 10000000000000000LL, 100000000000000000LL,
+	1000000000000000000LL
+};
+
+/* a decimal at a larger scale as int64; false if it does not fit */
+static bool
+tt_dec_at(tt_dec d, int scale, int64 *out)
+{
+	return !__builtin_mul_overflow(d.m, pow10_64[scale - d.scale], out);
+}
+
+/* Prepare st for amounts of scale ascale (see TtState). */
+static void
+tt_prepare(TtState *st, int ascale)
+{
+	tt_table   *v = &st->v;
+	int			i;
+	int64		slice;
+	i128		part;
+	const i128	limit = (i128) 1 << 126;
+
+	st->ascale = ascale;
+	st->fast = false;
+	if (ascale > TT_MAX_SCALE)
+		return;
+	st->w = ascale;
+	st->r = 0;
+	for (i = 0; i < v->ntiers; i++)
+	{
+		st->w = Max(st->w, v->thr[i].scale);
+		st->r = Max(st->r, v->rate[i].scale);
+	}
+	st->f = tt_result_scale(v, ascale);
+	st->amul = pow10_64[st->w - ascale];
+	st->amax = PG_INT64_MAX / st->amul;
+	st->fmul = pow10_64[st->f - st->w - st->r];
+	st->cap_active = false;
+	if (v->has_cap)
+	{
+		i128		c = v->cap.m;
+
+		st->cap_active = true;
+		for (i = v->cap.scale; i < st->f; i++)
+			if (__builtin_mul_overflow(c, (i128) 10, &c))
+			{
+				st->cap_active = false;	/* above any 128-bit result */
+				break;
+			}
+		st->cap = c;
+	}
+	for (i = 0; i < v->ntiers; i++)
+	{
+		if (!tt_dec_at(v->thr[i], st->w, &st->thr[i]) ||
+			!tt_dec_at(v->rate[i], st->r, &st->rate[i]))
+			return;
+	}
+	if (v->mode == TT_MODE_MARGINAL)
+	{
+		st->cum[0] = 0;
+		for (i = 1; i < v->ntiers; i++)
+		{
+			slice = st->thr[i] - st->thr[i - 1];
+			part = (i128) slice * st->rate[i - 1];
+			st->cum[i] = st->cum[i - 1] + part;
+			/* keeps cum + (amount slice x rate) below 2^127 */
+			if (st->cum[i] >= limit)
+				return;
+		}
+	}
+	st->fast = true;
+}
+
+/* The state for this call's table, rebuilt only when the table changes. */
+static TtState *
+tt_state(FunctionCallInfo fcinfo, int argno)
 {
 	struct varlena *raw = (struct varlena *) DatumGetPointer(PG_GETARG_DATUM(argno));
-	TtCache    *cache = (TtCache *) fcinfo->flinfo->fn_extra;
+	TtState    *st = (TtState *) fcinfo->flinfo->fn_extra;
 	Size		rawsize;
 	MemoryContext old;
 	TierTable  *t;
+	bool		indirect = VARATT_IS_EXTERNAL(raw) && !VARATT_IS_EXTERNAL_ONDISK(raw);
 
-	if (!VARATT_IS_EXTENDED(raw))
-		return (TierTable *) raw;
-	if (VARATT_IS_EXTERNAL(raw) && !VARATT_IS_EXTERNAL_ONDISK(raw))
-		return DatumGetTierTableP(PointerGetDatum(raw));
+	if (!indirect)
+	{
+		rawsize = VARSIZE_ANY(raw);
+		if (st != NULL && st->rawsize == rawsize &&
+			memcmp(st->raw, raw, rawsize) == 0)
+			return st;
+	}
 
-	rawsize = VARSIZE_ANY(raw);
-	if (cache != NULL && cache->rawsize == rawsize &&
-		memcmp(cache->raw, raw, rawsize) == 0)
-		return cache->table;
-
+	/* a new table: copy it and its key into the function's memory context */
 	t = DatumGetTierTableP(PointerGetDatum(raw));
 	old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
-	if (cache == NULL)
-		cache = (TtCache *) palloc0(sizeof(TtCache));
+	if (st == NULL)
+		st = (TtState *) palloc0(sizeof(TtState));
 	else
 	{
-		pfree(cache->raw);
-		pfree(cache->table);
+		if (st->raw)
+			pfree(st->raw);
+		pfree(st->table);
+		pfree(st->thr);
+		pfree(st->rate);
+		pfree(st->cum);
 	}
-	cache->raw = palloc(rawsize);
-	memcpy(cache->raw, raw, rawsize);
-	cache->rawsize = rawsize;
-	cache->table = (TierTable *) palloc(VARSIZE(t));
-	memcpy(cache->table, t, VARSIZE(t));
-	fcinfo->flinfo->fn_extra = cache;
+	if (indirect)
+	{
+		/* in-memory indirections may change: never match them again */
+		st->raw = NULL;
+		st->rawsize = 0;
+	}
+	else
+	{
+		st->raw = palloc(rawsize);
+		memcpy(st->raw, raw, rawsize);
+		st->rawsize = rawsize;
+	}
+	st->table = (TierTable *) palloc(VARSIZE(t));
+	memcpy(st->table, t, VARSIZE(t));
+	st->v = tt_view(st->table);
+	st->thr = palloc(st->v.ntiers * sizeof(int64));
+	st->rate = palloc(st->v.ntiers * sizeof(int64));
+	st->cum = palloc(st->v.ntiers * sizeof(i128_stored));
+	st->ascale = -1;
+	fcinfo->flinfo->fn_extra = st;
 	MemoryContextSwitchTo(old);
 	if ((Pointer) t != (Pointer) raw)
 		pfree(t);
-	return cache->table;
+	return st;
+}
+
+/*
+ * Commission on am / 10^ascale by the prepared state; false when the
+ * amount is outside what the prepared path takes.
+ */
+static bool
+tt_eval_prepared(TtState *st, i128 am, i128 *res)
+{
+	int64		a;
+	int			k;
+	i128		out;
+
+	if (am <= 0)
+	{
+		*res = 0;
+		return true;
+	}
+	if (am > st->amax)
+		return false;
+	a = (int64) am * st->amul;
+	k = st->v.ntiers - 1;
+	if (st->v.mode == TT_MODE_FLAT)
+	{
+		/* the last threshold <= a */
+		while (k >= 0 && st->thr[k] > a)
+			k--;
+		out = k >= 0 ? (i128) a * st->rate[k] : 0;
+	}
+	else
+	{
+		/* the last threshold < a: a's slice above it earns its rate */
+		if (k >= 8)
+		{
+			int			lo = -1,
+						hi = k + 1;
+
+			/* thr[lo] < a <= thr[hi] */
+			while (hi - lo > 1)
+			{
+				int			mid = lo + (hi - lo) / 2;
+
+				if (st->thr[mid] < a)
+					lo = mid;
+				else
+					hi = mid;
+			}
+			k = lo;
+		}
+		else
+		{
+			while (k >= 0 && st->thr[k] >= a)
+				k--;
+		}
+		out = k >= 0 ? st->cum[k] + (i128) (a - st->thr[k]) * st->rate[k] : 0;
+	}
+	if (st->fmul != 1 && __builtin_mul_overflow(out, st->fmul, &out))
+		return false;
+	if (st->cap_active && out > st->cap)
+		out = st->cap;
+	*res = out;
+	return true;
 }
 
 /*
@@ -394,29 +577,47 @@ numeric_to_scaled(struct varlena *num, i128 *m, int *scale)
 	}
 	if (dscale > TT_MAX_SCALE || ndigits > 9)
 		return DEC_BIG;
-	for (i = 0; i < ndigits; i++)
-	{
-		int16		d;
 
-		memcpy(&d, data + hdr + i * sizeof(int16), sizeof(int16));
-		acc = acc * NUM_NBASE + d;
-	}
-	/* value = acc * 10^exp10; wanted: value * 10^dscale */
+	/*
+	 * value = digits * 10^exp10 and we want value * 10^dscale.  PostgreSQL
+	 * stores at most ceil(dscale / 4) fractional base-10000 digits, so
+	 * exp10 >= -3: the only division is of the last digit, by 10, 100 or
+	 * 1000, and exact (those decimals are beyond dscale, hence zero).
+	 */
 	exp10 = 4 * (weight - ndigits + 1) + dscale;
-	if (exp10 >= 0)
+	if (exp10 < 0)
 	{
-		for (i = 0; i < exp10; i++)
-			if (__builtin_mul_overflow(acc, (i128) 10, &acc))
-				return DEC_BIG;
+		static const int16 pw[4] = {1, 10, 100, 1000};
+		int16		last;
+
+		if (exp10 < -3)
+			return DEC_BIG;		/* not a form numeric.c produces */
+		for (i = 0; i < ndigits - 1; i++)
+		{
+			int16		d;
+
+			memcpy(&d, data + hdr + i * sizeof(int16), sizeof(int16));
+			acc = acc * NUM_NBASE + d;
+		}
+		memcpy(&last, data + hdr + (ndigits - 1) * sizeof(int16), sizeof(int16));
+		if (last % pw[-exp10] != 0)
+			return DEC_BIG;
+		acc = acc * (NUM_NBASE / pw[-exp10]) + last / pw[-exp10];
 	}
 	else
 	{
-		for (i = 0; i < -exp10; i++)
+		/* fits: below 10^(4 ndigits + exp10) <= 10^38 < 2^127 */
+		if (4 * ndigits + exp10 > 38)
+			return DEC_BIG;
+		for (i = 0; i < ndigits; i++)
 		{
-			if (acc % 10 != 0)
-				return DEC_BIG; /* digits beyond dscale: let numeric decide */
-			acc /= 10;
+			int16		d;
+
+			memcpy(&d, data + hdr + i * sizeof(int16), sizeof(int16));
+			acc = acc * NUM_NBASE + d;
 		}
+		for (i = 0; i < exp10; i++)
+			acc *= 10;
 	}
 	*m = neg ? -acc : acc;
 	return DEC_OK;
@@ -600,15 +801,17 @@ tiered_commission_numeric(const tt_table *v, Datum amount)
 Datum
 tiered_commission(PG_FUNCTION_ARGS)
 {
-	struct varlena *amount = PG_DETOAST_DATUM_PACKED(PG_GETARG_DATUM(0));
-	TierTable  *t = tt_arg_cached(fcinfo, 1);
-	tt_table	v = tt_view(t);
+	struct varlena *amount = (struct varlena *) DatumGetPointer(PG_GETARG_DATUM(0));
+	TtState    *st = tt_state(fcinfo, 1);
 	i128		am,
 				res;
 	int			ascale,
 				rscale,
 				rc;
 
+	/* short-header numerics are read in place; only toasted ones are copied */
+	if (VARATT_IS_EXTENDED(amount) && !VARATT_IS_SHORT(amount))
+		amount = PG_DETOAST_DATUM_PACKED(PG_GETARG_DATUM(0));
 	rc = numeric_to_scaled(amount, &am, &ascale);
 	if (rc == DEC_NAN || rc == DEC_INF)
 		ereport(ERROR,
@@ -617,8 +820,15 @@ tiered_commission(PG_FUNCTION_ARGS)
 						rc == DEC_NAN ? "NaN" :
 						DatumGetCString(DirectFunctionCall1(numeric_out,
 															PG_GETARG_DATUM(0))))));
-	if (rc == DEC_OK && tt_eval(&v, am, ascale, &res, &rscale) == TT_OK &&
-		rscale <= NUMERIC_MAX_DISPLAY_SCALE)
-		PG_RETURN_NUMERIC(scaled_to_numeric(res, rscale));
-	PG_RETURN_DATUM(tiered_commission_numeric(&v, PG_GETARG_DATUM(0)));
+	if (rc == DEC_OK)
+	{
+		if (ascale != st->ascale)
+			tt_prepare(st, ascale);
+		if (st->fast && tt_eval_prepared(st, am, &res))
+			PG_RETURN_NUMERIC(scaled_to_numeric(res, st->f));
+		if (tt_eval(&st->v, am, ascale, &res, &rscale) == TT_OK &&
+			rscale <= NUMERIC_MAX_DISPLAY_SCALE)
+			PG_RETURN_NUMERIC(scaled_to_numeric(res, rscale));
+	}
+	PG_RETURN_DATUM(tiered_commission_numeric(&st->v, PG_GETARG_DATUM(0)));
 }

@@ -57,7 +57,8 @@ SELECT setseed(0.31);
 CREATE TEMP TABLE plans AS
 SELECT id,
        CASE WHEN random() < 0.5 THEN 'marginal' ELSE 'flat' END AS mode,
-       (1 + floor(random() * 6))::int AS n,
+       (CASE WHEN random() < 0.15 THEN 9 + floor(random() * 25)
+             ELSE 1 + floor(random() * 6) END)::int AS n,
        CASE WHEN random() < 0.4
             THEN round((random() * 40000)::numeric, floor(random() * 3)::int) END AS cap
 FROM generate_series(1, 400) id;
