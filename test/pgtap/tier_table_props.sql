@@ -90,7 +90,10 @@ SELECT CASE WHEN u < 0.03 THEN round((random() * 1e38)::numeric, 0) * 100
             WHEN u < 0.15 THEN -round((random() * 1000)::numeric, 2)
             WHEN u < 0.18 THEN 0
             ELSE round((random() * 900000)::numeric, floor(random() * 4)::int) END AS amount
-FROM (SELECT random() AS u FROM generate_series(1, 15)) s;
+FROM (SELECT random() AS u FROM generate_series(1, 15)) s
+UNION ALL  -- always some beyond the 128-bit path: too many digits, too many decimals
+SELECT unnest(ARRAY[123456789012345678901234567890123456789.55, 1e39,
+                    7777.123456789012345678901, 250000.0000000000000000001]);
 
 CREATE TEMP TABLE cases AS
 SELECT p.id, a.amount FROM plan_tables p, amounts a
