@@ -23,6 +23,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define unlikely_sc(x) __builtin_expect((x) != 0, 0)
+
 /* longest number token we accept (digits are cheap; 500 is far past 17) */
 #define SC_TOKEN_MAX	511
 
@@ -525,30 +527,57 @@ sc_interpolate(double x0, double y0, double x1, double y1, double a)
 	return r;
 }
 
+/*
+ * Number of points whose x <= a (0..n).  A binary search whose trip count
+ * depends only on n, with the comparison turned into a conditional move
+ * rather than a branch: attainments are unpredictable, and a mispredicted
+ * branch per step would cost more than the search itself.
+ */
+static inline int
+sc_count_le(const double *xs, int n, double a)
+{
+	const double *base = xs;
+	int			len = n;
+
+	while (len > 1)
+	{
+		int			half = len / 2;
+
+		base = (base[half - 1] <= a) ? base + half : base;
+		len -= half;
+	}
+	return (int) (base - xs) + (*base <= a);
+}
+
 double
 sc_eval(int mode, const double *xs, const double *ys, int n, double a)
 {
-	int			lo,
-				hi;
+	int			ub = sc_count_le(xs, n, a);
+	int			lo = ub > 0 ? ub - 1 : 0;	/* the last point whose x <= a */
+	int			hi = ub < n ? ub : n - 1;	/* the first point whose x > a */
+	double		ac,
+				da,
+				dx,
+				r;
 
-	if (!(a >= xs[0]))
-		return mode == SC_MODE_STEP ? 0.0 : ys[0];
-	if (a >= xs[n - 1])
-		return ys[n - 1];
-
-	/* xs[lo] <= a < xs[hi]; ends with lo = the last point whose x <= a */
-	lo = 0;
-	hi = n - 1;
-	while (hi - lo > 1)
-	{
-		int			mid = lo + (hi - lo) / 2;
-
-		if (xs[mid] <= a)
-			lo = mid;
-		else
-			hi = mid;
-	}
 	if (mode == SC_MODE_STEP)
-		return ys[lo];
-	return sc_interpolate(xs[lo], ys[lo], xs[hi], ys[hi], a);
+	{
+		double		v = ys[lo];
+
+		return ub > 0 ? v : 0.0;
+	}
+
+	/*
+	 * Outside the points lo == hi, and the arithmetic below gives exactly
+	 * ys[lo]: a is clamped to the ends so da = 0, and dx = 0 is replaced by
+	 * 1.  Inside, it is y0 + (y1 - y0) * (a - x0) / (x1 - x0) in that order.
+	 */
+	ac = a < xs[0] ? xs[0] : a;
+	ac = ac > xs[n - 1] ? xs[n - 1] : ac;
+	da = ac - xs[lo];
+	dx = xs[hi] - xs[lo];
+	r = ys[lo] + (ys[hi] - ys[lo]) * da / (dx + (double) (dx == 0.0));
+	if (unlikely_sc(!isfinite(r) || isinf(da) || isinf(dx)))
+		r = sc_interpolate(xs[lo], ys[lo], xs[hi], ys[hi], a);
+	return r;
 }

@@ -244,6 +244,57 @@ main(int argc, char **argv)
 		CHECK(memcmp(ys, y0, m * sizeof(double)) == 0);
 	}
 
+	/*
+	 * sc_eval (branch-free search) against a naive scan, bit for bit, on
+	 * random curves with jumps, at every x, next to it, and outside.
+	 */
+	for (i = 0; i < 3000; i++)
+	{
+		int			m = 1 + rand() % 40,
+					md = rand() % 2,
+					k,
+					j;
+		double		x = (double) (rand() % 100) / 10.0;
+
+		for (k = 0; k < m; k++)
+		{
+			if (k == 0 || md == SC_MODE_STEP || rand() % 3 || (k >= 2 && xs[k - 1] == xs[k - 2]))
+				x += 0.01 + (double) (rand() % 100) / 50.0;
+			xs[k] = x;
+			ys[k] = (double) (rand() % 2000) / 7.0;
+		}
+		CHECK_EQ_INT(sc_validate(md, xs, ys, m, err, sizeof(err)), SC_OK);
+		for (j = -1; j <= m; j++)
+		{
+			double		probes[3];
+			int			p;
+
+			probes[0] = j < 0 ? xs[0] - 1 : (j == m ? xs[m - 1] + 1 : xs[j]);
+			probes[1] = nextafter(probes[0], -INFINITY);
+			probes[2] = (j >= 0 && j < m - 1) ? (xs[j] + xs[j + 1]) / 2 : probes[0];
+			for (p = 0; p < 3; p++)
+			{
+				double		a = probes[p],
+							want;
+				int			last = -1;
+
+				for (k = 0; k < m; k++)
+					if (xs[k] <= a)
+						last = k;
+				if (md == SC_MODE_STEP)
+					want = last < 0 ? 0 : ys[last];
+				else if (last < 0)
+					want = ys[0];
+				else if (last == m - 1)
+					want = ys[m - 1];
+				else
+					want = ys[last] + (ys[last + 1] - ys[last]) * (a - xs[last]) /
+						(xs[last + 1] - xs[last]);
+				CHECK(sc_eval(md, xs, ys, m, a) == want);
+			}
+		}
+	}
+
 	/* a too-small output buffer is refused, not overrun */
 	CHECK_EQ_INT(parse("linear[(0.5,0),(1,100)]", &mode, &n), SC_OK);
 	CHECK(sc_format(mode, xs, ys, n, out, 10) == -1);
