@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -543,7 +544,8 @@ sc_count_le(const double *xs, int n, double a)
 	{
 		int			half = len / 2;
 
-		base = (base[half - 1] <= a) ? base + half : base;
+		/* arithmetic, not ?:, so compilers cannot turn it into a branch */
+		base += half & -(int) (base[half - 1] <= a);
 		len -= half;
 	}
 	return (int) (base - xs) + (*base <= a);
@@ -558,13 +560,20 @@ sc_eval(int mode, const double *xs, const double *ys, int n, double a)
 	double		ac,
 				da,
 				dx,
+				dxs,
 				r;
+	uint64_t	dxbits;
 
 	if (mode == SC_MODE_STEP)
 	{
-		double		v = ys[lo];
+		double		v;
+		uint64_t	vbits;
 
-		return ub > 0 ? v : 0.0;
+		/* ys[lo], or +0 below the first x, without a branch */
+		memcpy(&vbits, &ys[lo], sizeof(vbits));
+		vbits &= -(uint64_t) (ub > 0);
+		memcpy(&v, &vbits, sizeof(v));
+		return v;
 	}
 
 	/*
@@ -576,7 +585,11 @@ sc_eval(int mode, const double *xs, const double *ys, int n, double a)
 	ac = ac > xs[n - 1] ? xs[n - 1] : ac;
 	da = ac - xs[lo];
 	dx = xs[hi] - xs[lo];
-	r = ys[lo] + (ys[hi] - ys[lo]) * da / (dx + (double) (dx == 0.0));
+	/* dx >= 0, and +0 exactly when lo == hi; test its bits, not as a float */
+	memcpy(&dxbits, &dx, sizeof(dxbits));
+	dxbits |= (uint64_t) 0x3FF0000000000000 & -(uint64_t) (dxbits == 0);	/* 0 -> 1.0 */
+	memcpy(&dxs, &dxbits, sizeof(dxs));
+	r = ys[lo] + (ys[hi] - ys[lo]) * da / dxs;
 	if (unlikely_sc(!isfinite(r) || isinf(da) || isinf(dx)))
 		r = sc_interpolate(xs[lo], ys[lo], xs[hi], ys[hi], a);
 	return r;
