@@ -160,3 +160,11 @@ INSERT INTO raw VALUES (1, '\x00000003e9'::bytea);
 \copy curves2 FROM '/tmp/ss_i3_score_curve_bad.bin' (FORMAT binary)
 SELECT count(*) AS rows_smuggled_in FROM curves2 WHERE id = 1 AND c::text LIKE '%NaN%';
 \! rm -f /tmp/ss_i3_score_curve.bin /tmp/ss_i3_score_curve_bad.bin
+
+-- hash operator class: GROUP BY, DISTINCT and joins on curves
+SELECT min(c::text) AS curve, count(*)
+FROM (VALUES ('linear[(1,2)]'::score_curve), ('LINEAR[(1.0,2)]'), ('step[(1,2)]'),
+             ('linear[(0,-0)]'), ('linear[(-0,0)]')) v(c)
+GROUP BY c ORDER BY 1;
+SELECT count(*) AS distinct_curves FROM (SELECT DISTINCT c FROM curves) d;
+SELECT score_curve_hash('linear[(0,-0)]') = score_curve_hash('linear[(-0,0)]') AS same_hash;

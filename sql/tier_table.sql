@@ -185,3 +185,11 @@ INSERT INTO raw VALUES (4, '\x0101'::bytea || int4send(1) || int8send(12345) || 
 SELECT * FROM plans2 WHERE id = 4;
 SELECT count(*) AS rows_in_plans2 FROM plans2;
 \! rm -f /tmp/ss_i3_tier_table.bin /tmp/ss_i3_tier_table_bad.bin
+
+-- hash operator class: GROUP BY and DISTINCT group tables equal by value
+SELECT min(t::text) AS tiers, count(*)
+FROM (VALUES ('flat[(0,0.02)]'::tier_table), ('flat[(0.0,0.020)]'), ('FLAT[(0,0.0200)]'),
+             ('flat[(0,0.02)] cap 1'), ('flat[(0,0.02)] cap 1.00'), ('marginal[(0,0.02)]')) v(t)
+GROUP BY t ORDER BY 1;
+SELECT count(*) AS distinct_plans FROM (SELECT DISTINCT t FROM plans) d;
+SELECT tier_table_hash('flat[(0,0.02)] cap 1') = tier_table_hash('flat[(0.00,0.0200)] cap 1.0') AS same_hash;

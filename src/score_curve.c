@@ -18,6 +18,7 @@
 #include <math.h>
 
 #include "catalog/pg_type.h"
+#include "common/hashfn.h"
 #include "fmgr.h"
 #include "libpq/pqformat.h"
 #include "utils/array.h"
@@ -48,6 +49,7 @@ PG_FUNCTION_INFO_V1(score_curve_recv);
 PG_FUNCTION_INFO_V1(score_curve_send);
 PG_FUNCTION_INFO_V1(score_curve_eq);
 PG_FUNCTION_INFO_V1(score_curve_ne);
+PG_FUNCTION_INFO_V1(score_curve_hash);
 PG_FUNCTION_INFO_V1(score_curve_make);
 PG_FUNCTION_INFO_V1(kpi_score);
 
@@ -228,6 +230,19 @@ score_curve_ne(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_BOOL(!sc_equal(PG_GETARG_SCORE_CURVE_P(0),
 							 PG_GETARG_SCORE_CURVE_P(1)));
+}
+
+/*
+ * score_curve_hash(score_curve) -> int4, for the hash operator class (GROUP
+ * BY, DISTINCT, hash joins on curves).  Equal curves have equal bytes, so
+ * hashing the bytes agrees with =.
+ */
+Datum
+score_curve_hash(PG_FUNCTION_ARGS)
+{
+	ScoreCurve *c = PG_GETARG_SCORE_CURVE_P(0);
+
+	PG_RETURN_DATUM(hash_any((unsigned char *) VARDATA(c), VARSIZE(c) - VARHDRSZ));
 }
 
 /*

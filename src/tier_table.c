@@ -16,6 +16,7 @@
  */
 #include "postgres.h"
 
+#include "common/hashfn.h"
 #include "fmgr.h"
 #include "libpq/pqformat.h"
 #include "utils/builtins.h"
@@ -56,6 +57,7 @@ PG_FUNCTION_INFO_V1(tier_table_recv);
 PG_FUNCTION_INFO_V1(tier_table_send);
 PG_FUNCTION_INFO_V1(tier_table_eq);
 PG_FUNCTION_INFO_V1(tier_table_ne);
+PG_FUNCTION_INFO_V1(tier_table_hash);
 PG_FUNCTION_INFO_V1(tiered_commission);
 
 /* A core view of a stored table (no copy). */
@@ -265,6 +267,46 @@ tier_table_ne(PG_FUNCTION_ARGS)
 	tt_table	b = tt_view(PG_GETARG_TIER_TABLE_P(1));
 
 	PG_RETURN_BOOL(!tt_equal(&a, &b));
+}
+
+/* hash of a decimal by value: trailing fractional zeros do not count */
+static uint32
+tt_dec_hash(tt_dec d, uint32 h)
+{
+	int64		m = d.m;
+	int32		scale = d.scale;
+
+	while (scale > 0 && m % 10 == 0)
+	{
+		m /= 10;
+		scale--;
+	}
+	h = hash_combine(h, DatumGetUInt32(hash_uint32((uint32) m)));
+	h = hash_combine(h, DatumGetUInt32(hash_uint32((uint32) ((uint64) m >> 32))));
+	return hash_combine(h, DatumGetUInt32(hash_uint32((uint32) scale)));
+}
+
+/*
+ * tier_table_hash(tier_table) -> int4, for the hash operator class.  It
+ * agrees with = (equal by value): every decimal is hashed without its
+ * trailing fractional zeros, so 0.02 and 0.020 hash alike.
+ */
+Datum
+tier_table_hash(PG_FUNCTION_ARGS)
+{
+	tt_table	v = tt_view(PG_GETARG_TIER_TABLE_P(0));
+	uint32		h = DatumGetUInt32(hash_uint32((uint32) (v.mode * 2 + v.has_cap)));
+	int			i;
+
+	h = hash_combine(h, DatumGetUInt32(hash_uint32((uint32) v.ntiers)));
+	if (v.has_cap)
+		h = tt_dec_hash(v.cap, h);
+	for (i = 0; i < v.ntiers; i++)
+	{
+		h = tt_dec_hash(v.thr[i], h);
+		h = tt_dec_hash(v.rate[i], h);
+	}
+	PG_RETURN_UINT32(h);
 }
 
 /*

@@ -50,7 +50,8 @@ CREATE OPERATOR = (
     LEFTARG = score_curve, RIGHTARG = score_curve,
     FUNCTION = score_curve_eq,
     COMMUTATOR = =, NEGATOR = <>,
-    RESTRICT = eqsel, JOIN = eqjoinsel
+    RESTRICT = eqsel, JOIN = eqjoinsel,
+    HASHES
 );
 
 CREATE OPERATOR <> (
@@ -62,6 +63,19 @@ CREATE OPERATOR <> (
 
 COMMENT ON OPERATOR = (score_curve, score_curve) IS 'score_curve equality: same mode and same points';
 COMMENT ON OPERATOR <> (score_curve, score_curve) IS 'score_curve inequality';
+
+CREATE FUNCTION score_curve_hash(score_curve) RETURNS integer
+AS 'MODULE_PATHNAME', 'score_curve_hash'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION score_curve_hash(score_curve) IS 'Hash of a score_curve, consistent with = (for GROUP BY, DISTINCT and hash joins).';
+
+CREATE OPERATOR CLASS score_curve_hash_ops
+DEFAULT FOR TYPE score_curve USING hash AS
+    OPERATOR 1 = (score_curve, score_curve),
+    FUNCTION 1 score_curve_hash(score_curve);
+
+COMMENT ON OPERATOR CLASS score_curve_hash_ops USING hash IS 'Hash operator class of score_curve: GROUP BY, DISTINCT and hash joins use it.';
 
 CREATE FUNCTION score_curve(x float8[], y float8[], mode text DEFAULT 'linear')
 RETURNS score_curve

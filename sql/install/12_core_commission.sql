@@ -50,7 +50,8 @@ CREATE OPERATOR = (
     LEFTARG = tier_table, RIGHTARG = tier_table,
     FUNCTION = tier_table_eq,
     COMMUTATOR = =, NEGATOR = <>,
-    RESTRICT = eqsel, JOIN = eqjoinsel
+    RESTRICT = eqsel, JOIN = eqjoinsel,
+    HASHES
 );
 
 CREATE OPERATOR <> (
@@ -62,6 +63,19 @@ CREATE OPERATOR <> (
 
 COMMENT ON OPERATOR = (tier_table, tier_table) IS 'tier_table equality: same mode, cap, thresholds and rates by value';
 COMMENT ON OPERATOR <> (tier_table, tier_table) IS 'tier_table inequality';
+
+CREATE FUNCTION tier_table_hash(tier_table) RETURNS integer
+AS 'MODULE_PATHNAME', 'tier_table_hash'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION tier_table_hash(tier_table) IS 'Hash of a tier_table, consistent with = (for GROUP BY, DISTINCT and hash joins).';
+
+CREATE OPERATOR CLASS tier_table_hash_ops
+DEFAULT FOR TYPE tier_table USING hash AS
+    OPERATOR 1 = (tier_table, tier_table),
+    FUNCTION 1 tier_table_hash(tier_table);
+
+COMMENT ON OPERATOR CLASS tier_table_hash_ops USING hash IS 'Hash operator class of tier_table: GROUP BY, DISTINCT and hash joins use it.';
 
 CREATE FUNCTION tiered_commission(amount numeric, tiers tier_table) RETURNS numeric
 AS 'MODULE_PATHNAME', 'tiered_commission'

@@ -5,7 +5,7 @@
 -- Fixed seed so a failure can be replayed.
 BEGIN;
 SET LOCAL search_path = sales_supervisor, public;
-SELECT plan(8);
+SELECT plan(9);
 
 -- The reference, written from the contract and nothing else: numeric all the
 -- way, slices by least(), the rate of the last threshold <= amount for flat,
@@ -124,6 +124,14 @@ SELECT is(
 SELECT is(
   (SELECT count(*) FROM plan_tables WHERE tbl::text::tier_table <> tbl OR tbl::text::tier_table::text <> tbl::text),
   0::bigint, 'text round trip of every random plan is stable');
+
+-- equal by value (trailing zeros appended to every decimal) means equal hash
+SELECT is(
+  (SELECT count(*) FROM plan_tables p,
+          LATERAL (SELECT regexp_replace(p.tbl::text, '(\.[0-9]+)', '\100', 'g')::tier_table AS v) x
+   WHERE NOT (x.v = p.tbl AND tier_table_hash(x.v) = tier_table_hash(p.tbl)
+              AND x.v::text <> p.tbl::text)),
+  0::bigint, 'a table with extra trailing zeros is equal, hashes alike, and prints its own digits');
 
 -- the same tables read from a table row (short varlena header, cached per call site)
 CREATE TEMP TABLE stored AS SELECT id, tbl FROM plan_tables;
