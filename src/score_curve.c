@@ -317,16 +317,26 @@ score_curve_make(PG_FUNCTION_ARGS)
 }
 
 /*
- * Per-call-site cache of the last curve seen in a compressed, out-of-line
- * or short-header form, so that a curve read from a table is detoasted and
- * aligned once, not once per row.  It is keyed on the exact bytes of the
- * datum as passed (for an on-disk TOAST pointer those identify the value).
+ * Per-call-site cache of curves seen in a compressed, out-of-line or
+ * short-header form (as read from a table), so that such a curve is
+ * detoasted and aligned once per query, not once per row, even when rows
+ * alternate between a few curves (a join of results to KPI definitions).
+ * Keyed on the exact bytes of the datum as passed (for an on-disk TOAST
+ * pointer those identify the value); round-robin replacement.
  */
-typedef struct ScCache
+#define SC_CACHE_ENTRIES 8
+
+typedef struct ScCacheEntry
 {
 	Size		rawsize;
 	char	   *raw;			/* copy of the datum as passed */
 	ScoreCurve *curve;			/* detoasted, aligned copy */
+} ScCacheEntry;
+
+typedef struct ScCache
+{
+	int			next;
+	ScCacheEntry entry[SC_CACHE_ENTRIES];
 } ScCache;
 
 static ScoreCurve *
@@ -334,9 +344,11 @@ sc_arg_cached(FunctionCallInfo fcinfo, int argno)
 {
 	struct varlena *raw = (struct varlena *) DatumGetPointer(PG_GETARG_DATUM(argno));
 	ScCache    *cache = (ScCache *) fcinfo->flinfo->fn_extra;
+	ScCacheEntry *e;
 	Size		rawsize;
 	MemoryContext old;
 	ScoreCurve *c;
+	int			i;
 
 	/* plain 4-byte header, not compressed: usable where it lies */
 	if (!VARATT_IS_EXTENDED(raw))
@@ -345,30 +357,39 @@ sc_arg_cached(FunctionCallInfo fcinfo, int argno)
 	if (VARATT_IS_EXTERNAL(raw) && !VARATT_IS_EXTERNAL_ONDISK(raw))
 		return DatumGetScoreCurveP(PointerGetDatum(raw));
 
+	if (cache == NULL)
+	{
+		cache = (ScCache *) MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt,
+												   sizeof(ScCache));
+		fcinfo->flinfo->fn_extra = cache;
+	}
 	rawsize = VARSIZE_ANY(raw);
-	if (cache != NULL && cache->rawsize == rawsize &&
-		memcmp(cache->raw, raw, rawsize) == 0)
-		return cache->curve;
+	for (i = 0; i < SC_CACHE_ENTRIES; i++)
+	{
+		e = &cache->entry[i];
+		if (e->raw != NULL && e->rawsize == rawsize &&
+			memcmp(e->raw, raw, rawsize) == 0)
+			return e->curve;
+	}
 
 	c = DatumGetScoreCurveP(PointerGetDatum(raw));
+	e = &cache->entry[cache->next];
+	cache->next = (cache->next + 1) % SC_CACHE_ENTRIES;
 	old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
-	if (cache == NULL)
-		cache = (ScCache *) palloc0(sizeof(ScCache));
-	else
+	if (e->raw != NULL)
 	{
-		pfree(cache->raw);
-		pfree(cache->curve);
+		pfree(e->raw);
+		pfree(e->curve);
 	}
-	cache->raw = palloc(rawsize);
-	memcpy(cache->raw, raw, rawsize);
-	cache->rawsize = rawsize;
-	cache->curve = (ScoreCurve *) palloc(VARSIZE(c));
-	memcpy(cache->curve, c, VARSIZE(c));
-	fcinfo->flinfo->fn_extra = cache;
+	e->raw = palloc(rawsize);
+	memcpy(e->raw, raw, rawsize);
+	e->rawsize = rawsize;
+	e->curve = (ScoreCurve *) palloc(VARSIZE(c));
+	memcpy(e->curve, c, VARSIZE(c));
 	MemoryContextSwitchTo(old);
 	if ((Pointer) c != (Pointer) raw)
 		pfree(c);
-	return cache->curve;
+	return e->curve;
 }
 
 /*

@@ -310,8 +310,8 @@ tier_table_hash(PG_FUNCTION_ARGS)
 }
 
 /*
- * Per-call-site state of tiered_commission(), in fn_extra: the last table
- * seen (keyed on the datum's exact bytes, so a table read from a row is
+ * Per-call-site state of tiered_commission(), in fn_extra: a table seen
+ * (keyed on the datum's exact bytes, so a table read from a row is
  * detoasted and aligned once, not once per row) and that table prepared
  * for the amount scale last seen: thresholds and rates as 64-bit integers
  * at common scales, and for marginal tables the commission accumulated
@@ -416,30 +416,60 @@ tt_prepare(TtState *st, int ascale)
 	st->fast = true;
 }
 
-/* The state for this call's table, rebuilt only when the table changes. */
+/*
+ * A few prepared tables per call site, so that a query whose plans come
+ * from a joined table (sales lines of many reps on a handful of plans, in
+ * any order) does not re-prepare whenever consecutive rows differ.  Round
+ * robin replacement; a hit costs a size check and a memcmp per entry.
+ */
+#define TT_CACHE_ENTRIES 8
+
+typedef struct TtCacheSet
+{
+	int			next;			/* slot to replace on the next miss */
+	TtState    *entry[TT_CACHE_ENTRIES];
+} TtCacheSet;
+
+/* The prepared state for this call's table, built only on a cache miss. */
 static TtState *
 tt_state(FunctionCallInfo fcinfo, int argno)
 {
 	struct varlena *raw = (struct varlena *) DatumGetPointer(PG_GETARG_DATUM(argno));
-	TtState    *st = (TtState *) fcinfo->flinfo->fn_extra;
-	Size		rawsize;
+	TtCacheSet *set = (TtCacheSet *) fcinfo->flinfo->fn_extra;
+	TtState    *st;
+	Size		rawsize = 0;
 	MemoryContext old;
 	TierTable  *t;
 	bool		indirect = VARATT_IS_EXTERNAL(raw) && !VARATT_IS_EXTERNAL_ONDISK(raw);
+	int			i;
 
+	if (set == NULL)
+	{
+		set = (TtCacheSet *) MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt,
+													sizeof(TtCacheSet));
+		fcinfo->flinfo->fn_extra = set;
+	}
 	if (!indirect)
 	{
 		rawsize = VARSIZE_ANY(raw);
-		if (st != NULL && st->rawsize == rawsize &&
-			memcmp(st->raw, raw, rawsize) == 0)
-			return st;
+		for (i = 0; i < TT_CACHE_ENTRIES; i++)
+		{
+			st = set->entry[i];
+			if (st != NULL && st->rawsize == rawsize &&
+				memcmp(st->raw, raw, rawsize) == 0)
+				return st;
+		}
 	}
 
 	/* a new table: copy it and its key into the function's memory context */
 	t = DatumGetTierTableP(PointerGetDatum(raw));
 	old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+	st = set->entry[set->next];
 	if (st == NULL)
+	{
 		st = (TtState *) palloc0(sizeof(TtState));
+		set->entry[set->next] = st;
+	}
 	else
 	{
 		if (st->raw)
@@ -449,6 +479,7 @@ tt_state(FunctionCallInfo fcinfo, int argno)
 		pfree(st->rate);
 		pfree(st->cum);
 	}
+	set->next = (set->next + 1) % TT_CACHE_ENTRIES;
 	if (indirect)
 	{
 		/* in-memory indirections may change: never match them again */
@@ -468,7 +499,6 @@ tt_state(FunctionCallInfo fcinfo, int argno)
 	st->rate = palloc(st->v.ntiers * sizeof(int64));
 	st->cum = palloc(st->v.ntiers * sizeof(i128_stored));
 	st->ascale = -1;
-	fcinfo->flinfo->fn_extra = st;
 	MemoryContextSwitchTo(old);
 	if ((Pointer) t != (Pointer) raw)
 		pfree(t);
