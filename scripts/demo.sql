@@ -48,6 +48,31 @@ FROM alloc JOIN team t USING (team_id)
 GROUP BY t.name ORDER BY t.name LIMIT 6;
 
 \echo
+\echo '== KPI points and commission per rep: attainment against the median rep''s sales as target,'
+\echo '   scored on a gated curve (kpi_score) and paid on marginal tiers with a cap (tiered_commission)'
+WITH rep AS (
+  SELECT m.member_id, m.full_name, sum(s.amount) AS sales
+  FROM sale s JOIN member m USING (member_id)
+  WHERE m.level = 'sales_rep' GROUP BY m.member_id, m.full_name
+), targeted AS (
+  SELECT rep.*, t.target
+  FROM rep, (SELECT round(percentile_cont(0.5) WITHIN GROUP (ORDER BY sales)::numeric, -3) AS target
+             FROM rep) t
+), scored AS (
+  SELECT full_name, target, sales, kpi_attainment(sales, target) AS attainment,
+         row_number() OVER (ORDER BY sales DESC, member_id) AS position
+  FROM targeted
+)
+SELECT full_name AS rep, target, sales, round(attainment, 3) AS attainment,
+       round(kpi_score(attainment::float8,
+                       'linear[(0.8,0),(0.8,60),(1,100),(1.5,150)]')::numeric, 1) AS points,
+       tiered_commission(sales, 'marginal[(0,0.02),(1000000,0.03),(2000000,0.05)] cap 150000')
+         AS commission
+FROM scored
+WHERE position % 6 = 1          -- every 6th rep, top to bottom
+ORDER BY position;
+
+\echo
 \echo '== Customer satisfaction per team (nps, csat aggregates over survey_response)'
 SELECT t.name AS team, count(*) AS responses, round(nps(r.nps), 1) AS nps,
        round(csat(r.csat), 1) AS csat_pct
