@@ -214,3 +214,34 @@ SELECT q, pg_temp.sqlstate_of(q) FROM (VALUES
   ('SELECT grade_by_distribution(''{A,B}'', ''{1}'') OVER (ORDER BY 1) FROM generate_series(1, 2)'),
   ('SELECT grade_by_distribution(''{A,B}'', ''{0,0}'') OVER (ORDER BY 1) FROM generate_series(1, 2)')
 ) v(q);
+
+-- ===== regressions ==========================================================
+
+-- Partition constants are checked on every row when the partition is read,
+-- not only on the rows whose answer is fetched: under LIMIT 2 the differing
+-- total of row 3 still fails (row 1: 100, row 3: 99).
+SELECT allocate_quota(CASE WHEN s = 3 THEN 99 ELSE 100 END, 1) OVER (ORDER BY s)
+FROM generate_series(1, 4) s LIMIT 2;
+-- The unit of row 4 differs (1 and 0.01); LIMIT 1.
+SELECT allocate_quota(100, 1, CASE WHEN s = 4 THEN 0.01 ELSE 1 END) OVER (ORDER BY s)
+FROM generate_series(1, 4) s LIMIT 1;
+-- Row 1's total is NULL, row 2's is not: an error, not a NULL answer.
+SELECT allocate_quota(CASE WHEN s = 1 THEN NULL ELSE 100 END, 1) OVER (ORDER BY s)
+FROM generate_series(1, 3) s LIMIT 1;
+-- A cursor that fetches only the first row fails as well.
+BEGIN;
+DECLARE c CURSOR FOR
+  SELECT allocate_quota(CASE WHEN s = 3 THEN 99 ELSE 100 END, 1) OVER (ORDER BY s)
+  FROM generate_series(1, 4) s;
+FETCH 1 FROM c;
+ROLLBACK;
+-- grade_by_distribution: row 3's shares differ; LIMIT 1.
+SELECT grade_by_distribution('{A,B}', CASE WHEN s = 3 THEN '{1,2}' ELSE '{1,1}' END::numeric[])
+       OVER (ORDER BY s)
+FROM generate_series(1, 4) s LIMIT 1;
+-- Row 1's grades are NULL, row 2's are not; LIMIT 1.
+SELECT grade_by_distribution(CASE WHEN s = 1 THEN NULL ELSE '{A,B}' END::text[], '{1,1}')
+       OVER (ORDER BY s)
+FROM generate_series(1, 2) s LIMIT 1;
+-- Equal constants still work under LIMIT: 100 over four rows, 25 each.
+SELECT allocate_quota(100, 1) OVER (ORDER BY s) FROM generate_series(1, 4) s LIMIT 2;

@@ -73,7 +73,9 @@ same_numeric(Datum a, bool anull, Datum b, bool bnull)
 static char *
 first_constant(WindowObject winobj, int argno, Datum *keep, bool *keepnull)
 {
-	Datum		v = WinGetFuncArgCurrent(winobj, argno, keepnull);
+	bool		isout;
+	Datum		v = WinGetFuncArgInPartition(winobj, argno, 0, WINDOW_SEEK_HEAD,
+											 false, keepnull, &isout);
 
 	if (*keepnull)
 		return NULL;
@@ -82,17 +84,19 @@ first_constant(WindowObject winobj, int argno, Datum *keep, bool *keepnull)
 }
 
 /*
- * Check that the current row passes the same total or unit as row 1.  Done
- * as each row is answered (the current row's argument is at hand, so this
- * costs no extra tuple fetch); a partition with a differing row fails when
- * that row comes, before the query can complete.
+ * Check that row pos of the partition passes the same total or unit as
+ * row 1.  Every row is checked when the partition is read, on its first
+ * row, so a differing row fails the query even when LIMIT or a cursor never
+ * fetches that row's answer.
  */
 static void
 check_constant(WindowObject winobj, int argno, Datum keep, bool keepnull,
 			   int64 pos, const char *what)
 {
-	bool		isnull;
-	Datum		v = WinGetFuncArgCurrent(winobj, argno, &isnull);
+	bool		isnull,
+				isout;
+	Datum		v = WinGetFuncArgInPartition(winobj, argno, pos, WINDOW_SEEK_HEAD,
+											 false, &isnull, &isout);
 
 	if (!same_numeric(keep, keepnull, v, isnull))
 		ereport(ERROR,
@@ -113,7 +117,7 @@ allocate_partition(WindowObject winobj, int nargs, int64 n, AqCache *cache)
 	MemoryContext old;
 	const char *total,
 			   *unit = "1";
-	const char **weights,
+	const char **weights = NULL,
 			  **lower = NULL,
 			  **upper = NULL;
 	ApInput		in;
@@ -129,17 +133,20 @@ allocate_partition(WindowObject winobj, int nargs, int64 n, AqCache *cache)
 		unit = first_constant(winobj, 2, &cache->unit_datum,
 							  &cache->unit_null);
 	MemoryContextSwitchTo(old);
-	if (total == NULL || unit == NULL)
-	{
-		cache->allnull = true;
-		return;
-	}
+	cache->allnull = (total == NULL || unit == NULL);
 
-	weights = palloc(sizeof(char *) * n);
-	if (nargs >= 5)
+	/*
+	 * One pass over the partition: every row's total and unit against row
+	 * 1's, and (unless the answer is all NULL) the weights and bounds.
+	 */
+	if (!cache->allnull)
 	{
-		lower = palloc(sizeof(char *) * n);
-		upper = palloc(sizeof(char *) * n);
+		weights = palloc(sizeof(char *) * n);
+		if (nargs >= 5)
+		{
+			lower = palloc(sizeof(char *) * n);
+			upper = palloc(sizeof(char *) * n);
+		}
 	}
 	for (int64 i = 0; i < n; i++)
 	{
@@ -147,6 +154,16 @@ allocate_partition(WindowObject winobj, int nargs, int64 n, AqCache *cache)
 					isout;
 		Datum		v;
 
+		if (i > 0)
+		{
+			check_constant(winobj, 0, cache->total, cache->total_null, i,
+						   "total");
+			if (nargs >= 3)
+				check_constant(winobj, 2, cache->unit_datum, cache->unit_null,
+							   i, "unit");
+		}
+		if (cache->allnull)
+			continue;
 		/* the Datum may point into the fetched tuple: convert at once */
 		v = WinGetFuncArgInPartition(winobj, 1, i, WINDOW_SEEK_HEAD, false,
 									 &null, &isout);
@@ -161,6 +178,8 @@ allocate_partition(WindowObject winobj, int nargs, int64 n, AqCache *cache)
 			upper[i] = null ? NULL : ap_numeric_text(v);
 		}
 	}
+	if (cache->allnull)
+		return;
 
 	in.fname = "allocate_quota";
 	in.wname = "weight";
@@ -213,13 +232,6 @@ allocate_quota_window(PG_FUNCTION_ARGS)
 		cache->computed = true;
 	}
 	pos = WinGetCurrentPosition(winobj);
-	if (pos > 0)
-	{
-		check_constant(winobj, 0, cache->total, cache->total_null, pos, "total");
-		if (PG_NARGS() >= 3)
-			check_constant(winobj, 2, cache->unit_datum, cache->unit_null, pos,
-						   "unit");
-	}
 	if (cache->allnull || cache->rows[pos].isnull)
 		PG_RETURN_NULL();
 	PG_RETURN_DATUM(ap_share_datum(cache->rows[pos].units, &cache->unit,
@@ -234,9 +246,6 @@ typedef struct GbdCache
 	int			ngrades;
 	int64	   *cum;			/* rows covered by grades 0..g */
 	text	  **grades;
-	Datum		grades_datum;	/* copies, to check every row passes the same */
-	Datum		shares_datum;
-	FmgrInfo	array_eq;
 	int			group_grade;	/* grade of the current peer group */
 } GbdCache;
 
@@ -337,26 +346,59 @@ gbd_setup(WindowObject winobj, GbdCache *cache, Datum grades, Datum shares)
 	if (acc != n)
 		elog(ERROR, "grade_by_distribution: grade counts add up to %lld, not %lld",
 			 (long long) acc, (long long) n);
-	{
-		MemoryContext old = MemoryContextSwitchTo(partcxt);
-
-		cache->grades_datum = datumCopy(grades, false, -1);
-		cache->shares_datum = datumCopy(shares, false, -1);
-		MemoryContextSwitchTo(old);
-	}
-	fmgr_info_cxt(F_ARRAY_EQ, &cache->array_eq, partcxt);
 }
 
 /*
- * Is this row's array the one the partition was set up with?
+ * Is an array some row passes (either may be NULL) the one row 1 passes?
  */
 static bool
-gbd_same(GbdCache *cache, Datum cached, Datum now)
+gbd_same(FmgrInfo *array_eq, Datum first, bool firstnull, Datum now,
+		 bool nownull)
 {
-	if (datumIsEqual(cached, now, false, -1))
+	if (firstnull || nownull)
+		return firstnull == nownull;
+	if (datumIsEqual(first, now, false, -1))
 		return true;
-	return DatumGetBool(FunctionCall2Coll(&cache->array_eq, C_COLLATION_OID,
-										  cached, now));
+	return DatumGetBool(FunctionCall2Coll(array_eq, C_COLLATION_OID,
+										  first, now));
+}
+
+/*
+ * Check, on the partition's first row, that every row passes the grades and
+ * shares row 1 passes (the arguments are partition constants).  All rows are
+ * checked up front, so a differing row fails the query even when LIMIT or a
+ * cursor never fetches its answer.
+ */
+static void
+gbd_check_rows(WindowObject winobj, int64 n, Datum grades, bool gnull,
+			   Datum shares, bool snull)
+{
+	FmgrInfo	array_eq;
+
+	fmgr_info(F_ARRAY_EQ, &array_eq);
+	for (int64 i = 1; i < n; i++)
+	{
+		bool		null,
+					isout;
+		Datum		v;
+		bool		same;
+
+		v = WinGetFuncArgInPartition(winobj, 0, i, WINDOW_SEEK_HEAD, false,
+									 &null, &isout);
+		same = gbd_same(&array_eq, grades, gnull, v, null);
+		if (same)
+		{
+			v = WinGetFuncArgInPartition(winobj, 1, i, WINDOW_SEEK_HEAD, false,
+										 &null, &isout);
+			same = gbd_same(&array_eq, shares, snull, v, null);
+		}
+		if (!same)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("grade_by_distribution grades and shares must be the same on every row of a partition"),
+					 errdetail("Row %lld of the partition passes other arrays than row 1.",
+							   (long long) i + 1)));
+	}
 }
 
 /* index of the grade that covers window position pos */
@@ -378,37 +420,42 @@ gbd_grade_at(GbdCache *cache, int64 pos)
  * grades[0], the next count[1] grades[1], and so on; rows that are peers in
  * the ORDER BY all get the grade of their group's first row (like rank()),
  * so equal scores never get different grades.  grades and shares must be
- * the same on every row of the partition.
+ * the same on every row of the partition (checked on its first row).
  */
 Datum
 grade_by_distribution(PG_FUNCTION_ARGS)
 {
 	WindowObject winobj = PG_WINDOW_OBJECT();
 	GbdCache   *cache = (GbdCache *) WinGetPartitionLocalMemory(winobj, sizeof(GbdCache));
-	bool		gnull,
-				snull;
-	Datum		grades = WinGetFuncArgCurrent(winobj, 0, &gnull);
-	Datum		shares = WinGetFuncArgCurrent(winobj, 1, &snull);
 	int64		pos = WinGetCurrentPosition(winobj);
 	text	   *g;
 
 	if (!cache->computed)
 	{
+		bool		gnull,
+					snull,
+					isout;
+		Datum		grades,
+					shares;
+
+		/*
+		 * Row 1's arrays, copied: fetching the other rows may free the tuple
+		 * they point into.
+		 */
+		grades = WinGetFuncArgInPartition(winobj, 0, 0, WINDOW_SEEK_HEAD, false,
+										  &gnull, &isout);
+		grades = gnull ? (Datum) 0 : datumCopy(grades, false, -1);
+		shares = WinGetFuncArgInPartition(winobj, 1, 0, WINDOW_SEEK_HEAD, false,
+										  &snull, &isout);
+		shares = snull ? (Datum) 0 : datumCopy(shares, false, -1);
+		gbd_check_rows(winobj, WinGetPartitionRowCount(winobj), grades, gnull,
+					   shares, snull);
 		if (gnull || snull)
 			cache->allnull = true;
 		else
 			gbd_setup(winobj, cache, grades, shares);
 		cache->computed = true;
 	}
-	else if (cache->allnull ? !(gnull || snull) :
-			 (gnull || snull ||
-			  !gbd_same(cache, cache->grades_datum, grades) ||
-			  !gbd_same(cache, cache->shares_datum, shares)))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("grade_by_distribution grades and shares must be the same on every row of a partition"),
-				 errdetail("Row %lld of the partition passes other arrays than row 1.",
-						   (long long) pos + 1)));
 	if (cache->allnull)
 		PG_RETURN_NULL();
 
