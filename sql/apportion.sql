@@ -245,3 +245,16 @@ SELECT grade_by_distribution(CASE WHEN s = 1 THEN NULL ELSE '{A,B}' END::text[],
 FROM generate_series(1, 2) s LIMIT 1;
 -- Equal constants still work under LIMIT: 100 over four rows, 25 each.
 SELECT allocate_quota(100, 1) OVER (ORDER BY s) FROM generate_series(1, 4) s LIMIT 2;
+
+-- Shares beyond 38 digits or with a unit of more than 40 decimals are built
+-- exactly in numeric.  4e38 at unit 1e20 is 4e18 units, all to the one
+-- weight: 4 followed by 38 zeros.
+SELECT allocate_quota(4e38, '{1}'::numeric[], 1e20);
+-- Two of them, 2e18 units each.
+SELECT allocate_quota(4e38, ARRAY[1, 1], 1e20);
+-- A unit of 1e-48 (48 decimals): 1e-30 is 10^18 units, 1:1 -> 5 * 10^17
+-- units each = 5e-31, printed with the unit's 48 decimals.
+SELECT allocate_quota(1e-30, ARRAY[1, 1], 1e-48);
+-- Window form, same values.
+SELECT allocate_quota(1e-30, 1, 1e-48) OVER (ORDER BY s), allocate_quota(4e38, 1, 1e20) OVER (ORDER BY s)
+FROM generate_series(1, 2) s;

@@ -53,22 +53,22 @@ ap_report(const ApError *err)
 }
 
 /*
- * units * unit as a numeric.  The common case builds the numeric straight
- * from a scaled int64; amounts beyond that go through numeric_in.
+ * units * unit as a numeric with the unit's display scale.  The common case
+ * builds the numeric straight from the scaled int64 the core computes;
+ * anything larger is multiplied exactly in numeric (numeric_mul of an
+ * integer and the unit keeps the unit's dscale), so every valid share can
+ * be returned, however large or however many decimals the unit has.
  */
 Datum
-ap_share_datum(int64 units, const ApNum *unit, int dscale)
+ap_share_datum(int64 units, const ApNum *unit, Datum unit_datum)
 {
 	int64		scaled;
-	char		buf[128];
 
-	if (ap_share_scaled(units, unit, dscale, &scaled, buf, sizeof(buf)))
-		return NumericGetDatum(int64_div_fast_to_numeric(scaled, dscale));
-	if (strcmp(buf, "NaN") == 0)
-		elog(ERROR, "allocate_quota: share of %lld units cannot be printed",
-			 (long long) units);
-	return DirectFunctionCall3(numeric_in, CStringGetDatum(buf),
-							   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+	if (ap_share_scaled(units, unit, unit->dscale, &scaled))
+		return NumericGetDatum(int64_div_fast_to_numeric(scaled, unit->dscale));
+	return DirectFunctionCall2(numeric_mul,
+							   NumericGetDatum(int64_to_numeric(units)),
+							   unit_datum);
 }
 
 /*
@@ -177,7 +177,7 @@ allocate_quota_array(PG_FUNCTION_ARGS)
 	out = palloc(sizeof(Datum) * n);
 	for (int i = 0; i < n; i++)
 		out[i] = isnull[i] ? (Datum) 0 :
-			ap_share_datum(units[i], &unit, unit.dscale);
+			ap_share_datum(units[i], &unit, PG_GETARG_DATUM(2));
 	dims[0] = n;
 	PG_RETURN_ARRAYTYPE_P(construct_md_array(out, isnull, 1, dims, &lbound,
 											 NUMERICOID, -1, false,

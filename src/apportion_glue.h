@@ -19,7 +19,7 @@ extern char *ap_numeric_text(Datum num);
 /* turn a core error into ereport(ERROR) with the right SQLSTATE */
 extern void ap_report(const ApError *err) pg_attribute_noreturn();
 
-/* units * unit as a numeric Datum with dscale digits after the point */
-extern Datum ap_share_datum(int64 units, const ApNum *unit, int dscale);
+/* units * unit (unit_datum, parsed as unit) as a numeric Datum, exactly */
+extern Datum ap_share_datum(int64 units, const ApNum *unit, Datum unit_datum);
 
 #endif							/* SALES_SUPERVISOR_APPORTION_GLUE_H */

@@ -132,6 +132,8 @@ allocate_partition(WindowObject winobj, int nargs, int64 n, AqCache *cache)
 	if (nargs >= 3)
 		unit = first_constant(winobj, 2, &cache->unit_datum,
 							  &cache->unit_null);
+	else
+		cache->unit_datum = NumericGetDatum(int64_to_numeric(1));
 	MemoryContextSwitchTo(old);
 	cache->allnull = (total == NULL || unit == NULL);
 
@@ -235,7 +237,7 @@ allocate_quota_window(PG_FUNCTION_ARGS)
 	if (cache->allnull || cache->rows[pos].isnull)
 		PG_RETURN_NULL();
 	PG_RETURN_DATUM(ap_share_datum(cache->rows[pos].units, &cache->unit,
-								   cache->unit.dscale));
+								   cache->unit_datum));
 }
 
 /* grade_by_distribution's per-partition cache */

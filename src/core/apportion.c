@@ -885,17 +885,16 @@ ap_allocate(const ApInput *in, ApRow *rows, void *work, int64_t *units,
 
 /*
  * ap_share_scaled
- *		units * unit as share * 10^dscale in int64, or as text.
+ *		units * unit as share * 10^dscale in int64, when it fits.
  */
 bool
-ap_share_scaled(int64_t units, const ApNum *unit, int dscale,
-				int64_t *scaled, char *buf, size_t buflen)
+ap_share_scaled(int64_t units, const ApNum *unit, int dscale, int64_t *scaled)
 {
 	int			shift = dscale - unit->scale;
 	u128		v;
 
 	if (units < 0)
-		units = 0;
+		return false;
 	v = (u128) units * (u128) unit->mant;
 	if (shift >= 0 && shift <= 18 &&
 		(v == 0 || pow10_u128(shift) <= (u128) INT64_MAX / v) &&
@@ -904,7 +903,5 @@ ap_share_scaled(int64_t units, const ApNum *unit, int dscale,
 		*scaled = (int64_t) (v * pow10_u128(shift));
 		return true;
 	}
-	if (!scaled_to_text(v, unit->scale, dscale, buf, buflen))
-		snprintf(buf, buflen, "NaN");	/* caller treats as can't-happen */
 	return false;
 }
