@@ -26,6 +26,8 @@
  */
 #include "postgres.h"
 
+#include <float.h>
+
 #include "fmgr.h"
 #include "utils/builtins.h"
 #include "utils/float.h"
@@ -391,7 +393,10 @@ mape_trans(PG_FUNCTION_ARGS)
 /*
  * weighted_score transition: Σ score·weight and Σ weight.  A negative weight
  * is an error (22023): it would turn a weighted mean into something that
- * can leave the range of the scores.
+ * can leave the range of the scores.  A subnormal weight, or a product of
+ * two non-zero values that underflows to a subnormal or zero, is 22003:
+ * it would lose most or all of its digits, and the mean would be silently
+ * wrong (two rows (0.3, 5e-324) would give 0).
  */
 Datum
 weighted_score_trans(PG_FUNCTION_ARGS)
@@ -408,9 +413,22 @@ weighted_score_trans(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("weighted_score weight must not be negative, got %s",
 						float8_text(weight))));
+	if (unlikely(weight != 0.0 && weight < DBL_MIN))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("weighted_score weight %s is too small (subnormal) for double precision",
+						float8_text(weight)),
+				 errdetail("Weights below %s lose precision in the sums.",
+						   float8_text(DBL_MIN))));
 	product = score * weight;
 	if (unlikely(!isfinite(product)))
 		report_overflow("weighted_score", "score * weight", score, weight);
+	if (unlikely(fabs(product) < DBL_MIN && score != 0.0 && weight != 0.0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("weighted_score score * weight underflows double precision"),
+				 errdetail("The row has values %s and %s.", float8_text(score),
+						   float8_text(weight))));
 	if (state == NULL)
 		state = sums_new(fcinfo, "weighted_score_trans");
 	state->n++;

@@ -177,7 +177,7 @@ CREATE AGGREGATE weighted_score(score double precision, weight double precision)
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE weighted_score(double precision, double precision) IS
-'Weighted mean of scores: sum score * weight / sum weight over rows where both are non-NULL (compensated sums); NULL when there are no rows or the weights sum to 0; a negative, NaN or infinite weight or a non-finite score is error 22023.';
+'Weighted mean of scores: sum score * weight / sum weight over rows where both are non-NULL (compensated sums); NULL when there are no rows or the weights sum to 0; a negative, NaN or infinite weight or a non-finite score is error 22023; a subnormal weight (0 < weight < 2.2250738585072014e-308) or a score * weight that overflows, or underflows to a subnormal or zero from two non-zero values, is error 22003.';
 
 -- ------------------------------------------------------------- trimmed_mean
 
