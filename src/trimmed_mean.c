@@ -48,6 +48,24 @@ typedef struct TrimmedMeanState
 
 #define TRIMMED_MEAN_INITIAL_CAP	16
 
+/* the aggregate memory context; refuse a call outside an aggregate */
+static MemoryContext
+aggregate_context(FunctionCallInfo fcinfo, const char *fname)
+{
+	MemoryContext aggcontext;
+
+	if (!AggCheckCallContext(fcinfo, &aggcontext))
+		elog(ERROR, "%s called in non-aggregate context", fname);
+	return aggcontext;
+}
+
+/* float8 text as PostgreSQL prints it, for error messages */
+static char *
+float8_text(double d)
+{
+	return DatumGetCString(DirectFunctionCall1(float8out, Float8GetDatum(d)));
+}
+
 /*
  * A new state with room for cap values, in context ctx.  The array may grow
  * beyond 1 GB (MemoryContextAllocHuge): a group of 200 million scores is
@@ -100,9 +118,12 @@ report_k_mismatch(int32 had, int32 got)
 }
 
 /*
- * Transition: append one score.  A NULL score skips the row (as every
- * aggregate skips NULL input); a scored row must carry a non-NULL,
- * non-negative k equal to the k of the rows before it, and a finite score.
+ * Transition: append one score.  k is checked before the score: on every
+ * row where it is given it must be non-negative and equal to the k of the
+ * rows before it, NULL score or not (a NULL score with a non-NULL k still
+ * creates the state, so the check does not depend on the row order).  A
+ * NULL score then skips the row, as every aggregate skips NULL input; only
+ * a NULL score may come with a NULL k.  A scored row needs a finite score.
  */
 Datum
 trimmed_mean_trans(PG_FUNCTION_ARGS)
@@ -111,38 +132,35 @@ trimmed_mean_trans(PG_FUNCTION_ARGS)
 	double		score;
 	int32		k;
 
-	if (PG_ARGISNULL(1))
+	if (PG_ARGISNULL(2))
 	{
+		if (!PG_ARGISNULL(1))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("trimmed_mean drop_each_end must not be null")));
+		/* NULL score and NULL k: skipped */
 		if (state == NULL)
 			PG_RETURN_NULL();
 		PG_RETURN_POINTER(state);
 	}
-	score = PG_GETARG_FLOAT8(1);
-	if (PG_ARGISNULL(2))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("trimmed_mean drop_each_end must not be null")));
 	k = PG_GETARG_INT32(2);
 	if (k < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("trimmed_mean drop_each_end must not be negative, got %d", k)));
+	if (state == NULL)
+		state = state_new(aggregate_context(fcinfo, "trimmed_mean_trans"), k,
+						  TRIMMED_MEAN_INITIAL_CAP);
+	else if (state->k != k)
+		report_k_mismatch(state->k, k);
+	if (PG_ARGISNULL(1))
+		PG_RETURN_POINTER(state);
+	score = PG_GETARG_FLOAT8(1);
 	if (!isfinite(score))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("trimmed_mean score must be a finite number, got %s",
-						DatumGetCString(DirectFunctionCall1(float8out,
-															Float8GetDatum(score))))));
-	if (state == NULL)
-	{
-		MemoryContext aggcontext;
-
-		if (!AggCheckCallContext(fcinfo, &aggcontext))
-			elog(ERROR, "trimmed_mean_trans called in non-aggregate context");
-		state = state_new(aggcontext, k, TRIMMED_MEAN_INITIAL_CAP);
-	}
-	else if (state->k != k)
-		report_k_mismatch(state->k, k);
+						float8_text(score))));
 	if (state->n == state->cap)
 		state_reserve(state, 1);
 	if (state->n > 0 && score < state->values[state->n - 1])

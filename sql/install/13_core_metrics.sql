@@ -216,4 +216,4 @@ CREATE AGGREGATE trimmed_mean(score double precision, drop_each_end integer) (
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE trimmed_mean(double precision, integer) IS
-'Mean of the scores after dropping the drop_each_end highest and lowest (k reduced to floor((n - 1) / 2) when there are too few scores); NULL scores skipped; no scores gives NULL; k must be non-NULL, >= 0 and equal on every row; a non-finite score is error 22023.';
+'Mean of the scores after dropping the drop_each_end highest and lowest (k reduced to floor((n - 1) / 2) when there are too few scores); NULL scores skipped; no scores gives NULL; k is checked on every row where it is given, NULL score or not: it must be >= 0 and equal on all those rows (22023); it may be NULL only where the score is NULL (else 22004); a non-finite score is error 22023.';
