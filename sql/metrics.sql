@@ -129,3 +129,8 @@ SELECT weighted_score(1e-200, 1e-200);
 SELECT weighted_score(1, 2.2250738585072014e-308);
 SELECT weighted_score(s, w) FROM (VALUES (1.0, 2.2250738585072014e-308::float8), (0, 1)) v(s, w);
 SELECT weighted_score(s, w) FROM (VALUES (5.0, 0.0::float8), (1e-300, 1)) v(s, w);
+-- the float aggregates document their real guarantee (close agreement, not
+-- exact order independence)
+SELECT a, obj_description(a::regprocedure, 'pg_proc') LIKE '%about 1e-12 relative%not bit-exact%' AS documented
+FROM unnest(ARRAY['wape(float8, float8)', 'forecast_bias(float8, float8)',
+                  'mape(float8, float8)', 'weighted_score(float8, float8)']) a;

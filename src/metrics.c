@@ -15,8 +15,10 @@
  * (low, middle, high), so each row costs one range check and one increment,
  * the answer is exact, and a state is 24 bytes.
  * The float aggregates share one state: a row count and two compensated
- * (Neumaier) sums, so serial and parallel plans agree far within 1e-12
- * relative whatever the row order.
+ * (Neumaier) sums, so serial and parallel plans, and different row orders,
+ * agree to within about 1e-12 relative on realistic data.  They are not
+ * bit-for-bit order independent: under heavy cancellation the last digits
+ * of a result can depend on the order the rows arrive in.
  *
  * Non-finite inputs (NaN, ±Infinity) are errors (22023): a forecast error
  * or a weighted mean over them is not a number anyone can defend.  Finite
