@@ -258,3 +258,10 @@ SELECT allocate_quota(1e-30, ARRAY[1, 1], 1e-48);
 -- Window form, same values.
 SELECT allocate_quota(1e-30, 1, 1e-48) OVER (ORDER BY s), allocate_quota(4e38, 1, 1e20) OVER (ORDER BY s)
 FROM generate_series(1, 2) s;
+
+-- An array literal needs ::numeric[] (or ARRAY[...]): untyped, '{1,2}'
+-- resolves to the window overload (42809); the COMMENT says so.
+SELECT allocate_quota(100, '{1,2}'::numeric[]);
+SELECT allocate_quota(100, '{1,2}');
+SELECT obj_description('allocate_quota(numeric, numeric[], numeric, numeric[], numeric[])'::regprocedure, 'pg_proc')
+       LIKE '%::numeric[]%42809%' AS documented;

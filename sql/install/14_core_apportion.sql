@@ -11,7 +11,7 @@ AS 'MODULE_PATHNAME', 'allocate_quota_array'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
 COMMENT ON FUNCTION allocate_quota(numeric, numeric[], numeric, numeric[], numeric[]) IS
-'Split total into shares proportional to weights, in whole multiples of unit, exactly: continuous shares clamp(lambda*weight, lower, upper) summing to total, floored to the unit, leftover units to the largest remainders (ties: larger weight, then earlier element). Results are within bounds and sum exactly to total. NULL lower/upper elements mean 0 / unbounded; a NULL weight element gets NULL and takes no share.';
+'Split total into shares proportional to weights, in whole multiples of unit, exactly: continuous shares clamp(lambda*weight, lower, upper) summing to total, floored to the unit, leftover units to the largest remainders (ties: larger weight, then earlier element). Results are within bounds and sum exactly to total. NULL lower/upper elements mean 0 / unbounded; a NULL weight element gets NULL and takes no share. Write weights as ARRAY[...] or cast a literal with ::numeric[]: an untyped literal such as allocate_quota(100, ''{1,2}'') resolves to the window form allocate_quota(numeric, numeric) and fails with 42809 (requires an OVER clause).';
 
 CREATE FUNCTION allocate_quota(total numeric, weight numeric)
 RETURNS numeric
