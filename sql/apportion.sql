@@ -265,3 +265,15 @@ SELECT allocate_quota(100, '{1,2}'::numeric[]);
 SELECT allocate_quota(100, '{1,2}');
 SELECT obj_description('allocate_quota(numeric, numeric[], numeric, numeric[], numeric[])'::regprocedure, 'pg_proc')
        LIKE '%::numeric[]%42809%' AS documented;
+
+-- lower above upper names the row and both bounds (also in the window form:
+-- row 2 has lower 7 and upper 3).
+SELECT allocate_quota(10, ARRAY[1, 1, 1], 1, ARRAY[0, 7, 0], ARRAY[5, 3, 5]);
+SELECT allocate_quota(10, 1, 1, lo, up) OVER (ORDER BY i)
+FROM (VALUES (1, 0, 5), (2, 7, 3)) v(i, lo, up);
+-- Bounds must have the weights' subscripts, not only their length.
+SELECT allocate_quota(10, '[0:1]={1,1}'::numeric[], 1, ARRAY[6, 0]);
+SELECT allocate_quota(10, ARRAY[1, 1], 1, NULL, '[2:3]={10,10}'::numeric[]);
+-- Matching subscripts work: weights and bounds both [0:1]; row [0] is held
+-- at 6, row [1] gets the other 4.
+SELECT allocate_quota(10, '[0:1]={1,1}'::numeric[], 1, '[0:1]={6,0}'::numeric[]);

@@ -99,6 +99,27 @@ array_texts(ArrayType *arr, const char *what, int *n, int *lbound)
 }
 
 /*
+ * A bounds array pairs with the weights by subscript, so it must have the
+ * weights' length and lower bound: '[0:1]={..}' bounds against '{..}'
+ * weights would otherwise pair by position and silently shift by one.
+ */
+static void
+check_bounds_dims(const char *what, int nb, int lb, int n, int wlb)
+{
+	if (nb != n)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("allocate_quota %s has %d elements but weights has %d",
+						what, nb, n)));
+	if (lb != wlb)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("allocate_quota %s has subscripts [%d:%d] but weights has [%d:%d]",
+						what, lb, lb + nb - 1, wlb, wlb + n - 1),
+				 errhint("Give the bounds the same subscripts as the weights.")));
+}
+
+/*
  * allocate_quota(total numeric, weights numeric[], unit numeric DEFAULT 1,
  *				  lower numeric[] DEFAULT NULL, upper numeric[] DEFAULT NULL)
  *	  -> numeric[]
@@ -142,20 +163,12 @@ allocate_quota_array(PG_FUNCTION_ARGS)
 	if (!PG_ARGISNULL(3))
 	{
 		ltext = array_texts(PG_GETARG_ARRAYTYPE_P(3), "lower", &nb, &lb2);
-		if (nb != n)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("allocate_quota lower has %d elements but weights has %d",
-							nb, n)));
+		check_bounds_dims("lower", nb, lb2, n, lbound);
 	}
 	if (!PG_ARGISNULL(4))
 	{
 		utext = array_texts(PG_GETARG_ARRAYTYPE_P(4), "upper", &nb, &lb2);
-		if (nb != n)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("allocate_quota upper has %d elements but weights has %d",
-							nb, n)));
+		check_bounds_dims("upper", nb, lb2, n, lbound);
 	}
 
 	in.fname = "allocate_quota";

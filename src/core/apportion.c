@@ -867,7 +867,13 @@ ap_allocate(const ApInput *in, ApRow *rows, void *work, int64_t *units,
 			r->has_upper = true;
 			if (r->upper < r->lower)
 			{
-				set_error(err, AP_EINVALID, NULL, NULL,
+				char		detail[AP_MSGLEN];
+
+				snprintf(detail, sizeof(detail),
+						 "Row %lld has lower bound %s and upper bound %s.",
+						 (long long) i + 1, lo, up);
+				set_error(err, AP_EINVALID, detail,
+						  "Give every row a lower bound at most its upper bound.",
 						  "%s has infeasible bounds: lower bound %s is above upper bound %s at position %lld",
 						  in->fname, lo, up, (long long) i + 1);
 				return err->code;
