@@ -277,3 +277,15 @@ SELECT allocate_quota(10, ARRAY[1, 1], 1, NULL, '[2:3]={10,10}'::numeric[]);
 -- Matching subscripts work: weights and bounds both [0:1]; row [0] is held
 -- at 6, row [1] gets the other 4.
 SELECT allocate_quota(10, '[0:1]={1,1}'::numeric[], 1, '[0:1]={6,0}'::numeric[]);
+
+-- Weights are limited to 18 significant digits; 1.0/3 has 20.  The error
+-- hints at rounding, and rounded weights work: 100 by 1/3 : 2/3 ->
+-- 33.33.. and 66.66.., one unit to the larger remainder: 33 and 67.
+SELECT allocate_quota(100, ARRAY[1.0/3, 2.0/3]);
+SELECT allocate_quota(100, ARRAY[round(1.0/3, 12), round(2.0/3, 12)]);
+SELECT rep, allocate_quota(100, w) OVER (ORDER BY rep)
+FROM (SELECT rep, round(x / sum(x) OVER (), 12) AS w
+      FROM (VALUES ('a', 1.0), ('b', 2.0)) v(rep, x)) s ORDER BY rep;
+SELECT grade_by_distribution('{A,B}', ARRAY[1.0/3, 2.0/3]) OVER (ORDER BY s) FROM generate_series(1, 3) s;
+SELECT obj_description('allocate_quota(numeric, numeric[], numeric, numeric[], numeric[])'::regprocedure, 'pg_proc')
+       LIKE '%18 significant digits%round(x / sum(x), 12)%' AS documented;

@@ -809,7 +809,14 @@ ap_allocate(const ApInput *in, ApRow *rows, void *work, int64_t *units,
 			continue;
 		}
 		if (parse_value(in->fname, in->wname, in->weights[i], i, &w, err) != AP_OK)
+		{
+			/* weights from a division (x / sum(x)) carry 20 digits */
+			if (err->code == AP_ERANGE)
+				snprintf(err->hint, sizeof(err->hint),
+						 "Round the %ss, for example round(w, 12): a division such as x / sum(x) gives 20 significant digits.",
+						 in->wname);
 			return err->code;
+		}
 		if (w.neg)
 		{
 			where_text(i, where);
