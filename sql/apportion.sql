@@ -289,3 +289,11 @@ FROM (SELECT rep, round(x / sum(x) OVER (), 12) AS w
 SELECT grade_by_distribution('{A,B}', ARRAY[1.0/3, 2.0/3]) OVER (ORDER BY s) FROM generate_series(1, 3) s;
 SELECT obj_description('allocate_quota(numeric, numeric[], numeric, numeric[], numeric[])'::regprocedure, 'pg_proc')
        LIKE '%18 significant digits%round(x / sum(x), 12)%' AS documented;
+
+-- More than 16,777,215 rows: the work arrays pass 1 GB and are allocated
+-- huge.  16777217 over 16777216 equal weights: 1 each, the one leftover unit
+-- to the first row (ties go to the earliest): sum 16777217, one 2.
+SELECT count(*), sum(x), max(x), count(*) FILTER (WHERE x = 2) AS twos
+FROM unnest(allocate_quota(16777217, array_fill(1::numeric, ARRAY[16777216]))) x;
+SELECT count(*), sum(q), max(q), count(*) FILTER (WHERE q = 2) AS twos
+FROM (SELECT allocate_quota(16777217, 1) OVER () AS q FROM generate_series(1, 16777216)) s;

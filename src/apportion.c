@@ -72,6 +72,31 @@ ap_share_datum(int64 units, const ApNum *unit, Datum unit_datum)
 }
 
 /*
+ * Allocate the work arrays for n rows (see ApWork).  They take about 130
+ * bytes a row, so a partition or an array of more than 16,777,215 rows
+ * passes 1 GB: they are allocated huge.  AP_MAX_ROWS (MaxAllocHugeSize /
+ * 256, far beyond any memory) only keeps the size arithmetic from
+ * overflowing; above it the call fails with 54000.
+ */
+void
+ap_work_alloc(const char *fname, int64 n, MemoryContext resultcxt, ApWork *w)
+{
+	if (n < 0 || n > AP_MAX_ROWS)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("%s cannot apportion over %lld rows", fname, (long long) n),
+				 errdetail("The limit is %lld rows.", (long long) AP_MAX_ROWS)));
+	if (n == 0)
+		n = 1;
+	w->rows = palloc_extended(sizeof(ApRow) * n, MCXT_ALLOC_HUGE);
+	w->work = palloc_extended(ap_workspace_size(n), MCXT_ALLOC_HUGE);
+	w->units = MemoryContextAllocExtended(resultcxt, sizeof(int64) * n,
+										  MCXT_ALLOC_HUGE);
+	w->isnull = MemoryContextAllocExtended(resultcxt, sizeof(bool) * n,
+										   MCXT_ALLOC_HUGE);
+}
+
+/*
  * Deconstruct a one-dimensional numeric[] into the decimal texts the core
  * reads (NULL elements stay NULL).  what names the argument in errors.
  */
@@ -92,7 +117,8 @@ array_texts(ArrayType *arr, const char *what, int *n, int *lbound)
 	deconstruct_array(arr, NUMERICOID, -1, false, TYPALIGN_INT,
 					  &elems, &nulls, n);
 	*lbound = ARR_NDIM(arr) == 1 ? ARR_LBOUND(arr)[0] : 1;
-	texts = palloc0(sizeof(char *) * (*n > 0 ? *n : 1));
+	texts = palloc_extended(sizeof(char *) * (*n > 0 ? *n : 1),
+							MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 	for (int i = 0; i < *n; i++)
 		texts[i] = nulls[i] ? NULL : ap_numeric_text(elems[i]);
 	return texts;
@@ -142,10 +168,7 @@ allocate_quota_array(PG_FUNCTION_ARGS)
 				lbound,
 				lb2;
 	ApInput		in;
-	ApRow	   *rows;
-	void	   *work;
-	int64	   *units;
-	bool	   *isnull;
+	ApWork		w;
 	Datum	   *out;
 	ApNum		unit;
 	ApError		err;
@@ -180,19 +203,16 @@ allocate_quota_array(PG_FUNCTION_ARGS)
 	in.lower = ltext;
 	in.upper = utext;
 
-	rows = palloc(sizeof(ApRow) * n);
-	work = palloc(ap_workspace_size(n));
-	units = palloc(sizeof(int64) * n);
-	isnull = palloc(sizeof(bool) * n);
-	if (ap_allocate(&in, rows, work, units, isnull, &unit, &err) != AP_OK)
+	ap_work_alloc("allocate_quota", n, CurrentMemoryContext, &w);
+	if (ap_allocate(&in, w.rows, w.work, w.units, w.isnull, &unit, &err) != AP_OK)
 		ap_report(&err);
 
-	out = palloc(sizeof(Datum) * n);
+	out = palloc_extended(sizeof(Datum) * n, MCXT_ALLOC_HUGE);
 	for (int i = 0; i < n; i++)
-		out[i] = isnull[i] ? (Datum) 0 :
-			ap_share_datum(units[i], &unit, PG_GETARG_DATUM(2));
+		out[i] = w.isnull[i] ? (Datum) 0 :
+			ap_share_datum(w.units[i], &unit, PG_GETARG_DATUM(2));
 	dims[0] = n;
-	PG_RETURN_ARRAYTYPE_P(construct_md_array(out, isnull, 1, dims, &lbound,
+	PG_RETURN_ARRAYTYPE_P(construct_md_array(out, w.isnull, 1, dims, &lbound,
 											 NUMERICOID, -1, false,
 											 TYPALIGN_INT));
 }

@@ -32,13 +32,6 @@
 PG_FUNCTION_INFO_V1(allocate_quota_window);
 PG_FUNCTION_INFO_V1(grade_by_distribution);
 
-/* one row's answer */
-typedef struct AqEntry
-{
-	int64		units;
-	bool		isnull;
-} AqEntry;
-
 /* allocate_quota's per-partition cache */
 typedef struct AqCache
 {
@@ -49,7 +42,8 @@ typedef struct AqCache
 	Datum		total;
 	Datum		unit_datum;
 	ApNum		unit;
-	AqEntry		rows[FLEXIBLE_ARRAY_MEMBER];
+	int64	   *units;			/* each row's answer in units ... */
+	bool	   *isnull;			/* ... or NULL; both huge, partition memory */
 } AqCache;
 
 /*
@@ -121,10 +115,7 @@ allocate_partition(WindowObject winobj, int nargs, int64 n, AqCache *cache)
 			  **lower = NULL,
 			  **upper = NULL;
 	ApInput		in;
-	ApRow	   *rows;
-	void	   *work;
-	int64	   *units;
-	bool	   *isnull;
+	ApWork		w;
 	ApError		err;
 
 	old = MemoryContextSwitchTo(GetMemoryChunkContext(cache));
@@ -143,11 +134,12 @@ allocate_partition(WindowObject winobj, int nargs, int64 n, AqCache *cache)
 	 */
 	if (!cache->allnull)
 	{
-		weights = palloc(sizeof(char *) * n);
+		ap_work_alloc("allocate_quota", n, GetMemoryChunkContext(cache), &w);
+		weights = palloc_extended(sizeof(char *) * n, MCXT_ALLOC_HUGE);
 		if (nargs >= 5)
 		{
-			lower = palloc(sizeof(char *) * n);
-			upper = palloc(sizeof(char *) * n);
+			lower = palloc_extended(sizeof(char *) * n, MCXT_ALLOC_HUGE);
+			upper = palloc_extended(sizeof(char *) * n, MCXT_ALLOC_HUGE);
 		}
 	}
 	for (int64 i = 0; i < n; i++)
@@ -191,17 +183,11 @@ allocate_partition(WindowObject winobj, int nargs, int64 n, AqCache *cache)
 	in.weights = weights;
 	in.lower = lower;
 	in.upper = upper;
-	rows = palloc(sizeof(ApRow) * n);
-	work = palloc(ap_workspace_size(n));
-	units = palloc(sizeof(int64) * n);
-	isnull = palloc(sizeof(bool) * n);
-	if (ap_allocate(&in, rows, work, units, isnull, &cache->unit, &err) != AP_OK)
+	if (ap_allocate(&in, w.rows, w.work, w.units, w.isnull, &cache->unit,
+					&err) != AP_OK)
 		ap_report(&err);
-	for (int64 i = 0; i < n; i++)
-	{
-		cache->rows[i].units = units[i];
-		cache->rows[i].isnull = isnull[i];
-	}
+	cache->units = w.units;
+	cache->isnull = w.isnull;
 }
 
 /*
@@ -220,23 +206,16 @@ allocate_quota_window(PG_FUNCTION_ARGS)
 	int64		pos;
 	AqCache    *cache;
 
-	if ((uint64) n > (MaxAllocSize - offsetof(AqCache, rows)) / sizeof(AqEntry))
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("allocate_quota partition of %lld rows is too large",
-						(long long) n)));
-	cache = (AqCache *)
-		WinGetPartitionLocalMemory(winobj,
-								   offsetof(AqCache, rows) + n * sizeof(AqEntry));
+	cache = (AqCache *) WinGetPartitionLocalMemory(winobj, sizeof(AqCache));
 	if (!cache->computed)
 	{
 		allocate_partition(winobj, PG_NARGS(), n, cache);
 		cache->computed = true;
 	}
 	pos = WinGetCurrentPosition(winobj);
-	if (cache->allnull || cache->rows[pos].isnull)
+	if (cache->allnull || cache->isnull[pos])
 		PG_RETURN_NULL();
-	PG_RETURN_DATUM(ap_share_datum(cache->rows[pos].units, &cache->unit,
+	PG_RETURN_DATUM(ap_share_datum(cache->units[pos], &cache->unit,
 								   cache->unit_datum));
 }
 
@@ -298,10 +277,7 @@ gbd_setup(WindowObject winobj, GbdCache *cache, Datum grades, Datum shares)
 	const char **stext;
 	char		total[32];
 	ApInput		in;
-	ApRow	   *rows;
-	void	   *work;
-	int64	   *units;
-	bool	   *isnull;
+	ApWork		w;
 	ApNum		unit;
 	ApError		err;
 	int64		acc = 0;
@@ -314,7 +290,7 @@ gbd_setup(WindowObject winobj, GbdCache *cache, Datum grades, Datum shares)
 				 errmsg("grade_by_distribution has %d grades but %d shares", ng, ns),
 				 errhint("Give one share per grade, in the same order.")));
 
-	stext = palloc(sizeof(char *) * ns);
+	stext = palloc_extended(sizeof(char *) * ns, MCXT_ALLOC_HUGE);
 	for (int i = 0; i < ns; i++)
 		stext[i] = ap_numeric_text(sel[i]);
 	snprintf(total, sizeof(total), "%lld", (long long) n);
@@ -326,11 +302,8 @@ gbd_setup(WindowObject winobj, GbdCache *cache, Datum grades, Datum shares)
 	in.weights = stext;
 	in.lower = NULL;
 	in.upper = NULL;
-	rows = palloc(sizeof(ApRow) * ns);
-	work = palloc(ap_workspace_size(ns));
-	units = palloc(sizeof(int64) * ns);
-	isnull = palloc(sizeof(bool) * ns);
-	if (ap_allocate(&in, rows, work, units, isnull, &unit, &err) != AP_OK)
+	ap_work_alloc("grade_by_distribution", ns, CurrentMemoryContext, &w);
+	if (ap_allocate(&in, w.rows, w.work, w.units, w.isnull, &unit, &err) != AP_OK)
 		ap_report(&err);
 
 	cache->ngrades = ng;
@@ -338,7 +311,7 @@ gbd_setup(WindowObject winobj, GbdCache *cache, Datum grades, Datum shares)
 	cache->grades = MemoryContextAlloc(partcxt, sizeof(text *) * ng);
 	for (int i = 0; i < ng; i++)
 	{
-		acc += units[i];
+		acc += w.units[i];
 		cache->cum[i] = acc;
 		cache->grades[i] = (text *)
 			MemoryContextAlloc(partcxt, VARSIZE_ANY(DatumGetPointer(gel[i])));
