@@ -97,6 +97,29 @@ ap_work_alloc(const char *fname, int64 n, MemoryContext resultcxt, ApWork *w)
 }
 
 /*
+ * ap_array_elements
+ *		Check that an array argument is one-dimensional and deconstruct it.
+ *
+ * elemtype is numeric or text (the only element types the apportionment
+ * functions take), so its storage parameters are known here.
+ */
+int
+ap_array_elements(ArrayType *arr, Oid elemtype, const char *fname,
+				  const char *what, Datum **elems, bool **nulls, int *n)
+{
+	if (ARR_NDIM(arr) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s %s must be a one-dimensional array, got %d dimensions",
+						fname, what, ARR_NDIM(arr))));
+	if (ARR_ELEMTYPE(arr) != elemtype ||
+		(elemtype != NUMERICOID && elemtype != TEXTOID))
+		elog(ERROR, "%s: %s is not an array of type %u", fname, what, elemtype);
+	deconstruct_array(arr, elemtype, -1, false, TYPALIGN_INT, elems, nulls, n);
+	return ARR_NDIM(arr) == 1 ? ARR_LBOUND(arr)[0] : 1;
+}
+
+/*
  * Deconstruct a one-dimensional numeric[] into the decimal texts the core
  * reads (NULL elements stay NULL).  what names the argument in errors.
  */
@@ -107,16 +130,8 @@ array_texts(ArrayType *arr, const char *what, int *n, int *lbound)
 	bool	   *nulls;
 	const char **texts;
 
-	if (ARR_NDIM(arr) > 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("allocate_quota %s must be a one-dimensional array, got %d dimensions",
-						what, ARR_NDIM(arr))));
-	if (ARR_ELEMTYPE(arr) != NUMERICOID)
-		elog(ERROR, "allocate_quota: %s is not a numeric[]", what);
-	deconstruct_array(arr, NUMERICOID, -1, false, TYPALIGN_INT,
-					  &elems, &nulls, n);
-	*lbound = ARR_NDIM(arr) == 1 ? ARR_LBOUND(arr)[0] : 1;
+	*lbound = ap_array_elements(arr, NUMERICOID, "allocate_quota", what,
+								&elems, &nulls, n);
 	texts = palloc_extended(sizeof(char *) * (*n > 0 ? *n : 1),
 							MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 	for (int i = 0; i < *n; i++)

@@ -11,12 +11,22 @@
 
 #include "postgres.h"
 
+#include "utils/array.h"
 #include "utils/memutils.h"
 
 #include "apportion.h"
 
 /* numeric Datum -> its exact decimal text (numeric_out), palloc'd */
 extern char *ap_numeric_text(Datum num);
+
+/*
+ * Deconstruct a one-dimensional array argument of fname (what names it in
+ * errors) of element type elemtype; returns its lower subscript (1 for an
+ * empty array).
+ */
+extern int	ap_array_elements(ArrayType *arr, Oid elemtype, const char *fname,
+							  const char *what, Datum **elems, bool **nulls,
+							  int *n);
 
 /* turn a core error into ereport(ERROR) with the right SQLSTATE */
 extern void ap_report(const ApError *err) pg_attribute_noreturn();

@@ -235,19 +235,13 @@ typedef struct GbdCache
  * no NULL element.  Returns its elements.
  */
 static Datum *
-gbd_elements(Datum arrd, Oid elemtype, int16 typlen, bool byval, char align,
-			 const char *what, int *n)
+gbd_elements(Datum arrd, Oid elemtype, const char *what, int *n)
 {
-	ArrayType  *arr = DatumGetArrayTypeP(arrd);
 	Datum	   *elems;
 	bool	   *nulls;
 
-	if (ARR_NDIM(arr) > 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("grade_by_distribution %s must be a one-dimensional array, got %d dimensions",
-						what, ARR_NDIM(arr))));
-	deconstruct_array(arr, elemtype, typlen, byval, align, &elems, &nulls, n);
+	(void) ap_array_elements(DatumGetArrayTypeP(arrd), elemtype,
+							 "grade_by_distribution", what, &elems, &nulls, n);
 	if (*n == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -282,8 +276,8 @@ gbd_setup(WindowObject winobj, GbdCache *cache, Datum grades, Datum shares)
 	ApError		err;
 	int64		acc = 0;
 
-	gel = gbd_elements(grades, TEXTOID, -1, false, TYPALIGN_INT, "grades", &ng);
-	sel = gbd_elements(shares, NUMERICOID, -1, false, TYPALIGN_INT, "shares", &ns);
+	gel = gbd_elements(grades, TEXTOID, "grades", &ng);
+	sel = gbd_elements(shares, NUMERICOID, "shares", &ns);
 	if (ng != ns)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

@@ -30,6 +30,7 @@
 #include "utils/memutils.h"
 
 #include "metrics.h"
+#include "metrics_glue.h"
 
 PG_FUNCTION_INFO_V1(trimmed_mean_trans);
 PG_FUNCTION_INFO_V1(trimmed_mean_combine);
@@ -48,22 +49,17 @@ typedef struct TrimmedMeanState
 
 #define TRIMMED_MEAN_INITIAL_CAP	16
 
-/* the aggregate memory context; refuse a call outside an aggregate */
-static MemoryContext
-aggregate_context(FunctionCallInfo fcinfo, const char *fname)
+/*
+ * Refuse a group of more scores than one huge allocation can hold.
+ */
+static void
+check_capacity(int64 cap)
 {
-	MemoryContext aggcontext;
-
-	if (!AggCheckCallContext(fcinfo, &aggcontext))
-		elog(ERROR, "%s called in non-aggregate context", fname);
-	return aggcontext;
-}
-
-/* float8 text as PostgreSQL prints it, for error messages */
-static char *
-float8_text(double d)
-{
-	return DatumGetCString(DirectFunctionCall1(float8out, Float8GetDatum(d)));
+	if ((Size) cap > MaxAllocHugeSize / sizeof(double))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("trimmed_mean cannot hold more than %zu scores in one group",
+						(Size) (MaxAllocHugeSize / sizeof(double)))));
 }
 
 /*
@@ -81,6 +77,7 @@ state_new(MemoryContext ctx, int32 k, int64 cap)
 	state->n = 0;
 	state->sorted = true;
 	state->cap = Max(cap, TRIMMED_MEAN_INITIAL_CAP);
+	check_capacity(state->cap);
 	state->values = (double *) MemoryContextAllocHuge(ctx, state->cap * sizeof(double));
 	return state;
 }
@@ -99,11 +96,7 @@ state_reserve(TrimmedMeanState *state, int64 extra)
 		return;
 	while (cap < need)
 		cap *= 2;
-	if ((Size) cap > MaxAllocHugeSize / sizeof(double))
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("trimmed_mean cannot hold more than %zu scores in one group",
-						(Size) (MaxAllocHugeSize / sizeof(double)))));
+	check_capacity(cap);
 	state->values = (double *) repalloc_huge(state->values, cap * sizeof(double));
 	state->cap = cap;
 }
@@ -184,8 +177,7 @@ trimmed_mean_combine(PG_FUNCTION_ARGS)
 	TrimmedMeanState *other;
 	MemoryContext aggcontext;
 
-	if (!AggCheckCallContext(fcinfo, &aggcontext))
-		elog(ERROR, "trimmed_mean_combine called in non-aggregate context");
+	aggcontext = aggregate_context(fcinfo, "trimmed_mean_combine");
 	if (PG_ARGISNULL(1))
 	{
 		if (PG_ARGISNULL(0))
@@ -212,11 +204,7 @@ trimmed_mean_combine(PG_FUNCTION_ARGS)
 		int64		cap = Max(n, TRIMMED_MEAN_INITIAL_CAP);
 		double	   *merged;
 
-		if ((Size) cap > MaxAllocHugeSize / sizeof(double))
-			ereport(ERROR,
-					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("trimmed_mean cannot hold more than %zu scores in one group",
-							(Size) (MaxAllocHugeSize / sizeof(double)))));
+		check_capacity(cap);
 		merged = (double *) MemoryContextAllocHuge(GetMemoryChunkContext(state->values),
 												   cap * sizeof(double));
 		metrics_merge_sorted(state->values, state->n, other->values, other->n, merged);
