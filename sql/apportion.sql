@@ -258,6 +258,12 @@ SELECT allocate_quota(1e-30, ARRAY[1, 1], 1e-48);
 -- Window form, same values.
 SELECT allocate_quota(1e-30, 1, 1e-48) OVER (ORDER BY s), allocate_quota(4e38, 1, 1e20) OVER (ORDER BY s)
 FROM generate_series(1, 2) s;
+-- A unit u with 48 decimals and 18 significant digits: 1000 units split
+-- 1:1, 500 units each = 500 * u =
+-- 0.000000000000000000000000000061728394506172839000 (48 decimals; worked
+-- in Python's decimal module): beyond int64 once scaled, built in numeric.
+SELECT allocate_quota(1000 * u, ARRAY[1, 1], u)
+FROM (SELECT 0.000000000000000000000000000000123456789012345678 AS u) s;
 
 -- An array literal needs ::numeric[] (or ARRAY[...]): untyped, '{1,2}'
 -- resolves to the window overload (42809); the COMMENT says so.
@@ -297,3 +303,4 @@ SELECT count(*), sum(x), max(x), count(*) FILTER (WHERE x = 2) AS twos
 FROM unnest(allocate_quota(16777217, array_fill(1::numeric, ARRAY[16777216]))) x;
 SELECT count(*), sum(q), max(q), count(*) FILTER (WHERE q = 2) AS twos
 FROM (SELECT allocate_quota(16777217, 1) OVER () AS q FROM generate_series(1, 16777216)) s;
+
