@@ -214,3 +214,93 @@ SELECT q, pg_temp.sqlstate_of(q) FROM (VALUES
   ('SELECT grade_by_distribution(''{A,B}'', ''{1}'') OVER (ORDER BY 1) FROM generate_series(1, 2)'),
   ('SELECT grade_by_distribution(''{A,B}'', ''{0,0}'') OVER (ORDER BY 1) FROM generate_series(1, 2)')
 ) v(q);
+
+-- ===== regressions ==========================================================
+
+-- Partition constants are checked on every row when the partition is read,
+-- not only on the rows whose answer is fetched: under LIMIT 2 the differing
+-- total of row 3 still fails (row 1: 100, row 3: 99).
+SELECT allocate_quota(CASE WHEN s = 3 THEN 99 ELSE 100 END, 1) OVER (ORDER BY s)
+FROM generate_series(1, 4) s LIMIT 2;
+-- The unit of row 4 differs (1 and 0.01); LIMIT 1.
+SELECT allocate_quota(100, 1, CASE WHEN s = 4 THEN 0.01 ELSE 1 END) OVER (ORDER BY s)
+FROM generate_series(1, 4) s LIMIT 1;
+-- Row 1's total is NULL, row 2's is not: an error, not a NULL answer.
+SELECT allocate_quota(CASE WHEN s = 1 THEN NULL ELSE 100 END, 1) OVER (ORDER BY s)
+FROM generate_series(1, 3) s LIMIT 1;
+-- A cursor that fetches only the first row fails as well.
+BEGIN;
+DECLARE c CURSOR FOR
+  SELECT allocate_quota(CASE WHEN s = 3 THEN 99 ELSE 100 END, 1) OVER (ORDER BY s)
+  FROM generate_series(1, 4) s;
+FETCH 1 FROM c;
+ROLLBACK;
+-- grade_by_distribution: row 3's shares differ; LIMIT 1.
+SELECT grade_by_distribution('{A,B}', CASE WHEN s = 3 THEN '{1,2}' ELSE '{1,1}' END::numeric[])
+       OVER (ORDER BY s)
+FROM generate_series(1, 4) s LIMIT 1;
+-- Row 1's grades are NULL, row 2's are not; LIMIT 1.
+SELECT grade_by_distribution(CASE WHEN s = 1 THEN NULL ELSE '{A,B}' END::text[], '{1,1}')
+       OVER (ORDER BY s)
+FROM generate_series(1, 2) s LIMIT 1;
+-- Equal constants still work under LIMIT: 100 over four rows, 25 each.
+SELECT allocate_quota(100, 1) OVER (ORDER BY s) FROM generate_series(1, 4) s LIMIT 2;
+
+-- Shares beyond 38 digits or with a unit of more than 40 decimals are built
+-- exactly in numeric.  4e38 at unit 1e20 is 4e18 units, all to the one
+-- weight: 4 followed by 38 zeros.
+SELECT allocate_quota(4e38, '{1}'::numeric[], 1e20);
+-- Two of them, 2e18 units each.
+SELECT allocate_quota(4e38, ARRAY[1, 1], 1e20);
+-- A unit of 1e-48 (48 decimals): 1e-30 is 10^18 units, 1:1 -> 5 * 10^17
+-- units each = 5e-31, printed with the unit's 48 decimals.
+SELECT allocate_quota(1e-30, ARRAY[1, 1], 1e-48);
+-- Window form, same values.
+SELECT allocate_quota(1e-30, 1, 1e-48) OVER (ORDER BY s), allocate_quota(4e38, 1, 1e20) OVER (ORDER BY s)
+FROM generate_series(1, 2) s;
+-- A unit u with 48 decimals and 18 significant digits: 1000 units split
+-- 1:1, 500 units each = 500 * u =
+-- 0.000000000000000000000000000061728394506172839000 (48 decimals; worked
+-- in Python's decimal module): beyond int64 once scaled, built in numeric.
+SELECT allocate_quota(1000 * u, ARRAY[1, 1], u)
+FROM (SELECT 0.000000000000000000000000000000123456789012345678 AS u) s;
+
+-- An array literal needs ::numeric[] (or ARRAY[...]): untyped, '{1,2}'
+-- resolves to the window overload (42809); the COMMENT says so.
+SELECT allocate_quota(100, '{1,2}'::numeric[]);
+SELECT allocate_quota(100, '{1,2}');
+SELECT obj_description('allocate_quota(numeric, numeric[], numeric, numeric[], numeric[])'::regprocedure, 'pg_proc')
+       LIKE '%::numeric[]%42809%' AS documented;
+
+-- lower above upper names the row and both bounds (also in the window form:
+-- row 2 has lower 7 and upper 3).
+SELECT allocate_quota(10, ARRAY[1, 1, 1], 1, ARRAY[0, 7, 0], ARRAY[5, 3, 5]);
+SELECT allocate_quota(10, 1, 1, lo, up) OVER (ORDER BY i)
+FROM (VALUES (1, 0, 5), (2, 7, 3)) v(i, lo, up);
+-- Bounds must have the weights' subscripts, not only their length.
+SELECT allocate_quota(10, '[0:1]={1,1}'::numeric[], 1, ARRAY[6, 0]);
+SELECT allocate_quota(10, ARRAY[1, 1], 1, NULL, '[2:3]={10,10}'::numeric[]);
+-- Matching subscripts work: weights and bounds both [0:1]; row [0] is held
+-- at 6, row [1] gets the other 4.
+SELECT allocate_quota(10, '[0:1]={1,1}'::numeric[], 1, '[0:1]={6,0}'::numeric[]);
+
+-- Weights are limited to 18 significant digits; 1.0/3 has 20.  The error
+-- hints at rounding, and rounded weights work: 100 by 1/3 : 2/3 ->
+-- 33.33.. and 66.66.., one unit to the larger remainder: 33 and 67.
+SELECT allocate_quota(100, ARRAY[1.0/3, 2.0/3]);
+SELECT allocate_quota(100, ARRAY[round(1.0/3, 12), round(2.0/3, 12)]);
+SELECT rep, allocate_quota(100, w) OVER (ORDER BY rep)
+FROM (SELECT rep, round(x / sum(x) OVER (), 12) AS w
+      FROM (VALUES ('a', 1.0), ('b', 2.0)) v(rep, x)) s ORDER BY rep;
+SELECT grade_by_distribution('{A,B}', ARRAY[1.0/3, 2.0/3]) OVER (ORDER BY s) FROM generate_series(1, 3) s;
+SELECT obj_description('allocate_quota(numeric, numeric[], numeric, numeric[], numeric[])'::regprocedure, 'pg_proc')
+       LIKE '%18 significant digits%round(x / sum(x), 12)%' AS documented;
+
+-- More than 16,777,215 rows: the work arrays pass 1 GB and are allocated
+-- huge.  16777217 over 16777216 equal weights: 1 each, the one leftover unit
+-- to the first row (ties go to the earliest): sum 16777217, one 2.
+SELECT count(*), sum(x), max(x), count(*) FILTER (WHERE x = 2) AS twos
+FROM unnest(allocate_quota(16777217, array_fill(1::numeric, ARRAY[16777216]))) x;
+SELECT count(*), sum(q), max(q), count(*) FILTER (WHERE q = 2) AS twos
+FROM (SELECT allocate_quota(16777217, 1) OVER () AS q FROM generate_series(1, 16777216)) s;
+

@@ -110,3 +110,27 @@ SELECT weighted_score(80, -1);
 SELECT weighted_score(80, 'NaN');
 SELECT weighted_score('NaN', 1);
 SELECT weighted_score(1e200, 1e200);
+
+-- ---------------------------------------------------------------- regressions
+-- subnormal weights and underflowing products are 22003, not a silent 0:
+-- two rows (0.3, 5e-324) used to give 0 instead of 0.3.
+\set VERBOSITY sqlstate
+SELECT weighted_score(s, w) FROM (VALUES (0.3, 5e-324::float8), (0.3, 5e-324)) v(s, w);
+SELECT weighted_score(1, 2e-308);
+SELECT weighted_score(1e-200, 1e-200);
+SELECT weighted_score(-1e-300, 1e-10);
+\set VERBOSITY default
+SELECT weighted_score(s, w) FROM (VALUES (0.3, 5e-324::float8), (0.3, 5e-324)) v(s, w);
+SELECT weighted_score(1e-200, 1e-200);
+-- the smallest normal weight (DBL_MIN) is fine with score 1 (the product
+-- DBL_MIN is normal): DBL_MIN / DBL_MIN = 1; a zero score or a zero weight
+-- is no underflow: (1 * DBL_MIN + 0 * 1) / (DBL_MIN + 1) = DBL_MIN =
+-- 2.2250738585072014e-308, and (5 * 0 + 1e-300 * 1) / (0 + 1) = 1e-300
+SELECT weighted_score(1, 2.2250738585072014e-308);
+SELECT weighted_score(s, w) FROM (VALUES (1.0, 2.2250738585072014e-308::float8), (0, 1)) v(s, w);
+SELECT weighted_score(s, w) FROM (VALUES (5.0, 0.0::float8), (1e-300, 1)) v(s, w);
+-- the float aggregates document their real guarantee (close agreement, not
+-- exact order independence)
+SELECT a, obj_description(a::regprocedure, 'pg_proc') LIKE '%about 1e-12 relative%not bit-exact%' AS documented
+FROM unnest(ARRAY['wape(float8, float8)', 'forecast_bias(float8, float8)',
+                  'mape(float8, float8)', 'weighted_score(float8, float8)']) a;

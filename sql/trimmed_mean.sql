@@ -47,3 +47,18 @@ SELECT trimmed_mean(1, NULL);
 SELECT trimmed_mean(s, k) FROM (VALUES (1.0, 1), (2.0, 2)) v(s, k);
 SELECT trimmed_mean('NaN', 1);
 SELECT trimmed_mean('-Infinity', 0);
+
+-- regressions: k is checked on rows with a NULL score too
+\set VERBOSITY sqlstate
+SELECT trimmed_mean(NULL::float8, -1);
+SELECT trimmed_mean(s, k) FROM (VALUES (1.0, 1), (NULL, 2)) v(s, k);
+SELECT trimmed_mean(s, k) FROM (VALUES (NULL::float8, 2), (1.0, 1)) v(s, k);
+\set VERBOSITY default
+SELECT trimmed_mean(NULL::float8, -1);
+SELECT trimmed_mean(s, k) FROM (VALUES (1.0, 1), (NULL, 2)) v(s, k);
+SELECT trimmed_mean(s, k) FROM (VALUES (NULL::float8, 2), (1.0, 1)) v(s, k);
+-- a NULL score with a NULL k is still skipped, anywhere in the group:
+-- scores 1, 5, 9 with k = 1 -> 5
+SELECT trimmed_mean(s, k) FROM (VALUES (1.0, 1), (NULL, NULL), (5, 1), (9, 1)) v(s, k);
+-- NULL scores with a valid k only: no scores, NULL
+SELECT trimmed_mean(s, k) IS NULL AS no_scores FROM (VALUES (NULL::float8, 1), (NULL, 1)) v(s, k);

@@ -53,22 +53,70 @@ ap_report(const ApError *err)
 }
 
 /*
- * units * unit as a numeric.  The common case builds the numeric straight
- * from a scaled int64; amounts beyond that go through numeric_in.
+ * units * unit as a numeric with the unit's display scale.  The common case
+ * builds the numeric straight from the scaled int64 the core computes;
+ * anything larger is multiplied exactly in numeric (numeric_mul of an
+ * integer and the unit keeps the unit's dscale), so every valid share can
+ * be returned, however large or however many decimals the unit has.
  */
 Datum
-ap_share_datum(int64 units, const ApNum *unit, int dscale)
+ap_share_datum(int64 units, const ApNum *unit, Datum unit_datum)
 {
 	int64		scaled;
-	char		buf[128];
 
-	if (ap_share_scaled(units, unit, dscale, &scaled, buf, sizeof(buf)))
-		return NumericGetDatum(int64_div_fast_to_numeric(scaled, dscale));
-	if (strcmp(buf, "NaN") == 0)
-		elog(ERROR, "allocate_quota: share of %lld units cannot be printed",
-			 (long long) units);
-	return DirectFunctionCall3(numeric_in, CStringGetDatum(buf),
-							   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+	if (ap_share_scaled(units, unit, unit->dscale, &scaled))
+		return NumericGetDatum(int64_div_fast_to_numeric(scaled, unit->dscale));
+	return DirectFunctionCall2(numeric_mul,
+							   NumericGetDatum(int64_to_numeric(units)),
+							   unit_datum);
+}
+
+/*
+ * Allocate the work arrays for n rows (see ApWork).  They take about 130
+ * bytes a row, so a partition or an array of more than 16,777,215 rows
+ * passes 1 GB: they are allocated huge.  AP_MAX_ROWS (MaxAllocHugeSize /
+ * 256, far beyond any memory) only keeps the size arithmetic from
+ * overflowing; above it the call fails with 54000.
+ */
+void
+ap_work_alloc(const char *fname, int64 n, MemoryContext resultcxt, ApWork *w)
+{
+	if (n < 0 || n > AP_MAX_ROWS)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("%s cannot apportion over %lld rows", fname, (long long) n),
+				 errdetail("The limit is %lld rows.", (long long) AP_MAX_ROWS)));
+	if (n == 0)
+		n = 1;
+	w->rows = palloc_extended(sizeof(ApRow) * n, MCXT_ALLOC_HUGE);
+	w->work = palloc_extended(ap_workspace_size(n), MCXT_ALLOC_HUGE);
+	w->units = MemoryContextAllocExtended(resultcxt, sizeof(int64) * n,
+										  MCXT_ALLOC_HUGE);
+	w->isnull = MemoryContextAllocExtended(resultcxt, sizeof(bool) * n,
+										   MCXT_ALLOC_HUGE);
+}
+
+/*
+ * ap_array_elements
+ *		Check that an array argument is one-dimensional and deconstruct it.
+ *
+ * elemtype is numeric or text (the only element types the apportionment
+ * functions take), so its storage parameters are known here.
+ */
+int
+ap_array_elements(ArrayType *arr, Oid elemtype, const char *fname,
+				  const char *what, Datum **elems, bool **nulls, int *n)
+{
+	if (ARR_NDIM(arr) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s %s must be a one-dimensional array, got %d dimensions",
+						fname, what, ARR_NDIM(arr))));
+	if (ARR_ELEMTYPE(arr) != elemtype ||
+		(elemtype != NUMERICOID && elemtype != TEXTOID))
+		elog(ERROR, "%s: %s is not an array of type %u", fname, what, elemtype);
+	deconstruct_array(arr, elemtype, -1, false, TYPALIGN_INT, elems, nulls, n);
+	return ARR_NDIM(arr) == 1 ? ARR_LBOUND(arr)[0] : 1;
 }
 
 /*
@@ -82,20 +130,34 @@ array_texts(ArrayType *arr, const char *what, int *n, int *lbound)
 	bool	   *nulls;
 	const char **texts;
 
-	if (ARR_NDIM(arr) > 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("allocate_quota %s must be a one-dimensional array, got %d dimensions",
-						what, ARR_NDIM(arr))));
-	if (ARR_ELEMTYPE(arr) != NUMERICOID)
-		elog(ERROR, "allocate_quota: %s is not a numeric[]", what);
-	deconstruct_array(arr, NUMERICOID, -1, false, TYPALIGN_INT,
-					  &elems, &nulls, n);
-	*lbound = ARR_NDIM(arr) == 1 ? ARR_LBOUND(arr)[0] : 1;
-	texts = palloc0(sizeof(char *) * (*n > 0 ? *n : 1));
+	*lbound = ap_array_elements(arr, NUMERICOID, "allocate_quota", what,
+								&elems, &nulls, n);
+	texts = palloc_extended(sizeof(char *) * (*n > 0 ? *n : 1),
+							MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 	for (int i = 0; i < *n; i++)
 		texts[i] = nulls[i] ? NULL : ap_numeric_text(elems[i]);
 	return texts;
+}
+
+/*
+ * A bounds array pairs with the weights by subscript, so it must have the
+ * weights' length and lower bound: '[0:1]={..}' bounds against '{..}'
+ * weights would otherwise pair by position and silently shift by one.
+ */
+static void
+check_bounds_dims(const char *what, int nb, int lb, int n, int wlb)
+{
+	if (nb != n)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("allocate_quota %s has %d elements but weights has %d",
+						what, nb, n)));
+	if (lb != wlb)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("allocate_quota %s has subscripts [%d:%d] but weights has [%d:%d]",
+						what, lb, lb + nb - 1, wlb, wlb + n - 1),
+				 errhint("Give the bounds the same subscripts as the weights.")));
 }
 
 /*
@@ -121,10 +183,7 @@ allocate_quota_array(PG_FUNCTION_ARGS)
 				lbound,
 				lb2;
 	ApInput		in;
-	ApRow	   *rows;
-	void	   *work;
-	int64	   *units;
-	bool	   *isnull;
+	ApWork		w;
 	Datum	   *out;
 	ApNum		unit;
 	ApError		err;
@@ -142,20 +201,12 @@ allocate_quota_array(PG_FUNCTION_ARGS)
 	if (!PG_ARGISNULL(3))
 	{
 		ltext = array_texts(PG_GETARG_ARRAYTYPE_P(3), "lower", &nb, &lb2);
-		if (nb != n)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("allocate_quota lower has %d elements but weights has %d",
-							nb, n)));
+		check_bounds_dims("lower", nb, lb2, n, lbound);
 	}
 	if (!PG_ARGISNULL(4))
 	{
 		utext = array_texts(PG_GETARG_ARRAYTYPE_P(4), "upper", &nb, &lb2);
-		if (nb != n)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("allocate_quota upper has %d elements but weights has %d",
-							nb, n)));
+		check_bounds_dims("upper", nb, lb2, n, lbound);
 	}
 
 	in.fname = "allocate_quota";
@@ -167,19 +218,16 @@ allocate_quota_array(PG_FUNCTION_ARGS)
 	in.lower = ltext;
 	in.upper = utext;
 
-	rows = palloc(sizeof(ApRow) * n);
-	work = palloc(ap_workspace_size(n));
-	units = palloc(sizeof(int64) * n);
-	isnull = palloc(sizeof(bool) * n);
-	if (ap_allocate(&in, rows, work, units, isnull, &unit, &err) != AP_OK)
+	ap_work_alloc("allocate_quota", n, CurrentMemoryContext, &w);
+	if (ap_allocate(&in, w.rows, w.work, w.units, w.isnull, &unit, &err) != AP_OK)
 		ap_report(&err);
 
-	out = palloc(sizeof(Datum) * n);
+	out = palloc_extended(sizeof(Datum) * n, MCXT_ALLOC_HUGE);
 	for (int i = 0; i < n; i++)
-		out[i] = isnull[i] ? (Datum) 0 :
-			ap_share_datum(units[i], &unit, unit.dscale);
+		out[i] = w.isnull[i] ? (Datum) 0 :
+			ap_share_datum(w.units[i], &unit, PG_GETARG_DATUM(2));
 	dims[0] = n;
-	PG_RETURN_ARRAYTYPE_P(construct_md_array(out, isnull, 1, dims, &lbound,
+	PG_RETURN_ARRAYTYPE_P(construct_md_array(out, w.isnull, 1, dims, &lbound,
 											 NUMERICOID, -1, false,
 											 TYPALIGN_INT));
 }

@@ -32,13 +32,6 @@
 PG_FUNCTION_INFO_V1(allocate_quota_window);
 PG_FUNCTION_INFO_V1(grade_by_distribution);
 
-/* one row's answer */
-typedef struct AqEntry
-{
-	int64		units;
-	bool		isnull;
-} AqEntry;
-
 /* allocate_quota's per-partition cache */
 typedef struct AqCache
 {
@@ -49,7 +42,8 @@ typedef struct AqCache
 	Datum		total;
 	Datum		unit_datum;
 	ApNum		unit;
-	AqEntry		rows[FLEXIBLE_ARRAY_MEMBER];
+	int64	   *units;			/* each row's answer in units ... */
+	bool	   *isnull;			/* ... or NULL; both huge, partition memory */
 } AqCache;
 
 /*
@@ -73,7 +67,9 @@ same_numeric(Datum a, bool anull, Datum b, bool bnull)
 static char *
 first_constant(WindowObject winobj, int argno, Datum *keep, bool *keepnull)
 {
-	Datum		v = WinGetFuncArgCurrent(winobj, argno, keepnull);
+	bool		isout;
+	Datum		v = WinGetFuncArgInPartition(winobj, argno, 0, WINDOW_SEEK_HEAD,
+											 false, keepnull, &isout);
 
 	if (*keepnull)
 		return NULL;
@@ -82,17 +78,19 @@ first_constant(WindowObject winobj, int argno, Datum *keep, bool *keepnull)
 }
 
 /*
- * Check that the current row passes the same total or unit as row 1.  Done
- * as each row is answered (the current row's argument is at hand, so this
- * costs no extra tuple fetch); a partition with a differing row fails when
- * that row comes, before the query can complete.
+ * Check that row pos of the partition passes the same total or unit as
+ * row 1.  Every row is checked when the partition is read, on its first
+ * row, so a differing row fails the query even when LIMIT or a cursor never
+ * fetches that row's answer.
  */
 static void
 check_constant(WindowObject winobj, int argno, Datum keep, bool keepnull,
 			   int64 pos, const char *what)
 {
-	bool		isnull;
-	Datum		v = WinGetFuncArgCurrent(winobj, argno, &isnull);
+	bool		isnull,
+				isout;
+	Datum		v = WinGetFuncArgInPartition(winobj, argno, pos, WINDOW_SEEK_HEAD,
+											 false, &isnull, &isout);
 
 	if (!same_numeric(keep, keepnull, v, isnull))
 		ereport(ERROR,
@@ -113,14 +111,11 @@ allocate_partition(WindowObject winobj, int nargs, int64 n, AqCache *cache)
 	MemoryContext old;
 	const char *total,
 			   *unit = "1";
-	const char **weights,
+	const char **weights = NULL,
 			  **lower = NULL,
 			  **upper = NULL;
 	ApInput		in;
-	ApRow	   *rows;
-	void	   *work;
-	int64	   *units;
-	bool	   *isnull;
+	ApWork		w;
 	ApError		err;
 
 	old = MemoryContextSwitchTo(GetMemoryChunkContext(cache));
@@ -128,18 +123,24 @@ allocate_partition(WindowObject winobj, int nargs, int64 n, AqCache *cache)
 	if (nargs >= 3)
 		unit = first_constant(winobj, 2, &cache->unit_datum,
 							  &cache->unit_null);
+	else
+		cache->unit_datum = NumericGetDatum(int64_to_numeric(1));
 	MemoryContextSwitchTo(old);
-	if (total == NULL || unit == NULL)
-	{
-		cache->allnull = true;
-		return;
-	}
+	cache->allnull = (total == NULL || unit == NULL);
 
-	weights = palloc(sizeof(char *) * n);
-	if (nargs >= 5)
+	/*
+	 * One pass over the partition: every row's total and unit against row
+	 * 1's, and (unless the answer is all NULL) the weights and bounds.
+	 */
+	if (!cache->allnull)
 	{
-		lower = palloc(sizeof(char *) * n);
-		upper = palloc(sizeof(char *) * n);
+		ap_work_alloc("allocate_quota", n, GetMemoryChunkContext(cache), &w);
+		weights = palloc_extended(sizeof(char *) * n, MCXT_ALLOC_HUGE);
+		if (nargs >= 5)
+		{
+			lower = palloc_extended(sizeof(char *) * n, MCXT_ALLOC_HUGE);
+			upper = palloc_extended(sizeof(char *) * n, MCXT_ALLOC_HUGE);
+		}
 	}
 	for (int64 i = 0; i < n; i++)
 	{
@@ -147,6 +148,16 @@ allocate_partition(WindowObject winobj, int nargs, int64 n, AqCache *cache)
 					isout;
 		Datum		v;
 
+		if (i > 0)
+		{
+			check_constant(winobj, 0, cache->total, cache->total_null, i,
+						   "total");
+			if (nargs >= 3)
+				check_constant(winobj, 2, cache->unit_datum, cache->unit_null,
+							   i, "unit");
+		}
+		if (cache->allnull)
+			continue;
 		/* the Datum may point into the fetched tuple: convert at once */
 		v = WinGetFuncArgInPartition(winobj, 1, i, WINDOW_SEEK_HEAD, false,
 									 &null, &isout);
@@ -161,6 +172,8 @@ allocate_partition(WindowObject winobj, int nargs, int64 n, AqCache *cache)
 			upper[i] = null ? NULL : ap_numeric_text(v);
 		}
 	}
+	if (cache->allnull)
+		return;
 
 	in.fname = "allocate_quota";
 	in.wname = "weight";
@@ -170,17 +183,11 @@ allocate_partition(WindowObject winobj, int nargs, int64 n, AqCache *cache)
 	in.weights = weights;
 	in.lower = lower;
 	in.upper = upper;
-	rows = palloc(sizeof(ApRow) * n);
-	work = palloc(ap_workspace_size(n));
-	units = palloc(sizeof(int64) * n);
-	isnull = palloc(sizeof(bool) * n);
-	if (ap_allocate(&in, rows, work, units, isnull, &cache->unit, &err) != AP_OK)
+	if (ap_allocate(&in, w.rows, w.work, w.units, w.isnull, &cache->unit,
+					&err) != AP_OK)
 		ap_report(&err);
-	for (int64 i = 0; i < n; i++)
-	{
-		cache->rows[i].units = units[i];
-		cache->rows[i].isnull = isnull[i];
-	}
+	cache->units = w.units;
+	cache->isnull = w.isnull;
 }
 
 /*
@@ -199,31 +206,17 @@ allocate_quota_window(PG_FUNCTION_ARGS)
 	int64		pos;
 	AqCache    *cache;
 
-	if ((uint64) n > (MaxAllocSize - offsetof(AqCache, rows)) / sizeof(AqEntry))
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("allocate_quota partition of %lld rows is too large",
-						(long long) n)));
-	cache = (AqCache *)
-		WinGetPartitionLocalMemory(winobj,
-								   offsetof(AqCache, rows) + n * sizeof(AqEntry));
+	cache = (AqCache *) WinGetPartitionLocalMemory(winobj, sizeof(AqCache));
 	if (!cache->computed)
 	{
 		allocate_partition(winobj, PG_NARGS(), n, cache);
 		cache->computed = true;
 	}
 	pos = WinGetCurrentPosition(winobj);
-	if (pos > 0)
-	{
-		check_constant(winobj, 0, cache->total, cache->total_null, pos, "total");
-		if (PG_NARGS() >= 3)
-			check_constant(winobj, 2, cache->unit_datum, cache->unit_null, pos,
-						   "unit");
-	}
-	if (cache->allnull || cache->rows[pos].isnull)
+	if (cache->allnull || cache->isnull[pos])
 		PG_RETURN_NULL();
-	PG_RETURN_DATUM(ap_share_datum(cache->rows[pos].units, &cache->unit,
-								   cache->unit.dscale));
+	PG_RETURN_DATUM(ap_share_datum(cache->units[pos], &cache->unit,
+								   cache->unit_datum));
 }
 
 /* grade_by_distribution's per-partition cache */
@@ -234,9 +227,6 @@ typedef struct GbdCache
 	int			ngrades;
 	int64	   *cum;			/* rows covered by grades 0..g */
 	text	  **grades;
-	Datum		grades_datum;	/* copies, to check every row passes the same */
-	Datum		shares_datum;
-	FmgrInfo	array_eq;
 	int			group_grade;	/* grade of the current peer group */
 } GbdCache;
 
@@ -245,19 +235,13 @@ typedef struct GbdCache
  * no NULL element.  Returns its elements.
  */
 static Datum *
-gbd_elements(Datum arrd, Oid elemtype, int16 typlen, bool byval, char align,
-			 const char *what, int *n)
+gbd_elements(Datum arrd, Oid elemtype, const char *what, int *n)
 {
-	ArrayType  *arr = DatumGetArrayTypeP(arrd);
 	Datum	   *elems;
 	bool	   *nulls;
 
-	if (ARR_NDIM(arr) > 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("grade_by_distribution %s must be a one-dimensional array, got %d dimensions",
-						what, ARR_NDIM(arr))));
-	deconstruct_array(arr, elemtype, typlen, byval, align, &elems, &nulls, n);
+	(void) ap_array_elements(DatumGetArrayTypeP(arrd), elemtype,
+							 "grade_by_distribution", what, &elems, &nulls, n);
 	if (*n == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -287,23 +271,20 @@ gbd_setup(WindowObject winobj, GbdCache *cache, Datum grades, Datum shares)
 	const char **stext;
 	char		total[32];
 	ApInput		in;
-	ApRow	   *rows;
-	void	   *work;
-	int64	   *units;
-	bool	   *isnull;
+	ApWork		w;
 	ApNum		unit;
 	ApError		err;
 	int64		acc = 0;
 
-	gel = gbd_elements(grades, TEXTOID, -1, false, TYPALIGN_INT, "grades", &ng);
-	sel = gbd_elements(shares, NUMERICOID, -1, false, TYPALIGN_INT, "shares", &ns);
+	gel = gbd_elements(grades, TEXTOID, "grades", &ng);
+	sel = gbd_elements(shares, NUMERICOID, "shares", &ns);
 	if (ng != ns)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("grade_by_distribution has %d grades but %d shares", ng, ns),
 				 errhint("Give one share per grade, in the same order.")));
 
-	stext = palloc(sizeof(char *) * ns);
+	stext = palloc_extended(sizeof(char *) * ns, MCXT_ALLOC_HUGE);
 	for (int i = 0; i < ns; i++)
 		stext[i] = ap_numeric_text(sel[i]);
 	snprintf(total, sizeof(total), "%lld", (long long) n);
@@ -315,11 +296,8 @@ gbd_setup(WindowObject winobj, GbdCache *cache, Datum grades, Datum shares)
 	in.weights = stext;
 	in.lower = NULL;
 	in.upper = NULL;
-	rows = palloc(sizeof(ApRow) * ns);
-	work = palloc(ap_workspace_size(ns));
-	units = palloc(sizeof(int64) * ns);
-	isnull = palloc(sizeof(bool) * ns);
-	if (ap_allocate(&in, rows, work, units, isnull, &unit, &err) != AP_OK)
+	ap_work_alloc("grade_by_distribution", ns, CurrentMemoryContext, &w);
+	if (ap_allocate(&in, w.rows, w.work, w.units, w.isnull, &unit, &err) != AP_OK)
 		ap_report(&err);
 
 	cache->ngrades = ng;
@@ -327,7 +305,7 @@ gbd_setup(WindowObject winobj, GbdCache *cache, Datum grades, Datum shares)
 	cache->grades = MemoryContextAlloc(partcxt, sizeof(text *) * ng);
 	for (int i = 0; i < ng; i++)
 	{
-		acc += units[i];
+		acc += w.units[i];
 		cache->cum[i] = acc;
 		cache->grades[i] = (text *)
 			MemoryContextAlloc(partcxt, VARSIZE_ANY(DatumGetPointer(gel[i])));
@@ -337,26 +315,59 @@ gbd_setup(WindowObject winobj, GbdCache *cache, Datum grades, Datum shares)
 	if (acc != n)
 		elog(ERROR, "grade_by_distribution: grade counts add up to %lld, not %lld",
 			 (long long) acc, (long long) n);
-	{
-		MemoryContext old = MemoryContextSwitchTo(partcxt);
-
-		cache->grades_datum = datumCopy(grades, false, -1);
-		cache->shares_datum = datumCopy(shares, false, -1);
-		MemoryContextSwitchTo(old);
-	}
-	fmgr_info_cxt(F_ARRAY_EQ, &cache->array_eq, partcxt);
 }
 
 /*
- * Is this row's array the one the partition was set up with?
+ * Is an array some row passes (either may be NULL) the one row 1 passes?
  */
 static bool
-gbd_same(GbdCache *cache, Datum cached, Datum now)
+gbd_same(FmgrInfo *array_eq, Datum first, bool firstnull, Datum now,
+		 bool nownull)
 {
-	if (datumIsEqual(cached, now, false, -1))
+	if (firstnull || nownull)
+		return firstnull == nownull;
+	if (datumIsEqual(first, now, false, -1))
 		return true;
-	return DatumGetBool(FunctionCall2Coll(&cache->array_eq, C_COLLATION_OID,
-										  cached, now));
+	return DatumGetBool(FunctionCall2Coll(array_eq, C_COLLATION_OID,
+										  first, now));
+}
+
+/*
+ * Check, on the partition's first row, that every row passes the grades and
+ * shares row 1 passes (the arguments are partition constants).  All rows are
+ * checked up front, so a differing row fails the query even when LIMIT or a
+ * cursor never fetches its answer.
+ */
+static void
+gbd_check_rows(WindowObject winobj, int64 n, Datum grades, bool gnull,
+			   Datum shares, bool snull)
+{
+	FmgrInfo	array_eq;
+
+	fmgr_info(F_ARRAY_EQ, &array_eq);
+	for (int64 i = 1; i < n; i++)
+	{
+		bool		null,
+					isout;
+		Datum		v;
+		bool		same;
+
+		v = WinGetFuncArgInPartition(winobj, 0, i, WINDOW_SEEK_HEAD, false,
+									 &null, &isout);
+		same = gbd_same(&array_eq, grades, gnull, v, null);
+		if (same)
+		{
+			v = WinGetFuncArgInPartition(winobj, 1, i, WINDOW_SEEK_HEAD, false,
+										 &null, &isout);
+			same = gbd_same(&array_eq, shares, snull, v, null);
+		}
+		if (!same)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("grade_by_distribution grades and shares must be the same on every row of a partition"),
+					 errdetail("Row %lld of the partition passes other arrays than row 1.",
+							   (long long) i + 1)));
+	}
 }
 
 /* index of the grade that covers window position pos */
@@ -378,37 +389,42 @@ gbd_grade_at(GbdCache *cache, int64 pos)
  * grades[0], the next count[1] grades[1], and so on; rows that are peers in
  * the ORDER BY all get the grade of their group's first row (like rank()),
  * so equal scores never get different grades.  grades and shares must be
- * the same on every row of the partition.
+ * the same on every row of the partition (checked on its first row).
  */
 Datum
 grade_by_distribution(PG_FUNCTION_ARGS)
 {
 	WindowObject winobj = PG_WINDOW_OBJECT();
 	GbdCache   *cache = (GbdCache *) WinGetPartitionLocalMemory(winobj, sizeof(GbdCache));
-	bool		gnull,
-				snull;
-	Datum		grades = WinGetFuncArgCurrent(winobj, 0, &gnull);
-	Datum		shares = WinGetFuncArgCurrent(winobj, 1, &snull);
 	int64		pos = WinGetCurrentPosition(winobj);
 	text	   *g;
 
 	if (!cache->computed)
 	{
+		bool		gnull,
+					snull,
+					isout;
+		Datum		grades,
+					shares;
+
+		/*
+		 * Row 1's arrays, copied: fetching the other rows may free the tuple
+		 * they point into.
+		 */
+		grades = WinGetFuncArgInPartition(winobj, 0, 0, WINDOW_SEEK_HEAD, false,
+										  &gnull, &isout);
+		grades = gnull ? (Datum) 0 : datumCopy(grades, false, -1);
+		shares = WinGetFuncArgInPartition(winobj, 1, 0, WINDOW_SEEK_HEAD, false,
+										  &snull, &isout);
+		shares = snull ? (Datum) 0 : datumCopy(shares, false, -1);
+		gbd_check_rows(winobj, WinGetPartitionRowCount(winobj), grades, gnull,
+					   shares, snull);
 		if (gnull || snull)
 			cache->allnull = true;
 		else
 			gbd_setup(winobj, cache, grades, shares);
 		cache->computed = true;
 	}
-	else if (cache->allnull ? !(gnull || snull) :
-			 (gnull || snull ||
-			  !gbd_same(cache, cache->grades_datum, grades) ||
-			  !gbd_same(cache, cache->shares_datum, shares)))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("grade_by_distribution grades and shares must be the same on every row of a partition"),
-				 errdetail("Row %lld of the partition passes other arrays than row 1.",
-						   (long long) pos + 1)));
 	if (cache->allnull)
 		PG_RETURN_NULL();
 

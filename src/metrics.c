@@ -15,8 +15,10 @@
  * (low, middle, high), so each row costs one range check and one increment,
  * the answer is exact, and a state is 24 bytes.
  * The float aggregates share one state: a row count and two compensated
- * (Neumaier) sums, so serial and parallel plans agree far within 1e-12
- * relative whatever the row order.
+ * (Neumaier) sums, so serial and parallel plans, and different row orders,
+ * agree to within about 1e-12 relative on realistic data.  They are not
+ * bit-for-bit order independent: under heavy cancellation the last digits
+ * of a result can depend on the order the rows arrive in.
  *
  * Non-finite inputs (NaN, ±Infinity) are errors (22023): a forecast error
  * or a weighted mean over them is not a number anyone can defend.  Finite
@@ -26,12 +28,15 @@
  */
 #include "postgres.h"
 
+#include <float.h>
+
 #include "fmgr.h"
 #include "utils/builtins.h"
 #include "utils/float.h"
 #include "utils/numeric.h"
 
 #include "metrics.h"
+#include "metrics_glue.h"
 
 PG_FUNCTION_INFO_V1(nps_trans);
 PG_FUNCTION_INFO_V1(csat_trans);
@@ -52,29 +57,6 @@ PG_FUNCTION_INFO_V1(forecast_bias_final);
 PG_FUNCTION_INFO_V1(mape_final);
 PG_FUNCTION_INFO_V1(weighted_score_final);
 
-/*
- * The aggregate memory context, where a state must live to survive from
- * row to row.  These functions take and return "internal", so SQL cannot
- * call them directly, but a C caller could: refuse anything but an
- * aggregate call.
- */
-static MemoryContext
-aggregate_context(FunctionCallInfo fcinfo, const char *fname)
-{
-	MemoryContext aggcontext;
-
-	if (!AggCheckCallContext(fcinfo, &aggcontext))
-		elog(ERROR, "%s called in non-aggregate context", fname);
-	return aggcontext;
-}
-
-/* float8 text as PostgreSQL prints it, for error messages */
-static char *
-float8_text(double d)
-{
-	return DatumGetCString(DirectFunctionCall1(float8out, Float8GetDatum(d)));
-}
-
 /* ---------------------------------------------------------------------
  * nps and csat: counts of scores in three bands
  * ---------------------------------------------------------------------
@@ -93,12 +75,14 @@ hist_new(FunctionCallInfo fcinfo, const char *fname)
 }
 
 /*
- * nps transition: count one score 0..10.  A score outside the scale is an
- * error (22003) rather than a skipped row, because a 0-100 or 1-5 survey fed
- * to nps by mistake must not produce a plausible-looking number.
+ * Common body of the band transitions: a NULL score skips the row; a score
+ * outside lo..hi is an error (22003) rather than a skipped row, because a
+ * survey on another scale fed in by mistake must not produce a
+ * plausible-looking number; otherwise the score's band is counted.
  */
-Datum
-nps_trans(PG_FUNCTION_ARGS)
+static inline Datum
+hist_trans(FunctionCallInfo fcinfo, const char *agg, int32 lo, int32 hi,
+		   const char *detail, int (*band) (int))
 {
 	metrics_hist *state = PG_ARGISNULL(0) ? NULL : (metrics_hist *) PG_GETARG_POINTER(0);
 	int32		score;
@@ -110,40 +94,34 @@ nps_trans(PG_FUNCTION_ARGS)
 		PG_RETURN_POINTER(state);
 	}
 	score = PG_GETARG_INT32(1);
-	if (score < 0 || score > 10)
+	if (score < lo || score > hi)
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("nps score must be between 0 and 10, got %d", score),
-				 errdetail("Net Promoter Score surveys use the 0 to 10 scale.")));
+				 errmsg("%s score must be between %d and %d, got %d",
+						agg, lo, hi, score),
+				 errdetail("%s", detail)));
 	if (state == NULL)
-		state = hist_new(fcinfo, "nps_trans");
-	state->count[metrics_nps_band(score)]++;
+		state = hist_new(fcinfo, agg);
+	state->count[band(score)]++;
 	PG_RETURN_POINTER(state);
 }
 
-/* csat transition: count one rating 1..5; outside the scale is 22003 */
+/* nps transition: count one score 0..10 */
+Datum
+nps_trans(PG_FUNCTION_ARGS)
+{
+	return hist_trans(fcinfo, "nps", 0, 10,
+					  "Net Promoter Score surveys use the 0 to 10 scale.",
+					  metrics_nps_band);
+}
+
+/* csat transition: count one rating 1..5 */
 Datum
 csat_trans(PG_FUNCTION_ARGS)
 {
-	metrics_hist *state = PG_ARGISNULL(0) ? NULL : (metrics_hist *) PG_GETARG_POINTER(0);
-	int32		score;
-
-	if (PG_ARGISNULL(1))
-	{
-		if (state == NULL)
-			PG_RETURN_NULL();
-		PG_RETURN_POINTER(state);
-	}
-	score = PG_GETARG_INT32(1);
-	if (score < 1 || score > 5)
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("csat score must be between 1 and 5, got %d", score),
-				 errdetail("Customer satisfaction ratings use the 1 to 5 scale.")));
-	if (state == NULL)
-		state = hist_new(fcinfo, "csat_trans");
-	state->count[metrics_csat_band(score)]++;
-	PG_RETURN_POINTER(state);
+	return hist_trans(fcinfo, "csat", 1, 5,
+					  "Customer satisfaction ratings use the 1 to 5 scale.",
+					  metrics_csat_band);
 }
 
 /*
@@ -391,7 +369,10 @@ mape_trans(PG_FUNCTION_ARGS)
 /*
  * weighted_score transition: Σ score·weight and Σ weight.  A negative weight
  * is an error (22023): it would turn a weighted mean into something that
- * can leave the range of the scores.
+ * can leave the range of the scores.  A subnormal weight, or a product of
+ * two non-zero values that underflows to a subnormal or zero, is 22003:
+ * it would lose most or all of its digits, and the mean would be silently
+ * wrong (two rows (0.3, 5e-324) would give 0).
  */
 Datum
 weighted_score_trans(PG_FUNCTION_ARGS)
@@ -408,9 +389,22 @@ weighted_score_trans(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("weighted_score weight must not be negative, got %s",
 						float8_text(weight))));
+	if (unlikely(weight != 0.0 && weight < DBL_MIN))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("weighted_score weight %s is too small (subnormal) for double precision",
+						float8_text(weight)),
+				 errdetail("Weights below %s lose precision in the sums.",
+						   float8_text(DBL_MIN))));
 	product = score * weight;
 	if (unlikely(!isfinite(product)))
 		report_overflow("weighted_score", "score * weight", score, weight);
+	if (unlikely(fabs(product) < DBL_MIN && score != 0.0 && weight != 0.0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("weighted_score score * weight underflows double precision"),
+				 errdetail("The row has values %s and %s.", float8_text(score),
+						   float8_text(weight))));
 	if (state == NULL)
 		state = sums_new(fcinfo, "weighted_score_trans");
 	state->n++;

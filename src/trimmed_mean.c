@@ -30,6 +30,7 @@
 #include "utils/memutils.h"
 
 #include "metrics.h"
+#include "metrics_glue.h"
 
 PG_FUNCTION_INFO_V1(trimmed_mean_trans);
 PG_FUNCTION_INFO_V1(trimmed_mean_combine);
@@ -49,6 +50,19 @@ typedef struct TrimmedMeanState
 #define TRIMMED_MEAN_INITIAL_CAP	16
 
 /*
+ * Refuse a group of more scores than one huge allocation can hold.
+ */
+static void
+check_capacity(int64 cap)
+{
+	if ((Size) cap > MaxAllocHugeSize / sizeof(double))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("trimmed_mean cannot hold more than %zu scores in one group",
+						(Size) (MaxAllocHugeSize / sizeof(double)))));
+}
+
+/*
  * A new state with room for cap values, in context ctx.  The array may grow
  * beyond 1 GB (MemoryContextAllocHuge): a group of 200 million scores is
  * unusual but not invalid.
@@ -63,6 +77,7 @@ state_new(MemoryContext ctx, int32 k, int64 cap)
 	state->n = 0;
 	state->sorted = true;
 	state->cap = Max(cap, TRIMMED_MEAN_INITIAL_CAP);
+	check_capacity(state->cap);
 	state->values = (double *) MemoryContextAllocHuge(ctx, state->cap * sizeof(double));
 	return state;
 }
@@ -81,11 +96,7 @@ state_reserve(TrimmedMeanState *state, int64 extra)
 		return;
 	while (cap < need)
 		cap *= 2;
-	if ((Size) cap > MaxAllocHugeSize / sizeof(double))
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("trimmed_mean cannot hold more than %zu scores in one group",
-						(Size) (MaxAllocHugeSize / sizeof(double)))));
+	check_capacity(cap);
 	state->values = (double *) repalloc_huge(state->values, cap * sizeof(double));
 	state->cap = cap;
 }
@@ -100,9 +111,12 @@ report_k_mismatch(int32 had, int32 got)
 }
 
 /*
- * Transition: append one score.  A NULL score skips the row (as every
- * aggregate skips NULL input); a scored row must carry a non-NULL,
- * non-negative k equal to the k of the rows before it, and a finite score.
+ * Transition: append one score.  k is checked before the score: on every
+ * row where it is given it must be non-negative and equal to the k of the
+ * rows before it, NULL score or not (a NULL score with a non-NULL k still
+ * creates the state, so the check does not depend on the row order).  A
+ * NULL score then skips the row, as every aggregate skips NULL input; only
+ * a NULL score may come with a NULL k.  A scored row needs a finite score.
  */
 Datum
 trimmed_mean_trans(PG_FUNCTION_ARGS)
@@ -111,38 +125,35 @@ trimmed_mean_trans(PG_FUNCTION_ARGS)
 	double		score;
 	int32		k;
 
-	if (PG_ARGISNULL(1))
+	if (PG_ARGISNULL(2))
 	{
+		if (!PG_ARGISNULL(1))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("trimmed_mean drop_each_end must not be null")));
+		/* NULL score and NULL k: skipped */
 		if (state == NULL)
 			PG_RETURN_NULL();
 		PG_RETURN_POINTER(state);
 	}
-	score = PG_GETARG_FLOAT8(1);
-	if (PG_ARGISNULL(2))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("trimmed_mean drop_each_end must not be null")));
 	k = PG_GETARG_INT32(2);
 	if (k < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("trimmed_mean drop_each_end must not be negative, got %d", k)));
+	if (state == NULL)
+		state = state_new(aggregate_context(fcinfo, "trimmed_mean_trans"), k,
+						  TRIMMED_MEAN_INITIAL_CAP);
+	else if (state->k != k)
+		report_k_mismatch(state->k, k);
+	if (PG_ARGISNULL(1))
+		PG_RETURN_POINTER(state);
+	score = PG_GETARG_FLOAT8(1);
 	if (!isfinite(score))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("trimmed_mean score must be a finite number, got %s",
-						DatumGetCString(DirectFunctionCall1(float8out,
-															Float8GetDatum(score))))));
-	if (state == NULL)
-	{
-		MemoryContext aggcontext;
-
-		if (!AggCheckCallContext(fcinfo, &aggcontext))
-			elog(ERROR, "trimmed_mean_trans called in non-aggregate context");
-		state = state_new(aggcontext, k, TRIMMED_MEAN_INITIAL_CAP);
-	}
-	else if (state->k != k)
-		report_k_mismatch(state->k, k);
+						float8_text(score))));
 	if (state->n == state->cap)
 		state_reserve(state, 1);
 	if (state->n > 0 && score < state->values[state->n - 1])
@@ -166,8 +177,7 @@ trimmed_mean_combine(PG_FUNCTION_ARGS)
 	TrimmedMeanState *other;
 	MemoryContext aggcontext;
 
-	if (!AggCheckCallContext(fcinfo, &aggcontext))
-		elog(ERROR, "trimmed_mean_combine called in non-aggregate context");
+	aggcontext = aggregate_context(fcinfo, "trimmed_mean_combine");
 	if (PG_ARGISNULL(1))
 	{
 		if (PG_ARGISNULL(0))
@@ -194,11 +204,7 @@ trimmed_mean_combine(PG_FUNCTION_ARGS)
 		int64		cap = Max(n, TRIMMED_MEAN_INITIAL_CAP);
 		double	   *merged;
 
-		if ((Size) cap > MaxAllocHugeSize / sizeof(double))
-			ereport(ERROR,
-					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("trimmed_mean cannot hold more than %zu scores in one group",
-							(Size) (MaxAllocHugeSize / sizeof(double)))));
+		check_capacity(cap);
 		merged = (double *) MemoryContextAllocHuge(GetMemoryChunkContext(state->values),
 												   cap * sizeof(double));
 		metrics_merge_sorted(state->values, state->n, other->values, other->n, merged);

@@ -138,7 +138,7 @@ CREATE AGGREGATE wape(actual double precision, forecast double precision) (
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE wape(double precision, double precision) IS
-'Weighted absolute percentage error of a forecast: sum |forecast - actual| / sum |actual| (compensated sums); rows with a NULL skipped; NULL when there are no rows or sum |actual| = 0; NaN or infinite input is error 22023.';
+'Weighted absolute percentage error of a forecast: sum |forecast - actual| / sum |actual| (compensated sums: row order and parallel plans change the result by at most about 1e-12 relative on realistic data, more only under heavy cancellation; not bit-exact); rows with a NULL skipped; NULL when there are no rows or sum |actual| = 0; NaN or infinite input is error 22023.';
 
 CREATE AGGREGATE forecast_bias(actual double precision, forecast double precision) (
     SFUNC = forecast_bias_trans,
@@ -151,7 +151,7 @@ CREATE AGGREGATE forecast_bias(actual double precision, forecast double precisio
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE forecast_bias(double precision, double precision) IS
-'Forecast bias: sum (forecast - actual) / sum |actual| (compensated sums), positive when the forecast runs high; rows with a NULL skipped; NULL when there are no rows or sum |actual| = 0; NaN or infinite input is error 22023.';
+'Forecast bias: sum (forecast - actual) / sum |actual| (compensated sums: row order and parallel plans change the result by at most about 1e-12 relative on realistic data, more only under heavy cancellation; not bit-exact), positive when the forecast runs high; rows with a NULL skipped; NULL when there are no rows or sum |actual| = 0; NaN or infinite input is error 22023.';
 
 CREATE AGGREGATE mape(actual double precision, forecast double precision) (
     SFUNC = mape_trans,
@@ -164,7 +164,7 @@ CREATE AGGREGATE mape(actual double precision, forecast double precision) (
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE mape(double precision, double precision) IS
-'Mean absolute percentage error: mean of |forecast - actual| / |actual| over rows with actual <> 0 (a fraction: 0.1 = 10 %); rows with a NULL skipped; NULL when no row has actual <> 0; NaN or infinite input is error 22023.';
+'Mean absolute percentage error: mean of |forecast - actual| / |actual| over rows with actual <> 0 (a fraction: 0.1 = 10 %; compensated sum: row order and parallel plans change the result by at most about 1e-12 relative on realistic data, more only under heavy cancellation; not bit-exact); rows with a NULL skipped; NULL when no row has actual <> 0; NaN or infinite input is error 22023.';
 
 CREATE AGGREGATE weighted_score(score double precision, weight double precision) (
     SFUNC = weighted_score_trans,
@@ -177,7 +177,7 @@ CREATE AGGREGATE weighted_score(score double precision, weight double precision)
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE weighted_score(double precision, double precision) IS
-'Weighted mean of scores: sum score * weight / sum weight over rows where both are non-NULL (compensated sums); NULL when there are no rows or the weights sum to 0; a negative, NaN or infinite weight or a non-finite score is error 22023.';
+'Weighted mean of scores: sum score * weight / sum weight over rows where both are non-NULL (compensated sums: row order and parallel plans change the result by at most about 1e-12 relative on realistic data, more only under heavy cancellation; not bit-exact); NULL when there are no rows or the weights sum to 0; a negative, NaN or infinite weight or a non-finite score is error 22023; a subnormal weight (0 < weight < 2.2250738585072014e-308) or a score * weight that overflows, or underflows to a subnormal or zero from two non-zero values, is error 22003.';
 
 -- ------------------------------------------------------------- trimmed_mean
 
@@ -216,4 +216,4 @@ CREATE AGGREGATE trimmed_mean(score double precision, drop_each_end integer) (
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE trimmed_mean(double precision, integer) IS
-'Mean of the scores after dropping the drop_each_end highest and lowest (k reduced to floor((n - 1) / 2) when there are too few scores); NULL scores skipped; no scores gives NULL; k must be non-NULL, >= 0 and equal on every row; a non-finite score is error 22023.';
+'Mean of the scores after dropping the drop_each_end highest and lowest (k reduced to floor((n - 1) / 2) when there are too few scores); NULL scores skipped; no scores gives NULL; k is checked on every row where it is given, NULL score or not: it must be >= 0 and equal on all those rows (22023); it may be NULL only where the score is NULL (else 22004); a non-finite score is error 22023.';

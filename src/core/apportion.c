@@ -809,7 +809,14 @@ ap_allocate(const ApInput *in, ApRow *rows, void *work, int64_t *units,
 			continue;
 		}
 		if (parse_value(in->fname, in->wname, in->weights[i], i, &w, err) != AP_OK)
+		{
+			/* weights from a division (x / sum(x)) carry 20 digits */
+			if (err->code == AP_ERANGE)
+				snprintf(err->hint, sizeof(err->hint),
+						 "Round the %ss, for example round(w, 12): a division such as x / sum(x) gives 20 significant digits.",
+						 in->wname);
 			return err->code;
+		}
 		if (w.neg)
 		{
 			where_text(i, where);
@@ -867,7 +874,13 @@ ap_allocate(const ApInput *in, ApRow *rows, void *work, int64_t *units,
 			r->has_upper = true;
 			if (r->upper < r->lower)
 			{
-				set_error(err, AP_EINVALID, NULL, NULL,
+				char		detail[AP_MSGLEN];
+
+				snprintf(detail, sizeof(detail),
+						 "Row %lld has lower bound %s and upper bound %s.",
+						 (long long) i + 1, lo, up);
+				set_error(err, AP_EINVALID, detail,
+						  "Give every row a lower bound at most its upper bound.",
 						  "%s has infeasible bounds: lower bound %s is above upper bound %s at position %lld",
 						  in->fname, lo, up, (long long) i + 1);
 				return err->code;
@@ -885,17 +898,16 @@ ap_allocate(const ApInput *in, ApRow *rows, void *work, int64_t *units,
 
 /*
  * ap_share_scaled
- *		units * unit as share * 10^dscale in int64, or as text.
+ *		units * unit as share * 10^dscale in int64, when it fits.
  */
 bool
-ap_share_scaled(int64_t units, const ApNum *unit, int dscale,
-				int64_t *scaled, char *buf, size_t buflen)
+ap_share_scaled(int64_t units, const ApNum *unit, int dscale, int64_t *scaled)
 {
 	int			shift = dscale - unit->scale;
 	u128		v;
 
 	if (units < 0)
-		units = 0;
+		return false;
 	v = (u128) units * (u128) unit->mant;
 	if (shift >= 0 && shift <= 18 &&
 		(v == 0 || pow10_u128(shift) <= (u128) INT64_MAX / v) &&
@@ -904,7 +916,5 @@ ap_share_scaled(int64_t units, const ApNum *unit, int dscale,
 		*scaled = (int64_t) (v * pow10_u128(shift));
 		return true;
 	}
-	if (!scaled_to_text(v, unit->scale, dscale, buf, buflen))
-		snprintf(buf, buflen, "NaN");	/* caller treats as can't-happen */
 	return false;
 }

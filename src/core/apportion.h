@@ -135,12 +135,11 @@ extern int	ap_total_units(const char *fname, const char *total_text,
 						   int64_t *total_units, ApError *err);
 
 /*
- * share = units * unit, as an exact decimal with dscale digits after the
- * point (dscale >= max(unit->scale, 0)): *scaled receives share * 10^dscale
- * when it fits in int64 (returns true); otherwise the decimal text is
- * written to buf (returns false).  buflen >= 64 is enough.
+ * share = units * unit, as share * 10^dscale (dscale >= max(unit->scale, 0))
+ * in *scaled, when that fits in int64 (returns true); false otherwise, and
+ * the caller multiplies in its own exact arithmetic (the glue: numeric).
  */
 extern bool ap_share_scaled(int64_t units, const ApNum *unit, int dscale,
-							int64_t *scaled, char *buf, size_t buflen);
+							int64_t *scaled);
 
 #endif							/* SALES_SUPERVISOR_APPORTION_H */

@@ -20,8 +20,11 @@
  *	- metrics_sums: a row count and two compensated (Neumaier) float8 sums,
  *	  the state of wape (Σ|f-a|, Σ|a|), forecast_bias (Σ(f-a), Σ|a|),
  *	  mape (Σ|f-a|/|a|, n over a <> 0) and weighted_score (Σs·w, Σw).
- *	  Compensated sums make the result independent of row order (and so of
- *	  serial vs parallel plans) to far better than 1e-12 relative.
+ *	  Compensated sums keep the result close to the correctly rounded sum,
+ *	  so different row orders (and serial vs parallel plans) agree to within
+ *	  about 1e-12 relative on realistic data.  That is not exact order
+ *	  independence: when the terms cancel heavily (a sum near zero of large
+ *	  terms of both signs) the last digits can depend on the order.
  *
  *	- a value list (metrics_values_*): every score of a group plus the
  *	  drop-each-end count k, the state of trimmed_mean (the array itself is

@@ -196,13 +196,14 @@ fuzz_text(const uint8_t *data, size_t size)
 		abort();
 	for (int i = 0; i < in.n; i++)
 	{
-		char		out[128];
 		int64_t		scaled;
 
 		if (units[i] < 0)
 			abort();
 		sum += units[i];
-		(void) ap_share_scaled(units[i], &unit, unit.dscale, &scaled, out, sizeof(out));
+		if (ap_share_scaled(units[i], &unit, unit.dscale, &scaled) &&
+			(scaled < 0 || (units[i] > 0 && scaled == 0)))
+			abort();
 	}
 	if (sum != total)
 		abort();
