@@ -382,8 +382,12 @@ REVOKE ALL ON FUNCTION unschedule_jobs() FROM PUBLIC;
 -- Daily job: overdue return visits
 -- ---------------------------------------------------------------------------
 
+-- The two flag tables are derived data that their job rebuilds: no foreign
+-- keys, so they never stand in the way of deleting or truncating the model
+-- (generate_demo_org(replace => true) truncates it); a flag of a row that is
+-- gone is cleared at the next run.
 CREATE TABLE visit_overdue_flag (
-  customer_id   integer PRIMARY KEY REFERENCES customer ON DELETE CASCADE,
+  customer_id   integer PRIMARY KEY,
   owner_id      integer NOT NULL,
   team_id       integer NOT NULL,
   tier          text NOT NULL,
@@ -447,7 +451,7 @@ REVOKE ALL ON PROCEDURE flag_overdue_visits() FROM PUBLIC;
 -- ---------------------------------------------------------------------------
 
 CREATE TABLE feedback_overdue_flag (
-  feedback_id  bigint PRIMARY KEY REFERENCES feedback ON DELETE CASCADE,
+  feedback_id  bigint PRIMARY KEY,
   customer_id  integer NOT NULL,
   member_id    integer,
   kind         feedback_kind NOT NULL,
@@ -555,7 +559,12 @@ REVOKE ALL ON PROCEDURE prune_job_log() FROM PUBLIC;
 -- ---------------------------------------------------------------------------
 
 -- The calendar, its settings and its log are the administrator's (the
--- extension owner, who schedules the jobs): no group role is granted them.
+-- extension owner, who schedules the jobs): no group role is granted them,
+-- and row-level security without policies keeps them closed should a grant
+-- ever be added by mistake (the owner and superusers bypass it).
+ALTER TABLE job_setting ENABLE ROW LEVEL SECURITY;
+ALTER TABLE ops_setting ENABLE ROW LEVEL SECURITY;
+ALTER TABLE job_log ENABLE ROW LEVEL SECURITY;
 -- The flags are customer data: visible exactly when the customer is.
 GRANT SELECT ON visit_overdue_flag, feedback_overdue_flag
   TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager;

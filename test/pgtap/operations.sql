@@ -10,7 +10,7 @@
 BEGIN;
 SET LOCAL search_path = sales_supervisor, public;
 SET LOCAL client_min_messages = warning;
-SELECT plan(54);
+SELECT plan(57);
 
 -- ---------------------------------------------------------------- schema
 SELECT has_table('sales_supervisor', t, 'table ' || t) FROM unnest(ARRAY['job_setting', 'ops_setting', 'job_log',
@@ -26,6 +26,11 @@ SELECT is((SELECT count(*)::int FROM unnest(ARRAY['sales_supervisor.job_setting'
              'sales_supervisor.feedback_overdue_flag']::regclass[]) r
            WHERE r = ANY ((SELECT extconfig FROM pg_extension WHERE extname = 'sales_supervisor')::oid[])),
           6, 'the operations tables and the job_log sequence are registered with pg_extension_config_dump');
+SELECT is((SELECT array_agg(relname::text ORDER BY relname) FROM pg_class
+           WHERE relnamespace = 'sales_supervisor'::regnamespace AND relrowsecurity
+             AND relname IN ('job_setting', 'ops_setting', 'job_log', 'visit_overdue_flag', 'feedback_overdue_flag')),
+          ARRAY['feedback_overdue_flag', 'job_log', 'job_setting', 'ops_setting', 'visit_overdue_flag'],
+          'row-level security on the operations tables (the settings and the log without any policy)');
 SELECT results_eq($$SELECT job_name, schedule, command, enabled FROM job_setting ORDER BY job_name$$,
   $$VALUES ('appraisal_close', '0 6 5 1 *', 'CALL sales_supervisor.close_due_appraisal_cycles()', true),
            ('commission_run', '0 4 1 * *', 'CALL sales_supervisor.run_commission_for_month()', true),
@@ -160,6 +165,19 @@ SELECT lives_ok($$CALL run_job('tap_fail')$$, 'run_job inside a transaction: a f
 SELECT is((SELECT count(*)::int FROM job_log WHERE job_name = 'tap_fail'), 2, '... and is logged');
 SELECT lives_ok($$CALL run_job('overdue_visits')$$, 'run_job of a good job inside a transaction');
 SELECT is((SELECT status FROM job_log ORDER BY log_id DESC LIMIT 1), 'success', '... logged as success');
+
+-- run_job cannot pin search_path (PostgreSQL refuses COMMIT in a procedure
+-- with a SET clause), so everything in it is schema-qualified: traps in the
+-- caller's path are never reached.
+CREATE FUNCTION public.execute_job(text) RETURNS sales_supervisor.job_log LANGUAGE plpgsql
+  AS $f$ BEGIN RAISE EXCEPTION 'hijacked: public.execute_job'; END $f$;
+CREATE FUNCTION public.concat(text, bigint, text) RETURNS text LANGUAGE plpgsql
+  AS $f$ BEGIN RAISE EXCEPTION 'hijacked: public.concat'; END $f$;
+SET LOCAL search_path = public, sales_supervisor;
+SELECT throws_ok($$SELECT concat('a', 1::bigint, 'b')$$, 'P0001', 'hijacked: public.concat', 'control: the trap fires when reached');
+SELECT lives_ok($$CALL sales_supervisor.run_job('tap_fail')$$,
+                'run_job with hostile functions first in the caller''s search_path: none is reached');
+SET LOCAL search_path = sales_supervisor, public;
 
 -- ---------------------------------------------------------------- progress
 DO $$
