@@ -16,7 +16,7 @@ make -s fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-30}"
 
 echo "== SQL suites in a throw-away cluster"
 pg_virtualenv -v 15 -o shared_preload_libraries=pg_cron \
-  -o cron.database_name=sales_supervisor_test \
+  -o cron.database_name=sales_supervisor_test -o cron.host=/var/run/postgresql \
   scripts/test_in_cluster.sh
 
 mkdir -p bench/out

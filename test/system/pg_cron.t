@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# The scheduled calendar on a real pg_cron (the throw-away cluster preloads
+# pg_cron with cron.database_name = sales_supervisor_test, where the extension
+# is installed): schedule_jobs() registers the jobs in cron.job and is
+# idempotent; two probe jobs scheduled every minute are run BY pg_cron (pg_cron
+# 1.4 has no seconds schedules, so the wait is up to ~70 s): the succeeding one
+# leaves a success row in job_log with its rows affected, the failing one a
+# failure row with SQLSTATE and error text AND a failed run in
+# cron.job_run_details (run_job commits the log row, then re-raises).
+# Disabled and deleted settings are unscheduled; unschedule_jobs() removes
+# everything; without pg_cron, schedule_jobs() fails with 55000 and a hint.
+# Runs inside the throw-away cluster (PGHOST etc. set); prints TAP.
+set -u
+DB=sales_supervisor_test
+N="ss_nocron_$$"
+n=0
+cleanup() {
+  psql -X -q -d "$DB" >/dev/null 2>&1 <<'SQL'
+SELECT sales_supervisor.unschedule_jobs();
+DELETE FROM sales_supervisor.job_setting WHERE job_name LIKE 'tap\_%';
+DELETE FROM sales_supervisor.job_log WHERE job_name LIKE 'tap\_%';
+DELETE FROM sales_supervisor.visit_overdue_flag WHERE customer_id = 990001;
+DELETE FROM sales_supervisor.customer WHERE customer_id = 990001;
+DELETE FROM sales_supervisor.member WHERE member_id = 990001;
+DELETE FROM sales_supervisor.team WHERE team_id = 990001;
+DELETE FROM sales_supervisor.visit_cadence WHERE tier = 'TAP';
+SQL
+  dropdb --if-exists "$N" >/dev/null 2>&1
+}
+trap cleanup EXIT
+ok() { n=$((n + 1)); if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi; }
+q() { psql -X -q -v ON_ERROR_STOP=1 -tA -d "$DB" -c "$1"; }
+echo "1..16"
+
+q "CREATE EXTENSION IF NOT EXISTS pg_cron" >/dev/null
+[ "$(q "SELECT extversion FROM pg_extension WHERE extname = 'pg_cron'")" != "" ]
+ok $? "pg_cron is installed in $DB ($(q "SELECT extversion FROM pg_extension WHERE extname = 'pg_cron'"))"
+
+out=$(q "SELECT count(*) FILTER (WHERE action = 'scheduled') FROM sales_supervisor.schedule_jobs()")
+[ "$out" = 7 ]
+ok $? "schedule_jobs() schedules the 7 standard jobs ($out)"
+
+expect="appraisal_close|0 6 5 1 *|CALL sales_supervisor.run_job('appraisal_close')
+commission_run|0 4 1 * *|CALL sales_supervisor.run_job('commission_run')
+kpi_snapshot|0 3 1 * *|CALL sales_supervisor.run_job('kpi_snapshot')
+overdue_feedback|20 1 * * *|CALL sales_supervisor.run_job('overdue_feedback')
+overdue_visits|15 1 * * *|CALL sales_supervisor.run_job('overdue_visits')
+prune_job_log|45 1 * * *|CALL sales_supervisor.run_job('prune_job_log')
+refresh_reports|0 2 1 * *|CALL sales_supervisor.run_job('refresh_reports')"
+jobs_sql="SELECT substr(jobname, 18) || '|' || schedule || '|' || command FROM cron.job
+          WHERE jobname LIKE 'sales\_supervisor:%' AND database = '$DB' AND username = current_user ORDER BY jobname"
+got=$(q "$jobs_sql")
+[ "$got" = "$expect" ]
+ok $? "cron.job holds the jobs named sales_supervisor:<job>, with their schedules, calling run_job"
+[ "$got" = "$expect" ] || echo "$got" | sed 's/^/#   /'
+
+ids1=$(q "SELECT string_agg(jobid::text, ',' ORDER BY jobid) FROM cron.job WHERE jobname LIKE 'sales\_supervisor:%'")
+q "SELECT count(*) FROM sales_supervisor.schedule_jobs()" >/dev/null
+ids2=$(q "SELECT string_agg(jobid::text, ',' ORDER BY jobid) FROM cron.job WHERE jobname LIKE 'sales\_supervisor:%'")
+[ -n "$ids1" ] && [ "$ids1" = "$ids2" ]
+ok $? "schedule_jobs() again is idempotent: the same 7 cron jobs ($ids2)"
+
+# one overdue customer for the succeeding probe to flag
+q "INSERT INTO sales_supervisor.visit_cadence (tier, every_days) VALUES ('TAP', 30);
+   INSERT INTO sales_supervisor.team (team_id, name) VALUES (990001, 'tap team');
+   INSERT INTO sales_supervisor.member (member_id, full_name, team_id, hire_date) VALUES (990001, 'Tap Rep', 990001, '2020-01-01');
+   INSERT INTO sales_supervisor.customer (customer_id, name, tier, team_id, owner_id, since)
+   VALUES (990001, 'Tap Customer', 'TAP', 990001, 990001, CURRENT_DATE - 100)" >/dev/null
+expected_rows=$(q "SELECT count(*) FROM sales_supervisor.overdue_visit")
+
+# two probe jobs every minute: one real, one forced failure
+q "INSERT INTO sales_supervisor.job_setting (job_name, schedule, command) VALUES
+     ('tap_probe_ok', '* * * * *', 'CALL sales_supervisor.flag_overdue_visits()'),
+     ('tap_probe_fail', '* * * * *', 'SELECT 1 / 0')" >/dev/null
+q "SELECT count(*) FROM sales_supervisor.schedule_jobs()" >/dev/null
+[ "$(q "SELECT count(*) FROM cron.job WHERE jobname IN ('sales_supervisor:tap_probe_ok', 'sales_supervisor:tap_probe_fail')
+       AND schedule = '* * * * *'")" = 2 ]
+ok $? "the two probe jobs are scheduled every minute"
+
+start=$(date +%s)
+while :; do
+  done_n=$(q "SELECT count(DISTINCT job_name) FROM sales_supervisor.job_log WHERE job_name LIKE 'tap\_probe\_%'")
+  cron_n=$(q "SELECT count(*) FROM cron.job_run_details d JOIN cron.job j USING (jobid)
+              WHERE j.jobname LIKE 'sales\_supervisor:tap\_probe\_%' AND d.status IN ('succeeded', 'failed')")
+  [ "$done_n" = 2 ] && [ "$cron_n" -ge 2 ] && break
+  [ $(( $(date +%s) - start )) -ge 75 ] && break
+  sleep 2
+done
+waited=$(( $(date +%s) - start ))
+[ "$done_n" = 2 ] && [ "$cron_n" -ge 2 ]
+ok $? "pg_cron ran both probe jobs (after ${waited}s)"
+if [ "$done_n" != 2 ] || [ "$cron_n" -lt 2 ]; then
+  q "SELECT jobid, status, return_message FROM cron.job_run_details" | sed 's/^/#   /'
+fi
+
+row=$(q "SELECT status || '|' || rows_affected || '|' || run_by || '|' || (detail LIKE '%step 2/2, ' || $expected_rows || ' customers overdue%')
+         FROM sales_supervisor.job_log WHERE job_name = 'tap_probe_ok' ORDER BY log_id LIMIT 1")
+[ "$row" = "success|$expected_rows|$(q "SELECT current_user")|true" ]
+ok $? "job_log: the succeeding run is logged as success with its rows affected ($expected_rows) and progress lines ($row)"
+
+[ "$(q "SELECT count(*) FROM sales_supervisor.visit_overdue_flag WHERE customer_id = 990001")" = 1 ]
+ok $? "the job really flagged the overdue customer"
+
+row=$(q "SELECT status || '|' || sqlstate || '|' || error || '|' || (rows_affected IS NULL) || '|' || (finished_at >= started_at)
+         FROM sales_supervisor.job_log WHERE job_name = 'tap_probe_fail' ORDER BY log_id LIMIT 1")
+[ "$row" = "failure|22012|division by zero|true|true" ]
+ok $? "job_log: the forced failure is logged as failure with SQLSTATE and error text ($row)"
+
+row=$(q "SELECT d.status || '|' || d.return_message FROM cron.job_run_details d JOIN cron.job j USING (jobid)
+         WHERE j.jobname = 'sales_supervisor:tap_probe_fail' ORDER BY d.runid LIMIT 1")
+case "$row" in
+  'failed|ERROR:  job "tap_probe_fail" failed: division by zero'*) st=0 ;;
+  *) st=1 ;;
+esac
+ok $st "pg_cron's own log shows the failure too ($row)"
+
+row=$(q "SELECT d.status FROM cron.job_run_details d JOIN cron.job j USING (jobid)
+         WHERE j.jobname = 'sales_supervisor:tap_probe_ok' ORDER BY d.runid LIMIT 1")
+[ "$row" = succeeded ]
+ok $? "pg_cron's own log shows the success ($row)"
+
+q "UPDATE sales_supervisor.job_setting SET enabled = false WHERE job_name = 'tap_probe_ok'" >/dev/null
+out=$(q "SELECT job_name || ':' || action FROM sales_supervisor.schedule_jobs() WHERE action <> 'scheduled'")
+[ "$out" = "tap_probe_ok:unscheduled (disabled)" ] \
+  && [ "$(q "SELECT count(*) FROM cron.job WHERE jobname = 'sales_supervisor:tap_probe_ok'")" = 0 ]
+ok $? "a disabled job is unscheduled by schedule_jobs() ($out)"
+
+q "DELETE FROM sales_supervisor.job_setting WHERE job_name = 'tap_probe_fail'" >/dev/null
+out=$(q "SELECT job_name || ':' || action FROM sales_supervisor.schedule_jobs() WHERE action <> 'scheduled'")
+[ "$out" = "tap_probe_fail:unscheduled (no setting)" ]
+ok $? "a job whose setting was deleted is unscheduled by schedule_jobs() ($out)"
+
+out=$(q "SELECT count(*) FROM sales_supervisor.unschedule_jobs()")
+[ "$out" = 7 ] && [ "$(q "SELECT count(*) FROM cron.job WHERE jobname LIKE 'sales\_supervisor:%'")" = 0 ]
+ok $? "unschedule_jobs() removes the 7 jobs from cron.job ($out)"
+
+[ "$(q "SELECT count(*) FROM sales_supervisor.unschedule_jobs()")" = 0 ]
+ok $? "unschedule_jobs() again removes nothing"
+
+createdb "$N"
+psql -X -q -d "$N" -c "CREATE EXTENSION sales_supervisor" >/dev/null
+err=$(psql -X -q -d "$N" -v VERBOSITY=verbose -c "SELECT sales_supervisor.schedule_jobs()" 2>&1)
+echo "$err" | grep -q '55000: pg_cron is not installed in database "'"$N"'"' \
+  && echo "$err" | grep -q "HINT:  Set shared_preload_libraries = 'pg_cron' and cron.database_name = '$N'"
+ok $? "without pg_cron, schedule_jobs() fails with SQLSTATE 55000 and a hint"
+echo "$err" | sed 's/^/#   /' | head -4
