@@ -94,3 +94,23 @@ FROM (SELECT grade_by_distribution('{A,B,C}', '{20,70,10}') OVER (ORDER BY sum(s
       FROM sale s JOIN member m USING (member_id) WHERE m.level = 'sales_rep'
       GROUP BY m.member_id) g
 GROUP BY grade ORDER BY grade;
+
+\echo
+\echo '== The calendar: run the daily jobs now, as pg_cron would, and read their log'
+CALL run_job('overdue_visits');
+CALL run_job('overdue_feedback');
+CALL run_job('refresh_reports');
+SELECT job_name, status, rows_affected, round(extract(epoch FROM finished_at - started_at)::numeric, 3) AS seconds
+FROM job_log ORDER BY log_id;
+CREATE EXTENSION IF NOT EXISTS pg_cron;
+SELECT job_name, schedule, action FROM schedule_jobs();
+
+\echo
+\echo '== BI views: the departments'' scorecards (rolled up their team trees)'
+SELECT team_name, round(credited_sales) AS sales, round(forecast_wape::numeric, 3) AS forecast_wape,
+       round(csat_pct, 1) AS csat, round(nps, 1) AS nps, complaints, overdue_customers_now AS overdue,
+       reports_on_time_pct AS reports_on_time
+FROM v_team_scorecard WHERE parent_id IS NULL ORDER BY team_id;
+SELECT tier, count(*) AS customers, count(*) FILTER (WHERE visit_overdue) AS overdue,
+       round(avg(csat_pct), 1) AS avg_csat, sum(open_complaints) AS open_complaints
+FROM v_customer_health GROUP BY tier ORDER BY tier;
