@@ -1,0 +1,71 @@
+-- Layer 1, computation core: tier tables and tiered_commission.
+
+CREATE TYPE tier_table;
+
+CREATE FUNCTION tier_table_in(cstring) RETURNS tier_table
+AS 'MODULE_PATHNAME', 'tier_table_in'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION tier_table_out(tier_table) RETURNS cstring
+AS 'MODULE_PATHNAME', 'tier_table_out'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION tier_table_recv(internal) RETURNS tier_table
+AS 'MODULE_PATHNAME', 'tier_table_recv'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION tier_table_send(tier_table) RETURNS bytea
+AS 'MODULE_PATHNAME', 'tier_table_send'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE TYPE tier_table (
+    INTERNALLENGTH = VARIABLE,
+    INPUT = tier_table_in,
+    OUTPUT = tier_table_out,
+    RECEIVE = tier_table_recv,
+    SEND = tier_table_send,
+    ALIGNMENT = double,
+    STORAGE = extended
+);
+
+COMMENT ON TYPE tier_table IS
+'Commission tiers: marginal[(threshold,rate),...] (each slice earns its own rate) or flat[...] (the whole amount earns the rate of the highest threshold reached), optional " cap N"; exact decimals kept as written; thresholds strictly increasing and >= 0, rates >= 0, 1 to 1000 tiers.';
+COMMENT ON FUNCTION tier_table_in(cstring) IS 'Text input of tier_table: mode[(threshold,rate),...] [cap N], mode marginal or flat in any case.';
+COMMENT ON FUNCTION tier_table_out(tier_table) IS 'Canonical text of a tier_table: lower-case mode, no blanks in the list, numbers with the digits they were written with.';
+COMMENT ON FUNCTION tier_table_recv(internal) IS 'Binary input of tier_table; validates exactly as the text input does.';
+COMMENT ON FUNCTION tier_table_send(tier_table) IS 'Binary output of tier_table: mode, cap flag, tier count, then each decimal as int8 mantissa and int4 scale.';
+
+CREATE FUNCTION tier_table_eq(tier_table, tier_table) RETURNS boolean
+AS 'MODULE_PATHNAME', 'tier_table_eq'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION tier_table_ne(tier_table, tier_table) RETURNS boolean
+AS 'MODULE_PATHNAME', 'tier_table_ne'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION tier_table_eq(tier_table, tier_table) IS 'True when both tables have the same mode, cap, thresholds and rates by value (0.02 = 0.020).';
+COMMENT ON FUNCTION tier_table_ne(tier_table, tier_table) IS 'True when the tables differ in mode, cap, or any threshold or rate value.';
+
+CREATE OPERATOR = (
+    LEFTARG = tier_table, RIGHTARG = tier_table,
+    FUNCTION = tier_table_eq,
+    COMMUTATOR = =, NEGATOR = <>,
+    RESTRICT = eqsel, JOIN = eqjoinsel
+);
+
+CREATE OPERATOR <> (
+    LEFTARG = tier_table, RIGHTARG = tier_table,
+    FUNCTION = tier_table_ne,
+    COMMUTATOR = <>, NEGATOR = =,
+    RESTRICT = neqsel, JOIN = neqjoinsel
+);
+
+COMMENT ON OPERATOR = (tier_table, tier_table) IS 'tier_table equality: same mode, cap, thresholds and rates by value';
+COMMENT ON OPERATOR <> (tier_table, tier_table) IS 'tier_table inequality';
+
+CREATE FUNCTION tiered_commission(amount numeric, tiers tier_table) RETURNS numeric
+AS 'MODULE_PATHNAME', 'tiered_commission'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION tiered_commission(numeric, tier_table) IS
+'Commission on an amount by a tier_table, in exact arithmetic: amount <= 0 earns 0, below the first threshold earns 0, marginal sums slice x rate, flat applies the highest reached rate to the whole amount, then least(result, cap). Result scale: max(amount scale, threshold scales) + max rate scale (or the cap scale if larger).';

@@ -1,0 +1,187 @@
+-- tier_table: text and binary I/O, canonical output, equality, and
+-- tiered_commission on the documented examples, at thresholds and caps,
+-- on the 128-bit path and the numeric fallback; every error.
+SET search_path = sales_supervisor, public;
+
+-- the documented examples, and their canonical output
+SELECT 'marginal[(0,0.02),(100000,0.03),(500000,0.05)] cap 50000'::tier_table;
+SELECT 'flat[(0,0.02),(100000,0.03)]'::tier_table;
+-- mode and cap in any case, blanks anywhere; digits are kept as written
+SELECT ' Marginal [ ( 0 , 0.020 ) , ( 100000.00 , .03 ) ] CAP 50000.50 '::tier_table;
+SELECT 'FLAT[(007,+1.50)]cap 0'::tier_table;
+SELECT 'flat[(0,0.000000000000000001),(999999999999999999,123456789.123456789)]'::tier_table;
+
+-- text round trip
+SELECT t::text::tier_table = t AS text_round_trip, t::text
+FROM (VALUES ('marginal[(0,0.02),(100000,0.03),(500000,0.05)] cap 50000'::tier_table),
+             ('flat[(0,0.02),(100000,0.03)]'),
+             ('marginal[(0.50,0.020)] cap 0.00')) AS v(t);
+
+-- equality by value: 0.02 = 0.020, but mode and cap matter
+SELECT 'flat[(0,0.02)]'::tier_table = 'flat[(0.0,0.020)]'::tier_table AS same_values,
+       'flat[(0,0.02)]'::tier_table = 'marginal[(0,0.02)]'::tier_table AS other_mode,
+       'flat[(0,0.02)]'::tier_table = 'flat[(0,0.02)] cap 10'::tier_table AS cap_differs,
+       'flat[(0,0.02)] cap 10'::tier_table <> 'flat[(0,0.02)] cap 10.0'::tier_table AS cap_10_differs_from_10_0;
+
+-- marginal: each slice earns its own rate, then the cap
+-- 50 000 x 0.02 = 1 000; 100 000 -> 2 000; 250 000 -> 2 000 + 150 000 x 0.03 = 6 500;
+-- 600 000 -> 2 000 + 12 000 + 100 000 x 0.05 = 19 000; 2 000 000 -> 89 000, capped at 50 000
+SELECT amount, tiered_commission(amount, 'marginal[(0,0.02),(100000,0.03),(500000,0.05)] cap 50000')
+FROM unnest(ARRAY[-100, 0, 0.01, 50000.00, 100000, 250000, 600000, 1071428.57, 1071428.58, 2000000]::numeric[]) AS amount;
+-- flat: the whole amount at the rate of the highest threshold reached
+-- 99 999.99 x 0.02 = 1 999.9998; 100 000 x 0.03 = 3 000; 150 000.50 x 0.03 = 4 500.0150
+SELECT amount, tiered_commission(amount, 'flat[(0,0.02),(100000,0.03)]')
+FROM unnest(ARRAY[0, 99999.99, 100000, 150000.50]::numeric[]) AS amount;
+-- below the first threshold earns 0 (a gate), in both modes; a decelerator (lower later rate)
+SELECT amount,
+       tiered_commission(amount, 'marginal[(1000,0.1),(2000,0.05)]') AS marginal_gate,
+       tiered_commission(amount, 'flat[(1000,0.1),(2000,0.05)]') AS flat_gate
+FROM unnest(ARRAY[999.99, 1000, 1500, 2000, 3000]::numeric[]) AS amount;
+-- digits as written: a rate of 0.020 gives results with three more decimals
+SELECT tiered_commission(100, 'marginal[(0,0.020)]'),
+       tiered_commission(100.5, 'marginal[(0,0.020)]'),
+       tiered_commission(100, 'marginal[(0,2)] cap 150.000');
+-- thresholds with decimals: the slice is exact (200.1 - 100.005 = 100.095)
+SELECT tiered_commission(200.1, 'marginal[(100.005,1)]');
+-- a zero rate tier, a zero cap
+SELECT tiered_commission(500, 'marginal[(0,0),(100,0.5)]'),
+       tiered_commission(500, 'marginal[(0,0.5)] cap 0');
+
+-- amounts beyond the 128-bit path are computed in numeric, just as exactly
+-- 1e40: 2 000 + 12 000 + (1e40 - 500 000) x 0.05
+SELECT tiered_commission(1e40, 'marginal[(0,0.02),(100000,0.03),(500000,0.05)]');
+SELECT tiered_commission(1e40, 'marginal[(0,0.02),(100000,0.03),(500000,0.05)] cap 50000');
+-- 20 decimals in the amount
+SELECT tiered_commission(1234.56789012345678901234, 'flat[(0,0.1)]');
+SELECT tiered_commission(-1234.56789012345678901234, 'flat[(0,0.1)]');
+-- the largest values the 128-bit path takes, checked against numeric arithmetic
+SELECT tiered_commission(999999999999999999.99, 'flat[(0,999999999999999999)]')
+     = 999999999999999999.99 * 999999999999999999 AS big_exact;
+
+-- tables stored in a table (short header): same results as constants
+CREATE TEMP TABLE plans (id int, t tier_table);
+INSERT INTO plans VALUES
+  (1, 'marginal[(0,0.02),(100000,0.03),(500000,0.05)] cap 50000'),
+  (2, 'flat[(0,0.02),(100000,0.03)]');
+SELECT id, tiered_commission(600000, t), tiered_commission(150000.50, t)
+FROM plans, generate_series(1, 2) ORDER BY id;
+
+-- binary round trip through COPY (FORMAT binary)
+INSERT INTO plans VALUES (3, 'marginal[(0.50,0.020),(7,1.00000000000000001)] cap 999999999999999999');
+\copy plans TO '/tmp/ss_i3_tier_table.bin' (FORMAT binary)
+CREATE TEMP TABLE plans2 (id int, t tier_table);
+\copy plans2 FROM '/tmp/ss_i3_tier_table.bin' (FORMAT binary)
+SELECT id, a.t = b.t AS equal_after_binary_copy, a.t::text = b.t::text AS same_text, b.t
+FROM plans a JOIN plans2 b USING (id) ORDER BY id;
+SELECT tier_table_send('flat[(1,0.5)] cap 2');
+
+-- errors, each with its SQLSTATE; then the messages
+\set VERBOSITY sqlstate
+SELECT 'marginal[]'::tier_table;
+SELECT 'marginal[(0,0.02)] junk'::tier_table;
+SELECT 'marginal[(0,-0.02)]'::tier_table;
+SELECT 'marginal[(0,0.02)] cap 1234567890123456789'::tier_table;
+SELECT tiered_commission('NaN', 'flat[(0,1)]');
+\set VERBOSITY default
+-- empty list
+SELECT 'marginal[]'::tier_table;
+-- unsorted and duplicated thresholds, negative threshold
+SELECT 'marginal[(100,0.02),(50,0.03)]'::tier_table;
+SELECT 'flat[(100,0.02),(100.00,0.03)]'::tier_table;
+SELECT 'flat[(-1,0.02)]'::tier_table;
+-- negative rate, negative cap
+SELECT 'marginal[(0,0.02),(100,-0.01)]'::tier_table;
+SELECT 'marginal[(0,0.02)] cap -1'::tier_table;
+-- NaN and infinities
+SELECT 'flat[(0,NaN)]'::tier_table;
+SELECT 'flat[(Infinity,1)]'::tier_table;
+SELECT 'flat[(0,1)] cap -inf'::tier_table;
+-- out of range: 19 significant digits, 19 decimals; exponents are refused
+SELECT 'flat[(1234567890123456789,1)]'::tier_table;
+SELECT 'flat[(0,0.0000000000000000001)]'::tier_table;
+SELECT 'flat[(0,1e-2)]'::tier_table;
+-- junk, unknown mode, missing pieces
+SELECT 'marginal[(0,0.02)] junk'::tier_table;
+SELECT 'marginal[(0,0.02)] cap 5 6'::tier_table;
+SELECT 'marginal[(0,0.02)] cap'::tier_table;
+SELECT 'marginal[(0,0.02)]]'::tier_table;
+SELECT 'marginal[(0 0.02)]'::tier_table;
+SELECT 'progressive[(0,0.02)]'::tier_table;
+SELECT 'marginal[(0,0.02),]'::tier_table;
+SELECT 'marginal[(0,.)]'::tier_table;
+-- 1001 tiers (1000 are fine)
+SELECT ('flat[' || string_agg(format('(%s,0.01)', g), ',') || ']')::tier_table IS NOT NULL AS thousand_ok
+FROM generate_series(1, 1000) g;
+SELECT ('flat[' || string_agg(format('(%s,0.01)', g), ',') || ']')::tier_table
+FROM generate_series(1, 1001) g;
+-- amount NaN or infinite
+SELECT tiered_commission('NaN', 'flat[(0,1)]');
+SELECT tiered_commission('Infinity', 'flat[(0,1)]');
+SELECT tiered_commission('-Infinity', 'flat[(0,1)]');
+-- STRICT
+SELECT tiered_commission(NULL, 'flat[(0,1)]') IS NULL AS null_amount;
+
+-- a truncated binary value, and binary values text input would refuse
+CREATE TEMP TABLE raw (id int, b bytea);
+INSERT INTO raw VALUES (1, substring(tier_table_send('flat[(1,0.5),(2,0.6)] cap 2') FROM 1 FOR 30));
+\copy raw TO '/tmp/ss_i3_tier_table_bad.bin' (FORMAT binary)
+\copy plans2 FROM '/tmp/ss_i3_tier_table_bad.bin' (FORMAT binary)
+TRUNCATE raw;
+INSERT INTO raw VALUES (1, '\x0001'::bytea);
+\copy raw TO '/tmp/ss_i3_tier_table_bad.bin' (FORMAT binary)
+\copy plans2 FROM '/tmp/ss_i3_tier_table_bad.bin' (FORMAT binary)
+-- binary layout: mode, has_cap, int4 count, cap (int8 mantissa, int4 scale), then
+-- threshold and rate of each tier the same way.  A negative rate:
+TRUNCATE raw;
+INSERT INTO raw VALUES (1, '\x0000'::bytea || int4send(1) || int8send(0) || int4send(0)
+                           || int8send(0) || int4send(0) || int8send(-2) || int4send(2));
+\copy raw TO '/tmp/ss_i3_tier_table_bad.bin' (FORMAT binary)
+\copy plans2 FROM '/tmp/ss_i3_tier_table_bad.bin' (FORMAT binary)
+-- a scale of 40
+TRUNCATE raw;
+INSERT INTO raw VALUES (1, '\x0000'::bytea || int4send(1) || int8send(0) || int4send(0)
+                           || int8send(1) || int4send(40) || int8send(2) || int4send(2));
+\copy raw TO '/tmp/ss_i3_tier_table_bad.bin' (FORMAT binary)
+\copy plans2 FROM '/tmp/ss_i3_tier_table_bad.bin' (FORMAT binary)
+-- 19 digits
+TRUNCATE raw;
+INSERT INTO raw VALUES (1, '\x0000'::bytea || int4send(1) || int8send(0) || int4send(0)
+                           || int8send(1000000000000000000) || int4send(0) || int8send(2) || int4send(2));
+\copy raw TO '/tmp/ss_i3_tier_table_bad.bin' (FORMAT binary)
+\copy plans2 FROM '/tmp/ss_i3_tier_table_bad.bin' (FORMAT binary)
+-- unsorted thresholds
+TRUNCATE raw;
+INSERT INTO raw VALUES (1, '\x0000'::bytea || int4send(2) || int8send(0) || int4send(0)
+                           || int8send(5) || int4send(0) || int8send(2) || int4send(2)
+                           || int8send(50) || int4send(1) || int8send(2) || int4send(2));
+\copy raw TO '/tmp/ss_i3_tier_table_bad.bin' (FORMAT binary)
+\copy plans2 FROM '/tmp/ss_i3_tier_table_bad.bin' (FORMAT binary)
+-- a cap without the cap flag, a negative cap, an unknown mode, 1001 tiers
+TRUNCATE raw;
+INSERT INTO raw VALUES (1, '\x0000'::bytea || int4send(1) || int8send(5) || int4send(0)
+                           || int8send(0) || int4send(0) || int8send(2) || int4send(2));
+\copy raw TO '/tmp/ss_i3_tier_table_bad.bin' (FORMAT binary)
+\copy plans2 FROM '/tmp/ss_i3_tier_table_bad.bin' (FORMAT binary)
+TRUNCATE raw;
+INSERT INTO raw VALUES (1, '\x0001'::bytea || int4send(1) || int8send(-5) || int4send(0)
+                           || int8send(0) || int4send(0) || int8send(2) || int4send(2));
+\copy raw TO '/tmp/ss_i3_tier_table_bad.bin' (FORMAT binary)
+\copy plans2 FROM '/tmp/ss_i3_tier_table_bad.bin' (FORMAT binary)
+TRUNCATE raw;
+INSERT INTO raw VALUES (1, '\x0900'::bytea || int4send(1) || int8send(0) || int4send(0)
+                           || int8send(0) || int4send(0) || int8send(2) || int4send(2));
+\copy raw TO '/tmp/ss_i3_tier_table_bad.bin' (FORMAT binary)
+\copy plans2 FROM '/tmp/ss_i3_tier_table_bad.bin' (FORMAT binary)
+TRUNCATE raw;
+INSERT INTO raw VALUES (1, '\x0000'::bytea || int4send(1001) || int8send(0) || int4send(0));
+\copy raw TO '/tmp/ss_i3_tier_table_bad.bin' (FORMAT binary)
+\copy plans2 FROM '/tmp/ss_i3_tier_table_bad.bin' (FORMAT binary)
+-- and a well-formed hand-made value goes in
+TRUNCATE raw;
+INSERT INTO raw VALUES (4, '\x0101'::bytea || int4send(1) || int8send(12345) || int4send(2)
+                           || int8send(0) || int4send(0) || int8send(20) || int4send(3));
+\copy raw TO '/tmp/ss_i3_tier_table_bad.bin' (FORMAT binary)
+\copy plans2 FROM '/tmp/ss_i3_tier_table_bad.bin' (FORMAT binary)
+SELECT * FROM plans2 WHERE id = 4;
+SELECT count(*) AS rows_in_plans2 FROM plans2;
+\! rm -f /tmp/ss_i3_tier_table.bin /tmp/ss_i3_tier_table_bad.bin

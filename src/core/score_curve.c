@@ -1,0 +1,583 @@
+/*-------------------------------------------------------------------------
+ *
+ * score_curve.c
+ *	  Pure-C core of the score_curve type (see score_curve.h).
+ *
+ * Text form:	mode[(x,y),(x,y),...]
+ *	  mode is "linear" or "step", any case; blanks are allowed around every
+ *	  token; numbers are decimal (optional sign, digits, point, exponent).
+ *	  NaN and infinities are rejected: a curve is made of finite numbers.
+ *
+ * Canonical output has no blanks and writes each number as the shortest
+ * decimal that reads back as the same double, so text -> curve -> text is
+ * stable and curve -> text -> curve is exact.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "score_curve.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define unlikely_sc(x) __builtin_expect((x) != 0, 0)
+
+/* longest number token we accept (digits are cheap; 500 is far past 17) */
+#define SC_TOKEN_MAX	511
+
+static int	sc_error(char *err, size_t errlen, int code, const char *fmt,...)
+			__attribute__((format(printf, 4, 5)));
+
+static int
+sc_error(char *err, size_t errlen, int code, const char *fmt,...)
+{
+	va_list		ap;
+
+	if (err != NULL && errlen > 0)
+	{
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return code;
+}
+
+const char *
+sc_mode_name(int mode)
+{
+	switch (mode)
+	{
+		case SC_MODE_LINEAR:
+			return "linear";
+		case SC_MODE_STEP:
+			return "step";
+	}
+	return NULL;
+}
+
+/* ASCII-only case folding: the mode names are ASCII and locale must not matter */
+static int
+sc_lower(int c)
+{
+	return (c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c;
+}
+
+static int
+sc_word_eq(const char *s, size_t len, const char *word)
+{
+	size_t		i;
+
+	if (strlen(word) != len)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (sc_lower((unsigned char) s[i]) != word[i])
+			return 0;
+	return 1;
+}
+
+int
+sc_mode_from_name(const char *name, size_t len)
+{
+	if (sc_word_eq(name, len, "linear"))
+		return SC_MODE_LINEAR;
+	if (sc_word_eq(name, len, "step"))
+		return SC_MODE_STEP;
+	return -1;
+}
+
+static int
+sc_is_space(int c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
+		c == '\v';
+}
+
+static int
+sc_is_digit(int c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static int
+sc_is_alpha(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* parser state over a counted string */
+typedef struct ScParser
+{
+	const char *s;
+	size_t		len;
+	size_t		pos;
+	char	   *err;
+	size_t		errlen;
+} ScParser;
+
+static void
+sc_skip_space(ScParser *p)
+{
+	while (p->pos < p->len && sc_is_space((unsigned char) p->s[p->pos]))
+		p->pos++;
+}
+
+/* a syntax error: the message is a full sentence showing where it went wrong */
+static int
+sc_syntax(ScParser *p, const char *expected)
+{
+	size_t		rest = p->len - p->pos;
+	int			show = rest > 20 ? 20 : (int) rest;
+	size_t		i;
+
+	/* do not print control bytes or a NUL inside the message */
+	for (i = 0; i < (size_t) show; i++)
+	{
+		unsigned char c = (unsigned char) p->s[p->pos + i];
+
+		if (c < 0x20 || c == 0x7f)
+		{
+			show = (int) i;
+			break;
+		}
+	}
+	if (p->pos >= p->len)
+		return sc_error(p->err, p->errlen, SC_ERR_SYNTAX,
+						"Expected %s at the end of the input.", expected);
+	return sc_error(p->err, p->errlen, SC_ERR_SYNTAX,
+					"Expected %s at position %zu, found \"%.*s\".",
+					expected, p->pos + 1, show, p->s + p->pos);
+}
+
+static int
+sc_expect(ScParser *p, char c, const char *what)
+{
+	sc_skip_space(p);
+	if (p->pos < p->len && p->s[p->pos] == c)
+	{
+		p->pos++;
+		return SC_OK;
+	}
+	return sc_syntax(p, what);
+}
+
+/*
+ * Read one number.  The token is scanned by hand (so strtod's extras, hex
+ * floats and "nan"/"inf", never get in) and then converted with strtod,
+ * which rounds correctly.  Overflow and underflow to zero are range errors,
+ * as in float8in; NaN and infinities are named and refused.
+ */
+static int
+sc_number(ScParser *p, double *out)
+{
+	char		buf[SC_TOKEN_MAX + 1];
+	size_t		start,
+				i,
+				ndigits = 0;
+	double		v;
+	char	   *end;
+
+	sc_skip_space(p);
+	start = p->pos;
+	i = start;
+	if (i < p->len && (p->s[i] == '+' || p->s[i] == '-'))
+		i++;
+	if (i < p->len && sc_is_alpha((unsigned char) p->s[i]))
+	{
+		size_t		w = i;
+
+		while (w < p->len && sc_is_alpha((unsigned char) p->s[w]))
+			w++;
+		if (sc_word_eq(p->s + i, w - i, "nan") ||
+			sc_word_eq(p->s + i, w - i, "inf") ||
+			sc_word_eq(p->s + i, w - i, "infinity"))
+			return sc_error(p->err, p->errlen, SC_ERR_INVALID,
+							"score_curve values must be finite numbers, got \"%.*s\"",
+							(int) (w - start), p->s + start);
+		return sc_syntax(p, "a number");
+	}
+	while (i < p->len && sc_is_digit((unsigned char) p->s[i]))
+	{
+		i++;
+		ndigits++;
+	}
+	if (i < p->len && p->s[i] == '.')
+	{
+		i++;
+		while (i < p->len && sc_is_digit((unsigned char) p->s[i]))
+		{
+			i++;
+			ndigits++;
+		}
+	}
+	if (ndigits == 0)
+		return sc_syntax(p, "a number");
+	if (i < p->len && (p->s[i] == 'e' || p->s[i] == 'E'))
+	{
+		size_t		e = i + 1;
+
+		if (e < p->len && (p->s[e] == '+' || p->s[e] == '-'))
+			e++;
+		if (e < p->len && sc_is_digit((unsigned char) p->s[e]))
+		{
+			while (e < p->len && sc_is_digit((unsigned char) p->s[e]))
+				e++;
+			i = e;
+		}
+	}
+	if (i - start > SC_TOKEN_MAX)
+		return sc_error(p->err, p->errlen, SC_ERR_RANGE,
+						"number \"%.20s...\" is too long for type score_curve (at most %d characters)",
+						p->s + start, SC_TOKEN_MAX);
+	memcpy(buf, p->s + start, i - start);
+	buf[i - start] = '\0';
+	errno = 0;
+	v = strtod(buf, &end);
+	if (end != buf + (i - start))
+		return sc_syntax(p, "a number");
+	if (errno == ERANGE && (v == 0.0 || isinf(v)))
+		return sc_error(p->err, p->errlen, SC_ERR_RANGE,
+						"\"%s\" is out of range for type double precision", buf);
+	p->pos = i;
+	*out = v;
+	return SC_OK;
+}
+
+int
+sc_parse(const char *str, size_t len, int *mode, double *xs, double *ys,
+		 int *npoints, char *err, size_t errlen)
+{
+	ScParser	p;
+	size_t		w;
+	int			n = 0;
+	int			rc;
+
+	p.s = str;
+	p.len = len;
+	p.pos = 0;
+	p.err = err;
+	p.errlen = errlen;
+
+	sc_skip_space(&p);
+	w = p.pos;
+	while (w < len && sc_is_alpha((unsigned char) str[w]))
+		w++;
+	if (w == p.pos)
+		return sc_syntax(&p, "\"linear\" or \"step\"");
+	*mode = sc_mode_from_name(str + p.pos, w - p.pos);
+	if (*mode < 0)
+		return sc_error(err, errlen, SC_ERR_SYNTAX,
+						"Unknown score_curve mode \"%.*s\"; the mode is \"linear\" or \"step\".",
+						(int) (w - p.pos > 40 ? 40 : w - p.pos), str + p.pos);
+	p.pos = w;
+	if ((rc = sc_expect(&p, '[', "\"[\"")) != SC_OK)
+		return rc;
+	sc_skip_space(&p);
+	if (p.pos < len && str[p.pos] == ']')
+		return sc_error(err, errlen, SC_ERR_INVALID,
+						"score_curve must have at least 1 point, got an empty list");
+	for (;;)
+	{
+		double		x,
+					y;
+
+		if ((rc = sc_expect(&p, '(', "\"(\"")) != SC_OK)
+			return rc;
+		if ((rc = sc_number(&p, &x)) != SC_OK)
+			return rc;
+		if ((rc = sc_expect(&p, ',', "\",\"")) != SC_OK)
+			return rc;
+		if ((rc = sc_number(&p, &y)) != SC_OK)
+			return rc;
+		if ((rc = sc_expect(&p, ')', "\")\"")) != SC_OK)
+			return rc;
+		if (n >= SC_MAX_POINTS)
+			return sc_error(err, errlen, SC_ERR_INVALID,
+							"score_curve has more than %d points", SC_MAX_POINTS);
+		xs[n] = x;
+		ys[n] = y;
+		n++;
+		sc_skip_space(&p);
+		if (p.pos < len && str[p.pos] == ',')
+		{
+			p.pos++;
+			continue;
+		}
+		if (p.pos < len && str[p.pos] == ']')
+		{
+			p.pos++;
+			break;
+		}
+		return sc_syntax(&p, "\",\" or \"]\"");
+	}
+	sc_skip_space(&p);
+	if (p.pos < len)
+		return sc_syntax(&p, "the end of the input after \"]\"");
+	*npoints = n;
+	return sc_validate(*mode, xs, ys, n, err, errlen);
+}
+
+int
+sc_validate(int mode, double *xs, double *ys, int n, char *err, size_t errlen)
+{
+	char		a[SC_NUM_BUFLEN],
+				b[SC_NUM_BUFLEN];
+	int			i;
+
+	if (sc_mode_name(mode) == NULL)
+		return sc_error(err, errlen, SC_ERR_INVALID,
+						"unknown score_curve mode code %d", mode);
+	if (n < 1)
+		return sc_error(err, errlen, SC_ERR_INVALID,
+						"score_curve must have at least 1 point, got %d", n);
+	if (n > SC_MAX_POINTS)
+		return sc_error(err, errlen, SC_ERR_INVALID,
+						"score_curve has %d points, more than the maximum of %d",
+						n, SC_MAX_POINTS);
+	for (i = 0; i < n; i++)
+	{
+		if (!isfinite(xs[i]) || !isfinite(ys[i]))
+		{
+			double		bad = isfinite(xs[i]) ? ys[i] : xs[i];
+
+			return sc_error(err, errlen, SC_ERR_INVALID,
+							"score_curve values must be finite numbers, got %s at point %d",
+							isnan(bad) ? "NaN" : (bad > 0 ? "Infinity" : "-Infinity"),
+							i + 1);
+		}
+		/* one zero: -0 and 0 are the same number of points */
+		if (xs[i] == 0.0)
+			xs[i] = 0.0;
+		if (ys[i] == 0.0)
+			ys[i] = 0.0;
+	}
+	for (i = 1; i < n; i++)
+	{
+		if (mode == SC_MODE_STEP && !(xs[i] > xs[i - 1]))
+		{
+			sc_format_double(xs[i], a);
+			sc_format_double(xs[i - 1], b);
+			return sc_error(err, errlen, SC_ERR_INVALID,
+							"step score_curve x values must be strictly increasing, got %s after %s",
+							a, b);
+		}
+		if (mode == SC_MODE_LINEAR && xs[i] < xs[i - 1])
+		{
+			sc_format_double(xs[i], a);
+			sc_format_double(xs[i - 1], b);
+			return sc_error(err, errlen, SC_ERR_INVALID,
+							"linear score_curve x values must be non-decreasing, got %s after %s",
+							a, b);
+		}
+		if (mode == SC_MODE_LINEAR && i >= 2 && xs[i] == xs[i - 2])
+		{
+			sc_format_double(xs[i], a);
+			return sc_error(err, errlen, SC_ERR_INVALID,
+							"linear score_curve has three points at x = %s, at most two may share an x (a jump)",
+							a);
+		}
+	}
+	return SC_OK;
+}
+
+int
+sc_format_double(double v, char *buf)
+{
+	char		tmp[SC_NUM_BUFLEN];
+	char		digits[20];
+	int			nd = 0,
+				exp10,
+				prec,
+				len = 0,
+				i;
+	const char *c;
+
+	if (v == 0.0)
+		return snprintf(buf, SC_NUM_BUFLEN, "%s", signbit(v) ? "-0" : "0");
+	if (!isfinite(v))
+		return snprintf(buf, SC_NUM_BUFLEN, "%s",
+						isnan(v) ? "NaN" : (v > 0 ? "Infinity" : "-Infinity"));
+
+	/* fewest significant digits that read back exactly (17 always do) */
+	for (prec = 1; prec <= 17; prec++)
+	{
+		snprintf(tmp, sizeof(tmp), "%.*e", prec - 1, v);
+		if (strtod(tmp, NULL) == v)
+			break;
+	}
+
+	/* split "-d.ddde+XX" into digits and a decimal exponent */
+	c = tmp;
+	if (*c == '-')
+		c++;
+	for (; *c && *c != 'e'; c++)
+		if (sc_is_digit((unsigned char) *c))
+			digits[nd++] = *c;
+	exp10 = atoi(c + 1);
+	while (nd > 1 && digits[nd - 1] == '0')
+		nd--;
+
+	if (v < 0)
+		buf[len++] = '-';
+	if (exp10 >= -4 && exp10 < 15)
+	{
+		if (exp10 < 0)
+		{
+			buf[len++] = '0';
+			buf[len++] = '.';
+			for (i = 0; i < -exp10 - 1; i++)
+				buf[len++] = '0';
+			for (i = 0; i < nd; i++)
+				buf[len++] = digits[i];
+		}
+		else
+		{
+			for (i = 0; i <= exp10; i++)
+				buf[len++] = i < nd ? digits[i] : '0';
+			if (nd > exp10 + 1)
+			{
+				buf[len++] = '.';
+				for (i = exp10 + 1; i < nd; i++)
+					buf[len++] = digits[i];
+			}
+		}
+		buf[len] = '\0';
+		return len;
+	}
+	buf[len++] = digits[0];
+	if (nd > 1)
+	{
+		buf[len++] = '.';
+		for (i = 1; i < nd; i++)
+			buf[len++] = digits[i];
+	}
+	len += snprintf(buf + len, SC_NUM_BUFLEN - len, "e%c%02d",
+					exp10 < 0 ? '-' : '+', exp10 < 0 ? -exp10 : exp10);
+	return len;
+}
+
+long
+sc_format(int mode, const double *xs, const double *ys, int n,
+		  char *buf, size_t buflen)
+{
+	char		nx[SC_NUM_BUFLEN],
+				ny[SC_NUM_BUFLEN];
+	const char *name = sc_mode_name(mode);
+	size_t		len;
+	int			i;
+
+	if (name == NULL || buflen < strlen(name) + 3)
+		return -1;
+	len = (size_t) snprintf(buf, buflen, "%s[", name);
+	for (i = 0; i < n; i++)
+	{
+		int			wx = sc_format_double(xs[i], nx);
+		int			wy = sc_format_double(ys[i], ny);
+		size_t		need = (size_t) wx + wy + 4;	/* ",(" is 1 or 2, ",", ")" */
+
+		if (len + need + 2 > buflen)
+			return -1;
+		len += (size_t) snprintf(buf + len, buflen - len, "%s(%s,%s)",
+								 i > 0 ? "," : "", nx, ny);
+	}
+	if (len + 2 > buflen)
+		return -1;
+	buf[len++] = ']';
+	buf[len] = '\0';
+	return (long) len;
+}
+
+/*
+ * Linear interpolation between (x0,y0) and (x1,y1), x0 <= a < x1.  The plain
+ * formula y0 + (y1 - y0) * (a - x0) / (x1 - x0), evaluated in that order, is
+ * used whenever it stays finite, so the result is bit for bit what the SQL
+ * a user would write gives.  Only for values near the limits of float8
+ * (where a difference overflows) does it switch to forms that cannot
+ * overflow, so the result is always finite and lies between y0 and y1.
+ */
+static double
+sc_interpolate(double x0, double y0, double x1, double y1, double a)
+{
+	double		da = a - x0;
+	double		dx = x1 - x0;
+	double		t,
+				r;
+
+	if (!isinf(da) && !isinf(dx))
+	{
+		r = y0 + (y1 - y0) * da / dx;
+		if (isfinite(r))
+			return r;
+	}
+	else
+	{
+		da = a / 2 - x0 / 2;
+		dx = x1 / 2 - x0 / 2;
+	}
+	t = da / dx;
+	if (!(t >= 0.0))
+		t = 0.0;
+	if (t > 1.0)
+		t = 1.0;
+	r = y0 + (y1 - y0) * t;
+	if (!isfinite(r))
+		r = y0 * (1.0 - t) + y1 * t;
+	return r;
+}
+
+/*
+ * Number of points whose x <= a (0..n).  A binary search whose trip count
+ * depends only on n, with the comparison turned into a conditional move
+ * rather than a branch: attainments are unpredictable, and a mispredicted
+ * branch per step would cost more than the search itself.
+ */
+static inline int
+sc_count_le(const double *xs, int n, double a)
+{
+	const double *base = xs;
+	int			len = n;
+
+	while (len > 1)
+	{
+		int			half = len / 2;
+
+		base = (base[half - 1] <= a) ? base + half : base;
+		len -= half;
+	}
+	return (int) (base - xs) + (*base <= a);
+}
+
+double
+sc_eval(int mode, const double *xs, const double *ys, int n, double a)
+{
+	int			ub = sc_count_le(xs, n, a);
+	int			lo = ub > 0 ? ub - 1 : 0;	/* the last point whose x <= a */
+	int			hi = ub < n ? ub : n - 1;	/* the first point whose x > a */
+	double		ac,
+				da,
+				dx,
+				r;
+
+	if (mode == SC_MODE_STEP)
+	{
+		double		v = ys[lo];
+
+		return ub > 0 ? v : 0.0;
+	}
+
+	/*
+	 * Outside the points lo == hi, and the arithmetic below gives exactly
+	 * ys[lo]: a is clamped to the ends so da = 0, and dx = 0 is replaced by
+	 * 1.  Inside, it is y0 + (y1 - y0) * (a - x0) / (x1 - x0) in that order.
+	 */
+	ac = a < xs[0] ? xs[0] : a;
+	ac = ac > xs[n - 1] ? xs[n - 1] : ac;
+	da = ac - xs[lo];
+	dx = xs[hi] - xs[lo];
+	r = ys[lo] + (ys[hi] - ys[lo]) * da / (dx + (double) (dx == 0.0));
+	if (unlikely_sc(!isfinite(r) || isinf(da) || isinf(dx)))
+		r = sc_interpolate(xs[lo], ys[lo], xs[hi], ys[hi], a);
+	return r;
+}

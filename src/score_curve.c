@@ -1,0 +1,377 @@
+/*-------------------------------------------------------------------------
+ *
+ * score_curve.c
+ *	  fmgr glue of the score_curve type and kpi_score().
+ *
+ * A score_curve is a varlena holding the mode, the number of points and the
+ * points themselves (all x values, then all y values, as float8), so that
+ * kpi_score() can binary-search the x values in place: evaluating a curve
+ * never re-parses it and, for a curve that is a constant of the query,
+ * never allocates.  Parsing, validation, canonical formatting and
+ * evaluation are pure C in core/score_curve.c; this file only moves bytes
+ * in and out of PostgreSQL and turns core error codes into ereport().
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "catalog/pg_type.h"
+#include "fmgr.h"
+#include "libpq/pqformat.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+
+#include "score_curve.h"
+
+/* On-disk and in-memory layout; pad keeps the float8 array 8-byte aligned. */
+typedef struct ScoreCurve
+{
+	int32		vl_len_;		/* varlena header (do not touch directly!) */
+	int32		mode;			/* SC_MODE_LINEAR or SC_MODE_STEP */
+	int32		npoints;		/* 1 .. SC_MAX_POINTS */
+	int32		pad;			/* always 0, so equal curves are equal bytes */
+	double		pts[FLEXIBLE_ARRAY_MEMBER]; /* x[0..n-1], then y[0..n-1] */
+} ScoreCurve;
+
+#define SC_SIZE(n)		(offsetof(ScoreCurve, pts) + 2 * (Size) (n) * sizeof(double))
+#define SC_XS(c)		((c)->pts)
+#define SC_YS(c)		((c)->pts + (c)->npoints)
+
+#define DatumGetScoreCurveP(X)	((ScoreCurve *) PG_DETOAST_DATUM(X))
+#define PG_GETARG_SCORE_CURVE_P(n) DatumGetScoreCurveP(PG_GETARG_DATUM(n))
+
+PG_FUNCTION_INFO_V1(score_curve_in);
+PG_FUNCTION_INFO_V1(score_curve_out);
+PG_FUNCTION_INFO_V1(score_curve_recv);
+PG_FUNCTION_INFO_V1(score_curve_send);
+PG_FUNCTION_INFO_V1(score_curve_eq);
+PG_FUNCTION_INFO_V1(score_curve_ne);
+PG_FUNCTION_INFO_V1(score_curve_make);
+PG_FUNCTION_INFO_V1(kpi_score);
+
+/*
+ * Turn a core result code into an ERROR.  Syntax errors name the whole
+ * input (as the built-in input functions do) and put the core's sentence in
+ * the detail; the other codes carry the core's message, which names the
+ * offending value.
+ */
+static void
+sc_report(int rc, const char *err, const char *input)
+{
+	switch (rc)
+	{
+		case SC_OK:
+			return;
+		case SC_ERR_SYNTAX:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+					 errmsg("invalid input syntax for type score_curve: \"%s\"",
+							input ? input : ""),
+					 errdetail("%s", err)));
+			break;
+		case SC_ERR_RANGE:
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("%s", err)));
+			break;
+		default:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s", err)));
+	}
+}
+
+/* Build a curve from validated points. */
+static ScoreCurve *
+sc_build(int mode, const double *xs, const double *ys, int n)
+{
+	ScoreCurve *c = (ScoreCurve *) palloc0(SC_SIZE(n));
+
+	SET_VARSIZE(c, SC_SIZE(n));
+	c->mode = mode;
+	c->npoints = n;
+	memcpy(SC_XS(c), xs, n * sizeof(double));
+	memcpy(SC_YS(c), ys, n * sizeof(double));
+	return c;
+}
+
+/*
+ * score_curve_in(cstring) -> score_curve
+ * Text form "linear[(x,y),...]" or "step[...]"; see core/score_curve.c.
+ */
+Datum
+score_curve_in(PG_FUNCTION_ARGS)
+{
+	char	   *str = PG_GETARG_CSTRING(0);
+	double	   *xs = palloc(SC_MAX_POINTS * sizeof(double));
+	double	   *ys = palloc(SC_MAX_POINTS * sizeof(double));
+	char		err[256];
+	int			mode,
+				n,
+				rc;
+
+	rc = sc_parse(str, strlen(str), &mode, xs, ys, &n, err, sizeof(err));
+	sc_report(rc, err, str);
+	PG_RETURN_POINTER(sc_build(mode, xs, ys, n));
+}
+
+/*
+ * score_curve_out(score_curve) -> cstring
+ * Canonical form: lower-case mode, no blanks, shortest float8 text.  It does
+ * not depend on extra_float_digits, so a dump always restores exact values.
+ */
+Datum
+score_curve_out(PG_FUNCTION_ARGS)
+{
+	ScoreCurve *c = PG_GETARG_SCORE_CURVE_P(0);
+	size_t		buflen = SC_TEXT_MAXLEN(c->npoints);
+	char	   *buf = palloc(buflen);
+
+	if (sc_format(c->mode, SC_XS(c), SC_YS(c), c->npoints, buf, buflen) < 0)
+		elog(ERROR, "could not format score_curve with mode %d and %d points",
+			 c->mode, c->npoints);
+	PG_RETURN_CSTRING(buf);
+}
+
+/*
+ * score_curve_recv(internal) -> score_curve
+ * Binary form: int8 mode, int32 number of points, then x and y of each point
+ * as float8.  Everything the text input checks is checked again here, and a
+ * value cut short is a clean invalid_binary_representation error rather than
+ * a read past the end of the message.
+ */
+Datum
+score_curve_recv(PG_FUNCTION_ARGS)
+{
+	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
+	double	   *xs;
+	double	   *ys;
+	char		err[256];
+	int			mode,
+				n,
+				i,
+				rc;
+
+	if (buf->len - buf->cursor < 5)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("truncated binary score_curve: %d bytes, the header alone needs 5",
+						buf->len - buf->cursor)));
+	mode = pq_getmsgbyte(buf);
+	n = pq_getmsgint(buf, 4);
+	if (n < 1 || n > SC_MAX_POINTS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid number of points in binary score_curve: %d", n),
+				 errdetail("A score_curve has 1 to %d points.", SC_MAX_POINTS)));
+	if (buf->len - buf->cursor < n * 16)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("truncated binary score_curve: %d points need %d bytes, got %d",
+						n, n * 16, buf->len - buf->cursor)));
+	xs = palloc(n * sizeof(double));
+	ys = palloc(n * sizeof(double));
+	for (i = 0; i < n; i++)
+	{
+		xs[i] = pq_getmsgfloat8(buf);
+		ys[i] = pq_getmsgfloat8(buf);
+	}
+	rc = sc_validate(mode, xs, ys, n, err, sizeof(err));
+	if (rc != SC_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid binary score_curve: %s", err)));
+	PG_RETURN_POINTER(sc_build(mode, xs, ys, n));
+}
+
+/* score_curve_send(score_curve) -> bytea; the layout score_curve_recv reads */
+Datum
+score_curve_send(PG_FUNCTION_ARGS)
+{
+	ScoreCurve *c = PG_GETARG_SCORE_CURVE_P(0);
+	StringInfoData buf;
+	int			i;
+
+	pq_begintypsend(&buf);
+	pq_sendbyte(&buf, (uint8) c->mode);
+	pq_sendint32(&buf, c->npoints);
+	for (i = 0; i < c->npoints; i++)
+	{
+		pq_sendfloat8(&buf, SC_XS(c)[i]);
+		pq_sendfloat8(&buf, SC_YS(c)[i]);
+	}
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+/*
+ * Two curves are equal when they have the same mode and the same points.
+ * Values are validated and -0 is stored as 0, so that is byte equality.
+ */
+static bool
+sc_equal(ScoreCurve *a, ScoreCurve *b)
+{
+	return VARSIZE(a) == VARSIZE(b) &&
+		memcmp(VARDATA(a), VARDATA(b), VARSIZE(a) - VARHDRSZ) == 0;
+}
+
+Datum
+score_curve_eq(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(sc_equal(PG_GETARG_SCORE_CURVE_P(0),
+							PG_GETARG_SCORE_CURVE_P(1)));
+}
+
+Datum
+score_curve_ne(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(!sc_equal(PG_GETARG_SCORE_CURVE_P(0),
+							 PG_GETARG_SCORE_CURVE_P(1)));
+}
+
+/*
+ * Read a one-dimensional float8[] without NULLs into a palloc'd C array.
+ * 'what' names the argument in messages.
+ */
+static double *
+sc_array_values(ArrayType *arr, const char *what, int *count)
+{
+	Datum	   *elems;
+	bool	   *nulls;
+	double	   *out;
+	int			n,
+				i;
+
+	if (ARR_NDIM(arr) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("score_curve %s must be a one-dimensional array, got %d dimensions",
+						what, ARR_NDIM(arr))));
+	deconstruct_array(arr, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL,
+					  TYPALIGN_DOUBLE, &elems, &nulls, &n);
+	out = palloc((n > 0 ? n : 1) * sizeof(double));
+	for (i = 0; i < n; i++)
+	{
+		if (nulls[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("score_curve %s must not contain NULL, found one at position %d",
+							what, i + 1)));
+		out[i] = DatumGetFloat8(elems[i]);
+	}
+	*count = n;
+	return out;
+}
+
+/*
+ * score_curve(x float8[], y float8[], mode text DEFAULT 'linear')
+ * Builds a curve from parallel arrays, with exactly the checks of the text
+ * input (plus: arrays one-dimensional, of equal length, without NULLs).
+ */
+Datum
+score_curve_make(PG_FUNCTION_ARGS)
+{
+	ArrayType  *xa = PG_GETARG_ARRAYTYPE_P(0);
+	ArrayType  *ya = PG_GETARG_ARRAYTYPE_P(1);
+	text	   *mode_text = PG_GETARG_TEXT_PP(2);
+	double	   *xs,
+			   *ys;
+	int			nx,
+				ny,
+				mode,
+				rc;
+	char		err[256];
+
+	mode = sc_mode_from_name(VARDATA_ANY(mode_text), VARSIZE_ANY_EXHDR(mode_text));
+	if (mode < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown score_curve mode \"%s\"", text_to_cstring(mode_text)),
+				 errhint("The mode is \"linear\" or \"step\".")));
+	xs = sc_array_values(xa, "x", &nx);
+	ys = sc_array_values(ya, "y", &ny);
+	if (nx != ny)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("score_curve x and y must have the same length, got %d and %d",
+						nx, ny)));
+	rc = sc_validate(mode, xs, ys, nx, err, sizeof(err));
+	sc_report(rc, err, NULL);
+	PG_RETURN_POINTER(sc_build(mode, xs, ys, nx));
+}
+
+/*
+ * Per-call-site cache of the last curve seen in a compressed, out-of-line
+ * or short-header form, so that a curve read from a table is detoasted and
+ * aligned once, not once per row.  It is keyed on the exact bytes of the
+ * datum as passed (for an on-disk TOAST pointer those identify the value).
+ */
+typedef struct ScCache
+{
+	Size		rawsize;
+	char	   *raw;			/* copy of the datum as passed */
+	ScoreCurve *curve;			/* detoasted, aligned copy */
+} ScCache;
+
+static ScoreCurve *
+sc_arg_cached(FunctionCallInfo fcinfo, int argno)
+{
+	struct varlena *raw = (struct varlena *) DatumGetPointer(PG_GETARG_DATUM(argno));
+	ScCache    *cache = (ScCache *) fcinfo->flinfo->fn_extra;
+	Size		rawsize;
+	MemoryContext old;
+	ScoreCurve *c;
+
+	/* plain 4-byte header, not compressed: usable where it lies */
+	if (!VARATT_IS_EXTENDED(raw))
+		return (ScoreCurve *) raw;
+	/* in-memory indirections could change under us: no caching for them */
+	if (VARATT_IS_EXTERNAL(raw) && !VARATT_IS_EXTERNAL_ONDISK(raw))
+		return DatumGetScoreCurveP(PointerGetDatum(raw));
+
+	rawsize = VARSIZE_ANY(raw);
+	if (cache != NULL && cache->rawsize == rawsize &&
+		memcmp(cache->raw, raw, rawsize) == 0)
+		return cache->curve;
+
+	c = DatumGetScoreCurveP(PointerGetDatum(raw));
+	old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+	if (cache == NULL)
+		cache = (ScCache *) palloc0(sizeof(ScCache));
+	else
+	{
+		pfree(cache->raw);
+		pfree(cache->curve);
+	}
+	cache->raw = palloc(rawsize);
+	memcpy(cache->raw, raw, rawsize);
+	cache->rawsize = rawsize;
+	cache->curve = (ScoreCurve *) palloc(VARSIZE(c));
+	memcpy(cache->curve, c, VARSIZE(c));
+	fcinfo->flinfo->fn_extra = cache;
+	MemoryContextSwitchTo(old);
+	if ((Pointer) c != (Pointer) raw)
+		pfree(c);
+	return cache->curve;
+}
+
+/*
+ * kpi_score(attainment float8, curve score_curve) -> float8
+ * Points for an attainment on a curve, by binary search over the x values.
+ * NaN is an error (there is no defensible score for it); ±Infinity clamp to
+ * the ends of the curve like any attainment beyond the first or last x.
+ */
+Datum
+kpi_score(PG_FUNCTION_ARGS)
+{
+	double		a = PG_GETARG_FLOAT8(0);
+	ScoreCurve *c;
+
+	if (isnan(a))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("kpi_score attainment must not be NaN")));
+	c = sc_arg_cached(fcinfo, 1);
+	PG_RETURN_FLOAT8(sc_eval(c->mode, SC_XS(c), SC_YS(c), c->npoints, a));
+}
