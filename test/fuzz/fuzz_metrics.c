@@ -1,0 +1,74 @@
+/*
+ * fuzz_metrics.c -- libFuzzer target over the decoders of the serialised
+ * aggregate states (src/core/metrics.c), which read bytes that cross process
+ * boundaries in parallel query.  Any input must either be rejected with an
+ * error code or decode to a state that re-encodes to the same bytes; a
+ * decoded value list must also survive the sort and the trimmed mean.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "metrics.h"
+
+int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char		err[METRICS_ERRBUF];
+	metrics_hist h;
+	metrics_sums s;
+	int32_t		k;
+	int64_t		n;
+
+	if (metrics_hist_deserialize(data, size, &h, err) == METRICS_OK)
+	{
+		unsigned char back[METRICS_HIST_BYTES];
+		int64_t		num,
+					den;
+
+		metrics_hist_serialize(&h, back);
+		if (memcmp(back, data, size) != 0)
+			abort();
+		metrics_nps_parts(&h, &num, &den);
+		metrics_csat_parts(&h, &num, &den);
+		if (metrics_hist_merge(&h, &h) == METRICS_OK)
+			metrics_nps_parts(&h, &num, &den);
+	}
+	if (metrics_sums_deserialize(data, size, &s, err) == METRICS_OK)
+	{
+		metrics_sums t = s;
+
+		(void) metrics_sums_merge(&t, &s);
+		(void) metrics_ksum_value(&t.a);
+	}
+	if (metrics_values_header(data, size, &k, &n, err) == METRICS_OK)
+	{
+		double	   *v = malloc((size_t) n * sizeof(double) + 1);
+
+		if (v == NULL)
+			abort();
+		if (metrics_values_read(data, n, v, err) == METRICS_OK && n > 0)
+		{
+			unsigned char *back = malloc(size);
+			double		mean;
+
+			if (back == NULL)
+				abort();
+			metrics_values_serialize(k, v, n, back);
+			if (memcmp(back, data, size) != 0)
+				abort();
+			free(back);
+			mean = metrics_trimmed_mean(v, n, k);
+			/* the mean lies between the smallest and largest value */
+			if (!(mean >= v[0] && mean <= v[n - 1]))
+				abort();
+			for (int64_t i = 1; i < n; i++)
+				if (v[i - 1] > v[i])
+					abort();
+		}
+		free(v);
+	}
+	return 0;
+}
