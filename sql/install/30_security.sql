@@ -1,0 +1,367 @@
+-- Layer 2, security: group roles, grants, row-level security.
+--
+-- Five NOLOGIN group roles (cluster-wide, created if missing, never dropped by
+-- the extension): the installer grants them to login roles, and maps each
+-- login to a member through member.login_role.
+--
+--   sales_supervisor_rep         own customers, visits, sales, quotas, tasks, results
+--   sales_supervisor_supervisor  everything of the members in the subtree of the teams they lead
+--   sales_supervisor_manager     as supervisor (leading a department = the department)
+--                                + writes quotas, plans and team structure
+--   sales_supervisor_hr          every appraisal row, member records, pay
+--   sales_supervisor_bi          no raw table at all; only documented views
+--
+-- The group decides WHAT a person may do, the team tree decides WHICH rows:
+-- scope = the member itself + every member of every team in the subtree of a
+-- team the member leads (team_leader).  A rep who happens to lead a team
+-- still only sees their own rows unless granted the supervisor role.
+--
+-- The policies call SECURITY DEFINER helpers (owned by the extension owner,
+-- which bypasses row-level security, so a policy on member that needs member
+-- does not recurse).  The login is passed as a defaulted argument,
+-- login name DEFAULT current_user: the default is evaluated in the caller's
+-- context, so it is the caller's current_user (SET ROLE included), not the
+-- definer's.  The helper checks that the session may act as that role, so
+-- nobody can ask for another person's scope.
+
+DO $$
+DECLARE
+  r text;
+BEGIN
+  FOREACH r IN ARRAY ARRAY['sales_supervisor_rep', 'sales_supervisor_supervisor',
+                           'sales_supervisor_manager', 'sales_supervisor_hr',
+                           'sales_supervisor_bi']
+  LOOP
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = r) THEN
+      EXECUTE pg_catalog.format('CREATE ROLE %I NOLOGIN', r);
+    END IF;
+  END LOOP;
+END
+$$;
+
+GRANT USAGE ON SCHEMA sales_supervisor TO sales_supervisor_rep, sales_supervisor_supervisor,
+  sales_supervisor_manager, sales_supervisor_hr, sales_supervisor_bi;
+
+-- ---------------------------------------------------------------------------
+-- Helpers used by the policies
+-- ---------------------------------------------------------------------------
+
+CREATE FUNCTION current_member_id(login name DEFAULT current_user)
+RETURNS integer
+LANGUAGE plpgsql STABLE SECURITY DEFINER PARALLEL SAFE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+DECLARE
+  v_oid oid;
+BEGIN
+  IF login IS NULL THEN
+    RETURN NULL;
+  END IF;
+  SELECT r.oid INTO v_oid FROM pg_catalog.pg_roles r WHERE r.rolname = login;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'role "%" does not exist', login USING ERRCODE = 'undefined_object';
+  END IF;
+  IF NOT pg_catalog.pg_has_role(session_user, v_oid, 'MEMBER') THEN
+    RAISE EXCEPTION 'session user "%" may not act as role "%"', session_user, login
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  RETURN (SELECT m.member_id FROM sales_supervisor.member m
+          WHERE m.login_role = login AND m.active);
+END
+$$;
+COMMENT ON FUNCTION current_member_id(name) IS
+'Member id of the login (default: current_user, evaluated in the caller), NULL if the login is no active member. Security definer; refuses a login the session may not act as.';
+
+CREATE FUNCTION led_team_ids(login name DEFAULT current_user)
+RETURNS integer[]
+LANGUAGE sql STABLE SECURITY DEFINER PARALLEL SAFE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+  WITH RECURSIVE sub(team_id, depth) AS (
+    SELECT tl.team_id, 0 FROM sales_supervisor.team_leader tl
+    WHERE tl.member_id = sales_supervisor.current_member_id(login)
+    UNION
+    SELECT c.team_id, sub.depth + 1 FROM sales_supervisor.team c JOIN sub ON c.parent_id = sub.team_id
+    WHERE sub.depth < 1000)
+  SELECT coalesce(array_agg(DISTINCT team_id ORDER BY team_id), '{}') FROM sub
+$$;
+COMMENT ON FUNCTION led_team_ids(name) IS
+'Teams in the subtree of every team the login''s member leads (empty for someone who leads nothing). Security definer.';
+
+CREATE FUNCTION visible_member_ids(login name DEFAULT current_user)
+RETURNS integer[]
+LANGUAGE sql STABLE SECURITY DEFINER PARALLEL SAFE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+  SELECT coalesce(array_agg(DISTINCT x.member_id ORDER BY x.member_id), '{}')
+  FROM (SELECT sales_supervisor.current_member_id(login) AS member_id
+        UNION ALL
+        SELECT m.member_id FROM sales_supervisor.member m
+        WHERE m.team_id = ANY (sales_supervisor.led_team_ids(login))) x
+  WHERE x.member_id IS NOT NULL
+$$;
+COMMENT ON FUNCTION visible_member_ids(name) IS
+'The login''s member plus every member of the subtree of the teams they lead: the row scope of supervisors and managers. Security definer.';
+
+REVOKE ALL ON FUNCTION current_member_id(name), led_team_ids(name), visible_member_ids(name) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION current_member_id(name), led_team_ids(name), visible_member_ids(name)
+  TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager, sales_supervisor_hr;
+
+-- ---------------------------------------------------------------------------
+-- Grants (commands) — row-level security below decides the rows.
+-- ---------------------------------------------------------------------------
+
+-- Reference data readable by everybody in the organisation.
+GRANT SELECT ON team, team_leader, visit_cadence, product_category, fiscal_period, seasonal_distribution,
+  training_session, appraisal_cycle, appraisal_component_weight, kpi_definition, kpi_weight,
+  grade_policy, promotion_rule, commission_period_lock, member
+  TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager, sales_supervisor_hr;
+
+GRANT INSERT, UPDATE ON member TO sales_supervisor_hr;
+GRANT INSERT, UPDATE ON team, team_leader TO sales_supervisor_manager, sales_supervisor_hr;
+GRANT DELETE ON team_leader TO sales_supervisor_manager, sales_supervisor_hr;
+GRANT INSERT, UPDATE, DELETE ON visit_cadence, product_category, fiscal_period, seasonal_distribution
+  TO sales_supervisor_manager;
+GRANT INSERT, UPDATE ON training_session
+  TO sales_supervisor_supervisor, sales_supervisor_manager, sales_supervisor_hr;
+GRANT INSERT, UPDATE, DELETE ON appraisal_cycle, appraisal_component_weight, kpi_definition,
+  kpi_weight, grade_policy, promotion_rule TO sales_supervisor_hr;
+
+-- Customers
+GRANT SELECT, UPDATE ON customer TO sales_supervisor_rep;
+GRANT SELECT, INSERT, UPDATE ON customer TO sales_supervisor_supervisor, sales_supervisor_manager;
+GRANT SELECT, INSERT, UPDATE, DELETE ON customer_contact
+  TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager;
+GRANT SELECT, INSERT, UPDATE ON customer_visit, feedback
+  TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager;
+GRANT DELETE ON customer_visit TO sales_supervisor_supervisor, sales_supervisor_manager;
+GRANT SELECT ON survey_response, overdue_visit
+  TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager;
+GRANT INSERT ON survey_response TO sales_supervisor_supervisor, sales_supervisor_manager;
+
+-- Sales and plans
+GRANT SELECT ON sale, sale_credit, commission_plan, commission_credit, commission_payout
+  TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager;
+GRANT INSERT, UPDATE ON commission_plan TO sales_supervisor_manager;
+GRANT SELECT, INSERT, UPDATE ON opportunity, work_report
+  TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager;
+GRANT SELECT, INSERT ON forecast
+  TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager;
+GRANT SELECT ON quota TO sales_supervisor_rep, sales_supervisor_supervisor;
+GRANT SELECT, INSERT, UPDATE ON quota TO sales_supervisor_manager;
+GRANT SELECT, UPDATE ON task TO sales_supervisor_rep;
+GRANT SELECT, INSERT, UPDATE, DELETE ON task TO sales_supervisor_supervisor, sales_supervisor_manager;
+GRANT SELECT ON training_attendance
+  TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager, sales_supervisor_hr;
+GRANT INSERT, UPDATE ON training_attendance
+  TO sales_supervisor_supervisor, sales_supervisor_manager, sales_supervisor_hr;
+
+-- Appraisal
+GRANT SELECT ON kpi_result, appraisal_result, promotion, pay
+  TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager, sales_supervisor_hr;
+GRANT SELECT, INSERT, UPDATE ON review, review_score
+  TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager, sales_supervisor_hr;
+GRANT DELETE ON review_score
+  TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager, sales_supervisor_hr;
+GRANT DELETE ON review TO sales_supervisor_hr;
+GRANT INSERT, UPDATE, DELETE ON kpi_result, appraisal_result, promotion_candidate TO sales_supervisor_hr;
+GRANT SELECT ON promotion_candidate
+  TO sales_supervisor_supervisor, sales_supervisor_manager, sales_supervisor_hr;
+GRANT INSERT, UPDATE ON promotion, pay TO sales_supervisor_hr;
+
+-- ---------------------------------------------------------------------------
+-- Row-level security.  Naming: <table>_own (reps: their own rows),
+-- <table>_subtree (supervisors and managers: their scope), <table>_hr (HR: all),
+-- <table>_via_<parent> (visible exactly when the parent row is).
+-- ---------------------------------------------------------------------------
+
+ALTER TABLE member ENABLE ROW LEVEL SECURITY;
+CREATE POLICY member_own ON member TO sales_supervisor_rep
+  USING (member_id = (SELECT sales_supervisor.current_member_id()));
+CREATE POLICY member_subtree ON member TO sales_supervisor_supervisor, sales_supervisor_manager
+  USING (member_id = ANY ((SELECT sales_supervisor.visible_member_ids())::integer[]));
+CREATE POLICY member_hr ON member TO sales_supervisor_hr USING (true);
+
+ALTER TABLE customer ENABLE ROW LEVEL SECURITY;
+CREATE POLICY customer_own ON customer TO sales_supervisor_rep
+  USING (owner_id = (SELECT sales_supervisor.current_member_id()));
+CREATE POLICY customer_subtree ON customer TO sales_supervisor_supervisor, sales_supervisor_manager
+  USING (owner_id = ANY ((SELECT sales_supervisor.visible_member_ids())::integer[])
+         OR team_id = ANY ((SELECT sales_supervisor.led_team_ids())::integer[]));
+
+-- Children of a customer: visible (and writable) exactly when the customer is.
+ALTER TABLE customer_contact ENABLE ROW LEVEL SECURITY;
+CREATE POLICY customer_contact_via_customer ON customer_contact
+  TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager
+  USING (customer_id IN (SELECT c.customer_id FROM sales_supervisor.customer c));
+ALTER TABLE customer_visit ENABLE ROW LEVEL SECURITY;
+CREATE POLICY customer_visit_via_customer ON customer_visit
+  TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager
+  USING (customer_id IN (SELECT c.customer_id FROM sales_supervisor.customer c));
+ALTER TABLE feedback ENABLE ROW LEVEL SECURITY;
+CREATE POLICY feedback_via_customer ON feedback
+  TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager
+  USING (customer_id IN (SELECT c.customer_id FROM sales_supervisor.customer c));
+ALTER TABLE survey_response ENABLE ROW LEVEL SECURITY;
+CREATE POLICY survey_response_via_customer ON survey_response
+  TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager
+  USING (customer_id IN (SELECT c.customer_id FROM sales_supervisor.customer c));
+
+ALTER TABLE sale_credit ENABLE ROW LEVEL SECURITY;
+CREATE POLICY sale_credit_own ON sale_credit TO sales_supervisor_rep
+  USING (member_id = (SELECT sales_supervisor.current_member_id()));
+CREATE POLICY sale_credit_subtree ON sale_credit TO sales_supervisor_supervisor, sales_supervisor_manager
+  USING (member_id = ANY ((SELECT sales_supervisor.visible_member_ids())::integer[]));
+
+-- A sales line is visible to the rep it is booked to and to every rep credited a share.
+ALTER TABLE sale ENABLE ROW LEVEL SECURITY;
+CREATE POLICY sale_own ON sale TO sales_supervisor_rep
+  USING (member_id = (SELECT sales_supervisor.current_member_id())
+         OR sale_id IN (SELECT sc.sale_id FROM sales_supervisor.sale_credit sc));
+CREATE POLICY sale_subtree ON sale TO sales_supervisor_supervisor, sales_supervisor_manager
+  USING (member_id = ANY ((SELECT sales_supervisor.visible_member_ids())::integer[])
+         OR sale_id IN (SELECT sc.sale_id FROM sales_supervisor.sale_credit sc));
+
+ALTER TABLE quota ENABLE ROW LEVEL SECURITY;
+CREATE POLICY quota_own ON quota TO sales_supervisor_rep
+  USING (member_id = (SELECT sales_supervisor.current_member_id()));
+CREATE POLICY quota_subtree ON quota TO sales_supervisor_supervisor, sales_supervisor_manager
+  USING (member_id = ANY ((SELECT sales_supervisor.visible_member_ids())::integer[])
+         OR team_id = ANY ((SELECT sales_supervisor.led_team_ids())::integer[]));
+
+-- Tables keyed by one member column: own for reps, scope for supervisors and
+-- managers, and (for appraisal and HR data) everything for HR.
+DO $$
+DECLARE
+  t record;
+BEGIN
+  FOR t IN SELECT * FROM (VALUES
+      ('opportunity', 'member_id', false),
+      ('forecast', 'member_id', false),
+      ('task', 'assigned_to', false),
+      ('work_report', 'member_id', false),
+      ('commission_plan', 'member_id', false),
+      ('commission_credit', 'member_id', false),
+      ('commission_payout', 'member_id', false),
+      ('training_attendance', 'member_id', true),
+      ('kpi_result', 'member_id', true),
+      ('appraisal_result', 'member_id', true),
+      ('promotion', 'member_id', true)) AS v(tab, col, hr)
+  LOOP
+    EXECUTE pg_catalog.format('ALTER TABLE sales_supervisor.%I ENABLE ROW LEVEL SECURITY', t.tab);
+    EXECUTE pg_catalog.format(
+      'CREATE POLICY %I ON sales_supervisor.%I TO sales_supervisor_rep '
+      'USING (%I = (SELECT sales_supervisor.current_member_id()))', t.tab || '_own', t.tab, t.col);
+    EXECUTE pg_catalog.format(
+      'CREATE POLICY %I ON sales_supervisor.%I TO sales_supervisor_supervisor, sales_supervisor_manager '
+      'USING (%I = ANY ((SELECT sales_supervisor.visible_member_ids())::integer[]))', t.tab || '_subtree', t.tab, t.col);
+    IF t.hr THEN
+      EXECUTE pg_catalog.format(
+        'CREATE POLICY %I ON sales_supervisor.%I TO sales_supervisor_hr USING (true)', t.tab || '_hr', t.tab);
+    END IF;
+  END LOOP;
+END
+$$;
+
+-- Promotion candidates: supervisors and managers for their scope, HR all (not the candidate).
+ALTER TABLE promotion_candidate ENABLE ROW LEVEL SECURITY;
+CREATE POLICY promotion_candidate_subtree ON promotion_candidate
+  TO sales_supervisor_supervisor, sales_supervisor_manager
+  USING (member_id = ANY ((SELECT sales_supervisor.visible_member_ids())::integer[]));
+CREATE POLICY promotion_candidate_hr ON promotion_candidate TO sales_supervisor_hr USING (true);
+
+-- Pay is personal: the member and HR only.
+ALTER TABLE pay ENABLE ROW LEVEL SECURITY;
+CREATE POLICY pay_own ON pay
+  TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager
+  USING (member_id = (SELECT sales_supervisor.current_member_id()));
+CREATE POLICY pay_hr ON pay TO sales_supervisor_hr USING (true);
+
+-- Reviews: a reviewer sees (and writes) only what they wrote; HR sees all.
+-- Reviewees and their supervisors get aggregates only, through review_summary().
+ALTER TABLE review ENABLE ROW LEVEL SECURITY;
+CREATE POLICY review_reviewer ON review
+  TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager
+  USING (reviewer_id = (SELECT sales_supervisor.current_member_id()));
+CREATE POLICY review_hr ON review TO sales_supervisor_hr USING (true);
+ALTER TABLE review_score ENABLE ROW LEVEL SECURITY;
+CREATE POLICY review_score_via_review ON review_score
+  TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager
+  USING (review_id IN (SELECT r.review_id FROM sales_supervisor.review r));
+CREATE POLICY review_score_hr ON review_score TO sales_supervisor_hr USING (true);
+
+-- ---------------------------------------------------------------------------
+-- Functions that cross the lines on purpose
+-- ---------------------------------------------------------------------------
+
+CREATE FUNCTION review_summary(cycle integer, reviewee integer DEFAULT NULL,
+                               login name DEFAULT current_user)
+RETURNS TABLE (rater_role rater_role, criterion text, reviews bigint, avg_score numeric)
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+DECLARE
+  v_me integer := sales_supervisor.current_member_id(login);
+  v_who integer := coalesce(reviewee, v_me);
+BEGIN
+  IF v_who IS NULL THEN
+    RAISE EXCEPTION 'role "%" is not an active member', login
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  IF v_who IS DISTINCT FROM v_me
+     AND NOT pg_catalog.pg_has_role(login, 'sales_supervisor_hr', 'MEMBER')
+     AND NOT ((pg_catalog.pg_has_role(login, 'sales_supervisor_supervisor', 'MEMBER')
+               OR pg_catalog.pg_has_role(login, 'sales_supervisor_manager', 'MEMBER'))
+              AND v_who = ANY (sales_supervisor.visible_member_ids(login))) THEN
+    RAISE EXCEPTION 'role "%" may not see the reviews of member %', login, v_who
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  RETURN QUERY
+  SELECT r.rater_role, s.criterion, count(*),
+         CASE WHEN r.rater_role IN ('peer', 'subordinate') AND count(*) < 3 THEN NULL
+              ELSE round(avg(s.score), 2) END
+  FROM sales_supervisor.review r
+  JOIN sales_supervisor.review_score s ON s.review_id = r.review_id
+  WHERE r.cycle_id = cycle AND r.reviewee_id = v_who
+  GROUP BY r.rater_role, s.criterion
+  ORDER BY r.rater_role, s.criterion;
+END
+$$;
+COMMENT ON FUNCTION review_summary(integer, integer, name) IS
+'Aggregated reviews of a reviewee in a cycle (default: the caller), by rater role and criterion: number of reviews and average score, never reviewer ids or comments. Peer and subordinate averages are withheld (NULL) below 3 reviews, so a small panel cannot be de-anonymised. Allowed for oneself, for supervisors and managers over their scope, and for HR.';
+REVOKE ALL ON FUNCTION review_summary(integer, integer, name) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION review_summary(integer, integer, name)
+  TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager, sales_supervisor_hr;
+
+-- ---------------------------------------------------------------------------
+-- The BI role reads documented views only.  Views run as their owner (the
+-- extension owner), so they show aggregates, never raw personal rows.
+-- ---------------------------------------------------------------------------
+
+CREATE VIEW v_org_summary AS
+WITH RECURSIVE tree(team_id, department_id, depth, path) AS (
+  SELECT t.team_id, t.team_id, 0, ARRAY[t.name] FROM team t WHERE t.parent_id IS NULL
+  UNION ALL
+  SELECT c.team_id, tree.department_id, tree.depth + 1, tree.path || c.name
+  FROM team c JOIN tree ON c.parent_id = tree.team_id
+  WHERE tree.depth < 1000)
+SELECT tree.team_id, t.name AS team_name, d.name AS department_name, tree.depth,
+       array_to_string(tree.path, ' / ') AS team_path,
+       (SELECT count(*) FROM member m WHERE m.team_id = tree.team_id AND m.active) AS active_members,
+       (SELECT count(*) FROM member m WHERE m.team_id = tree.team_id AND m.active
+          AND m.level = 'sales_rep') AS active_reps,
+       (SELECT count(*) FROM customer c WHERE c.team_id = tree.team_id AND c.active) AS active_customers
+FROM tree
+JOIN team t ON t.team_id = tree.team_id
+JOIN team d ON d.team_id = tree.department_id;
+COMMENT ON VIEW v_org_summary IS
+'One row per team: its department, depth in the tree, path, and head counts (active members, active reps, active customers). No personal data; readable by the BI role.';
+COMMENT ON COLUMN v_org_summary.team_id IS 'Team.';
+COMMENT ON COLUMN v_org_summary.team_name IS 'Team name.';
+COMMENT ON COLUMN v_org_summary.department_name IS 'Name of the department (root team) the team belongs to.';
+COMMENT ON COLUMN v_org_summary.depth IS 'Depth in the tree, 0 for a department.';
+COMMENT ON COLUMN v_org_summary.team_path IS 'Path of team names from the department down.';
+COMMENT ON COLUMN v_org_summary.active_members IS 'Active members in the team itself (not its subtree).';
+COMMENT ON COLUMN v_org_summary.active_reps IS 'Active members at level sales_rep in the team itself.';
+COMMENT ON COLUMN v_org_summary.active_customers IS 'Active customers owned by the team itself.';
+GRANT SELECT ON v_org_summary TO sales_supervisor_bi, sales_supervisor_manager, sales_supervisor_hr;
