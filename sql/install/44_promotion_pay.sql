@@ -40,8 +40,8 @@ BEGIN
             + extract(month FROM age(y.end_on + 1, m.hire_date)))::integer AS months
     FROM member m)
   SELECT m.member_id, m.full_name, pr.from_level, pr.to_level, pr.rule_id,
-         format('grades %s in %s consecutive closed cycle(s), %s required from {%s}; tenure %s months, at least %s required',
-                g.grades, pr.consecutive_years, pr.consecutive_years, array_to_string(pr.qualifying_grades, ','),
+         format('grades %s qualify ({%s} in %s consecutive years needed); tenure %s months (%s needed)',
+                g.grades, array_to_string(pr.qualifying_grades, ','), pr.consecutive_years,
                 t.months, pr.min_tenure_months) AS reason
   FROM member m
   JOIN promotion_rule pr ON pr.active AND pr.from_level = m.level
