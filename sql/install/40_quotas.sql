@@ -68,20 +68,24 @@ CREATE FUNCTION credited_sales(from_date date, to_date date)
 RETURNS TABLE (sale_id bigint, sold_on date, member_id integer, share_pct numeric, amount numeric,
                refund_of bigint)
 LANGUAGE sql STABLE PARALLEL SAFE
-SET search_path = pg_catalog, sales_supervisor, pg_temp
+-- No SET search_path, so the planner inlines it into the caller's query (a
+-- scan of 10 million lines must not go through a tuplestore); every name is
+-- schema-qualified and every operator written OPERATOR(pg_catalog.x) instead.
 AS $$
-  SELECT s.sale_id, s.sold_on, s.member_id, 100.00::numeric, s.amount, s.refund_of
+  SELECT s.sale_id, s.sold_on, s.member_id, 100.00::pg_catalog.numeric, s.amount, s.refund_of
   FROM sales_supervisor.sale s
-  WHERE s.sold_on BETWEEN from_date AND to_date
-    AND NOT EXISTS (SELECT 1 FROM sales_supervisor.sale_credit sc WHERE sc.sale_id = s.sale_id)
+  WHERE s.sold_on OPERATOR(pg_catalog.>=) from_date AND s.sold_on OPERATOR(pg_catalog.<=) to_date
+    AND NOT EXISTS (SELECT 1 FROM sales_supervisor.sale_credit sc
+                    WHERE sc.sale_id OPERATOR(pg_catalog.=) s.sale_id)
   UNION ALL
   SELECT s.sale_id, s.sold_on, sc.member_id, sc.share_pct,
-         sign(s.amount) * sales_supervisor.allocate_quota(abs(s.amount), sc.share_pct, 0.01)
-                            OVER (PARTITION BY s.sale_id ORDER BY sc.member_id),
+         pg_catalog.sign(s.amount) OPERATOR(pg_catalog.*)
+           sales_supervisor.allocate_quota(pg_catalog.abs(s.amount), sc.share_pct, 0.01::pg_catalog.numeric)
+             OVER (PARTITION BY s.sale_id ORDER BY sc.member_id),
          s.refund_of
   FROM sales_supervisor.sale s
-  JOIN sales_supervisor.sale_credit sc ON sc.sale_id = s.sale_id
-  WHERE s.sold_on BETWEEN from_date AND to_date
+  JOIN sales_supervisor.sale_credit sc ON sc.sale_id OPERATOR(pg_catalog.=) s.sale_id
+  WHERE s.sold_on OPERATOR(pg_catalog.>=) from_date AND s.sold_on OPERATOR(pg_catalog.<=) to_date
 $$;
 COMMENT ON FUNCTION credited_sales(date, date) IS
 'Sales lines sold between from_date and to_date (inclusive) as credit per rep: a line without sale_credit rows credits 100 % to sale.member_id; a split line is divided by share_pct in exact cents with allocate_quota(|amount|, share, 0.01) (largest remainder, ties to the larger share, then the lower member id), so the credits add up to the line; refund lines (negative) split the same way. Security invoker: row-level security of the caller applies.';
@@ -254,8 +258,10 @@ BEGIN
   -- locked yearly quotas are kept as they are
   UPDATE _q_node q SET locked_amount = qu.amount
   FROM quota qu
-  WHERE qu.period_id = v_year.period_id AND qu.locked
-    AND (qu.team_id = q.team_id OR qu.member_id = q.member_id);
+  WHERE qu.period_id = v_year.period_id AND qu.locked AND qu.team_id = q.team_id;
+  UPDATE _q_node q SET locked_amount = qu.amount
+  FROM quota qu
+  WHERE qu.period_id = v_year.period_id AND qu.locked AND qu.member_id = q.member_id;
 
   -- ---- top-down, one tree level at a time: the company target to the
   -- departments, then each team's target (with that level's over-assignment)
@@ -320,7 +326,7 @@ BEGIN
                     WHEN x.mh < 0 THEN 0
                     WHEN x.mh < cardinality(ramp_pct) THEN ramp_pct[x.mh + 1] / 100
                     ELSE 1 END AS w0,
-           lq.amount AS locked_amount
+           coalesce(lqt.amount, lqm.amount) AS locked_amount
     FROM _q_node q
     JOIN fiscal_period fp ON fp.kind = 'month' AND fp.fiscal_year = p_year
     JOIN seasonal_distribution sd ON sd.name = seasonal AND sd.fiscal_year = p_year AND sd.month = fp.month
@@ -329,8 +335,8 @@ BEGIN
                                 + extract(month FROM v_year.start_on)::integer - 1 + fp.month - 1)
                                - (extract(year FROM m.hire_date)::integer * 12
                                   + extract(month FROM m.hire_date)::integer - 1) AS mh) x
-    LEFT JOIN quota lq ON lq.period_id = fp.period_id AND lq.locked
-                      AND (lq.team_id = q.team_id OR lq.member_id = q.member_id)
+    LEFT JOIN quota lqt ON lqt.period_id = fp.period_id AND lqt.locked AND lqt.team_id = q.team_id
+    LEFT JOIN quota lqm ON lqm.period_id = fp.period_id AND lqm.locked AND lqm.member_id = q.member_id
     WHERE q.amount IS NOT NULL),
   weighted AS (
     SELECT nm.*, CASE WHEN sum(nm.w0) OVER (PARTITION BY nm.team_id, nm.member_id) > 0 THEN nm.w0 ELSE 1 END AS w

@@ -118,114 +118,127 @@ BEGIN
   ANALYZE _k_who; ANALYZE _k_scope; ANALYZE _k_credit;
 
   RETURN QUERY
-  WITH kw AS (
+  WITH kw AS MATERIALIZED (
     SELECT w.level, d.kpi_id, d.metric, t.target AS set_target
     FROM kpi_weight w JOIN kpi_definition d ON d.kpi_id = w.kpi_id
     LEFT JOIN kpi_target t ON t.cycle_id = w.cycle_id AND t.kpi_id = w.kpi_id AND t.level = w.level
     WHERE w.cycle_id = cycle),
-  yq AS (SELECT p.period_id FROM fiscal_period p WHERE p.kind = 'year' AND p.fiscal_year = c.fiscal_year),
+  yq AS MATERIALIZED (SELECT p.period_id FROM fiscal_period p WHERE p.kind = 'year' AND p.fiscal_year = c.fiscal_year),
+  sold AS MATERIALIZED (SELECT k.member_id, sum(k.amount) AS amount FROM _k_credit k GROUP BY k.member_id),
   -- team scope for team_sales_amount: the teams the member leads whose parent
   -- they do not also lead (else the member's own team), with their subtrees
-  team_root AS (
+  team_root AS MATERIALIZED (
     SELECT w.member_id, tl.team_id FROM _k_who w JOIN team_leader tl ON tl.member_id = w.member_id
     JOIN team t ON t.team_id = tl.team_id
     WHERE NOT EXISTS (SELECT 1 FROM team_leader p WHERE p.member_id = w.member_id AND p.team_id = t.parent_id)
     UNION
     SELECT w.member_id, w.team_id FROM _k_who w
     WHERE NOT EXISTS (SELECT 1 FROM team_leader tl WHERE tl.member_id = w.member_id)),
-  team_sub AS (
-    SELECT tr.member_id, s.team_id
+  team_down AS MATERIALIZED (   -- every team with each team of its subtree (itself included)
+    WITH RECURSIVE s(root_id, team_id, depth) AS (
+      SELECT t.team_id, t.team_id, 0 FROM team t
+      UNION ALL
+      SELECT s.root_id, t.team_id, s.depth + 1 FROM team t JOIN s ON t.parent_id = s.team_id
+      WHERE s.depth < 1000)
+    SELECT s.root_id, s.team_id FROM s),
+  team_sold AS MATERIALIZED (
+    SELECT tr.member_id, sum(so.amount) AS amount
     FROM team_root tr
-    CROSS JOIN LATERAL (WITH RECURSIVE s(team_id, depth) AS (
-                          SELECT tr.team_id, 0
-                          UNION ALL
-                          SELECT t.team_id, s.depth + 1 FROM team t JOIN s ON t.parent_id = s.team_id
-                          WHERE s.depth < 1000)
-                        SELECT s.team_id FROM s) s),
-  m AS (
-    -- sales_amount
-    SELECT w.member_id, kw.kpi_id, coalesce((SELECT sum(k.amount) FROM _k_credit k WHERE k.member_id = w.member_id), 0) AS actual,
-           (SELECT q.amount FROM quota q WHERE q.member_id = w.member_id AND q.period_id IN (SELECT period_id FROM yq)) AS target
-    FROM _k_who w JOIN kw ON kw.level = w.level AND kw.metric = 'sales_amount'
-    UNION ALL
-    -- team_sales_amount
+    JOIN team_down td ON td.root_id = tr.team_id
+    JOIN member mm ON mm.team_id = td.team_id
+    JOIN sold so ON so.member_id = mm.member_id
+    GROUP BY tr.member_id),
+  team_quota AS MATERIALIZED (
+    SELECT tr.member_id, sum(q.amount) AS amount
+    FROM team_root tr JOIN quota q ON q.team_id = tr.team_id AND q.period_id IN (SELECT period_id FROM yq)
+    GROUP BY tr.member_id),
+  scope_customer AS MATERIALIZED (
+    SELECT s.member_id, cu.customer_id, cu.since, cu.active, cu.tier
+    FROM _k_scope s JOIN customer cu ON cu.owner_id = s.scope_id),
+  visits_done AS MATERIALIZED (
+    SELECT cv.customer_id, count(*) AS done FROM customer_visit cv
+    WHERE cv.done_at IS NOT NULL AND cv.done_at::date BETWEEN y.start_on AND y.end_on
+    GROUP BY cv.customer_id),
+  visits AS MATERIALIZED (
+    SELECT sc.member_id,
+           sum(least(coalesce(vd.done, 0), floor((y.end_on - greatest(sc.since, y.start_on) + 1)::numeric / vc.every_days))) AS done,
+           sum(floor((y.end_on - greatest(sc.since, y.start_on) + 1)::numeric / vc.every_days)) AS required
+    FROM scope_customer sc
+    JOIN visit_cadence vc ON vc.tier = sc.tier
+    LEFT JOIN visits_done vd ON vd.customer_id = sc.customer_id
+    WHERE sc.active AND sc.since <= y.end_on
+    GROUP BY sc.member_id),
+  new_cust AS MATERIALIZED (
+    SELECT sc.member_id, count(*) FILTER (WHERE sc.since BETWEEN y.start_on AND y.end_on) AS n
+    FROM scope_customer sc GROUP BY sc.member_id),
+  fb AS MATERIALIZED (
+    SELECT s.member_id,
+           round(avg(extract(epoch FROM coalesce(f.resolved_at, (y.end_on + 1)::timestamptz) - f.opened_at)) / 3600, 4) AS hours
+    FROM _k_scope s JOIN feedback f ON f.member_id = s.scope_id
+    WHERE f.opened_at >= y.start_on::timestamptz AND f.opened_at < (y.end_on + 1)::timestamptz
+    GROUP BY s.member_id),
+  surveys AS MATERIALIZED (
+    SELECT sc.member_id, round(csat(sr.csat), 4) AS csat, round(nps(sr.nps), 4) AS nps
+    FROM scope_customer sc JOIN survey_response sr ON sr.customer_id = sc.customer_id
+    WHERE sr.answered_at >= y.start_on::timestamptz AND sr.answered_at < (y.end_on + 1)::timestamptz
+    GROUP BY sc.member_id),
+  training AS MATERIALIZED (
+    SELECT ta.member_id, sum(ts.hours) AS hours
+    FROM training_attendance ta JOIN training_session ts ON ts.session_id = ta.session_id
+    WHERE ta.attended AND ts.held_on BETWEEN y.start_on AND y.end_on
+    GROUP BY ta.member_id),
+  reports AS MATERIALIZED (
+    SELECT wr.member_id,
+           count(*) FILTER (WHERE wr.submitted_at IS NOT NULL AND wr.submitted_at::date <= wr.due_on)::numeric AS on_time,
+           count(*)::numeric AS due
+    FROM work_report wr WHERE wr.due_on BETWEEN y.start_on AND y.end_on
+    GROUP BY wr.member_id),
+  fc AS MATERIALIZED (   -- the latest forecast of each quarter against the credited sales of the quarter
+    SELECT f.member_id, round(wape(coalesce(k.amount, 0)::float8, f.amount::float8)::numeric, 6) AS val
+    FROM (SELECT DISTINCT ON (fo.member_id, fo.period_id) fo.member_id, fo.period_id, fo.amount, fp.quarter
+          FROM forecast fo JOIN fiscal_period fp ON fp.period_id = fo.period_id
+          WHERE fp.kind = 'quarter' AND fp.fiscal_year = c.fiscal_year
+          ORDER BY fo.member_id, fo.period_id, fo.submitted_at DESC) f
+    LEFT JOIN _k_credit k ON k.member_id = f.member_id AND k.quarter = f.quarter
+    GROUP BY f.member_id),
+  own_quota AS MATERIALIZED (
+    SELECT q.member_id, q.amount FROM quota q WHERE q.member_id IS NOT NULL AND q.period_id IN (SELECT period_id FROM yq))
+  SELECT x.member_id, x.kpi_id, x.actual, coalesce(x.target, 0)
+  FROM (
     SELECT w.member_id, kw.kpi_id,
-           coalesce((SELECT sum(k.amount) FROM _k_credit k JOIN member mm ON mm.member_id = k.member_id
-                     WHERE mm.team_id IN (SELECT ts.team_id FROM team_sub ts WHERE ts.member_id = w.member_id)), 0),
-           (SELECT sum(q.amount) FROM quota q
-            WHERE q.team_id IN (SELECT tr.team_id FROM team_root tr WHERE tr.member_id = w.member_id)
-              AND q.period_id IN (SELECT period_id FROM yq))
-    FROM _k_who w JOIN kw ON kw.level = w.level AND kw.metric = 'team_sales_amount'
-    UNION ALL
-    -- new_customers
-    SELECT w.member_id, kw.kpi_id,
-           (SELECT count(*) FROM customer cu JOIN _k_scope s ON s.scope_id = cu.owner_id
-            WHERE s.member_id = w.member_id AND cu.since BETWEEN y.start_on AND y.end_on)::numeric,
-           kw.set_target
-    FROM _k_who w JOIN kw ON kw.level = w.level AND kw.metric = 'new_customers'
-    UNION ALL
-    -- visit_completion: done visits (capped at the cadence) / required visits
-    SELECT v.member_id, v.kpi_id, sum(least(v.done, v.required)), sum(v.required)
-    FROM (SELECT w.member_id, kw.kpi_id, cu.customer_id,
-                 floor((y.end_on - greatest(cu.since, y.start_on) + 1)::numeric / vc.every_days) AS required,
-                 (SELECT count(*) FROM customer_visit cv
-                  WHERE cv.customer_id = cu.customer_id AND cv.done_at IS NOT NULL
-                    AND cv.done_at::date BETWEEN y.start_on AND y.end_on) AS done
-          FROM _k_who w JOIN kw ON kw.level = w.level AND kw.metric IN ('visit_completion', 'visits_done')
-          JOIN _k_scope s ON s.member_id = w.member_id
-          JOIN customer cu ON cu.owner_id = s.scope_id AND cu.active AND cu.since <= y.end_on
-          JOIN visit_cadence vc ON vc.tier = cu.tier) v
-    GROUP BY v.member_id, v.kpi_id
-    UNION ALL
-    -- feedback_hours (mean hours to resolve; unresolved counted to the year end)
-    SELECT w.member_id, kw.kpi_id, f.hours, kw.set_target
-    FROM _k_who w JOIN kw ON kw.level = w.level AND kw.metric = 'feedback_hours'
-    CROSS JOIN LATERAL (
-      SELECT round(avg(extract(epoch FROM coalesce(fb.resolved_at, (y.end_on + 1)::timestamptz) - fb.opened_at)) / 3600, 4) AS hours
-      FROM feedback fb JOIN _k_scope s ON s.scope_id = fb.member_id AND s.member_id = w.member_id
-      WHERE fb.opened_at >= y.start_on::timestamptz AND fb.opened_at < (y.end_on + 1)::timestamptz) f
-    WHERE f.hours IS NOT NULL
-    UNION ALL
-    -- csat and nps of the customers the scope owns
-    SELECT w.member_id, kw.kpi_id, x.val, kw.set_target
-    FROM _k_who w JOIN kw ON kw.level = w.level AND kw.metric IN ('csat', 'nps')
-    CROSS JOIN LATERAL (
-      SELECT round(CASE kw.metric WHEN 'csat' THEN csat(sr.csat) ELSE nps(sr.nps) END, 4) AS val
-      FROM survey_response sr
-      JOIN customer cu ON cu.customer_id = sr.customer_id
-      JOIN _k_scope s ON s.scope_id = cu.owner_id AND s.member_id = w.member_id
-      WHERE sr.answered_at >= y.start_on::timestamptz AND sr.answered_at < (y.end_on + 1)::timestamptz) x
-    WHERE x.val IS NOT NULL
-    UNION ALL
-    -- training_hours
-    SELECT w.member_id, kw.kpi_id,
-           coalesce((SELECT sum(ts.hours) FROM training_attendance ta JOIN training_session ts ON ts.session_id = ta.session_id
-                     WHERE ta.member_id = w.member_id AND ta.attended AND ts.held_on BETWEEN y.start_on AND y.end_on), 0),
-           kw.set_target
-    FROM _k_who w JOIN kw ON kw.level = w.level AND kw.metric = 'training_hours'
-    UNION ALL
-    -- on_time_reports
-    SELECT w.member_id, kw.kpi_id, r.on_time, r.due
-    FROM _k_who w JOIN kw ON kw.level = w.level AND kw.metric = 'on_time_reports'
-    CROSS JOIN LATERAL (
-      SELECT count(*) FILTER (WHERE wr.submitted_at IS NOT NULL AND wr.submitted_at::date <= wr.due_on)::numeric AS on_time,
-             count(*)::numeric AS due
-      FROM work_report wr WHERE wr.member_id = w.member_id AND wr.due_on BETWEEN y.start_on AND y.end_on) r
-    WHERE r.due > 0
-    UNION ALL
-    -- forecast_wape: the latest forecast of each quarter against the credited sales of the quarter
-    SELECT w.member_id, kw.kpi_id, x.val, kw.set_target
-    FROM _k_who w JOIN kw ON kw.level = w.level AND kw.metric = 'forecast_wape'
-    CROSS JOIN LATERAL (
-      SELECT round(wape(coalesce(k.amount, 0)::float8, f.amount::float8)::numeric, 6) AS val
-      FROM (SELECT DISTINCT ON (fc.period_id) fc.period_id, fc.amount, fp.quarter
-            FROM forecast fc JOIN fiscal_period fp ON fp.period_id = fc.period_id
-            WHERE fc.member_id = w.member_id AND fp.kind = 'quarter' AND fp.fiscal_year = c.fiscal_year
-            ORDER BY fc.period_id, fc.submitted_at DESC) f
-      LEFT JOIN _k_credit k ON k.member_id = w.member_id AND k.quarter = f.quarter) x
-    WHERE x.val IS NOT NULL)
-  SELECT m.member_id, m.kpi_id, m.actual, coalesce(m.target, 0) FROM m
-  WHERE m.actual IS NOT NULL;
+           CASE kw.metric
+             WHEN 'sales_amount' THEN coalesce(so.amount, 0)
+             WHEN 'team_sales_amount' THEN coalesce(tso.amount, 0)
+             WHEN 'new_customers' THEN coalesce(nc.n, 0)::numeric
+             WHEN 'visit_completion' THEN vi.done
+             WHEN 'visits_done' THEN vi.done
+             WHEN 'feedback_hours' THEN fb.hours
+             WHEN 'csat' THEN sv.csat
+             WHEN 'nps' THEN sv.nps
+             WHEN 'training_hours' THEN coalesce(tr.hours, 0)
+             WHEN 'on_time_reports' THEN rp.on_time
+             WHEN 'forecast_wape' THEN fc.val END AS actual,
+           CASE kw.metric
+             WHEN 'sales_amount' THEN oq.amount
+             WHEN 'team_sales_amount' THEN tq.amount
+             WHEN 'visit_completion' THEN vi.required
+             WHEN 'visits_done' THEN vi.required
+             WHEN 'on_time_reports' THEN rp.due
+             ELSE kw.set_target END AS target
+    FROM _k_who w
+    JOIN kw ON kw.level = w.level
+    LEFT JOIN sold so ON so.member_id = w.member_id
+    LEFT JOIN own_quota oq ON oq.member_id = w.member_id
+    LEFT JOIN team_sold tso ON tso.member_id = w.member_id
+    LEFT JOIN team_quota tq ON tq.member_id = w.member_id
+    LEFT JOIN new_cust nc ON nc.member_id = w.member_id
+    LEFT JOIN visits vi ON vi.member_id = w.member_id
+    LEFT JOIN fb ON fb.member_id = w.member_id
+    LEFT JOIN surveys sv ON sv.member_id = w.member_id
+    LEFT JOIN training tr ON tr.member_id = w.member_id
+    LEFT JOIN reports rp ON rp.member_id = w.member_id AND rp.due > 0
+    LEFT JOIN fc ON fc.member_id = w.member_id) x
+  WHERE x.actual IS NOT NULL;
 END
 $fn$;
 COMMENT ON FUNCTION kpi_measure(integer) IS

@@ -235,11 +235,11 @@ BEGIN
 
   INSERT INTO appraisal_result (cycle_id, member_id, level, team_performance, individual_performance,
                                 team_management, customer_satisfaction, final_score, rank, percentile, grade)
-  WITH who AS (
+  WITH who AS MATERIALIZED (
     SELECT m.member_id, m.level, m.team_id FROM member m
     WHERE m.active AND m.hire_date <= y.end_on
       AND EXISTS (SELECT 1 FROM appraisal_component_weight w WHERE w.cycle_id = cycle AND w.level = m.level)),
-  kpi_comp AS (
+  kpi_comp AS MATERIALIZED (
     SELECT r.member_id, d.component,
            round(weighted_score(r.score, kw.weight::float8)::numeric, 6)::float8 AS score
     FROM kpi_result r
@@ -250,24 +250,32 @@ BEGIN
     GROUP BY r.member_id, d.component),
   -- the team's KPI result: own team_performance score, else that of the leader
   -- of the nearest team (own team first, then upwards) who has one
-  team_up AS (
-    SELECT w.member_id, up.team_id, up.depth
-    FROM who w
-    CROSS JOIN LATERAL (WITH RECURSIVE up(team_id, depth) AS (
-                          SELECT w.team_id, 0
-                          UNION ALL
-                          SELECT t.parent_id, up.depth + 1 FROM team t JOIN up ON t.team_id = up.team_id
-                          WHERE t.parent_id IS NOT NULL AND up.depth < 1000)
-                        SELECT up.team_id, up.depth FROM up) up),
+  kpi_pivot AS MATERIALIZED (
+    SELECT k.member_id,
+           max(k.score) FILTER (WHERE k.component = 'team_performance') AS team_performance,
+           max(k.score) FILTER (WHERE k.component = 'individual_performance') AS individual_performance,
+           max(k.score) FILTER (WHERE k.component = 'customer_satisfaction') AS customer_satisfaction
+    FROM kpi_comp k GROUP BY k.member_id),
+  -- the teams above each team (itself at depth 0), once for the whole tree
+  team_up AS MATERIALIZED (
+    WITH RECURSIVE up(team_id, ancestor_id, depth) AS (
+      SELECT t.team_id, t.team_id, 0 FROM team t
+      UNION ALL
+      SELECT up.team_id, t.parent_id, up.depth + 1 FROM up JOIN team t ON t.team_id = up.ancestor_id
+      WHERE t.parent_id IS NOT NULL AND up.depth < 1000)
+    SELECT * FROM up),
+  -- a team's KPI result: that of the leader of the nearest team at or above it who has one
+  team_score AS MATERIALIZED (
+    SELECT DISTINCT ON (tu.team_id) tu.team_id, kp.team_performance AS score
+    FROM team_up tu
+    JOIN team_leader tl ON tl.team_id = tu.ancestor_id
+    JOIN kpi_pivot kp ON kp.member_id = tl.member_id AND kp.team_performance IS NOT NULL
+    ORDER BY tu.team_id, tu.depth, tl.member_id),
   team_perf AS (
-    SELECT w.member_id,
-           coalesce((SELECT k.score FROM kpi_comp k WHERE k.member_id = w.member_id AND k.component = 'team_performance'),
-                    (SELECT k.score FROM team_up tu
-                     JOIN team_leader tl ON tl.team_id = tu.team_id
-                     JOIN kpi_comp k ON k.member_id = tl.member_id AND k.component = 'team_performance'
-                     WHERE tu.member_id = w.member_id
-                     ORDER BY tu.depth LIMIT 1)) AS score
-    FROM who w),
+    SELECT w.member_id, coalesce(kp.team_performance, ts.score) AS score
+    FROM who w
+    LEFT JOIN kpi_pivot kp ON kp.member_id = w.member_id
+    LEFT JOIN team_score ts ON ts.team_id = w.team_id),
   -- reviews: one score per non-self review (mean of its criteria), calibrated by mean shift
   rv AS (
     SELECT r.review_id, r.reviewer_id, r.reviewee_id, avg(s.score) AS score
@@ -294,7 +302,7 @@ BEGIN
   -- scope: the member and the members of the subtree of the teams they lead
   led AS (
     SELECT tl.member_id, tl.team_id, 0 AS depth FROM team_leader tl JOIN who w ON w.member_id = tl.member_id),
-  scope AS (
+  scope AS MATERIALIZED (
     SELECT w.member_id, w.member_id AS scope_id FROM who w
     UNION
     SELECT l.member_id, m.member_id
@@ -308,7 +316,7 @@ BEGIN
     JOIN member m ON m.team_id = s.team_id),
   -- customer satisfaction without KPIs of that component: CSAT (percent of
   -- 4s and 5s) of the scope's customers, else NPS mapped to 0..100
-  survey AS (
+  survey AS MATERIALIZED (
     SELECT sc.member_id,
            coalesce(csat(sr.csat), (nps(sr.nps) + 100) / 2) AS score
     FROM scope sc
@@ -316,22 +324,22 @@ BEGIN
     JOIN survey_response sr ON sr.customer_id = cu.customer_id
     WHERE sr.answered_at >= y.start_on::timestamptz AND sr.answered_at < (y.end_on + 1)::timestamptz
     GROUP BY sc.member_id),
+  cs_by_kpi AS MATERIALIZED (   -- levels whose customer satisfaction comes from KPIs
+    SELECT DISTINCT kw.level FROM kpi_weight kw JOIN kpi_definition d ON d.kpi_id = kw.kpi_id
+    WHERE kw.cycle_id = cycle AND d.component = 'customer_satisfaction'),
   comp0 AS (
     SELECT w.member_id, w.level, w.team_id,
            tp.score AS team_performance,
-           (SELECT k.score FROM kpi_comp k
-            WHERE k.member_id = w.member_id AND k.component = 'individual_performance') AS individual_performance,
+           kp.individual_performance,
            tm.score AS team_management,
-           CASE WHEN EXISTS (SELECT 1 FROM kpi_weight kw JOIN kpi_definition d ON d.kpi_id = kw.kpi_id
-                             WHERE kw.cycle_id = cycle AND kw.level = w.level
-                               AND d.component = 'customer_satisfaction')
-                THEN (SELECT k.score FROM kpi_comp k
-                      WHERE k.member_id = w.member_id AND k.component = 'customer_satisfaction')
-                ELSE (SELECT round(sv.score, 6)::float8 FROM survey sv WHERE sv.member_id = w.member_id) END
-             AS customer_satisfaction
+           CASE WHEN cb.level IS NOT NULL THEN kp.customer_satisfaction
+                ELSE round(sv.score, 6)::float8 END AS customer_satisfaction
     FROM who w
     LEFT JOIN team_perf tp ON tp.member_id = w.member_id
-    LEFT JOIN team_mgmt tm ON tm.member_id = w.member_id),
+    LEFT JOIN team_mgmt tm ON tm.member_id = w.member_id
+    LEFT JOIN kpi_pivot kp ON kp.member_id = w.member_id
+    LEFT JOIN survey sv ON sv.member_id = w.member_id
+    LEFT JOIN cs_by_kpi cb ON cb.level = w.level),
   -- each component capped at 100 (NULL stays NULL: the component is missing)
   comp AS (
     SELECT c0.member_id, c0.level, c0.team_id,
