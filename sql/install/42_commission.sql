@@ -58,7 +58,8 @@ BEGIN
   FROM sale r
   JOIN sale s ON s.sale_id = r.refund_of AND r.amount = -s.amount
   JOIN commission_credit cc ON cc.sale_id = s.sale_id AND cc.reverses_id IS NULL
-  WHERE r.sold_on BETWEEN y.start_on AND p.end_on
+  WHERE r.refund_of IS NOT NULL          -- (the partial index of refund lines)
+    AND r.sold_on BETWEEN y.start_on AND p.end_on
     AND NOT EXISTS (SELECT 1 FROM commission_credit x WHERE x.reverses_id = cc.credit_id)
   ORDER BY cc.credit_id;
 
@@ -68,7 +69,8 @@ BEGIN
   FROM credited_sales(y.start_on, p.end_on) cs
   JOIN sale r ON r.sale_id = cs.sale_id
   JOIN sale s ON s.sale_id = r.refund_of
-  WHERE NOT EXISTS (SELECT 1 FROM commission_credit cc WHERE cc.sale_id = r.sale_id)
+  WHERE cs.refund_of IS NOT NULL         -- pushed into credited_sales: refund lines only
+    AND NOT EXISTS (SELECT 1 FROM commission_credit cc WHERE cc.sale_id = r.sale_id)
     AND NOT (r.amount = -s.amount AND EXISTS (SELECT 1 FROM commission_credit cc WHERE cc.sale_id = s.sale_id))
   ORDER BY cs.sale_id, cs.member_id;
 
