@@ -68,25 +68,25 @@ CREATE FUNCTION credited_sales(from_date date, to_date date)
 RETURNS TABLE (sale_id bigint, sold_on date, member_id integer, share_pct numeric, amount numeric,
                refund_of bigint)
 LANGUAGE sql STABLE PARALLEL SAFE
--- No SET search_path, so the planner inlines it into the caller's query (a
--- scan of 10 million lines must not go through a tuplestore); every name is
--- schema-qualified and every operator written OPERATOR(pg_catalog.x) instead.
-AS $$
-  SELECT s.sale_id, s.sold_on, s.member_id, 100.00::pg_catalog.numeric, s.amount, s.refund_of
+-- A body parsed at creation (BEGIN ATOMIC) instead of SET search_path: names
+-- are resolved once, at CREATE EXTENSION, so nothing can hijack them, and the
+-- planner still inlines the function into the caller's query (a scan of
+-- millions of lines must not go through a tuplestore, and the caller's
+-- predicates are pushed into it).
+BEGIN ATOMIC
+  SELECT s.sale_id, s.sold_on, s.member_id, 100.00::numeric, s.amount, s.refund_of
   FROM sales_supervisor.sale s
-  WHERE s.sold_on OPERATOR(pg_catalog.>=) from_date AND s.sold_on OPERATOR(pg_catalog.<=) to_date
-    AND NOT EXISTS (SELECT 1 FROM sales_supervisor.sale_credit sc
-                    WHERE sc.sale_id OPERATOR(pg_catalog.=) s.sale_id)
+  WHERE s.sold_on >= from_date AND s.sold_on <= to_date
+    AND NOT EXISTS (SELECT 1 FROM sales_supervisor.sale_credit sc WHERE sc.sale_id = s.sale_id)
   UNION ALL
   SELECT s.sale_id, s.sold_on, sc.member_id, sc.share_pct,
-         pg_catalog.sign(s.amount) OPERATOR(pg_catalog.*)
-           sales_supervisor.allocate_quota(pg_catalog.abs(s.amount), sc.share_pct, 0.01::pg_catalog.numeric)
-             OVER (PARTITION BY s.sale_id ORDER BY sc.member_id),
+         sign(s.amount) * sales_supervisor.allocate_quota(abs(s.amount), sc.share_pct, 0.01::numeric)
+                            OVER (PARTITION BY s.sale_id ORDER BY sc.member_id),
          s.refund_of
   FROM sales_supervisor.sale s
-  JOIN sales_supervisor.sale_credit sc ON sc.sale_id OPERATOR(pg_catalog.=) s.sale_id
-  WHERE s.sold_on OPERATOR(pg_catalog.>=) from_date AND s.sold_on OPERATOR(pg_catalog.<=) to_date
-$$;
+  JOIN sales_supervisor.sale_credit sc ON sc.sale_id = s.sale_id
+  WHERE s.sold_on >= from_date AND s.sold_on <= to_date;
+END;
 COMMENT ON FUNCTION credited_sales(date, date) IS
 'Sales lines sold between from_date and to_date (inclusive) as credit per rep: a line without sale_credit rows credits 100 % to sale.member_id; a split line is divided by share_pct in exact cents with allocate_quota(|amount|, share, 0.01) (largest remainder, ties to the larger share, then the lower member id), so the credits add up to the line; refund lines (negative) split the same way. Security invoker: row-level security of the caller applies.';
 GRANT EXECUTE ON FUNCTION credited_sales(date, date)
