@@ -36,7 +36,7 @@ SET LOCAL TimeZone = 'UTC';
 -- other suites in this database used the identity of appraisal_cycle (sequences are not
 -- rolled back): restart it so the cycle opened below is cycle 1
 SELECT setval(pg_get_serial_sequence('sales_supervisor.appraisal_cycle', 'cycle_id'), 1, false) AS restart \gset
-SELECT plan(33);
+SELECT plan(36);
 
 INSERT INTO team (team_id, name) VALUES (1, 'One');
 INSERT INTO member (member_id, full_name, level, team_id, manager_id, hire_date, login_role) VALUES
@@ -195,6 +195,27 @@ SELECT results_eq(
            rank, percentile, grade FROM first_close ORDER BY 1$$,
   'recomputing after a reopen gives the same scores, ranks and grades (ties included)');
 SELECT is((SELECT state FROM appraisal_cycle WHERE cycle_id = 1), 'closed'::cycle_state, 'closed again');
+
+-- forecast accuracy (a second 2025 cycle may be opened once the first is closed):
+-- rep 2 forecast Q1 50 000 then 90 000 (the latest counts) and Q2 10 000; credited
+-- Q1 100 000, Q2 0 -> wape = (10 000 + 10 000) / 100 000 = 0.2; target 0.25, lower
+-- is better -> attainment 2 - 0.2 / 0.25 = 1.2 -> 120 points.  Rep 3 has no
+-- forecast: no row.
+SELECT is(open_appraisal_cycle(2025, 'A 2025 bis', 1, 5, '{"sales_rep": {"individual_performance": 100}}'), 2,
+          'a second cycle of the year opens once the first is closed');
+INSERT INTO kpi_definition (kpi_id, code, name, metric, higher_is_better, curve) VALUES
+  (3, 'wape', 'Forecast error', 'forecast_wape', false, 'linear[(0,0),(1,100),(2,200)]');
+INSERT INTO kpi_weight VALUES (2, 'sales_rep', 3, 100);
+INSERT INTO kpi_target VALUES (2, 3, 'sales_rep', 0.25);
+INSERT INTO forecast (member_id, period_id, amount, submitted_at) VALUES
+  (2, 2, 50000, '2024-12-20'), (2, 2, 90000, '2024-12-28'), (2, 3, 10000, '2025-03-25');
+SELECT results_eq($$SELECT member_id, kpi_id, actual, target, attainment, round(score::numeric, 4) FROM score_kpis(2)$$,
+                  $$VALUES (2, 3, 0.200000, 0.25, 1.200000, 120.0000)$$,
+                  'forecast_wape: latest forecast per quarter against credited sales, lower is better');
+SET LOCAL ROLE ss_rule_rep;
+SELECT is((SELECT array_agg(member_id) FROM sales_supervisor.appraisal_consequence), ARRAY[2],
+          'a rep sees only their own appraisal consequence');
+RESET ROLE;
 
 SELECT * FROM finish();
 ROLLBACK;
