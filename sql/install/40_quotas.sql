@@ -287,7 +287,10 @@ BEGIN
       SELECT k.*,
              CASE WHEN k.locked_amount IS NOT NULL THEN k.locked_amount END AS lo,
              CASE WHEN k.locked_amount IS NOT NULL THEN k.locked_amount
-                  WHEN k.member_id IS NOT NULL AND k.ramp_factor < 1 THEN
+                  -- the ramp caps a new hire only if someone uncapped can carry the rest
+                  WHEN k.member_id IS NOT NULL AND k.ramp_factor < 1
+                       AND count(*) FILTER (WHERE k.locked_amount IS NULL AND (k.member_id IS NULL OR k.ramp_factor >= 1))
+                             OVER (PARTITION BY k.parent_key) > 0 THEN
                     floor(k.ramp_factor
                           * (k.total - coalesce(sum(k.locked_amount) OVER (PARTITION BY k.parent_key), 0))
                           * k.w / sum(k.w) FILTER (WHERE k.locked_amount IS NULL) OVER (PARTITION BY k.parent_key)
@@ -373,7 +376,7 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION allocate_quotas(integer, numeric, text, numeric, numeric[], text, numeric[], numeric, name) IS
-'Allocates a company sales target top-down along the team tree for a fiscal year, in one transaction: the target goes to the departments, each team''s target (raised by that level''s over_assignment_pct[depth + 2] percent) to its child teams and its active reps, by weight = basis (history: last year''s credited sales; potential: weighted open pipeline expected to close in the year; blend: history_weight x history share + (1 - history_weight) x potential share; equal); a rep without weight counts as the team''s average rep; a team weighs the sum of its reps. New hires are capped at ramp_factor x their unconstrained share, ramp_factor = sum over months of season x ramp_pct of the month since hire. Every share is exact in units (allocate_quota, largest remainder). Yearly quotas are written (teams top_down, reps by basis) and spread to the 12 months by the seasonal distribution (x ramp for new hires: method ramp), which must cover 12 months summing to 100. Locked quotas are kept and the others share the rest. Managers only. Returns every node of the tree with its weight and amount.';
+'Allocates a company sales target top-down along the team tree for a fiscal year, in one transaction: the target goes to the departments, each team''s target (raised by that level''s over_assignment_pct[depth + 2] percent) to its child teams and its active reps, by weight = basis (history: last year''s credited sales; potential: weighted open pipeline expected to close in the year; blend: history_weight x history share + (1 - history_weight) x potential share; equal); a rep without weight counts as the team''s average rep; a team weighs the sum of its reps. New hires are capped at ramp_factor x their unconstrained share, ramp_factor = sum over months of season x ramp_pct of the month since hire (not when nobody uncapped is left to carry the rest of their team''s target). Every share is exact in units (allocate_quota, largest remainder). Yearly quotas are written (teams top_down, reps by basis) and spread to the 12 months by the seasonal distribution (x ramp for new hires: method ramp), which must cover 12 months summing to 100. Locked quotas are kept and the others share the rest. Managers only. Returns every node of the tree with its weight and amount.';
 REVOKE ALL ON FUNCTION allocate_quotas(integer, numeric, text, numeric, numeric[], text, numeric[], numeric, name) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION allocate_quotas(integer, numeric, text, numeric, numeric[], text, numeric[], numeric, name)
   TO sales_supervisor_manager;

@@ -36,7 +36,7 @@ SET LOCAL TimeZone = 'UTC';
 -- other suites in this database used the identity of appraisal_cycle (sequences are not
 -- rolled back): restart it so the cycle opened below is cycle 1
 SELECT setval(pg_get_serial_sequence('sales_supervisor.appraisal_cycle', 'cycle_id'), 1, false) AS restart \gset
-SELECT plan(36);
+SELECT plan(38);
 
 INSERT INTO team (team_id, name) VALUES (1, 'One');
 INSERT INTO member (member_id, full_name, level, team_id, manager_id, hire_date, login_role) VALUES
@@ -195,6 +195,16 @@ SELECT results_eq(
            rank, percentile, grade FROM first_close ORDER BY 1$$,
   'recomputing after a reopen gives the same scores, ranks and grades (ties included)');
 SELECT is((SELECT state FROM appraisal_cycle WHERE cycle_id = 1), 'closed'::cycle_state, 'closed again');
+
+-- grades per team instead of per level: the supervisor and the four reps of
+-- team 1 are one group of 5: 1.25 per grade, the spare to A -> A 2, B 1, C 1, D 1
+-- in score order 89.79165 (2, 3: peers, both A), 88.392857 (1: B), 88.125 (4: C), 74.21875 (5: D)
+SELECT reopen_appraisal_cycle(1, 'per team', 'ss_rule_hr');
+SELECT results_eq($$SELECT member_id, rank, percentile, grade FROM close_appraisal_cycle(1, group_by => 'team') ORDER BY 1$$,
+                  $$VALUES (1, 3, 50.00, 'B'), (2, 1, 100.00, 'A'), (3, 1, 100.00, 'A'), (4, 4, 25.00, 'C'), (5, 5, 0.00, 'D')$$,
+                  'forced distribution per team');
+SELECT throws_ok($$SELECT * FROM sales_supervisor.calibrate_appraisal_cycle(1, group_by => 'region')$$, '22023',
+                 'group_by must be level or team, got region', 'an unknown grouping is refused');
 
 -- forecast accuracy (a second 2025 cycle may be opened once the first is closed):
 -- rep 2 forecast Q1 50 000 then 90 000 (the latest counts) and Q2 10 000; credited
