@@ -36,7 +36,7 @@ SET LOCAL TimeZone = 'UTC';
 -- other suites in this database used the identity of appraisal_cycle (sequences are not
 -- rolled back): restart it so the cycle opened below is cycle 1
 SELECT setval(pg_get_serial_sequence('sales_supervisor.appraisal_cycle', 'cycle_id'), 1, false) AS restart \gset
-SELECT plan(38);
+SELECT plan(40);
 
 INSERT INTO team (team_id, name) VALUES (1, 'One');
 INSERT INTO member (member_id, full_name, level, team_id, manager_id, hire_date, login_role) VALUES
@@ -226,6 +226,29 @@ SET LOCAL ROLE ss_rule_rep;
 SELECT is((SELECT array_agg(member_id) FROM sales_supervisor.appraisal_consequence), ARRAY[2],
           'a rep sees only their own appraisal consequence');
 RESET ROLE;
+
+-- a team of only new hires still gets its whole target (the ramp cannot cap
+-- anyone when nobody uncapped is left): 2026, equal weights, team 1 (reps 2..5)
+-- and team 2 (rep 6, hired 2026-06-01): 400 000 -> 320 000 / 80 000; rep 6 = 80 000,
+-- spread over June..December by season x ramp (nothing before June).
+INSERT INTO team (team_id, name) VALUES (2, 'Two');
+INSERT INTO member (member_id, full_name, level, team_id, hire_date) VALUES (6, 'R6', 'sales_rep', 2, '2026-06-01');
+INSERT INTO fiscal_period (period_id, kind, fiscal_year, month, start_on, end_on)
+SELECT 100, 'year'::period_kind, 2026, NULL::smallint, date '2026-01-01', date '2026-12-31'
+UNION ALL
+SELECT 100 + m, 'month', 2026, m::smallint, make_date(2026, m, 1), (make_date(2026, m, 1) + interval '1 month' - interval '1 day')::date
+FROM generate_series(1, 12) m;
+INSERT INTO seasonal_distribution SELECT 'flat', 2026, m, (ARRAY[10,10,10,10,10,10,5,5,5,5,10,10])[m]
+FROM generate_series(1, 12) m;
+SELECT results_eq($$SELECT coalesce(team_id, 0), coalesce(member_id, 0), amount
+                    FROM allocate_quotas(2026, 400000, basis => 'equal', seasonal => 'flat') ORDER BY 1, 2$$,
+                  $$VALUES (0, 2, 80000::numeric), (0, 3, 80000), (0, 4, 80000), (0, 5, 80000), (0, 6, 80000),
+                           (1, 0, 320000), (2, 0, 80000)$$,
+                  'a team of only new hires gets its whole target');
+SELECT results_eq($$SELECT sum(amount) FILTER (WHERE period_id < 106), sum(amount), min(method), max(method)
+                    FROM quota WHERE member_id = 6 AND period_id > 100$$,
+                  $$VALUES (0.00, 80000.00, 'ramp', 'ramp')$$,
+                  'the new hire''s months: nothing before June, 80 000 in all, method ramp');
 
 SELECT * FROM finish();
 ROLLBACK;
