@@ -121,7 +121,8 @@ BEGIN
   PERFORM require_role(login, ARRAY['sales_supervisor_hr'], 'open an appraisal cycle');
   IF fiscal_year IS NULL OR name IS NULL OR rating_scale_min IS NULL OR rating_scale_max IS NULL OR weights IS NULL THEN
     RAISE EXCEPTION 'open_appraisal_cycle arguments must not be null'
-      USING ERRCODE = 'null_value_not_allowed';
+      USING ERRCODE = 'null_value_not_allowed',
+            HINT = 'Pass the fiscal year, a name, the rating scale and the weights.';
   END IF;
   IF rating_scale_min >= rating_scale_max THEN
     RAISE EXCEPTION 'rating scale %..% is empty', rating_scale_min, rating_scale_max
@@ -183,7 +184,8 @@ BEGIN
   PERFORM require_role(login, ARRAY['sales_supervisor_hr'], 'start appraisal reviews');
   SELECT * INTO c FROM appraisal_cycle a WHERE a.cycle_id = cycle FOR UPDATE;
   IF NOT FOUND THEN
-    RAISE EXCEPTION 'appraisal cycle % does not exist', cycle USING ERRCODE = 'no_data_found';
+    RAISE EXCEPTION 'appraisal cycle % does not exist', cycle
+      USING ERRCODE = 'no_data_found', HINT = 'Pass a cycle_id of appraisal_cycle.';
   END IF;
   IF c.state <> 'open' THEN
     RAISE EXCEPTION 'appraisal cycle % is %, not open', cycle, c.state
@@ -403,7 +405,8 @@ BEGIN
   END IF;
   SELECT * INTO c FROM appraisal_cycle a WHERE a.cycle_id = cycle FOR UPDATE;
   IF NOT FOUND THEN
-    RAISE EXCEPTION 'appraisal cycle % does not exist', cycle USING ERRCODE = 'no_data_found';
+    RAISE EXCEPTION 'appraisal cycle % does not exist', cycle
+      USING ERRCODE = 'no_data_found', HINT = 'Pass a cycle_id of appraisal_cycle.';
   END IF;
   IF c.state = 'closed' THEN
     RETURN c;

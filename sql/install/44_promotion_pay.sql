@@ -17,7 +17,8 @@ BEGIN
   PERFORM require_role(login, ARRAY['sales_supervisor_hr', 'sales_supervisor_manager'], 'list promotion candidates');
   SELECT * INTO c FROM appraisal_cycle a WHERE a.cycle_id = cycle FOR UPDATE;
   IF NOT FOUND THEN
-    RAISE EXCEPTION 'appraisal cycle % does not exist', cycle USING ERRCODE = 'no_data_found';
+    RAISE EXCEPTION 'appraisal cycle % does not exist', cycle
+      USING ERRCODE = 'no_data_found', HINT = 'Pass a cycle_id of appraisal_cycle.';
   END IF;
   IF c.state <> 'closed' THEN
     RAISE EXCEPTION 'appraisal cycle % is %, not closed', cycle, c.state
@@ -100,7 +101,8 @@ BEGIN
   END IF;
   IF pc.status <> 'proposed' THEN
     RAISE EXCEPTION 'the promotion candidate (cycle %, member %, rule %) is already %', cycle, member, rule, pc.status
-      USING ERRCODE = 'object_not_in_prerequisite_state';
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = 'A candidate is decided once.';
   END IF;
   SELECT * INTO pr FROM promotion_rule r WHERE r.rule_id = rule;
   SELECT m.level INTO v_level FROM member m WHERE m.member_id = member FOR UPDATE;
@@ -165,7 +167,8 @@ BEGIN
   END IF;
   SELECT * INTO c FROM appraisal_cycle a WHERE a.cycle_id = cycle;
   IF NOT FOUND THEN
-    RAISE EXCEPTION 'appraisal cycle % does not exist', cycle USING ERRCODE = 'no_data_found';
+    RAISE EXCEPTION 'appraisal cycle % does not exist', cycle
+      USING ERRCODE = 'no_data_found', HINT = 'Pass a cycle_id of appraisal_cycle.';
   END IF;
   IF c.state <> 'closed' THEN
     RAISE EXCEPTION 'appraisal cycle % is %, not closed', cycle, c.state
