@@ -280,7 +280,7 @@ DECLARE
   c appraisal_cycle;
 BEGIN
   PERFORM require_role(login, ARRAY['sales_supervisor_hr', 'sales_supervisor_manager'], 'score KPIs');
-  SELECT * INTO c FROM appraisal_cycle a WHERE a.cycle_id = cycle FOR UPDATE;
+  SELECT * INTO c FROM appraisal_cycle a WHERE a.cycle_id = cycle FOR NO KEY UPDATE;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'appraisal cycle % does not exist', cycle
       USING ERRCODE = 'no_data_found', HINT = 'Open one with open_appraisal_cycle().';

@@ -28,7 +28,7 @@ DECLARE
   y record;
 BEGIN
   PERFORM require_role(login, ARRAY['sales_supervisor_manager', 'sales_supervisor_hr'], 'run commissions');
-  SELECT * INTO p FROM fiscal_period fp WHERE fp.period_id = period FOR UPDATE;
+  SELECT * INTO p FROM fiscal_period fp WHERE fp.period_id = period FOR NO KEY UPDATE;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'fiscal period % does not exist', period
       USING ERRCODE = 'no_data_found', HINT = 'Pass a period_id of fiscal_period.';

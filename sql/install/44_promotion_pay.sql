@@ -15,7 +15,7 @@ DECLARE
   y record;
 BEGIN
   PERFORM require_role(login, ARRAY['sales_supervisor_hr', 'sales_supervisor_manager'], 'list promotion candidates');
-  SELECT * INTO c FROM appraisal_cycle a WHERE a.cycle_id = cycle FOR UPDATE;
+  SELECT * INTO c FROM appraisal_cycle a WHERE a.cycle_id = cycle FOR NO KEY UPDATE;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'appraisal cycle % does not exist', cycle
       USING ERRCODE = 'no_data_found', HINT = 'Pass a cycle_id of appraisal_cycle.';
@@ -94,7 +94,7 @@ BEGIN
       HINT = 'Pass the date the new level takes effect.';
   END IF;
   SELECT * INTO pc FROM promotion_candidate x
-  WHERE x.cycle_id = cycle AND x.member_id = member AND x.rule_id = rule FOR UPDATE;
+  WHERE x.cycle_id = cycle AND x.member_id = member AND x.rule_id = rule FOR NO KEY UPDATE;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'member % is no promotion candidate of cycle % under rule %', member, cycle, rule
       USING ERRCODE = 'no_data_found', HINT = 'List the candidates with promotion_candidates(cycle_id) first.';
@@ -105,7 +105,7 @@ BEGIN
             DETAIL = 'A candidate is decided once.';
   END IF;
   SELECT * INTO pr FROM promotion_rule r WHERE r.rule_id = rule;
-  SELECT m.level INTO v_level FROM member m WHERE m.member_id = member FOR UPDATE;
+  SELECT m.level INTO v_level FROM member m WHERE m.member_id = member FOR NO KEY UPDATE;
   IF v_level <> pr.from_level THEN
     RAISE EXCEPTION 'member % is now %, not % as rule % requires', member, v_level, pr.from_level, rule
       USING ERRCODE = 'object_not_in_prerequisite_state',
