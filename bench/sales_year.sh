@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# The whole sales year on the generator's org, timed step by step, against the
+# floor: one scan of the sales lines summing them by rep and month.
+#
+#   bench/sales_year.sh [LINES [REPS]]        (defaults 1000000 lines, 1000 reps)
+#
+# Builds and installs, starts a throw-away cluster (the same settings as
+# bench/run), generates the org (generate_demo_org, seed 42), then runs and
+# times: allocate_quotas (blend), score_kpis, run_commission for the 12 months,
+# close_appraisal_cycle, promotion_candidates, year_end_pay; and the floor
+# (median of 3 runs).  Hold /tmp/ss_install.lock around it on a shared machine:
+#   flock /tmp/ss_install.lock bench/sales_year.sh 1000000
+# SS_BENCH_NO_LEDGER_TRIGGERS=1 is a diagnostic only: it disables the row
+# triggers (period-lock check, foreign keys) of commission_credit to show what
+# they cost per ledger line; it is not a valid configuration.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+LINES=${1:-1000000}
+REPS=${2:-1000}
+if [ -z "${SS_IN_CLUSTER:-}" ]; then
+  scripts/build.sh
+  mkdir -p bench/out
+  export SS_IN_CLUSTER=1
+  export SS_BENCH_NO_LEDGER_TRIGGERS=${SS_BENCH_NO_LEDGER_TRIGGERS:-}
+  exec pg_virtualenv -v 15 -o shared_buffers=2GB -o work_mem=256MB -o max_parallel_workers_per_gather=0 \
+    -o jit=off -o max_wal_size=8GB -o checkpoint_timeout=30min \
+    "$0" "$LINES" "$REPS"
+fi
+
+DB=sales_supervisor_bench_year
+createdb "$DB"
+q() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$DB" -c "SET search_path = sales_supervisor, public" -c "$1"; }
+now() { date +%s.%N; }
+declare -a NAMES TIMES
+step() {   # step name sql
+  local t0 t1
+  t0=$(now); q "$2" >/dev/null; t1=$(now)
+  NAMES+=("$1"); TIMES+=("$(awk "BEGIN { printf \"%.3f\", $t1 - $t0 }")")
+  echo "  $1: ${TIMES[-1]} s" >&2
+}
+
+q "CREATE EXTENSION sales_supervisor"
+TEAMS=$(( REPS / 6 > 1 ? REPS / 6 : 2 ))
+echo "generating: $REPS reps, $TEAMS teams, $LINES sales lines ..." >&2
+t0=$(now)
+q "SELECT count(*) FROM generate_demo_org(seed => 42, teams => $TEAMS, depth => 3, reps => $REPS,
+                                           customers => $(( REPS * 20 )), sales_lines => $LINES,
+                                           surveys => $(( REPS * 30 )), reviews_per_member => 4)" >/dev/null
+q "VACUUM ANALYZE" >/dev/null
+echo "  generated in $(awk "BEGIN { printf \"%.1f\", $(now) - $t0 }") s" >&2
+# configuration the year needs beyond the generator: KPI targets, commission plans, bonus targets
+q "INSERT INTO kpi_target (cycle_id, kpi_id, level, target)
+   VALUES (1, 3, 'sales_rep', 0.2), (1, 4, 'sales_customer_supervisor', 80), (1, 4, 'sales_manager', 80);
+   INSERT INTO commission_plan (member_id, period_id, tiers)
+   SELECT m.member_id, p.period_id, 'marginal[(0,0.02),(20000,0.03),(60000,0.05)] cap 20000'
+   FROM member m CROSS JOIN fiscal_period p WHERE m.level = 'sales_rep' AND p.kind = 'month';
+   INSERT INTO bonus_target VALUES (2025, 'sales_rep', 15), (2025, 'sales_customer_supervisor', 20),
+                                   (2025, 'sales_manager', 25);" >/dev/null
+
+# diagnostic only (SS_BENCH_NO_LEDGER_TRIGGERS=1): the ledger's row triggers
+# (period-lock check and foreign keys) off, to show what they cost per line
+if [ -n "${SS_BENCH_NO_LEDGER_TRIGGERS:-}" ]; then
+  q "ALTER TABLE commission_credit DISABLE TRIGGER ALL" >/dev/null
+  echo "  DIAGNOSTIC: commission_credit row triggers (lock check, foreign keys) disabled" >&2
+fi
+
+# floor: one scan summing the sales lines by rep and month (median of 3)
+FLOOR_SQL="SELECT count(*) FROM (SELECT member_id, date_trunc('month', sold_on), sum(amount) FROM sale GROUP BY 1, 2) x"
+q "$FLOOR_SQL" >/dev/null
+fl=()
+for i in 1 2 3; do t0=$(now); q "$FLOOR_SQL" >/dev/null; fl+=("$(awk "BEGIN { printf \"%.3f\", $(now) - $t0 }")"); done
+FLOOR=$(printf '%s\n' "${fl[@]}" | sort -n | sed -n 2p)
+echo "  floor: $FLOOR s" >&2
+
+step "allocate_quotas" "SELECT count(*) FROM allocate_quotas(2025, 400000000, basis => 'blend')"
+step "score_kpis" "SELECT count(*) FROM score_kpis(1)"
+step "run_commission x12" "SELECT count(*) FROM fiscal_period p, LATERAL run_commission(p.period_id) r WHERE p.kind = 'month'"
+step "close_appraisal_cycle" "SELECT count(*) FROM close_appraisal_cycle(1)"
+step "promotion_candidates" "SELECT count(*) FROM promotion_candidates(1)"
+step "year_end_pay" "SELECT count(*) FROM year_end_pay(1, 1.0)"
+
+TOTAL=$(printf '%s\n' "${TIMES[@]}" | awk '{ s += $1 } END { printf "%.3f", s }')
+{
+  echo "sales year: $REPS reps, $LINES sales lines ($(q "SELECT count(*) FROM sale") rows incl. refunds), $(q "SELECT count(*) FROM commission_credit") credit lines"
+  echo
+  echo "| step | seconds | / floor |"
+  echo "|---|---|---|"
+  for i in "${!NAMES[@]}"; do
+    echo "| ${NAMES[$i]} | ${TIMES[$i]} | $(awk "BEGIN { printf \"%.2f\", ${TIMES[$i]} / $FLOOR }") |"
+  done
+  echo "| **whole year** | **$TOTAL** | **$(awk "BEGIN { printf \"%.2f\", $TOTAL / $FLOOR }")** |"
+  echo "| floor (sum by rep and month, one scan) | $FLOOR | 1.00 |"
+} | tee "bench/out/sales_year_${LINES}${SS_BENCH_NO_LEDGER_TRIGGERS:+_no_ledger_triggers}.md"

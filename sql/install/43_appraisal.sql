@@ -1,0 +1,479 @@
+-- Layer 3, operations: the sales year, step 4 -- the appraisal cycle.
+--
+-- open_appraisal_cycle   cycle + component weights per level (each level sums to 100) + rating scale
+-- start_appraisal_reviews  open -> reviewing (the data model re-checks the weights)
+-- calibrate_appraisal_cycle  computes everything below without closing (state calibrating)
+-- close_appraisal_cycle  computes and closes in ONE transaction; on a closed cycle it
+--                        returns the stored results unchanged (closing twice = same result)
+--
+-- What closing computes, per active member hired by the year end whose level
+-- has component weights (all scores rounded to 6 decimals, so equal inputs tie exactly):
+--  * KPIs are scored again (kpi_store), so the close sees one state of the data;
+--  * individual_performance, customer_satisfaction: weighted_score of the
+--    member's KPI scores of that component, by kpi_weight; a level with no
+--    customer-satisfaction KPI takes csat() of the surveys of the customers
+--    its scope owns (percent of 4s and 5s), else (nps() + 100) / 2;
+--  * every component is capped at 100, so each is on 0..100 (curve points
+--    above 100 let beating one target make up for another KPI inside the
+--    component, not beyond it);
+--  * team_performance: the team's KPI result -- the member's own
+--    team_performance KPI score if they have one (leaders), else that of the
+--    leader of the nearest team, from the member's own team upwards, who has one;
+--  * team_management (only for members who lead a team or manage someone):
+--    each non-self review's score is the mean of its criteria; rater
+--    calibration by mean shift: a reviewer who wrote at least 2 non-self
+--    reviews in the cycle has their leniency removed, calibrated = score -
+--    reviewer mean + global mean (all non-self reviews of the cycle), clamped
+--    to the rating scale (a reviewer with 1 review cannot be calibrated and
+--    counts as written); mapped to 0..100 by (s - min) / (max - min) x 100; the
+--    panel is trimmed: trimmed_mean(score, 1) drops the top and bottom mark;
+--  * final_score = weighted_score over the components present with the
+--    level's weights (weights renormalised over what the person has);
+--  * rank (rank(), ties share), percentile = 100 x (1 - percent_rank()) and
+--    grade by grade_by_distribution(grades by ordinal, distribution_pct)
+--    ordered by final_score DESC, per level (default) or per team; peers in
+--    the final score share the grade of their group's first row;
+--  * appraisal_consequence: the grade policy's raise %, bonus multiplier and
+--    reward or penalty per member.
+-- Concurrency: the close locks review and review_score in SHARE ROW EXCLUSIVE
+-- mode and sale and sale_credit in SHARE mode, so writers that started before
+-- it are waited for (fully in) and writers that come during it wait for it to
+-- commit -- then a review is refused (the cycle is closed) and a sale goes in
+-- after the close (it is not in the closed result).  It requires READ COMMITTED,
+-- where every statement after the locks sees every transaction that committed
+-- before them.
+
+CREATE TABLE appraisal_consequence (
+  cycle_id           integer NOT NULL,
+  member_id          integer NOT NULL,
+  grade              text NOT NULL,
+  raise_pct          numeric(6,3) NOT NULL,
+  bonus_multiplier   numeric(6,3) NOT NULL,
+  reward_or_penalty  numeric(14,2) NOT NULL,
+  PRIMARY KEY (cycle_id, member_id),
+  CONSTRAINT appraisal_consequence_result_fk FOREIGN KEY (cycle_id, member_id)
+    REFERENCES appraisal_result (cycle_id, member_id) ON DELETE RESTRICT,
+  CONSTRAINT appraisal_consequence_grade_fk FOREIGN KEY (cycle_id, grade)
+    REFERENCES grade_policy (cycle_id, grade) ON DELETE RESTRICT
+);
+COMMENT ON TABLE appraisal_consequence IS
+'What each member''s grade means in an appraisal cycle, copied from the grade policy when the cycle is calibrated or closed: salary raise, bonus multiplier, one-off reward or penalty. Frozen with the cycle: rows of a closed cycle cannot be inserted, changed or deleted.';
+COMMENT ON COLUMN appraisal_consequence.cycle_id IS 'Appraisal cycle.';
+COMMENT ON COLUMN appraisal_consequence.member_id IS 'Member graded.';
+COMMENT ON COLUMN appraisal_consequence.grade IS 'Grade given.';
+COMMENT ON COLUMN appraisal_consequence.raise_pct IS 'Salary raise in percent (negative for a cut).';
+COMMENT ON COLUMN appraisal_consequence.bonus_multiplier IS 'Multiplier of the on-target year-end bonus.';
+COMMENT ON COLUMN appraisal_consequence.reward_or_penalty IS 'One-off reward (positive) or penalty (negative), added to the year-end bonus.';
+SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.appraisal_consequence'::pg_catalog.regclass, '');
+
+CREATE FUNCTION appraisal_consequence_check_state()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+DECLARE
+  v_cycle integer;
+BEGIN
+  IF TG_OP = 'INSERT' AND is_restoring() THEN
+    RETURN NEW;
+  END IF;
+  FOREACH v_cycle IN ARRAY CASE TG_OP WHEN 'INSERT' THEN ARRAY[NEW.cycle_id]
+                                       WHEN 'DELETE' THEN ARRAY[OLD.cycle_id]
+                                       ELSE ARRAY[OLD.cycle_id, NEW.cycle_id] END LOOP
+    IF EXISTS (SELECT 1 FROM appraisal_cycle c WHERE c.cycle_id = v_cycle AND c.state = 'closed') THEN
+      RAISE EXCEPTION 'appraisal cycle % is closed: its appraisal_consequence rows cannot be inserted, updated or deleted', v_cycle
+        USING ERRCODE = 'object_not_in_prerequisite_state',
+              HINT = 'HR or a manager can reopen it with reopen_appraisal_cycle(cycle_id, reason), which is audited.';
+    END IF;
+  END LOOP;
+  RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+END
+$$;
+COMMENT ON FUNCTION appraisal_consequence_check_state() IS
+'Trigger: appraisal_consequence rows of a closed cycle are frozen for everyone.';
+CREATE TRIGGER appraisal_consequence_check_state BEFORE INSERT OR UPDATE OR DELETE ON appraisal_consequence
+  FOR EACH ROW EXECUTE FUNCTION appraisal_consequence_check_state();
+CREATE TRIGGER appraisal_consequence_audit AFTER INSERT OR UPDATE OR DELETE ON appraisal_consequence
+  FOR EACH ROW EXECUTE FUNCTION audit_row('cycle_id', 'member_id');
+
+ALTER TABLE appraisal_consequence ENABLE ROW LEVEL SECURITY;
+CREATE POLICY appraisal_consequence_own ON appraisal_consequence TO sales_supervisor_rep
+  USING (member_id = (SELECT sales_supervisor.current_member_id()));
+CREATE POLICY appraisal_consequence_subtree ON appraisal_consequence
+  TO sales_supervisor_supervisor, sales_supervisor_manager
+  USING (member_id = ANY ((SELECT sales_supervisor.visible_member_ids())::integer[]));
+CREATE POLICY appraisal_consequence_hr ON appraisal_consequence TO sales_supervisor_hr USING (true);
+GRANT SELECT ON appraisal_consequence
+  TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager, sales_supervisor_hr;
+
+-- ---------------------------------------------------------------------------
+CREATE FUNCTION open_appraisal_cycle(fiscal_year integer, name text,
+                                     rating_scale_min numeric, rating_scale_max numeric,
+                                     weights jsonb, login name DEFAULT current_user)
+RETURNS integer
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $fn$
+DECLARE
+  v_cycle integer;
+  bad record;
+BEGIN
+  PERFORM require_role(login, ARRAY['sales_supervisor_hr'], 'open an appraisal cycle');
+  IF fiscal_year IS NULL OR name IS NULL OR rating_scale_min IS NULL OR rating_scale_max IS NULL OR weights IS NULL THEN
+    RAISE EXCEPTION 'open_appraisal_cycle arguments must not be null'
+      USING ERRCODE = 'null_value_not_allowed',
+            HINT = 'Pass the fiscal year, a name, the rating scale and the weights.';
+  END IF;
+  IF rating_scale_min >= rating_scale_max THEN
+    RAISE EXCEPTION 'rating scale %..% is empty', rating_scale_min, rating_scale_max
+      USING ERRCODE = 'invalid_parameter_value', HINT = 'Pass rating_scale_min < rating_scale_max, for example 1 and 5.';
+  END IF;
+  IF jsonb_typeof(weights) <> 'object' OR weights = '{}'
+     OR EXISTS (SELECT 1 FROM jsonb_each(weights) e WHERE jsonb_typeof(e.value) <> 'object') THEN
+    RAISE EXCEPTION 'weights must be a JSON object of levels, each an object of component weights, got %', weights
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'For example {"sales_rep": {"team_performance": 10, "individual_performance": 60, "customer_satisfaction": 30}}.';
+  END IF;
+  SELECT e.key INTO bad FROM jsonb_each(weights) e
+  WHERE e.key NOT IN (SELECT unnest(enum_range(NULL::member_level))::text) LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION 'unknown level "%" in weights', bad.key
+      USING ERRCODE = 'invalid_parameter_value', DETAIL = format('Levels: %s.', array_to_string(enum_range(NULL::member_level), ', '));
+  END IF;
+  SELECT e.key AS level, c.key AS component, c.value INTO bad
+  FROM jsonb_each(weights) e CROSS JOIN LATERAL jsonb_each(e.value) c
+  WHERE c.key NOT IN (SELECT unnest(enum_range(NULL::appraisal_component))::text)
+     OR jsonb_typeof(c.value) <> 'number' OR (c.value)::numeric <= 0 OR (c.value)::numeric > 100
+  LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION 'bad weight % for component "%" of level %', bad.value, bad.component, bad.level
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = format('Components: %s; a weight is a number in (0, 100].', array_to_string(enum_range(NULL::appraisal_component), ', '));
+  END IF;
+  SELECT e.key AS level, sum((c.value)::numeric) AS total INTO bad
+  FROM jsonb_each(weights) e CROSS JOIN LATERAL jsonb_each(e.value) c
+  GROUP BY e.key HAVING sum((c.value)::numeric) <> 100 ORDER BY e.key LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION 'component weights of level % sum to %, not 100', bad.level, bad.total
+      USING ERRCODE = 'check_violation',
+            DETAIL = 'The weights of the components of each level must sum to 100 percent.',
+            HINT = 'A component that does not apply to a level is left out; the others must still sum to 100.';
+  END IF;
+  INSERT INTO appraisal_cycle (fiscal_year, name, rating_scale_min, rating_scale_max)
+  VALUES (fiscal_year, name, rating_scale_min, rating_scale_max)
+  RETURNING cycle_id INTO v_cycle;
+  INSERT INTO appraisal_component_weight (cycle_id, level, component, weight)
+  SELECT v_cycle, e.key::member_level, c.key::appraisal_component, (c.value)::numeric
+  FROM jsonb_each(weights) e CROSS JOIN LATERAL jsonb_each(e.value) c;
+  RETURN v_cycle;
+END
+$fn$;
+COMMENT ON FUNCTION open_appraisal_cycle(integer, text, numeric, numeric, jsonb, name) IS
+'Opens an appraisal cycle for a fiscal year with its rating scale and its component weights per level, given as {"level": {"component": weight, ...}, ...}; the weights of each level must sum to 100. Returns the cycle id; the cycle is open (KPI weights, KPI targets and grade policy can be set) until start_appraisal_reviews. HR only.';
+REVOKE ALL ON FUNCTION open_appraisal_cycle(integer, text, numeric, numeric, jsonb, name) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION open_appraisal_cycle(integer, text, numeric, numeric, jsonb, name) TO sales_supervisor_hr;
+
+CREATE FUNCTION start_appraisal_reviews(cycle integer, login name DEFAULT current_user)
+RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $fn$
+DECLARE
+  c appraisal_cycle;
+BEGIN
+  PERFORM require_role(login, ARRAY['sales_supervisor_hr'], 'start appraisal reviews');
+  SELECT * INTO c FROM appraisal_cycle a WHERE a.cycle_id = cycle FOR NO KEY UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'appraisal cycle % does not exist', cycle
+      USING ERRCODE = 'no_data_found', HINT = 'Pass a cycle_id of appraisal_cycle.';
+  END IF;
+  IF c.state <> 'open' THEN
+    RAISE EXCEPTION 'appraisal cycle % is %, not open', cycle, c.state
+      USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'Reviews start once, from the open state.';
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM grade_policy g WHERE g.cycle_id = cycle) THEN
+    RAISE EXCEPTION 'appraisal cycle % has no grade policy', cycle
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = 'INSERT INTO grade_policy (cycle_id, grade, ordinal, distribution_pct, raise_pct, bonus_multiplier, reward_or_penalty) ...';
+  END IF;
+  UPDATE appraisal_cycle a SET state = 'reviewing' WHERE a.cycle_id = cycle;
+END
+$fn$;
+COMMENT ON FUNCTION start_appraisal_reviews(integer, name) IS
+'Moves an open appraisal cycle to reviewing (the weights are checked to sum to 100 per level; a grade policy must exist). HR only.';
+REVOKE ALL ON FUNCTION start_appraisal_reviews(integer, name) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION start_appraisal_reviews(integer, name) TO sales_supervisor_hr;
+
+-- ---------------------------------------------------------------------------
+-- appraisal_compute: the whole computation of a cycle (internal).
+-- ---------------------------------------------------------------------------
+CREATE FUNCTION appraisal_compute(cycle integer, group_by text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $fn$
+DECLARE
+  c appraisal_cycle;
+  y record;
+  v_grades text[];
+  v_shares numeric[];
+BEGIN
+  SELECT * INTO c FROM appraisal_cycle a WHERE a.cycle_id = cycle;
+  SELECT * INTO y FROM year_bounds(c.fiscal_year);
+  SELECT array_agg(g.grade ORDER BY g.ordinal), array_agg(g.distribution_pct ORDER BY g.ordinal)
+    INTO v_grades, v_shares
+  FROM grade_policy g WHERE g.cycle_id = cycle;
+  IF v_grades IS NULL OR array_position(v_shares, NULL) IS NOT NULL THEN
+    RAISE EXCEPTION 'appraisal cycle % has no forced distribution in its grade policy', cycle
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = 'Grades are given by forced distribution: every grade needs a distribution_pct.',
+            HINT = 'UPDATE grade_policy SET distribution_pct = ... (the cycle must be reopened if closed).';
+  END IF;
+
+  PERFORM kpi_store(cycle);
+
+  DELETE FROM appraisal_consequence x WHERE x.cycle_id = cycle;
+  DELETE FROM appraisal_result r WHERE r.cycle_id = cycle;
+
+  INSERT INTO appraisal_result (cycle_id, member_id, level, team_performance, individual_performance,
+                                team_management, customer_satisfaction, final_score, rank, percentile, grade)
+  WITH who AS MATERIALIZED (
+    SELECT m.member_id, m.level, m.team_id FROM member m
+    WHERE m.active AND m.hire_date <= y.end_on
+      AND EXISTS (SELECT 1 FROM appraisal_component_weight w WHERE w.cycle_id = cycle AND w.level = m.level)),
+  kpi_comp AS MATERIALIZED (
+    SELECT r.member_id, d.component,
+           round(weighted_score(r.score, kw.weight::float8)::numeric, 6)::float8 AS score
+    FROM kpi_result r
+    JOIN kpi_definition d ON d.kpi_id = r.kpi_id
+    JOIN member m ON m.member_id = r.member_id
+    JOIN kpi_weight kw ON kw.cycle_id = r.cycle_id AND kw.kpi_id = r.kpi_id AND kw.level = m.level
+    WHERE r.cycle_id = cycle AND r.score IS NOT NULL
+    GROUP BY r.member_id, d.component),
+  -- the team's KPI result: own team_performance score, else that of the leader
+  -- of the nearest team (own team first, then upwards) who has one
+  kpi_pivot AS MATERIALIZED (
+    SELECT k.member_id,
+           max(k.score) FILTER (WHERE k.component = 'team_performance') AS team_performance,
+           max(k.score) FILTER (WHERE k.component = 'individual_performance') AS individual_performance,
+           max(k.score) FILTER (WHERE k.component = 'customer_satisfaction') AS customer_satisfaction
+    FROM kpi_comp k GROUP BY k.member_id),
+  -- the teams above each team (itself at depth 0), once for the whole tree
+  team_up AS MATERIALIZED (
+    WITH RECURSIVE up(team_id, ancestor_id, depth) AS (
+      SELECT t.team_id, t.team_id, 0 FROM team t
+      UNION ALL
+      SELECT up.team_id, t.parent_id, up.depth + 1 FROM up JOIN team t ON t.team_id = up.ancestor_id
+      WHERE t.parent_id IS NOT NULL AND up.depth < 1000)
+    SELECT * FROM up),
+  -- a team's KPI result: that of the leader of the nearest team at or above it who has one
+  team_score AS MATERIALIZED (
+    SELECT DISTINCT ON (tu.team_id) tu.team_id, kp.team_performance AS score
+    FROM team_up tu
+    JOIN team_leader tl ON tl.team_id = tu.ancestor_id
+    JOIN kpi_pivot kp ON kp.member_id = tl.member_id AND kp.team_performance IS NOT NULL
+    ORDER BY tu.team_id, tu.depth, tl.member_id),
+  team_perf AS (
+    SELECT w.member_id, coalesce(kp.team_performance, ts.score) AS score
+    FROM who w
+    LEFT JOIN kpi_pivot kp ON kp.member_id = w.member_id
+    LEFT JOIN team_score ts ON ts.team_id = w.team_id),
+  -- reviews: one score per non-self review (mean of its criteria), calibrated by mean shift
+  rv AS (
+    SELECT r.review_id, r.reviewer_id, r.reviewee_id, avg(s.score) AS score
+    FROM review r JOIN review_score s ON s.review_id = r.review_id
+    WHERE r.cycle_id = cycle AND r.rater_role <> 'self'
+    GROUP BY r.review_id, r.reviewer_id, r.reviewee_id),
+  rv_cal AS (
+    SELECT rv.*,
+           CASE WHEN count(*) OVER (PARTITION BY rv.reviewer_id) >= 2
+                THEN greatest(c.rating_scale_min, least(c.rating_scale_max,
+                       rv.score - avg(rv.score) OVER (PARTITION BY rv.reviewer_id) + avg(rv.score) OVER ()))
+                ELSE rv.score END AS calibrated
+    FROM rv),
+  managers AS (
+    SELECT tl.member_id FROM team_leader tl
+    UNION
+    SELECT m.manager_id FROM member m WHERE m.active AND m.manager_id IS NOT NULL),
+  team_mgmt AS (
+    SELECT rc.reviewee_id AS member_id,
+           round(trimmed_mean(((rc.calibrated - c.rating_scale_min) / (c.rating_scale_max - c.rating_scale_min) * 100)::float8, 1)::numeric, 6)::float8 AS score
+    FROM rv_cal rc
+    WHERE rc.reviewee_id IN (SELECT mg.member_id FROM managers mg)
+    GROUP BY rc.reviewee_id),
+  -- scope: the member and the members of the subtree of the teams they lead
+  led AS (
+    SELECT tl.member_id, tl.team_id, 0 AS depth FROM team_leader tl JOIN who w ON w.member_id = tl.member_id),
+  scope AS MATERIALIZED (
+    SELECT w.member_id, w.member_id AS scope_id FROM who w
+    UNION
+    SELECT l.member_id, m.member_id
+    FROM led l
+    CROSS JOIN LATERAL (WITH RECURSIVE s(team_id, depth) AS (
+                          SELECT l.team_id, 0
+                          UNION ALL
+                          SELECT t.team_id, s.depth + 1 FROM team t JOIN s ON t.parent_id = s.team_id
+                          WHERE s.depth < 1000)
+                        SELECT s.team_id FROM s) s
+    JOIN member m ON m.team_id = s.team_id),
+  -- customer satisfaction without KPIs of that component: CSAT (percent of
+  -- 4s and 5s) of the scope's customers, else NPS mapped to 0..100
+  survey AS MATERIALIZED (
+    SELECT sc.member_id,
+           coalesce(csat(sr.csat), (nps(sr.nps) + 100) / 2) AS score
+    FROM scope sc
+    JOIN customer cu ON cu.owner_id = sc.scope_id
+    JOIN survey_response sr ON sr.customer_id = cu.customer_id
+    WHERE sr.answered_at >= y.start_on::timestamptz AND sr.answered_at < (y.end_on + 1)::timestamptz
+    GROUP BY sc.member_id),
+  cs_by_kpi AS MATERIALIZED (   -- levels whose customer satisfaction comes from KPIs
+    SELECT DISTINCT kw.level FROM kpi_weight kw JOIN kpi_definition d ON d.kpi_id = kw.kpi_id
+    WHERE kw.cycle_id = cycle AND d.component = 'customer_satisfaction'),
+  comp0 AS (
+    SELECT w.member_id, w.level, w.team_id,
+           tp.score AS team_performance,
+           kp.individual_performance,
+           tm.score AS team_management,
+           CASE WHEN cb.level IS NOT NULL THEN kp.customer_satisfaction
+                ELSE round(sv.score, 6)::float8 END AS customer_satisfaction
+    FROM who w
+    LEFT JOIN team_perf tp ON tp.member_id = w.member_id
+    LEFT JOIN team_mgmt tm ON tm.member_id = w.member_id
+    LEFT JOIN kpi_pivot kp ON kp.member_id = w.member_id
+    LEFT JOIN survey sv ON sv.member_id = w.member_id
+    LEFT JOIN cs_by_kpi cb ON cb.level = w.level),
+  -- each component capped at 100 (NULL stays NULL: the component is missing)
+  comp AS (
+    SELECT c0.member_id, c0.level, c0.team_id,
+           CASE WHEN c0.team_performance > 100 THEN 100 ELSE c0.team_performance END AS team_performance,
+           CASE WHEN c0.individual_performance > 100 THEN 100 ELSE c0.individual_performance END AS individual_performance,
+           CASE WHEN c0.team_management > 100 THEN 100 ELSE c0.team_management END AS team_management,
+           CASE WHEN c0.customer_satisfaction > 100 THEN 100 ELSE c0.customer_satisfaction END AS customer_satisfaction
+    FROM comp0 c0),
+  final AS (
+    SELECT comp.*,
+           (SELECT round(weighted_score(v.score, cw.weight::float8)::numeric, 6)::float8
+            FROM (VALUES ('team_performance'::appraisal_component, comp.team_performance),
+                         ('individual_performance', comp.individual_performance),
+                         ('team_management', comp.team_management),
+                         ('customer_satisfaction', comp.customer_satisfaction)) v(component, score)
+            JOIN appraisal_component_weight cw ON cw.cycle_id = cycle AND cw.level = comp.level
+                                              AND cw.component = v.component) AS final_score,
+           CASE WHEN group_by = 'team' THEN comp.team_id::text ELSE comp.level::text END AS grp
+    FROM comp)
+  SELECT cycle, f.member_id, f.level, f.team_performance, f.individual_performance, f.team_management,
+         f.customer_satisfaction, f.final_score,
+         CASE WHEN f.final_score IS NOT NULL THEN
+           rank() OVER (PARTITION BY f.grp, f.final_score IS NULL ORDER BY f.final_score DESC) END,
+         CASE WHEN f.final_score IS NOT NULL THEN
+           round((100 * (1 - percent_rank() OVER (PARTITION BY f.grp, f.final_score IS NULL ORDER BY f.final_score DESC)))::numeric, 2) END,
+         CASE WHEN f.final_score IS NOT NULL THEN
+           grade_by_distribution(v_grades, v_shares) OVER (PARTITION BY f.grp, f.final_score IS NULL ORDER BY f.final_score DESC) END
+  FROM final f
+  ORDER BY f.member_id;
+
+  INSERT INTO appraisal_consequence (cycle_id, member_id, grade, raise_pct, bonus_multiplier, reward_or_penalty)
+  SELECT r.cycle_id, r.member_id, r.grade, g.raise_pct, g.bonus_multiplier, g.reward_or_penalty
+  FROM appraisal_result r JOIN grade_policy g ON g.cycle_id = r.cycle_id AND g.grade = r.grade
+  WHERE r.cycle_id = cycle
+  ORDER BY r.member_id;
+END
+$fn$;
+COMMENT ON FUNCTION appraisal_compute(integer, text) IS
+'Internal step of calibrate_appraisal_cycle and close_appraisal_cycle: scores the KPIs again and replaces the cycle''s appraisal_result and appraisal_consequence rows (components, calibrated and trimmed team management, renormalised final score, rank, percentile, forced-distribution grade per level or team, grade policy consequences).';
+REVOKE ALL ON FUNCTION appraisal_compute(integer, text) FROM PUBLIC;
+
+-- appraisal_lock_and_check: the common prologue of calibrate and close.
+CREATE FUNCTION appraisal_prepare(cycle integer, group_by text, action text)
+RETURNS appraisal_cycle
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $fn$
+DECLARE
+  c appraisal_cycle;
+BEGIN
+  IF group_by IS NULL OR group_by NOT IN ('level', 'team') THEN
+    RAISE EXCEPTION 'group_by must be level or team, got %', coalesce(group_by, 'NULL')
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = 'Ranks, percentiles and the forced distribution of grades are per career level or per team.';
+  END IF;
+  IF current_setting('transaction_isolation') <> 'read committed' THEN
+    RAISE EXCEPTION 'cannot % appraisal cycle % in a % transaction', action, cycle, current_setting('transaction_isolation')
+      USING ERRCODE = 'invalid_transaction_state',
+            DETAIL = 'The close locks reviews and sales and must then see every transaction committed before the lock; a repeatable read or serializable snapshot may be older.',
+            HINT = 'Run it in a READ COMMITTED transaction (the default).';
+  END IF;
+  SELECT * INTO c FROM appraisal_cycle a WHERE a.cycle_id = cycle FOR NO KEY UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'appraisal cycle % does not exist', cycle
+      USING ERRCODE = 'no_data_found', HINT = 'Pass a cycle_id of appraisal_cycle.';
+  END IF;
+  IF c.state = 'closed' THEN
+    RETURN c;
+  END IF;
+  -- writers that started before us finish first (fully in); writers after us wait
+  LOCK TABLE review, review_score IN SHARE ROW EXCLUSIVE MODE;
+  LOCK TABLE sale, sale_credit IN SHARE MODE;
+  IF c.state = 'open' THEN
+    RAISE EXCEPTION 'appraisal cycle % is still open: reviews have not started', cycle
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = 'Call start_appraisal_reviews(cycle_id) first.';
+  END IF;
+  IF c.state = 'reviewing' THEN
+    UPDATE appraisal_cycle a SET state = 'calibrating' WHERE a.cycle_id = cycle;
+    c.state := 'calibrating';
+  END IF;
+  RETURN c;
+END
+$fn$;
+COMMENT ON FUNCTION appraisal_prepare(integer, text, text) IS
+'Internal prologue of calibrate_appraisal_cycle and close_appraisal_cycle: checks arguments and READ COMMITTED, locks the cycle row, locks review and review_score (SHARE ROW EXCLUSIVE) and sale and sale_credit (SHARE), and moves a reviewing cycle to calibrating; returns the cycle (a closed one untouched).';
+REVOKE ALL ON FUNCTION appraisal_prepare(integer, text, text) FROM PUBLIC;
+
+CREATE FUNCTION calibrate_appraisal_cycle(cycle integer, group_by text DEFAULT 'level',
+                                          login name DEFAULT current_user)
+RETURNS SETOF appraisal_result
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $fn$
+DECLARE
+  c appraisal_cycle;
+BEGIN
+  PERFORM require_role(login, ARRAY['sales_supervisor_hr', 'sales_supervisor_manager'], 'calibrate an appraisal cycle');
+  c := appraisal_prepare(cycle, group_by, 'calibrate');
+  IF c.state = 'closed' THEN
+    RAISE EXCEPTION 'appraisal cycle % is closed', cycle
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = 'Reopen it with reopen_appraisal_cycle(cycle_id, reason), which is audited.';
+  END IF;
+  PERFORM appraisal_compute(cycle, group_by);
+  RETURN QUERY SELECT * FROM appraisal_result r WHERE r.cycle_id = cycle ORDER BY r.member_id;
+END
+$fn$;
+COMMENT ON FUNCTION calibrate_appraisal_cycle(integer, text, name) IS
+'Computes an appraisal cycle''s results without closing it (the cycle moves to calibrating, which freezes reviews): same computation as close_appraisal_cycle, rerunnable with the same result. HR and managers only.';
+REVOKE ALL ON FUNCTION calibrate_appraisal_cycle(integer, text, name) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION calibrate_appraisal_cycle(integer, text, name) TO sales_supervisor_hr, sales_supervisor_manager;
+
+CREATE FUNCTION close_appraisal_cycle(cycle integer, group_by text DEFAULT 'level',
+                                      login name DEFAULT current_user)
+RETURNS SETOF appraisal_result
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $fn$
+DECLARE
+  c appraisal_cycle;
+BEGIN
+  PERFORM require_role(login, ARRAY['sales_supervisor_hr', 'sales_supervisor_manager'], 'close an appraisal cycle');
+  c := appraisal_prepare(cycle, group_by, 'close');
+  IF c.state <> 'closed' THEN
+    PERFORM appraisal_compute(cycle, group_by);
+    UPDATE appraisal_cycle a SET state = 'closed' WHERE a.cycle_id = cycle;
+  END IF;
+  RETURN QUERY SELECT * FROM appraisal_result r WHERE r.cycle_id = cycle ORDER BY r.member_id;
+END
+$fn$;
+COMMENT ON FUNCTION close_appraisal_cycle(integer, text, name) IS
+'Closes an appraisal cycle in one transaction: locks reviews and sales, scores the KPIs, computes the four components on 0..100 (team management with rater calibration by mean shift and trimmed_mean(score, 1)), the final score renormalised over the components present, rank, percentile and grade by forced distribution per level or team, and the grade policy consequences, then closes the cycle (results frozen for everyone). On a closed cycle it changes nothing and returns the stored results, so closing twice gives the same result. HR and managers only; READ COMMITTED only.';
+REVOKE ALL ON FUNCTION close_appraisal_cycle(integer, text, name) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION close_appraisal_cycle(integer, text, name) TO sales_supervisor_hr, sales_supervisor_manager;
