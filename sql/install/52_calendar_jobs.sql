@@ -1,0 +1,98 @@
+-- Layer 3, operations: the sales-year steps as calendar jobs.
+--
+-- The default job_setting rows (50_operations.sql) call these three
+-- procedures.  Each decides from the calendar which cycles or periods are due,
+-- calls the sales-year step (41_kpis.sql, 42_commission.sql, 43_appraisal.sql)
+-- for each, and reports progress with job_progress().  They never COMMIT:
+-- run_job executes them in a subtransaction, so a failure rolls the whole run
+-- back and is logged.  They run as the job's owner (pg_cron runs a job as the
+-- user who scheduled it), whose rights the steps' role checks apply to.
+
+CREATE PROCEDURE score_kpis_for_month()
+LANGUAGE plpgsql
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+DECLARE
+  c record;
+  n bigint;
+  done integer := 0;
+BEGIN
+  -- the KPI snapshot: rescore every appraisal cycle that is not closed yet
+  FOR c IN SELECT cycle_id, fiscal_year FROM appraisal_cycle
+           WHERE state <> 'closed' ORDER BY fiscal_year, cycle_id LOOP
+    SELECT count(*) INTO n FROM score_kpis(c.cycle_id);
+    done := done + 1;
+    PERFORM job_progress(format('kpi snapshot: cycle %s (%s): %s KPI results', c.cycle_id,
+                                c.fiscal_year, n), n);
+  END LOOP;
+  IF done = 0 THEN
+    PERFORM job_progress('kpi snapshot: no appraisal cycle is open', 0);
+  END IF;
+END
+$$;
+COMMENT ON PROCEDURE score_kpis_for_month() IS
+'Job kpi_snapshot (monthly): score_kpis() for every appraisal cycle that is not closed, so kpi_result holds the year to date; rows affected = KPI results written.';
+
+CREATE PROCEDURE run_commission_for_month()
+LANGUAGE plpgsql
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+DECLARE
+  p record;
+  n bigint;
+  done integer := 0;
+BEGIN
+  -- every month that has ended and is not locked yet, oldest first, so a
+  -- missed month is caught up in order before the next one is paid
+  FOR p IN SELECT fp.period_id, fp.start_on FROM fiscal_period fp
+           WHERE fp.kind = 'month' AND fp.end_on < current_date
+             AND NOT EXISTS (SELECT 1 FROM commission_period_lock l WHERE l.period_id = fp.period_id)
+           ORDER BY fp.start_on LOOP
+    SELECT count(*) INTO n FROM run_commission(p.period_id);
+    done := done + 1;
+    PERFORM job_progress(format('commission run: %s (period %s): %s reps paid',
+                                to_char(p.start_on, 'YYYY-MM'), p.period_id, n), n);
+  END LOOP;
+  IF done = 0 THEN
+    PERFORM job_progress('commission run: no ended month is waiting', 0);
+  END IF;
+END
+$$;
+COMMENT ON PROCEDURE run_commission_for_month() IS
+'Job commission_run (monthly): run_commission() for every ended month period that is not locked, oldest first (catches up missed months); each run credits, pays and locks its period; rows affected = payout lines.';
+
+CREATE PROCEDURE close_due_appraisal_cycles()
+LANGUAGE plpgsql
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+DECLARE
+  c record;
+  n bigint;
+  done integer := 0;
+BEGIN
+  -- a cycle is due once its fiscal year is over and its reviews have started;
+  -- a cycle still 'open' (no reviews yet) is reported, not forced
+  FOR c IN SELECT cycle_id, fiscal_year, state FROM appraisal_cycle
+           WHERE state <> 'closed' AND fiscal_year < extract(year FROM current_date)
+           ORDER BY fiscal_year, cycle_id LOOP
+    IF c.state = 'open' THEN
+      PERFORM job_progress(format('appraisal close: cycle %s (%s) skipped: reviews have not started',
+                                  c.cycle_id, c.fiscal_year), 0);
+      CONTINUE;
+    END IF;
+    SELECT count(*) INTO n FROM close_appraisal_cycle(c.cycle_id);
+    done := done + 1;
+    PERFORM job_progress(format('appraisal close: cycle %s (%s) closed, %s results',
+                                c.cycle_id, c.fiscal_year, n), n);
+  END LOOP;
+  IF done = 0 THEN
+    PERFORM job_progress('appraisal close: no cycle is due', 0);
+  END IF;
+END
+$$;
+COMMENT ON PROCEDURE close_due_appraisal_cycles() IS
+'Job appraisal_close (yearly, 5 January): close_appraisal_cycle() for every cycle of an ended fiscal year whose reviews have started; cycles still open are reported and skipped; rows affected = results.';
+
+REVOKE ALL ON PROCEDURE score_kpis_for_month() FROM PUBLIC;
+REVOKE ALL ON PROCEDURE run_commission_for_month() FROM PUBLIC;
+REVOKE ALL ON PROCEDURE close_due_appraisal_cycles() FROM PUBLIC;
