@@ -96,6 +96,78 @@ FROM (SELECT grade_by_distribution('{A,B,C}', '{20,70,10}') OVER (ORDER BY sum(s
 GROUP BY grade ORDER BY grade;
 
 \echo
+\echo '== The sales year: quotas -> KPIs -> commission -> appraisal -> promotions -> pay'
+-- What the generator leaves to the user: targets of KPIs without a natural
+-- target, commission plans, the on-target bonus per level; and, as the demo
+-- has a single year of history, a one-year rule for reps.
+INSERT INTO kpi_target (cycle_id, kpi_id, level, target)
+VALUES (1, 3, 'sales_rep', 0.2), (1, 4, 'sales_customer_supervisor', 80), (1, 4, 'sales_manager', 80);
+INSERT INTO commission_plan (member_id, period_id, tiers)
+SELECT m.member_id, p.period_id, 'marginal[(0,0.02),(20000,0.03),(60000,0.05)] cap 20000'
+FROM member m CROSS JOIN fiscal_period p WHERE m.level = 'sales_rep' AND p.kind = 'month';
+INSERT INTO bonus_target VALUES (2025, 'sales_rep', 15), (2025, 'sales_customer_supervisor', 20),
+                                (2025, 'sales_manager', 25);
+UPDATE promotion_rule SET consecutive_years = 1 WHERE from_level = 'sales_rep';
+
+SELECT count(*) AS quota_nodes
+FROM allocate_quotas(2025, (SELECT round(sum(amount) * 1.1, -3) FROM sale), basis => 'potential',
+                     over_assignment_pct => '{0,5,5}');
+SELECT count(*) AS kpi_results FROM score_kpis(1);
+SELECT count(*) AS commission_rows
+FROM fiscal_period p CROSS JOIN LATERAL run_commission(p.period_id) WHERE p.kind = 'month';
+SELECT count(*) AS appraised FROM close_appraisal_cycle(1);
+SELECT count(*) AS candidates FROM promotion_candidates(1);
+SELECT count(*) AS paid FROM year_end_pay(1, company_factor => 1.05);
+
+\echo
+\echo '== Team attainment (team sales against the team quota)'
+SELECT t.name AS team, kr.target AS team_quota, kr.actual AS team_sales, kr.attainment,
+       round(kr.score::numeric, 1) AS points
+FROM kpi_result kr
+JOIN kpi_definition d ON d.kpi_id = kr.kpi_id AND d.metric = 'team_sales_amount'
+JOIN team_leader tl ON tl.member_id = kr.member_id
+JOIN team t ON t.team_id = tl.team_id
+WHERE kr.cycle_id = 1
+ORDER BY kr.attainment DESC, t.team_id;
+
+\echo
+\echo '== Top and bottom performers (reps, final score)'
+(SELECT 'top' AS side, r.member_id, m.full_name, r.final_score::numeric(8,2) AS final, r.rank, r.percentile, r.grade
+ FROM appraisal_result r JOIN member m USING (member_id)
+ WHERE r.cycle_id = 1 AND r.level = 'sales_rep' ORDER BY r.final_score DESC, r.member_id LIMIT 5)
+UNION ALL
+(SELECT 'bottom', r.member_id, m.full_name, r.final_score::numeric(8,2), r.rank, r.percentile, r.grade
+ FROM appraisal_result r JOIN member m USING (member_id)
+ WHERE r.cycle_id = 1 AND r.level = 'sales_rep' ORDER BY r.final_score ASC, r.member_id LIMIT 5);
+
+\echo
+\echo '== Grade distribution against the target distribution'
+SELECT g.grade, g.distribution_pct AS target_pct, count(r.member_id) AS people,
+       round(100.0 * count(r.member_id) / sum(count(r.member_id)) OVER (), 1) AS actual_pct,
+       g.raise_pct, g.bonus_multiplier, g.reward_or_penalty
+FROM grade_policy g
+LEFT JOIN appraisal_result r ON r.cycle_id = g.cycle_id AND r.grade = g.grade
+WHERE g.cycle_id = 1
+GROUP BY g.grade, g.ordinal, g.distribution_pct, g.raise_pct, g.bonus_multiplier, g.reward_or_penalty
+ORDER BY g.ordinal;
+
+\echo
+\echo '== Promotion candidates'
+SELECT pc.member_id, m.full_name, pr.from_level, pr.to_level, pc.note AS reason
+FROM promotion_candidate pc
+JOIN member m USING (member_id)
+JOIN promotion_rule pr USING (rule_id)
+WHERE pc.cycle_id = 1
+ORDER BY pr.from_level DESC, pc.member_id;
+
+\echo
+\echo '== Total pay by level (base + commission + year-end bonus)'
+SELECT r.level, count(*) AS people, sum(p.base_salary) AS base, sum(p.commission) AS commission,
+       sum(p.year_end_bonus) AS bonus, sum(p.base_salary + p.commission + p.year_end_bonus) AS total
+FROM pay p JOIN appraisal_result r ON r.member_id = p.member_id AND r.cycle_id = 1
+WHERE p.fiscal_year = 2025
+GROUP BY r.level ORDER BY r.level;
+\echo
 \echo '== The calendar: run the daily jobs now, as pg_cron would, and read their log'
 CALL run_job('overdue_visits');
 CALL run_job('overdue_feedback');
