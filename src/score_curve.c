@@ -346,7 +346,8 @@ sc_arg_cached(FunctionCallInfo fcinfo, int argno)
 	ScCache    *cache = (ScCache *) fcinfo->flinfo->fn_extra;
 	ScCacheEntry *e;
 	Size		rawsize;
-	MemoryContext old;
+	char	   *new_raw;
+	ScoreCurve *new_curve;
 	ScoreCurve *c;
 	int			i;
 
@@ -372,21 +373,26 @@ sc_arg_cached(FunctionCallInfo fcinfo, int argno)
 			return e->curve;
 	}
 
+	/*
+	 * Allocate and fill the new copies before the old ones are freed: if an
+	 * allocation fails (out of memory), the cache, which outlives the error
+	 * when it is caught (PL/pgSQL EXCEPTION), still holds valid entries only.
+	 */
 	c = DatumGetScoreCurveP(PointerGetDatum(raw));
+	new_raw = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, rawsize);
+	memcpy(new_raw, raw, rawsize);
+	new_curve = (ScoreCurve *) MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, VARSIZE(c));
+	memcpy(new_curve, c, VARSIZE(c));
 	e = &cache->entry[cache->next];
 	cache->next = (cache->next + 1) % SC_CACHE_ENTRIES;
-	old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
 	if (e->raw != NULL)
 	{
 		pfree(e->raw);
 		pfree(e->curve);
 	}
-	e->raw = palloc(rawsize);
-	memcpy(e->raw, raw, rawsize);
+	e->raw = new_raw;
 	e->rawsize = rawsize;
-	e->curve = (ScoreCurve *) palloc(VARSIZE(c));
-	memcpy(e->curve, c, VARSIZE(c));
-	MemoryContextSwitchTo(old);
+	e->curve = new_curve;
 	if ((Pointer) c != (Pointer) raw)
 		pfree(c);
 	return e->curve;

@@ -437,6 +437,7 @@ tt_state(FunctionCallInfo fcinfo, int argno)
 	struct varlena *raw = (struct varlena *) DatumGetPointer(PG_GETARG_DATUM(argno));
 	TtCacheSet *set = (TtCacheSet *) fcinfo->flinfo->fn_extra;
 	TtState    *st;
+	TtState    *prev;
 	Size		rawsize = 0;
 	MemoryContext old;
 	TierTable  *t;
@@ -461,37 +462,22 @@ tt_state(FunctionCallInfo fcinfo, int argno)
 		}
 	}
 
-	/* a new table: copy it and its key into the function's memory context */
+	/*
+	 * A new table: build its state completely in the function's memory
+	 * context before the slot's old state is freed, so that an allocation
+	 * failure (the cache outlives a caught error, e.g. in a PL/pgSQL
+	 * EXCEPTION block) never leaves a slot pointing to freed memory.
+	 */
 	t = DatumGetTierTableP(PointerGetDatum(raw));
 	old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
-	st = set->entry[set->next];
-	if (st == NULL)
-	{
-		st = (TtState *) palloc0(sizeof(TtState));
-		set->entry[set->next] = st;
-	}
-	else
-	{
-		if (st->raw)
-			pfree(st->raw);
-		pfree(st->table);
-		pfree(st->thr);
-		pfree(st->rate);
-		pfree(st->cum);
-	}
-	set->next = (set->next + 1) % TT_CACHE_ENTRIES;
-	if (indirect)
-	{
-		/* in-memory indirections may change: never match them again */
-		st->raw = NULL;
-		st->rawsize = 0;
-	}
-	else
+	st = (TtState *) palloc0(sizeof(TtState));
+	if (!indirect)
 	{
 		st->raw = palloc(rawsize);
 		memcpy(st->raw, raw, rawsize);
 		st->rawsize = rawsize;
 	}
+	/* in-memory indirections may change: with raw NULL, never matched again */
 	st->table = (TierTable *) palloc(VARSIZE(t));
 	memcpy(st->table, t, VARSIZE(t));
 	st->v = tt_view(st->table);
@@ -500,6 +486,20 @@ tt_state(FunctionCallInfo fcinfo, int argno)
 	st->cum = palloc(st->v.ntiers * sizeof(i128_stored));
 	st->ascale = -1;
 	MemoryContextSwitchTo(old);
+
+	prev = set->entry[set->next];
+	set->entry[set->next] = st;
+	set->next = (set->next + 1) % TT_CACHE_ENTRIES;
+	if (prev != NULL)
+	{
+		if (prev->raw)
+			pfree(prev->raw);
+		pfree(prev->table);
+		pfree(prev->thr);
+		pfree(prev->rate);
+		pfree(prev->cum);
+		pfree(prev);
+	}
 	if ((Pointer) t != (Pointer) raw)
 		pfree(t);
 	return st;
