@@ -114,10 +114,13 @@ SELECT ('flat[' || string_agg(format('(%s,0.01)', g), ',') || ']')::tier_table I
 FROM generate_series(1, 1000) g;
 SELECT ('flat[' || string_agg(format('(%s,0.01)', g), ',') || ']')::tier_table
 FROM generate_series(1, 1001) g;
--- amount NaN or infinite
+-- amount NaN or +Infinity: errors; -Infinity is <= 0 and earns 0 at the
+-- result scale of amount 0 (here 0 + 3 rate decimals = 3, like amount -5)
 SELECT tiered_commission('NaN', 'flat[(0,1)]');
 SELECT tiered_commission('Infinity', 'flat[(0,1)]');
-SELECT tiered_commission('-Infinity', 'flat[(0,1)]');
+SELECT tiered_commission('-Infinity', 'flat[(0,1)]') AS neg_inf;
+SELECT tiered_commission('-Infinity', 'marginal[(0,0.02),(100,0.035)] cap 10.5') AS neg_inf,
+       tiered_commission(-5, 'marginal[(0,0.02),(100,0.035)] cap 10.5') AS neg_five;
 -- STRICT
 SELECT tiered_commission(NULL, 'flat[(0,1)]') IS NULL AS null_amount;
 

@@ -594,7 +594,8 @@ tt_eval_prepared(TtState *st, i128 am, i128 *res)
 #define DEC_OK		0
 #define DEC_BIG		1			/* finite, but not for the 128-bit path */
 #define DEC_NAN		2
-#define DEC_INF		3
+#define DEC_PINF	3
+#define DEC_NINF	4
 
 /*
  * Read a numeric datum (any varlena header, not detoasted beyond what
@@ -619,7 +620,8 @@ numeric_to_scaled(struct varlena *num, i128 *m, int *scale)
 		elog(ERROR, "invalid numeric datum of %d bytes", datalen);
 	memcpy(&header, data, sizeof(uint16));
 	if ((header & NUM_SIGN_MASK) == NUM_SPECIAL)
-		return header == NUM_NAN ? DEC_NAN : DEC_INF;
+		return header == NUM_NAN ? DEC_NAN :
+			header == NUM_NINF ? DEC_NINF : DEC_PINF;
 	if (header & NUM_SHORT)
 	{
 		neg = (header & NUM_SHORT_SIGN_MASK) != 0;
@@ -865,7 +867,9 @@ tiered_commission_numeric(const tt_table *v, Datum amount)
 
 /*
  * tiered_commission(amount numeric, tiers tier_table) -> numeric
- * Commission on one amount, exact.  amount <= 0 earns 0; marginal tables
+ * Commission on one amount, exact.  amount <= 0 earns 0 (-Infinity too;
+ * NaN and +Infinity are errors, there is no finite commission for them);
+ * marginal tables
  * sum each slice times its tier's rate, flat tables apply the rate of the
  * highest threshold reached to the whole amount; then least(result, cap).
  * The result has tt_result_scale() decimal places.
@@ -885,13 +889,14 @@ tiered_commission(PG_FUNCTION_ARGS)
 	if (VARATT_IS_EXTENDED(amount) && !VARATT_IS_SHORT(amount))
 		amount = PG_DETOAST_DATUM_PACKED(PG_GETARG_DATUM(0));
 	rc = numeric_to_scaled(amount, &am, &ascale);
-	if (rc == DEC_NAN || rc == DEC_INF)
+	/* -Infinity is an amount <= 0: it earns 0, at the scale of amount 0 */
+	if (rc == DEC_NINF)
+		PG_RETURN_NUMERIC(scaled_to_numeric(0, tt_result_scale(&st->v, 0)));
+	if (rc == DEC_NAN || rc == DEC_PINF)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("tiered_commission amount must be a finite number, got %s",
-						rc == DEC_NAN ? "NaN" :
-						DatumGetCString(DirectFunctionCall1(numeric_out,
-															PG_GETARG_DATUM(0))))));
+				 errmsg("tiered_commission amount must be a finite number or -Infinity, got %s",
+						rc == DEC_NAN ? "NaN" : "Infinity")));
 	if (rc == DEC_OK)
 	{
 		if (ascale != st->ascale)

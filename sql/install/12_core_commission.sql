@@ -82,4 +82,4 @@ AS 'MODULE_PATHNAME', 'tiered_commission'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 COMMENT ON FUNCTION tiered_commission(numeric, tier_table) IS
-'Commission on an amount by a tier_table, in exact arithmetic: amount <= 0 earns 0, below the first threshold earns 0, marginal sums slice x rate, flat applies the highest reached rate to the whole amount, then least(result, cap). Result scale: max(amount scale, threshold scales) + max rate scale (or the cap scale if larger).';
+'Commission on an amount by a tier_table, in exact arithmetic: amount <= 0 (-Infinity included) earns 0, NaN and +Infinity are errors (22023), below the first threshold earns 0, marginal sums slice x rate, flat applies the highest reached rate to the whole amount, then least(result, cap). Result scale: max(amount scale, threshold scales) + max rate scale (or the cap scale if larger).';
