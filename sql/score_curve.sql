@@ -126,6 +126,12 @@ FROM generate_series(1, 1001) g;
 SELECT score_curve(ARRAY[1, 2], ARRAY[1]);
 SELECT score_curve(ARRAY[1, NULL], ARRAY[1, 2]);
 SELECT score_curve(ARRAY[[1, 2], [3, 4]], ARRAY[1, 2]);
+-- all of them are invalid_parameter_value (22023), as the contract says
+\set VERBOSITY sqlstate
+SELECT score_curve(ARRAY[1, 2], ARRAY[1]);
+SELECT score_curve(ARRAY[1, NULL], ARRAY[1, 2]);
+SELECT score_curve(ARRAY[[1, 2], [3, 4]], ARRAY[1, 2]);
+\set VERBOSITY default
 -- NaN attainment
 SELECT kpi_score('NaN', 'linear[(1,2)]');
 -- STRICT: NULL in, NULL out

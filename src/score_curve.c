@@ -260,7 +260,7 @@ sc_array_values(ArrayType *arr, const char *what, int *count)
 
 	if (ARR_NDIM(arr) > 1)
 		ereport(ERROR,
-				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("score_curve %s must be a one-dimensional array, got %d dimensions",
 						what, ARR_NDIM(arr))));
 	deconstruct_array(arr, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL,
@@ -270,7 +270,7 @@ sc_array_values(ArrayType *arr, const char *what, int *count)
 	{
 		if (nulls[i])
 			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("score_curve %s must not contain NULL, found one at position %d",
 							what, i + 1)));
 		out[i] = DatumGetFloat8(elems[i]);
