@@ -67,6 +67,23 @@ INSERT INTO curves VALUES
 SELECT id, kpi_score(1.2, c), kpi_score(0.5555, c) FROM curves, generate_series(1, 2) ORDER BY id;
 SELECT id, pg_column_size(c) FROM curves ORDER BY id;
 
+-- 40 stored curves (more than the per-call cache keeps), rows cycling
+-- through them so that consecutive rows differ: every score equals the one
+-- from the same curve rebuilt fresh from its text (not cached)
+CREATE TEMP TABLE many_curves AS
+SELECT id, format('linear[(0,%s),(1,%s),(2,%s)]', id, 10 * id, 100 * id)::score_curve AS c
+FROM generate_series(1, 40) id;
+SELECT count(*) AS rows, count(*) FILTER (WHERE s <> f) AS mismatches,
+       sum(s) AS total
+FROM (SELECT kpi_score(g / 10.0, m.c) AS s, kpi_score(g / 10.0, m.c::text::score_curve) AS f
+      FROM generate_series(0, 20) g, many_curves m ORDER BY g, m.id) x;
+-- a parameter is a constant of one execution only: new value, new answer
+PREPARE score_with(score_curve) AS
+SELECT sum(kpi_score(g / 10.0, $1)) FROM generate_series(0, 20) g;
+EXECUTE score_with('linear[(0,0),(2,20)]');
+EXECUTE score_with('step[(1,5)]');
+DEALLOCATE score_with;
+
 -- binary round trip through COPY (FORMAT binary), back into a table
 \copy curves TO '/tmp/ss_i3_score_curve.bin' (FORMAT binary)
 CREATE TEMP TABLE curves2 (id int, c score_curve);

@@ -124,6 +124,24 @@ SELECT tiered_commission('-Infinity', 'marginal[(0,0.02),(100,0.035)] cap 10.5')
 -- STRICT
 SELECT tiered_commission(NULL, 'flat[(0,1)]') IS NULL AS null_amount;
 
+-- 40 stored tables (more than the per-call cache keeps), rows cycling
+-- through them: every commission equals the one from the same table
+-- rebuilt fresh from its text (not cached)
+CREATE TEMP TABLE many_plans AS
+SELECT id, format('marginal[(0,0.0%s),(%s,0.1)] cap %s', id % 10, 1000 * id, 5000 + id)::tier_table AS t
+FROM generate_series(1, 40) id;
+SELECT count(*) AS rows,
+       count(*) FILTER (WHERE s::text <> f::text) AS mismatches, sum(s) AS total
+FROM (SELECT tiered_commission(g * 1000.5, p.t) AS s,
+             tiered_commission(g * 1000.5, p.t::text::tier_table) AS f
+      FROM generate_series(0, 50) g, many_plans p ORDER BY g, p.id) x;
+-- a parameter is a constant of one execution only: new value, new answer
+PREPARE comm_with(tier_table) AS
+SELECT sum(tiered_commission(g * 100, $1)) FROM generate_series(1, 10) g;
+EXECUTE comm_with('flat[(0,0.1)]');
+EXECUTE comm_with('flat[(0,0.2)]');
+DEALLOCATE comm_with;
+
 -- a truncated binary value, and binary values text input would refuse
 CREATE TEMP TABLE raw (id int, b bytea);
 INSERT INTO raw VALUES (1, substring(tier_table_send('flat[(1,0.5),(2,0.6)] cap 2') FROM 1 FOR 30));

@@ -24,6 +24,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 
+#include "datum_cache.h"
 #include "score_curve.h"
 
 /* On-disk and in-memory layout; pad keeps the float8 array 8-byte aligned. */
@@ -317,85 +318,21 @@ score_curve_make(PG_FUNCTION_ARGS)
 }
 
 /*
- * Per-call-site cache of curves seen in a compressed, out-of-line or
- * short-header form (as read from a table), so that such a curve is
- * detoasted and aligned once per query, not once per row, even when rows
- * alternate between a few curves (a join of results to KPI definitions).
- * Keyed on the exact bytes of the datum as passed (for an on-disk TOAST
- * pointer those identify the value); round-robin replacement.
+ * The curve argument argno, aligned and detoasted.  A plain 4-byte-header
+ * curve (a constant, a value computed in the query) is used where it lies;
+ * one in short-header, compressed or out-of-line form (read from a table)
+ * is detoasted once per distinct value through the shared per-call-site
+ * cache, even when rows alternate between many curves (a join of results
+ * to KPI definitions).
  */
-#define SC_CACHE_ENTRIES 8
-
-typedef struct ScCacheEntry
-{
-	Size		rawsize;
-	char	   *raw;			/* copy of the datum as passed */
-	ScoreCurve *curve;			/* detoasted, aligned copy */
-} ScCacheEntry;
-
-typedef struct ScCache
-{
-	int			next;
-	ScCacheEntry entry[SC_CACHE_ENTRIES];
-} ScCache;
-
 static ScoreCurve *
 sc_arg_cached(FunctionCallInfo fcinfo, int argno)
 {
 	struct varlena *raw = (struct varlena *) DatumGetPointer(PG_GETARG_DATUM(argno));
-	ScCache    *cache = (ScCache *) fcinfo->flinfo->fn_extra;
-	ScCacheEntry *e;
-	Size		rawsize;
-	char	   *new_raw;
-	ScoreCurve *new_curve;
-	ScoreCurve *c;
-	int			i;
 
-	/* plain 4-byte header, not compressed: usable where it lies */
 	if (!VARATT_IS_EXTENDED(raw))
 		return (ScoreCurve *) raw;
-	/* in-memory indirections could change under us: no caching for them */
-	if (VARATT_IS_EXTERNAL(raw) && !VARATT_IS_EXTERNAL_ONDISK(raw))
-		return DatumGetScoreCurveP(PointerGetDatum(raw));
-
-	if (cache == NULL)
-	{
-		cache = (ScCache *) MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt,
-												   sizeof(ScCache));
-		fcinfo->flinfo->fn_extra = cache;
-	}
-	rawsize = VARSIZE_ANY(raw);
-	for (i = 0; i < SC_CACHE_ENTRIES; i++)
-	{
-		e = &cache->entry[i];
-		if (e->raw != NULL && e->rawsize == rawsize &&
-			memcmp(e->raw, raw, rawsize) == 0)
-			return e->curve;
-	}
-
-	/*
-	 * Allocate and fill the new copies before the old ones are freed: if an
-	 * allocation fails (out of memory), the cache, which outlives the error
-	 * when it is caught (PL/pgSQL EXCEPTION), still holds valid entries only.
-	 */
-	c = DatumGetScoreCurveP(PointerGetDatum(raw));
-	new_raw = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, rawsize);
-	memcpy(new_raw, raw, rawsize);
-	new_curve = (ScoreCurve *) MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, VARSIZE(c));
-	memcpy(new_curve, c, VARSIZE(c));
-	e = &cache->entry[cache->next];
-	cache->next = (cache->next + 1) % SC_CACHE_ENTRIES;
-	if (e->raw != NULL)
-	{
-		pfree(e->raw);
-		pfree(e->curve);
-	}
-	e->raw = new_raw;
-	e->rawsize = rawsize;
-	e->curve = new_curve;
-	if ((Pointer) c != (Pointer) raw)
-		pfree(c);
-	return e->curve;
+	return (ScoreCurve *) datum_cache_get(fcinfo, argno, NULL);
 }
 
 /*

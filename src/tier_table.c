@@ -23,6 +23,7 @@
 #include "utils/fmgrprotos.h"
 #include "utils/numeric.h"
 
+#include "datum_cache.h"
 #include "tier_table.h"
 
 typedef __int128 i128;
@@ -310,9 +311,10 @@ tier_table_hash(PG_FUNCTION_ARGS)
 }
 
 /*
- * Per-call-site state of tiered_commission(), in fn_extra: a table seen
- * (keyed on the datum's exact bytes, so a table read from a row is
- * detoasted and aligned once, not once per row) and that table prepared
+ * Per-table state of tiered_commission(), kept in the per-call-site datum
+ * cache (datum_cache.c: keyed on the datum's exact bytes, so a table read
+ * from a row is detoasted and aligned once, not once per row, and a few
+ * dozen tables in rotation stay prepared): the table and that table prepared
  * for the amount scale last seen: thresholds and rates as 64-bit integers
  * at common scales, and for marginal tables the commission accumulated
  * below each threshold, so one row costs a short search and one 64x64-bit
@@ -321,8 +323,6 @@ tier_table_hash(PG_FUNCTION_ARGS)
  */
 typedef struct TtState
 {
-	Size		rawsize;
-	char	   *raw;			/* copy of the datum as passed */
 	TierTable  *table;			/* aligned, detoasted copy */
 	tt_table	v;				/* core view of table */
 	int			ascale;			/* amount scale prepared for; -1: none */
@@ -416,93 +416,26 @@ tt_prepare(TtState *st, int ascale)
 	st->fast = true;
 }
 
-/*
- * A few prepared tables per call site, so that a query whose plans come
- * from a joined table (sales lines of many reps on a handful of plans, in
- * any order) does not re-prepare whenever consecutive rows differ.  Round
- * robin replacement; a hit costs a size check and a memcmp per entry.
- */
-#define TT_CACHE_ENTRIES 8
-
-typedef struct TtCacheSet
+/* datum_cache build callback: the state of a newly seen table, in cxt */
+static void *
+tt_build_state(struct varlena *value, MemoryContext cxt)
 {
-	int			next;			/* slot to replace on the next miss */
-	TtState    *entry[TT_CACHE_ENTRIES];
-} TtCacheSet;
+	TtState    *st = (TtState *) MemoryContextAllocZero(cxt, sizeof(TtState));
 
-/* The prepared state for this call's table, built only on a cache miss. */
+	st->table = (TierTable *) value;
+	st->v = tt_view(st->table);
+	st->thr = MemoryContextAlloc(cxt, st->v.ntiers * sizeof(int64));
+	st->rate = MemoryContextAlloc(cxt, st->v.ntiers * sizeof(int64));
+	st->cum = MemoryContextAlloc(cxt, st->v.ntiers * sizeof(i128_stored));
+	st->ascale = -1;
+	return st;
+}
+
+/* The state of this call's table, built only on a cache miss. */
 static TtState *
 tt_state(FunctionCallInfo fcinfo, int argno)
 {
-	struct varlena *raw = (struct varlena *) DatumGetPointer(PG_GETARG_DATUM(argno));
-	TtCacheSet *set = (TtCacheSet *) fcinfo->flinfo->fn_extra;
-	TtState    *st;
-	TtState    *prev;
-	Size		rawsize = 0;
-	MemoryContext old;
-	TierTable  *t;
-	bool		indirect = VARATT_IS_EXTERNAL(raw) && !VARATT_IS_EXTERNAL_ONDISK(raw);
-	int			i;
-
-	if (set == NULL)
-	{
-		set = (TtCacheSet *) MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt,
-													sizeof(TtCacheSet));
-		fcinfo->flinfo->fn_extra = set;
-	}
-	if (!indirect)
-	{
-		rawsize = VARSIZE_ANY(raw);
-		for (i = 0; i < TT_CACHE_ENTRIES; i++)
-		{
-			st = set->entry[i];
-			if (st != NULL && st->rawsize == rawsize &&
-				memcmp(st->raw, raw, rawsize) == 0)
-				return st;
-		}
-	}
-
-	/*
-	 * A new table: build its state completely in the function's memory
-	 * context before the slot's old state is freed, so that an allocation
-	 * failure (the cache outlives a caught error, e.g. in a PL/pgSQL
-	 * EXCEPTION block) never leaves a slot pointing to freed memory.
-	 */
-	t = DatumGetTierTableP(PointerGetDatum(raw));
-	old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
-	st = (TtState *) palloc0(sizeof(TtState));
-	if (!indirect)
-	{
-		st->raw = palloc(rawsize);
-		memcpy(st->raw, raw, rawsize);
-		st->rawsize = rawsize;
-	}
-	/* in-memory indirections may change: with raw NULL, never matched again */
-	st->table = (TierTable *) palloc(VARSIZE(t));
-	memcpy(st->table, t, VARSIZE(t));
-	st->v = tt_view(st->table);
-	st->thr = palloc(st->v.ntiers * sizeof(int64));
-	st->rate = palloc(st->v.ntiers * sizeof(int64));
-	st->cum = palloc(st->v.ntiers * sizeof(i128_stored));
-	st->ascale = -1;
-	MemoryContextSwitchTo(old);
-
-	prev = set->entry[set->next];
-	set->entry[set->next] = st;
-	set->next = (set->next + 1) % TT_CACHE_ENTRIES;
-	if (prev != NULL)
-	{
-		if (prev->raw)
-			pfree(prev->raw);
-		pfree(prev->table);
-		pfree(prev->thr);
-		pfree(prev->rate);
-		pfree(prev->cum);
-		pfree(prev);
-	}
-	if ((Pointer) t != (Pointer) raw)
-		pfree(t);
-	return st;
+	return (TtState *) datum_cache_get(fcinfo, argno, tt_build_state);
 }
 
 /*
