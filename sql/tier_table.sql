@@ -142,6 +142,24 @@ EXECUTE comm_with('flat[(0,0.1)]');
 EXECUTE comm_with('flat[(0,0.2)]');
 DEALLOCATE comm_with;
 
+-- amounts of mixed scales in one column (numeric without typmod), rows
+-- alternating scales: each scale is prepared once and kept; every result
+-- equals the numeric CASE by value and has scale(amount) + 2 decimals
+CREATE TEMP TABLE mixed_scales AS
+SELECT g, round((g * 7919 % 700001)::numeric + g / 997.0, g % 7) AS amount
+FROM generate_series(1, 700) g;
+SELECT count(*) AS rows, count(DISTINCT scale(amount)) AS scales,
+       count(*) FILTER (WHERE c <> ref) AS wrong_value,
+       count(*) FILTER (WHERE scale(c) <> scale(amount) + 2) AS wrong_scale,
+       sum(c) AS total
+FROM (SELECT amount,
+             tiered_commission(amount, 'marginal[(0,0.02),(100000,0.03),(500000,0.05)] cap 50000') AS c,
+             least(CASE WHEN amount > 0 THEN least(amount, 100000) * 0.02 ELSE 0 END
+                 + CASE WHEN amount > 100000 THEN (least(amount, 500000) - 100000) * 0.03 ELSE 0 END
+                 + CASE WHEN amount > 500000 THEN (amount - 500000) * 0.05 ELSE 0 END,
+                   50000) AS ref
+      FROM mixed_scales ORDER BY g) x;
+
 -- a truncated binary value, and binary values text input would refuse
 CREATE TEMP TABLE raw (id int, b bytea);
 INSERT INTO raw VALUES (1, substring(tier_table_send('flat[(1,0.5),(2,0.6)] cap 2') FROM 1 FOR 30));

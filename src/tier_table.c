@@ -311,22 +311,18 @@ tier_table_hash(PG_FUNCTION_ARGS)
 }
 
 /*
- * Per-table state of tiered_commission(), kept in the per-call-site datum
- * cache (datum_cache.c: keyed on the datum's exact bytes, so a table read
- * from a row is detoasted and aligned once, not once per row, and a few
- * dozen tables in rotation stay prepared): the table and that table prepared
- * for the amount scale last seen: thresholds and rates as 64-bit integers
- * at common scales, and for marginal tables the commission accumulated
- * below each threshold, so one row costs a short search and one 64x64-bit
- * multiplication.  Anything that does not fit disables the prepared path
- * and the row goes to the general evaluator (tt_eval, then numeric).
+ * A table prepared for amounts of one scale: thresholds and rates as 64-bit
+ * integers at common scales, and for marginal tables the commission
+ * accumulated below each threshold, so one row costs a short search and
+ * one 64x64-bit multiplication.  Anything that does not fit disables the
+ * prepared path and the row goes to the general evaluator (tt_eval, then
+ * numeric).
  */
-typedef struct TtState
+typedef struct TtPrep
 {
-	TierTable  *table;			/* aligned, detoasted copy */
-	tt_table	v;				/* core view of table */
-	int			ascale;			/* amount scale prepared for; -1: none */
 	bool		fast;			/* prepared path usable for this scale */
+	int			mode;			/* the table's mode */
+	int			ntiers;			/* the table's number of tiers */
 	int			w;				/* working scale of amounts and thresholds */
 	int			r;				/* scale of rates */
 	int			f;				/* result scale */
@@ -338,6 +334,22 @@ typedef struct TtState
 	int64	   *thr;			/* thresholds at scale w */
 	int64	   *rate;			/* rates at scale r */
 	i128_stored *cum;			/* marginal: commission below thr[i], scale w + r */
+} TtPrep;
+
+/*
+ * Per-table state of tiered_commission(), kept in the per-call-site datum
+ * cache (datum_cache.c: keyed on the datum's exact bytes, so a table read
+ * from a row is detoasted and aligned once, not once per row, and a few
+ * dozen tables in rotation stay prepared): the table, and one prepared set
+ * per amount scale, made when an amount of that scale first comes.  A
+ * numeric column without typmod mixes scales (12.5, 7, 3.25), so keeping
+ * only the last scale would re-prepare on nearly every row.
+ */
+typedef struct TtState
+{
+	TierTable  *table;			/* aligned, detoasted copy */
+	tt_table	v;				/* core view of table */
+	TtPrep	   *prep[TT_MAX_SCALE + 1]; /* by amount scale; NULL: not yet */
 } TtState;
 
 static const int64 pow10_64[19] = {
@@ -355,18 +367,18 @@ tt_dec_at(tt_dec d, int scale, int64 *out)
 	return !__builtin_mul_overflow(d.m, pow10_64[scale - d.scale], out);
 }
 
-/* Prepare st for amounts of scale ascale (see TtState). */
+/* Prepare st for amounts of scale ascale (0 .. TT_MAX_SCALE) of table v. */
 static void
-tt_prepare(TtState *st, int ascale)
+tt_prepare(TtPrep *st, const tt_table *v, int ascale)
 {
-	tt_table   *v = &st->v;
 	int			i;
 	int64		slice;
 	i128		part;
 	const i128	limit = (i128) 1 << 126;
 
-	st->ascale = ascale;
 	st->fast = false;
+	st->mode = v->mode;
+	st->ntiers = v->ntiers;
 	if (ascale > TT_MAX_SCALE)
 		return;
 	st->w = ascale;
@@ -424,10 +436,6 @@ tt_build_state(struct varlena *value, MemoryContext cxt)
 
 	st->table = (TierTable *) value;
 	st->v = tt_view(st->table);
-	st->thr = MemoryContextAlloc(cxt, st->v.ntiers * sizeof(int64));
-	st->rate = MemoryContextAlloc(cxt, st->v.ntiers * sizeof(int64));
-	st->cum = MemoryContextAlloc(cxt, st->v.ntiers * sizeof(i128_stored));
-	st->ascale = -1;
 	return st;
 }
 
@@ -439,11 +447,37 @@ tt_state(FunctionCallInfo fcinfo, int argno)
 }
 
 /*
+ * The table of st prepared for amount scale ascale (<= TT_MAX_SCALE), made
+ * on first use in the cache entry's memory context, and published only
+ * once complete.
+ */
+static TtPrep *
+tt_prep(FunctionCallInfo fcinfo, TtState *st, int ascale)
+{
+	TtPrep	   *p;
+	MemoryContext cxt;
+
+	if (ascale < 0 || ascale > TT_MAX_SCALE)
+		elog(ERROR, "tier_table prepared for amount scale %d", ascale);
+	p = st->prep[ascale];
+	if (p != NULL)
+		return p;
+	cxt = datum_cache_entry_context(fcinfo);
+	p = (TtPrep *) MemoryContextAllocZero(cxt, sizeof(TtPrep));
+	p->thr = MemoryContextAlloc(cxt, st->v.ntiers * sizeof(int64));
+	p->rate = MemoryContextAlloc(cxt, st->v.ntiers * sizeof(int64));
+	p->cum = MemoryContextAlloc(cxt, st->v.ntiers * sizeof(i128_stored));
+	tt_prepare(p, &st->v, ascale);
+	st->prep[ascale] = p;
+	return p;
+}
+
+/*
  * Commission on am / 10^ascale by the prepared state; false when the
  * amount is outside what the prepared path takes.
  */
 static bool
-tt_eval_prepared(TtState *st, i128 am, i128 *res)
+tt_eval_prepared(const TtPrep *st, i128 am, i128 *res)
 {
 	int64		a;
 	int			k;
@@ -457,8 +491,8 @@ tt_eval_prepared(TtState *st, i128 am, i128 *res)
 	if (am > st->amax)
 		return false;
 	a = (int64) am * st->amul;
-	k = st->v.ntiers - 1;
-	if (st->v.mode == TT_MODE_FLAT)
+	k = st->ntiers - 1;
+	if (st->mode == TT_MODE_FLAT)
 	{
 		/* the last threshold <= a */
 		while (k >= 0 && st->thr[k] > a)
@@ -832,10 +866,14 @@ tiered_commission(PG_FUNCTION_ARGS)
 						rc == DEC_NAN ? "NaN" : "Infinity")));
 	if (rc == DEC_OK)
 	{
-		if (ascale != st->ascale)
-			tt_prepare(st, ascale);
-		if (st->fast && tt_eval_prepared(st, am, &res))
-			PG_RETURN_NUMERIC(scaled_to_numeric(res, st->f));
+		/* only a zero can have more decimals than TT_MAX_SCALE here */
+		if (ascale <= TT_MAX_SCALE)
+		{
+			TtPrep	   *p = tt_prep(fcinfo, st, ascale);
+
+			if (p->fast && tt_eval_prepared(p, am, &res))
+				PG_RETURN_NUMERIC(scaled_to_numeric(res, p->f));
+		}
 		if (tt_eval(&st->v, am, ascale, &res, &rscale) == TT_OK &&
 			rscale <= NUMERIC_MAX_DISPLAY_SCALE)
 			PG_RETURN_NUMERIC(scaled_to_numeric(res, rscale));
