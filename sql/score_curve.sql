@@ -13,6 +13,11 @@ SET extra_float_digits = 0;
 SELECT 'linear[(0.1,0.30000000000000004),(123456.789,-0),(1e15,1e-05)]'::score_curve;
 RESET extra_float_digits;
 SELECT 'linear[(1e-310,1.7976931348623157e308)]'::score_curve;
+-- exact rounding ties: 23145267909885952 is 2^54 + ..., 4 apart from its
+-- neighbours, so the 16-digit 2.314526790988595e+16 (2 away) also reads
+-- back as it; float8out writes all 17 digits, and so does score_curve
+SELECT 'step[(23145267909885952,98848878475870208)]'::score_curve,
+       23145267909885952::float8 AS x, 98848878475870208::float8 AS y;
 
 -- text round trip: canonical text reads back as an equal curve
 SELECT c::text::score_curve = c AS text_round_trip, c::text

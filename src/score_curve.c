@@ -19,6 +19,7 @@
 
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
+#include "common/shortest_dec.h"
 #include "fmgr.h"
 #include "libpq/pqformat.h"
 #include "utils/array.h"
@@ -40,6 +41,9 @@ typedef struct ScoreCurve
 #define SC_SIZE(n)		(offsetof(ScoreCurve, pts) + 2 * (Size) (n) * sizeof(double))
 #define SC_XS(c)		((c)->pts)
 #define SC_YS(c)		((c)->pts + (c)->npoints)
+
+StaticAssertDecl(DOUBLE_SHORTEST_DECIMAL_LEN <= SC_NUM_BUFLEN,
+				 "a float8 text must fit the core's number buffer");
 
 #define DatumGetScoreCurveP(X)	((ScoreCurve *) PG_DETOAST_DATUM(X))
 #define PG_GETARG_SCORE_CURVE_P(n) DatumGetScoreCurveP(PG_GETARG_DATUM(n))
@@ -122,8 +126,10 @@ score_curve_in(PG_FUNCTION_ARGS)
 
 /*
  * score_curve_out(score_curve) -> cstring
- * Canonical form: lower-case mode, no blanks, shortest float8 text.  It does
- * not depend on extra_float_digits, so a dump always restores exact values.
+ * Canonical form: lower-case mode, no blanks, and each number exactly as
+ * float8out writes it with extra_float_digits > 0 (the shortest text that
+ * reads back exactly, by the server's own Ryu formatter), whatever
+ * extra_float_digits is set to, so a dump always restores exact values.
  */
 Datum
 score_curve_out(PG_FUNCTION_ARGS)
@@ -132,7 +138,8 @@ score_curve_out(PG_FUNCTION_ARGS)
 	size_t		buflen = SC_TEXT_MAXLEN(c->npoints);
 	char	   *buf = palloc(buflen);
 
-	if (sc_format(c->mode, SC_XS(c), SC_YS(c), c->npoints, buf, buflen) < 0)
+	if (sc_format_with(c->mode, SC_XS(c), SC_YS(c), c->npoints, buf, buflen,
+					   double_to_shortest_decimal_buf) < 0)
 		elog(ERROR, "could not format score_curve with mode %d and %d points",
 			 c->mode, c->npoints);
 	PG_RETURN_CSTRING(buf);

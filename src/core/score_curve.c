@@ -460,8 +460,8 @@ sc_format_double(double v, char *buf)
 }
 
 long
-sc_format(int mode, const double *xs, const double *ys, int n,
-		  char *buf, size_t buflen)
+sc_format_with(int mode, const double *xs, const double *ys, int n,
+			   char *buf, size_t buflen, sc_num_format_fn fmt)
 {
 	char		nx[SC_NUM_BUFLEN],
 				ny[SC_NUM_BUFLEN];
@@ -474,8 +474,8 @@ sc_format(int mode, const double *xs, const double *ys, int n,
 	len = (size_t) snprintf(buf, buflen, "%s[", name);
 	for (i = 0; i < n; i++)
 	{
-		int			wx = sc_format_double(xs[i], nx);
-		int			wy = sc_format_double(ys[i], ny);
+		int			wx = fmt(xs[i], nx);
+		int			wy = fmt(ys[i], ny);
 		size_t		need = (size_t) wx + wy + 4;	/* ",(" is 1 or 2, ",", ")" */
 
 		if (len + need + 2 > buflen)
@@ -488,6 +488,13 @@ sc_format(int mode, const double *xs, const double *ys, int n,
 	buf[len++] = ']';
 	buf[len] = '\0';
 	return (long) len;
+}
+
+long
+sc_format(int mode, const double *xs, const double *ys, int n,
+		  char *buf, size_t buflen)
+{
+	return sc_format_with(mode, xs, ys, n, buf, buflen, sc_format_double);
 }
 
 /*

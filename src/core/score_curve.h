@@ -70,10 +70,24 @@ extern int	sc_validate(int mode, double *xs, double *ys, int n,
 extern int	sc_format_double(double v, char *buf);
 
 /*
- * Canonical text of a valid curve, NUL-terminated, into buf of buflen bytes
- * (SC_TEXT_MAXLEN(n) is always enough).  Returns the length, or -1 if buf is
- * too small.
+ * Writes the text of one finite double into buf (SC_NUM_BUFLEN bytes),
+ * NUL-terminated; returns its length.  sc_format_double is one; the fmgr
+ * glue passes PostgreSQL's double_to_shortest_decimal_buf (float8out's
+ * own Ryu formatter: faster, and its digits at the rare exact rounding
+ * ties are the canonical ones).
  */
+typedef int (*sc_num_format_fn) (double v, char *buf);
+
+/*
+ * Canonical text of a valid curve, NUL-terminated, into buf of buflen bytes
+ * (SC_TEXT_MAXLEN(n) is always enough), each number written by fmt.
+ * Returns the length, or -1 if buf is too small.
+ */
+extern long sc_format_with(int mode, const double *xs, const double *ys,
+						   int n, char *buf, size_t buflen,
+						   sc_num_format_fn fmt);
+
+/* sc_format_with(..., sc_format_double): for unit tests and fuzzing */
 extern long sc_format(int mode, const double *xs, const double *ys, int n,
 					  char *buf, size_t buflen);
 
