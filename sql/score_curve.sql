@@ -196,3 +196,35 @@ FROM (VALUES ('linear[(1,2)]'::score_curve), ('LINEAR[(1.0,2)]'), ('step[(1,2)]'
 GROUP BY c ORDER BY 1;
 SELECT count(*) AS distinct_curves FROM (SELECT DISTINCT c FROM curves) d;
 SELECT score_curve_hash('linear[(0,-0)]') = score_curve_hash('linear[(-0,0)]') AS same_hash;
+
+-- btree operator class: ORDER BY, count(DISTINCT), unique indexes; the
+-- order is mode (linear first), then point by point by x, then y (a prefix
+-- first)
+SELECT c, score_curve_cmp(c, 'step[(1,2)]') AS cmp_step_1_2
+FROM (VALUES ('step[(1,2)]'::score_curve), ('step[(1,1)]'), ('linear[(5,5)]'), ('step[(0.5,9)]'),
+             ('step[(1,2),(2,3)]'), ('step[(1,2.5)]'), ('linear[(1,2),(2,1)]'), ('STEP[(1.0,2.0)]')) v(c)
+ORDER BY c, c::text;
+SELECT count(DISTINCT c) AS distinct_curves
+FROM (VALUES ('step[(1,2)]'::score_curve), ('step[(1.0,2)]'), ('step[(1,2)]'), ('linear[(1,2)]')) v(c);
+SELECT 'step[(1,2)]'::score_curve < 'step[(1,3)]' AS lt, 'step[(1,2)]'::score_curve <= 'step[(1,2)]' AS le,
+       'step[(1,2)]'::score_curve > 'linear[(9,9)]' AS gt, 'linear[(1,2)]'::score_curve >= 'linear[(0,2)]' AS ge;
+CREATE TEMP TABLE unique_curves (c score_curve UNIQUE);
+INSERT INTO unique_curves VALUES ('step[(1,2)]');
+INSERT INTO unique_curves VALUES ('step[(1.00,2e0)]');
+-- hash support function 2: seed 0 has score_curve_hash in its low 32 bits;
+-- hash partitioning puts equal curves in the same partition
+SELECT count(*) FILTER (WHERE (score_curve_hash_extended(c, 0) & 4294967295)
+                              <> (score_curve_hash(c)::bigint & 4294967295)) AS low_bits_differ,
+       count(DISTINCT score_curve_hash_extended(c, 1)) AS seeded_hashes
+FROM (VALUES ('step[(1,2)]'::score_curve), ('step[(1,3)]'), ('linear[(0,0),(1,100)]'), ('linear[(1,2)]')) v(c);
+CREATE TEMP TABLE curves_by_hash (c score_curve) PARTITION BY HASH (c);
+CREATE TEMP TABLE curves_by_hash_0 PARTITION OF curves_by_hash FOR VALUES WITH (MODULUS 2, REMAINDER 0);
+CREATE TEMP TABLE curves_by_hash_1 PARTITION OF curves_by_hash FOR VALUES WITH (MODULUS 2, REMAINDER 1);
+INSERT INTO curves_by_hash
+SELECT format('step[(%s,1)]', g)::score_curve FROM generate_series(1, 20) g
+UNION ALL
+SELECT format('STEP[( %s.000 , 1.0 )]', g)::score_curve FROM generate_series(1, 20) g;
+SELECT (SELECT count(*) FROM curves_by_hash) AS rows,
+       (SELECT count(DISTINCT tableoid) FROM curves_by_hash) AS partitions_used,
+       count(*) AS values, count(*) FILTER (WHERE n <> 1) AS split_values
+FROM (SELECT c, count(DISTINCT tableoid) AS n FROM curves_by_hash GROUP BY c) g;

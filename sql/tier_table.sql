@@ -232,3 +232,38 @@ FROM (VALUES ('flat[(0,0.02)]'::tier_table), ('flat[(0.0,0.020)]'), ('FLAT[(0,0.
 GROUP BY t ORDER BY 1;
 SELECT count(*) AS distinct_plans FROM (SELECT DISTINCT t FROM plans) d;
 SELECT tier_table_hash('flat[(0,0.02)] cap 1') = tier_table_hash('flat[(0.00,0.0200)] cap 1.0') AS same_hash;
+
+-- btree operator class: ORDER BY, count(DISTINCT), unique indexes; the
+-- order is mode (marginal first), tiers by threshold then rate value (a
+-- prefix first), then cap (none first); by value like =
+SELECT t, tier_table_cmp(t, 'flat[(0,0.02)]') AS cmp_flat_002
+FROM (VALUES ('flat[(0,0.03)]'::tier_table), ('flat[(0,0.02)] cap 5'), ('marginal[(0,0.5)]'),
+             ('flat[(0,0.020)]'), ('flat[(0,0.02),(10,0.03)]'), ('flat[(1,0.01)]'),
+             ('marginal[(0,0.02),(5,0.03)]'), ('flat[(0,0.02)] cap 4.99')) v(t)
+ORDER BY t, t::text;
+SELECT count(DISTINCT t) AS distinct_by_value, count(DISTINCT t::text) AS distinct_texts
+FROM (VALUES ('flat[(0,0.02)]'::tier_table), ('flat[(0,0.020)]'), ('flat[(0.0,0.02)]'),
+             ('flat[(0,0.02)] cap 1'), ('flat[(0,0.02)] cap 1.0')) v(t);
+SELECT 'flat[(0,0.02)]'::tier_table < 'flat[(0,0.021)]' AS lt, 'flat[(0,0.02)]'::tier_table <= 'flat[(0,0.020)]' AS le,
+       'marginal[(0,1)]'::tier_table > 'flat[(0,0)]' AS gt, 'flat[(0,0.02)] cap 1'::tier_table >= 'flat[(0,0.02)]' AS ge;
+CREATE TEMP TABLE unique_plans (t tier_table UNIQUE);
+INSERT INTO unique_plans VALUES ('flat[(0,0.02)]');
+INSERT INTO unique_plans VALUES ('flat[(0,0.020)]');
+-- hash support function 2: seed 0 has tier_table_hash in its low 32 bits;
+-- hash partitioning puts tables equal by value in the same partition
+SELECT count(*) FILTER (WHERE (tier_table_hash_extended(t, 0) & 4294967295)
+                              <> (tier_table_hash(t)::bigint & 4294967295)) AS low_bits_differ,
+       count(DISTINCT tier_table_hash_extended(t, 1)) AS seeded_hashes
+FROM (VALUES ('flat[(0,0.02)]'::tier_table), ('flat[(0,0.03)]'), ('marginal[(0,0.02),(5,0.1)] cap 3'),
+             ('flat[(1,0.02)]')) v(t);
+CREATE TEMP TABLE plans_by_hash (t tier_table) PARTITION BY HASH (t);
+CREATE TEMP TABLE plans_by_hash_0 PARTITION OF plans_by_hash FOR VALUES WITH (MODULUS 2, REMAINDER 0);
+CREATE TEMP TABLE plans_by_hash_1 PARTITION OF plans_by_hash FOR VALUES WITH (MODULUS 2, REMAINDER 1);
+INSERT INTO plans_by_hash
+SELECT format('flat[(0,0.%s)]', g)::tier_table FROM generate_series(1, 20) g
+UNION ALL
+SELECT format('flat[(0.00,0.%s00)]', g)::tier_table FROM generate_series(1, 20) g;
+SELECT (SELECT count(*) FROM plans_by_hash) AS rows,
+       (SELECT count(DISTINCT tableoid) FROM plans_by_hash) AS partitions_used,
+       count(*) AS values, count(*) FILTER (WHERE n <> 1) AS split_values
+FROM (SELECT t, count(DISTINCT tableoid) AS n FROM plans_by_hash GROUP BY t) g;

@@ -55,6 +55,12 @@ PG_FUNCTION_INFO_V1(score_curve_send);
 PG_FUNCTION_INFO_V1(score_curve_eq);
 PG_FUNCTION_INFO_V1(score_curve_ne);
 PG_FUNCTION_INFO_V1(score_curve_hash);
+PG_FUNCTION_INFO_V1(score_curve_hash_extended);
+PG_FUNCTION_INFO_V1(score_curve_cmp);
+PG_FUNCTION_INFO_V1(score_curve_lt);
+PG_FUNCTION_INFO_V1(score_curve_le);
+PG_FUNCTION_INFO_V1(score_curve_gt);
+PG_FUNCTION_INFO_V1(score_curve_ge);
 PG_FUNCTION_INFO_V1(score_curve_make);
 PG_FUNCTION_INFO_V1(kpi_score);
 
@@ -251,6 +257,71 @@ score_curve_hash(PG_FUNCTION_ARGS)
 	ScoreCurve *c = PG_GETARG_SCORE_CURVE_P(0);
 
 	PG_RETURN_DATUM(hash_any((unsigned char *) VARDATA(c), VARSIZE(c) - VARHDRSZ));
+}
+
+/*
+ * score_curve_hash_extended(score_curve, int8) -> int8, hash support
+ * function 2 (hash partitioning).  hash_any_extended with seed 0 has
+ * hash_any's value in its low 32 bits, so it agrees with score_curve_hash.
+ */
+Datum
+score_curve_hash_extended(PG_FUNCTION_ARGS)
+{
+	ScoreCurve *c = PG_GETARG_SCORE_CURVE_P(0);
+
+	PG_RETURN_DATUM(hash_any_extended((unsigned char *) VARDATA(c),
+									  VARSIZE(c) - VARHDRSZ,
+									  PG_GETARG_INT64(1)));
+}
+
+/*
+ * The btree order of two curve arguments (see sc_compare): by mode, then
+ * point by point; 0 exactly when = holds.  Detoasted copies are freed, as
+ * a sort may call this many times in one memory context.
+ */
+static int
+sc_cmp_args(FunctionCallInfo fcinfo)
+{
+	ScoreCurve *a = PG_GETARG_SCORE_CURVE_P(0);
+	ScoreCurve *b = PG_GETARG_SCORE_CURVE_P(1);
+	int			c;
+
+	c = sc_compare(a->mode, SC_XS(a), SC_YS(a), a->npoints,
+				   b->mode, SC_XS(b), SC_YS(b), b->npoints);
+	PG_FREE_IF_COPY(a, 0);
+	PG_FREE_IF_COPY(b, 1);
+	return c;
+}
+
+/* score_curve_cmp(score_curve, score_curve) -> int4, btree support 1 */
+Datum
+score_curve_cmp(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INT32(sc_cmp_args(fcinfo));
+}
+
+Datum
+score_curve_lt(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(sc_cmp_args(fcinfo) < 0);
+}
+
+Datum
+score_curve_le(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(sc_cmp_args(fcinfo) <= 0);
+}
+
+Datum
+score_curve_gt(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(sc_cmp_args(fcinfo) > 0);
+}
+
+Datum
+score_curve_ge(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(sc_cmp_args(fcinfo) >= 0);
 }
 
 /*

@@ -59,6 +59,12 @@ PG_FUNCTION_INFO_V1(tier_table_send);
 PG_FUNCTION_INFO_V1(tier_table_eq);
 PG_FUNCTION_INFO_V1(tier_table_ne);
 PG_FUNCTION_INFO_V1(tier_table_hash);
+PG_FUNCTION_INFO_V1(tier_table_hash_extended);
+PG_FUNCTION_INFO_V1(tier_table_cmp);
+PG_FUNCTION_INFO_V1(tier_table_lt);
+PG_FUNCTION_INFO_V1(tier_table_le);
+PG_FUNCTION_INFO_V1(tier_table_gt);
+PG_FUNCTION_INFO_V1(tier_table_ge);
 PG_FUNCTION_INFO_V1(tiered_commission);
 
 /* A core view of a stored table (no copy). */
@@ -270,21 +276,44 @@ tier_table_ne(PG_FUNCTION_ARGS)
 	PG_RETURN_BOOL(!tt_equal(&a, &b));
 }
 
+/* a decimal without its trailing fractional zeros (0.020 -> 0.02) */
+static tt_dec
+tt_dec_normal(tt_dec d)
+{
+	while (d.scale > 0 && d.m % 10 == 0)
+	{
+		d.m /= 10;
+		d.scale--;
+	}
+	return d;
+}
+
 /* hash of a decimal by value: trailing fractional zeros do not count */
 static uint32
 tt_dec_hash(tt_dec d, uint32 h)
 {
-	int64		m = d.m;
-	int32		scale = d.scale;
+	d = tt_dec_normal(d);
+	h = hash_combine(h, DatumGetUInt32(hash_uint32((uint32) d.m)));
+	h = hash_combine(h, DatumGetUInt32(hash_uint32((uint32) ((uint64) d.m >> 32))));
+	return hash_combine(h, DatumGetUInt32(hash_uint32((uint32) d.scale)));
+}
 
-	while (scale > 0 && m % 10 == 0)
+/* 32-bit hash of a table; see tier_table_hash */
+static uint32
+tt_hash32(const tt_table *v)
+{
+	uint32		h = DatumGetUInt32(hash_uint32((uint32) (v->mode * 2 + v->has_cap)));
+	int			i;
+
+	h = hash_combine(h, DatumGetUInt32(hash_uint32((uint32) v->ntiers)));
+	if (v->has_cap)
+		h = tt_dec_hash(v->cap, h);
+	for (i = 0; i < v->ntiers; i++)
 	{
-		m /= 10;
-		scale--;
+		h = tt_dec_hash(v->thr[i], h);
+		h = tt_dec_hash(v->rate[i], h);
 	}
-	h = hash_combine(h, DatumGetUInt32(hash_uint32((uint32) m)));
-	h = hash_combine(h, DatumGetUInt32(hash_uint32((uint32) ((uint64) m >> 32))));
-	return hash_combine(h, DatumGetUInt32(hash_uint32((uint32) scale)));
+	return h;
 }
 
 /*
@@ -296,18 +325,96 @@ Datum
 tier_table_hash(PG_FUNCTION_ARGS)
 {
 	tt_table	v = tt_view(PG_GETARG_TIER_TABLE_P(0));
-	uint32		h = DatumGetUInt32(hash_uint32((uint32) (v.mode * 2 + v.has_cap)));
+
+	PG_RETURN_UINT32(tt_hash32(&v));
+}
+
+/* one decimal by value into a 64-bit seeded hash */
+static uint64
+tt_dec_hash64(tt_dec d, uint64 h, uint64 seed)
+{
+	d = tt_dec_normal(d);
+	h = hash_combine64(h, DatumGetUInt64(hash_uint32_extended((uint32) d.m, seed)));
+	h = hash_combine64(h, DatumGetUInt64(hash_uint32_extended((uint32) ((uint64) d.m >> 32), seed)));
+	return hash_combine64(h, DatumGetUInt64(hash_uint32_extended((uint32) d.scale, seed)));
+}
+
+/*
+ * tier_table_hash_extended(tier_table, int8) -> int8, hash support function
+ * 2 (hash partitioning).  The same parts as tier_table_hash, by value,
+ * mixed into 64 bits with the seed; with seed 0 the low 32 bits are
+ * tier_table_hash's value, as the hash opclass contract asks.
+ */
+Datum
+tier_table_hash_extended(PG_FUNCTION_ARGS)
+{
+	tt_table	v = tt_view(PG_GETARG_TIER_TABLE_P(0));
+	uint64		seed = (uint64) PG_GETARG_INT64(1);
+	uint64		h = DatumGetUInt64(hash_uint32_extended((uint32) (v.mode * 2 + v.has_cap), seed));
 	int			i;
 
-	h = hash_combine(h, DatumGetUInt32(hash_uint32((uint32) v.ntiers)));
+	h = hash_combine64(h, DatumGetUInt64(hash_uint32_extended((uint32) v.ntiers, seed)));
 	if (v.has_cap)
-		h = tt_dec_hash(v.cap, h);
+		h = tt_dec_hash64(v.cap, h, seed);
 	for (i = 0; i < v.ntiers; i++)
 	{
-		h = tt_dec_hash(v.thr[i], h);
-		h = tt_dec_hash(v.rate[i], h);
+		h = tt_dec_hash64(v.thr[i], h, seed);
+		h = tt_dec_hash64(v.rate[i], h, seed);
 	}
-	PG_RETURN_UINT32(h);
+	if (seed == 0)
+		h = (h & UINT64CONST(0xFFFFFFFF00000000)) | tt_hash32(&v);
+	PG_RETURN_UINT64(h);
+}
+
+/*
+ * The btree order of two tier_table arguments (see tt_compare): by mode,
+ * then tier by tier by value, then cap; 0 exactly when = holds, so 0.02
+ * and 0.020 compare equal.  Detoasted copies are freed, as a sort may call
+ * this many times in one memory context.
+ */
+static int
+tt_cmp_args(FunctionCallInfo fcinfo)
+{
+	TierTable  *ta = PG_GETARG_TIER_TABLE_P(0);
+	TierTable  *tb = PG_GETARG_TIER_TABLE_P(1);
+	tt_table	a = tt_view(ta);
+	tt_table	b = tt_view(tb);
+	int			c = tt_compare(&a, &b);
+
+	PG_FREE_IF_COPY(ta, 0);
+	PG_FREE_IF_COPY(tb, 1);
+	return c;
+}
+
+/* tier_table_cmp(tier_table, tier_table) -> int4, btree support 1 */
+Datum
+tier_table_cmp(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INT32(tt_cmp_args(fcinfo));
+}
+
+Datum
+tier_table_lt(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(tt_cmp_args(fcinfo) < 0);
+}
+
+Datum
+tier_table_le(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(tt_cmp_args(fcinfo) <= 0);
+}
+
+Datum
+tier_table_gt(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(tt_cmp_args(fcinfo) > 0);
+}
+
+Datum
+tier_table_ge(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(tt_cmp_args(fcinfo) >= 0);
 }
 
 /*

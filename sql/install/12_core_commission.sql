@@ -51,7 +51,7 @@ CREATE OPERATOR = (
     FUNCTION = tier_table_eq,
     COMMUTATOR = =, NEGATOR = <>,
     RESTRICT = eqsel, JOIN = eqjoinsel,
-    HASHES
+    HASHES, MERGES
 );
 
 CREATE OPERATOR <> (
@@ -70,12 +70,85 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 COMMENT ON FUNCTION tier_table_hash(tier_table) IS 'Hash of a tier_table, consistent with = (for GROUP BY, DISTINCT and hash joins).';
 
+CREATE FUNCTION tier_table_hash_extended(tier_table, bigint) RETURNS bigint
+AS 'MODULE_PATHNAME', 'tier_table_hash_extended'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION tier_table_hash_extended(tier_table, bigint) IS 'Seeded 64-bit hash of a tier_table, consistent with = and with tier_table_hash (seed 0: same low 32 bits); hash partitioning uses it.';
+
 CREATE OPERATOR CLASS tier_table_hash_ops
 DEFAULT FOR TYPE tier_table USING hash AS
     OPERATOR 1 = (tier_table, tier_table),
-    FUNCTION 1 tier_table_hash(tier_table);
+    FUNCTION 1 tier_table_hash(tier_table),
+    FUNCTION 2 tier_table_hash_extended(tier_table, bigint);
 
-COMMENT ON OPERATOR CLASS tier_table_hash_ops USING hash IS 'Hash operator class of tier_table: GROUP BY, DISTINCT and hash joins use it.';
+COMMENT ON OPERATOR CLASS tier_table_hash_ops USING hash IS 'Hash operator class of tier_table: GROUP BY, DISTINCT, hash joins and hash partitioning use it.';
+
+CREATE FUNCTION tier_table_cmp(tier_table, tier_table) RETURNS integer
+AS 'MODULE_PATHNAME', 'tier_table_cmp'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION tier_table_lt(tier_table, tier_table) RETURNS boolean
+AS 'MODULE_PATHNAME', 'tier_table_lt'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION tier_table_le(tier_table, tier_table) RETURNS boolean
+AS 'MODULE_PATHNAME', 'tier_table_le'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION tier_table_gt(tier_table, tier_table) RETURNS boolean
+AS 'MODULE_PATHNAME', 'tier_table_gt'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION tier_table_ge(tier_table, tier_table) RETURNS boolean
+AS 'MODULE_PATHNAME', 'tier_table_ge'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION tier_table_cmp(tier_table, tier_table) IS 'Btree comparison of tier_tables (-1, 0, 1): by mode (marginal first), then tier by tier by threshold value then rate value (a prefix first), then cap (none first, then by value); 0 exactly when = (0.02 = 0.020).';
+COMMENT ON FUNCTION tier_table_lt(tier_table, tier_table) IS 'True when the first tier_table sorts before the second (tier_table_cmp order).';
+COMMENT ON FUNCTION tier_table_le(tier_table, tier_table) IS 'True when the first tier_table sorts before the second or equals it (tier_table_cmp order).';
+COMMENT ON FUNCTION tier_table_gt(tier_table, tier_table) IS 'True when the first tier_table sorts after the second (tier_table_cmp order).';
+COMMENT ON FUNCTION tier_table_ge(tier_table, tier_table) IS 'True when the first tier_table sorts after the second or equals it (tier_table_cmp order).';
+
+CREATE OPERATOR < (
+    LEFTARG = tier_table, RIGHTARG = tier_table, FUNCTION = tier_table_lt,
+    COMMUTATOR = >, NEGATOR = >=,
+    RESTRICT = scalarltsel, JOIN = scalarltjoinsel
+);
+
+CREATE OPERATOR <= (
+    LEFTARG = tier_table, RIGHTARG = tier_table, FUNCTION = tier_table_le,
+    COMMUTATOR = >=, NEGATOR = >,
+    RESTRICT = scalarlesel, JOIN = scalarlejoinsel
+);
+
+CREATE OPERATOR > (
+    LEFTARG = tier_table, RIGHTARG = tier_table, FUNCTION = tier_table_gt,
+    COMMUTATOR = <, NEGATOR = <=,
+    RESTRICT = scalargtsel, JOIN = scalargtjoinsel
+);
+
+CREATE OPERATOR >= (
+    LEFTARG = tier_table, RIGHTARG = tier_table, FUNCTION = tier_table_ge,
+    COMMUTATOR = <=, NEGATOR = <,
+    RESTRICT = scalargesel, JOIN = scalargejoinsel
+);
+
+COMMENT ON OPERATOR < (tier_table, tier_table) IS 'tier_table less than (tier_table_cmp order)';
+COMMENT ON OPERATOR <= (tier_table, tier_table) IS 'tier_table less than or equal (tier_table_cmp order)';
+COMMENT ON OPERATOR > (tier_table, tier_table) IS 'tier_table greater than (tier_table_cmp order)';
+COMMENT ON OPERATOR >= (tier_table, tier_table) IS 'tier_table greater than or equal (tier_table_cmp order)';
+
+CREATE OPERATOR CLASS tier_table_btree_ops
+DEFAULT FOR TYPE tier_table USING btree AS
+    OPERATOR 1 < ,
+    OPERATOR 2 <= ,
+    OPERATOR 3 = ,
+    OPERATOR 4 >= ,
+    OPERATOR 5 > ,
+    FUNCTION 1 tier_table_cmp(tier_table, tier_table);
+
+COMMENT ON OPERATOR CLASS tier_table_btree_ops USING btree IS 'Btree operator class of tier_table: ORDER BY, count(DISTINCT), merge joins, unique indexes; orders by mode (marginal first), then tier by tier by threshold then rate value, then cap (none first); by value, like =.';
 
 CREATE FUNCTION tiered_commission(amount numeric, tiers tier_table) RETURNS numeric
 AS 'MODULE_PATHNAME', 'tiered_commission'

@@ -601,3 +601,25 @@ sc_eval(int mode, const double *xs, const double *ys, int n, double a)
 		r = sc_interpolate(xs[lo], ys[lo], xs[hi], ys[hi], a);
 	return r;
 }
+
+int
+sc_compare(int amode, const double *axs, const double *ays, int an,
+		   int bmode, const double *bxs, const double *bys, int bn)
+{
+	int			n = an < bn ? an : bn;
+	int			i;
+
+	if (amode != bmode)
+		return amode < bmode ? -1 : 1;
+	/* valid curves hold finite values only: < and > order them totally */
+	for (i = 0; i < n; i++)
+	{
+		if (axs[i] != bxs[i])
+			return axs[i] < bxs[i] ? -1 : 1;
+		if (ays[i] != bys[i])
+			return ays[i] < bys[i] ? -1 : 1;
+	}
+	if (an != bn)
+		return an < bn ? -1 : 1;
+	return 0;
+}

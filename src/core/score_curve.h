@@ -92,6 +92,14 @@ extern long sc_format(int mode, const double *xs, const double *ys, int n,
 					  char *buf, size_t buflen);
 
 /*
+ * Total order of valid curves (-1, 0, 1), 0 exactly when they are equal
+ * (same mode, same points): by mode (linear first), then point by point by
+ * x, then y (a curve that is a prefix of another sorts first).
+ */
+extern int	sc_compare(int amode, const double *axs, const double *ays, int an,
+					   int bmode, const double *bxs, const double *bys, int bn);
+
+/*
  * Points of a valid curve at attainment a (not NaN; ±Infinity clamp to the
  * ends).  O(log n): a binary search for the segment, then one interpolation.
  * The result is always finite.

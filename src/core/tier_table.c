@@ -544,6 +544,29 @@ tt_equal(const tt_table *a, const tt_table *b)
 	return 1;
 }
 
+int
+tt_compare(const tt_table *a, const tt_table *b)
+{
+	int			n = a->ntiers < b->ntiers ? a->ntiers : b->ntiers;
+	int			c,
+				i;
+
+	if (a->mode != b->mode)
+		return a->mode < b->mode ? -1 : 1;
+	for (i = 0; i < n; i++)
+	{
+		if ((c = tt_dec_cmp(a->thr[i], b->thr[i])) != 0)
+			return c;
+		if ((c = tt_dec_cmp(a->rate[i], b->rate[i])) != 0)
+			return c;
+	}
+	if (a->ntiers != b->ntiers)
+		return a->ntiers < b->ntiers ? -1 : 1;
+	if (a->has_cap != b->has_cap)
+		return a->has_cap < b->has_cap ? -1 : 1;
+	return a->has_cap ? tt_dec_cmp(a->cap, b->cap) : 0;
+}
+
 /* max(amount scale, threshold scales) and max(rate scales) */
 static void
 tt_scales(const tt_table *t, int amount_scale, int *w, int *r)

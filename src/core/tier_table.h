@@ -89,6 +89,14 @@ extern long tt_format(const tt_table *t, char *buf, size_t buflen);
 extern int	tt_equal(const tt_table *a, const tt_table *b);
 
 /*
+ * Total order consistent with tt_equal (-1, 0, 1): by mode (marginal
+ * first), then tier by tier by threshold value, then rate value (a table
+ * that is a prefix of another sorts first), then by cap (none first, then
+ * by value).  Values compare by value: 0.02 and 0.020 are equal.
+ */
+extern int	tt_compare(const tt_table *a, const tt_table *b);
+
+/*
  * Scale of the result of tiered commission for an amount of the given
  * scale: max(amount scale, threshold scales) + max(rate scales), or the
  * cap's scale if that is larger.  Every result of a table then has the

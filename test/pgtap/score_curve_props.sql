@@ -4,7 +4,7 @@
 -- Fixed seed so a failure can be replayed.
 BEGIN;
 SET LOCAL search_path = sales_supervisor, public;
-SELECT plan(9);
+SELECT plan(11);
 
 -- The reference: the CASE a user would write, over the point arrays.
 CREATE FUNCTION pg_temp.ref_score(a float8, mode text, xs float8[], ys float8[])
@@ -106,6 +106,23 @@ SELECT cmp_ok(
 
 SELECT throws_ok($$SELECT sales_supervisor.kpi_score('NaN', 'linear[(1,2)]')$$, '22023',
                  'kpi_score attainment must not be NaN', 'NaN attainment is 22023');
+
+-- btree order: a total order consistent with = on all pairs of values
+-- (and values with extra trailing zeros where that keeps equality)
+CREATE TEMP TABLE ord_vals AS SELECT curve AS v FROM curve_values;
+SELECT is(
+  (SELECT count(*) FROM ord_vals a, ord_vals b
+   WHERE ((score_curve_cmp(a.v, b.v) = 0) IS DISTINCT FROM (a.v = b.v))
+      OR sign(score_curve_cmp(a.v, b.v)) <> -sign(score_curve_cmp(b.v, a.v))
+      OR (a.v < b.v) <> (score_curve_cmp(a.v, b.v) < 0)
+      OR (a.v <= b.v) <> (score_curve_cmp(a.v, b.v) <= 0)
+      OR (a.v > b.v) <> (score_curve_cmp(a.v, b.v) > 0)
+      OR (a.v >= b.v) <> (score_curve_cmp(a.v, b.v) >= 0)),
+  0::bigint, 'score_curve_cmp is antisymmetric, 0 exactly when =, and agrees with < <= > >=');
+SELECT is(
+  (SELECT count(*) FROM (SELECT v, lag(v) OVER (ORDER BY v) AS prev FROM ord_vals) s
+   WHERE prev > v OR (prev IS NOT NULL AND score_curve_hash_extended(prev, 7) <> score_curve_hash_extended(v, 7) AND prev = v)),
+  0::bigint, 'ORDER BY sorts by the btree order, and equal values have equal seeded hashes');
 
 SELECT * FROM finish();
 ROLLBACK;
