@@ -25,6 +25,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 
+#include "core_report.h"
 #include "datum_cache.h"
 #include "score_curve.h"
 
@@ -64,38 +65,6 @@ PG_FUNCTION_INFO_V1(score_curve_ge);
 PG_FUNCTION_INFO_V1(score_curve_make);
 PG_FUNCTION_INFO_V1(kpi_score);
 
-/*
- * Turn a core result code into an ERROR.  Syntax errors name the whole
- * input (as the built-in input functions do) and put the core's sentence in
- * the detail; the other codes carry the core's message, which names the
- * offending value.
- */
-static void
-sc_report(int rc, const char *err, const char *input)
-{
-	switch (rc)
-	{
-		case SC_OK:
-			return;
-		case SC_ERR_SYNTAX:
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-					 errmsg("invalid input syntax for type score_curve: \"%s\"",
-							input ? input : ""),
-					 errdetail("%s", err)));
-			break;
-		case SC_ERR_RANGE:
-			ereport(ERROR,
-					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-					 errmsg("%s", err)));
-			break;
-		default:
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("%s", err)));
-	}
-}
-
 /* Build a curve from validated points. */
 static ScoreCurve *
 sc_build(int mode, const double *xs, const double *ys, int n)
@@ -126,7 +95,7 @@ score_curve_in(PG_FUNCTION_ARGS)
 				rc;
 
 	rc = sc_parse(str, strlen(str), &mode, xs, ys, &n, err, sizeof(err));
-	sc_report(rc, err, str);
+	core_report(rc, err, "score_curve", str);
 	PG_RETURN_POINTER(sc_build(mode, xs, ys, n));
 }
 
@@ -391,7 +360,7 @@ score_curve_make(PG_FUNCTION_ARGS)
 				 errmsg("score_curve x and y must have the same length, got %d and %d",
 						nx, ny)));
 	rc = sc_validate(mode, xs, ys, nx, err, sizeof(err));
-	sc_report(rc, err, NULL);
+	core_report(rc, err, "score_curve", NULL);
 	PG_RETURN_POINTER(sc_build(mode, xs, ys, nx));
 }
 

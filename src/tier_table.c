@@ -23,6 +23,7 @@
 #include "utils/fmgrprotos.h"
 #include "utils/numeric.h"
 
+#include "core_report.h"
 #include "datum_cache.h"
 #include "tier_table.h"
 
@@ -98,32 +99,6 @@ tt_build(const tt_table *v)
 	return t;
 }
 
-/* Turn a core result code into an ERROR (see score_curve.c's sc_report). */
-static void
-tt_report(int rc, const char *err, const char *input)
-{
-	switch (rc)
-	{
-		case TT_OK:
-			return;
-		case TT_ERR_SYNTAX:
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-					 errmsg("invalid input syntax for type tier_table: \"%s\"", input),
-					 errdetail("%s", err)));
-			break;
-		case TT_ERR_RANGE:
-			ereport(ERROR,
-					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-					 errmsg("%s", err)));
-			break;
-		default:
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("%s", err)));
-	}
-}
-
 /*
  * tier_table_in(cstring) -> tier_table
  * "marginal[(0,0.02),(100000,0.03)] cap 50000" or "flat[...]".
@@ -139,7 +114,7 @@ tier_table_in(PG_FUNCTION_ARGS)
 	v.thr = palloc(TT_MAX_TIERS * sizeof(tt_dec));
 	v.rate = palloc(TT_MAX_TIERS * sizeof(tt_dec));
 	rc = tt_parse(str, strlen(str), &v, err, sizeof(err));
-	tt_report(rc, err, str);
+	core_report(rc, err, "tier_table", str);
 	PG_RETURN_POINTER(tt_build(&v));
 }
 

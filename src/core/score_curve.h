@@ -23,16 +23,18 @@
 
 #include <stddef.h>
 
+#include "lex.h"
+
 #define SC_MODE_LINEAR	0
 #define SC_MODE_STEP	1
 
 #define SC_MAX_POINTS	1000
 
 /* result codes; the glue maps them to SQLSTATEs */
-#define SC_OK			0
-#define SC_ERR_SYNTAX	1		/* 22P02 invalid_text_representation */
-#define SC_ERR_INVALID	2		/* 22023 invalid_parameter_value */
-#define SC_ERR_RANGE	3		/* 22003 numeric_value_out_of_range */
+#define SC_OK			LEX_OK
+#define SC_ERR_SYNTAX	LEX_ERR_SYNTAX	/* 22P02 invalid_text_representation */
+#define SC_ERR_INVALID	LEX_ERR_INVALID	/* 22023 invalid_parameter_value */
+#define SC_ERR_RANGE	LEX_ERR_RANGE	/* 22003 numeric_value_out_of_range */
 
 /* long enough for any canonical number: sign, 17 digits, point, e-308 */
 #define SC_NUM_BUFLEN	32

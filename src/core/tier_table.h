@@ -24,6 +24,8 @@
 #define SALES_SUPERVISOR_CORE_TIER_TABLE_H
 
 #include <stddef.h>
+
+#include "lex.h"
 #include <stdint.h>
 
 #define TT_MODE_MARGINAL	0
@@ -33,10 +35,10 @@
 #define TT_MAX_DIGITS	18		/* significant digits of one number */
 #define TT_MAX_SCALE	18		/* decimal places of one number */
 
-#define TT_OK			0
-#define TT_ERR_SYNTAX	1		/* 22P02 invalid_text_representation */
-#define TT_ERR_INVALID	2		/* 22023 invalid_parameter_value */
-#define TT_ERR_RANGE	3		/* 22003 numeric_value_out_of_range */
+#define TT_OK			LEX_OK
+#define TT_ERR_SYNTAX	LEX_ERR_SYNTAX	/* 22P02 invalid_text_representation */
+#define TT_ERR_INVALID	LEX_ERR_INVALID	/* 22023 invalid_parameter_value */
+#define TT_ERR_RANGE	LEX_ERR_RANGE	/* 22003 numeric_value_out_of_range */
 #define TT_OVERFLOW		4		/* evaluation does not fit 128 bits */
 
 /* one exact decimal: m / 10^scale; pad is 0 (the struct is stored as is) */
