@@ -267,3 +267,67 @@ SELECT (SELECT count(*) FROM plans_by_hash) AS rows,
        (SELECT count(DISTINCT tableoid) FROM plans_by_hash) AS partitions_used,
        count(*) AS values, count(*) FILTER (WHERE n <> 1) AS split_values
 FROM (SELECT t, count(DISTINCT tableoid) AS n FROM plans_by_hash GROUP BY t) g;
+
+-- tiered_commission against a plain-numeric reference on STORED amounts:
+-- a table column without typmod, so values come in numeric's on-disk form
+-- (1-byte headers for short values, 4-byte for long ones, compressed for
+-- very long ones), with mixed scales, negatives, zeros with many decimals;
+-- a change in numeric's on-disk format would make these differ
+CREATE TABLE tc_amounts (id serial, amount numeric);
+INSERT INTO tc_amounts (amount) VALUES
+  (0), (0.00), (12.5), (7), (3.25), (-5), (-0.001), (100000), (100000.00), (100000.01),
+  (499999.999), (500000), (1500000.5), (1000.5), (1000.51), (2000.25), (2000.2500001),
+  (0.000000000000000000000000), (-0.0000000000000000000001), (0.1234567890123456789012),
+  (123456789012345678.12), (12345678901234567890123456789.123456), (1e30), (-1e30),
+  (repeat('9', 300)::numeric), (repeat('7', 5000)::numeric), (('-' || repeat('3', 40))::numeric);
+INSERT INTO tc_amounts (amount)
+SELECT round(((g * 7919) % 1000003)::numeric / 10::numeric ^ (g % 5) * (CASE WHEN g % 7 = 0 THEN -1 ELSE 1 END), g % 9)
+FROM generate_series(1, 400) g;
+CREATE TABLE tc_plans (id int, mode text, thr numeric[], rate numeric[], cap numeric);
+INSERT INTO tc_plans VALUES
+  (1, 'marginal', '{0,100000,500000}', '{0.02,0.03,0.05}', 50000),
+  (2, 'flat', '{0,100000,500000}', '{0.02,0.03,0.05}', NULL),
+  (3, 'marginal', '{1000.5,2000.25}', '{0.1,0.125}', 123.4567),
+  (4, 'flat', '{0}', '{0.000000001}', NULL),
+  (5, 'marginal', '{0,10}', '{1,2}', NULL),
+  (6, 'flat', '{100000.00,500000}', '{0.020,0.05}', 20000.0);
+ALTER TABLE tc_plans ADD COLUMN t tier_table;
+UPDATE tc_plans p SET t = (SELECT format('%s[%s]%s', p.mode,
+                                         string_agg(format('(%s,%s)', p.thr[i], p.rate[i]), ',' ORDER BY i),
+                                         CASE WHEN p.cap IS NULL THEN '' ELSE ' cap ' || p.cap END)
+                           FROM generate_subscripts(p.thr, 1) i)::tier_table;
+SELECT id, t FROM tc_plans ORDER BY id;
+-- the reference: slices (marginal) or the highest reached rate (flat) in
+-- numeric, least(.., cap), rounded to the documented scale
+CREATE FUNCTION pg_temp.ref_commission(a numeric, mode text, thr numeric[], rate numeric[], cap numeric)
+RETURNS numeric LANGUAGE sql IMMUTABLE AS $$
+  SELECT round(least(CASE
+           WHEN a <= 0 THEN 0
+           WHEN mode = 'flat' THEN
+             coalesce((SELECT a * rate[i] FROM generate_subscripts(thr, 1) i
+                       WHERE thr[i] <= a ORDER BY i DESC LIMIT 1), 0)
+           ELSE
+             coalesce((SELECT sum((least(a, coalesce(thr[i + 1], a)) - thr[i]) * rate[i])
+                       FROM generate_subscripts(thr, 1) i WHERE thr[i] < a), 0)
+           END, cap),
+         greatest(greatest(scale(a), (SELECT max(scale(x)) FROM unnest(thr) x))
+                  + (SELECT max(scale(x)) FROM unnest(rate) x),
+                  coalesce(scale(cap), 0)))
+$$;
+SELECT count(*) AS amounts,
+       count(*) FILTER (WHERE pg_column_size(amount) = pg_column_size(amount + 0) - 3) AS short_header,
+       count(*) FILTER (WHERE pg_column_size(amount) = pg_column_size(amount + 0)) AS long_header,
+       count(*) FILTER (WHERE pg_column_size(amount) < pg_column_size(amount + 0) - 3) AS compressed,
+       count(*) FILTER (WHERE amount < 0) AS negative,
+       count(DISTINCT scale(amount)) AS scales
+FROM tc_amounts;
+SELECT count(*) AS cases,
+       count(*) FILTER (WHERE tiered_commission(a.amount, p.t)::text
+                              <> pg_temp.ref_commission(a.amount, p.mode, p.thr, p.rate, p.cap)::text) AS mismatches
+FROM tc_amounts a CROSS JOIN tc_plans p;
+-- a few of them, exactly
+SELECT a.amount, p.id AS plan, tiered_commission(a.amount, p.t)
+FROM tc_amounts a JOIN tc_plans p ON p.id IN (1, 3)
+WHERE a.id IN (2, 6, 7, 11, 13, 17, 18, 19)
+ORDER BY a.id, p.id;
+DROP TABLE tc_amounts, tc_plans;
