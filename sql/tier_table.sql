@@ -331,3 +331,11 @@ FROM tc_amounts a JOIN tc_plans p ON p.id IN (1, 3)
 WHERE a.id IN (2, 6, 7, 11, 13, 17, 18, 19)
 ORDER BY a.id, p.id;
 DROP TABLE tc_amounts, tc_plans;
+
+-- equal tables written with different decimals: equal results, with the
+-- scales their decimals give (as numeric 1.0 = 1.00); the type COMMENT says so
+SELECT 'flat[(0,0.02)]'::tier_table = 'flat[(0,0.020)]' AS equal_tables,
+       tiered_commission(100, 'flat[(0,0.02)]') AS two_decimals,
+       tiered_commission(100, 'flat[(0,0.020)]') AS three_decimals,
+       tiered_commission(100, 'flat[(0,0.02)]') = tiered_commission(100, 'flat[(0,0.020)]') AS equal_results;
+SELECT obj_description('tier_table'::regtype, 'pg_type') ~ 'different scales' AS comment_says_so;

@@ -29,7 +29,7 @@ CREATE TYPE tier_table (
 );
 
 COMMENT ON TYPE tier_table IS
-'Commission tiers: marginal[(threshold,rate),...] (each slice earns its own rate) or flat[...] (the whole amount earns the rate of the highest threshold reached), optional " cap N"; exact decimals kept as written; thresholds strictly increasing and >= 0, rates >= 0, 1 to 1000 tiers.';
+'Commission tiers: marginal[(threshold,rate),...] (each slice earns its own rate) or flat[...] (the whole amount earns the rate of the highest threshold reached), optional " cap N"; exact decimals kept as written; thresholds strictly increasing and >= 0, rates >= 0, 1 to 1000 tiers. Equality, hashing and ordering are by value (0.02 = 0.020), but the decimals written set the scale of tiered_commission results, so equal tables written with different decimals give equal amounts with different scales (flat[(0,0.02)] gives 2.00 on 100 where flat[(0,0.020)] gives 2.000), just as numeric 1.0 = 1.00.';
 COMMENT ON FUNCTION tier_table_in(cstring) IS 'Text input of tier_table: mode[(threshold,rate),...] [cap N], mode marginal or flat in any case.';
 COMMENT ON FUNCTION tier_table_out(tier_table) IS 'Canonical text of a tier_table: lower-case mode, no blanks in the list, numbers with the digits they were written with.';
 COMMENT ON FUNCTION tier_table_recv(internal) IS 'Binary input of tier_table; validates exactly as the text input does.';
