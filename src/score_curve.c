@@ -95,7 +95,8 @@ score_curve_in(PG_FUNCTION_ARGS)
 				rc;
 
 	rc = sc_parse(str, strlen(str), &mode, xs, ys, &n, err, sizeof(err));
-	core_report(rc, err, "score_curve", str);
+	if (!core_report(rc, err, "score_curve", str, fcinfo->context))
+		PG_RETURN_NULL();		/* soft error saved (PostgreSQL 16+) */
 	PG_RETURN_POINTER(sc_build(mode, xs, ys, n));
 }
 
@@ -360,7 +361,7 @@ score_curve_make(PG_FUNCTION_ARGS)
 				 errmsg("score_curve x and y must have the same length, got %d and %d",
 						nx, ny)));
 	rc = sc_validate(mode, xs, ys, nx, err, sizeof(err));
-	core_report(rc, err, "score_curve", NULL);
+	core_report(rc, err, "score_curve", NULL, NULL);
 	PG_RETURN_POINTER(sc_build(mode, xs, ys, nx));
 }
 

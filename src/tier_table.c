@@ -114,7 +114,8 @@ tier_table_in(PG_FUNCTION_ARGS)
 	v.thr = palloc(TT_MAX_TIERS * sizeof(tt_dec));
 	v.rate = palloc(TT_MAX_TIERS * sizeof(tt_dec));
 	rc = tt_parse(str, strlen(str), &v, err, sizeof(err));
-	core_report(rc, err, "tier_table", str);
+	if (!core_report(rc, err, "tier_table", str, fcinfo->context))
+		PG_RETURN_NULL();		/* soft error saved (PostgreSQL 16+) */
 	PG_RETURN_POINTER(tt_build(&v));
 }
 
