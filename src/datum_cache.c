@@ -6,7 +6,9 @@
  * Entries are keyed on the exact bytes of the datum as passed (for an
  * on-disk TOAST pointer those identify the value).  A lookup first tries
  * the entry that matched last (consecutive rows with the same value), then
- * every entry whose hash and size match.  With a constant or parameter
+ * the others, size first, then bytes: values of a few hundred bytes that
+ * differ mostly differ early, so a failed memcmp is cheaper than hashing
+ * every row's value would be.  With a constant or parameter
  * argument (get_fn_expr_arg_stable) the value cannot change during the
  * query, so after the first call no comparison is made at all.  In-memory
  * indirections (expanded objects) may change under the same pointer: they
@@ -22,7 +24,6 @@
  */
 #include "postgres.h"
 
-#include "common/hashfn.h"
 #include "utils/memutils.h"
 
 #include "datum_cache.h"
@@ -30,7 +31,6 @@
 typedef struct DatumCacheEntry
 {
 	MemoryContext cxt;			/* holds key, value and result; NULL: empty */
-	uint32		hash;			/* hash of the key bytes */
 	Size		keysize;
 	char	   *key;			/* copy of the datum as passed */
 	void	   *result;			/* what build returned */
@@ -87,7 +87,6 @@ datum_cache_get(FunctionCallInfo fcinfo, int argno, DatumCacheBuild build)
 	DatumCacheEntry *e;
 	MemoryContext cxt;
 	Size		keysize;
-	uint32		hash;
 	char	   *key;
 	void	   *result;
 	int			i,
@@ -119,7 +118,6 @@ datum_cache_get(FunctionCallInfo fcinfo, int argno, DatumCacheBuild build)
 			return e->result;
 		}
 	}
-	hash = DatumGetUInt32(hash_any((const unsigned char *) raw, (int) keysize));
 	victim = 0;
 	for (i = 0; i < DATUM_CACHE_ENTRIES; i++)
 	{
@@ -129,8 +127,7 @@ datum_cache_get(FunctionCallInfo fcinfo, int argno, DatumCacheBuild build)
 			victim = i;
 			break;				/* entries fill from 0: no more after this */
 		}
-		if (e->hash == hash && e->keysize == keysize &&
-			memcmp(e->key, raw, keysize) == 0)
+		if (e->keysize == keysize && memcmp(e->key, raw, keysize) == 0)
 		{
 			e->used = ++dc->clock;
 			dc->last = i;
@@ -162,7 +159,6 @@ datum_cache_get(FunctionCallInfo fcinfo, int argno, DatumCacheBuild build)
 	if (e->cxt != NULL)
 		MemoryContextDelete(e->cxt);
 	e->cxt = cxt;
-	e->hash = hash;
 	e->keysize = keysize;
 	e->key = key;
 	e->result = result;
