@@ -3,8 +3,16 @@
 -- setup:
 SELECT setseed(0.5);
 CREATE TABLE bench_kpi AS
-SELECT (random() * 2.2)::float8 AS attainment
-FROM generate_series(1, {rows});
+SELECT (random() * 2.2)::float8 AS attainment, g % 12 AS k
+FROM generate_series(1, {rows}) g;
+-- 12 KPI definitions, each with its own curve (and, for the SQL a user
+-- would write, its own parameters as columns)
+CREATE TABLE bench_kpi_curves AS
+SELECT k, (100 + k)::float8 AS y1, (150 + 2 * k)::float8 AS y2,
+       format('linear[(0.5,0),(1,%s),(1.5,%s)]', 100 + k, 150 + 2 * k)::score_curve AS c
+FROM generate_series(0, 11) k;
+ANALYZE bench_kpi;
+ANALYZE bench_kpi_curves;
 
 -- case: kpi_score, 3-point linear curve
 -- ours:
@@ -46,3 +54,15 @@ SELECT sum(CASE WHEN attainment < 0.0 THEN 0
 FROM bench_kpi;
 -- floor:
 SELECT sum(attainment) FROM bench_kpi;
+
+-- case: kpi_score, 12 curves from a joined table, rows cycling through them
+-- ours:
+SELECT sum(kpi_score(b.attainment, c.c)) FROM bench_kpi b JOIN bench_kpi_curves c USING (k);
+-- sql:
+SELECT sum(CASE WHEN b.attainment < 0.5 THEN 0
+                WHEN b.attainment < 1 THEN (b.attainment - 0.5) * 2 * c.y1
+                WHEN b.attainment < 1.5 THEN c.y1 + (b.attainment - 1) * 2 * (c.y2 - c.y1)
+                ELSE c.y2 END)
+FROM bench_kpi b JOIN bench_kpi_curves c USING (k);
+-- floor:
+SELECT sum(b.attainment) FROM bench_kpi b JOIN bench_kpi_curves c USING (k);

@@ -16,8 +16,14 @@ FROM generate_series(0, 199) r,
                      (100000 + (r % 4) * 50000)::numeric AS t2, 0.03::numeric AS r2,
                      500000::numeric AS t3, (0.05 - (r % 4) * 0.005)::numeric(6,3) AS r3,
                      (40000 + (r % 4) * 5000)::numeric AS cap) v;
+-- the same kind of amounts in a numeric column without typmod, with 0 to 3
+-- decimals mixed row by row (as values from several sources arrive)
+CREATE TABLE bench_sales_mixed AS
+SELECT g AS id, round((random() ^ 3 * 1500000)::numeric, g % 4) AS amount
+FROM generate_series(1, {rows}) g;
 ANALYZE bench_sales;
 ANALYZE bench_plans;
+ANALYZE bench_sales_mixed;
 
 -- case: marginal, 3 tiers + cap, constant plan
 -- ours:
@@ -59,3 +65,17 @@ SELECT sum(least(
 FROM bench_sales s JOIN bench_plans p USING (rep_id);
 -- floor:
 SELECT sum(s.amount) FROM bench_sales s JOIN bench_plans p USING (rep_id);
+
+-- case: marginal, 3 tiers + cap, constant plan, amounts of mixed scales
+-- ours:
+SELECT sum(tiered_commission(amount, 'marginal[(0,0.02),(100000,0.03),(500000,0.05)] cap 50000'))
+FROM bench_sales_mixed;
+-- sql:
+SELECT sum(least(
+         CASE WHEN amount > 0 THEN least(amount, 100000) * 0.02 ELSE 0 END
+       + CASE WHEN amount > 100000 THEN (least(amount, 500000) - 100000) * 0.03 ELSE 0 END
+       + CASE WHEN amount > 500000 THEN (amount - 500000) * 0.05 ELSE 0 END,
+       50000))
+FROM bench_sales_mixed;
+-- floor:
+SELECT sum(amount) FROM bench_sales_mixed;

@@ -13,6 +13,11 @@ SET extra_float_digits = 0;
 SELECT 'linear[(0.1,0.30000000000000004),(123456.789,-0),(1e15,1e-05)]'::score_curve;
 RESET extra_float_digits;
 SELECT 'linear[(1e-310,1.7976931348623157e308)]'::score_curve;
+-- exact rounding ties: 23145267909885952 is 2^54 + ..., 4 apart from its
+-- neighbours, so the 16-digit 2.314526790988595e+16 (2 away) also reads
+-- back as it; float8out writes all 17 digits, and so does score_curve
+SELECT 'step[(23145267909885952,98848878475870208)]'::score_curve,
+       23145267909885952::float8 AS x, 98848878475870208::float8 AS y;
 
 -- text round trip: canonical text reads back as an equal curve
 SELECT c::text::score_curve = c AS text_round_trip, c::text
@@ -66,6 +71,23 @@ INSERT INTO curves VALUES
                   ARRAY(SELECT g * 1.0 FROM generate_series(0, 999) g)));
 SELECT id, kpi_score(1.2, c), kpi_score(0.5555, c) FROM curves, generate_series(1, 2) ORDER BY id;
 SELECT id, pg_column_size(c) FROM curves ORDER BY id;
+
+-- 40 stored curves (more than the per-call cache keeps), rows cycling
+-- through them so that consecutive rows differ: every score equals the one
+-- from the same curve rebuilt fresh from its text (not cached)
+CREATE TEMP TABLE many_curves AS
+SELECT id, format('linear[(0,%s),(1,%s),(2,%s)]', id, 10 * id, 100 * id)::score_curve AS c
+FROM generate_series(1, 40) id;
+SELECT count(*) AS rows, count(*) FILTER (WHERE s <> f) AS mismatches,
+       sum(s) AS total
+FROM (SELECT kpi_score(g / 10.0, m.c) AS s, kpi_score(g / 10.0, m.c::text::score_curve) AS f
+      FROM generate_series(0, 20) g, many_curves m ORDER BY g, m.id) x;
+-- a parameter is a constant of one execution only: new value, new answer
+PREPARE score_with(score_curve) AS
+SELECT sum(kpi_score(g / 10.0, $1)) FROM generate_series(0, 20) g;
+EXECUTE score_with('linear[(0,0),(2,20)]');
+EXECUTE score_with('step[(1,5)]');
+DEALLOCATE score_with;
 
 -- binary round trip through COPY (FORMAT binary), back into a table
 \copy curves TO '/tmp/ss_i3_score_curve.bin' (FORMAT binary)
@@ -126,6 +148,12 @@ FROM generate_series(1, 1001) g;
 SELECT score_curve(ARRAY[1, 2], ARRAY[1]);
 SELECT score_curve(ARRAY[1, NULL], ARRAY[1, 2]);
 SELECT score_curve(ARRAY[[1, 2], [3, 4]], ARRAY[1, 2]);
+-- all of them are invalid_parameter_value (22023), as the contract says
+\set VERBOSITY sqlstate
+SELECT score_curve(ARRAY[1, 2], ARRAY[1]);
+SELECT score_curve(ARRAY[1, NULL], ARRAY[1, 2]);
+SELECT score_curve(ARRAY[[1, 2], [3, 4]], ARRAY[1, 2]);
+\set VERBOSITY default
 -- NaN attainment
 SELECT kpi_score('NaN', 'linear[(1,2)]');
 -- STRICT: NULL in, NULL out
@@ -168,3 +196,35 @@ FROM (VALUES ('linear[(1,2)]'::score_curve), ('LINEAR[(1.0,2)]'), ('step[(1,2)]'
 GROUP BY c ORDER BY 1;
 SELECT count(*) AS distinct_curves FROM (SELECT DISTINCT c FROM curves) d;
 SELECT score_curve_hash('linear[(0,-0)]') = score_curve_hash('linear[(-0,0)]') AS same_hash;
+
+-- btree operator class: ORDER BY, count(DISTINCT), unique indexes; the
+-- order is mode (linear first), then point by point by x, then y (a prefix
+-- first)
+SELECT c, score_curve_cmp(c, 'step[(1,2)]') AS cmp_step_1_2
+FROM (VALUES ('step[(1,2)]'::score_curve), ('step[(1,1)]'), ('linear[(5,5)]'), ('step[(0.5,9)]'),
+             ('step[(1,2),(2,3)]'), ('step[(1,2.5)]'), ('linear[(1,2),(2,1)]'), ('STEP[(1.0,2.0)]')) v(c)
+ORDER BY c, c::text;
+SELECT count(DISTINCT c) AS distinct_curves
+FROM (VALUES ('step[(1,2)]'::score_curve), ('step[(1.0,2)]'), ('step[(1,2)]'), ('linear[(1,2)]')) v(c);
+SELECT 'step[(1,2)]'::score_curve < 'step[(1,3)]' AS lt, 'step[(1,2)]'::score_curve <= 'step[(1,2)]' AS le,
+       'step[(1,2)]'::score_curve > 'linear[(9,9)]' AS gt, 'linear[(1,2)]'::score_curve >= 'linear[(0,2)]' AS ge;
+CREATE TEMP TABLE unique_curves (c score_curve UNIQUE);
+INSERT INTO unique_curves VALUES ('step[(1,2)]');
+INSERT INTO unique_curves VALUES ('step[(1.00,2e0)]');
+-- hash support function 2: seed 0 has score_curve_hash in its low 32 bits;
+-- hash partitioning puts equal curves in the same partition
+SELECT count(*) FILTER (WHERE (score_curve_hash_extended(c, 0) & 4294967295)
+                              <> (score_curve_hash(c)::bigint & 4294967295)) AS low_bits_differ,
+       count(DISTINCT score_curve_hash_extended(c, 1)) AS seeded_hashes
+FROM (VALUES ('step[(1,2)]'::score_curve), ('step[(1,3)]'), ('linear[(0,0),(1,100)]'), ('linear[(1,2)]')) v(c);
+CREATE TEMP TABLE curves_by_hash (c score_curve) PARTITION BY HASH (c);
+CREATE TEMP TABLE curves_by_hash_0 PARTITION OF curves_by_hash FOR VALUES WITH (MODULUS 2, REMAINDER 0);
+CREATE TEMP TABLE curves_by_hash_1 PARTITION OF curves_by_hash FOR VALUES WITH (MODULUS 2, REMAINDER 1);
+INSERT INTO curves_by_hash
+SELECT format('step[(%s,1)]', g)::score_curve FROM generate_series(1, 20) g
+UNION ALL
+SELECT format('STEP[( %s.000 , 1.0 )]', g)::score_curve FROM generate_series(1, 20) g;
+SELECT (SELECT count(*) FROM curves_by_hash) AS rows,
+       (SELECT count(DISTINCT tableoid) FROM curves_by_hash) AS partitions_used,
+       count(*) AS values, count(*) FILTER (WHERE n <> 1) AS split_values
+FROM (SELECT c, count(DISTINCT tableoid) AS n FROM curves_by_hash GROUP BY c) g;

@@ -19,11 +19,14 @@
 
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
+#include "common/shortest_dec.h"
 #include "fmgr.h"
 #include "libpq/pqformat.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 
+#include "core_report.h"
+#include "datum_cache.h"
 #include "score_curve.h"
 
 /* On-disk and in-memory layout; pad keeps the float8 array 8-byte aligned. */
@@ -40,6 +43,9 @@ typedef struct ScoreCurve
 #define SC_XS(c)		((c)->pts)
 #define SC_YS(c)		((c)->pts + (c)->npoints)
 
+StaticAssertDecl(DOUBLE_SHORTEST_DECIMAL_LEN <= SC_NUM_BUFLEN,
+				 "a float8 text must fit the core's number buffer");
+
 #define DatumGetScoreCurveP(X)	((ScoreCurve *) PG_DETOAST_DATUM(X))
 #define PG_GETARG_SCORE_CURVE_P(n) DatumGetScoreCurveP(PG_GETARG_DATUM(n))
 
@@ -50,40 +56,14 @@ PG_FUNCTION_INFO_V1(score_curve_send);
 PG_FUNCTION_INFO_V1(score_curve_eq);
 PG_FUNCTION_INFO_V1(score_curve_ne);
 PG_FUNCTION_INFO_V1(score_curve_hash);
+PG_FUNCTION_INFO_V1(score_curve_hash_extended);
+PG_FUNCTION_INFO_V1(score_curve_cmp);
+PG_FUNCTION_INFO_V1(score_curve_lt);
+PG_FUNCTION_INFO_V1(score_curve_le);
+PG_FUNCTION_INFO_V1(score_curve_gt);
+PG_FUNCTION_INFO_V1(score_curve_ge);
 PG_FUNCTION_INFO_V1(score_curve_make);
 PG_FUNCTION_INFO_V1(kpi_score);
-
-/*
- * Turn a core result code into an ERROR.  Syntax errors name the whole
- * input (as the built-in input functions do) and put the core's sentence in
- * the detail; the other codes carry the core's message, which names the
- * offending value.
- */
-static void
-sc_report(int rc, const char *err, const char *input)
-{
-	switch (rc)
-	{
-		case SC_OK:
-			return;
-		case SC_ERR_SYNTAX:
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-					 errmsg("invalid input syntax for type score_curve: \"%s\"",
-							input ? input : ""),
-					 errdetail("%s", err)));
-			break;
-		case SC_ERR_RANGE:
-			ereport(ERROR,
-					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-					 errmsg("%s", err)));
-			break;
-		default:
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("%s", err)));
-	}
-}
 
 /* Build a curve from validated points. */
 static ScoreCurve *
@@ -115,14 +95,17 @@ score_curve_in(PG_FUNCTION_ARGS)
 				rc;
 
 	rc = sc_parse(str, strlen(str), &mode, xs, ys, &n, err, sizeof(err));
-	sc_report(rc, err, str);
+	if (!core_report(rc, err, "score_curve", str, fcinfo->context))
+		PG_RETURN_NULL();		/* soft error saved (PostgreSQL 16+) */
 	PG_RETURN_POINTER(sc_build(mode, xs, ys, n));
 }
 
 /*
  * score_curve_out(score_curve) -> cstring
- * Canonical form: lower-case mode, no blanks, shortest float8 text.  It does
- * not depend on extra_float_digits, so a dump always restores exact values.
+ * Canonical form: lower-case mode, no blanks, and each number exactly as
+ * float8out writes it with extra_float_digits > 0 (the shortest text that
+ * reads back exactly, by the server's own Ryu formatter), whatever
+ * extra_float_digits is set to, so a dump always restores exact values.
  */
 Datum
 score_curve_out(PG_FUNCTION_ARGS)
@@ -131,7 +114,8 @@ score_curve_out(PG_FUNCTION_ARGS)
 	size_t		buflen = SC_TEXT_MAXLEN(c->npoints);
 	char	   *buf = palloc(buflen);
 
-	if (sc_format(c->mode, SC_XS(c), SC_YS(c), c->npoints, buf, buflen) < 0)
+	if (sc_format_with(c->mode, SC_XS(c), SC_YS(c), c->npoints, buf, buflen,
+					   double_to_shortest_decimal_buf) < 0)
 		elog(ERROR, "could not format score_curve with mode %d and %d points",
 			 c->mode, c->npoints);
 	PG_RETURN_CSTRING(buf);
@@ -246,6 +230,71 @@ score_curve_hash(PG_FUNCTION_ARGS)
 }
 
 /*
+ * score_curve_hash_extended(score_curve, int8) -> int8, hash support
+ * function 2 (hash partitioning).  hash_any_extended with seed 0 has
+ * hash_any's value in its low 32 bits, so it agrees with score_curve_hash.
+ */
+Datum
+score_curve_hash_extended(PG_FUNCTION_ARGS)
+{
+	ScoreCurve *c = PG_GETARG_SCORE_CURVE_P(0);
+
+	PG_RETURN_DATUM(hash_any_extended((unsigned char *) VARDATA(c),
+									  VARSIZE(c) - VARHDRSZ,
+									  PG_GETARG_INT64(1)));
+}
+
+/*
+ * The btree order of two curve arguments (see sc_compare): by mode, then
+ * point by point; 0 exactly when = holds.  Detoasted copies are freed, as
+ * a sort may call this many times in one memory context.
+ */
+static int
+sc_cmp_args(FunctionCallInfo fcinfo)
+{
+	ScoreCurve *a = PG_GETARG_SCORE_CURVE_P(0);
+	ScoreCurve *b = PG_GETARG_SCORE_CURVE_P(1);
+	int			c;
+
+	c = sc_compare(a->mode, SC_XS(a), SC_YS(a), a->npoints,
+				   b->mode, SC_XS(b), SC_YS(b), b->npoints);
+	PG_FREE_IF_COPY(a, 0);
+	PG_FREE_IF_COPY(b, 1);
+	return c;
+}
+
+/* score_curve_cmp(score_curve, score_curve) -> int4, btree support 1 */
+Datum
+score_curve_cmp(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INT32(sc_cmp_args(fcinfo));
+}
+
+Datum
+score_curve_lt(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(sc_cmp_args(fcinfo) < 0);
+}
+
+Datum
+score_curve_le(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(sc_cmp_args(fcinfo) <= 0);
+}
+
+Datum
+score_curve_gt(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(sc_cmp_args(fcinfo) > 0);
+}
+
+Datum
+score_curve_ge(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(sc_cmp_args(fcinfo) >= 0);
+}
+
+/*
  * Read a one-dimensional float8[] without NULLs into a palloc'd C array.
  * 'what' names the argument in messages.
  */
@@ -260,7 +309,7 @@ sc_array_values(ArrayType *arr, const char *what, int *count)
 
 	if (ARR_NDIM(arr) > 1)
 		ereport(ERROR,
-				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("score_curve %s must be a one-dimensional array, got %d dimensions",
 						what, ARR_NDIM(arr))));
 	deconstruct_array(arr, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL,
@@ -270,7 +319,7 @@ sc_array_values(ArrayType *arr, const char *what, int *count)
 	{
 		if (nulls[i])
 			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("score_curve %s must not contain NULL, found one at position %d",
 							what, i + 1)));
 		out[i] = DatumGetFloat8(elems[i]);
@@ -312,84 +361,26 @@ score_curve_make(PG_FUNCTION_ARGS)
 				 errmsg("score_curve x and y must have the same length, got %d and %d",
 						nx, ny)));
 	rc = sc_validate(mode, xs, ys, nx, err, sizeof(err));
-	sc_report(rc, err, NULL);
+	core_report(rc, err, "score_curve", NULL, NULL);
 	PG_RETURN_POINTER(sc_build(mode, xs, ys, nx));
 }
 
 /*
- * Per-call-site cache of curves seen in a compressed, out-of-line or
- * short-header form (as read from a table), so that such a curve is
- * detoasted and aligned once per query, not once per row, even when rows
- * alternate between a few curves (a join of results to KPI definitions).
- * Keyed on the exact bytes of the datum as passed (for an on-disk TOAST
- * pointer those identify the value); round-robin replacement.
+ * The curve argument argno, aligned and detoasted.  A plain 4-byte-header
+ * curve (a constant, a value computed in the query) is used where it lies;
+ * one in short-header, compressed or out-of-line form (read from a table)
+ * is detoasted once per distinct value through the shared per-call-site
+ * cache, even when rows alternate between many curves (a join of results
+ * to KPI definitions).
  */
-#define SC_CACHE_ENTRIES 8
-
-typedef struct ScCacheEntry
-{
-	Size		rawsize;
-	char	   *raw;			/* copy of the datum as passed */
-	ScoreCurve *curve;			/* detoasted, aligned copy */
-} ScCacheEntry;
-
-typedef struct ScCache
-{
-	int			next;
-	ScCacheEntry entry[SC_CACHE_ENTRIES];
-} ScCache;
-
 static ScoreCurve *
 sc_arg_cached(FunctionCallInfo fcinfo, int argno)
 {
 	struct varlena *raw = (struct varlena *) DatumGetPointer(PG_GETARG_DATUM(argno));
-	ScCache    *cache = (ScCache *) fcinfo->flinfo->fn_extra;
-	ScCacheEntry *e;
-	Size		rawsize;
-	MemoryContext old;
-	ScoreCurve *c;
-	int			i;
 
-	/* plain 4-byte header, not compressed: usable where it lies */
 	if (!VARATT_IS_EXTENDED(raw))
 		return (ScoreCurve *) raw;
-	/* in-memory indirections could change under us: no caching for them */
-	if (VARATT_IS_EXTERNAL(raw) && !VARATT_IS_EXTERNAL_ONDISK(raw))
-		return DatumGetScoreCurveP(PointerGetDatum(raw));
-
-	if (cache == NULL)
-	{
-		cache = (ScCache *) MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt,
-												   sizeof(ScCache));
-		fcinfo->flinfo->fn_extra = cache;
-	}
-	rawsize = VARSIZE_ANY(raw);
-	for (i = 0; i < SC_CACHE_ENTRIES; i++)
-	{
-		e = &cache->entry[i];
-		if (e->raw != NULL && e->rawsize == rawsize &&
-			memcmp(e->raw, raw, rawsize) == 0)
-			return e->curve;
-	}
-
-	c = DatumGetScoreCurveP(PointerGetDatum(raw));
-	e = &cache->entry[cache->next];
-	cache->next = (cache->next + 1) % SC_CACHE_ENTRIES;
-	old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
-	if (e->raw != NULL)
-	{
-		pfree(e->raw);
-		pfree(e->curve);
-	}
-	e->raw = palloc(rawsize);
-	memcpy(e->raw, raw, rawsize);
-	e->rawsize = rawsize;
-	e->curve = (ScoreCurve *) palloc(VARSIZE(c));
-	memcpy(e->curve, c, VARSIZE(c));
-	MemoryContextSwitchTo(old);
-	if ((Pointer) c != (Pointer) raw)
-		pfree(c);
-	return e->curve;
+	return (ScoreCurve *) datum_cache_get(fcinfo, argno, NULL);
 }
 
 /*

@@ -23,6 +23,8 @@
 #include "utils/fmgrprotos.h"
 #include "utils/numeric.h"
 
+#include "core_report.h"
+#include "datum_cache.h"
 #include "tier_table.h"
 
 typedef __int128 i128;
@@ -58,6 +60,12 @@ PG_FUNCTION_INFO_V1(tier_table_send);
 PG_FUNCTION_INFO_V1(tier_table_eq);
 PG_FUNCTION_INFO_V1(tier_table_ne);
 PG_FUNCTION_INFO_V1(tier_table_hash);
+PG_FUNCTION_INFO_V1(tier_table_hash_extended);
+PG_FUNCTION_INFO_V1(tier_table_cmp);
+PG_FUNCTION_INFO_V1(tier_table_lt);
+PG_FUNCTION_INFO_V1(tier_table_le);
+PG_FUNCTION_INFO_V1(tier_table_gt);
+PG_FUNCTION_INFO_V1(tier_table_ge);
 PG_FUNCTION_INFO_V1(tiered_commission);
 
 /* A core view of a stored table (no copy). */
@@ -91,32 +99,6 @@ tt_build(const tt_table *v)
 	return t;
 }
 
-/* Turn a core result code into an ERROR (see score_curve.c's sc_report). */
-static void
-tt_report(int rc, const char *err, const char *input)
-{
-	switch (rc)
-	{
-		case TT_OK:
-			return;
-		case TT_ERR_SYNTAX:
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-					 errmsg("invalid input syntax for type tier_table: \"%s\"", input),
-					 errdetail("%s", err)));
-			break;
-		case TT_ERR_RANGE:
-			ereport(ERROR,
-					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-					 errmsg("%s", err)));
-			break;
-		default:
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("%s", err)));
-	}
-}
-
 /*
  * tier_table_in(cstring) -> tier_table
  * "marginal[(0,0.02),(100000,0.03)] cap 50000" or "flat[...]".
@@ -132,7 +114,8 @@ tier_table_in(PG_FUNCTION_ARGS)
 	v.thr = palloc(TT_MAX_TIERS * sizeof(tt_dec));
 	v.rate = palloc(TT_MAX_TIERS * sizeof(tt_dec));
 	rc = tt_parse(str, strlen(str), &v, err, sizeof(err));
-	tt_report(rc, err, str);
+	if (!core_report(rc, err, "tier_table", str, fcinfo->context))
+		PG_RETURN_NULL();		/* soft error saved (PostgreSQL 16+) */
 	PG_RETURN_POINTER(tt_build(&v));
 }
 
@@ -269,21 +252,44 @@ tier_table_ne(PG_FUNCTION_ARGS)
 	PG_RETURN_BOOL(!tt_equal(&a, &b));
 }
 
+/* a decimal without its trailing fractional zeros (0.020 -> 0.02) */
+static tt_dec
+tt_dec_normal(tt_dec d)
+{
+	while (d.scale > 0 && d.m % 10 == 0)
+	{
+		d.m /= 10;
+		d.scale--;
+	}
+	return d;
+}
+
 /* hash of a decimal by value: trailing fractional zeros do not count */
 static uint32
 tt_dec_hash(tt_dec d, uint32 h)
 {
-	int64		m = d.m;
-	int32		scale = d.scale;
+	d = tt_dec_normal(d);
+	h = hash_combine(h, DatumGetUInt32(hash_uint32((uint32) d.m)));
+	h = hash_combine(h, DatumGetUInt32(hash_uint32((uint32) ((uint64) d.m >> 32))));
+	return hash_combine(h, DatumGetUInt32(hash_uint32((uint32) d.scale)));
+}
 
-	while (scale > 0 && m % 10 == 0)
+/* 32-bit hash of a table; see tier_table_hash */
+static uint32
+tt_hash32(const tt_table *v)
+{
+	uint32		h = DatumGetUInt32(hash_uint32((uint32) (v->mode * 2 + v->has_cap)));
+	int			i;
+
+	h = hash_combine(h, DatumGetUInt32(hash_uint32((uint32) v->ntiers)));
+	if (v->has_cap)
+		h = tt_dec_hash(v->cap, h);
+	for (i = 0; i < v->ntiers; i++)
 	{
-		m /= 10;
-		scale--;
+		h = tt_dec_hash(v->thr[i], h);
+		h = tt_dec_hash(v->rate[i], h);
 	}
-	h = hash_combine(h, DatumGetUInt32(hash_uint32((uint32) m)));
-	h = hash_combine(h, DatumGetUInt32(hash_uint32((uint32) ((uint64) m >> 32))));
-	return hash_combine(h, DatumGetUInt32(hash_uint32((uint32) scale)));
+	return h;
 }
 
 /*
@@ -295,38 +301,111 @@ Datum
 tier_table_hash(PG_FUNCTION_ARGS)
 {
 	tt_table	v = tt_view(PG_GETARG_TIER_TABLE_P(0));
-	uint32		h = DatumGetUInt32(hash_uint32((uint32) (v.mode * 2 + v.has_cap)));
-	int			i;
 
-	h = hash_combine(h, DatumGetUInt32(hash_uint32((uint32) v.ntiers)));
-	if (v.has_cap)
-		h = tt_dec_hash(v.cap, h);
-	for (i = 0; i < v.ntiers; i++)
-	{
-		h = tt_dec_hash(v.thr[i], h);
-		h = tt_dec_hash(v.rate[i], h);
-	}
-	PG_RETURN_UINT32(h);
+	PG_RETURN_UINT32(tt_hash32(&v));
+}
+
+/* one decimal by value into a 64-bit seeded hash */
+static uint64
+tt_dec_hash64(tt_dec d, uint64 h, uint64 seed)
+{
+	d = tt_dec_normal(d);
+	h = hash_combine64(h, DatumGetUInt64(hash_uint32_extended((uint32) d.m, seed)));
+	h = hash_combine64(h, DatumGetUInt64(hash_uint32_extended((uint32) ((uint64) d.m >> 32), seed)));
+	return hash_combine64(h, DatumGetUInt64(hash_uint32_extended((uint32) d.scale, seed)));
 }
 
 /*
- * Per-call-site state of tiered_commission(), in fn_extra: a table seen
- * (keyed on the datum's exact bytes, so a table read from a row is
- * detoasted and aligned once, not once per row) and that table prepared
- * for the amount scale last seen: thresholds and rates as 64-bit integers
- * at common scales, and for marginal tables the commission accumulated
- * below each threshold, so one row costs a short search and one 64x64-bit
- * multiplication.  Anything that does not fit disables the prepared path
- * and the row goes to the general evaluator (tt_eval, then numeric).
+ * tier_table_hash_extended(tier_table, int8) -> int8, hash support function
+ * 2 (hash partitioning).  The same parts as tier_table_hash, by value,
+ * mixed into 64 bits with the seed; with seed 0 the low 32 bits are
+ * tier_table_hash's value, as the hash opclass contract asks.
  */
-typedef struct TtState
+Datum
+tier_table_hash_extended(PG_FUNCTION_ARGS)
 {
-	Size		rawsize;
-	char	   *raw;			/* copy of the datum as passed */
-	TierTable  *table;			/* aligned, detoasted copy */
-	tt_table	v;				/* core view of table */
-	int			ascale;			/* amount scale prepared for; -1: none */
+	tt_table	v = tt_view(PG_GETARG_TIER_TABLE_P(0));
+	uint64		seed = (uint64) PG_GETARG_INT64(1);
+	uint64		h = DatumGetUInt64(hash_uint32_extended((uint32) (v.mode * 2 + v.has_cap), seed));
+	int			i;
+
+	h = hash_combine64(h, DatumGetUInt64(hash_uint32_extended((uint32) v.ntiers, seed)));
+	if (v.has_cap)
+		h = tt_dec_hash64(v.cap, h, seed);
+	for (i = 0; i < v.ntiers; i++)
+	{
+		h = tt_dec_hash64(v.thr[i], h, seed);
+		h = tt_dec_hash64(v.rate[i], h, seed);
+	}
+	if (seed == 0)
+		h = (h & UINT64CONST(0xFFFFFFFF00000000)) | tt_hash32(&v);
+	PG_RETURN_UINT64(h);
+}
+
+/*
+ * The btree order of two tier_table arguments (see tt_compare): by mode,
+ * then tier by tier by value, then cap; 0 exactly when = holds, so 0.02
+ * and 0.020 compare equal.  Detoasted copies are freed, as a sort may call
+ * this many times in one memory context.
+ */
+static int
+tt_cmp_args(FunctionCallInfo fcinfo)
+{
+	TierTable  *ta = PG_GETARG_TIER_TABLE_P(0);
+	TierTable  *tb = PG_GETARG_TIER_TABLE_P(1);
+	tt_table	a = tt_view(ta);
+	tt_table	b = tt_view(tb);
+	int			c = tt_compare(&a, &b);
+
+	PG_FREE_IF_COPY(ta, 0);
+	PG_FREE_IF_COPY(tb, 1);
+	return c;
+}
+
+/* tier_table_cmp(tier_table, tier_table) -> int4, btree support 1 */
+Datum
+tier_table_cmp(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INT32(tt_cmp_args(fcinfo));
+}
+
+Datum
+tier_table_lt(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(tt_cmp_args(fcinfo) < 0);
+}
+
+Datum
+tier_table_le(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(tt_cmp_args(fcinfo) <= 0);
+}
+
+Datum
+tier_table_gt(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(tt_cmp_args(fcinfo) > 0);
+}
+
+Datum
+tier_table_ge(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(tt_cmp_args(fcinfo) >= 0);
+}
+
+/*
+ * A table prepared for amounts of one scale: thresholds and rates as 64-bit
+ * integers at common scales, and for marginal tables the commission
+ * accumulated below each threshold, so one row costs a short search and
+ * one 64x64-bit multiplication.  Anything that does not fit disables the
+ * prepared path and the row goes to the general evaluator (tt_eval, then
+ * numeric).
+ */
+typedef struct TtPrep
+{
 	bool		fast;			/* prepared path usable for this scale */
+	int			mode;			/* the table's mode */
+	int			ntiers;			/* the table's number of tiers */
 	int			w;				/* working scale of amounts and thresholds */
 	int			r;				/* scale of rates */
 	int			f;				/* result scale */
@@ -338,6 +417,22 @@ typedef struct TtState
 	int64	   *thr;			/* thresholds at scale w */
 	int64	   *rate;			/* rates at scale r */
 	i128_stored *cum;			/* marginal: commission below thr[i], scale w + r */
+} TtPrep;
+
+/*
+ * Per-table state of tiered_commission(), kept in the per-call-site datum
+ * cache (datum_cache.c: keyed on the datum's exact bytes, so a table read
+ * from a row is detoasted and aligned once, not once per row, and a few
+ * dozen tables in rotation stay prepared): the table, and one prepared set
+ * per amount scale, made when an amount of that scale first comes.  A
+ * numeric column without typmod mixes scales (12.5, 7, 3.25), so keeping
+ * only the last scale would re-prepare on nearly every row.
+ */
+typedef struct TtState
+{
+	TierTable  *table;			/* aligned, detoasted copy */
+	tt_table	v;				/* core view of table */
+	TtPrep	   *prep[TT_MAX_SCALE + 1]; /* by amount scale; NULL: not yet */
 } TtState;
 
 static const int64 pow10_64[19] = {
@@ -355,18 +450,18 @@ tt_dec_at(tt_dec d, int scale, int64 *out)
 	return !__builtin_mul_overflow(d.m, pow10_64[scale - d.scale], out);
 }
 
-/* Prepare st for amounts of scale ascale (see TtState). */
+/* Prepare st for amounts of scale ascale (0 .. TT_MAX_SCALE) of table v. */
 static void
-tt_prepare(TtState *st, int ascale)
+tt_prepare(TtPrep *st, const tt_table *v, int ascale)
 {
-	tt_table   *v = &st->v;
 	int			i;
 	int64		slice;
 	i128		part;
 	const i128	limit = (i128) 1 << 126;
 
-	st->ascale = ascale;
 	st->fast = false;
+	st->mode = v->mode;
+	st->ntiers = v->ntiers;
 	if (ascale > TT_MAX_SCALE)
 		return;
 	st->w = ascale;
@@ -416,93 +511,48 @@ tt_prepare(TtState *st, int ascale)
 	st->fast = true;
 }
 
-/*
- * A few prepared tables per call site, so that a query whose plans come
- * from a joined table (sales lines of many reps on a handful of plans, in
- * any order) does not re-prepare whenever consecutive rows differ.  Round
- * robin replacement; a hit costs a size check and a memcmp per entry.
- */
-#define TT_CACHE_ENTRIES 8
-
-typedef struct TtCacheSet
+/* datum_cache build callback: the state of a newly seen table, in cxt */
+static void *
+tt_build_state(struct varlena *value, MemoryContext cxt)
 {
-	int			next;			/* slot to replace on the next miss */
-	TtState    *entry[TT_CACHE_ENTRIES];
-} TtCacheSet;
+	TtState    *st = (TtState *) MemoryContextAllocZero(cxt, sizeof(TtState));
 
-/* The prepared state for this call's table, built only on a cache miss. */
+	st->table = (TierTable *) value;
+	st->v = tt_view(st->table);
+	return st;
+}
+
+/* The state of this call's table, built only on a cache miss. */
 static TtState *
 tt_state(FunctionCallInfo fcinfo, int argno)
 {
-	struct varlena *raw = (struct varlena *) DatumGetPointer(PG_GETARG_DATUM(argno));
-	TtCacheSet *set = (TtCacheSet *) fcinfo->flinfo->fn_extra;
-	TtState    *st;
-	Size		rawsize = 0;
-	MemoryContext old;
-	TierTable  *t;
-	bool		indirect = VARATT_IS_EXTERNAL(raw) && !VARATT_IS_EXTERNAL_ONDISK(raw);
-	int			i;
+	return (TtState *) datum_cache_get(fcinfo, argno, tt_build_state);
+}
 
-	if (set == NULL)
-	{
-		set = (TtCacheSet *) MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt,
-													sizeof(TtCacheSet));
-		fcinfo->flinfo->fn_extra = set;
-	}
-	if (!indirect)
-	{
-		rawsize = VARSIZE_ANY(raw);
-		for (i = 0; i < TT_CACHE_ENTRIES; i++)
-		{
-			st = set->entry[i];
-			if (st != NULL && st->rawsize == rawsize &&
-				memcmp(st->raw, raw, rawsize) == 0)
-				return st;
-		}
-	}
+/*
+ * The table of st prepared for amount scale ascale (<= TT_MAX_SCALE), made
+ * on first use in the cache entry's memory context, and published only
+ * once complete.
+ */
+static TtPrep *
+tt_prep(FunctionCallInfo fcinfo, TtState *st, int ascale)
+{
+	TtPrep	   *p;
+	MemoryContext cxt;
 
-	/* a new table: copy it and its key into the function's memory context */
-	t = DatumGetTierTableP(PointerGetDatum(raw));
-	old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
-	st = set->entry[set->next];
-	if (st == NULL)
-	{
-		st = (TtState *) palloc0(sizeof(TtState));
-		set->entry[set->next] = st;
-	}
-	else
-	{
-		if (st->raw)
-			pfree(st->raw);
-		pfree(st->table);
-		pfree(st->thr);
-		pfree(st->rate);
-		pfree(st->cum);
-	}
-	set->next = (set->next + 1) % TT_CACHE_ENTRIES;
-	if (indirect)
-	{
-		/* in-memory indirections may change: never match them again */
-		st->raw = NULL;
-		st->rawsize = 0;
-	}
-	else
-	{
-		st->raw = palloc(rawsize);
-		memcpy(st->raw, raw, rawsize);
-		st->rawsize = rawsize;
-	}
-	st->table = (TierTable *) palloc(VARSIZE(t));
-	memcpy(st->table, t, VARSIZE(t));
-	st->v = tt_view(st->table);
-	st->thr = palloc(st->v.ntiers * sizeof(int64));
-	st->rate = palloc(st->v.ntiers * sizeof(int64));
-	st->cum = palloc(st->v.ntiers * sizeof(i128_stored));
-	st->ascale = -1;
-	MemoryContextSwitchTo(old);
-	if ((Pointer) t != (Pointer) raw)
-		pfree(t);
-	return st;
+	if (ascale < 0 || ascale > TT_MAX_SCALE)
+		elog(ERROR, "tier_table prepared for amount scale %d", ascale);
+	p = st->prep[ascale];
+	if (p != NULL)
+		return p;
+	cxt = datum_cache_entry_context(fcinfo);
+	p = (TtPrep *) MemoryContextAllocZero(cxt, sizeof(TtPrep));
+	p->thr = MemoryContextAlloc(cxt, st->v.ntiers * sizeof(int64));
+	p->rate = MemoryContextAlloc(cxt, st->v.ntiers * sizeof(int64));
+	p->cum = MemoryContextAlloc(cxt, st->v.ntiers * sizeof(i128_stored));
+	tt_prepare(p, &st->v, ascale);
+	st->prep[ascale] = p;
+	return p;
 }
 
 /*
@@ -510,7 +560,7 @@ tt_state(FunctionCallInfo fcinfo, int argno)
  * amount is outside what the prepared path takes.
  */
 static bool
-tt_eval_prepared(TtState *st, i128 am, i128 *res)
+tt_eval_prepared(const TtPrep *st, i128 am, i128 *res)
 {
 	int64		a;
 	int			k;
@@ -524,8 +574,8 @@ tt_eval_prepared(TtState *st, i128 am, i128 *res)
 	if (am > st->amax)
 		return false;
 	a = (int64) am * st->amul;
-	k = st->v.ntiers - 1;
-	if (st->v.mode == TT_MODE_FLAT)
+	k = st->ntiers - 1;
+	if (st->mode == TT_MODE_FLAT)
 	{
 		/* the last threshold <= a */
 		while (k >= 0 && st->thr[k] > a)
@@ -594,7 +644,8 @@ tt_eval_prepared(TtState *st, i128 am, i128 *res)
 #define DEC_OK		0
 #define DEC_BIG		1			/* finite, but not for the 128-bit path */
 #define DEC_NAN		2
-#define DEC_INF		3
+#define DEC_PINF	3
+#define DEC_NINF	4
 
 /*
  * Read a numeric datum (any varlena header, not detoasted beyond what
@@ -619,7 +670,8 @@ numeric_to_scaled(struct varlena *num, i128 *m, int *scale)
 		elog(ERROR, "invalid numeric datum of %d bytes", datalen);
 	memcpy(&header, data, sizeof(uint16));
 	if ((header & NUM_SIGN_MASK) == NUM_SPECIAL)
-		return header == NUM_NAN ? DEC_NAN : DEC_INF;
+		return header == NUM_NAN ? DEC_NAN :
+			header == NUM_NINF ? DEC_NINF : DEC_PINF;
 	if (header & NUM_SHORT)
 	{
 		neg = (header & NUM_SHORT_SIGN_MASK) != 0;
@@ -865,7 +917,9 @@ tiered_commission_numeric(const tt_table *v, Datum amount)
 
 /*
  * tiered_commission(amount numeric, tiers tier_table) -> numeric
- * Commission on one amount, exact.  amount <= 0 earns 0; marginal tables
+ * Commission on one amount, exact.  amount <= 0 earns 0 (-Infinity too;
+ * NaN and +Infinity are errors, there is no finite commission for them);
+ * marginal tables
  * sum each slice times its tier's rate, flat tables apply the rate of the
  * highest threshold reached to the whole amount; then least(result, cap).
  * The result has tt_result_scale() decimal places.
@@ -885,19 +939,24 @@ tiered_commission(PG_FUNCTION_ARGS)
 	if (VARATT_IS_EXTENDED(amount) && !VARATT_IS_SHORT(amount))
 		amount = PG_DETOAST_DATUM_PACKED(PG_GETARG_DATUM(0));
 	rc = numeric_to_scaled(amount, &am, &ascale);
-	if (rc == DEC_NAN || rc == DEC_INF)
+	/* -Infinity is an amount <= 0: it earns 0, at the scale of amount 0 */
+	if (rc == DEC_NINF)
+		PG_RETURN_NUMERIC(scaled_to_numeric(0, tt_result_scale(&st->v, 0)));
+	if (rc == DEC_NAN || rc == DEC_PINF)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("tiered_commission amount must be a finite number, got %s",
-						rc == DEC_NAN ? "NaN" :
-						DatumGetCString(DirectFunctionCall1(numeric_out,
-															PG_GETARG_DATUM(0))))));
+				 errmsg("tiered_commission amount must be a finite number or -Infinity, got %s",
+						rc == DEC_NAN ? "NaN" : "Infinity")));
 	if (rc == DEC_OK)
 	{
-		if (ascale != st->ascale)
-			tt_prepare(st, ascale);
-		if (st->fast && tt_eval_prepared(st, am, &res))
-			PG_RETURN_NUMERIC(scaled_to_numeric(res, st->f));
+		/* only a zero can have more decimals than TT_MAX_SCALE here */
+		if (ascale <= TT_MAX_SCALE)
+		{
+			TtPrep	   *p = tt_prep(fcinfo, st, ascale);
+
+			if (p->fast && tt_eval_prepared(p, am, &res))
+				PG_RETURN_NUMERIC(scaled_to_numeric(res, p->f));
+		}
 		if (tt_eval(&st->v, am, ascale, &res, &rscale) == TT_OK &&
 			rscale <= NUMERIC_MAX_DISPLAY_SCALE)
 			PG_RETURN_NUMERIC(scaled_to_numeric(res, rscale));

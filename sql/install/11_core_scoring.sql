@@ -51,7 +51,7 @@ CREATE OPERATOR = (
     FUNCTION = score_curve_eq,
     COMMUTATOR = =, NEGATOR = <>,
     RESTRICT = eqsel, JOIN = eqjoinsel,
-    HASHES
+    HASHES, MERGES
 );
 
 CREATE OPERATOR <> (
@@ -70,12 +70,85 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 COMMENT ON FUNCTION score_curve_hash(score_curve) IS 'Hash of a score_curve, consistent with = (for GROUP BY, DISTINCT and hash joins).';
 
+CREATE FUNCTION score_curve_hash_extended(score_curve, bigint) RETURNS bigint
+AS 'MODULE_PATHNAME', 'score_curve_hash_extended'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION score_curve_hash_extended(score_curve, bigint) IS 'Seeded 64-bit hash of a score_curve, consistent with = and with score_curve_hash (seed 0: same low 32 bits); hash partitioning uses it.';
+
 CREATE OPERATOR CLASS score_curve_hash_ops
 DEFAULT FOR TYPE score_curve USING hash AS
     OPERATOR 1 = (score_curve, score_curve),
-    FUNCTION 1 score_curve_hash(score_curve);
+    FUNCTION 1 score_curve_hash(score_curve),
+    FUNCTION 2 score_curve_hash_extended(score_curve, bigint);
 
-COMMENT ON OPERATOR CLASS score_curve_hash_ops USING hash IS 'Hash operator class of score_curve: GROUP BY, DISTINCT and hash joins use it.';
+COMMENT ON OPERATOR CLASS score_curve_hash_ops USING hash IS 'Hash operator class of score_curve: GROUP BY, DISTINCT, hash joins and hash partitioning use it.';
+
+CREATE FUNCTION score_curve_cmp(score_curve, score_curve) RETURNS integer
+AS 'MODULE_PATHNAME', 'score_curve_cmp'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION score_curve_lt(score_curve, score_curve) RETURNS boolean
+AS 'MODULE_PATHNAME', 'score_curve_lt'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION score_curve_le(score_curve, score_curve) RETURNS boolean
+AS 'MODULE_PATHNAME', 'score_curve_le'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION score_curve_gt(score_curve, score_curve) RETURNS boolean
+AS 'MODULE_PATHNAME', 'score_curve_gt'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION score_curve_ge(score_curve, score_curve) RETURNS boolean
+AS 'MODULE_PATHNAME', 'score_curve_ge'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION score_curve_cmp(score_curve, score_curve) IS 'Btree comparison of score_curves (-1, 0, 1): by mode (linear first), then point by point by x, then y, a curve that is a prefix of another first; 0 exactly when =.';
+COMMENT ON FUNCTION score_curve_lt(score_curve, score_curve) IS 'True when the first score_curve sorts before the second (score_curve_cmp order).';
+COMMENT ON FUNCTION score_curve_le(score_curve, score_curve) IS 'True when the first score_curve sorts before the second or equals it (score_curve_cmp order).';
+COMMENT ON FUNCTION score_curve_gt(score_curve, score_curve) IS 'True when the first score_curve sorts after the second (score_curve_cmp order).';
+COMMENT ON FUNCTION score_curve_ge(score_curve, score_curve) IS 'True when the first score_curve sorts after the second or equals it (score_curve_cmp order).';
+
+CREATE OPERATOR < (
+    LEFTARG = score_curve, RIGHTARG = score_curve, FUNCTION = score_curve_lt,
+    COMMUTATOR = >, NEGATOR = >=,
+    RESTRICT = scalarltsel, JOIN = scalarltjoinsel
+);
+
+CREATE OPERATOR <= (
+    LEFTARG = score_curve, RIGHTARG = score_curve, FUNCTION = score_curve_le,
+    COMMUTATOR = >=, NEGATOR = >,
+    RESTRICT = scalarlesel, JOIN = scalarlejoinsel
+);
+
+CREATE OPERATOR > (
+    LEFTARG = score_curve, RIGHTARG = score_curve, FUNCTION = score_curve_gt,
+    COMMUTATOR = <, NEGATOR = <=,
+    RESTRICT = scalargtsel, JOIN = scalargtjoinsel
+);
+
+CREATE OPERATOR >= (
+    LEFTARG = score_curve, RIGHTARG = score_curve, FUNCTION = score_curve_ge,
+    COMMUTATOR = <=, NEGATOR = <,
+    RESTRICT = scalargesel, JOIN = scalargejoinsel
+);
+
+COMMENT ON OPERATOR < (score_curve, score_curve) IS 'score_curve less than (score_curve_cmp order)';
+COMMENT ON OPERATOR <= (score_curve, score_curve) IS 'score_curve less than or equal (score_curve_cmp order)';
+COMMENT ON OPERATOR > (score_curve, score_curve) IS 'score_curve greater than (score_curve_cmp order)';
+COMMENT ON OPERATOR >= (score_curve, score_curve) IS 'score_curve greater than or equal (score_curve_cmp order)';
+
+CREATE OPERATOR CLASS score_curve_btree_ops
+DEFAULT FOR TYPE score_curve USING btree AS
+    OPERATOR 1 < ,
+    OPERATOR 2 <= ,
+    OPERATOR 3 = ,
+    OPERATOR 4 >= ,
+    OPERATOR 5 > ,
+    FUNCTION 1 score_curve_cmp(score_curve, score_curve);
+
+COMMENT ON OPERATOR CLASS score_curve_btree_ops USING btree IS 'Btree operator class of score_curve: ORDER BY, count(DISTINCT), merge joins, unique indexes; orders by mode (linear first), then point by point by x, then y.';
 
 CREATE FUNCTION score_curve(x float8[], y float8[], mode text DEFAULT 'linear')
 RETURNS score_curve

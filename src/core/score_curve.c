@@ -15,10 +15,10 @@
  *-------------------------------------------------------------------------
  */
 #include "score_curve.h"
+#include "lex.h"
 
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,23 +28,6 @@
 
 /* longest number token we accept (digits are cheap; 500 is far past 17) */
 #define SC_TOKEN_MAX	511
-
-static int	sc_error(char *err, size_t errlen, int code, const char *fmt,...)
-			__attribute__((format(printf, 4, 5)));
-
-static int
-sc_error(char *err, size_t errlen, int code, const char *fmt,...)
-{
-	va_list		ap;
-
-	if (err != NULL && errlen > 0)
-	{
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return code;
-}
 
 const char *
 sc_mode_name(int mode)
@@ -59,109 +42,14 @@ sc_mode_name(int mode)
 	return NULL;
 }
 
-/* ASCII-only case folding: the mode names are ASCII and locale must not matter */
-static int
-sc_lower(int c)
-{
-	return (c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c;
-}
-
-static int
-sc_word_eq(const char *s, size_t len, const char *word)
-{
-	size_t		i;
-
-	if (strlen(word) != len)
-		return 0;
-	for (i = 0; i < len; i++)
-		if (sc_lower((unsigned char) s[i]) != word[i])
-			return 0;
-	return 1;
-}
-
 int
 sc_mode_from_name(const char *name, size_t len)
 {
-	if (sc_word_eq(name, len, "linear"))
+	if (lex_word_eq(name, len, "linear"))
 		return SC_MODE_LINEAR;
-	if (sc_word_eq(name, len, "step"))
+	if (lex_word_eq(name, len, "step"))
 		return SC_MODE_STEP;
 	return -1;
-}
-
-static int
-sc_is_space(int c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
-		c == '\v';
-}
-
-static int
-sc_is_digit(int c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static int
-sc_is_alpha(int c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-/* parser state over a counted string */
-typedef struct ScParser
-{
-	const char *s;
-	size_t		len;
-	size_t		pos;
-	char	   *err;
-	size_t		errlen;
-} ScParser;
-
-static void
-sc_skip_space(ScParser *p)
-{
-	while (p->pos < p->len && sc_is_space((unsigned char) p->s[p->pos]))
-		p->pos++;
-}
-
-/* a syntax error: the message is a full sentence showing where it went wrong */
-static int
-sc_syntax(ScParser *p, const char *expected)
-{
-	size_t		rest = p->len - p->pos;
-	int			show = rest > 20 ? 20 : (int) rest;
-	size_t		i;
-
-	/* do not print control bytes or a NUL inside the message */
-	for (i = 0; i < (size_t) show; i++)
-	{
-		unsigned char c = (unsigned char) p->s[p->pos + i];
-
-		if (c < 0x20 || c == 0x7f)
-		{
-			show = (int) i;
-			break;
-		}
-	}
-	if (p->pos >= p->len)
-		return sc_error(p->err, p->errlen, SC_ERR_SYNTAX,
-						"Expected %s at the end of the input.", expected);
-	return sc_error(p->err, p->errlen, SC_ERR_SYNTAX,
-					"Expected %s at position %zu, found \"%.*s\".",
-					expected, p->pos + 1, show, p->s + p->pos);
-}
-
-static int
-sc_expect(ScParser *p, char c, const char *what)
-{
-	sc_skip_space(p);
-	if (p->pos < p->len && p->s[p->pos] == c)
-	{
-		p->pos++;
-		return SC_OK;
-	}
-	return sc_syntax(p, what);
 }
 
 /*
@@ -171,7 +59,7 @@ sc_expect(ScParser *p, char c, const char *what)
  * as in float8in; NaN and infinities are named and refused.
  */
 static int
-sc_number(ScParser *p, double *out)
+sc_number(LexState *p, double *out)
 {
 	char		buf[SC_TOKEN_MAX + 1];
 	size_t		start,
@@ -180,26 +68,26 @@ sc_number(ScParser *p, double *out)
 	double		v;
 	char	   *end;
 
-	sc_skip_space(p);
+	lex_skip_space(p);
 	start = p->pos;
 	i = start;
 	if (i < p->len && (p->s[i] == '+' || p->s[i] == '-'))
 		i++;
-	if (i < p->len && sc_is_alpha((unsigned char) p->s[i]))
+	if (i < p->len && lex_is_alpha((unsigned char) p->s[i]))
 	{
 		size_t		w = i;
 
-		while (w < p->len && sc_is_alpha((unsigned char) p->s[w]))
+		while (w < p->len && lex_is_alpha((unsigned char) p->s[w]))
 			w++;
-		if (sc_word_eq(p->s + i, w - i, "nan") ||
-			sc_word_eq(p->s + i, w - i, "inf") ||
-			sc_word_eq(p->s + i, w - i, "infinity"))
-			return sc_error(p->err, p->errlen, SC_ERR_INVALID,
+		if (lex_word_eq(p->s + i, w - i, "nan") ||
+			lex_word_eq(p->s + i, w - i, "inf") ||
+			lex_word_eq(p->s + i, w - i, "infinity"))
+			return lex_error(p->err, p->errlen, SC_ERR_INVALID,
 							"score_curve values must be finite numbers, got \"%.*s\"",
 							(int) (w - start), p->s + start);
-		return sc_syntax(p, "a number");
+		return lex_syntax(p, "a number");
 	}
-	while (i < p->len && sc_is_digit((unsigned char) p->s[i]))
+	while (i < p->len && lex_is_digit((unsigned char) p->s[i]))
 	{
 		i++;
 		ndigits++;
@@ -207,29 +95,29 @@ sc_number(ScParser *p, double *out)
 	if (i < p->len && p->s[i] == '.')
 	{
 		i++;
-		while (i < p->len && sc_is_digit((unsigned char) p->s[i]))
+		while (i < p->len && lex_is_digit((unsigned char) p->s[i]))
 		{
 			i++;
 			ndigits++;
 		}
 	}
 	if (ndigits == 0)
-		return sc_syntax(p, "a number");
+		return lex_syntax(p, "a number");
 	if (i < p->len && (p->s[i] == 'e' || p->s[i] == 'E'))
 	{
 		size_t		e = i + 1;
 
 		if (e < p->len && (p->s[e] == '+' || p->s[e] == '-'))
 			e++;
-		if (e < p->len && sc_is_digit((unsigned char) p->s[e]))
+		if (e < p->len && lex_is_digit((unsigned char) p->s[e]))
 		{
-			while (e < p->len && sc_is_digit((unsigned char) p->s[e]))
+			while (e < p->len && lex_is_digit((unsigned char) p->s[e]))
 				e++;
 			i = e;
 		}
 	}
 	if (i - start > SC_TOKEN_MAX)
-		return sc_error(p->err, p->errlen, SC_ERR_RANGE,
+		return lex_error(p->err, p->errlen, SC_ERR_RANGE,
 						"number \"%.20s...\" is too long for type score_curve (at most %d characters)",
 						p->s + start, SC_TOKEN_MAX);
 	memcpy(buf, p->s + start, i - start);
@@ -237,9 +125,9 @@ sc_number(ScParser *p, double *out)
 	errno = 0;
 	v = strtod(buf, &end);
 	if (end != buf + (i - start))
-		return sc_syntax(p, "a number");
+		return lex_syntax(p, "a number");
 	if (errno == ERANGE && (v == 0.0 || isinf(v)))
-		return sc_error(p->err, p->errlen, SC_ERR_RANGE,
+		return lex_error(p->err, p->errlen, SC_ERR_RANGE,
 						"\"%s\" is out of range for type double precision", buf);
 	p->pos = i;
 	*out = v;
@@ -250,7 +138,7 @@ int
 sc_parse(const char *str, size_t len, int *mode, double *xs, double *ys,
 		 int *npoints, char *err, size_t errlen)
 {
-	ScParser	p;
+	LexState	p;
 	size_t		w;
 	int			n = 0;
 	int			rc;
@@ -261,46 +149,46 @@ sc_parse(const char *str, size_t len, int *mode, double *xs, double *ys,
 	p.err = err;
 	p.errlen = errlen;
 
-	sc_skip_space(&p);
+	lex_skip_space(&p);
 	w = p.pos;
-	while (w < len && sc_is_alpha((unsigned char) str[w]))
+	while (w < len && lex_is_alpha((unsigned char) str[w]))
 		w++;
 	if (w == p.pos)
-		return sc_syntax(&p, "\"linear\" or \"step\"");
+		return lex_syntax(&p, "\"linear\" or \"step\"");
 	*mode = sc_mode_from_name(str + p.pos, w - p.pos);
 	if (*mode < 0)
-		return sc_error(err, errlen, SC_ERR_SYNTAX,
+		return lex_error(err, errlen, SC_ERR_SYNTAX,
 						"Unknown score_curve mode \"%.*s\"; the mode is \"linear\" or \"step\".",
 						(int) (w - p.pos > 40 ? 40 : w - p.pos), str + p.pos);
 	p.pos = w;
-	if ((rc = sc_expect(&p, '[', "\"[\"")) != SC_OK)
+	if ((rc = lex_expect(&p, '[', "\"[\"")) != SC_OK)
 		return rc;
-	sc_skip_space(&p);
+	lex_skip_space(&p);
 	if (p.pos < len && str[p.pos] == ']')
-		return sc_error(err, errlen, SC_ERR_INVALID,
+		return lex_error(err, errlen, SC_ERR_INVALID,
 						"score_curve must have at least 1 point, got an empty list");
 	for (;;)
 	{
 		double		x,
 					y;
 
-		if ((rc = sc_expect(&p, '(', "\"(\"")) != SC_OK)
+		if ((rc = lex_expect(&p, '(', "\"(\"")) != SC_OK)
 			return rc;
 		if ((rc = sc_number(&p, &x)) != SC_OK)
 			return rc;
-		if ((rc = sc_expect(&p, ',', "\",\"")) != SC_OK)
+		if ((rc = lex_expect(&p, ',', "\",\"")) != SC_OK)
 			return rc;
 		if ((rc = sc_number(&p, &y)) != SC_OK)
 			return rc;
-		if ((rc = sc_expect(&p, ')', "\")\"")) != SC_OK)
+		if ((rc = lex_expect(&p, ')', "\")\"")) != SC_OK)
 			return rc;
 		if (n >= SC_MAX_POINTS)
-			return sc_error(err, errlen, SC_ERR_INVALID,
+			return lex_error(err, errlen, SC_ERR_INVALID,
 							"score_curve has more than %d points", SC_MAX_POINTS);
 		xs[n] = x;
 		ys[n] = y;
 		n++;
-		sc_skip_space(&p);
+		lex_skip_space(&p);
 		if (p.pos < len && str[p.pos] == ',')
 		{
 			p.pos++;
@@ -311,11 +199,11 @@ sc_parse(const char *str, size_t len, int *mode, double *xs, double *ys,
 			p.pos++;
 			break;
 		}
-		return sc_syntax(&p, "\",\" or \"]\"");
+		return lex_syntax(&p, "\",\" or \"]\"");
 	}
-	sc_skip_space(&p);
+	lex_skip_space(&p);
 	if (p.pos < len)
-		return sc_syntax(&p, "the end of the input after \"]\"");
+		return lex_syntax(&p, "the end of the input after \"]\"");
 	*npoints = n;
 	return sc_validate(*mode, xs, ys, n, err, errlen);
 }
@@ -328,13 +216,13 @@ sc_validate(int mode, double *xs, double *ys, int n, char *err, size_t errlen)
 	int			i;
 
 	if (sc_mode_name(mode) == NULL)
-		return sc_error(err, errlen, SC_ERR_INVALID,
+		return lex_error(err, errlen, SC_ERR_INVALID,
 						"unknown score_curve mode code %d", mode);
 	if (n < 1)
-		return sc_error(err, errlen, SC_ERR_INVALID,
+		return lex_error(err, errlen, SC_ERR_INVALID,
 						"score_curve must have at least 1 point, got %d", n);
 	if (n > SC_MAX_POINTS)
-		return sc_error(err, errlen, SC_ERR_INVALID,
+		return lex_error(err, errlen, SC_ERR_INVALID,
 						"score_curve has %d points, more than the maximum of %d",
 						n, SC_MAX_POINTS);
 	for (i = 0; i < n; i++)
@@ -343,7 +231,7 @@ sc_validate(int mode, double *xs, double *ys, int n, char *err, size_t errlen)
 		{
 			double		bad = isfinite(xs[i]) ? ys[i] : xs[i];
 
-			return sc_error(err, errlen, SC_ERR_INVALID,
+			return lex_error(err, errlen, SC_ERR_INVALID,
 							"score_curve values must be finite numbers, got %s at point %d",
 							isnan(bad) ? "NaN" : (bad > 0 ? "Infinity" : "-Infinity"),
 							i + 1);
@@ -360,7 +248,7 @@ sc_validate(int mode, double *xs, double *ys, int n, char *err, size_t errlen)
 		{
 			sc_format_double(xs[i], a);
 			sc_format_double(xs[i - 1], b);
-			return sc_error(err, errlen, SC_ERR_INVALID,
+			return lex_error(err, errlen, SC_ERR_INVALID,
 							"step score_curve x values must be strictly increasing, got %s after %s",
 							a, b);
 		}
@@ -368,14 +256,14 @@ sc_validate(int mode, double *xs, double *ys, int n, char *err, size_t errlen)
 		{
 			sc_format_double(xs[i], a);
 			sc_format_double(xs[i - 1], b);
-			return sc_error(err, errlen, SC_ERR_INVALID,
+			return lex_error(err, errlen, SC_ERR_INVALID,
 							"linear score_curve x values must be non-decreasing, got %s after %s",
 							a, b);
 		}
 		if (mode == SC_MODE_LINEAR && i >= 2 && xs[i] == xs[i - 2])
 		{
 			sc_format_double(xs[i], a);
-			return sc_error(err, errlen, SC_ERR_INVALID,
+			return lex_error(err, errlen, SC_ERR_INVALID,
 							"linear score_curve has three points at x = %s, at most two may share an x (a jump)",
 							a);
 		}
@@ -414,7 +302,7 @@ sc_format_double(double v, char *buf)
 	if (*c == '-')
 		c++;
 	for (; *c && *c != 'e'; c++)
-		if (sc_is_digit((unsigned char) *c))
+		if (lex_is_digit((unsigned char) *c))
 			digits[nd++] = *c;
 	exp10 = atoi(c + 1);
 	while (nd > 1 && digits[nd - 1] == '0')
@@ -460,8 +348,8 @@ sc_format_double(double v, char *buf)
 }
 
 long
-sc_format(int mode, const double *xs, const double *ys, int n,
-		  char *buf, size_t buflen)
+sc_format_with(int mode, const double *xs, const double *ys, int n,
+			   char *buf, size_t buflen, sc_num_format_fn fmt)
 {
 	char		nx[SC_NUM_BUFLEN],
 				ny[SC_NUM_BUFLEN];
@@ -474,8 +362,8 @@ sc_format(int mode, const double *xs, const double *ys, int n,
 	len = (size_t) snprintf(buf, buflen, "%s[", name);
 	for (i = 0; i < n; i++)
 	{
-		int			wx = sc_format_double(xs[i], nx);
-		int			wy = sc_format_double(ys[i], ny);
+		int			wx = fmt(xs[i], nx);
+		int			wy = fmt(ys[i], ny);
 		size_t		need = (size_t) wx + wy + 4;	/* ",(" is 1 or 2, ",", ")" */
 
 		if (len + need + 2 > buflen)
@@ -488,6 +376,13 @@ sc_format(int mode, const double *xs, const double *ys, int n,
 	buf[len++] = ']';
 	buf[len] = '\0';
 	return (long) len;
+}
+
+long
+sc_format(int mode, const double *xs, const double *ys, int n,
+		  char *buf, size_t buflen)
+{
+	return sc_format_with(mode, xs, ys, n, buf, buflen, sc_format_double);
 }
 
 /*
@@ -593,4 +488,26 @@ sc_eval(int mode, const double *xs, const double *ys, int n, double a)
 	if (unlikely_sc(!isfinite(r) || isinf(da) || isinf(dx)))
 		r = sc_interpolate(xs[lo], ys[lo], xs[hi], ys[hi], a);
 	return r;
+}
+
+int
+sc_compare(int amode, const double *axs, const double *ays, int an,
+		   int bmode, const double *bxs, const double *bys, int bn)
+{
+	int			n = an < bn ? an : bn;
+	int			i;
+
+	if (amode != bmode)
+		return amode < bmode ? -1 : 1;
+	/* valid curves hold finite values only: < and > order them totally */
+	for (i = 0; i < n; i++)
+	{
+		if (axs[i] != bxs[i])
+			return axs[i] < bxs[i] ? -1 : 1;
+		if (ays[i] != bys[i])
+			return ays[i] < bys[i] ? -1 : 1;
+	}
+	if (an != bn)
+		return an < bn ? -1 : 1;
+	return 0;
 }

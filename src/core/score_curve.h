@@ -23,16 +23,18 @@
 
 #include <stddef.h>
 
+#include "lex.h"
+
 #define SC_MODE_LINEAR	0
 #define SC_MODE_STEP	1
 
 #define SC_MAX_POINTS	1000
 
 /* result codes; the glue maps them to SQLSTATEs */
-#define SC_OK			0
-#define SC_ERR_SYNTAX	1		/* 22P02 invalid_text_representation */
-#define SC_ERR_INVALID	2		/* 22023 invalid_parameter_value */
-#define SC_ERR_RANGE	3		/* 22003 numeric_value_out_of_range */
+#define SC_OK			LEX_OK
+#define SC_ERR_SYNTAX	LEX_ERR_SYNTAX	/* 22P02 invalid_text_representation */
+#define SC_ERR_INVALID	LEX_ERR_INVALID	/* 22023 invalid_parameter_value */
+#define SC_ERR_RANGE	LEX_ERR_RANGE	/* 22003 numeric_value_out_of_range */
 
 /* long enough for any canonical number: sign, 17 digits, point, e-308 */
 #define SC_NUM_BUFLEN	32
@@ -70,12 +72,34 @@ extern int	sc_validate(int mode, double *xs, double *ys, int n,
 extern int	sc_format_double(double v, char *buf);
 
 /*
- * Canonical text of a valid curve, NUL-terminated, into buf of buflen bytes
- * (SC_TEXT_MAXLEN(n) is always enough).  Returns the length, or -1 if buf is
- * too small.
+ * Writes the text of one finite double into buf (SC_NUM_BUFLEN bytes),
+ * NUL-terminated; returns its length.  sc_format_double is one; the fmgr
+ * glue passes PostgreSQL's double_to_shortest_decimal_buf (float8out's
+ * own Ryu formatter: faster, and its digits at the rare exact rounding
+ * ties are the canonical ones).
  */
+typedef int (*sc_num_format_fn) (double v, char *buf);
+
+/*
+ * Canonical text of a valid curve, NUL-terminated, into buf of buflen bytes
+ * (SC_TEXT_MAXLEN(n) is always enough), each number written by fmt.
+ * Returns the length, or -1 if buf is too small.
+ */
+extern long sc_format_with(int mode, const double *xs, const double *ys,
+						   int n, char *buf, size_t buflen,
+						   sc_num_format_fn fmt);
+
+/* sc_format_with(..., sc_format_double): for unit tests and fuzzing */
 extern long sc_format(int mode, const double *xs, const double *ys, int n,
 					  char *buf, size_t buflen);
+
+/*
+ * Total order of valid curves (-1, 0, 1), 0 exactly when they are equal
+ * (same mode, same points): by mode (linear first), then point by point by
+ * x, then y (a curve that is a prefix of another sorts first).
+ */
+extern int	sc_compare(int amode, const double *axs, const double *ays, int an,
+					   int bmode, const double *bxs, const double *bys, int bn);
 
 /*
  * Points of a valid curve at attainment a (not NaN; ±Infinity clamp to the

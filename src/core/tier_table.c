@@ -16,29 +16,12 @@
  *-------------------------------------------------------------------------
  */
 #include "tier_table.h"
+#include "lex.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 typedef __int128 i128;
-
-static int	tt_error(char *err, size_t errlen, int code, const char *fmt,...)
-			__attribute__((format(printf, 4, 5)));
-
-static int
-tt_error(char *err, size_t errlen, int code, const char *fmt,...)
-{
-	va_list		ap;
-
-	if (err != NULL && errlen > 0)
-	{
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return code;
-}
 
 /* 10^k for 0 <= k <= 38 as a 128-bit integer */
 static i128
@@ -77,106 +60,14 @@ tt_mode_name(int mode)
 	return NULL;
 }
 
-static int
-tt_lower(int c)
-{
-	return (c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c;
-}
-
-static int
-tt_word_eq(const char *s, size_t len, const char *word)
-{
-	size_t		i;
-
-	if (strlen(word) != len)
-		return 0;
-	for (i = 0; i < len; i++)
-		if (tt_lower((unsigned char) s[i]) != word[i])
-			return 0;
-	return 1;
-}
-
 int
 tt_mode_from_name(const char *name, size_t len)
 {
-	if (tt_word_eq(name, len, "marginal"))
+	if (lex_word_eq(name, len, "marginal"))
 		return TT_MODE_MARGINAL;
-	if (tt_word_eq(name, len, "flat"))
+	if (lex_word_eq(name, len, "flat"))
 		return TT_MODE_FLAT;
 	return -1;
-}
-
-static int
-tt_is_space(int c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
-		c == '\v';
-}
-
-static int
-tt_is_digit(int c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static int
-tt_is_alpha(int c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-typedef struct TtParser
-{
-	const char *s;
-	size_t		len;
-	size_t		pos;
-	char	   *err;
-	size_t		errlen;
-} TtParser;
-
-static void
-tt_skip_space(TtParser *p)
-{
-	while (p->pos < p->len && tt_is_space((unsigned char) p->s[p->pos]))
-		p->pos++;
-}
-
-/* a syntax error: a full sentence showing where the input went wrong */
-static int
-tt_syntax(TtParser *p, const char *expected)
-{
-	size_t		rest = p->len - p->pos;
-	int			show = rest > 20 ? 20 : (int) rest;
-	int			i;
-
-	for (i = 0; i < show; i++)
-	{
-		unsigned char c = (unsigned char) p->s[p->pos + i];
-
-		if (c < 0x20 || c == 0x7f)
-		{
-			show = i;
-			break;
-		}
-	}
-	if (p->pos >= p->len)
-		return tt_error(p->err, p->errlen, TT_ERR_SYNTAX,
-						"Expected %s at the end of the input.", expected);
-	return tt_error(p->err, p->errlen, TT_ERR_SYNTAX,
-					"Expected %s at position %zu, found \"%.*s\".",
-					expected, p->pos + 1, show, p->s + p->pos);
-}
-
-static int
-tt_expect(TtParser *p, char c, const char *what)
-{
-	tt_skip_space(p);
-	if (p->pos < p->len && p->s[p->pos] == c)
-	{
-		p->pos++;
-		return TT_OK;
-	}
-	return tt_syntax(p, what);
 }
 
 /*
@@ -184,7 +75,7 @@ tt_expect(TtParser *p, char c, const char *what)
  * Leading zeros of the integer part carry no information and are dropped.
  */
 static int
-tt_number(TtParser *p, tt_dec *out)
+tt_number(LexState *p, tt_dec *out)
 {
 	size_t		start,
 				i;
@@ -195,7 +86,7 @@ tt_number(TtParser *p, tt_dec *out)
 	int64_t		m = 0;
 	int			show;
 
-	tt_skip_space(p);
+	lex_skip_space(p);
 	start = p->pos;
 	i = start;
 	if (i < p->len && (p->s[i] == '+' || p->s[i] == '-'))
@@ -203,21 +94,21 @@ tt_number(TtParser *p, tt_dec *out)
 		neg = p->s[i] == '-';
 		i++;
 	}
-	if (i < p->len && tt_is_alpha((unsigned char) p->s[i]))
+	if (i < p->len && lex_is_alpha((unsigned char) p->s[i]))
 	{
 		size_t		w = i;
 
-		while (w < p->len && tt_is_alpha((unsigned char) p->s[w]))
+		while (w < p->len && lex_is_alpha((unsigned char) p->s[w]))
 			w++;
-		if (tt_word_eq(p->s + i, w - i, "nan") ||
-			tt_word_eq(p->s + i, w - i, "inf") ||
-			tt_word_eq(p->s + i, w - i, "infinity"))
-			return tt_error(p->err, p->errlen, TT_ERR_INVALID,
+		if (lex_word_eq(p->s + i, w - i, "nan") ||
+			lex_word_eq(p->s + i, w - i, "inf") ||
+			lex_word_eq(p->s + i, w - i, "infinity"))
+			return lex_error(p->err, p->errlen, TT_ERR_INVALID,
 							"tier_table values must be finite numbers, got \"%.*s\"",
 							(int) (w - start), p->s + start);
-		return tt_syntax(p, "a number");
+		return lex_syntax(p, "a number");
 	}
-	while (i < p->len && tt_is_digit((unsigned char) p->s[i]))
+	while (i < p->len && lex_is_digit((unsigned char) p->s[i]))
 	{
 		int			d = p->s[i] - '0';
 
@@ -228,10 +119,10 @@ tt_number(TtParser *p, tt_dec *out)
 		{
 			size_t		e = i;
 
-			while (e < p->len && (tt_is_digit((unsigned char) p->s[e]) || p->s[e] == '.'))
+			while (e < p->len && (lex_is_digit((unsigned char) p->s[e]) || p->s[e] == '.'))
 				e++;
 			show = (int) (e - start) > 40 ? 40 : (int) (e - start);
-			return tt_error(p->err, p->errlen, TT_ERR_RANGE,
+			return lex_error(p->err, p->errlen, TT_ERR_RANGE,
 							"tier_table value \"%.*s\" is out of range: at most %d significant digits and %d decimal places",
 							show, p->s + start, TT_MAX_DIGITS, TT_MAX_SCALE);
 		}
@@ -241,7 +132,7 @@ tt_number(TtParser *p, tt_dec *out)
 	if (i < p->len && p->s[i] == '.')
 	{
 		i++;
-		while (i < p->len && tt_is_digit((unsigned char) p->s[i]))
+		while (i < p->len && lex_is_digit((unsigned char) p->s[i]))
 		{
 			int			d = p->s[i] - '0';
 
@@ -253,10 +144,10 @@ tt_number(TtParser *p, tt_dec *out)
 			{
 				size_t		e = i;
 
-				while (e < p->len && tt_is_digit((unsigned char) p->s[e]))
+				while (e < p->len && lex_is_digit((unsigned char) p->s[e]))
 					e++;
 				show = (int) (e - start) > 40 ? 40 : (int) (e - start);
-				return tt_error(p->err, p->errlen, TT_ERR_RANGE,
+				return lex_error(p->err, p->errlen, TT_ERR_RANGE,
 								"tier_table value \"%.*s\" is out of range: at most %d significant digits and %d decimal places",
 								show, p->s + start, TT_MAX_DIGITS, TT_MAX_SCALE);
 			}
@@ -265,11 +156,11 @@ tt_number(TtParser *p, tt_dec *out)
 		}
 	}
 	if (ndigits == 0)
-		return tt_syntax(p, "a number");
+		return lex_syntax(p, "a number");
 	if (i < p->len && (p->s[i] == 'e' || p->s[i] == 'E'))
 	{
 		p->pos = i;
-		return tt_error(p->err, p->errlen, TT_ERR_SYNTAX,
+		return lex_error(p->err, p->errlen, TT_ERR_SYNTAX,
 						"Exponents are not allowed in a tier_table, found \"%.*s\"; write the decimal digits.",
 						(int) (i - start + 1), p->s + start);
 	}
@@ -283,7 +174,7 @@ tt_number(TtParser *p, tt_dec *out)
 int
 tt_parse(const char *str, size_t len, tt_table *t, char *err, size_t errlen)
 {
-	TtParser	p;
+	LexState	p;
 	size_t		w;
 	int			n = 0;
 	int			rc;
@@ -300,46 +191,46 @@ tt_parse(const char *str, size_t len, tt_table *t, char *err, size_t errlen)
 	t->cap.scale = 0;
 	t->cap.pad = 0;
 
-	tt_skip_space(&p);
+	lex_skip_space(&p);
 	w = p.pos;
-	while (w < len && tt_is_alpha((unsigned char) str[w]))
+	while (w < len && lex_is_alpha((unsigned char) str[w]))
 		w++;
 	if (w == p.pos)
-		return tt_syntax(&p, "\"marginal\" or \"flat\"");
+		return lex_syntax(&p, "\"marginal\" or \"flat\"");
 	t->mode = tt_mode_from_name(str + p.pos, w - p.pos);
 	if (t->mode < 0)
-		return tt_error(err, errlen, TT_ERR_SYNTAX,
+		return lex_error(err, errlen, TT_ERR_SYNTAX,
 						"Unknown tier_table mode \"%.*s\"; the mode is \"marginal\" or \"flat\".",
 						(int) (w - p.pos > 40 ? 40 : w - p.pos), str + p.pos);
 	p.pos = w;
-	if ((rc = tt_expect(&p, '[', "\"[\"")) != TT_OK)
+	if ((rc = lex_expect(&p, '[', "\"[\"")) != TT_OK)
 		return rc;
-	tt_skip_space(&p);
+	lex_skip_space(&p);
 	if (p.pos < len && str[p.pos] == ']')
-		return tt_error(err, errlen, TT_ERR_INVALID,
+		return lex_error(err, errlen, TT_ERR_INVALID,
 						"tier_table must have at least 1 tier, got an empty list");
 	for (;;)
 	{
 		tt_dec		thr,
 					rate;
 
-		if ((rc = tt_expect(&p, '(', "\"(\"")) != TT_OK)
+		if ((rc = lex_expect(&p, '(', "\"(\"")) != TT_OK)
 			return rc;
 		if ((rc = tt_number(&p, &thr)) != TT_OK)
 			return rc;
-		if ((rc = tt_expect(&p, ',', "\",\"")) != TT_OK)
+		if ((rc = lex_expect(&p, ',', "\",\"")) != TT_OK)
 			return rc;
 		if ((rc = tt_number(&p, &rate)) != TT_OK)
 			return rc;
-		if ((rc = tt_expect(&p, ')', "\")\"")) != TT_OK)
+		if ((rc = lex_expect(&p, ')', "\")\"")) != TT_OK)
 			return rc;
 		if (n >= TT_MAX_TIERS)
-			return tt_error(err, errlen, TT_ERR_INVALID,
+			return lex_error(err, errlen, TT_ERR_INVALID,
 							"tier_table has more than %d tiers", TT_MAX_TIERS);
 		t->thr[n] = thr;
 		t->rate[n] = rate;
 		n++;
-		tt_skip_space(&p);
+		lex_skip_space(&p);
 		if (p.pos < len && str[p.pos] == ',')
 		{
 			p.pos++;
@@ -350,23 +241,23 @@ tt_parse(const char *str, size_t len, tt_table *t, char *err, size_t errlen)
 			p.pos++;
 			break;
 		}
-		return tt_syntax(&p, "\",\" or \"]\"");
+		return lex_syntax(&p, "\",\" or \"]\"");
 	}
 	t->ntiers = n;
-	tt_skip_space(&p);
+	lex_skip_space(&p);
 	w = p.pos;
-	while (w < len && tt_is_alpha((unsigned char) str[w]))
+	while (w < len && lex_is_alpha((unsigned char) str[w]))
 		w++;
-	if (w > p.pos && tt_word_eq(str + p.pos, w - p.pos, "cap"))
+	if (w > p.pos && lex_word_eq(str + p.pos, w - p.pos, "cap"))
 	{
 		p.pos = w;
 		if ((rc = tt_number(&p, &t->cap)) != TT_OK)
 			return rc;
 		t->has_cap = 1;
-		tt_skip_space(&p);
+		lex_skip_space(&p);
 	}
 	if (p.pos < len)
-		return tt_syntax(&p, t->has_cap ? "the end of the input" :
+		return lex_syntax(&p, t->has_cap ? "the end of the input" :
 						 "\"cap\" or the end of the input after \"]\"");
 	return tt_validate(t, err, errlen);
 }
@@ -387,49 +278,49 @@ tt_validate(const tt_table *t, char *err, size_t errlen)
 	int			i;
 
 	if (tt_mode_name(t->mode) == NULL)
-		return tt_error(err, errlen, TT_ERR_INVALID,
+		return lex_error(err, errlen, TT_ERR_INVALID,
 						"unknown tier_table mode code %d", t->mode);
 	if (t->ntiers < 1)
-		return tt_error(err, errlen, TT_ERR_INVALID,
+		return lex_error(err, errlen, TT_ERR_INVALID,
 						"tier_table must have at least 1 tier, got %d", t->ntiers);
 	if (t->ntiers > TT_MAX_TIERS)
-		return tt_error(err, errlen, TT_ERR_INVALID,
+		return lex_error(err, errlen, TT_ERR_INVALID,
 						"tier_table has %d tiers, more than the maximum of %d",
 						t->ntiers, TT_MAX_TIERS);
 	if (t->has_cap != 0 && t->has_cap != 1)
-		return tt_error(err, errlen, TT_ERR_INVALID,
+		return lex_error(err, errlen, TT_ERR_INVALID,
 						"invalid tier_table cap flag %d", t->has_cap);
 	if (!t->has_cap && (t->cap.m != 0 || t->cap.scale != 0 || t->cap.pad != 0))
-		return tt_error(err, errlen, TT_ERR_INVALID,
+		return lex_error(err, errlen, TT_ERR_INVALID,
 						"tier_table without a cap must store a zero cap, got mantissa %lld scale %d",
 						(long long) t->cap.m, (int) t->cap.scale);
 	if (!tt_dec_ok(t->cap))
-		return tt_error(err, errlen, TT_ERR_RANGE,
+		return lex_error(err, errlen, TT_ERR_RANGE,
 						"tier_table cap is out of range: at most %d significant digits and %d decimal places",
 						TT_MAX_DIGITS, TT_MAX_SCALE);
 	if (t->has_cap && t->cap.m < 0)
 	{
 		tt_dec_format(t->cap, a);
-		return tt_error(err, errlen, TT_ERR_INVALID,
+		return lex_error(err, errlen, TT_ERR_INVALID,
 						"tier_table cap must not be negative, got %s", a);
 	}
 	for (i = 0; i < t->ntiers; i++)
 	{
 		if (!tt_dec_ok(t->thr[i]) || !tt_dec_ok(t->rate[i]))
-			return tt_error(err, errlen, TT_ERR_RANGE,
+			return lex_error(err, errlen, TT_ERR_RANGE,
 							"tier_table tier %d is out of range: at most %d significant digits and %d decimal places",
 							i + 1, TT_MAX_DIGITS, TT_MAX_SCALE);
 		if (t->thr[i].m < 0)
 		{
 			tt_dec_format(t->thr[i], a);
-			return tt_error(err, errlen, TT_ERR_INVALID,
+			return lex_error(err, errlen, TT_ERR_INVALID,
 							"tier_table thresholds must not be negative, got %s", a);
 		}
 		if (t->rate[i].m < 0)
 		{
 			tt_dec_format(t->rate[i], a);
 			tt_dec_format(t->thr[i], b);
-			return tt_error(err, errlen, TT_ERR_INVALID,
+			return lex_error(err, errlen, TT_ERR_INVALID,
 							"tier_table rates must not be negative, got %s at threshold %s",
 							a, b);
 		}
@@ -437,7 +328,7 @@ tt_validate(const tt_table *t, char *err, size_t errlen)
 		{
 			tt_dec_format(t->thr[i], a);
 			tt_dec_format(t->thr[i - 1], b);
-			return tt_error(err, errlen, TT_ERR_INVALID,
+			return lex_error(err, errlen, TT_ERR_INVALID,
 							"tier_table thresholds must be strictly increasing, got %s after %s",
 							a, b);
 		}
@@ -542,6 +433,29 @@ tt_equal(const tt_table *a, const tt_table *b)
 			tt_dec_cmp(a->rate[i], b->rate[i]) != 0)
 			return 0;
 	return 1;
+}
+
+int
+tt_compare(const tt_table *a, const tt_table *b)
+{
+	int			n = a->ntiers < b->ntiers ? a->ntiers : b->ntiers;
+	int			c,
+				i;
+
+	if (a->mode != b->mode)
+		return a->mode < b->mode ? -1 : 1;
+	for (i = 0; i < n; i++)
+	{
+		if ((c = tt_dec_cmp(a->thr[i], b->thr[i])) != 0)
+			return c;
+		if ((c = tt_dec_cmp(a->rate[i], b->rate[i])) != 0)
+			return c;
+	}
+	if (a->ntiers != b->ntiers)
+		return a->ntiers < b->ntiers ? -1 : 1;
+	if (a->has_cap != b->has_cap)
+		return a->has_cap < b->has_cap ? -1 : 1;
+	return a->has_cap ? tt_dec_cmp(a->cap, b->cap) : 0;
 }
 
 /* max(amount scale, threshold scales) and max(rate scales) */

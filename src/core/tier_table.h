@@ -24,6 +24,8 @@
 #define SALES_SUPERVISOR_CORE_TIER_TABLE_H
 
 #include <stddef.h>
+
+#include "lex.h"
 #include <stdint.h>
 
 #define TT_MODE_MARGINAL	0
@@ -33,10 +35,10 @@
 #define TT_MAX_DIGITS	18		/* significant digits of one number */
 #define TT_MAX_SCALE	18		/* decimal places of one number */
 
-#define TT_OK			0
-#define TT_ERR_SYNTAX	1		/* 22P02 invalid_text_representation */
-#define TT_ERR_INVALID	2		/* 22023 invalid_parameter_value */
-#define TT_ERR_RANGE	3		/* 22003 numeric_value_out_of_range */
+#define TT_OK			LEX_OK
+#define TT_ERR_SYNTAX	LEX_ERR_SYNTAX	/* 22P02 invalid_text_representation */
+#define TT_ERR_INVALID	LEX_ERR_INVALID	/* 22023 invalid_parameter_value */
+#define TT_ERR_RANGE	LEX_ERR_RANGE	/* 22003 numeric_value_out_of_range */
 #define TT_OVERFLOW		4		/* evaluation does not fit 128 bits */
 
 /* one exact decimal: m / 10^scale; pad is 0 (the struct is stored as is) */
@@ -87,6 +89,14 @@ extern long tt_format(const tt_table *t, char *buf, size_t buflen);
 
 /* Same commission function: same mode, and equal values (0.02 = 0.020). */
 extern int	tt_equal(const tt_table *a, const tt_table *b);
+
+/*
+ * Total order consistent with tt_equal (-1, 0, 1): by mode (marginal
+ * first), then tier by tier by threshold value, then rate value (a table
+ * that is a prefix of another sorts first), then by cap (none first, then
+ * by value).  Values compare by value: 0.02 and 0.020 are equal.
+ */
+extern int	tt_compare(const tt_table *a, const tt_table *b);
 
 /*
  * Scale of the result of tiered commission for an amount of the given

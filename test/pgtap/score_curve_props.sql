@@ -4,7 +4,7 @@
 -- Fixed seed so a failure can be replayed.
 BEGIN;
 SET LOCAL search_path = sales_supervisor, public;
-SELECT plan(7);
+SELECT plan(11);
 
 -- The reference: the CASE a user would write, over the point arrays.
 CREATE FUNCTION pg_temp.ref_score(a float8, mode text, xs float8[], ys float8[])
@@ -85,8 +85,44 @@ SELECT is(
    WHERE kpi_score(c.a, s.curve) <> kpi_score(c.a, v.curve)),
   0::bigint, 'a stored curve gives the same scores as a fresh one');
 
+-- every number prints as float8out prints it (default extra_float_digits),
+-- also with extra_float_digits = 0: integers near 2^54..2^62 (where exact
+-- rounding ties happen), and values over 600 decimal orders of magnitude
+CREATE TEMP TABLE doubles AS
+SELECT floor(random() * 2 ^ (50 + random() * 12))::float8 AS v FROM generate_series(1, 3000)
+UNION ALL
+SELECT ((random() - 0.5) * 10 ^ (random() * 600 - 300))::float8 FROM generate_series(1, 3000);
+RESET extra_float_digits;
+CREATE TEMP TABLE doubles_text AS SELECT v, v::text AS t FROM doubles;
+SET LOCAL extra_float_digits = 0;
+SELECT is(
+  (SELECT count(*) FROM doubles_text
+   WHERE score_curve(ARRAY[v], ARRAY[v], 'step')::text <> format('step[(%s,%s)]', t, t)),
+  0::bigint, 'each number of a curve prints as float8out (extra_float_digits 1), even at 0');
+RESET extra_float_digits;
+SELECT cmp_ok(
+  (SELECT count(*) FROM doubles_text WHERE t ~ 'e'), '>', 1000::bigint,
+  'the exponent form is well covered');
+
 SELECT throws_ok($$SELECT sales_supervisor.kpi_score('NaN', 'linear[(1,2)]')$$, '22023',
                  'kpi_score attainment must not be NaN', 'NaN attainment is 22023');
+
+-- btree order: a total order consistent with = on all pairs of values
+-- (and values with extra trailing zeros where that keeps equality)
+CREATE TEMP TABLE ord_vals AS SELECT curve AS v FROM curve_values;
+SELECT is(
+  (SELECT count(*) FROM ord_vals a, ord_vals b
+   WHERE ((score_curve_cmp(a.v, b.v) = 0) IS DISTINCT FROM (a.v = b.v))
+      OR sign(score_curve_cmp(a.v, b.v)) <> -sign(score_curve_cmp(b.v, a.v))
+      OR (a.v < b.v) <> (score_curve_cmp(a.v, b.v) < 0)
+      OR (a.v <= b.v) <> (score_curve_cmp(a.v, b.v) <= 0)
+      OR (a.v > b.v) <> (score_curve_cmp(a.v, b.v) > 0)
+      OR (a.v >= b.v) <> (score_curve_cmp(a.v, b.v) >= 0)),
+  0::bigint, 'score_curve_cmp is antisymmetric, 0 exactly when =, and agrees with < <= > >=');
+SELECT is(
+  (SELECT count(*) FROM (SELECT v, lag(v) OVER (ORDER BY v) AS prev FROM ord_vals) s
+   WHERE prev > v OR (prev IS NOT NULL AND score_curve_hash_extended(prev, 7) <> score_curve_hash_extended(v, 7) AND prev = v)),
+  0::bigint, 'ORDER BY sorts by the btree order, and equal values have equal seeded hashes');
 
 SELECT * FROM finish();
 ROLLBACK;

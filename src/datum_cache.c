@@ -1,0 +1,180 @@
+/*-------------------------------------------------------------------------
+ *
+ * datum_cache.c
+ *	  Per-call-site cache of a varlena argument; see datum_cache.h.
+ *
+ * Entries are keyed on the exact bytes of the datum as passed (for an
+ * on-disk TOAST pointer those identify the value).  A lookup first tries
+ * the entry that matched last (consecutive rows with the same value), then
+ * the others, size first, then bytes: values of a few hundred bytes that
+ * differ mostly differ early, so a failed memcmp is cheaper than hashing
+ * every row's value would be.  With a constant or parameter
+ * argument (get_fn_expr_arg_stable) the value cannot change during the
+ * query, so after the first call no comparison is made at all.  In-memory
+ * indirections (expanded objects) may change under the same pointer: they
+ * are never cached but built afresh, in a scratch context, on each call.
+ *
+ * Replacing an entry: the new one is built in a new context first (a
+ * child of the per-call context until it is complete, so an error while
+ * building frees it), then swapped in, then the old context deleted: an
+ * error (out of memory) never leaves the cache, which outlives a caught
+ * error, pointing to freed memory.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "utils/memutils.h"
+
+#include "datum_cache.h"
+
+typedef struct DatumCacheEntry
+{
+	MemoryContext cxt;			/* holds key, value and result; NULL: empty */
+	Size		keysize;
+	char	   *key;			/* copy of the datum as passed */
+	void	   *result;			/* what build returned */
+	uint64		used;			/* LRU stamp */
+} DatumCacheEntry;
+
+typedef struct DatumCache
+{
+	int			last;			/* entry returned last, -1: none */
+	bool		stable_known;	/* 'stable' has been looked up */
+	bool		stable;			/* the argument is a constant of the query */
+	uint64		clock;			/* LRU clock */
+	MemoryContext scratch;		/* for values that are never cached */
+	DatumCacheEntry entry[DATUM_CACHE_ENTRIES];
+} DatumCache;
+
+/* The cache of this call site, created on first use. */
+static DatumCache *
+dc_cache(FunctionCallInfo fcinfo)
+{
+	DatumCache *dc = (DatumCache *) fcinfo->flinfo->fn_extra;
+
+	if (dc == NULL)
+	{
+		dc = (DatumCache *) MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt,
+												   sizeof(DatumCache));
+		dc->last = -1;
+		fcinfo->flinfo->fn_extra = dc;
+	}
+	return dc;
+}
+
+/*
+ * Detoast raw into cxt (aligned, 4-byte header) and run build on it there.
+ */
+static void *
+dc_build(struct varlena *raw, MemoryContext cxt, DatumCacheBuild build)
+{
+	struct varlena *detoasted = PG_DETOAST_DATUM(PointerGetDatum(raw));
+	struct varlena *value;
+
+	value = (struct varlena *) MemoryContextAlloc(cxt, VARSIZE(detoasted));
+	memcpy(value, detoasted, VARSIZE(detoasted));
+	if (detoasted != raw)
+		pfree(detoasted);
+	return build ? build(value, cxt) : (void *) value;
+}
+
+void *
+datum_cache_get(FunctionCallInfo fcinfo, int argno, DatumCacheBuild build)
+{
+	struct varlena *raw = (struct varlena *) DatumGetPointer(PG_GETARG_DATUM(argno));
+	DatumCache *dc = dc_cache(fcinfo);
+	DatumCacheEntry *e;
+	MemoryContext cxt;
+	Size		keysize;
+	char	   *key;
+	void	   *result;
+	int			i,
+				victim;
+
+	/* a constant of the query: the entry built on the first call */
+	if (dc->last >= 0 && dc->stable)
+		return dc->entry[dc->last].result;
+
+	if (VARATT_IS_EXTERNAL(raw) && !VARATT_IS_EXTERNAL_ONDISK(raw))
+	{
+		if (dc->scratch == NULL)
+			dc->scratch = AllocSetContextCreate(fcinfo->flinfo->fn_mcxt,
+												"sales_supervisor datum scratch",
+												ALLOCSET_SMALL_SIZES);
+		else
+			MemoryContextReset(dc->scratch);
+		dc->last = -1;
+		return dc_build(raw, dc->scratch, build);
+	}
+
+	keysize = VARSIZE_ANY(raw);
+	if (dc->last >= 0)
+	{
+		e = &dc->entry[dc->last];
+		if (e->keysize == keysize && memcmp(e->key, raw, keysize) == 0)
+		{
+			e->used = ++dc->clock;
+			return e->result;
+		}
+	}
+	victim = 0;
+	for (i = 0; i < DATUM_CACHE_ENTRIES; i++)
+	{
+		e = &dc->entry[i];
+		if (e->cxt == NULL)
+		{
+			victim = i;
+			break;				/* entries fill from 0: no more after this */
+		}
+		if (e->keysize == keysize && memcmp(e->key, raw, keysize) == 0)
+		{
+			e->used = ++dc->clock;
+			dc->last = i;
+			return e->result;
+		}
+		if (e->used < dc->entry[victim].used)
+			victim = i;
+	}
+
+	/* a miss: build the new entry completely, then replace the victim */
+	if (!dc->stable_known)
+	{
+		dc->stable = get_fn_expr_arg_stable(fcinfo->flinfo, argno);
+		dc->stable_known = true;
+	}
+	/*
+	 * Built under the current (per-call) context, which frees it if an
+	 * error interrupts; moved under fn_mcxt once complete.
+	 */
+	cxt = AllocSetContextCreate(CurrentMemoryContext,
+								"sales_supervisor datum cache entry",
+								ALLOCSET_SMALL_SIZES);
+	key = MemoryContextAlloc(cxt, keysize);
+	memcpy(key, raw, keysize);
+	result = dc_build(raw, cxt, build);
+	MemoryContextSetParent(cxt, fcinfo->flinfo->fn_mcxt);
+
+	e = &dc->entry[victim];
+	if (e->cxt != NULL)
+		MemoryContextDelete(e->cxt);
+	e->cxt = cxt;
+	e->keysize = keysize;
+	e->key = key;
+	e->result = result;
+	e->used = ++dc->clock;
+	dc->last = victim;
+	return result;
+}
+
+MemoryContext
+datum_cache_entry_context(FunctionCallInfo fcinfo)
+{
+	DatumCache *dc = (DatumCache *) fcinfo->flinfo->fn_extra;
+
+	if (dc == NULL)
+		elog(ERROR, "datum cache used before datum_cache_get");
+	if (dc->last < 0)
+		return dc->scratch;
+	return dc->entry[dc->last].cxt;
+}
