@@ -89,10 +89,6 @@ BEGIN
             DETAIL = 'Its metric has no natural target (such as a quota or a required count).',
             HINT = 'INSERT INTO kpi_target (cycle_id, kpi_id, level, target) VALUES (...).';
   END IF;
-  -- validate every curve once (an invalid curve is an error naming it)
-  PERFORM d.curve::score_curve FROM kpi_definition d
-  WHERE d.kpi_id IN (SELECT w.kpi_id FROM kpi_weight w WHERE w.cycle_id = cycle);
-
   IF to_regclass('pg_temp._k_who') IS NOT NULL THEN DROP TABLE pg_temp._k_who; END IF;
   IF to_regclass('pg_temp._k_scope') IS NOT NULL THEN DROP TABLE pg_temp._k_scope; END IF;
   IF to_regclass('pg_temp._k_credit') IS NOT NULL THEN DROP TABLE pg_temp._k_credit; END IF;
@@ -257,7 +253,7 @@ BEGIN
   DELETE FROM kpi_result r WHERE r.cycle_id = cycle;
   INSERT INTO kpi_result (cycle_id, member_id, kpi_id, actual, target, attainment, score)
   SELECT cycle, km.member_id, km.kpi_id, km.actual, km.target, a.att,
-         CASE WHEN a.att IS NOT NULL THEN kpi_score(a.att::float8, d.curve::score_curve) END
+         CASE WHEN a.att IS NOT NULL THEN kpi_score(a.att::float8, d.curve) END
   FROM kpi_measure(cycle) km
   JOIN kpi_definition d ON d.kpi_id = km.kpi_id
   CROSS JOIN LATERAL (SELECT round(kpi_attainment(km.actual, km.target, d.higher_is_better), 6) AS att) a;

@@ -40,8 +40,6 @@ BEGIN
             DETAIL = 'Its commission was already run and paid.',
             HINT = 'Late sales and refunds are credited by the run of the next open period.';
   END IF;
-  -- every tier table of the period parses (an invalid one is an error naming it)
-  PERFORM cp.tiers::tier_table FROM commission_plan cp WHERE cp.period_id = period;
   SELECT * INTO y FROM year_bounds(p.fiscal_year);
 
   -- 1. sales lines not credited yet
@@ -77,7 +75,7 @@ BEGIN
   -- 3. payouts by each rep's tier table on the period's net credit
   INSERT INTO commission_payout (member_id, period_id, amount, note)
   SELECT cp.member_id, period,
-         round(tiered_commission(coalesce(n.net, 0), cp.tiers::tier_table), 2),
+         round(tiered_commission(coalesce(n.net, 0), cp.tiers), 2),
          format('tiered commission on net credit %s', coalesce(n.net, 0))
   FROM commission_plan cp
   LEFT JOIN (SELECT cc.member_id, sum(cc.amount) AS net FROM commission_credit cc
@@ -89,7 +87,7 @@ BEGIN
   INSERT INTO commission_period_lock (period_id) VALUES (period);
 
   RETURN QUERY
-  SELECT x.member_id, coalesce(n.net, 0), po.amount, cp.tiers
+  SELECT x.member_id, coalesce(n.net, 0), po.amount, cp.tiers::text
   FROM (SELECT cc.member_id FROM commission_credit cc WHERE cc.period_id = period
         UNION SELECT cp2.member_id FROM commission_plan cp2 WHERE cp2.period_id = period) x
   LEFT JOIN (SELECT cc.member_id, sum(cc.amount) AS net FROM commission_credit cc

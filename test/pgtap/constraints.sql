@@ -6,7 +6,7 @@
 -- rep 11 / team 7.
 BEGIN;
 SET LOCAL search_path = sales_supervisor, public;
-SELECT plan(56);
+SELECT plan(58);
 
 SELECT is((SELECT count(*)::int FROM generate_demo_org(seed => 11, teams => 7, depth => 3, reps => 12,
             customers => 60, sales_lines => 600, surveys => 50, reviews_per_member => 4)),
@@ -211,5 +211,14 @@ SELECT throws_ok($$INSERT INTO sales_supervisor.promotion_rule (from_level, to_l
                  '23514', 'new row for relation "promotion_rule" violates check constraint "promotion_rule_upward"',
                  'a promotion rule goes up the ladder');
 
+-- plans are typed values: a bad curve or tier table is refused when it is written,
+-- not months later when the KPIs are scored or the commission is run
+SELECT throws_ok($$INSERT INTO sales_supervisor.kpi_definition (kpi_id, code, name, metric, curve)
+                  VALUES (900, 'bad_curve', 'Bad curve', 'sales_amount', 'step[(1,100),(0.5,50)]')$$,
+                 '22023', NULL, 'a kpi_definition with an unsorted step curve is refused');
+SELECT throws_ok($$INSERT INTO sales_supervisor.commission_plan (member_id, period_id, tiers)
+                  SELECT min(m.member_id), min(p.period_id), 'marginal[(0,0.02),(1000,-0.01)]'
+                  FROM sales_supervisor.member m, sales_supervisor.fiscal_period p$$,
+                 '22023', NULL, 'a commission_plan with a negative rate is refused');
 SELECT * FROM finish();
 ROLLBACK;
