@@ -10,9 +10,6 @@
 # close_appraisal_cycle, promotion_candidates, year_end_pay; and the floor
 # (median of 3 runs).  Hold /tmp/ss_install.lock around it on a shared machine:
 #   flock /tmp/ss_install.lock bench/sales_year.sh 1000000
-# SS_BENCH_NO_LEDGER_TRIGGERS=1 is a diagnostic only: it disables the row
-# triggers (period-lock check, foreign keys) of commission_credit to show what
-# they cost per ledger line; it is not a valid configuration.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 LINES=${1:-1000000}
@@ -21,7 +18,6 @@ if [ -z "${SS_IN_CLUSTER:-}" ]; then
   scripts/build.sh
   mkdir -p bench/out
   export SS_IN_CLUSTER=1
-  export SS_BENCH_NO_LEDGER_TRIGGERS=${SS_BENCH_NO_LEDGER_TRIGGERS:-}
   exec pg_virtualenv -v 15 -o shared_buffers=2GB -o work_mem=256MB -o max_parallel_workers_per_gather=0 \
     -o jit=off -o max_wal_size=8GB -o checkpoint_timeout=30min \
     "$0" "$LINES" "$REPS"
@@ -57,13 +53,6 @@ q "INSERT INTO kpi_target (cycle_id, kpi_id, level, target)
    INSERT INTO bonus_target VALUES (2025, 'sales_rep', 15), (2025, 'sales_customer_supervisor', 20),
                                    (2025, 'sales_manager', 25);" >/dev/null
 
-# diagnostic only (SS_BENCH_NO_LEDGER_TRIGGERS=1): the ledger's row triggers
-# (period-lock check and foreign keys) off, to show what they cost per line
-if [ -n "${SS_BENCH_NO_LEDGER_TRIGGERS:-}" ]; then
-  q "ALTER TABLE commission_credit DISABLE TRIGGER ALL" >/dev/null
-  echo "  DIAGNOSTIC: commission_credit row triggers (lock check, foreign keys) disabled" >&2
-fi
-
 # floor: one scan summing the sales lines by rep and month (median of 3)
 FLOOR_SQL="SELECT count(*) FROM (SELECT member_id, date_trunc('month', sold_on), sum(amount) FROM sale GROUP BY 1, 2) x"
 q "$FLOOR_SQL" >/dev/null
@@ -81,7 +70,7 @@ step "year_end_pay" "SELECT count(*) FROM year_end_pay(1, 1.0)"
 
 TOTAL=$(printf '%s\n' "${TIMES[@]}" | awk '{ s += $1 } END { printf "%.3f", s }')
 {
-  echo "sales year: $REPS reps, $LINES sales lines ($(q "SELECT count(*) FROM sale") rows incl. refunds), $(q "SELECT count(*) FROM commission_credit") credit lines"
+  echo "sales year: $REPS reps, $LINES sales lines ($(q "SELECT count(*) FROM sale") rows incl. refunds), $(q "SELECT count(*) FROM commission_credit") credit ledger lines"
   echo
   echo "| step | seconds | / floor |"
   echo "|---|---|---|"
@@ -90,4 +79,4 @@ TOTAL=$(printf '%s\n' "${TIMES[@]}" | awk '{ s += $1 } END { printf "%.3f", s }'
   done
   echo "| **whole year** | **$TOTAL** | **$(awk "BEGIN { printf \"%.2f\", $TOTAL / $FLOOR }")** |"
   echo "| floor (sum by rep and month, one scan) | $FLOOR | 1.00 |"
-} | tee "bench/out/sales_year_${LINES}${SS_BENCH_NO_LEDGER_TRIGGERS:+_no_ledger_triggers}.md"
+} | tee "bench/out/sales_year_${LINES}.md"

@@ -268,6 +268,13 @@ CREATE POLICY sale_subtree ON sale TO sales_supervisor_supervisor, sales_supervi
   USING (member_id = ANY ((SELECT sales_supervisor.visible_member_ids())::integer[])
          OR sale_id = ANY ((SELECT sales_supervisor.credited_sale_ids())::bigint[]));
 
+-- The late-line queue shows a line to whoever can see the line.
+GRANT SELECT ON commission_late_sale TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager;
+ALTER TABLE commission_late_sale ENABLE ROW LEVEL SECURITY;
+CREATE POLICY commission_late_sale_visible ON commission_late_sale
+  TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager
+  USING (EXISTS (SELECT 1 FROM sales_supervisor.sale s WHERE s.sale_id = commission_late_sale.sale_id));
+
 ALTER TABLE quota ENABLE ROW LEVEL SECURITY;
 CREATE POLICY quota_own ON quota TO sales_supervisor_rep
   USING (member_id = (SELECT sales_supervisor.current_member_id()));

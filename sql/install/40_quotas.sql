@@ -92,6 +92,59 @@ COMMENT ON FUNCTION credited_sales(date, date) IS
 GRANT EXECUTE ON FUNCTION credited_sales(date, date)
   TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager, sales_supervisor_hr;
 
+-- credited_sales_by_month: credited_sales added up per rep, calendar month
+-- and sign -- what the KPIs, quota history and commission runs need -- without
+-- splitting every line: the lines are summed as booked (one pass, like a plain
+-- GROUP BY), then the few split lines are moved from the booked rep to the
+-- credited reps.  Equal to grouping credited_sales(from_date, to_date).
+-- The split lines are found from sale_credit by sale_id, within the range of
+-- ids the first pass met among the sales lines and among the refund lines
+-- (ids follow the order lines are entered, and refunds come later, so a
+-- month's window reads about a month's splits), each probing sale by its key:
+-- a hash join would read every line of the window a second time.  The ranges
+-- only narrow the search; the probe decides.
+CREATE FUNCTION credited_sales_by_month(from_date date, to_date date)
+RETURNS TABLE (member_id integer, month date, refunds boolean, lines bigint, amount numeric)
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+  WITH booked AS MATERIALIZED (
+    SELECT s.member_id, date_trunc('month', s.sold_on::timestamp)::date AS month, s.refund_of IS NOT NULL AS refund,
+           count(*) AS lines, sum(s.amount) AS amount, min(s.sale_id) AS lo, max(s.sale_id) AS hi
+    FROM sales_supervisor.sale s
+    WHERE s.sold_on >= from_date AND s.sold_on <= to_date
+    GROUP BY 1, 2, 3),
+  split AS (
+    SELECT s.member_id AS booked_id, s.sold_on, s.refund, s.amount, sc.member_id,
+           row_number() OVER w = 1 AS first_share,
+           sign(s.amount) * sales_supervisor.allocate_quota(abs(s.amount), sc.share_pct, 0.01::numeric) OVER w AS credit
+    FROM sales_supervisor.sale_credit sc
+    CROSS JOIN LATERAL (
+      SELECT s1.member_id, s1.sold_on, s1.refund_of IS NOT NULL AS refund, s1.amount
+      FROM sales_supervisor.sale s1
+      WHERE s1.sale_id = sc.sale_id AND s1.sold_on >= from_date AND s1.sold_on <= to_date
+      OFFSET 0) s   -- (kept a parameterised probe of sale's key)
+    WHERE sc.sale_id BETWEEN (SELECT min(b.lo) FROM booked b WHERE NOT b.refund)
+                         AND (SELECT max(b.hi) FROM booked b WHERE NOT b.refund)
+       OR sc.sale_id BETWEEN (SELECT min(b.lo) FROM booked b WHERE b.refund)
+                         AND (SELECT max(b.hi) FROM booked b WHERE b.refund)
+    WINDOW w AS (PARTITION BY sc.sale_id ORDER BY sc.member_id))
+  SELECT x.member_id, x.month, x.refund, sum(x.lines)::bigint, sum(x.amount)
+  FROM (
+    SELECT b.member_id, b.month, b.refund, b.lines, b.amount FROM booked b
+    UNION ALL   -- each split line: credited to its reps ...
+    SELECT sp.member_id, date_trunc('month', sp.sold_on::timestamp)::date, sp.refund, 1, sp.credit FROM split sp
+    UNION ALL   -- ... and taken from the rep it is booked to
+    SELECT sp.booked_id, date_trunc('month', sp.sold_on::timestamp)::date, sp.refund, -1, -sp.amount
+    FROM split sp WHERE sp.first_share
+  ) x
+  GROUP BY 1, 2, 3
+  HAVING sum(x.lines) <> 0;
+END;
+COMMENT ON FUNCTION credited_sales_by_month(date, date) IS
+'credited_sales(from_date, to_date) added up per rep, calendar month (first day) and refunds (false: sales lines, true: refund lines): lines = credited lines (a split line counts once per credited rep), amount = exact credited sum. Computed in one pass over the lines plus the split lines. Security invoker: row-level security of the caller applies.';
+GRANT EXECUTE ON FUNCTION credited_sales_by_month(date, date)
+  TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager, sales_supervisor_hr;
+
 -- year_bounds: first and last day of a fiscal year (its year period, else the calendar year).
 CREATE FUNCTION year_bounds(fiscal_year integer, OUT start_on date, OUT end_on date)
 LANGUAGE sql STABLE
@@ -217,7 +270,7 @@ BEGIN
   FROM member m
   JOIN _q_node n ON n.team_id = m.team_id
   LEFT JOIN (SELECT cs.member_id, greatest(sum(cs.amount), 0) AS sold
-             FROM credited_sales((v_year.start_on - interval '1 year')::date, v_year.start_on - 1) cs
+             FROM credited_sales_by_month((v_year.start_on - interval '1 year')::date, v_year.start_on - 1) cs
              GROUP BY cs.member_id) h ON h.member_id = m.member_id
   LEFT JOIN (SELECT o.member_id, sum(o.amount * o.probability / 100) AS pot
              FROM opportunity o   -- (amount x probability / 100: at most 2 + 2 decimals)

@@ -1,21 +1,25 @@
 -- Layer 3, operations: the sales year, step 3 -- commission.
 --
 -- run_commission(period) does the period's commission in one transaction:
---  1. credit: every sales line sold from the start of the period's fiscal year
---     to the period's end that has no credit line yet gets one line per
---     credited rep (credited_sales: the split in exact cents by allocate_quota),
---     booked in this period -- so a line inserted late, after its own period was
---     locked, is credited in the next run instead of being lost;
---  2. refunds: a full refund of a credited line adds reversal lines
---     (reverses_id, the negated amount, same sale and rep) in this period; a
---     partial refund (or one of a line never credited) is credited as negative
---     lines of its own, split like the line it refunds;
+--  1. credit: the sales lines dated in the run's window -- from the day after
+--     the last date any run credited (at the earliest the start of the
+--     period's fiscal year) to the period's end -- are credited to their reps
+--     (the split in exact cents, credited_sales_by_month) as one ledger line
+--     per rep for the sales and one for the refunds (negative: the reversal
+--     of the sales they refund);
+--  2. late lines: the lines queued in commission_late_sale (inserted into a
+--     window an earlier run credited, after that run) are credited the same
+--     way as late_sales / late_refunds lines of this period;
 --  3. payout: each rep with a commission_plan for the period is paid
 --     round(tiered_commission(net credit of the period, tiers), 2) as one
 --     append-only payout line (a net below 0 pays 0: the refund of an earlier
 --     period's sale reduces this period's credit, it claws back no more);
---  4. lock: the period is locked; a second run is refused.
--- Runs are serialised by a SHARE ROW EXCLUSIVE lock on commission_credit.
+--  4. lock: the period is locked with its window; a second run is refused,
+--     and so is a run of a period that ends within dates already credited.
+-- The ledger holds per period and rep what was credited; commission_credit_line
+-- shows the sales lines behind it.  A run takes a SHARE lock on sale and
+-- sale_credit (the lines it reads cannot change under it) and a SHARE ROW
+-- EXCLUSIVE lock on the ledger (runs are serialised).
 
 CREATE FUNCTION run_commission(period integer, login name DEFAULT current_user)
 RETURNS TABLE (member_id integer, credited numeric, payout numeric, tiers text)
@@ -24,8 +28,10 @@ SET search_path = pg_catalog, sales_supervisor, pg_temp
 AS $fn$
 #variable_conflict use_column
 DECLARE
-  p fiscal_period;
-  y record;
+  p         fiscal_period;
+  y         record;
+  v_through date;
+  v_from    date;
 BEGIN
   PERFORM require_role(login, ARRAY['sales_supervisor_manager', 'sales_supervisor_hr'], 'run commissions');
   SELECT * INTO p FROM fiscal_period fp WHERE fp.period_id = period FOR NO KEY UPDATE;
@@ -33,44 +39,38 @@ BEGIN
     RAISE EXCEPTION 'fiscal period % does not exist', period
       USING ERRCODE = 'no_data_found', HINT = 'Pass a period_id of fiscal_period.';
   END IF;
-  LOCK TABLE commission_credit, commission_payout IN SHARE ROW EXCLUSIVE MODE;
+  LOCK TABLE sale, sale_credit IN SHARE MODE;
+  LOCK TABLE commission_credit, commission_payout, commission_late_sale IN SHARE ROW EXCLUSIVE MODE;
+  UPDATE commission_run_gate SET last_run_at = clock_timestamp();
   IF EXISTS (SELECT 1 FROM commission_period_lock l WHERE l.period_id = period) THEN
     RAISE EXCEPTION 'commission period % is locked', period
       USING ERRCODE = 'object_not_in_prerequisite_state',
             DETAIL = 'Its commission was already run and paid.',
             HINT = 'Late sales and refunds are credited by the run of the next open period.';
   END IF;
+  v_through := (SELECT max(l.credited_through) FROM commission_period_lock l);
+  IF v_through >= p.end_on THEN
+    RAISE EXCEPTION 'commission period % ends on %, within the sale dates already credited (through %)',
+                    period, p.end_on, v_through
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = 'Commission periods are run in date order; a later period has been run.',
+            HINT = 'Its lines were credited by that run; lines inserted since are credited by the next run as late lines.';
+  END IF;
   SELECT * INTO y FROM year_bounds(p.fiscal_year);
+  v_from := greatest(y.start_on, v_through + 1);
 
-  -- 1. sales lines not credited yet
-  INSERT INTO commission_credit (sale_id, member_id, period_id, share_pct, amount)
-  SELECT cs.sale_id, cs.member_id, period, cs.share_pct, cs.amount
-  FROM credited_sales(y.start_on, p.end_on) cs
-  WHERE cs.refund_of IS NULL
-    AND NOT EXISTS (SELECT 1 FROM commission_credit cc WHERE cc.sale_id = cs.sale_id)
-  ORDER BY cs.sale_id, cs.member_id;
-
-  -- 2a. full refunds of credited lines: reversal lines
-  INSERT INTO commission_credit (sale_id, member_id, period_id, share_pct, amount, reverses_id)
-  SELECT cc.sale_id, cc.member_id, period, cc.share_pct, -cc.amount, cc.credit_id
-  FROM sale r
-  JOIN sale s ON s.sale_id = r.refund_of AND r.amount = -s.amount
-  JOIN commission_credit cc ON cc.sale_id = s.sale_id AND cc.reverses_id IS NULL
-  WHERE r.refund_of IS NOT NULL          -- (the partial index of refund lines)
-    AND r.sold_on BETWEEN y.start_on AND p.end_on
-    AND NOT EXISTS (SELECT 1 FROM commission_credit x WHERE x.reverses_id = cc.credit_id)
-  ORDER BY cc.credit_id;
-
-  -- 2b. partial refunds, and refunds of lines never credited: negative lines of their own
-  INSERT INTO commission_credit (sale_id, member_id, period_id, share_pct, amount)
-  SELECT cs.sale_id, cs.member_id, period, cs.share_pct, cs.amount
-  FROM credited_sales(y.start_on, p.end_on) cs
-  JOIN sale r ON r.sale_id = cs.sale_id
-  JOIN sale s ON s.sale_id = r.refund_of
-  WHERE cs.refund_of IS NOT NULL         -- pushed into credited_sales: refund lines only
-    AND NOT EXISTS (SELECT 1 FROM commission_credit cc WHERE cc.sale_id = r.sale_id)
-    AND NOT (r.amount = -s.amount AND EXISTS (SELECT 1 FROM commission_credit cc WHERE cc.sale_id = s.sale_id))
-  ORDER BY cs.sale_id, cs.member_id;
+  -- 1. the lines of the window, and 2. the late lines waiting in the queue
+  INSERT INTO commission_credit (period_id, member_id, kind, lines, amount)
+  SELECT period, c.member_id, c.kind, sum(c.lines), sum(c.amount)
+  FROM (SELECT b.member_id, CASE WHEN b.refunds THEN 'refunds' ELSE 'sales' END AS kind, b.lines, b.amount
+        FROM credited_sales_by_month(v_from, p.end_on) b
+        UNION ALL
+        SELECT cs.member_id, CASE WHEN cs.refund_of IS NULL THEN 'late_sales' ELSE 'late_refunds' END, 1, cs.amount
+        FROM credited_sales('-infinity', 'infinity') cs
+        WHERE cs.sale_id IN (SELECT q.sale_id FROM commission_late_sale q WHERE q.credited_period_id IS NULL)) c
+  GROUP BY c.member_id, c.kind
+  ORDER BY c.member_id, c.kind;
+  UPDATE commission_late_sale q SET credited_period_id = period WHERE q.credited_period_id IS NULL;
 
   -- 3. payouts by each rep's tier table on the period's net credit
   INSERT INTO commission_payout (member_id, period_id, amount, note)
@@ -83,8 +83,8 @@ BEGIN
   WHERE cp.period_id = period
   ORDER BY cp.member_id;
 
-  -- 4. lock
-  INSERT INTO commission_period_lock (period_id) VALUES (period);
+  -- 4. lock, with the window credited
+  INSERT INTO commission_period_lock (period_id, credited_from, credited_through) VALUES (period, v_from, p.end_on);
 
   RETURN QUERY
   SELECT x.member_id, coalesce(n.net, 0), po.amount, cp.tiers::text
@@ -98,6 +98,31 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION run_commission(integer, name) IS
-'Runs the commission of a fiscal period in one transaction: credits every uncredited sales line of the fiscal year up to the period end to its reps by split in exact cents (allocate_quota), books full refunds of credited lines as reversal lines and partial refunds as negative lines, pays each rep with a commission_plan for the period round(tiered_commission(net credit, tiers), 2) as an append-only payout line, and locks the period (a second run is refused). Returns per rep the net credit, the payout (NULL without a plan) and the tier table. Managers and HR only.';
+'Runs the commission of a fiscal period in one transaction: credits the sales lines dated from the day after the last credited date (at the earliest the fiscal year start) to the period end, and the late lines queued in commission_late_sale, to their reps by split in exact cents (allocate_quota), as ledger lines per rep and kind (sales, refunds, late_sales, late_refunds); pays each rep with a commission_plan for the period round(tiered_commission(net credit, tiers), 2) as an append-only payout line; and locks the period with its window. A second run, or a run of a period ending within credited dates, is refused (55000). Returns per rep the net credit, the payout (NULL without a plan) and the tier table. Managers and HR only.';
 REVOKE ALL ON FUNCTION run_commission(integer, name) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION run_commission(integer, name) TO sales_supervisor_manager, sales_supervisor_hr;
+
+-- commission_credit_line: the sales lines behind the ledger, one row per line
+-- and credited rep, with the period whose run credited it.  Computed from the
+-- lines, their splits, the run windows and the late queue (all immutable once
+-- credited), so it always adds up to commission_credit.  Security invoker: a
+-- rep sees their own lines, a supervisor their subtree's.
+CREATE VIEW commission_credit_line WITH (security_invoker = true) AS
+SELECT coalesce(q.credited_period_id, l.period_id) AS period_id,
+       cs.sale_id, cs.sold_on, cs.member_id, cs.share_pct, cs.amount,
+       CASE WHEN q.sale_id IS NULL THEN '' ELSE 'late_' END
+       || CASE WHEN cs.refund_of IS NULL THEN 'sales' ELSE 'refunds' END AS kind
+FROM credited_sales('-infinity', 'infinity') cs
+LEFT JOIN commission_late_sale q ON q.sale_id = cs.sale_id
+LEFT JOIN commission_period_lock l ON q.sale_id IS NULL AND cs.sold_on BETWEEN l.credited_from AND l.credited_through
+WHERE q.credited_period_id IS NOT NULL OR l.period_id IS NOT NULL;
+COMMENT ON VIEW commission_credit_line IS
+'The sales lines behind the commission ledger: per credited line and rep, the commission period whose run credited it, the credited amount in exact cents (the split by allocate_quota) and the ledger kind (sales, refunds, late_sales, late_refunds). Grouped by period, rep and kind it equals commission_credit. Row-level security of the caller applies.';
+COMMENT ON COLUMN commission_credit_line.period_id IS 'Commission period whose run credited the line.';
+COMMENT ON COLUMN commission_credit_line.sale_id IS 'Sales line.';
+COMMENT ON COLUMN commission_credit_line.sold_on IS 'Date of the sales line.';
+COMMENT ON COLUMN commission_credit_line.member_id IS 'Rep credited.';
+COMMENT ON COLUMN commission_credit_line.share_pct IS 'Share of the line credited to the rep, percent.';
+COMMENT ON COLUMN commission_credit_line.amount IS 'Credited amount (negative for a refund line).';
+COMMENT ON COLUMN commission_credit_line.kind IS 'Ledger kind the line is counted in.';
+GRANT SELECT ON commission_credit_line TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager;

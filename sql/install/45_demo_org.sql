@@ -97,7 +97,7 @@ BEGIN
       seasonal_distribution, forecast, task, training_session, training_attendance, work_report,
       appraisal_cycle, appraisal_component_weight, kpi_definition, kpi_weight, kpi_result, review,
       review_score, grade_policy, appraisal_result, promotion_rule, promotion_candidate, promotion,
-      pay, commission_plan, commission_period_lock, commission_credit, commission_payout,
+      pay, commission_plan, commission_period_lock, commission_credit, commission_late_sale, commission_payout,
       kpi_target, appraisal_consequence, bonus_target
       RESTART IDENTITY;
   END IF;

@@ -9,8 +9,8 @@
 --   Sales: rep 2 and rep 3 100 000 each (Feb), rep 4 150 000 (Feb) + 10 000
 --   (Mar 15), rep 5 20 000 (Mar).  Q1 commission runs and locks Q1.  Then a
 --   full refund of rep 4's 10 000 dated Apr 2 and a late rep-5 sale of 5 000
---   dated Mar 20 arrive: the Q2 run books both in Q2 (a reversal line and a
---   late credit line).  Tiers marginal[(0,0.01)]: Q1 rep 4 1 600, Q2 rep 4
+--   dated Mar 20 arrive: the Q2 run books both in Q2 (a refunds line and a
+--   late_sales line).  Tiers marginal[(0,0.01)]: Q1 rep 4 1 600, Q2 rep 4
 --   -10 000 net -> 0, rep 5 5 000 -> 50.
 --   KPI: sales_amount only (weight 100), curve linear[(0,0),(1,100),(2,200)]:
 --   rep 2, 3: 100 000 / 120 000 = 0.833333 -> 83.3333; rep 4: 150 000 / 120 000
@@ -36,7 +36,7 @@ SET LOCAL TimeZone = 'UTC';
 -- other suites in this database used the identity of appraisal_cycle (sequences are not
 -- rolled back): restart it so the cycle opened below is cycle 1
 SELECT setval(pg_get_serial_sequence('sales_supervisor.appraisal_cycle', 'cycle_id'), 1, false) AS restart \gset
-SELECT plan(40);
+SELECT plan(51);
 
 INSERT INTO team (team_id, name) VALUES (1, 'One');
 INSERT INTO member (member_id, full_name, level, team_id, manager_id, hire_date, login_role) VALUES
@@ -101,11 +101,16 @@ INSERT INTO sale (sale_id, sold_on, member_id, customer_id, category_id, amount,
 SELECT results_eq($$SELECT member_id, credited, payout FROM run_commission(3) ORDER BY 1$$,
                   $$VALUES (2, 0::numeric, 0.00), (3, 0, 0.00), (4, -10000.00, 0.00), (5, 5000.00, 50.00)$$,
                   'Q2: the refund reduces Q2 (net below 0 pays 0); the late Q1 sale is credited in Q2');
-SELECT results_eq($$SELECT sale_id, amount, period_id, reverses_id FROM commission_credit WHERE sale_id IN (4, 7) ORDER BY sale_id, credit_id$$,
-                  $$SELECT 4::bigint, 10000.00, 2, NULL::bigint
-                    UNION ALL SELECT 4, -10000.00, 3, (SELECT credit_id FROM sales_supervisor.commission_credit WHERE sale_id = 4 AND amount > 0)
-                    UNION ALL SELECT 7, 5000.00, 3, NULL$$,
-                  'the reversal line negates the Q1 line and is booked in the open Q2 period');
+SELECT results_eq($$SELECT period_id, member_id, kind, lines, amount FROM commission_credit ORDER BY 1, 2, 3$$,
+                  $$VALUES (2, 2, 'sales', 1, 100000.00), (2, 3, 'sales', 1, 100000.00), (2, 4, 'sales', 2, 160000.00),
+                           (2, 5, 'sales', 1, 20000.00), (3, 4, 'refunds', 1, -10000.00), (3, 5, 'late_sales', 1, 5000.00)$$,
+                  'the ledger: Q1 sales per rep; in Q2 the reversal of the refunded sale and the late Q1 sale');
+SELECT results_eq($$SELECT period_id, sale_id, member_id, amount, kind FROM commission_credit_line
+                    WHERE sale_id IN (4, 6, 7) ORDER BY sale_id$$,
+                  $$VALUES (2, 4::bigint, 4, 10000.00, 'sales'), (3, 6, 4, -10000.00, 'refunds'), (3, 7, 5, 5000.00, 'late_sales')$$,
+                  'the lines behind it: the sale in Q1, its refund and the late sale in Q2');
+SELECT results_eq($$SELECT sale_id, credited_period_id FROM commission_late_sale$$, $$VALUES (7::bigint, 3)$$,
+                  'the late sale was queued when inserted and credited by the Q2 run');
 SELECT throws_ok('UPDATE sales_supervisor.commission_credit SET amount = 0', '42501', NULL, 'credit lines are append-only');
 SELECT throws_ok('DELETE FROM sales_supervisor.commission_payout', '42501', NULL, 'payout lines are append-only');
 SELECT throws_ok('SELECT * FROM sales_supervisor.run_commission(2)', '55000', 'commission period 2 is locked',
@@ -249,6 +254,37 @@ SELECT results_eq($$SELECT sum(amount) FILTER (WHERE period_id < 106), sum(amoun
                     FROM quota WHERE member_id = 6 AND period_id > 100$$,
                   $$VALUES (0.00, 80000.00, 'ramp', 'ramp')$$,
                   'the new hire''s months: nothing before June, 80 000 in all, method ramp');
+
+-- ---------------------------------------------------------------- credited lines are history
+-- (after the close, so the KPIs above are not moved)
+SELECT throws_ok('UPDATE sales_supervisor.sale SET amount = 1 WHERE sale_id = 1', '55000',
+                 'sales line 1 is credited in a locked commission period: UPDATE is not allowed',
+                 'a credited line''s amount cannot change');
+SELECT throws_ok('DELETE FROM sales_supervisor.sale WHERE sale_id = 7', '55000',
+                 'sales line 7 is credited in a locked commission period: DELETE is not allowed',
+                 'a credited late line cannot be deleted');
+SELECT lives_ok('UPDATE sales_supervisor.sale SET category_id = 1, customer_id = 3 WHERE sale_id = 1',
+                'its customer and category can be corrected');
+SELECT throws_ok('INSERT INTO sales_supervisor.sale_credit VALUES (1, 2, 50), (1, 3, 50)', '55000',
+                 'sales line 1 is credited in a locked commission period: its split cannot change',
+                 'a credited line cannot be split afterwards');
+SELECT throws_ok('SELECT * FROM sales_supervisor.run_commission(7)', '55000',
+                 'commission period 7 ends on 2025-02-28, within the sale dates already credited (through 2025-06-30)',
+                 'periods run in date order: February cannot run after Q2');
+-- a Q3 line (not credited yet) moved into Q1 is queued; moved back out, unqueued; in again, queued
+INSERT INTO sale (sale_id, sold_on, member_id, customer_id, category_id, amount) VALUES (8, '2025-08-10', 2, 2, 1, 1000);
+UPDATE sale SET sold_on = '2025-02-10' WHERE sale_id = 8;
+SELECT is((SELECT count(*) FROM commission_late_sale WHERE sale_id = 8 AND credited_period_id IS NULL), 1::bigint,
+          'a line moved into a credited window is queued as late');
+UPDATE sale SET sold_on = '2025-08-11' WHERE sale_id = 8;
+SELECT is((SELECT count(*) FROM commission_late_sale WHERE sale_id = 8), 0::bigint, 'moved back out, it is unqueued');
+UPDATE sale SET sold_on = '2025-01-20' WHERE sale_id = 8;
+SELECT results_eq($$SELECT member_id, credited, payout FROM run_commission(4)$$, $$VALUES (2, 1000.00, NULL::numeric)$$,
+                  'the Q3 run credits it once, as late (no Q3 plan: no payout)');
+SELECT results_eq($$SELECT period_id, member_id, kind, sum(amount)::numeric(16,2), count(*)::int FROM commission_credit_line GROUP BY 1, 2, 3
+                    ORDER BY 1, 2, 3$$,
+                  $$SELECT period_id, member_id, kind, amount, lines FROM commission_credit ORDER BY 1, 2, 3$$,
+                  'the lines behind the ledger add up to it, per period, rep and kind');
 
 SELECT * FROM finish();
 ROLLBACK;

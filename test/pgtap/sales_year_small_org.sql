@@ -324,14 +324,21 @@ SELECT results_eq(
            (3, 5, 200000.00, 5000.00), (3, 6, 114000.00, 2420.00),
            (4, 4, 100000.00, 2000.00), (4, 7, 98000.00, 1960.00)$$,
   'quarterly credit and tiered payout per rep');
-SELECT results_eq($$SELECT sale_id, member_id, share_pct, amount FROM commission_credit WHERE sale_id = 13 ORDER BY 2$$,
-                  $$VALUES (13::bigint, 3, 60.00, 6000.01), (13, 4, 40.00, 4000.00)$$,
+SELECT results_eq($$SELECT sale_id, member_id, share_pct, amount, period_id FROM commission_credit_line WHERE sale_id = 13 ORDER BY 2$$,
+                  $$VALUES (13::bigint, 3, 60.00, 6000.01, 3), (13, 4, 40.00, 4000.00, 3)$$,
                   'the split sale is credited 6 000.01 / 4 000.00 (the spare cent to the larger share)');
-SELECT results_eq($$SELECT sale_id, member_id, amount, reverses_id IS NOT NULL, period_id FROM commission_credit
-                    WHERE sale_id IN (18, 19, 22) ORDER BY credit_id$$,
-                  $$VALUES (18::bigint, 6, 6000.00, false, 4), (18, 6, -6000.00, true, 4), (22, 7, -2000.00, false, 5)$$,
-                  'full refund: a reversal line of the credited line; partial refund: a negative line of its own');
-SELECT is((SELECT count(*) FROM commission_credit), 15::bigint, '15 credit lines');
+SELECT results_eq($$SELECT sale_id, member_id, amount, kind, period_id FROM commission_credit_line
+                    WHERE sale_id IN (18, 19, 22) ORDER BY sale_id$$,
+                  $$VALUES (18::bigint, 6, 6000.00, 'sales', 4), (19, 6, -6000.00, 'refunds', 4), (22, 7, -2000.00, 'refunds', 5)$$,
+                  'a full and a partial refund are credited back (negative) in the period they are dated in');
+-- the ledger: per quarter and rep, one sales line and one refunds line (lines = credited sales lines;
+-- the split sale 13 counts once for Ann and once for Bob)
+SELECT results_eq($$SELECT period_id, member_id, kind, lines, amount FROM commission_credit ORDER BY 1, 2, 3$$,
+                  $$VALUES (2, 3, 'sales', 1, 200000.00), (2, 6, 'sales', 1, 150000.00), (2, 7, 'sales', 1, 100000.00),
+                           (3, 3, 'sales', 2, 189862.00), (3, 4, 'sales', 2, 112652.00), (3, 5, 'sales', 1, 41560.00),
+                           (4, 5, 'sales', 1, 200000.00), (4, 6, 'refunds', 1, -6000.00), (4, 6, 'sales', 2, 120000.00),
+                           (5, 4, 'sales', 1, 100000.00), (5, 7, 'refunds', 1, -2000.00), (5, 7, 'sales', 1, 100000.00)$$,
+                  'the credit ledger, 12 lines');
 SELECT is((SELECT sum(amount) FROM commission_credit), 1306074.00, 'the credit lines add up to the 2025 sales');
 SELECT is((SELECT array_agg(period_id ORDER BY period_id) FROM commission_period_lock), ARRAY[2, 3, 4, 5],
           'the four quarters are locked');

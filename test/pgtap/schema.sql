@@ -12,12 +12,13 @@ SELECT tables_are('sales_supervisor', ARRAY[
   'kpi_definition', 'kpi_weight', 'kpi_result', 'review', 'review_score', 'grade_policy',
   'appraisal_result', 'promotion_rule', 'promotion_candidate', 'promotion', 'pay',
   'commission_plan', 'commission_period_lock', 'commission_credit', 'commission_payout', 'audit_log',
-  'job_setting', 'ops_setting', 'job_log', 'visit_overdue_flag', 'feedback_overdue_flag',
+  'commission_late_sale', 'commission_run_gate', 'job_setting', 'ops_setting', 'job_log', 'visit_overdue_flag', 'feedback_overdue_flag',
   'kpi_target', 'appraisal_consequence', 'bonus_target'],
   'the data model''s tables');
 SELECT views_are('sales_supervisor', ARRAY['overdue_visit', 'v_org_summary', 'v_rep_sales_month', 'v_rep_attainment',
   'v_team_attainment', 'v_pipeline', 'v_forecast_accuracy', 'v_customer_health', 'v_team_scorecard',
-  'v_grade_distribution', 'v_promotion_pipeline', 'v_pay_summary', 'v_job_status', 'quota_rollup'], 'the data model''s views');
+  'v_grade_distribution', 'v_promotion_pipeline', 'v_pay_summary', 'v_job_status', 'quota_rollup',
+  'commission_credit_line'], 'the data model''s views');
 
 -- keys, comments, pg_dump
 SELECT is((SELECT array_agg(c.relname::text ORDER BY c.relname) FROM pg_class c
@@ -78,6 +79,7 @@ SELECT has_index('sales_supervisor', 'appraisal_cycle', 'appraisal_cycle_one_unc
 SELECT is((SELECT array_agg(conrelid::regclass::text || '.' || conname ORDER BY conrelid::regclass::text, conname) FROM pg_constraint
            WHERE contype = 'f' AND confdeltype = 'c' AND connamespace = 'sales_supervisor'::regnamespace),
           ARRAY['appraisal_component_weight.appraisal_component_weight_cycle_id_fkey',
+                'commission_late_sale.commission_late_sale_sale_id_fkey',
                 'customer_contact.customer_contact_customer_id_fkey',
                 'grade_policy.grade_policy_cycle_id_fkey',
                 'kpi_target.kpi_target_cycle_id_fkey',
@@ -118,7 +120,8 @@ SELECT is((SELECT array_agg(table_name::text ORDER BY table_name) FROM informati
 -- row-level security
 SELECT is((SELECT array_agg(relname::text ORDER BY relname) FROM pg_class
            WHERE relnamespace = 'sales_supervisor'::regnamespace AND relkind = 'r' AND relrowsecurity),
-          ARRAY['appraisal_consequence', 'appraisal_result', 'audit_log', 'commission_credit', 'commission_payout', 'commission_plan',
+          ARRAY['appraisal_consequence', 'appraisal_result', 'audit_log', 'commission_credit', 'commission_late_sale',
+                'commission_payout', 'commission_plan',
                 'customer', 'customer_contact', 'customer_visit', 'feedback', 'feedback_overdue_flag', 'forecast',
                 'job_log', 'job_setting', 'kpi_result', 'member', 'opportunity', 'ops_setting', 'pay', 'promotion',
                 'promotion_candidate', 'quota', 'review', 'review_score', 'sale', 'sale_credit', 'survey_response',
@@ -128,7 +131,9 @@ SELECT is((SELECT array_agg(relname::text ORDER BY relname) FROM pg_class c
            WHERE relnamespace = 'sales_supervisor'::regnamespace AND relkind = 'r' AND NOT relrowsecurity
              AND EXISTS (SELECT 1 FROM information_schema.role_table_grants g
                          WHERE g.table_schema = 'sales_supervisor' AND g.table_name = c.relname)),
-          ARRAY['appraisal_component_weight', 'appraisal_cycle', 'bonus_target', 'commission_period_lock', 'fiscal_period',
+          -- (commission_run_gate holds no data: only its owner's functions touch it)
+          ARRAY['appraisal_component_weight', 'appraisal_cycle', 'bonus_target', 'commission_period_lock',
+                'commission_run_gate', 'fiscal_period',
                 'grade_policy', 'kpi_definition', 'kpi_target', 'kpi_weight', 'product_category', 'promotion_rule',
                 'seasonal_distribution', 'team', 'team_leader', 'training_session', 'visit_cadence'],
           'the granted tables without row-level security are reference data only');
@@ -181,7 +186,8 @@ SELECT is((SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_proc p
           ARRAY['allocate_quotas', 'approve_promotion', 'audit_row', 'calibrate_appraisal_cycle',
                 'close_appraisal_cycle', 'credited_sale_ids', 'current_member_id', 'led_team_ids', 'lock_quotas',
                 'open_appraisal_cycle', 'promotion_candidates', 'reopen_appraisal_cycle', 'require_role',
-                'review_summary', 'run_commission', 'score_kpis', 'start_appraisal_reviews', 'visible_member_ids',
+                'review_summary', 'run_commission', 'sale_check_credited', 'sale_credit_check_credited',
+                'sale_queue_late_lines', 'score_kpis', 'start_appraisal_reviews', 'visible_member_ids',
                 'year_end_pay'],
           'exactly the functions that must cross the security lines are SECURITY DEFINER');
 SELECT is((SELECT provolatile::text FROM pg_proc WHERE oid = 'sales_supervisor.generate_demo_org'::regproc), 'v',

@@ -26,7 +26,7 @@ survey_response product_category sale sale_credit opportunity fiscal_period quot
 forecast task training_session training_attendance work_report appraisal_cycle appraisal_component_weight
 kpi_definition kpi_weight kpi_result review review_score grade_policy appraisal_result promotion_rule
 promotion_candidate promotion pay commission_plan commission_period_lock commission_credit
-commission_payout audit_log"
+commission_late_sale commission_payout audit_log"
 ntables=$(echo $TABLES | wc -w)
 echo "1..$((ntables + 10))"
 
@@ -48,10 +48,19 @@ UPDATE appraisal_result SET grade = 'A' WHERE member_id = 12;
 UPDATE appraisal_cycle SET state = 'closed';
 INSERT INTO quota (period_id, member_id, amount, method, locked)
 SELECT 1, member_id, 1000000, 'top_down', true FROM member WHERE level = 'sales_rep';
-INSERT INTO commission_credit (sale_id, member_id, period_id, share_pct, amount)
-SELECT sale_id, member_id, 5 + extract(month FROM sold_on)::int, 100, round(amount * 0.03, 2)
-FROM sale WHERE sold_on < '2025-02-01' AND refund_of IS NULL;
-INSERT INTO commission_period_lock (period_id) VALUES (6);
+-- commission: January and February run; a late January line is credited by
+-- March's run, another one waits in the late queue
+INSERT INTO commission_plan (member_id, period_id, tiers)
+SELECT m.member_id, p.period_id, 'marginal[(0,0.02),(20000,0.03)]' FROM member m, fiscal_period p
+WHERE m.level = 'sales_rep' AND p.kind = 'month' AND p.fiscal_year = 2025 AND p.month <= 3;
+SELECT count(*) FROM fiscal_period p, LATERAL run_commission(p.period_id)
+WHERE p.kind = 'month' AND p.fiscal_year = 2025 AND p.month <= 2;
+INSERT INTO sale (sold_on, member_id, customer_id, category_id, amount)
+SELECT '2025-01-15', member_id, customer_id, category_id, 123.45 FROM sale ORDER BY sale_id LIMIT 1;
+SELECT count(*) FROM fiscal_period p, LATERAL run_commission(p.period_id)
+WHERE p.kind = 'month' AND p.fiscal_year = 2025 AND p.month = 3;
+INSERT INTO sale (sold_on, member_id, customer_id, category_id, amount)
+SELECT '2025-02-15', member_id, customer_id, category_id, 543.21 FROM sale ORDER BY sale_id LIMIT 1;
 INSERT INTO promotion (member_id, from_level, to_level, effective_on, approved_by, reason)
 VALUES (12, 'sales_rep', 'sales_customer_supervisor', '2026-01-01', 1, 'two A grades');
 UPDATE member SET team_id = (SELECT min(team_id) FROM team WHERE parent_id IS NULL) WHERE member_id = 12;
