@@ -19,7 +19,8 @@
 -- The ledger holds per period and rep what was credited; commission_credit_line
 -- shows the sales lines behind it.  A run takes a SHARE lock on sale and
 -- sale_credit (the lines it reads cannot change under it) and a SHARE ROW
--- EXCLUSIVE lock on the ledger (runs are serialised).
+-- EXCLUSIVE lock on the ledger (runs are serialised); it runs in READ
+-- COMMITTED only, so that after the lock it sees every line committed before.
 
 CREATE FUNCTION run_commission(period integer, login name DEFAULT current_user)
 RETURNS TABLE (member_id integer, credited numeric, payout numeric, tiers text)
@@ -34,6 +35,12 @@ DECLARE
   v_from    date;
 BEGIN
   PERFORM require_role(login, ARRAY['sales_supervisor_manager', 'sales_supervisor_hr'], 'run commissions');
+  IF current_setting('transaction_isolation') <> 'read committed' THEN
+    RAISE EXCEPTION 'cannot run the commission of period % in a % transaction', period, current_setting('transaction_isolation')
+      USING ERRCODE = 'invalid_transaction_state',
+            DETAIL = 'The run locks the sales lines and must then see every line committed before the lock; a repeatable read or serializable snapshot may be older.',
+            HINT = 'Run it in a READ COMMITTED transaction (the default).';
+  END IF;
   SELECT * INTO p FROM fiscal_period fp WHERE fp.period_id = period FOR NO KEY UPDATE;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'fiscal period % does not exist', period

@@ -47,6 +47,9 @@ BEGIN
   FOR p IN SELECT fp.period_id, fp.start_on FROM fiscal_period fp
            WHERE fp.kind = 'month' AND fp.end_on < current_date
              AND NOT EXISTS (SELECT 1 FROM commission_period_lock l WHERE l.period_id = fp.period_id)
+             -- (a month ending within dates a run already credited is not run:
+             -- its lines went into that run)
+             AND fp.end_on > coalesce((SELECT max(l.credited_through) FROM commission_period_lock l), '-infinity')
            ORDER BY fp.start_on LOOP
     SELECT count(*) INTO n FROM run_commission(p.period_id);
     done := done + 1;
@@ -59,7 +62,7 @@ BEGIN
 END
 $$;
 COMMENT ON PROCEDURE run_commission_for_month() IS
-'Job commission_run (monthly): run_commission() for every ended month period that is not locked, oldest first (catches up missed months); each run credits, pays and locks its period; rows affected = payout lines.';
+'Job commission_run (monthly): run_commission() for every ended month period that is not locked and ends after the last credited date, oldest first (catches up missed months); each run credits, pays and locks its period; rows affected = payout lines.';
 
 CREATE PROCEDURE close_due_appraisal_cycles()
 LANGUAGE plpgsql

@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# run_commission against concurrent writers of sales lines, with two connections.
+#
+# A run takes a SHARE lock on sale and sale_credit before it reads them, so a
+# sales line is either in the run's window (its writer committed before the
+# lock: the run waits for it) or written after the run and then, dated in the
+# dates the run credited, queued as a late line and credited by the next run.
+# Never lost, never credited twice.  A writer in REPEATABLE READ whose snapshot
+# is older than a committed run gets a serialization failure instead of writing
+# into the run's dates unseen; a run itself is refused outside READ COMMITTED.
+# Each scenario holds a transaction open for 2 s while the other session
+# starts 0.5 s later.
+#
+# Runs inside the throw-away cluster (PGHOST etc. set); uses its own database.
+set -uo pipefail
+DB=ss_comm_conc_$$
+n=0; failed=0
+ok()   { n=$((n + 1)); echo "ok $n - $1"; }
+nok()  { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
+check() { if [ "$2" = "$3" ]; then ok "$1"; else nok "$1" "have: $2" "want: $3"; fi; }
+q()    { psql -X -q -At -v ON_ERROR_STOP=1 -d "$DB" -c "SET search_path = sales_supervisor, public" -c "$1"; }
+cleanup() { dropdb --if-exists "$DB" >/dev/null 2>&1; rm -f /tmp/$DB.*; }
+trap cleanup EXIT
+run_bg() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$DB" >"/tmp/$DB.$1.out" 2>"/tmp/$DB.$1.err" & }
+
+echo "1..12"
+createdb "$DB" || { echo "Bail out! createdb failed"; exit 1; }
+q "CREATE EXTENSION sales_supervisor" >/dev/null
+q "SELECT count(*) FROM generate_demo_org(seed => 5, teams => 4, depth => 2, reps => 8, customers => 40,
+                                           sales_lines => 400, surveys => 60)" >/dev/null
+REP=$(q "SELECT max(member_id) FROM member WHERE level = 'sales_rep'")
+CUST=$(q "SELECT min(customer_id) FROM customer WHERE owner_id = $REP")
+month() { q "SELECT period_id FROM fiscal_period WHERE kind = 'month' AND fiscal_year = 2025 AND month = $1"; }
+P1=$(month 1); P2=$(month 2); P3=$(month 3); P4=$(month 4)
+# the rep's sales credit in the ledger for a period, "lines:amount"
+LEDGER() { q "SELECT lines || ':' || amount FROM commission_credit WHERE member_id = $REP AND period_id = $1 AND kind = 'sales'"; }
+# the same from the sales lines dated in a window, one by one (credited_sales), but one line
+LINES() { q "SELECT count(*) || ':' || sum(amount) FROM credited_sales('$1', '$2')
+             WHERE member_id = $REP AND refund_of IS NULL AND sale_id <> ${3:-0}"; }
+insert_line() {   # id date amount sleep: one line for REP in a transaction held open
+  echo "SET search_path = sales_supervisor, public;
+        BEGIN;
+        INSERT INTO sale (sale_id, sold_on, member_id, customer_id, category_id, amount)
+          VALUES ($1, '$2', $REP, $CUST, 1, $3);
+        SELECT pg_sleep($4);
+        COMMIT;"
+}
+run_slow() {      # period sleep: a run held open
+  echo "SET search_path = sales_supervisor, public;
+        BEGIN;
+        SELECT count(*) FROM run_commission($1);
+        SELECT pg_sleep($2);
+        COMMIT;"
+}
+q "SELECT count(*) FROM run_commission($P1)" >/dev/null
+
+# ---- 1. a line committed while the run waits: in the run's window
+insert_line 900001 2025-02-10 111.11 2 | run_bg w1
+sleep 0.5
+t0=$(date +%s.%N)
+q "SELECT count(*) FROM run_commission($P2)" >/dev/null
+t1=$(date +%s.%N)
+wait
+if awk "BEGIN { exit !($t1 - $t0 >= 1.2) }"; then ok "writer first: the run waited for the writer"; else nok "writer first: the run waited for the writer" "run took $(awk "BEGIN { print $t1 - $t0 }") s"; fi
+check "writer first: the February ledger holds the line (and every February line of the rep)" \
+  "$(LEDGER $P2)" "$(LINES 2025-02-01 2025-02-28)"
+check "writer first: the line is not queued as late" "$(q "SELECT count(*) FROM commission_late_sale WHERE sale_id = 900001")" "0"
+
+# ---- 2. a line written while a run holds its lock: waits, goes in after, is queued late
+run_slow "$P3" 2 | run_bg r2
+sleep 0.5
+t0=$(date +%s.%N)
+insert_line 900002 2025-03-05 222.22 0 | psql -X -q -At -v ON_ERROR_STOP=1 -d "$DB" >/dev/null 2>/tmp/$DB.w2.err
+t1=$(date +%s.%N)
+wait
+if awk "BEGIN { exit !($t1 - $t0 >= 1.2) }"; then ok "run first: the writer waited for the run"; else nok "run first: the writer waited for the run" "insert took $(awk "BEGIN { print $t1 - $t0 }") s"; fi
+check "run first: the March ledger does not hold the line" "$(LEDGER $P3)" "$(LINES 2025-03-01 2025-03-31 900002)"
+check "run first: the line is queued as late, waiting" \
+  "$(q "SELECT count(*) FROM commission_late_sale WHERE sale_id = 900002 AND credited_period_id IS NULL")" "1"
+q "SELECT count(*) FROM run_commission($P4)" >/dev/null
+check "the April run credits it once, as a late sale" \
+  "$(q "SELECT kind || ':' || lines || ':' || amount FROM commission_credit WHERE member_id = $REP AND period_id = $P4 AND kind = 'late_sales'")" \
+  "late_sales:1:222.22"
+check "... and the lines behind the ledger add up to it" \
+  "$(q "SELECT count(*) FROM (SELECT period_id, member_id, kind, sum(amount) AS amount, count(*)::int AS lines
+                               FROM commission_credit_line GROUP BY 1, 2, 3
+                               EXCEPT SELECT period_id, member_id, kind, amount, lines FROM commission_credit) x")" "0"
+
+# ---- 3. a REPEATABLE READ writer whose snapshot predates a committed run
+P5=$(month 5)
+echo "SET search_path = sales_supervisor, public;
+      BEGIN ISOLATION LEVEL REPEATABLE READ;
+      SELECT count(*) FROM sale;
+      SELECT pg_sleep(2);
+      INSERT INTO sale (sale_id, sold_on, member_id, customer_id, category_id, amount)
+        VALUES (900003, '2025-05-20', $REP, $CUST, 1, 333.33);
+      COMMIT;" | run_bg w3
+sleep 0.5
+q "SELECT count(*) FROM run_commission($P5)" >/dev/null
+wait
+if grep -q 'could not serialize access' /tmp/$DB.w3.err; then
+  ok "an older REPEATABLE READ snapshot cannot write into the run's dates: 40001"
+else
+  nok "an older REPEATABLE READ snapshot cannot write into the run's dates: 40001" "$(cat /tmp/$DB.w3.err)"
+fi
+check "... and nothing of it is stored" "$(q "SELECT count(*) FROM sale WHERE sale_id = 900003")" "0"
+q "INSERT INTO sale (sale_id, sold_on, member_id, customer_id, category_id, amount)
+   VALUES (900003, '2025-05-20', $REP, $CUST, 1, 333.33)" >/dev/null
+check "retried in READ COMMITTED, it is queued as late" \
+  "$(q "SELECT count(*) FROM commission_late_sale WHERE sale_id = 900003 AND credited_period_id IS NULL")" "1"
+
+# ---- 4. a run outside READ COMMITTED is refused
+out=$(psql -X -q -At -d "$DB" -c "BEGIN ISOLATION LEVEL REPEATABLE READ" \
+           -c "SELECT count(*) FROM sales_supervisor.run_commission($(month 6))" -c "COMMIT" 2>&1)
+if echo "$out" | grep -q "cannot run the commission of period $(month 6) in a repeatable read transaction"; then
+  ok "a run in REPEATABLE READ is refused with a clear error"
+else
+  nok "a run in REPEATABLE READ is refused with a clear error" "$out"
+fi
+
+[ "$failed" -eq 0 ]
