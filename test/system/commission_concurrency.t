@@ -88,20 +88,24 @@ check "... and the lines behind the ledger add up to it" \
 
 # ---- 3. a REPEATABLE READ writer whose snapshot predates a committed run
 P5=$(month 5)
+# (the writer is started from a file, not a pipe, so that this shell can wait for it:
+# nothing here blocks on a lock to order the two sessions)
 echo "SET search_path = sales_supervisor, public;
       BEGIN ISOLATION LEVEL REPEATABLE READ;
       SELECT count(*) FROM sale;
       SELECT pg_sleep(2);
       INSERT INTO sale (sale_id, sold_on, member_id, customer_id, category_id, amount)
         VALUES (900003, '2025-05-20', $REP, $CUST, 1, 333.33);
-      COMMIT;" | run_bg w3
+      COMMIT;" >/tmp/$DB.w3.sql
+psql -X -q -At -v ON_ERROR_STOP=1 -d "$DB" -f /tmp/$DB.w3.sql >/tmp/$DB.w3.out 2>/tmp/$DB.w3.err &
+W3=$!
 sleep 0.5
 q "SELECT count(*) FROM run_commission($P5)" >/dev/null
-wait
+wait $W3
 if grep -q 'could not serialize access' /tmp/$DB.w3.err; then
   ok "an older REPEATABLE READ snapshot cannot write into the run's dates: 40001"
 else
-  nok "an older REPEATABLE READ snapshot cannot write into the run's dates: 40001" "$(cat /tmp/$DB.w3.err)"
+  nok "an older REPEATABLE READ snapshot cannot write into the run's dates: 40001" "$(cat /tmp/$DB.w3.err /tmp/$DB.w3.out)"
 fi
 check "... and nothing of it is stored" "$(q "SELECT count(*) FROM sale WHERE sale_id = 900003")" "0"
 q "INSERT INTO sale (sale_id, sold_on, member_id, customer_id, category_id, amount)
