@@ -7,10 +7,12 @@
 #
 # The install script sales_supervisor--$(EXTVERSION).sql is assembled from the
 # parts in sql/install/ (one per layer, joined in file-name order), so each layer
-# stays readable on its own.
+# stays readable on its own.  sql/released/ keeps the install scripts of earlier
+# releases as they shipped and sql/upgrade/ the scripts from one release to the
+# next; never edit a released script, add an upgrade script instead.
 
 EXTENSION   = sales_supervisor
-EXTVERSION  = 0.1.0
+EXTVERSION  = 0.2.0
 
 MODULE_big  = sales_supervisor
 CORE_SRCS   = $(sort $(wildcard src/core/*.c))
@@ -18,6 +20,9 @@ OBJS        = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)) $(CORE_SRCS))
 
 INSTALL_PARTS = $(sort $(wildcard sql/install/*.sql))
 DATA_built  = $(EXTENSION)--$(EXTVERSION).sql
+# Earlier releases' install scripts, frozen as they shipped, and the upgrade
+# scripts between releases (ALTER EXTENSION sales_supervisor UPDATE).
+DATA        = $(sort $(wildcard sql/released/*.sql)) $(sort $(wildcard sql/upgrade/*.sql))
 
 REGRESS     = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
 REGRESS_OPTS = --inputdir=. --load-extension=$(EXTENSION)

@@ -808,10 +808,10 @@ COMMENT ON COLUMN commission_plan.on_target IS 'On-target commission for the per
 
 CREATE TABLE commission_period_lock (
   period_id         integer PRIMARY KEY REFERENCES fiscal_period ON DELETE RESTRICT,
-  credited_from     date,
-  credited_through  date,
   locked_at         timestamptz NOT NULL DEFAULT now(),
   locked_by         name NOT NULL DEFAULT session_user,
+  credited_from     date,
+  credited_through  date,
   CONSTRAINT commission_period_lock_window CHECK ((credited_from IS NULL) = (credited_through IS NULL)
                                                  AND credited_from <= credited_through)
 );
