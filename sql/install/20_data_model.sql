@@ -827,20 +827,24 @@ CREATE TABLE commission_credit (
   period_id    integer NOT NULL REFERENCES fiscal_period ON DELETE RESTRICT,
   member_id    integer NOT NULL REFERENCES member ON DELETE RESTRICT,
   kind         text NOT NULL,
+  sold_in      date NOT NULL,
   lines        integer NOT NULL CHECK (lines > 0),
   amount       numeric(16,2) NOT NULL,
   created_at   timestamptz NOT NULL DEFAULT now(),
   CONSTRAINT commission_credit_kind CHECK (kind IN ('sales', 'refunds', 'late_sales', 'late_refunds')),
+  CONSTRAINT commission_credit_month CHECK (extract(day FROM sold_in) = 1),
   CONSTRAINT commission_credit_sign CHECK (CASE WHEN kind IN ('sales', 'late_sales') THEN amount >= 0 ELSE amount <= 0 END),
-  CONSTRAINT commission_credit_one_per_kind UNIQUE (period_id, member_id, kind)
+  CONSTRAINT commission_credit_one_per_kind UNIQUE (period_id, member_id, kind, sold_in)
 );
 CREATE INDEX commission_credit_member_idx ON commission_credit (member_id, period_id);
+CREATE INDEX commission_credit_sold_in_idx ON commission_credit (sold_in);
 COMMENT ON TABLE commission_credit IS
-'Append-only ledger of sales credit: per commission period and rep, one line per kind -- the sales and the refund (reversal) lines sold in the dates the period''s run credited, and the late sales and refunds (sold in an earlier, locked window, inserted after its run). Amounts are the reps'' split credit in exact cents (allocate_quota, so a split line''s credits add up to it). Lines are never updated or deleted; commission_credit_line shows the sales lines behind each ledger line.';
+'Append-only ledger of sales credit: per commission period, rep and month the lines were sold in, one line per kind -- the sales and the refund (reversal) lines sold in the dates the period''s run credited, and the late sales and refunds (sold in an earlier, locked window, inserted after its run). Amounts are the reps'' split credit in exact cents (allocate_quota, so a split line''s credits add up to it). Lines are never updated or deleted; commission_credit_line shows the sales lines behind each ledger line.';
 COMMENT ON COLUMN commission_credit.credit_id IS 'Ledger line identifier.';
 COMMENT ON COLUMN commission_credit.period_id IS 'Commission period the credit is booked in (must not be locked when written).';
 COMMENT ON COLUMN commission_credit.member_id IS 'Rep credited.';
 COMMENT ON COLUMN commission_credit.kind IS 'sales, refunds (reversal of sales: negative), late_sales or late_refunds.';
+COMMENT ON COLUMN commission_credit.sold_in IS 'First day of the calendar month the credited lines were sold in.';
 COMMENT ON COLUMN commission_credit.lines IS 'Sales lines credited to the rep in this ledger line (a split line counts once for each credited rep).';
 COMMENT ON COLUMN commission_credit.amount IS 'Credited amount: >= 0 for sales, <= 0 for refunds.';
 COMMENT ON COLUMN commission_credit.created_at IS 'When the line was written.';

@@ -107,10 +107,11 @@ BEGIN
   SELECT w.member_id, w.member_id AS scope_id FROM _k_who w
   UNION
   SELECT led.member_id, m.member_id FROM led JOIN member m ON m.team_id = led.team_id;
-  -- credited sales of the year per member and quarter (one scan of the year's sales)
+  -- credited sales of the year per member and quarter (the ledger for the months
+  -- the commission runs credited, one scan of the other dates' sales)
   CREATE TEMP TABLE _k_credit ON COMMIT DROP AS
   SELECT cs.member_id, extract(quarter FROM cs.month)::integer AS quarter, sum(cs.amount) AS amount
-  FROM credited_sales_by_month(y.start_on, y.end_on) cs GROUP BY 1, 2;
+  FROM credit_by_month(y.start_on, y.end_on) cs GROUP BY 1, 2;
   ANALYZE _k_who; ANALYZE _k_scope; ANALYZE _k_credit;
 
   RETURN QUERY

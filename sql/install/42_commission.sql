@@ -16,8 +16,9 @@
 --     period's sale reduces this period's credit, it claws back no more);
 --  4. lock: the period is locked with its window; a second run is refused,
 --     and so is a run of a period that ends within dates already credited.
--- The ledger holds per period and rep what was credited; commission_credit_line
--- shows the sales lines behind it.  A run takes a SHARE lock on sale and
+-- The ledger holds per period, rep and month of sale what was credited;
+-- commission_credit_line shows the sales lines behind it, and credit_by_month
+-- reads the credit of the months the runs have covered from it.  A run takes a SHARE lock on sale and
 -- sale_credit (the lines it reads cannot change under it) and a SHARE ROW
 -- EXCLUSIVE lock on the ledger (runs are serialised); it runs in READ
 -- COMMITTED only, so that after the lock it sees every line committed before.
@@ -67,16 +68,17 @@ BEGIN
   v_from := greatest(y.start_on, v_through + 1);
 
   -- 1. the lines of the window, and 2. the late lines waiting in the queue
-  INSERT INTO commission_credit (period_id, member_id, kind, lines, amount)
-  SELECT period, c.member_id, c.kind, sum(c.lines), sum(c.amount)
-  FROM (SELECT b.member_id, CASE WHEN b.refunds THEN 'refunds' ELSE 'sales' END AS kind, b.lines, b.amount
+  INSERT INTO commission_credit (period_id, member_id, kind, sold_in, lines, amount)
+  SELECT period, c.member_id, c.kind, c.sold_in, sum(c.lines), sum(c.amount)
+  FROM (SELECT b.member_id, CASE WHEN b.refunds THEN 'refunds' ELSE 'sales' END AS kind, b.month AS sold_in,
+               b.lines, b.amount
         FROM credited_sales_by_month(v_from, p.end_on) b
         UNION ALL
-        SELECT cs.member_id, CASE WHEN cs.refund_of IS NULL THEN 'late_sales' ELSE 'late_refunds' END, 1, cs.amount
-        FROM credited_sales('-infinity', 'infinity') cs
-        WHERE cs.sale_id IN (SELECT q.sale_id FROM commission_late_sale q WHERE q.credited_period_id IS NULL)) c
-  GROUP BY c.member_id, c.kind
-  ORDER BY c.member_id, c.kind;
+        SELECT cs.member_id, CASE WHEN cs.refund_of IS NULL THEN 'late_sales' ELSE 'late_refunds' END,
+               date_trunc('month', cs.sold_on::timestamp)::date, 1, cs.amount
+        FROM credited_lines(ARRAY(SELECT q.sale_id FROM commission_late_sale q WHERE q.credited_period_id IS NULL)) cs) c
+  GROUP BY c.member_id, c.kind, c.sold_in
+  ORDER BY c.member_id, c.kind, c.sold_in;
   UPDATE commission_late_sale q SET credited_period_id = period WHERE q.credited_period_id IS NULL;
 
   -- 3. payouts by each rep's tier table on the period's net credit
@@ -105,7 +107,7 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION run_commission(integer, name) IS
-'Runs the commission of a fiscal period in one transaction: credits the sales lines dated from the day after the last credited date (at the earliest the fiscal year start) to the period end, and the late lines queued in commission_late_sale, to their reps by split in exact cents (allocate_quota), as ledger lines per rep and kind (sales, refunds, late_sales, late_refunds); pays each rep with a commission_plan for the period round(tiered_commission(net credit, tiers), 2) as an append-only payout line; and locks the period with its window. A second run, or a run of a period ending within credited dates, is refused (55000). Returns per rep the net credit, the payout (NULL without a plan) and the tier table. Managers and HR only.';
+'Runs the commission of a fiscal period in one transaction: credits the sales lines dated from the day after the last credited date (at the earliest the fiscal year start) to the period end, and the late lines queued in commission_late_sale, to their reps by split in exact cents (allocate_quota), as ledger lines per rep, kind (sales, refunds, late_sales, late_refunds) and month of sale; pays each rep with a commission_plan for the period round(tiered_commission(net credit, tiers), 2) as an append-only payout line; and locks the period with its window. A second run, or a run of a period ending within credited dates, is refused (55000). Returns per rep the net credit, the payout (NULL without a plan) and the tier table. Managers and HR only.';
 REVOKE ALL ON FUNCTION run_commission(integer, name) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION run_commission(integer, name) TO sales_supervisor_manager, sales_supervisor_hr;
 
@@ -133,3 +135,52 @@ COMMENT ON COLUMN commission_credit_line.share_pct IS 'Share of the line credite
 COMMENT ON COLUMN commission_credit_line.amount IS 'Credited amount (negative for a refund line).';
 COMMENT ON COLUMN commission_credit_line.kind IS 'Ledger kind the line is counted in.';
 GRANT SELECT ON commission_credit_line TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager;
+
+-- credit_by_month: credited_sales_by_month(from_date, to_date), read from the
+-- ledger where it can be.  A calendar month inside the dates the commission
+-- runs have credited holds no line that is neither in the ledger nor waiting
+-- in the late queue (the run credited every line dated in its window, later
+-- lines are queued, and credited lines and their splits cannot change), so its
+-- credit is the ledger's lines sold in it plus the waiting late lines; only
+-- the other dates are read line by line.  The sales-year steps read the year
+-- through it: once the months are run, the close and next year's allocation
+-- read some thousand ledger lines instead of millions of sales lines.
+CREATE FUNCTION credit_by_month(from_date date, to_date date)
+RETURNS TABLE (member_id integer, month date, refunds boolean, lines bigint, amount numeric)
+LANGUAGE sql STABLE STRICT
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+  WITH credited AS MATERIALIZED (   -- the dates the runs credited
+    SELECT coalesce(range_agg(daterange(l.credited_from, l.credited_through, '[]')), '{}'::datemultirange) AS dates
+    FROM sales_supervisor.commission_period_lock l WHERE l.credited_from IS NOT NULL),
+  settled AS MATERIALIZED (         -- the whole months of [from_date, to_date] within them
+    SELECT m.month
+    FROM (SELECT g::date AS month FROM generate_series(date_trunc('month', from_date::timestamp), to_date::timestamp,
+                                                       interval '1 month') g) m, credited c
+    WHERE m.month >= from_date AND (m.month + interval '1 month - 1 day')::date <= to_date
+      AND daterange(m.month, (m.month + interval '1 month')::date) <@ c.dates),
+  unsettled AS (                    -- the other dates, as ranges [lower, upper)
+    SELECT r FROM unnest(datemultirange(daterange(from_date, to_date, '[]'))
+                         - (SELECT coalesce(range_agg(daterange(s.month, (s.month + interval '1 month')::date)),
+                                            '{}'::datemultirange) FROM settled s)) r)
+  SELECT x.member_id, x.month, x.refunds, sum(x.lines)::bigint, sum(x.amount)
+  FROM (
+    SELECT cc.member_id, cc.sold_in AS month, cc.kind IN ('refunds', 'late_refunds') AS refunds,
+           cc.lines::bigint AS lines, cc.amount
+    FROM sales_supervisor.commission_credit cc
+    WHERE cc.sold_in IN (SELECT s.month FROM settled s)
+    UNION ALL
+    SELECT cs.member_id, date_trunc('month', cs.sold_on::timestamp)::date, cs.refund_of IS NOT NULL, 1, cs.amount
+    FROM sales_supervisor.credited_lines(ARRAY(SELECT q.sale_id FROM sales_supervisor.commission_late_sale q
+                                              WHERE q.credited_period_id IS NULL)) cs
+    WHERE date_trunc('month', cs.sold_on::timestamp)::date IN (SELECT s.month FROM settled s)
+    UNION ALL
+    SELECT b.member_id, b.month, b.refunds, b.lines, b.amount
+    FROM unsettled u CROSS JOIN LATERAL sales_supervisor.credited_sales_by_month(lower(u.r), upper(u.r) - 1) b
+  ) x
+  GROUP BY 1, 2, 3
+  HAVING sum(x.lines) <> 0;
+$$;
+COMMENT ON FUNCTION credit_by_month(date, date) IS
+'Equal to credited_sales_by_month(from_date, to_date), read from the commission ledger for the whole calendar months that commission runs have credited (their ledger lines plus the late lines still waiting) and from the sales lines for the other dates. Internal: the sales-year steps read the year through it.';
+REVOKE ALL ON FUNCTION credit_by_month(date, date) FROM PUBLIC;

@@ -6,7 +6,7 @@
 -- rep 11 / team 7.
 BEGIN;
 SET LOCAL search_path = sales_supervisor, public;
-SELECT plan(60);
+SELECT plan(61);
 
 SELECT is((SELECT count(*)::int FROM generate_demo_org(seed => 11, teams => 7, depth => 3, reps => 12,
             customers => 60, sales_lines => 600, surveys => 50, reviews_per_member => 4)),
@@ -187,24 +187,27 @@ SELECT is((SELECT string_agg(action || ':' || (new_row->>'locked'), ',' ORDER BY
 SELECT throws_ok($$INSERT INTO sales_supervisor.quota (period_id, member_id, team_id, amount, method) VALUES (1, 8, 4, 1, 'manual')$$,
                  '23514', 'new row for relation "quota" violates check constraint "quota_member_xor_team"',
                  'a quota is for a member or a team, not both');
-INSERT INTO commission_credit (credit_id, period_id, member_id, kind, lines, amount) OVERRIDING SYSTEM VALUE
-  VALUES (5001, 6, 8, 'sales', 1, 12.34);
+INSERT INTO commission_credit (credit_id, period_id, member_id, kind, sold_in, lines, amount) OVERRIDING SYSTEM VALUE
+  VALUES (5001, 6, 8, 'sales', '2025-01-01', 1, 12.34);
 SELECT throws_ok($$UPDATE sales_supervisor.commission_credit SET amount = 0 WHERE credit_id = 5001$$, '42501',
                  'commission_credit is append-only: UPDATE is not allowed', 'credit lines are never edited');
-SELECT throws_ok($$INSERT INTO sales_supervisor.commission_credit (period_id, member_id, kind, lines, amount)
-                   VALUES (7, 8, 'refunds', 1, 12.34)$$,
+SELECT throws_ok($$INSERT INTO sales_supervisor.commission_credit (period_id, member_id, kind, sold_in, lines, amount)
+                   VALUES (7, 8, 'refunds', '2025-01-01', 1, 12.34)$$,
                  '23514', NULL, 'a refund (reversal) line is not positive');
-SELECT throws_ok($$INSERT INTO sales_supervisor.commission_credit (period_id, member_id, kind, lines, amount)
-                   VALUES (6, 8, 'sales', 1, 1.00)$$,
-                 '23505', NULL, 'one ledger line per period, rep and kind');
+SELECT throws_ok($$INSERT INTO sales_supervisor.commission_credit (period_id, member_id, kind, sold_in, lines, amount)
+                   VALUES (6, 8, 'sales', '2025-01-01', 1, 1.00)$$,
+                 '23505', NULL, 'one ledger line per period, rep, kind and month of sale');
+SELECT throws_ok($$INSERT INTO sales_supervisor.commission_credit (period_id, member_id, kind, sold_in, lines, amount)
+                   VALUES (7, 8, 'sales', '2025-01-15', 1, 1.00)$$,
+                 '23514', NULL, 'the month of sale is a first day');
 INSERT INTO commission_period_lock (period_id) VALUES (6);
 SELECT throws_ok($$INSERT INTO sales_supervisor.commission_payout (member_id, period_id, amount) VALUES (8, 6, 100)$$,
                  '55000', 'commission period 6 is locked', 'no payout into a locked period');
-SELECT throws_ok($$INSERT INTO sales_supervisor.commission_credit (period_id, member_id, kind, lines, amount)
-                   VALUES (7, 8, 'late_refunds', 1, -12.34), (6, 8, 'refunds', 1, -12.34)$$,
+SELECT throws_ok($$INSERT INTO sales_supervisor.commission_credit (period_id, member_id, kind, sold_in, lines, amount)
+                   VALUES (7, 8, 'late_refunds', '2025-01-01', 1, -12.34), (6, 8, 'refunds', '2025-01-01', 1, -12.34)$$,
                  '55000', 'commission period 6 is locked', 'no credit line into a locked period (checked per statement)');
-SELECT lives_ok($$INSERT INTO sales_supervisor.commission_credit (period_id, member_id, kind, lines, amount)
-                  VALUES (7, 8, 'refunds', 1, -12.34)$$,
+SELECT lives_ok($$INSERT INTO sales_supervisor.commission_credit (period_id, member_id, kind, sold_in, lines, amount)
+                  VALUES (7, 8, 'refunds', '2025-01-01', 1, -12.34)$$,
                 'a correction goes into an open period as a reversal line');
 
 -- ---- pipeline, promotions
