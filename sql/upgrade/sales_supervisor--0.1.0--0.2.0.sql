@@ -1066,40 +1066,49 @@ GRANT SELECT ON commission_credit_line TO sales_supervisor_rep, sales_supervisor
 -- read some thousand ledger lines instead of millions of sales lines.
 CREATE FUNCTION credit_by_month(from_date date, to_date date)
 RETURNS TABLE (member_id integer, month date, refunds boolean, lines bigint, amount numeric)
-LANGUAGE sql STABLE STRICT
+LANGUAGE plpgsql STABLE STRICT
 SET search_path = pg_catalog, sales_supervisor, pg_temp
-AS $$
-  WITH credited AS MATERIALIZED (   -- the dates the runs credited
-    SELECT coalesce(range_agg(daterange(l.credited_from, l.credited_through, '[]')), '{}'::datemultirange) AS dates
-    FROM sales_supervisor.commission_period_lock l WHERE l.credited_from IS NOT NULL),
-  settled AS MATERIALIZED (         -- the whole months of [from_date, to_date] within them
-    SELECT m.month
-    FROM (SELECT g::date AS month FROM generate_series(date_trunc('month', from_date::timestamp), to_date::timestamp,
-                                                       interval '1 month') g) m, credited c
-    WHERE m.month >= from_date AND (m.month + interval '1 month - 1 day')::date <= to_date
-      AND daterange(m.month, (m.month + interval '1 month')::date) <@ c.dates),
-  unsettled AS (                    -- the other dates, as ranges [lower, upper)
-    SELECT r FROM unnest(datemultirange(daterange(from_date, to_date, '[]'))
-                         - (SELECT coalesce(range_agg(daterange(s.month, (s.month + interval '1 month')::date)),
-                                            '{}'::datemultirange) FROM settled s)) r)
-  SELECT x.member_id, x.month, x.refunds, sum(x.lines)::bigint, sum(x.amount)
-  FROM (
-    SELECT cc.member_id, cc.sold_in AS month, cc.kind IN ('refunds', 'late_refunds') AS refunds,
-           cc.lines::bigint AS lines, cc.amount
-    FROM sales_supervisor.commission_credit cc
-    WHERE cc.sold_in IN (SELECT s.month FROM settled s)
-    UNION ALL
-    SELECT cs.member_id, date_trunc('month', cs.sold_on::timestamp)::date, cs.refund_of IS NOT NULL, 1, cs.amount
-    FROM sales_supervisor.credited_lines(ARRAY(SELECT q.sale_id FROM sales_supervisor.commission_late_sale q
-                                              WHERE q.credited_period_id IS NULL)) cs
-    WHERE date_trunc('month', cs.sold_on::timestamp)::date IN (SELECT s.month FROM settled s)
-    UNION ALL
-    SELECT b.member_id, b.month, b.refunds, b.lines, b.amount
-    FROM unsettled u CROSS JOIN LATERAL sales_supervisor.credited_sales_by_month(lower(u.r), upper(u.r) - 1) b
-  ) x
-  GROUP BY 1, 2, 3
-  HAVING sum(x.lines) <> 0;
-$$;
+AS $fn$
+#variable_conflict use_column
+DECLARE
+  v_settled date[];
+  r         daterange;
+BEGIN
+  -- the whole months of [from_date, to_date] within the dates the runs credited
+  SELECT coalesce(array_agg(m.month ORDER BY m.month), '{}') INTO v_settled
+  FROM (SELECT g::date AS month FROM generate_series(date_trunc('month', from_date::timestamp), to_date::timestamp,
+                                                     interval '1 month') g) m,
+       (SELECT coalesce(range_agg(daterange(l.credited_from, l.credited_through, '[]')), '{}'::datemultirange) AS dates
+        FROM commission_period_lock l WHERE l.credited_from IS NOT NULL) c
+  WHERE m.month >= from_date AND (m.month + interval '1 month - 1 day')::date <= to_date
+    AND daterange(m.month, (m.month + interval '1 month')::date) <@ c.dates;
+
+  -- those months: their ledger lines and the late lines still waiting
+  IF cardinality(v_settled) > 0 THEN
+    RETURN QUERY
+    SELECT x.member_id, x.month, x.refunds, sum(x.lines)::bigint, sum(x.amount)
+    FROM (
+      SELECT cc.member_id, cc.sold_in AS month, cc.kind IN ('refunds', 'late_refunds') AS refunds,
+             cc.lines::bigint AS lines, cc.amount
+      FROM commission_credit cc WHERE cc.sold_in = ANY (v_settled)
+      UNION ALL
+      SELECT cs.member_id, date_trunc('month', cs.sold_on::timestamp)::date, cs.refund_of IS NOT NULL, 1, cs.amount
+      FROM credited_lines(ARRAY(SELECT q.sale_id FROM commission_late_sale q WHERE q.credited_period_id IS NULL)) cs
+      WHERE date_trunc('month', cs.sold_on::timestamp)::date = ANY (v_settled)
+    ) x
+    GROUP BY 1, 2, 3
+    HAVING sum(x.lines) <> 0;
+  END IF;
+
+  -- the other dates, line by line (one call per range, planned for its dates)
+  FOR r IN SELECT u FROM unnest(datemultirange(daterange(from_date, to_date, '[]'))
+                                - (SELECT coalesce(range_agg(daterange(s, (s + interval '1 month')::date)), '{}'::datemultirange)
+                                   FROM unnest(v_settled) s)) u LOOP
+    RETURN QUERY SELECT b.member_id, b.month, b.refunds, b.lines, b.amount
+                 FROM credited_sales_by_month(lower(r), upper(r) - 1) b;
+  END LOOP;
+END
+$fn$;
 COMMENT ON FUNCTION credit_by_month(date, date) IS
 'Equal to credited_sales_by_month(from_date, to_date), read from the commission ledger for the whole calendar months that commission runs have credited (their ledger lines plus the late lines still waiting) and from the sales lines for the other dates. Internal: the sales-year steps read the year through it.';
 REVOKE ALL ON FUNCTION credit_by_month(date, date) FROM PUBLIC;
