@@ -95,14 +95,19 @@ BEGIN
   -- 4. lock, with the window credited
   INSERT INTO commission_period_lock (period_id, credited_from, credited_through) VALUES (period, v_from, p.end_on);
 
+  -- per rep credited or planned: net credit, payout, tiers (one pass over the
+  -- period's lines, grouped: the rows just written have no statistics yet, and
+  -- a join planned on none would compare every rep with every payout)
   RETURN QUERY
-  SELECT x.member_id, coalesce(n.net, 0), po.amount, cp.tiers::text
-  FROM (SELECT cc.member_id FROM commission_credit cc WHERE cc.period_id = period
-        UNION SELECT cp2.member_id FROM commission_plan cp2 WHERE cp2.period_id = period) x
-  LEFT JOIN (SELECT cc.member_id, sum(cc.amount) AS net FROM commission_credit cc
-             WHERE cc.period_id = period GROUP BY cc.member_id) n ON n.member_id = x.member_id
-  LEFT JOIN commission_plan cp ON cp.member_id = x.member_id AND cp.period_id = period
-  LEFT JOIN commission_payout po ON po.member_id = x.member_id AND po.period_id = period AND po.reverses_id IS NULL
+  SELECT x.member_id, sum(x.credit), sum(x.payout), max(x.tiers)
+  FROM (SELECT cc.member_id, cc.amount AS credit, NULL::numeric AS payout, NULL::text AS tiers
+        FROM commission_credit cc WHERE cc.period_id = period
+        UNION ALL
+        SELECT cp.member_id, 0, NULL, cp.tiers::text FROM commission_plan cp WHERE cp.period_id = period
+        UNION ALL
+        SELECT po.member_id, 0, po.amount, NULL FROM commission_payout po
+        WHERE po.period_id = period AND po.reverses_id IS NULL) x
+  GROUP BY x.member_id
   ORDER BY x.member_id;
 END
 $fn$;
