@@ -160,6 +160,9 @@ DECLARE
   v_settled date[];
   r         daterange;
 BEGIN
+  IF from_date > to_date THEN
+    RETURN;
+  END IF;
   -- the whole months of [from_date, to_date] within the dates the runs credited
   SELECT coalesce(array_agg(m.month ORDER BY m.month), '{}') INTO v_settled
   FROM (SELECT g::date AS month FROM generate_series(date_trunc('month', from_date::timestamp), to_date::timestamp,
