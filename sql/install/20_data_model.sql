@@ -1294,6 +1294,10 @@ AS $$
 BEGIN
   IF current_setting('transaction_isolation') <> 'read committed' THEN
     PERFORM 1 FROM commission_run_gate FOR SHARE;
+    IF NOT FOUND THEN   -- made after this snapshot (by the update to 0.2.0): as stale as a run
+      RAISE EXCEPTION 'could not serialize access: the commission run gate was made after this transaction began'
+        USING ERRCODE = 'serialization_failure', HINT = 'Retry the transaction.';
+    END IF;
   END IF;
   RETURN (SELECT max(l.credited_through) FROM commission_period_lock l);
 END

@@ -220,10 +220,11 @@ CREATE POLICY survey_response_via_customer ON survey_response
   USING (customer_id IN (SELECT c.customer_id FROM sales_supervisor.customer c));
 
 ALTER TABLE sale_credit ENABLE ROW LEVEL SECURITY;
-CREATE POLICY sale_credit_own ON sale_credit TO sales_supervisor_rep
-  USING (member_id = (SELECT sales_supervisor.current_member_id()));
-CREATE POLICY sale_credit_subtree ON sale_credit TO sales_supervisor_supervisor, sales_supervisor_manager
-  USING (member_id = ANY ((SELECT sales_supervisor.visible_member_ids())::integer[]));
+-- The whole split of every sales line one can see (not only one's own share):
+-- the credit of a split line is computed over all its shares.
+CREATE POLICY sale_credit_via_sale ON sale_credit
+  TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager
+  USING (sale_id IN (SELECT s.sale_id FROM sales_supervisor.sale s));
 
 -- A sales line is visible to the rep it is booked to (and their supervisors and
 -- managers) and to every rep credited a share of it.  The second arm is an

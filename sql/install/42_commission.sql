@@ -61,11 +61,28 @@ BEGIN
     RAISE EXCEPTION 'commission period % ends on %, within the sale dates already credited (through %)',
                     period, p.end_on, v_through
       USING ERRCODE = 'object_not_in_prerequisite_state',
-            DETAIL = 'Commission periods are run in date order; a later period has been run.',
-            HINT = 'Its lines were credited by that run; lines inserted since are credited by the next run as late lines.';
+            DETAIL = 'Commission periods are run in date order, of one kind (months, or quarters); a period ending later has been run.',
+            HINT = 'Lines dated in credited windows and inserted since are credited by the next run as late lines.';
   END IF;
   SELECT * INTO y FROM year_bounds(p.fiscal_year);
   v_from := greatest(y.start_on, v_through + 1);
+  IF v_from > p.end_on THEN
+    RAISE EXCEPTION 'commission period % (% .. %) lies before the start of its fiscal year % (%)',
+                    period, p.start_on, p.end_on, p.fiscal_year, y.start_on
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = 'Without a fiscal_period of kind year the fiscal year is the calendar year: insert the year period.';
+  END IF;
+  IF v_from < p.start_on THEN
+    RAISE EXCEPTION 'commission period % starts on %, but the sale dates from % are not credited yet', period, p.start_on, v_from
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = 'Commission periods are run in date order, each taking the dates after the one before it; a period run early would take an earlier period''s sales.',
+            HINT = coalesce((SELECT format('Run period %s (%s .. %s) first.', e.period_id, e.start_on, e.end_on)
+                             FROM fiscal_period e
+                             WHERE e.kind = p.kind AND e.end_on >= v_from AND e.end_on < p.start_on
+                               AND NOT EXISTS (SELECT 1 FROM commission_period_lock l WHERE l.period_id = e.period_id)
+                             ORDER BY e.start_on LIMIT 1),
+                            'Run the periods before it first (run_commission_for_month does, oldest first).');
+  END IF;
 
   -- 1. the lines of the window, and 2. the late lines waiting in the queue
   INSERT INTO commission_credit (period_id, member_id, kind, sold_in, lines, amount)
@@ -164,11 +181,14 @@ BEGIN
     RETURN;
   END IF;
   -- the whole months of [from_date, to_date] within the dates the runs credited
+  -- (months searched only between the first and the last credited date, so
+  -- infinite bounds are fine)
   SELECT coalesce(array_agg(m.month ORDER BY m.month), '{}') INTO v_settled
-  FROM (SELECT g::date AS month FROM generate_series(date_trunc('month', from_date::timestamp), to_date::timestamp,
-                                                     interval '1 month') g) m,
-       (SELECT coalesce(range_agg(daterange(l.credited_from, l.credited_through, '[]')), '{}'::datemultirange) AS dates
-        FROM commission_period_lock l WHERE l.credited_from IS NOT NULL) c
+  FROM (SELECT coalesce(range_agg(daterange(l.credited_from, l.credited_through, '[]')), '{}'::datemultirange) AS dates,
+               greatest(from_date, min(l.credited_from)) AS lo, least(to_date, max(l.credited_through)) AS hi
+        FROM commission_period_lock l WHERE l.credited_from IS NOT NULL) c,
+       LATERAL (SELECT g::date AS month FROM generate_series(date_trunc('month', c.lo::timestamp), c.hi::timestamp,
+                                                             interval '1 month') g) m
   WHERE m.month >= from_date AND (m.month + interval '1 month - 1 day')::date <= to_date
     AND daterange(m.month, (m.month + interval '1 month')::date) <@ c.dates;
 

@@ -25,10 +25,27 @@
 --    goes into commission_late_sale as credited by that period);
 --  * sales lines dated in a window that no 0.1.0 run credited (inserted after
 --    the run; 0.1.0 would have credited them in the next run) are queued in
---    commission_late_sale for the next run.
+--    commission_late_sale for the next run;
+--  * 0.1.0 credit that 0.2.0 would compute differently from the lines as they
+--    are now (a line edited after it was credited, a refund split otherwise
+--    than its sale) is kept as 0.1.0 booked it, and reported in a WARNING.
+-- Also: a sales line's whole split is visible to whoever sees the line (the
+-- policy sale_credit_via_sale replaces sale_credit_own / sale_credit_subtree),
+-- so the credit a rep computes is split over all the shares.
 -- Requires READ COMMITTED, like a run (it locks sale, sale_credit and the ledger).
 
 \echo Use "ALTER EXTENSION sales_supervisor UPDATE TO '0.2.0'" to load this file. \quit
+
+DO $$
+BEGIN
+  IF pg_catalog.current_setting('transaction_isolation') OPERATOR(pg_catalog.<>) 'read committed' THEN
+    RAISE EXCEPTION 'cannot update sales_supervisor to 0.2.0 in a % transaction', pg_catalog.current_setting('transaction_isolation')
+      USING ERRCODE = 'invalid_transaction_state',
+            DETAIL = 'The update locks the sales lines and the ledger and must then see every line committed before the lock.',
+            HINT = 'Run ALTER EXTENSION sales_supervisor UPDATE in a READ COMMITTED transaction (the default).';
+  END IF;
+END
+$$;
 
 -- ---------------------------------------------------------------------------
 -- 1. credited_sales_by_month, and the steps that read the year through it
@@ -649,6 +666,13 @@ GRANT SELECT ON commission_credit TO sales_supervisor_rep, sales_supervisor_supe
 SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.commission_credit'::pg_catalog.regclass, '');
 SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.commission_credit_credit_id_seq'::pg_catalog.regclass, '');
 
+-- a line's whole split, for whoever sees the line
+DROP POLICY sale_credit_own ON sale_credit;
+DROP POLICY sale_credit_subtree ON sale_credit;
+CREATE POLICY sale_credit_via_sale ON sale_credit
+  TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager
+  USING (sale_id IN (SELECT s.sale_id FROM sales_supervisor.sale s));
+
 CREATE TABLE commission_late_sale (
   sale_id             bigint PRIMARY KEY REFERENCES sale ON DELETE CASCADE,
   queued_at           timestamptz NOT NULL DEFAULT now(),
@@ -717,6 +741,23 @@ WHERE EXISTS (SELECT 1 FROM commission_period_lock l WHERE s.sold_on BETWEEN l.c
   AND NOT EXISTS (SELECT 1 FROM pg_temp.ss_old_credit o WHERE o.line_id = s.sale_id)
 ON CONFLICT (sale_id) DO NOTHING;
 DROP TABLE pg_temp.ss_old_credit_kind;
+-- what 0.1.0 credited that the lines as they are now would not give
+DO $$
+DECLARE
+  n bigint;
+BEGIN
+  SELECT count(DISTINCT x.line_id) INTO n
+  FROM (SELECT o.line_id, o.member_id, sum(o.amount) AS amount FROM pg_temp.ss_old_credit o GROUP BY 1, 2) x
+  FULL JOIN (SELECT c.sale_id AS line_id, c.member_id, c.amount
+             FROM sales_supervisor.credited_lines(ARRAY(SELECT DISTINCT o.line_id FROM pg_temp.ss_old_credit o)) c) y
+    ON y.line_id = x.line_id AND y.member_id = x.member_id
+  WHERE x.amount IS DISTINCT FROM y.amount;
+  IF n > 0 THEN
+    RAISE WARNING '% sales lines were credited by 0.1.0 otherwise than 0.2.0 credits them now', n
+      USING DETAIL = 'They were edited after they were credited, or are refunds split otherwise than the sale they refund. The ledger keeps what 0.1.0 credited; reports that read the lines (commission_credit_line, credited_sales) show them as they are now.';
+  END IF;
+END
+$$;
 
 -- ---------------------------------------------------------------------------
 -- 3. the triggers of the ledger and of the sales lines
@@ -795,6 +836,10 @@ AS $$
 BEGIN
   IF current_setting('transaction_isolation') <> 'read committed' THEN
     PERFORM 1 FROM commission_run_gate FOR SHARE;
+    IF NOT FOUND THEN   -- made after this snapshot (by the update to 0.2.0): as stale as a run
+      RAISE EXCEPTION 'could not serialize access: the commission run gate was made after this transaction began'
+        USING ERRCODE = 'serialization_failure', HINT = 'Retry the transaction.';
+    END IF;
   END IF;
   RETURN (SELECT max(l.credited_through) FROM commission_period_lock l);
 END
@@ -980,11 +1025,28 @@ BEGIN
     RAISE EXCEPTION 'commission period % ends on %, within the sale dates already credited (through %)',
                     period, p.end_on, v_through
       USING ERRCODE = 'object_not_in_prerequisite_state',
-            DETAIL = 'Commission periods are run in date order; a later period has been run.',
-            HINT = 'Its lines were credited by that run; lines inserted since are credited by the next run as late lines.';
+            DETAIL = 'Commission periods are run in date order, of one kind (months, or quarters); a period ending later has been run.',
+            HINT = 'Lines dated in credited windows and inserted since are credited by the next run as late lines.';
   END IF;
   SELECT * INTO y FROM year_bounds(p.fiscal_year);
   v_from := greatest(y.start_on, v_through + 1);
+  IF v_from > p.end_on THEN
+    RAISE EXCEPTION 'commission period % (% .. %) lies before the start of its fiscal year % (%)',
+                    period, p.start_on, p.end_on, p.fiscal_year, y.start_on
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = 'Without a fiscal_period of kind year the fiscal year is the calendar year: insert the year period.';
+  END IF;
+  IF v_from < p.start_on THEN
+    RAISE EXCEPTION 'commission period % starts on %, but the sale dates from % are not credited yet', period, p.start_on, v_from
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = 'Commission periods are run in date order, each taking the dates after the one before it; a period run early would take an earlier period''s sales.',
+            HINT = coalesce((SELECT format('Run period %s (%s .. %s) first.', e.period_id, e.start_on, e.end_on)
+                             FROM fiscal_period e
+                             WHERE e.kind = p.kind AND e.end_on >= v_from AND e.end_on < p.start_on
+                               AND NOT EXISTS (SELECT 1 FROM commission_period_lock l WHERE l.period_id = e.period_id)
+                             ORDER BY e.start_on LIMIT 1),
+                            'Run the periods before it first (run_commission_for_month does, oldest first).');
+  END IF;
 
   -- 1. the lines of the window, and 2. the late lines waiting in the queue
   INSERT INTO commission_credit (period_id, member_id, kind, sold_in, lines, amount)
@@ -1083,11 +1145,14 @@ BEGIN
     RETURN;
   END IF;
   -- the whole months of [from_date, to_date] within the dates the runs credited
+  -- (months searched only between the first and the last credited date, so
+  -- infinite bounds are fine)
   SELECT coalesce(array_agg(m.month ORDER BY m.month), '{}') INTO v_settled
-  FROM (SELECT g::date AS month FROM generate_series(date_trunc('month', from_date::timestamp), to_date::timestamp,
-                                                     interval '1 month') g) m,
-       (SELECT coalesce(range_agg(daterange(l.credited_from, l.credited_through, '[]')), '{}'::datemultirange) AS dates
-        FROM commission_period_lock l WHERE l.credited_from IS NOT NULL) c
+  FROM (SELECT coalesce(range_agg(daterange(l.credited_from, l.credited_through, '[]')), '{}'::datemultirange) AS dates,
+               greatest(from_date, min(l.credited_from)) AS lo, least(to_date, max(l.credited_through)) AS hi
+        FROM commission_period_lock l WHERE l.credited_from IS NOT NULL) c,
+       LATERAL (SELECT g::date AS month FROM generate_series(date_trunc('month', c.lo::timestamp), c.hi::timestamp,
+                                                             interval '1 month') g) m
   WHERE m.month >= from_date AND (m.month + interval '1 month - 1 day')::date <= to_date
     AND daterange(m.month, (m.month + interval '1 month')::date) <@ c.dates;
 

@@ -75,10 +75,11 @@ SELECT is((SELECT string_agg(sale_id || ':' || coalesce(credited_period_id::text
           '800001:' || (SELECT period_id FROM fiscal_period WHERE kind = 'month' AND fiscal_year = 2025 AND month = 4)
           || ' 800002:waiting 800003:waiting 800004:waiting',
           'one late line credited by April''s run, three waiting');
-INSERT INTO windows VALUES (7, '2025-01-01', '2025-04-30'), (8, '2025-03-01', '2025-06-15'), (9, '2024-12-15', '2025-02-10');
+INSERT INTO windows VALUES (7, '2025-01-01', '2025-04-30'), (8, '2025-03-01', '2025-06-15'), (9, '2024-12-15', '2025-02-10'),
+  (10, '-infinity', 'infinity');
 SELECT set_eq('SELECT w.w, b.* FROM windows w, LATERAL sales_supervisor.credit_by_month(w.from_on, w.to_on) b',
               'SELECT w.w, b.* FROM windows w, LATERAL sales_supervisor.credited_sales_by_month(w.from_on, w.to_on) b',
-              'credit_by_month = credited_sales_by_month for every window, with run and cut months, late lines credited and waiting');
+              'credit_by_month = credited_sales_by_month for every window, with run and cut months, late lines credited and waiting, infinite bounds');
 SELECT is((SELECT count(*) FROM credit_by_month('2025-05-01', '2025-04-01')), 0::bigint, 'dates the wrong way round: no rows');
 -- the run months really come from the ledger: a cent added to a February ledger line
 -- (triggers off, as only a superuser can) shows in credit_by_month and not in the lines

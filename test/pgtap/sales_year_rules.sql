@@ -36,7 +36,7 @@ SET LOCAL TimeZone = 'UTC';
 -- other suites in this database used the identity of appraisal_cycle (sequences are not
 -- rolled back): restart it so the cycle opened below is cycle 1
 SELECT setval(pg_get_serial_sequence('sales_supervisor.appraisal_cycle', 'cycle_id'), 1, false) AS restart \gset
-SELECT plan(51);
+SELECT plan(52);
 
 INSERT INTO team (team_id, name) VALUES (1, 'One');
 INSERT INTO member (member_id, full_name, level, team_id, manager_id, hire_date, login_role) VALUES
@@ -93,6 +93,9 @@ SELECT is((SELECT count(*) FROM audit_log WHERE table_name = 'quota' AND action 
 
 -- ---------------------------------------------------------------- refund across a locked period
 INSERT INTO commission_plan (member_id, period_id, tiers) SELECT m, q, 'marginal[(0,0.01)]' FROM generate_series(2, 5) m, generate_series(2, 3) q;
+SELECT throws_ok('SELECT * FROM sales_supervisor.run_commission(3)', '55000',
+                 'commission period 3 starts on 2025-04-01, but the sale dates from 2025-01-01 are not credited yet',
+                 'periods run in date order: Q2 cannot run before Q1');
 SELECT results_eq($$SELECT member_id, credited, payout FROM run_commission(2) ORDER BY 1$$,
                   $$VALUES (2, 100000.00, 1000.00), (3, 100000.00, 1000.00), (4, 160000.00, 1600.00), (5, 20000.00, 200.00)$$,
                   'Q1 commission');

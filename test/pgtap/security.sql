@@ -12,7 +12,7 @@
 -- bypasses row-level security) with the plain predicate the policy must mean.
 BEGIN;
 SET LOCAL search_path = sales_supervisor, public;
-SELECT plan(87);
+SELECT plan(89);
 
 -- (pgTAP grants its temp tables to PUBLIC, so assertions run as any role.)
 
@@ -59,6 +59,13 @@ UNION ALL SELECT 'rep8_report', min(report_id) FROM work_report WHERE member_id 
 UNION ALL SELECT 'reviews', count(*) FROM review
 UNION ALL SELECT 'cycle', min(cycle_id) FROM appraisal_cycle;
 GRANT SELECT ON expect TO PUBLIC;
+-- rep 8's credit, computed with every share of every split line in sight
+CREATE TEMP TABLE expect_credit AS
+SELECT cs.sale_id, cs.member_id, cs.share_pct, cs.amount FROM credited_sales('-infinity', 'infinity') cs
+WHERE cs.sale_id IN (SELECT sale_id FROM sale WHERE member_id = 8 UNION SELECT sale_id FROM sale_credit WHERE member_id = 8);
+CREATE TEMP TABLE expect_month AS
+SELECT * FROM credited_sales_by_month('2025-01-01', '2025-12-31') WHERE member_id = 8;
+GRANT SELECT ON expect_credit, expect_month TO PUBLIC;
 SELECT ok((SELECT n FROM expect WHERE k = 'rep8_sales') > 0 AND (SELECT n FROM expect WHERE k = 'sup3_sales') > 0,
           'the reps have sales to hide from each other');
 SELECT ok((SELECT count(*) FROM sale_credit sc JOIN sale s USING (sale_id) WHERE sc.member_id = 8 AND s.member_id <> 8) > 0,
@@ -79,6 +86,11 @@ SELECT is((SELECT count(*) FROM sale), (SELECT n FROM expect WHERE k = 'rep8_sal
 SELECT is((SELECT count(*)::int FROM sale s WHERE s.member_id <> 8
              AND NOT EXISTS (SELECT 1 FROM sale_credit c WHERE c.sale_id = s.sale_id AND c.member_id = 8)), 0,
           'rep: sees no sale of another rep they have no share in');
+SELECT set_eq('SELECT sale_id, member_id, share_pct, amount FROM sales_supervisor.credited_sales(''-infinity'', ''infinity'')',
+              'SELECT * FROM expect_credit',
+              'rep: the credit of the lines they see is split over all the shares (not 100 % of what is in sight)');
+SELECT set_eq($$SELECT * FROM sales_supervisor.credited_sales_by_month('2025-01-01', '2025-12-31') WHERE member_id = 8$$,
+              'SELECT * FROM expect_month', 'rep: their credit per month is the same as HR computes it');
 SELECT is(pg_temp.affected('UPDATE sales_supervisor.customer SET profile = ''stolen'' WHERE owner_id = 12'), 0::bigint,
           'rep: updating another rep''s customers touches nothing');
 SELECT is(pg_temp.affected('UPDATE sales_supervisor.customer_visit SET outcome = ''x'' WHERE member_id = 12 AND done_at IS NOT NULL'), 0::bigint,

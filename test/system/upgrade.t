@@ -16,16 +16,17 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 OLD=ss_upg_old_$$
 NEW=ss_upg_new_$$
+OLD2=ss_upg_old2_$$
 n=0; failed=0
 ok()   { n=$((n + 1)); echo "ok $n - $1"; }
 nok()  { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
 check() { if [ "$2" = "$3" ]; then ok "$1"; else nok "$1" "have: $2" "want: $3"; fi; }
 q()    { psql -X -q -At -v ON_ERROR_STOP=1 -d "$1" -c "SET search_path = sales_supervisor, public" -c "$2"; }
-cleanup() { dropdb --if-exists "$OLD" >/dev/null 2>&1; dropdb --if-exists "$NEW" >/dev/null 2>&1; rm -f /tmp/$OLD.*; }
+cleanup() { for d in "$OLD" "$NEW" "$OLD2"; do dropdb --if-exists "$d" >/dev/null 2>&1; done; rm -f /tmp/$OLD.*; }
 trap cleanup EXIT
 CURRENT=$(sed -n "s/^default_version = '\(.*\)'/\1/p" sales_supervisor.control)
 
-echo "1..11"
+echo "1..14"
 createdb "$OLD" && createdb "$NEW" || { echo "Bail out! createdb failed"; exit 1; }
 
 # ---- 0.1.0 with history
@@ -147,5 +148,37 @@ if pg_prove -d "$OLD" test/pgtap/schema.sql >/tmp/$OLD.prove 2>&1; then
 else
   nok "the pgTAP schema suite passes on the upgraded database" "$(grep -v '^ok' /tmp/$OLD.prove | cut -c1-300 | head -30)"
 fi
+
+# ---- a 0.1.0 ledger the lines no longer give: kept, and reported; and the isolation check
+createdb "$OLD2" || { echo "Bail out! createdb failed"; exit 1; }
+q "$OLD2" "CREATE EXTENSION sales_supervisor VERSION '0.1.0'" >/dev/null
+q "$OLD2" "SELECT count(*) FROM generate_demo_org(seed => 3, teams => 4, depth => 2, reps => 8, customers => 40,
+                                                  sales_lines => 400, surveys => 20)" >/dev/null
+R1=$(q "$OLD2" "SELECT min(member_id) FROM member WHERE level = 'sales_rep'")
+R2=$(q "$OLD2" "SELECT max(member_id) FROM member WHERE level = 'sales_rep'")
+C1=$(q "$OLD2" "SELECT min(customer_id) FROM customer WHERE owner_id = $R1")
+# a sale split 60 / 40 and its full refund booked to the first rep without a split:
+# 0.1.0 reverses the split; 0.2.0 credits a refund line by its own split (none: 100 % to its rep)
+q "$OLD2" "INSERT INTO sale (sale_id, sold_on, member_id, customer_id, category_id, amount, refund_of)
+           VALUES (990010, '2025-01-10', $R1, $C1, 1, 1000.00, NULL), (990011, '2025-01-25', $R1, $C1, 1, -1000.00, 990010);
+           INSERT INTO sale_credit VALUES (990010, $R1, 60), (990010, $R2, 40);
+           SELECT count(*) FROM fiscal_period p, LATERAL run_commission(p.period_id) r
+           WHERE p.kind = 'month' AND p.fiscal_year = 2025 AND p.month = 1" >/dev/null
+out=$(psql -X -q -At -d "$OLD2" -c "BEGIN ISOLATION LEVEL REPEATABLE READ" \
+           -c "ALTER EXTENSION sales_supervisor UPDATE TO '$CURRENT'" -c "COMMIT" 2>&1)
+if echo "$out" | grep -q "cannot update sales_supervisor to $CURRENT in a repeatable read transaction"; then
+  ok "the update refuses a REPEATABLE READ transaction"
+else
+  nok "the update refuses a REPEATABLE READ transaction" "$out"
+fi
+out=$(q "$OLD2" "ALTER EXTENSION sales_supervisor UPDATE TO '$CURRENT'" 2>&1)
+if echo "$out" | grep -q "WARNING:  1 sales lines were credited by 0.1.0 otherwise than 0.2.0 credits them now"; then
+  ok "the update reports the line 0.1.0 credited otherwise"
+else
+  nok "the update reports the line 0.1.0 credited otherwise" "$out"
+fi
+check "... and the ledger keeps what 0.1.0 credited for it (the split reversed)" \
+  "$(q "$OLD2" "SELECT string_agg(member_id || ':' || amount, ' ' ORDER BY member_id) FROM commission_credit WHERE kind = 'refunds'
+                AND member_id IN ($R1, $R2)")" "$R1:-600.00 $R2:-400.00"
 
 [ "$failed" -eq 0 ]
