@@ -120,6 +120,25 @@ SELECT count(*) AS candidates FROM promotion_candidates(1);
 SELECT count(*) AS paid FROM year_end_pay(1, company_factor => 1.05);
 
 \echo
+\echo '== Commission ledger per quarter (lines = credited sales lines; the refunds are the reversals)'
+SELECT 'Q' || p.quarter AS quarter,
+       sum(c.lines) FILTER (WHERE c.kind LIKE '%sales') AS sales_lines,
+       sum(c.amount) FILTER (WHERE c.kind LIKE '%sales') AS sales_credited,
+       sum(c.lines) FILTER (WHERE c.kind LIKE '%refunds') AS refund_lines,
+       sum(c.amount) FILTER (WHERE c.kind LIKE '%refunds') AS refunds_credited,
+       (SELECT sum(po.amount) FROM commission_payout po JOIN fiscal_period pp USING (period_id)
+        WHERE pp.quarter = p.quarter AND pp.fiscal_year = p.fiscal_year) AS commission_paid
+FROM commission_credit c JOIN fiscal_period p USING (period_id)
+GROUP BY p.fiscal_year, p.quarter ORDER BY p.quarter;
+
+\echo
+\echo '== A sales line dated in January, entered after the year''s runs: queued, the next run credits it'
+INSERT INTO sale (sold_on, member_id, customer_id, category_id, amount)
+SELECT '2025-01-15', member_id, customer_id, category_id, 999.99 FROM sale ORDER BY sale_id LIMIT 1;
+SELECT q.sale_id, s.sold_on, s.amount, coalesce(q.credited_period_id::text, 'waiting for the next run') AS credited_in
+FROM commission_late_sale q JOIN sale s USING (sale_id);
+
+\echo
 \echo '== Team attainment (team sales against the team quota)'
 SELECT t.name AS team, kr.target AS team_quota, kr.actual AS team_sales, kr.attainment,
        round(kr.score::numeric, 1) AS points
