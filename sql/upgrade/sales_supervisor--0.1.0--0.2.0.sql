@@ -998,6 +998,7 @@ DECLARE
   y         record;
   v_through date;
   v_from    date;
+  gap       fiscal_period;
 BEGIN
   PERFORM require_role(login, ARRAY['sales_supervisor_manager', 'sales_supervisor_hr'], 'run commissions');
   IF current_setting('transaction_isolation') <> 'read committed' THEN
@@ -1035,6 +1036,18 @@ BEGIN
                     period, p.start_on, p.end_on, p.fiscal_year, y.start_on
       USING ERRCODE = 'object_not_in_prerequisite_state',
             HINT = 'Without a fiscal_period of kind year the fiscal year is the calendar year: insert the year period.';
+  END IF;
+  IF v_through + 1 < y.start_on THEN   -- a gap before this fiscal year: periods there not run yet?
+    SELECT * INTO gap FROM fiscal_period e
+    WHERE e.kind = p.kind AND e.start_on > v_through AND e.end_on < y.start_on
+      AND NOT EXISTS (SELECT 1 FROM commission_period_lock l WHERE l.period_id = e.period_id)
+    ORDER BY e.start_on LIMIT 1;
+    IF FOUND THEN
+      RAISE EXCEPTION 'commission period % would leave the sale dates % .. % uncredited', period, v_through + 1, y.start_on - 1
+        USING ERRCODE = 'object_not_in_prerequisite_state',
+              DETAIL = 'Commission periods are run in date order; those dates lie in periods not run yet.',
+              HINT = format('Run period %s (%s .. %s) first.', gap.period_id, gap.start_on, gap.end_on);
+    END IF;
   END IF;
   IF v_from < p.start_on THEN
     RAISE EXCEPTION 'commission period % starts on %, but the sale dates from % are not credited yet', period, p.start_on, v_from

@@ -36,7 +36,7 @@ SET LOCAL TimeZone = 'UTC';
 -- other suites in this database used the identity of appraisal_cycle (sequences are not
 -- rolled back): restart it so the cycle opened below is cycle 1
 SELECT setval(pg_get_serial_sequence('sales_supervisor.appraisal_cycle', 'cycle_id'), 1, false) AS restart \gset
-SELECT plan(52);
+SELECT plan(53);
 
 INSERT INTO team (team_id, name) VALUES (1, 'One');
 INSERT INTO member (member_id, full_name, level, team_id, manager_id, hire_date, login_role) VALUES
@@ -275,6 +275,9 @@ SELECT throws_ok('INSERT INTO sales_supervisor.sale_credit VALUES (1, 2, 50), (1
 SELECT throws_ok('SELECT * FROM sales_supervisor.run_commission(7)', '55000',
                  'commission period 7 ends on 2025-02-28, within the sale dates already credited (through 2025-06-30)',
                  'periods run in date order: February cannot run after Q2');
+SELECT throws_ok('SELECT * FROM sales_supervisor.run_commission(101)', '55000',
+                 'commission period 101 would leave the sale dates 2025-07-01 .. 2025-12-31 uncredited',
+                 'a new fiscal year cannot start while periods of the last one are not run');
 -- a Q3 line (not credited yet) moved into Q1 is queued; moved back out, unqueued; in again, queued
 INSERT INTO sale (sale_id, sold_on, member_id, customer_id, category_id, amount) VALUES (8, '2025-08-10', 2, 2, 1, 1000);
 UPDATE sale SET sold_on = '2025-02-10' WHERE sale_id = 8;
