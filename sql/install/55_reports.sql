@@ -10,10 +10,12 @@
 -- deliberately not granted to the rep, supervisor or manager roles (they would
 -- see past their row scope); pay is shown only in groups of three or more.
 --
--- Sales are credited by split: a sales line with sale_credit rows counts for
--- each credited rep by share_pct / 100 of its amount (exact numeric, not
--- rounded), a line without them counts fully for sale.member_id; refund lines
--- (negative) count the same way.  Team figures roll up the team tree: a team's
+-- Sales are credited by split exactly as the KPIs and the commission credit
+-- them (credited_sales): a sales line with sale_credit rows is divided between
+-- the credited reps in exact cents (allocate_quota, largest remainder), a line
+-- without them counts fully for sale.member_id; refund lines (negative) count
+-- the same way.  So a report and an appraisal never differ by a fraction of a
+-- cent.  Team figures roll up the team tree: a team's
 -- figure covers every member whose current team lies in its subtree.
 --
 -- The one view that reads the sales lines, v_credited_sales_daily, is
@@ -27,19 +29,18 @@
 -- ---------------------------------------------------------------------------
 
 CREATE MATERIALIZED VIEW v_credited_sales_daily AS
-SELECT coalesce(sc.member_id, s.member_id) AS member_id,
-       s.sold_on,
-       sum(CASE WHEN sc.sale_id IS NULL THEN s.amount ELSE s.amount * sc.share_pct / 100 END) AS credited_amount,
+SELECT cs.member_id,
+       cs.sold_on,
+       sum(cs.amount) AS credited_amount,
        count(*) AS sales_lines,
-       count(*) FILTER (WHERE s.refund_of IS NOT NULL) AS refund_lines,
-       count(*) FILTER (WHERE sc.sale_id IS NOT NULL) AS split_lines
-FROM sale s
-LEFT JOIN sale_credit sc ON sc.sale_id = s.sale_id
+       count(*) FILTER (WHERE cs.refund_of IS NOT NULL) AS refund_lines,
+       count(*) FILTER (WHERE cs.share_pct < 100) AS split_lines
+FROM credited_sales('-infinity', 'infinity') cs
 GROUP BY 1, 2;
 CREATE UNIQUE INDEX v_credited_sales_daily_key ON v_credited_sales_daily (member_id, sold_on);
 CREATE INDEX v_credited_sales_daily_sold_on_idx ON v_credited_sales_daily (sold_on);
 COMMENT ON MATERIALIZED VIEW v_credited_sales_daily IS
-'Materialized: sales credited to each rep per day, with split credit (a split line counts share_pct / 100 of its amount for each credited rep) and refunds (negative lines). As fresh as the last run of the refresh_reports job (REFRESH MATERIALIZED VIEW CONCURRENTLY).';
+'Materialized: sales credited to each rep per day as credited_sales credits them (a split line divided between its reps in exact cents), refunds negative. As fresh as the last run of the refresh_reports job (REFRESH MATERIALIZED VIEW CONCURRENTLY).';
 COMMENT ON COLUMN v_credited_sales_daily.member_id IS 'Rep credited.';
 COMMENT ON COLUMN v_credited_sales_daily.sold_on IS 'Day of the sales lines.';
 COMMENT ON COLUMN v_credited_sales_daily.credited_amount IS 'Sum of the credited amounts (exact numeric, refunds negative).';

@@ -29,7 +29,10 @@
 --  * 0.1.0 credit that 0.2.0 would compute differently from the lines as they
 --    are now (a line edited after it was credited, a refund split otherwise
 --    than its sale) is kept as 0.1.0 booked it, and reported in a WARNING.
--- Also: a sales line's whole split is visible to whoever sees the line (the
+-- Also: the reporting views credit a split line in exact cents, as the KPIs
+-- and the commission do (v_credited_sales_daily from credited_sales; the
+-- views are re-created, and the materialized one computed at the update);
+-- and a sales line's whole split is visible to whoever sees the line (the
 -- policy sale_credit_via_sale replaces sale_credit_own / sale_credit_subtree),
 -- so the credit a rep computes is split over all the shares.
 -- Requires READ COMMITTED, like a run (it locks sale, sale_credit and the ledger).
@@ -1767,5 +1770,450 @@ BEGIN
   END LOOP;
 END
 $fn$;
+
+-- ---------------------------------------------------------------------------
+-- 5. the reports credit split lines in exact cents, like the KPIs and the
+--    commission (credited_sales): the materialized view is redefined and the
+--    views built on it with it
+-- ---------------------------------------------------------------------------
+
+DROP VIEW v_rep_sales_month, v_rep_attainment, v_team_attainment, v_pipeline, v_forecast_accuracy,
+  v_customer_health, v_team_scorecard, v_grade_distribution, v_promotion_pipeline, v_pay_summary, v_job_status;
+DROP MATERIALIZED VIEW v_credited_sales_daily;
+
+CREATE MATERIALIZED VIEW v_credited_sales_daily AS
+SELECT cs.member_id,
+       cs.sold_on,
+       sum(cs.amount) AS credited_amount,
+       count(*) AS sales_lines,
+       count(*) FILTER (WHERE cs.refund_of IS NOT NULL) AS refund_lines,
+       count(*) FILTER (WHERE cs.share_pct < 100) AS split_lines
+FROM credited_sales('-infinity', 'infinity') cs
+GROUP BY 1, 2;
+CREATE UNIQUE INDEX v_credited_sales_daily_key ON v_credited_sales_daily (member_id, sold_on);
+CREATE INDEX v_credited_sales_daily_sold_on_idx ON v_credited_sales_daily (sold_on);
+COMMENT ON MATERIALIZED VIEW v_credited_sales_daily IS
+'Materialized: sales credited to each rep per day as credited_sales credits them (a split line divided between its reps in exact cents), refunds negative. As fresh as the last run of the refresh_reports job (REFRESH MATERIALIZED VIEW CONCURRENTLY).';
+COMMENT ON COLUMN v_credited_sales_daily.member_id IS 'Rep credited.';
+COMMENT ON COLUMN v_credited_sales_daily.sold_on IS 'Day of the sales lines.';
+COMMENT ON COLUMN v_credited_sales_daily.credited_amount IS 'Sum of the credited amounts (exact numeric, refunds negative).';
+COMMENT ON COLUMN v_credited_sales_daily.sales_lines IS 'Sales lines credited to the rep that day (a split line counts once for each credited rep).';
+COMMENT ON COLUMN v_credited_sales_daily.refund_lines IS 'Of those, refund or cancellation lines.';
+COMMENT ON COLUMN v_credited_sales_daily.split_lines IS 'Of those, lines whose credit is split between reps.';
+
+CREATE VIEW v_rep_sales_month AS
+SELECT d.member_id, m.full_name, m.team_id, date_trunc('month', d.sold_on)::date AS month,
+       sum(d.credited_amount) AS credited_amount, sum(d.sales_lines) AS sales_lines,
+       sum(d.refund_lines) AS refund_lines, sum(d.split_lines) AS split_lines
+FROM v_credited_sales_daily d
+JOIN member m ON m.member_id = d.member_id
+GROUP BY d.member_id, m.full_name, m.team_id, date_trunc('month', d.sold_on);
+COMMENT ON VIEW v_rep_sales_month IS
+'Sales credited to each rep per calendar month (from the materialized v_credited_sales_daily: as fresh as its last refresh).';
+COMMENT ON COLUMN v_rep_sales_month.member_id IS 'Rep credited.';
+COMMENT ON COLUMN v_rep_sales_month.full_name IS 'Rep''s name.';
+COMMENT ON COLUMN v_rep_sales_month.team_id IS 'Rep''s current team.';
+COMMENT ON COLUMN v_rep_sales_month.month IS 'First day of the calendar month.';
+COMMENT ON COLUMN v_rep_sales_month.credited_amount IS 'Credited sales in the month (split credit, refunds negative).';
+COMMENT ON COLUMN v_rep_sales_month.sales_lines IS 'Sales lines credited in the month.';
+COMMENT ON COLUMN v_rep_sales_month.refund_lines IS 'Of those, refund lines.';
+COMMENT ON COLUMN v_rep_sales_month.split_lines IS 'Of those, split lines.';
+
+-- ---------------------------------------------------------------------------
+-- Attainment against quota, per rep and per team, by fiscal period
+-- ---------------------------------------------------------------------------
+
+CREATE VIEW v_rep_attainment AS
+SELECT fp.period_id, fp.kind AS period_kind, fp.fiscal_year, fp.quarter, fp.month, fp.start_on, fp.end_on,
+       m.member_id, m.full_name, m.team_id, m.level,
+       q.amount AS quota, s.credited_sales, s.sales_lines,
+       kpi_attainment(s.credited_sales, q.amount) AS attainment
+FROM fiscal_period fp
+CROSS JOIN member m
+LEFT JOIN quota q ON q.member_id = m.member_id AND q.period_id = fp.period_id
+CROSS JOIN LATERAL (
+  SELECT coalesce(sum(d.credited_amount), 0) AS credited_sales, coalesce(sum(d.sales_lines), 0) AS sales_lines
+  FROM v_credited_sales_daily d
+  WHERE d.member_id = m.member_id AND d.sold_on BETWEEN fp.start_on AND fp.end_on) s
+WHERE q.quota_id IS NOT NULL OR s.sales_lines > 0;
+COMMENT ON VIEW v_rep_attainment IS
+'Attainment of each rep per fiscal period (year, quarter, month): credited sales (split credit, refunds netted) against the rep''s quota, kpi_attainment(sales, quota). One row per member and period where the member has a quota or sales. Sales come from the materialized v_credited_sales_daily.';
+COMMENT ON COLUMN v_rep_attainment.period_id IS 'Fiscal period.';
+COMMENT ON COLUMN v_rep_attainment.period_kind IS 'year, quarter or month.';
+COMMENT ON COLUMN v_rep_attainment.fiscal_year IS 'Fiscal year of the period.';
+COMMENT ON COLUMN v_rep_attainment.quarter IS 'Quarter 1..4 (NULL for a year).';
+COMMENT ON COLUMN v_rep_attainment.month IS 'Month 1..12 (months only).';
+COMMENT ON COLUMN v_rep_attainment.start_on IS 'First day of the period.';
+COMMENT ON COLUMN v_rep_attainment.end_on IS 'Last day of the period (inclusive).';
+COMMENT ON COLUMN v_rep_attainment.member_id IS 'Member (rep).';
+COMMENT ON COLUMN v_rep_attainment.full_name IS 'Member''s name.';
+COMMENT ON COLUMN v_rep_attainment.team_id IS 'Member''s current team.';
+COMMENT ON COLUMN v_rep_attainment.level IS 'Member''s current career level.';
+COMMENT ON COLUMN v_rep_attainment.quota IS 'Quota of the member for the period; NULL when none is set.';
+COMMENT ON COLUMN v_rep_attainment.credited_sales IS 'Sales credited to the member within the period (0 when none).';
+COMMENT ON COLUMN v_rep_attainment.sales_lines IS 'Sales lines credited within the period.';
+COMMENT ON COLUMN v_rep_attainment.attainment IS 'kpi_attainment(credited_sales, quota): 1.0 = quota met; NULL without a quota or with a zero quota.';
+
+CREATE VIEW v_team_attainment AS
+WITH RECURSIVE subtree(team_id, sub_team_id, depth) AS (
+  SELECT t.team_id, t.team_id, 0 FROM team t
+  UNION ALL
+  SELECT st.team_id, c.team_id, st.depth + 1
+  FROM subtree st JOIN team c ON c.parent_id = st.sub_team_id
+  WHERE st.depth < 1000),
+rep_period AS (
+  SELECT fp.period_id, d.member_id, sum(d.credited_amount) AS credited, sum(d.sales_lines) AS lines
+  FROM fiscal_period fp
+  JOIN v_credited_sales_daily d ON d.sold_on BETWEEN fp.start_on AND fp.end_on
+  GROUP BY fp.period_id, d.member_id),
+team_period AS (
+  SELECT st.team_id, rp.period_id, sum(rp.credited) AS credited, sum(rp.lines) AS lines
+  FROM rep_period rp
+  JOIN member m ON m.member_id = rp.member_id
+  JOIN subtree st ON st.sub_team_id = m.team_id
+  GROUP BY st.team_id, rp.period_id),
+team_rep_quota AS (
+  SELECT st.team_id, q.period_id, sum(q.amount) AS rep_quotas
+  FROM quota q
+  JOIN member m ON m.member_id = q.member_id
+  JOIN subtree st ON st.sub_team_id = m.team_id
+  GROUP BY st.team_id, q.period_id)
+SELECT fp.period_id, fp.kind AS period_kind, fp.fiscal_year, fp.quarter, fp.month, fp.start_on, fp.end_on,
+       t.team_id, t.name AS team_name, t.parent_id,
+       tq.amount AS team_quota, trq.rep_quotas,
+       coalesce(tp.credited, 0) AS credited_sales, coalesce(tp.lines, 0) AS sales_lines,
+       kpi_attainment(coalesce(tp.credited, 0), tq.amount) AS attainment,
+       kpi_attainment(coalesce(tp.credited, 0), trq.rep_quotas) AS attainment_vs_rep_quotas
+FROM fiscal_period fp
+CROSS JOIN team t
+LEFT JOIN quota tq ON tq.team_id = t.team_id AND tq.period_id = fp.period_id
+LEFT JOIN team_rep_quota trq ON trq.team_id = t.team_id AND trq.period_id = fp.period_id
+LEFT JOIN team_period tp ON tp.team_id = t.team_id AND tp.period_id = fp.period_id;
+COMMENT ON VIEW v_team_attainment IS
+'Attainment of each team per fiscal period, rolled up the team tree: sales credited to every member whose current team lies in the team''s subtree, against the team''s own quota and against the sum of its members'' quotas. One row per team and period.';
+COMMENT ON COLUMN v_team_attainment.period_id IS 'Fiscal period.';
+COMMENT ON COLUMN v_team_attainment.period_kind IS 'year, quarter or month.';
+COMMENT ON COLUMN v_team_attainment.fiscal_year IS 'Fiscal year of the period.';
+COMMENT ON COLUMN v_team_attainment.quarter IS 'Quarter 1..4 (NULL for a year).';
+COMMENT ON COLUMN v_team_attainment.month IS 'Month 1..12 (months only).';
+COMMENT ON COLUMN v_team_attainment.start_on IS 'First day of the period.';
+COMMENT ON COLUMN v_team_attainment.end_on IS 'Last day of the period (inclusive).';
+COMMENT ON COLUMN v_team_attainment.team_id IS 'Team (its whole subtree is counted).';
+COMMENT ON COLUMN v_team_attainment.team_name IS 'Team name.';
+COMMENT ON COLUMN v_team_attainment.parent_id IS 'Parent team (NULL for a department).';
+COMMENT ON COLUMN v_team_attainment.team_quota IS 'Quota set for the team itself for the period; NULL when none.';
+COMMENT ON COLUMN v_team_attainment.rep_quotas IS 'Sum of the quotas of the members in the subtree for the period; NULL when none.';
+COMMENT ON COLUMN v_team_attainment.credited_sales IS 'Sales credited to the members in the subtree within the period.';
+COMMENT ON COLUMN v_team_attainment.sales_lines IS 'Sales lines credited to them within the period.';
+COMMENT ON COLUMN v_team_attainment.attainment IS 'kpi_attainment(credited_sales, team_quota); NULL without a team quota.';
+COMMENT ON COLUMN v_team_attainment.attainment_vs_rep_quotas IS 'kpi_attainment(credited_sales, rep_quotas): against the members'' quotas added up.';
+
+-- ---------------------------------------------------------------------------
+-- Pipeline and forecast accuracy
+-- ---------------------------------------------------------------------------
+
+CREATE VIEW v_pipeline AS
+SELECT o.member_id, m.full_name, m.team_id, o.stage,
+       date_trunc('month', o.expected_close)::date AS expected_close_month,
+       count(*) AS opportunities, sum(o.amount) AS amount,
+       sum(o.amount * o.probability / 100) AS weighted_amount
+FROM opportunity o
+JOIN member m ON m.member_id = o.member_id
+GROUP BY o.member_id, m.full_name, m.team_id, o.stage, date_trunc('month', o.expected_close);
+COMMENT ON VIEW v_pipeline IS
+'Sales pipeline per rep, stage and month of expected close: number of opportunities, their amount and the amount weighted by probability. won and lost are the closed stages.';
+COMMENT ON COLUMN v_pipeline.member_id IS 'Rep who owns the opportunities.';
+COMMENT ON COLUMN v_pipeline.full_name IS 'Rep''s name.';
+COMMENT ON COLUMN v_pipeline.team_id IS 'Rep''s current team.';
+COMMENT ON COLUMN v_pipeline.stage IS 'Pipeline stage.';
+COMMENT ON COLUMN v_pipeline.expected_close_month IS 'First day of the month the opportunities are expected to close.';
+COMMENT ON COLUMN v_pipeline.opportunities IS 'Number of opportunities.';
+COMMENT ON COLUMN v_pipeline.amount IS 'Sum of their amounts.';
+COMMENT ON COLUMN v_pipeline.weighted_amount IS 'Sum of amount x probability / 100 (the expected value of the pipeline).';
+
+CREATE VIEW v_forecast_accuracy AS
+WITH latest AS (
+  SELECT DISTINCT ON (f.member_id, f.period_id) f.member_id, f.period_id, f.amount
+  FROM forecast f
+  ORDER BY f.member_id, f.period_id, f.submitted_at DESC),
+fa AS (
+  SELECT l.period_id, m.team_id, l.member_id, l.amount AS forecast,
+         (SELECT coalesce(sum(d.credited_amount), 0) FROM v_credited_sales_daily d
+          WHERE d.member_id = l.member_id AND d.sold_on BETWEEN fp.start_on AND fp.end_on) AS actual
+  FROM latest l
+  JOIN fiscal_period fp ON fp.period_id = l.period_id
+  JOIN member m ON m.member_id = l.member_id)
+SELECT fp.period_id, fp.kind AS period_kind, fp.fiscal_year, fp.quarter, fp.month,
+       fa.team_id, t.name AS team_name,
+       count(*) AS forecasts, sum(fa.forecast) AS forecast_total, sum(fa.actual) AS actual_total,
+       wape(fa.actual::float8, fa.forecast::float8) AS wape,
+       forecast_bias(fa.actual::float8, fa.forecast::float8) AS forecast_bias,
+       mape(fa.actual::float8, fa.forecast::float8) AS mape
+FROM fa
+JOIN fiscal_period fp ON fp.period_id = fa.period_id
+JOIN team t ON t.team_id = fa.team_id
+GROUP BY fp.period_id, fp.kind, fp.fiscal_year, fp.quarter, fp.month, fa.team_id, t.name;
+COMMENT ON VIEW v_forecast_accuracy IS
+'Forecast accuracy per fiscal period and team (the forecasting reps'' current team): each rep''s latest forecast for the period against the sales then credited to them, with the wape, forecast_bias and mape aggregates. Actuals come from the materialized v_credited_sales_daily.';
+COMMENT ON COLUMN v_forecast_accuracy.period_id IS 'Fiscal period forecast.';
+COMMENT ON COLUMN v_forecast_accuracy.period_kind IS 'year, quarter or month.';
+COMMENT ON COLUMN v_forecast_accuracy.fiscal_year IS 'Fiscal year of the period.';
+COMMENT ON COLUMN v_forecast_accuracy.quarter IS 'Quarter 1..4 (NULL for a year).';
+COMMENT ON COLUMN v_forecast_accuracy.month IS 'Month 1..12 (months only).';
+COMMENT ON COLUMN v_forecast_accuracy.team_id IS 'Team of the forecasting reps.';
+COMMENT ON COLUMN v_forecast_accuracy.team_name IS 'Team name.';
+COMMENT ON COLUMN v_forecast_accuracy.forecasts IS 'Number of reps with a forecast for the period.';
+COMMENT ON COLUMN v_forecast_accuracy.forecast_total IS 'Sum of their latest forecasts.';
+COMMENT ON COLUMN v_forecast_accuracy.actual_total IS 'Sum of the sales credited to them within the period.';
+COMMENT ON COLUMN v_forecast_accuracy.wape IS 'wape(actual, forecast) = sum |forecast - actual| / sum |actual|; NULL when no sales.';
+COMMENT ON COLUMN v_forecast_accuracy.forecast_bias IS 'forecast_bias(actual, forecast) = sum (forecast - actual) / sum |actual|: positive when the team over-forecasts.';
+COMMENT ON COLUMN v_forecast_accuracy.mape IS 'mape(actual, forecast): mean of |forecast - actual| / |actual| over reps with sales.';
+
+-- ---------------------------------------------------------------------------
+-- Customers
+-- ---------------------------------------------------------------------------
+
+CREATE VIEW v_customer_health AS
+SELECT c.customer_id, c.name AS customer_name, c.tier, c.industry, c.region, c.team_id, c.owner_id,
+       m.full_name AS owner_name, c.active,
+       lv.last_visit_on,
+       coalesce(lv.last_visit_on, c.since) + vc.every_days AS next_visit_due_on,
+       c.active AND coalesce(lv.last_visit_on, c.since) + vc.every_days < CURRENT_DATE AS visit_overdue,
+       CASE WHEN c.active AND coalesce(lv.last_visit_on, c.since) + vc.every_days < CURRENT_DATE
+            THEN CURRENT_DATE - (coalesce(lv.last_visit_on, c.since) + vc.every_days) END AS days_overdue,
+       vf.flagged_on AS overdue_flagged_on,
+       sv.responses AS survey_responses, sv.csat_pct, sv.nps, sv.last_response_at,
+       coalesce(fb.open_feedback, 0) AS open_feedback, coalesce(fb.open_complaints, 0) AS open_complaints,
+       coalesce(fo.overdue_feedback, 0) AS overdue_feedback
+FROM customer c
+JOIN visit_cadence vc ON vc.tier = c.tier
+JOIN member m ON m.member_id = c.owner_id
+LEFT JOIN LATERAL (SELECT max(cv.done_at)::date AS last_visit_on FROM customer_visit cv
+                   WHERE cv.customer_id = c.customer_id AND cv.done_at IS NOT NULL) lv ON true
+LEFT JOIN visit_overdue_flag vf ON vf.customer_id = c.customer_id
+LEFT JOIN LATERAL (SELECT count(*) AS responses, csat(r.csat) AS csat_pct, nps(r.nps) AS nps,
+                          max(r.answered_at) AS last_response_at
+                   FROM survey_response r WHERE r.customer_id = c.customer_id) sv ON true
+LEFT JOIN LATERAL (SELECT count(*) AS open_feedback, count(*) FILTER (WHERE f.kind = 'complaint') AS open_complaints
+                   FROM feedback f WHERE f.customer_id = c.customer_id AND f.resolved_at IS NULL) fb ON true
+LEFT JOIN LATERAL (SELECT count(*) AS overdue_feedback FROM feedback_overdue_flag o
+                   WHERE o.customer_id = c.customer_id) fo ON true;
+COMMENT ON VIEW v_customer_health IS
+'Health of each customer: tier, owner, last done visit and the next one due (overdue by the tier''s cadence, the rule of overdue_visit, evaluated today), when the overdue_visits job flagged it, survey results with the csat and nps aggregates over all responses, unresolved feedback and the items the overdue_feedback job flagged.';
+COMMENT ON COLUMN v_customer_health.customer_id IS 'Customer.';
+COMMENT ON COLUMN v_customer_health.customer_name IS 'Customer name.';
+COMMENT ON COLUMN v_customer_health.tier IS 'Tier (decides the visit cadence).';
+COMMENT ON COLUMN v_customer_health.industry IS 'Industry.';
+COMMENT ON COLUMN v_customer_health.region IS 'Sales region.';
+COMMENT ON COLUMN v_customer_health.team_id IS 'Owning team.';
+COMMENT ON COLUMN v_customer_health.owner_id IS 'Owning rep.';
+COMMENT ON COLUMN v_customer_health.owner_name IS 'Owning rep''s name.';
+COMMENT ON COLUMN v_customer_health.active IS 'False for former customers.';
+COMMENT ON COLUMN v_customer_health.last_visit_on IS 'Date of the last done visit (NULL if never visited).';
+COMMENT ON COLUMN v_customer_health.next_visit_due_on IS 'Last done visit (or customer-since date) plus the tier''s cadence.';
+COMMENT ON COLUMN v_customer_health.visit_overdue IS 'True when an active customer''s next visit was due before today.';
+COMMENT ON COLUMN v_customer_health.days_overdue IS 'Days since the visit was due, when overdue; NULL otherwise.';
+COMMENT ON COLUMN v_customer_health.overdue_flagged_on IS 'Date the overdue_visits job first flagged the customer (NULL when not flagged at its last run).';
+COMMENT ON COLUMN v_customer_health.survey_responses IS 'Number of survey responses.';
+COMMENT ON COLUMN v_customer_health.csat_pct IS 'csat(): percentage of satisfied answers (4 or 5 of 5); NULL without CSAT answers.';
+COMMENT ON COLUMN v_customer_health.nps IS 'nps(): net promoter score -100..100; NULL without NPS answers.';
+COMMENT ON COLUMN v_customer_health.last_response_at IS 'When the latest survey response came in.';
+COMMENT ON COLUMN v_customer_health.open_feedback IS 'Unresolved feedback items (open or in progress).';
+COMMENT ON COLUMN v_customer_health.open_complaints IS 'Of those, complaints.';
+COMMENT ON COLUMN v_customer_health.overdue_feedback IS 'Feedback items past their response deadline at the last run of the overdue_feedback job.';
+
+-- ---------------------------------------------------------------------------
+-- Team scorecard
+-- ---------------------------------------------------------------------------
+
+CREATE VIEW v_team_scorecard AS
+WITH RECURSIVE subtree(team_id, sub_team_id, depth) AS (
+  SELECT t.team_id, t.team_id, 0 FROM team t
+  UNION ALL
+  SELECT st.team_id, c.team_id, st.depth + 1
+  FROM subtree st JOIN team c ON c.parent_id = st.sub_team_id
+  WHERE st.depth < 1000),
+yr AS (SELECT fp.period_id, fp.fiscal_year, fp.start_on, fp.end_on FROM fiscal_period fp WHERE fp.kind = 'year')
+SELECT t.team_id, t.name AS team_name, t.parent_id, yr.fiscal_year,
+       (SELECT count(*) FROM member m JOIN subtree st ON st.sub_team_id = m.team_id
+        WHERE st.team_id = t.team_id AND m.active) AS active_members,
+       (SELECT count(*) FROM customer c JOIN subtree st ON st.sub_team_id = c.team_id
+        WHERE st.team_id = t.team_id AND c.active) AS active_customers,
+       ta.credited_sales, ta.team_quota, ta.attainment,
+       (SELECT wape(x.actual::float8, x.forecast::float8)
+        FROM (SELECT l.amount AS forecast,
+                     (SELECT coalesce(sum(d.credited_amount), 0) FROM v_credited_sales_daily d
+                      WHERE d.member_id = l.member_id AND d.sold_on BETWEEN q.start_on AND q.end_on) AS actual
+              FROM fiscal_period q
+              JOIN LATERAL (SELECT DISTINCT ON (f.member_id) f.member_id, f.amount FROM forecast f
+                            WHERE f.period_id = q.period_id
+                            ORDER BY f.member_id, f.submitted_at DESC) l ON true
+              JOIN member m ON m.member_id = l.member_id
+              JOIN subtree st ON st.sub_team_id = m.team_id AND st.team_id = t.team_id
+              WHERE q.kind = 'quarter' AND q.fiscal_year = yr.fiscal_year) x) AS forecast_wape,
+       sv.responses AS survey_responses, sv.csat_pct, sv.nps,
+       (SELECT count(*) FROM feedback f JOIN customer c ON c.customer_id = f.customer_id
+        JOIN subtree st ON st.sub_team_id = c.team_id
+        WHERE st.team_id = t.team_id AND f.kind = 'complaint'
+          AND f.opened_at >= yr.start_on AND f.opened_at < yr.end_on + 1) AS complaints,
+       (SELECT count(*) FROM visit_overdue_flag vf JOIN subtree st ON st.sub_team_id = vf.team_id
+        WHERE st.team_id = t.team_id) AS overdue_customers_now,
+       (SELECT round(100.0 * count(*) FILTER (WHERE w.submitted_at IS NOT NULL AND w.submitted_at::date <= w.due_on)
+                     / nullif(count(*), 0), 2)
+        FROM work_report w JOIN member m ON m.member_id = w.member_id
+        JOIN subtree st ON st.sub_team_id = m.team_id
+        WHERE st.team_id = t.team_id AND w.due_on BETWEEN yr.start_on AND yr.end_on) AS reports_on_time_pct
+FROM team t
+CROSS JOIN yr
+LEFT JOIN v_team_attainment ta ON ta.team_id = t.team_id AND ta.period_id = yr.period_id
+LEFT JOIN LATERAL (SELECT count(*) AS responses, csat(r.csat) AS csat_pct, nps(r.nps) AS nps
+                   FROM survey_response r JOIN customer c ON c.customer_id = r.customer_id
+                   JOIN subtree st ON st.sub_team_id = c.team_id
+                   WHERE st.team_id = t.team_id
+                     AND r.answered_at >= yr.start_on AND r.answered_at < yr.end_on + 1) sv ON true;
+COMMENT ON VIEW v_team_scorecard IS
+'One row per team and fiscal year, rolled up the team tree (the team and every team below it): head counts, credited sales against the team''s yearly quota, forecast error (wape of the reps'' latest quarterly forecasts), customer satisfaction (csat, nps of the year''s survey responses), complaints received in the year, customers flagged overdue for a visit at the last overdue_visits run, and the share of work reports submitted on time.';
+COMMENT ON COLUMN v_team_scorecard.team_id IS 'Team (its whole subtree is counted).';
+COMMENT ON COLUMN v_team_scorecard.team_name IS 'Team name.';
+COMMENT ON COLUMN v_team_scorecard.parent_id IS 'Parent team (NULL for a department).';
+COMMENT ON COLUMN v_team_scorecard.fiscal_year IS 'Fiscal year (a fiscal_period of kind year).';
+COMMENT ON COLUMN v_team_scorecard.active_members IS 'Active members in the subtree today.';
+COMMENT ON COLUMN v_team_scorecard.active_customers IS 'Active customers owned by teams of the subtree today.';
+COMMENT ON COLUMN v_team_scorecard.credited_sales IS 'Sales credited in the year to the members of the subtree.';
+COMMENT ON COLUMN v_team_scorecard.team_quota IS 'The team''s quota for the year; NULL when none.';
+COMMENT ON COLUMN v_team_scorecard.attainment IS 'kpi_attainment(credited_sales, team_quota).';
+COMMENT ON COLUMN v_team_scorecard.forecast_wape IS 'wape of the subtree reps'' latest forecasts for the year''s quarters against their credited sales; NULL without forecasts or sales.';
+COMMENT ON COLUMN v_team_scorecard.survey_responses IS 'Survey responses received in the year from the subtree''s customers.';
+COMMENT ON COLUMN v_team_scorecard.csat_pct IS 'csat() of those responses.';
+COMMENT ON COLUMN v_team_scorecard.nps IS 'nps() of those responses.';
+COMMENT ON COLUMN v_team_scorecard.complaints IS 'Complaints opened in the year by the subtree''s customers.';
+COMMENT ON COLUMN v_team_scorecard.overdue_customers_now IS 'Customers of the subtree flagged overdue for a visit at the last overdue_visits run (a current figure, not the year''s).';
+COMMENT ON COLUMN v_team_scorecard.reports_on_time_pct IS 'Percentage of the work reports due in the year that were submitted by their due date; NULL when none were due.';
+
+-- ---------------------------------------------------------------------------
+-- Appraisal, promotion, pay
+-- ---------------------------------------------------------------------------
+
+CREATE VIEW v_grade_distribution AS
+SELECT gp.cycle_id, c.fiscal_year, c.state AS cycle_state, gp.grade, gp.ordinal,
+       gp.distribution_pct AS target_pct, n.graded,
+       CASE WHEN sh.forced THEN (allocate_quota(n.graded::numeric, sh.shares))[sh.pos]::bigint END AS target_count,
+       coalesce(a.actual, 0) AS actual_count,
+       round(100.0 * coalesce(a.actual, 0) / nullif(n.graded, 0), 2) AS actual_pct,
+       CASE WHEN sh.forced THEN coalesce(a.actual, 0) - (allocate_quota(n.graded::numeric, sh.shares))[sh.pos]::bigint END
+         AS deviation
+FROM grade_policy gp
+JOIN appraisal_cycle c ON c.cycle_id = gp.cycle_id
+CROSS JOIN LATERAL (SELECT count(*) AS graded FROM appraisal_result r
+                    WHERE r.cycle_id = gp.cycle_id AND r.grade IS NOT NULL) n
+CROSS JOIN LATERAL (SELECT array_agg(g.distribution_pct ORDER BY g.ordinal) AS shares,
+                           bool_and(g.distribution_pct IS NOT NULL) AND sum(g.distribution_pct) > 0 AS forced,
+                           count(*) FILTER (WHERE g.ordinal < gp.ordinal) + 1 AS pos
+                    FROM grade_policy g WHERE g.cycle_id = gp.cycle_id) sh
+LEFT JOIN LATERAL (SELECT count(*) AS actual FROM appraisal_result r
+                   WHERE r.cycle_id = gp.cycle_id AND r.grade = gp.grade) a ON true;
+COMMENT ON VIEW v_grade_distribution IS
+'Appraisal grades given per cycle against the forced distribution of the cycle''s grade_policy: the target count of each grade is allocate_quota(people graded, distribution shares) - the same largest-remainder rule grade_by_distribution applies - and the deviation is actual minus target.';
+COMMENT ON COLUMN v_grade_distribution.cycle_id IS 'Appraisal cycle.';
+COMMENT ON COLUMN v_grade_distribution.fiscal_year IS 'Fiscal year appraised.';
+COMMENT ON COLUMN v_grade_distribution.cycle_state IS 'State of the cycle (open, reviewing, calibrating, closed).';
+COMMENT ON COLUMN v_grade_distribution.grade IS 'Grade.';
+COMMENT ON COLUMN v_grade_distribution.ordinal IS 'Position of the grade, 1 = best.';
+COMMENT ON COLUMN v_grade_distribution.target_pct IS 'Target share of the grade in percent (grade_policy.distribution_pct); NULL when grades are not forced.';
+COMMENT ON COLUMN v_grade_distribution.graded IS 'People with a grade in the cycle.';
+COMMENT ON COLUMN v_grade_distribution.target_count IS 'Target number of people with the grade: allocate_quota(graded, shares)[grade]; NULL unless every grade of the cycle has a share and the shares are not all zero.';
+COMMENT ON COLUMN v_grade_distribution.actual_count IS 'People given the grade.';
+COMMENT ON COLUMN v_grade_distribution.actual_pct IS 'actual_count as a percentage of graded (2 decimals).';
+COMMENT ON COLUMN v_grade_distribution.deviation IS 'actual_count - target_count (positive: more than the distribution allows).';
+
+CREATE VIEW v_promotion_pipeline AS
+SELECT c.cycle_id, c.fiscal_year, c.state AS cycle_state, pr.rule_id, pr.from_level, pr.to_level, pr.active AS rule_active,
+       (SELECT count(*) FROM member m WHERE m.active AND m.level = pr.from_level) AS members_at_level,
+       (SELECT count(*) FROM promotion_candidate pc WHERE pc.cycle_id = c.cycle_id AND pc.rule_id = pr.rule_id) AS candidates,
+       (SELECT count(*) FROM promotion_candidate pc WHERE pc.cycle_id = c.cycle_id AND pc.rule_id = pr.rule_id
+          AND pc.status = 'proposed') AS proposed,
+       (SELECT count(*) FROM promotion_candidate pc WHERE pc.cycle_id = c.cycle_id AND pc.rule_id = pr.rule_id
+          AND pc.status = 'approved') AS approved,
+       (SELECT count(*) FROM promotion_candidate pc WHERE pc.cycle_id = c.cycle_id AND pc.rule_id = pr.rule_id
+          AND pc.status = 'rejected') AS rejected,
+       (SELECT count(*) FROM promotion p WHERE p.cycle_id = c.cycle_id AND p.from_level = pr.from_level
+          AND p.to_level = pr.to_level) AS promoted
+FROM appraisal_cycle c
+CROSS JOIN promotion_rule pr;
+COMMENT ON VIEW v_promotion_pipeline IS
+'Promotion pipeline per appraisal cycle and promotion rule (ladder step): members at the starting level today, candidates listed by the cycle and their decisions, and promotions recorded for the cycle on that step. Counts only, no names.';
+COMMENT ON COLUMN v_promotion_pipeline.cycle_id IS 'Appraisal cycle.';
+COMMENT ON COLUMN v_promotion_pipeline.fiscal_year IS 'Fiscal year appraised.';
+COMMENT ON COLUMN v_promotion_pipeline.cycle_state IS 'State of the cycle.';
+COMMENT ON COLUMN v_promotion_pipeline.rule_id IS 'Promotion rule.';
+COMMENT ON COLUMN v_promotion_pipeline.from_level IS 'Level promoted from.';
+COMMENT ON COLUMN v_promotion_pipeline.to_level IS 'Level promoted to.';
+COMMENT ON COLUMN v_promotion_pipeline.rule_active IS 'Whether the rule is applied.';
+COMMENT ON COLUMN v_promotion_pipeline.members_at_level IS 'Active members at from_level today.';
+COMMENT ON COLUMN v_promotion_pipeline.candidates IS 'Candidates the cycle listed under the rule.';
+COMMENT ON COLUMN v_promotion_pipeline.proposed IS 'Of those, not decided yet.';
+COMMENT ON COLUMN v_promotion_pipeline.approved IS 'Of those, approved.';
+COMMENT ON COLUMN v_promotion_pipeline.rejected IS 'Of those, rejected.';
+COMMENT ON COLUMN v_promotion_pipeline.promoted IS 'Promotions recorded with this cycle from from_level to to_level.';
+
+CREATE VIEW v_pay_summary AS
+SELECT p.fiscal_year, m.team_id, t.name AS team_name, m.level, p.currency,
+       count(*) AS headcount,
+       CASE WHEN count(*) >= 3 THEN sum(p.base_salary) END AS base_salary_total,
+       CASE WHEN count(*) >= 3 THEN round(avg(p.base_salary), 2) END AS base_salary_avg,
+       CASE WHEN count(*) >= 3 THEN sum(p.commission) END AS commission_total,
+       CASE WHEN count(*) >= 3 THEN sum(p.year_end_bonus) END AS year_end_bonus_total,
+       CASE WHEN count(*) >= 3 THEN sum(p.base_salary + p.commission + p.year_end_bonus) END AS total_pay,
+       CASE WHEN count(*) >= 3 THEN round(avg(p.base_salary + p.commission + p.year_end_bonus), 2) END AS total_pay_avg
+FROM pay p
+JOIN member m ON m.member_id = p.member_id
+JOIN team t ON t.team_id = m.team_id
+GROUP BY p.fiscal_year, m.team_id, t.name, m.level, p.currency;
+COMMENT ON VIEW v_pay_summary IS
+'Pay per fiscal year, team (the member''s current team, not its subtree), current career level and currency: head count and the totals and averages of base salary, commission and year-end bonus. Pay is personal: the amounts are NULL for groups of fewer than 3 people, so no one''s pay can be read off.';
+COMMENT ON COLUMN v_pay_summary.fiscal_year IS 'Fiscal year paid.';
+COMMENT ON COLUMN v_pay_summary.team_id IS 'Members'' current team.';
+COMMENT ON COLUMN v_pay_summary.team_name IS 'Team name.';
+COMMENT ON COLUMN v_pay_summary.level IS 'Members'' current career level.';
+COMMENT ON COLUMN v_pay_summary.currency IS 'Currency of the amounts.';
+COMMENT ON COLUMN v_pay_summary.headcount IS 'People in the group.';
+COMMENT ON COLUMN v_pay_summary.base_salary_total IS 'Sum of base salaries (NULL below 3 people).';
+COMMENT ON COLUMN v_pay_summary.base_salary_avg IS 'Average base salary (NULL below 3 people).';
+COMMENT ON COLUMN v_pay_summary.commission_total IS 'Sum of commissions (NULL below 3 people).';
+COMMENT ON COLUMN v_pay_summary.year_end_bonus_total IS 'Sum of year-end bonuses (NULL below 3 people).';
+COMMENT ON COLUMN v_pay_summary.total_pay IS 'Sum of base + commission + bonus (NULL below 3 people).';
+COMMENT ON COLUMN v_pay_summary.total_pay_avg IS 'Average of base + commission + bonus (NULL below 3 people).';
+
+-- ---------------------------------------------------------------------------
+-- The calendar itself, for a monitoring dashboard
+-- ---------------------------------------------------------------------------
+
+CREATE VIEW v_job_status AS
+SELECT j.job_name, j.schedule, j.enabled,
+       l.started_at AS last_started_at, l.finished_at AS last_finished_at, l.status AS last_status,
+       l.rows_affected AS last_rows_affected,
+       (SELECT count(*) FROM job_log x WHERE x.job_name = j.job_name AND x.started_at > now() - interval '30 days')
+         AS runs_30d,
+       (SELECT count(*) FROM job_log x WHERE x.job_name = j.job_name AND x.started_at > now() - interval '30 days'
+          AND x.status = 'failure') AS failures_30d
+FROM job_setting j
+LEFT JOIN LATERAL (SELECT * FROM job_log x WHERE x.job_name = j.job_name
+                   ORDER BY x.started_at DESC, x.log_id DESC LIMIT 1) l ON true;
+COMMENT ON VIEW v_job_status IS
+'The scheduled jobs and how their last run went (from job_log), with run and failure counts of the last 30 days. Error texts are left out (they may quote data); they are in job_log for the administrator.';
+COMMENT ON COLUMN v_job_status.job_name IS 'Job.';
+COMMENT ON COLUMN v_job_status.schedule IS 'pg_cron schedule.';
+COMMENT ON COLUMN v_job_status.enabled IS 'Whether schedule_jobs() schedules it.';
+COMMENT ON COLUMN v_job_status.last_started_at IS 'Start of the last run; NULL if it never ran (or its log was pruned).';
+COMMENT ON COLUMN v_job_status.last_finished_at IS 'End of the last run.';
+COMMENT ON COLUMN v_job_status.last_status IS 'success, failure or skipped.';
+COMMENT ON COLUMN v_job_status.last_rows_affected IS 'Rows affected by the last run.';
+COMMENT ON COLUMN v_job_status.runs_30d IS 'Runs started in the last 30 days.';
+COMMENT ON COLUMN v_job_status.failures_30d IS 'Of those, failures.';
+
+GRANT SELECT ON v_credited_sales_daily, v_rep_sales_month, v_rep_attainment, v_team_attainment, v_pipeline,
+  v_forecast_accuracy, v_customer_health, v_team_scorecard, v_grade_distribution, v_promotion_pipeline,
+  v_pay_summary, v_job_status
+  TO sales_supervisor_bi;
 
 DROP TABLE pg_temp.ss_old_credit;

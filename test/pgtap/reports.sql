@@ -29,13 +29,25 @@ WHERE m.level = 'sales_rep' AND (p.kind IN ('year', 'quarter') OR p.month = 1);
 INSERT INTO quota (period_id, team_id, amount, method)
 SELECT p.period_id, t.team_id, 300000 * t.team_id, 'manual' FROM team t CROSS JOIN fiscal_period p WHERE p.kind = 'year';
 
--- the independent credit: unsplit lines to their rep, split lines by share
+-- the independent credit: unsplit lines to their rep, split lines by share in
+-- exact cents, largest remainder (ties to the larger share, then the lower
+-- member id), written here with window functions
 CREATE TEMP TABLE credit AS
+WITH split AS (
+  SELECT s.sale_id, s.sold_on, s.refund_of, s.amount, c.member_id, c.share_pct,
+         abs(s.amount) * c.share_pct AS exact_cents, floor(abs(s.amount) * c.share_pct) AS base_cents
+  FROM sale s JOIN sale_credit c ON c.sale_id = s.sale_id),
+ranked AS (
+  SELECT sp.*, row_number() OVER (PARTITION BY sp.sale_id ORDER BY sp.exact_cents - sp.base_cents DESC,
+                                                                    sp.share_pct DESC, sp.member_id) AS rn,
+         round(abs(sp.amount) * 100) - sum(sp.base_cents) OVER (PARTITION BY sp.sale_id) AS spare
+  FROM split sp)
 SELECT s.member_id, s.sold_on, s.amount AS credited, s.refund_of IS NOT NULL AS refund
 FROM sale s WHERE NOT EXISTS (SELECT 1 FROM sale_credit c WHERE c.sale_id = s.sale_id)
 UNION ALL
-SELECT c.member_id, s.sold_on, s.amount * c.share_pct / 100, s.refund_of IS NOT NULL
-FROM sale s JOIN sale_credit c ON c.sale_id = s.sale_id;
+SELECT r.member_id, r.sold_on, sign(r.amount) * (r.base_cents + CASE WHEN r.rn <= r.spare THEN 1 ELSE 0 END) / 100,
+       r.refund_of IS NOT NULL
+FROM ranked r;
 
 -- ---------------------------------------------------------------- materialized view and its refresh
 SELECT is((SELECT count(*)::int FROM v_credited_sales_daily), 0,
