@@ -1305,6 +1305,18 @@ $$;
 COMMENT ON FUNCTION commission_credited_through() IS
 'The last sale date a commission run has credited (NULL before any run); outside READ COMMITTED it first locks commission_run_gate FOR SHARE, which fails with 40001 if a run committed after the snapshot.';
 
+-- date_is_credited: does a sale date lie in the window of a commission run?
+-- (The one place the window test is written; the triggers and sale_is_credited call it.)
+CREATE FUNCTION date_is_credited(sold_on date)
+RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+  SELECT EXISTS (SELECT 1 FROM sales_supervisor.commission_period_lock l
+                 WHERE date_is_credited.sold_on BETWEEN l.credited_from AND l.credited_through);
+END;
+COMMENT ON FUNCTION date_is_credited(date) IS
+'True when the date lies in the window of a commission run (commission_period_lock.credited_from .. credited_through).';
+
 -- sale_is_credited: has a commission run credited this sales line?  Either
 -- it was queued as a late line and a run credited it, or it was never queued
 -- and its date lies in the window of a run.
@@ -1314,8 +1326,7 @@ LANGUAGE sql STABLE
 SET search_path = pg_catalog, sales_supervisor, pg_temp
 AS $$
   SELECT CASE WHEN q.sale_id IS NOT NULL THEN q.credited_period_id IS NOT NULL
-              ELSE EXISTS (SELECT 1 FROM sales_supervisor.commission_period_lock l
-                           WHERE sale_is_credited.sold_on BETWEEN l.credited_from AND l.credited_through) END
+              ELSE sales_supervisor.date_is_credited(sale_is_credited.sold_on) END
   FROM (SELECT 1) one
   LEFT JOIN sales_supervisor.commission_late_sale q ON q.sale_id = sale_is_credited.sale
 $$;
@@ -1343,8 +1354,7 @@ BEGIN
   END IF;
   INSERT INTO commission_late_sale (sale_id)
   SELECT n.sale_id FROM new_lines n
-  WHERE n.sold_on <= v_through
-    AND EXISTS (SELECT 1 FROM commission_period_lock l WHERE n.sold_on BETWEEN l.credited_from AND l.credited_through);
+  WHERE n.sold_on <= v_through AND date_is_credited(n.sold_on);
   RETURN NULL;
 END
 $$;
@@ -1357,7 +1367,8 @@ CREATE TRIGGER sale_queue_late_lines AFTER INSERT ON sale
 -- sale_check_credited: a credited sales line is history.  Its date, rep,
 -- amount and refund link cannot change and it cannot be deleted (book a
 -- refund line instead); a line not credited yet that an update moves into a
--- credited window is queued as late (and unqueued if moved out of them).  Customer and category may be corrected.
+-- credited window is queued as late (and unqueued if moved out of them).
+-- Customer and category may be corrected.
 CREATE FUNCTION sale_check_credited()
 RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER
@@ -1384,8 +1395,7 @@ BEGIN
             HINT = 'Book a refund line (refund_of) and, if needed, a new line; the next commission run credits both.';
   END IF;
   IF TG_OP = 'UPDATE' THEN
-    IF NEW.sold_on <= v_through
-       AND EXISTS (SELECT 1 FROM commission_period_lock l WHERE NEW.sold_on BETWEEN l.credited_from AND l.credited_through) THEN
+    IF NEW.sold_on <= v_through AND date_is_credited(NEW.sold_on) THEN
       INSERT INTO commission_late_sale (sale_id) VALUES (NEW.sale_id) ON CONFLICT (sale_id) DO NOTHING;
     ELSE   -- moved out of the credited windows: its own period's run will credit it
       DELETE FROM commission_late_sale q WHERE q.sale_id = OLD.sale_id AND q.credited_period_id IS NULL;

@@ -92,32 +92,6 @@ COMMENT ON FUNCTION credited_sales(date, date) IS
 GRANT EXECUTE ON FUNCTION credited_sales(date, date)
   TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager, sales_supervisor_hr;
 
--- credited_lines: credited_sales for given sales lines (the late lines a run
--- credits), found by key: a join into credited_sales would not reach its
--- branches, and would read every line.
-CREATE FUNCTION credited_lines(sale_ids bigint[])
-RETURNS TABLE (sale_id bigint, sold_on date, member_id integer, share_pct numeric, amount numeric,
-               refund_of bigint)
-LANGUAGE sql STABLE PARALLEL SAFE
-BEGIN ATOMIC
-  SELECT s.sale_id, s.sold_on, s.member_id, 100.00::numeric, s.amount, s.refund_of
-  FROM sales_supervisor.sale s
-  WHERE s.sale_id = ANY (sale_ids)
-    AND NOT EXISTS (SELECT 1 FROM sales_supervisor.sale_credit sc WHERE sc.sale_id = s.sale_id)
-  UNION ALL
-  SELECT s.sale_id, s.sold_on, sc.member_id, sc.share_pct,
-         sign(s.amount) * sales_supervisor.allocate_quota(abs(s.amount), sc.share_pct, 0.01::numeric)
-                            OVER (PARTITION BY s.sale_id ORDER BY sc.member_id),
-         s.refund_of
-  FROM sales_supervisor.sale s
-  JOIN sales_supervisor.sale_credit sc ON sc.sale_id = s.sale_id
-  WHERE s.sale_id = ANY (sale_ids);
-END;
-COMMENT ON FUNCTION credited_lines(bigint[]) IS
-'credited_sales for the given sales lines, whatever their dates: each line credited to its reps, split by share in exact cents. Security invoker: row-level security of the caller applies.';
-GRANT EXECUTE ON FUNCTION credited_lines(bigint[])
-  TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager, sales_supervisor_hr;
-
 -- credited_sales_by_month: credited_sales added up per rep, calendar month
 -- and sign -- what the KPIs, quota history and commission runs need -- without
 -- splitting every line: the lines are summed as booked (one pass, like a plain

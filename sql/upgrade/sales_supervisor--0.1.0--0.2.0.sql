@@ -54,32 +54,6 @@ $$;
 -- 1. credited_sales_by_month, and the steps that read the year through it
 -- ---------------------------------------------------------------------------
 
--- credited_lines: credited_sales for given sales lines (the late lines a run
--- credits), found by key: a join into credited_sales would not reach its
--- branches, and would read every line.
-CREATE FUNCTION credited_lines(sale_ids bigint[])
-RETURNS TABLE (sale_id bigint, sold_on date, member_id integer, share_pct numeric, amount numeric,
-               refund_of bigint)
-LANGUAGE sql STABLE PARALLEL SAFE
-BEGIN ATOMIC
-  SELECT s.sale_id, s.sold_on, s.member_id, 100.00::numeric, s.amount, s.refund_of
-  FROM sales_supervisor.sale s
-  WHERE s.sale_id = ANY (sale_ids)
-    AND NOT EXISTS (SELECT 1 FROM sales_supervisor.sale_credit sc WHERE sc.sale_id = s.sale_id)
-  UNION ALL
-  SELECT s.sale_id, s.sold_on, sc.member_id, sc.share_pct,
-         sign(s.amount) * sales_supervisor.allocate_quota(abs(s.amount), sc.share_pct, 0.01::numeric)
-                            OVER (PARTITION BY s.sale_id ORDER BY sc.member_id),
-         s.refund_of
-  FROM sales_supervisor.sale s
-  JOIN sales_supervisor.sale_credit sc ON sc.sale_id = s.sale_id
-  WHERE s.sale_id = ANY (sale_ids);
-END;
-COMMENT ON FUNCTION credited_lines(bigint[]) IS
-'credited_sales for the given sales lines, whatever their dates: each line credited to its reps, split by share in exact cents. Security invoker: row-level security of the caller applies.';
-GRANT EXECUTE ON FUNCTION credited_lines(bigint[])
-  TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager, sales_supervisor_hr;
-
 -- credited_sales_by_month: credited_sales added up per rep, calendar month
 -- and sign -- what the KPIs, quota history and commission runs need -- without
 -- splitting every line: the lines are summed as booked (one pass, like a plain
@@ -752,7 +726,8 @@ BEGIN
   SELECT count(DISTINCT x.line_id) INTO n
   FROM (SELECT o.line_id, o.member_id, sum(o.amount) AS amount FROM pg_temp.ss_old_credit o GROUP BY 1, 2) x
   FULL JOIN (SELECT c.sale_id AS line_id, c.member_id, c.amount
-             FROM sales_supervisor.credited_lines(ARRAY(SELECT DISTINCT o.line_id FROM pg_temp.ss_old_credit o)) c) y
+             FROM sales_supervisor.credited_sales('-infinity', 'infinity') c
+             WHERE c.sale_id = ANY (ARRAY(SELECT DISTINCT o.line_id FROM pg_temp.ss_old_credit o))) y
     ON y.line_id = x.line_id AND y.member_id = x.member_id
   WHERE x.amount IS DISTINCT FROM y.amount;
   IF n > 0 THEN
@@ -850,6 +825,18 @@ $$;
 COMMENT ON FUNCTION commission_credited_through() IS
 'The last sale date a commission run has credited (NULL before any run); outside READ COMMITTED it first locks commission_run_gate FOR SHARE, which fails with 40001 if a run committed after the snapshot.';
 
+-- date_is_credited: does a sale date lie in the window of a commission run?
+-- (The one place the window test is written; the triggers and sale_is_credited call it.)
+CREATE FUNCTION date_is_credited(sold_on date)
+RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+  SELECT EXISTS (SELECT 1 FROM sales_supervisor.commission_period_lock l
+                 WHERE date_is_credited.sold_on BETWEEN l.credited_from AND l.credited_through);
+END;
+COMMENT ON FUNCTION date_is_credited(date) IS
+'True when the date lies in the window of a commission run (commission_period_lock.credited_from .. credited_through).';
+
 -- sale_is_credited: has a commission run credited this sales line?  Either
 -- it was queued as a late line and a run credited it, or it was never queued
 -- and its date lies in the window of a run.
@@ -859,8 +846,7 @@ LANGUAGE sql STABLE
 SET search_path = pg_catalog, sales_supervisor, pg_temp
 AS $$
   SELECT CASE WHEN q.sale_id IS NOT NULL THEN q.credited_period_id IS NOT NULL
-              ELSE EXISTS (SELECT 1 FROM sales_supervisor.commission_period_lock l
-                           WHERE sale_is_credited.sold_on BETWEEN l.credited_from AND l.credited_through) END
+              ELSE sales_supervisor.date_is_credited(sale_is_credited.sold_on) END
   FROM (SELECT 1) one
   LEFT JOIN sales_supervisor.commission_late_sale q ON q.sale_id = sale_is_credited.sale
 $$;
@@ -888,8 +874,7 @@ BEGIN
   END IF;
   INSERT INTO commission_late_sale (sale_id)
   SELECT n.sale_id FROM new_lines n
-  WHERE n.sold_on <= v_through
-    AND EXISTS (SELECT 1 FROM commission_period_lock l WHERE n.sold_on BETWEEN l.credited_from AND l.credited_through);
+  WHERE n.sold_on <= v_through AND date_is_credited(n.sold_on);
   RETURN NULL;
 END
 $$;
@@ -902,7 +887,8 @@ CREATE TRIGGER sale_queue_late_lines AFTER INSERT ON sale
 -- sale_check_credited: a credited sales line is history.  Its date, rep,
 -- amount and refund link cannot change and it cannot be deleted (book a
 -- refund line instead); a line not credited yet that an update moves into a
--- credited window is queued as late (and unqueued if moved out of them).  Customer and category may be corrected.
+-- credited window is queued as late (and unqueued if moved out of them).
+-- Customer and category may be corrected.
 CREATE FUNCTION sale_check_credited()
 RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER
@@ -929,8 +915,7 @@ BEGIN
             HINT = 'Book a refund line (refund_of) and, if needed, a new line; the next commission run credits both.';
   END IF;
   IF TG_OP = 'UPDATE' THEN
-    IF NEW.sold_on <= v_through
-       AND EXISTS (SELECT 1 FROM commission_period_lock l WHERE NEW.sold_on BETWEEN l.credited_from AND l.credited_through) THEN
+    IF NEW.sold_on <= v_through AND date_is_credited(NEW.sold_on) THEN
       INSERT INTO commission_late_sale (sale_id) VALUES (NEW.sale_id) ON CONFLICT (sale_id) DO NOTHING;
     ELSE   -- moved out of the credited windows: its own period's run will credit it
       DELETE FROM commission_late_sale q WHERE q.sale_id = OLD.sale_id AND q.credited_period_id IS NULL;
@@ -1073,7 +1058,8 @@ BEGIN
         UNION ALL
         SELECT cs.member_id, CASE WHEN cs.refund_of IS NULL THEN 'late_sales' ELSE 'late_refunds' END,
                date_trunc('month', cs.sold_on::timestamp)::date, 1, cs.amount
-        FROM credited_lines(ARRAY(SELECT q.sale_id FROM commission_late_sale q WHERE q.credited_period_id IS NULL)) cs) c
+        FROM credited_sales('-infinity', 'infinity') cs   -- (the key filter reaches both branches: index probes)
+        WHERE cs.sale_id = ANY (ARRAY(SELECT q.sale_id FROM commission_late_sale q WHERE q.credited_period_id IS NULL))) c
   GROUP BY c.member_id, c.kind, c.sold_in
   ORDER BY c.member_id, c.kind, c.sold_in;
   UPDATE commission_late_sale q SET credited_period_id = period WHERE q.credited_period_id IS NULL;
@@ -1182,8 +1168,9 @@ BEGIN
       FROM commission_credit cc WHERE cc.sold_in = ANY (v_settled)
       UNION ALL
       SELECT cs.member_id, date_trunc('month', cs.sold_on::timestamp)::date, cs.refund_of IS NOT NULL, 1, cs.amount
-      FROM credited_lines(ARRAY(SELECT q.sale_id FROM commission_late_sale q WHERE q.credited_period_id IS NULL)) cs
-      WHERE date_trunc('month', cs.sold_on::timestamp)::date = ANY (v_settled)
+      FROM credited_sales('-infinity', 'infinity') cs
+      WHERE cs.sale_id = ANY (ARRAY(SELECT q.sale_id FROM commission_late_sale q WHERE q.credited_period_id IS NULL))
+        AND date_trunc('month', cs.sold_on::timestamp)::date = ANY (v_settled)
     ) x
     GROUP BY 1, 2, 3
     HAVING sum(x.lines) <> 0;
