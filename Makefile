@@ -12,14 +12,19 @@
 # next; never edit a released script, add an upgrade script instead.
 
 EXTENSION   = sales_supervisor
-EXTVERSION  = 0.2.0
+EXTVERSION  = 0.3.0
 
 MODULE_big  = sales_supervisor
 CORE_SRCS   = $(sort $(wildcard src/core/*.c))
 OBJS        = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)) $(CORE_SRCS))
 
 INSTALL_PARTS = $(sort $(wildcard sql/install/*.sql))
-DATA_built  = $(EXTENSION)--$(EXTVERSION).sql
+# Upgrade scripts of the release in progress: the hand-written migration in
+# sql/upgrade/manual/ plus the definitions it names, pulled out of the install
+# script by scripts/gen_upgrade.py (see CONTRIBUTING.md, Releases).
+UPGRADE_MANUAL = $(sort $(wildcard sql/upgrade/manual/*.sql))
+UPGRADE_BUILT  = $(notdir $(UPGRADE_MANUAL))
+DATA_built  = $(EXTENSION)--$(EXTVERSION).sql $(UPGRADE_BUILT)
 # Earlier releases' install scripts, frozen as they shipped, and the upgrade
 # scripts between releases (ALTER EXTENSION sales_supervisor UPDATE).
 DATA        = $(sort $(wildcard sql/released/*.sql)) $(sort $(wildcard sql/upgrade/*.sql))
@@ -40,6 +45,9 @@ include $(PGXS)
 
 $(EXTENSION)--$(EXTVERSION).sql: $(INSTALL_PARTS)
 	cat $^ > $@
+
+$(UPGRADE_BUILT): %.sql: sql/upgrade/manual/%.sql $(EXTENSION)--$(EXTVERSION).sql scripts/gen_upgrade.py
+	python3 scripts/gen_upgrade.py $(EXTENSION)--$(EXTVERSION).sql $< > $@
 
 # ---- C unit tests: each test/unit/test_*.c is linked with the pure-C core only
 # (no postgres.h), built with sanitizers, and run.

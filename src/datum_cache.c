@@ -3,16 +3,22 @@
  * datum_cache.c
  *	  Per-call-site cache of a varlena argument; see datum_cache.h.
  *
- * Entries are keyed on the exact bytes of the datum as passed (for an
- * on-disk TOAST pointer those identify the value).  A lookup first tries
- * the entry that matched last (consecutive rows with the same value), then
- * the others, size first, then bytes: values of a few hundred bytes that
- * differ mostly differ early, so a failed memcmp is cheaper than hashing
- * every row's value would be.  With a constant or parameter
- * argument (get_fn_expr_arg_stable) the value cannot change during the
- * query, so after the first call no comparison is made at all.  In-memory
- * indirections (expanded objects) may change under the same pointer: they
- * are never cached but built afresh, in a scratch context, on each call.
+ * Entries are keyed on the exact bytes of the value of THIS call: inline
+ * values (plain, short-header or compressed) by the bytes as passed, an
+ * out-of-line (TOASTed) value by its detoasted bytes, never by its TOAST
+ * pointer (a pointer names storage, which can be freed and reused while a
+ * procedure's expression state lives on).  Every call compares: fn_extra
+ * outlives one parameter value (PL/pgSQL keeps simple expressions' state
+ * for the transaction and passes each call's values as Params, SQL
+ * functions and generic plans likewise), so a "constant of the query"
+ * (get_fn_expr_arg_stable) is NOT a constant of the cache and is never
+ * trusted.  A lookup first tries the entry that matched last (consecutive
+ * rows with the same value), then the others, size first, then bytes:
+ * values of a few hundred bytes that differ mostly differ early, so a
+ * failed memcmp is cheaper than hashing every row's value would be.
+ * In-memory indirections (expanded objects) may change under the same
+ * pointer: they are never cached but built afresh, in a scratch context,
+ * on each call.
  *
  * Replacing an entry: the new one is built in a new context first (a
  * child of the per-call context until it is complete, so an error while
@@ -24,6 +30,7 @@
  */
 #include "postgres.h"
 
+#include "access/detoast.h"
 #include "utils/memutils.h"
 
 #include "datum_cache.h"
@@ -40,8 +47,6 @@ typedef struct DatumCacheEntry
 typedef struct DatumCache
 {
 	int			last;			/* entry returned last, -1: none */
-	bool		stable_known;	/* 'stable' has been looked up */
-	bool		stable;			/* the argument is a constant of the query */
 	uint64		clock;			/* LRU clock */
 	MemoryContext scratch;		/* for values that are never cached */
 	DatumCacheEntry entry[DATUM_CACHE_ENTRIES];
@@ -92,11 +97,11 @@ datum_cache_get(FunctionCallInfo fcinfo, int argno, DatumCacheBuild build)
 	int			i,
 				victim;
 
-	/* a constant of the query: the entry built on the first call */
-	if (dc->last >= 0 && dc->stable)
-		return dc->entry[dc->last].result;
+	/* out of line on disk: the key is the value, not where it is stored */
+	if (VARATT_IS_EXTERNAL_ONDISK(raw))
+		raw = detoast_external_attr(raw);
 
-	if (VARATT_IS_EXTERNAL(raw) && !VARATT_IS_EXTERNAL_ONDISK(raw))
+	if (VARATT_IS_EXTERNAL(raw))
 	{
 		if (dc->scratch == NULL)
 			dc->scratch = AllocSetContextCreate(fcinfo->flinfo->fn_mcxt,
@@ -137,13 +142,8 @@ datum_cache_get(FunctionCallInfo fcinfo, int argno, DatumCacheBuild build)
 			victim = i;
 	}
 
-	/* a miss: build the new entry completely, then replace the victim */
-	if (!dc->stable_known)
-	{
-		dc->stable = get_fn_expr_arg_stable(fcinfo->flinfo, argno);
-		dc->stable_known = true;
-	}
 	/*
+	 * A miss: build the new entry completely, then replace the victim.
 	 * Built under the current (per-call) context, which frees it if an
 	 * error interrupts; moved under fn_mcxt once complete.
 	 */
