@@ -1,6 +1,12 @@
 #!/usr/bin/env bash
-# ALTER EXTENSION sales_supervisor UPDATE from 0.1.0 (the install script as it
-# shipped, sql/released/) to the current version, on a database with history:
+# ALTER EXTENSION sales_supervisor UPDATE to the current version from each
+# released version (install scripts as they shipped, sql/released/).
+# From 0.2.0, on the demo org with three months of commission run by 0.2.0:
+#  * the upgraded schema is the fresh install's, object for object;
+#  * the ledger keeps every period's credit per rep, to the cent, and the
+#    next run credits the next month as a fresh install does;
+#  * the pgTAP schema suite passes on the upgraded database.
+# From 0.1.0 (through 0.2.0), on a database with history:
 # the demo org, three months of commission run by 0.1.0 (refund reversals and
 # split lines in the ledger), and a late line 0.1.0 had not credited yet.
 #  * the upgraded schema is the fresh install's, object for object: tables and
@@ -17,16 +23,18 @@ cd "$(dirname "$0")/../.."
 OLD=ss_upg_old_$$
 NEW=ss_upg_new_$$
 OLD2=ss_upg_old2_$$
+V020=ss_upg_v020_$$
+V020F=ss_upg_v020f_$$
 n=0; failed=0
 ok()   { n=$((n + 1)); echo "ok $n - $1"; }
 nok()  { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
 check() { if [ "$2" = "$3" ]; then ok "$1"; else nok "$1" "have: $2" "want: $3"; fi; }
 q()    { psql -X -q -At -v ON_ERROR_STOP=1 -d "$1" -c "SET search_path = sales_supervisor, public" -c "$2"; }
-cleanup() { for d in "$OLD" "$NEW" "$OLD2"; do dropdb --if-exists "$d" >/dev/null 2>&1; done; rm -f /tmp/$OLD.*; }
+cleanup() { for d in "$OLD" "$NEW" "$OLD2" "$V020" "$V020F"; do dropdb --if-exists "$d" >/dev/null 2>&1; done; rm -f /tmp/$OLD.*; }
 trap cleanup EXIT
 CURRENT=$(sed -n "s/^default_version = '\(.*\)'/\1/p" sales_supervisor.control)
 
-echo "1..14"
+echo "1..20"
 createdb "$OLD" && createdb "$NEW" || { echo "Bail out! createdb failed"; exit 1; }
 
 # ---- 0.1.0 with history
@@ -110,13 +118,17 @@ SELECT x FROM (
 ) f(x) ORDER BY x;
 SQL
 )
-q "$OLD" "$FINGERPRINT" >/tmp/$OLD.upgraded
-q "$NEW" "$FINGERPRINT" >/tmp/$OLD.fresh
-if [ "$(wc -l </tmp/$OLD.fresh)" -gt 500 ] && diff -u /tmp/$OLD.fresh /tmp/$OLD.upgraded >/tmp/$OLD.diff; then
-  ok "the upgraded schema is the fresh install's ($(wc -l </tmp/$OLD.fresh) objects and attributes compared)"
-else
-  nok "the upgraded schema is the fresh install's" "$(head -40 /tmp/$OLD.diff)"
-fi
+# same_schema DB LABEL: the catalog of DB equals the fresh install's ($NEW)
+same_schema() {
+  q "$1" "$FINGERPRINT" >/tmp/$OLD.upgraded
+  q "$NEW" "$FINGERPRINT" >/tmp/$OLD.fresh
+  if [ "$(wc -l </tmp/$OLD.fresh)" -gt 500 ] && diff -u /tmp/$OLD.fresh /tmp/$OLD.upgraded >/tmp/$OLD.diff; then
+    ok "$2: the upgraded schema is the fresh install's ($(wc -l </tmp/$OLD.fresh) objects and attributes compared)"
+  else
+    nok "$2: the upgraded schema is the fresh install's" "$(head -60 /tmp/$OLD.diff)"
+  fi
+}
+same_schema "$OLD" "from 0.1.0"
 
 # ---- the migrated ledger
 check "every period keeps each rep's credit, to the cent" "$(q "$OLD" "$PER_REP")" "$BEFORE"
@@ -142,12 +154,16 @@ check "the next run credits it once, as a late sale of April" \
   "1:777.77|4:777.77"
 
 # ---- the schema suite on the upgraded database
-psql -X -q -d "$OLD" -c "CREATE EXTENSION IF NOT EXISTS pgtap SCHEMA public" >/dev/null
-if pg_prove -d "$OLD" test/pgtap/schema.sql >/tmp/$OLD.prove 2>&1; then
-  ok "the pgTAP schema suite passes on the upgraded database"
-else
-  nok "the pgTAP schema suite passes on the upgraded database" "$(grep -v '^ok' /tmp/$OLD.prove | cut -c1-300 | head -30)"
-fi
+# schema_suite DB LABEL
+schema_suite() {
+  psql -X -q -d "$1" -c "CREATE EXTENSION IF NOT EXISTS pgtap SCHEMA public" >/dev/null
+  if pg_prove -d "$1" test/pgtap/schema.sql >/tmp/$OLD.prove 2>&1; then
+    ok "$2: the pgTAP schema suite passes on the upgraded database"
+  else
+    nok "$2: the pgTAP schema suite passes on the upgraded database" "$(grep -v '^ok' /tmp/$OLD.prove | cut -c1-300 | head -30)"
+  fi
+}
+schema_suite "$OLD" "from 0.1.0"
 
 # ---- a 0.1.0 ledger the lines no longer give: kept, and reported; and the isolation check
 createdb "$OLD2" || { echo "Bail out! createdb failed"; exit 1; }
@@ -166,7 +182,7 @@ q "$OLD2" "INSERT INTO sale (sale_id, sold_on, member_id, customer_id, category_
            WHERE p.kind = 'month' AND p.fiscal_year = 2025 AND p.month = 1" >/dev/null
 out=$(psql -X -q -At -d "$OLD2" -c "BEGIN ISOLATION LEVEL REPEATABLE READ" \
            -c "ALTER EXTENSION sales_supervisor UPDATE TO '$CURRENT'" -c "COMMIT" 2>&1)
-if echo "$out" | grep -q "cannot update sales_supervisor to $CURRENT in a repeatable read transaction"; then
+if echo "$out" | grep -q "cannot update sales_supervisor to 0.2.0 in a repeatable read transaction"; then
   ok "the update refuses a REPEATABLE READ transaction"
 else
   nok "the update refuses a REPEATABLE READ transaction" "$out"
@@ -180,5 +196,33 @@ fi
 check "... and the ledger keeps what 0.1.0 credited for it (the split reversed)" \
   "$(q "$OLD2" "SELECT string_agg(member_id || ':' || amount, ' ' ORDER BY member_id) FROM commission_credit WHERE kind = 'refunds'
                 AND member_id IN ($R1, $R2)")" "$R1:-600.00 $R2:-400.00"
+
+# ---- from 0.2.0, with three months of commission run by 0.2.0
+createdb "$V020" && createdb "$V020F" || { echo "Bail out! createdb failed"; exit 1; }
+HISTORY="SELECT count(*) FROM generate_demo_org(seed => 11, teams => 6, depth => 2, reps => 24, customers => 240,
+                                              sales_lines => 6000, surveys => 100);
+         INSERT INTO commission_plan (member_id, period_id, tiers)
+         SELECT m.member_id, p.period_id, 'marginal[(0,0.02),(5000,0.03)]' FROM member m, fiscal_period p
+         WHERE m.level = 'sales_rep' AND p.kind = 'month' AND p.fiscal_year = 2025;
+         SELECT count(*) FROM fiscal_period p, LATERAL run_commission(p.period_id) r
+         WHERE p.kind = 'month' AND p.fiscal_year = 2025 AND p.month <= 3"
+q "$V020" "CREATE EXTENSION sales_supervisor VERSION '0.2.0'" >/dev/null
+q "$V020" "$HISTORY" >/dev/null
+LEDGER="SELECT md5(string_agg(format('%s/%s/%s/%s=%s:%s', period_id, member_id, kind, sold_in, amount, lines), ' '
+                             ORDER BY period_id, member_id, kind, sold_in)) FROM commission_credit"
+BEFORE=$(q "$V020" "$LEDGER")
+out=$(q "$V020" "ALTER EXTENSION sales_supervisor UPDATE TO '$CURRENT'" 2>&1)
+check "from 0.2.0: ALTER EXTENSION ... UPDATE TO '$CURRENT' succeeds" "$out" ""
+check "from 0.2.0: the extension is at $CURRENT" "$(q "$V020" "SELECT extversion FROM pg_extension WHERE extname = 'sales_supervisor'")" "$CURRENT"
+same_schema "$V020" "from 0.2.0"
+check "from 0.2.0: the ledger is kept line for line" "$(q "$V020" "$LEDGER")" "$BEFORE"
+# the same history on a fresh install, then April on both: the same ledger
+q "$V020F" "CREATE EXTENSION sales_supervisor" >/dev/null
+q "$V020F" "$HISTORY" >/dev/null
+APRIL="SELECT count(*) FROM fiscal_period p, LATERAL run_commission(p.period_id) r
+       WHERE p.kind = 'month' AND p.fiscal_year = 2025 AND p.month = 4"
+q "$V020" "$APRIL" >/dev/null; q "$V020F" "$APRIL" >/dev/null
+check "from 0.2.0: the next run credits as on a fresh install" "$(q "$V020" "$LEDGER")" "$(q "$V020F" "$LEDGER")"
+schema_suite "$V020" "from 0.2.0"
 
 [ "$failed" -eq 0 ]
