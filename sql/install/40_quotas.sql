@@ -61,6 +61,48 @@ COMMENT ON FUNCTION require_role(name, text[], text) IS
 'Role check of the sales-year steps: returns the member id of login (NULL for a login that is no member, such as the extension owner) when login is a member of one of the allowed roles (superusers are members of every role); otherwise error 42501 naming the login and the action. Refuses a login the session may not act as.';
 REVOKE ALL ON FUNCTION require_role(name, text[], text) FROM PUBLIC;
 
+-- scope_root_team_ids: where a company-wide step may act for a login.  A step
+-- such as allocate_quotas works on the whole organisation for the extension
+-- owner (or a superuser: the calendar jobs) and for a member who leads every
+-- department; anybody else acts only on the subtree of the teams they lead.
+CREATE FUNCTION scope_root_team_ids(login name)
+RETURNS integer[]
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+DECLARE
+  v_member integer;
+  v_led integer[];
+BEGIN
+  IF login IS NULL THEN
+    RAISE EXCEPTION 'login must not be null'
+      USING ERRCODE = 'null_value_not_allowed', HINT = 'Leave login out: it defaults to current_user.';
+  END IF;
+  -- checks that the session may act as login (raises otherwise)
+  v_member := sales_supervisor.current_member_id(login);
+  IF (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = login)
+     OR pg_catalog.pg_has_role(login, (SELECT e.extowner FROM pg_catalog.pg_extension e
+                                       WHERE e.extname = 'sales_supervisor'), 'MEMBER') THEN
+    RETURN NULL;
+  END IF;
+  IF v_member IS NULL THEN
+    RAISE EXCEPTION 'role "%" is not an active member: it has no scope to act on', login
+      USING ERRCODE = 'insufficient_privilege',
+            HINT = 'Map the login to its member (member.login_role).';
+  END IF;
+  v_led := sales_supervisor.led_team_ids(login);
+  IF NOT EXISTS (SELECT 1 FROM sales_supervisor.team t WHERE t.team_id <> ALL (v_led)) THEN
+    RETURN NULL;
+  END IF;
+  RETURN (SELECT coalesce(array_agg(tl.team_id ORDER BY tl.team_id), '{}')
+          FROM sales_supervisor.team_leader tl JOIN sales_supervisor.team t ON t.team_id = tl.team_id
+          WHERE tl.member_id = v_member AND (t.parent_id IS NULL OR t.parent_id <> ALL (v_led)));
+END
+$$;
+COMMENT ON FUNCTION scope_root_team_ids(name) IS
+'Where a company-wide step (allocate_quotas, lock_quotas, run_commission) may act for login: NULL for the whole organisation (the extension owner or a superuser, e.g. the calendar jobs; a member who leads every team''s department), otherwise the top teams of the subtree the member leads (empty when they lead nothing). Refuses a NULL login, a login the session may not act as, and a login that is no active member.';
+REVOKE ALL ON FUNCTION scope_root_team_ids(name) FROM PUBLIC;
+
 -- ---------------------------------------------------------------------------
 -- credited_sales: each sales line credited to its reps, in exact cents.
 -- ---------------------------------------------------------------------------
@@ -188,8 +230,15 @@ DECLARE
   v_depth  integer;
   v_max    integer;
   v_over   numeric;
+  v_roots  integer[];   -- NULL: the whole organisation
 BEGIN
   PERFORM require_role(login, ARRAY['sales_supervisor_manager'], 'allocate quotas');
+  v_roots := scope_root_team_ids(login);
+  IF cardinality(v_roots) = 0 THEN
+    RAISE EXCEPTION 'role "%" leads no team: it has no quotas to allocate', login
+      USING ERRCODE = 'insufficient_privilege',
+            HINT = 'A manager allocates the target of the teams they lead (team_leader).';
+  END IF;
   IF p_year IS NULL OR company_target IS NULL OR basis IS NULL OR history_weight IS NULL
      OR over_assignment_pct IS NULL OR seasonal IS NULL OR ramp_pct IS NULL OR p_unit IS NULL THEN
     RAISE EXCEPTION 'allocate_quotas arguments must not be null'
@@ -250,9 +299,11 @@ BEGIN
     team_id integer, member_id integer, parent_team integer, depth integer,
     weight numeric NOT NULL DEFAULT 0, ramp_factor numeric NOT NULL DEFAULT 1,
     locked_amount numeric, amount numeric, upper_bound numeric) ON COMMIT DROP;
+  -- (the roots: the departments, or the top teams of the caller's scope)
   INSERT INTO _q_node (team_id, parent_team, depth)
   WITH RECURSIVE t(team_id, parent_id, depth) AS (
-    SELECT tm.team_id, tm.parent_id, 0 FROM team tm WHERE tm.parent_id IS NULL
+    SELECT tm.team_id, NULL::integer, 0 FROM team tm
+    WHERE CASE WHEN v_roots IS NULL THEN tm.parent_id IS NULL ELSE tm.team_id = ANY (v_roots) END
     UNION ALL
     SELECT c.team_id, c.parent_id, t.depth + 1 FROM team c JOIN t ON c.parent_id = t.team_id
     WHERE t.depth < 1000)
@@ -429,7 +480,7 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION allocate_quotas(integer, numeric, text, numeric, numeric[], text, numeric[], numeric, name) IS
-'Allocates a company sales target top-down along the team tree for a fiscal year, in one transaction: the target goes to the departments, each team''s target (raised by that level''s over_assignment_pct[depth + 2] percent) to its child teams and its active reps, by weight = basis (history: last year''s credited sales; potential: weighted open pipeline expected to close in the year; blend: history_weight x history share + (1 - history_weight) x potential share; equal); a rep without weight counts as the team''s average rep; a team weighs the sum of its reps. New hires are capped at ramp_factor x their unconstrained share, ramp_factor = sum over months of season x ramp_pct of the month since hire (not when nobody uncapped is left to carry the rest of their team''s target). Every share is exact in units (allocate_quota, largest remainder). Yearly quotas are written (teams top_down, reps by basis) and spread to the 12 months by the seasonal distribution (x ramp for new hires: method ramp), which must cover 12 months summing to 100. Locked quotas are kept and the others share the rest. Managers only. Returns every node of the tree with its weight and amount.';
+'Allocates a company sales target top-down along the team tree for a fiscal year, in one transaction: the target goes to the departments, each team''s target (raised by that level''s over_assignment_pct[depth + 2] percent) to its child teams and its active reps, by weight = basis (history: last year''s credited sales; potential: weighted open pipeline expected to close in the year; blend: history_weight x history share + (1 - history_weight) x potential share; equal); a rep without weight counts as the team''s average rep; a team weighs the sum of its reps. New hires are capped at ramp_factor x their unconstrained share, ramp_factor = sum over months of season x ramp_pct of the month since hire (not when nobody uncapped is left to carry the rest of their team''s target). Every share is exact in units (allocate_quota, largest remainder). Yearly quotas are written (teams top_down, reps by basis) and spread to the 12 months by the seasonal distribution (x ramp for new hires: method ramp), which must cover 12 months summing to 100. Locked quotas are kept and the others share the rest. Managers only, within their scope: a department manager allocates company_target as the target of the teams they lead (the roots of their subtree) and writes nothing outside it; the whole organisation for a manager who leads every department and for the extension owner. Returns every node of the tree allocated with its weight and amount.';
 REVOKE ALL ON FUNCTION allocate_quotas(integer, numeric, text, numeric, numeric[], text, numeric[], numeric, name) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION allocate_quotas(integer, numeric, text, numeric, numeric[], text, numeric[], numeric, name)
   TO sales_supervisor_manager;
@@ -441,17 +492,28 @@ SET search_path = pg_catalog, sales_supervisor, pg_temp
 AS $$
 DECLARE
   n bigint;
+  v_roots integer[];    -- NULL: the whole organisation
+  v_teams integer[];
 BEGIN
   PERFORM require_role(login, ARRAY['sales_supervisor_manager'], 'lock quotas');
+  IF lock_quotas.fiscal_year IS NULL THEN
+    RAISE EXCEPTION 'fiscal_year must not be null' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  v_roots := scope_root_team_ids(login);
+  IF v_roots IS NOT NULL THEN
+    v_teams := led_team_ids(login);
+  END IF;
   UPDATE quota q SET locked = true
   FROM fiscal_period fp
-  WHERE fp.period_id = q.period_id AND fp.fiscal_year = lock_quotas.fiscal_year AND NOT q.locked;
+  WHERE fp.period_id = q.period_id AND fp.fiscal_year = lock_quotas.fiscal_year AND NOT q.locked
+    AND (v_roots IS NULL OR q.team_id = ANY (v_teams)
+         OR q.member_id IN (SELECT m.member_id FROM member m WHERE m.team_id = ANY (v_teams)));
   GET DIAGNOSTICS n = ROW_COUNT;
   RETURN n;
 END
 $$;
 COMMENT ON FUNCTION lock_quotas(integer, name) IS
-'Locks every quota of a fiscal year (yearly and monthly, teams and reps), so later allocate_quotas calls keep them; returns the number of quotas newly locked. Managers only; every change is audited.';
+'Locks every quota of a fiscal year (yearly and monthly, teams and reps) within the caller''s scope (see allocate_quotas), so later allocate_quotas calls keep them; returns the number of quotas newly locked. Managers only; every change is audited.';
 REVOKE ALL ON FUNCTION lock_quotas(integer, name) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION lock_quotas(integer, name) TO sales_supervisor_manager;
 

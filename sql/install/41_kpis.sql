@@ -276,7 +276,7 @@ AS $fn$
 DECLARE
   c appraisal_cycle;
 BEGIN
-  PERFORM require_role(login, ARRAY['sales_supervisor_hr', 'sales_supervisor_manager'], 'score KPIs');
+  PERFORM require_role(login, ARRAY['sales_supervisor_hr'], 'score KPIs');
   SELECT * INTO c FROM appraisal_cycle a WHERE a.cycle_id = cycle FOR NO KEY UPDATE;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'appraisal cycle % does not exist', cycle
@@ -295,6 +295,6 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION score_kpis(integer, name) IS
-'Scores every member for the KPIs their level carries in an appraisal cycle and stores the results (kpi_result rows of the cycle are replaced): actual and target per metric, attainment = round(kpi_attainment(actual, target, direction), 6), score = kpi_score(attainment, curve). Idempotent until the cycle is closed. HR and managers only.';
+'Scores every member for the KPIs their level carries in an appraisal cycle and stores the results (kpi_result rows of the cycle are replaced): actual and target per metric, attainment = round(kpi_attainment(actual, target, direction), 6), score = kpi_score(attainment, curve). Idempotent until the cycle is closed. HR only (a company-wide step; managers read the results of their scope under row-level security).';
 REVOKE ALL ON FUNCTION score_kpis(integer, name) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION score_kpis(integer, name) TO sales_supervisor_hr, sales_supervisor_manager;
+GRANT EXECUTE ON FUNCTION score_kpis(integer, name) TO sales_supervisor_hr;

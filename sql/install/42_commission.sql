@@ -36,7 +36,13 @@ DECLARE
   v_from    date;
   gap       fiscal_period;
 BEGIN
-  PERFORM require_role(login, ARRAY['sales_supervisor_manager', 'sales_supervisor_hr'], 'run commissions');
+  PERFORM require_role(login, ARRAY['sales_supervisor_manager'], 'run commissions');
+  IF scope_root_team_ids(login) IS NOT NULL THEN
+    RAISE EXCEPTION 'role "%" may not run commissions: a run credits and pays the whole organisation', login
+      USING ERRCODE = 'insufficient_privilege',
+            DETAIL = 'Its scope is the subtree of the teams it leads.',
+            HINT = 'The calendar job commission_run runs it as the extension owner; a manager who leads every department may run it by hand.';
+  END IF;
   IF current_setting('transaction_isolation') <> 'read committed' THEN
     RAISE EXCEPTION 'cannot run the commission of period % in a % transaction', period, current_setting('transaction_isolation')
       USING ERRCODE = 'invalid_transaction_state',
@@ -143,9 +149,9 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION run_commission(integer, name) IS
-'Runs the commission of a fiscal period in one transaction: credits the sales lines dated from the day after the last credited date (at the earliest the fiscal year start) to the period end, and the late lines queued in commission_late_sale, to their reps by split in exact cents (allocate_quota), as ledger lines per rep, kind (sales, refunds, late_sales, late_refunds) and month of sale; pays each rep with a commission_plan for the period round(tiered_commission(net credit, tiers), 2) as an append-only payout line; and locks the period with its window. A second run, or a run of a period ending within credited dates, is refused (55000). Returns per rep the net credit, the payout (NULL without a plan) and the tier table. Managers and HR only.';
+'Runs the commission of a fiscal period in one transaction: credits the sales lines dated from the day after the last credited date (at the earliest the fiscal year start) to the period end, and the late lines queued in commission_late_sale, to their reps by split in exact cents (allocate_quota), as ledger lines per rep, kind (sales, refunds, late_sales, late_refunds) and month of sale; pays each rep with a commission_plan for the period round(tiered_commission(net credit, tiers), 2) as an append-only payout line; and locks the period with its window. A second run, or a run of a period ending within credited dates, is refused (55000). Returns per rep the net credit, the payout (NULL without a plan) and the tier table. A company-wide step: the extension owner (the calendar job) or a manager who leads every department.';
 REVOKE ALL ON FUNCTION run_commission(integer, name) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION run_commission(integer, name) TO sales_supervisor_manager, sales_supervisor_hr;
+GRANT EXECUTE ON FUNCTION run_commission(integer, name) TO sales_supervisor_manager;
 
 -- commission_credit_line: the sales lines behind the ledger, one row per line
 -- and credited rep, with the period whose run credited it.  Computed from the

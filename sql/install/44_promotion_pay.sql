@@ -14,7 +14,7 @@ DECLARE
   c appraisal_cycle;
   y record;
 BEGIN
-  PERFORM require_role(login, ARRAY['sales_supervisor_hr', 'sales_supervisor_manager'], 'list promotion candidates');
+  PERFORM require_role(login, ARRAY['sales_supervisor_hr'], 'list promotion candidates');
   SELECT * INTO c FROM appraisal_cycle a WHERE a.cycle_id = cycle FOR NO KEY UPDATE;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'appraisal cycle % does not exist', cycle
@@ -71,9 +71,9 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION promotion_candidates(integer, name) IS
-'Lists and stores (promotion_candidate, status proposed) the members a closed appraisal cycle makes eligible: at a rule''s from_level, active, with a grade in qualifying_grades in each of the rule''s consecutive_years fiscal years up to the cycle''s (the latest closed cycle of each year), and at least min_tenure_months from hire to the year end; the reason names the grades and the tenure. Decided candidates are kept. HR and managers only.';
+'Lists and stores (promotion_candidate, status proposed) the members a closed appraisal cycle makes eligible: at a rule''s from_level, active, with a grade in qualifying_grades in each of the rule''s consecutive_years fiscal years up to the cycle''s (the latest closed cycle of each year), and at least min_tenure_months from hire to the year end; the reason names the grades and the tenure. Decided candidates are kept. HR only (a company-wide step; managers read the results of their scope under row-level security).';
 REVOKE ALL ON FUNCTION promotion_candidates(integer, name) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION promotion_candidates(integer, name) TO sales_supervisor_hr, sales_supervisor_manager;
+GRANT EXECUTE ON FUNCTION promotion_candidates(integer, name) TO sales_supervisor_hr;
 
 CREATE FUNCTION approve_promotion(cycle integer, member integer, rule integer, effective_on date,
                                   login name DEFAULT current_user)
