@@ -899,6 +899,20 @@ COMMENT ON COLUMN commission_payout.created_at IS 'When the line was written.';
 -- Integrity triggers (rules a CHECK cannot state)
 -- ---------------------------------------------------------------------------
 
+-- A trigger that judges a row against OTHER rows (the team tree, the member's
+-- team, the cycle's state, the locks, the other shares) must see every row it
+-- judges, whoever writes: under the caller's row-level security a supervisor
+-- would not see a member outside their subtree and would let the rule pass
+-- (or fail) where the owner would not.  So each such trigger function is
+-- SECURITY DEFINER (owned by the extension owner, which bypasses row-level
+-- security) with a fixed search_path, and REVOKEd from PUBLIC.  What it does
+-- on the caller's behalf widens nothing: it only reads, its messages name the
+-- ids and values the rule is about, and nothing it reads is returned.  (The
+-- identity of the caller is unchanged for what records it: audit_row() writes
+-- session_user and the role, work_report_stamp stays SECURITY INVOKER.)
+-- A deferred constraint trigger runs at commit with whatever role is current
+-- then; as a security definer it judges the same way.
+
 -- is_restoring(): pg_restore of a dump is running in this session.  pg_dump
 -- carries the rows of the extension's tables as data of configuration tables,
 -- and pg_restore loads them with the triggers enabled.  The triggers that guard
@@ -935,7 +949,7 @@ COMMENT ON FUNCTION team_is_within(integer, integer) IS
 
 CREATE FUNCTION team_check_tree()
 RETURNS trigger
-LANGUAGE plpgsql
+LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, sales_supervisor, pg_temp
 AS $$
 BEGIN
@@ -951,12 +965,13 @@ $$;
 COMMENT ON FUNCTION team_check_tree() IS 'Trigger: refuses a team parent that would close a cycle in the team tree.';
 CREATE TRIGGER team_check_tree BEFORE UPDATE OF parent_id ON team
   FOR EACH ROW EXECUTE FUNCTION team_check_tree();
+REVOKE ALL ON FUNCTION team_check_tree() FROM PUBLIC;
 
 -- A customer's owner, and a visit's member, must belong to the customer's team
 -- or to a team above it (a supervisor or manager may visit).
 CREATE FUNCTION customer_check_team()
 RETURNS trigger
-LANGUAGE plpgsql
+LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, sales_supervisor, pg_temp
 AS $$
 DECLARE
@@ -1000,11 +1015,12 @@ CREATE TRIGGER customer_check_team BEFORE INSERT OR UPDATE OF owner_id, team_id 
   FOR EACH ROW EXECUTE FUNCTION customer_check_team();
 CREATE TRIGGER customer_visit_check_team BEFORE INSERT OR UPDATE OF member_id, customer_id ON customer_visit
   FOR EACH ROW EXECUTE FUNCTION customer_check_team();
+REVOKE ALL ON FUNCTION customer_check_team() FROM PUBLIC;
 
 -- Shares of a split sale sum to 100 (deferred: a split is written row by row).
 CREATE FUNCTION sale_credit_check_sum()
 RETURNS trigger
-LANGUAGE plpgsql
+LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, sales_supervisor, pg_temp
 AS $$
 DECLARE
@@ -1029,10 +1045,11 @@ $$;
 COMMENT ON FUNCTION sale_credit_check_sum() IS 'Deferred constraint trigger: the credit shares of each sale with credit rows sum to exactly 100.';
 CREATE CONSTRAINT TRIGGER sale_credit_sum_100 AFTER INSERT OR UPDATE OR DELETE ON sale_credit
   DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION sale_credit_check_sum();
+REVOKE ALL ON FUNCTION sale_credit_check_sum() FROM PUBLIC;
 
 CREATE FUNCTION seasonal_distribution_check()
 RETURNS trigger
-LANGUAGE plpgsql
+LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, sales_supervisor, pg_temp
 AS $$
 DECLARE
@@ -1064,6 +1081,7 @@ $$;
 COMMENT ON FUNCTION seasonal_distribution_check() IS 'Deferred constraint trigger: each named seasonal distribution of a year has 12 months summing to 100 percent.';
 CREATE CONSTRAINT TRIGGER seasonal_distribution_complete AFTER INSERT OR UPDATE OR DELETE ON seasonal_distribution
   DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION seasonal_distribution_check();
+REVOKE ALL ON FUNCTION seasonal_distribution_check() FROM PUBLIC;
 
 -- A locked quota cannot change (except being unlocked) nor be deleted.
 CREATE FUNCTION quota_check_lock()
@@ -1091,7 +1109,7 @@ CREATE TRIGGER quota_check_lock BEFORE UPDATE OR DELETE ON quota
 -- that is calibrating or closed cannot change.
 CREATE FUNCTION review_check_cycle()
 RETURNS trigger
-LANGUAGE plpgsql
+LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, sales_supervisor, pg_temp
 AS $$
 DECLARE
@@ -1156,11 +1174,12 @@ CREATE TRIGGER review_check_cycle BEFORE INSERT OR UPDATE OR DELETE ON review
   FOR EACH ROW EXECUTE FUNCTION review_check_cycle();
 CREATE TRIGGER review_score_check_cycle BEFORE INSERT OR UPDATE OR DELETE ON review_score
   FOR EACH ROW EXECUTE FUNCTION review_check_cycle();
+REVOKE ALL ON FUNCTION review_check_cycle() FROM PUBLIC;
 
 -- Results of a closed cycle are frozen for everyone; weights only change while open.
 CREATE FUNCTION cycle_rows_check_state()
 RETURNS trigger
-LANGUAGE plpgsql
+LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, sales_supervisor, pg_temp
 AS $$
 DECLARE
@@ -1199,6 +1218,7 @@ CREATE TRIGGER appraisal_component_weight_check_state BEFORE INSERT OR UPDATE OR
   FOR EACH ROW EXECUTE FUNCTION cycle_rows_check_state();
 CREATE TRIGGER kpi_weight_check_state BEFORE INSERT OR UPDATE OR DELETE ON kpi_weight
   FOR EACH ROW EXECUTE FUNCTION cycle_rows_check_state();
+REVOKE ALL ON FUNCTION cycle_rows_check_state() FROM PUBLIC;
 
 -- Append-only ledgers; commission lines only for unlocked periods.
 CREATE FUNCTION refuse_change()
@@ -1224,7 +1244,7 @@ CREATE TRIGGER commission_payout_append_only BEFORE UPDATE OR DELETE ON commissi
 -- one payout line per plan).
 CREATE FUNCTION commission_check_period()
 RETURNS trigger
-LANGUAGE plpgsql
+LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, sales_supervisor, pg_temp
 AS $$
 BEGIN
@@ -1249,13 +1269,14 @@ $$;
 COMMENT ON FUNCTION commission_check_period() IS 'Trigger: no payout line for a locked commission period; a reversal line negates the line it reverses.';
 CREATE TRIGGER commission_payout_check_period BEFORE INSERT ON commission_payout
   FOR EACH ROW EXECUTE FUNCTION commission_check_period();
+REVOKE ALL ON FUNCTION commission_check_period() FROM PUBLIC;
 
 -- commission_credit_check_period: no credit line for a locked period.  A
 -- statement trigger over the inserted lines, so a run's thousands of ledger
 -- lines cost one check, not one per line.
 CREATE FUNCTION commission_credit_check_period()
 RETURNS trigger
-LANGUAGE plpgsql
+LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, sales_supervisor, pg_temp
 AS $$
 DECLARE
@@ -1278,6 +1299,7 @@ COMMENT ON FUNCTION commission_credit_check_period() IS 'Statement trigger: no c
 CREATE TRIGGER commission_credit_check_period AFTER INSERT ON commission_credit
   REFERENCING NEW TABLE AS new_lines
   FOR EACH STATEMENT EXECUTE FUNCTION commission_credit_check_period();
+REVOKE ALL ON FUNCTION commission_credit_check_period() FROM PUBLIC;
 
 -- commission_credited_through: the last sale date any commission run has
 -- credited (NULL before the first run).  A writer of sales lines outside READ
@@ -1457,7 +1479,7 @@ CREATE TRIGGER sale_credit_check_credited_del AFTER DELETE ON sale_credit
 -- reopen_appraisal_cycle() can write: nobody is granted INSERT on audit_log).
 CREATE FUNCTION appraisal_cycle_check_state()
 RETURNS trigger
-LANGUAGE plpgsql
+LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, sales_supervisor, pg_temp
 AS $$
 DECLARE
@@ -1531,6 +1553,7 @@ COMMENT ON FUNCTION appraisal_cycle_check_state() IS
 'Trigger: appraisal cycle state machine (one step at a time), weight sums checked when leaving open, scale frozen after open, closed left only through an audited reopen.';
 CREATE TRIGGER appraisal_cycle_check_state BEFORE INSERT OR UPDATE OR DELETE ON appraisal_cycle
   FOR EACH ROW EXECUTE FUNCTION appraisal_cycle_check_state();
+REVOKE ALL ON FUNCTION appraisal_cycle_check_state() FROM PUBLIC;
 
 -- ---------------------------------------------------------------------------
 -- Overdue return visits (security_invoker: row-level security of the caller applies)

@@ -2,7 +2,7 @@
 -- row-level security and policies, and function hygiene (search_path).
 BEGIN;
 SET LOCAL search_path = sales_supervisor, public;
-SELECT plan(73);
+SELECT plan(75);
 
 SELECT tables_are('sales_supervisor', ARRAY[
   'team', 'member', 'team_leader', 'visit_cadence', 'customer', 'customer_contact', 'customer_visit',
@@ -125,8 +125,8 @@ SELECT is((SELECT array_agg(relname::text ORDER BY relname) FROM pg_class
                 'customer', 'customer_contact', 'customer_visit', 'feedback', 'feedback_overdue_flag', 'forecast',
                 'job_log', 'job_setting', 'kpi_result', 'member', 'opportunity', 'ops_setting', 'pay', 'promotion',
                 'promotion_candidate', 'quota', 'review', 'review_score', 'sale', 'sale_credit', 'survey_response',
-                'task', 'training_attendance', 'visit_overdue_flag', 'work_report'],
-          'row-level security on every table with personal or customer data');
+                'task', 'team', 'team_leader', 'training_attendance', 'visit_overdue_flag', 'work_report'],
+          'row-level security on every table with personal or customer data, and on the org structure that decides scope');
 SELECT is((SELECT array_agg(relname::text ORDER BY relname) FROM pg_class c
            WHERE relnamespace = 'sales_supervisor'::regnamespace AND relkind = 'r' AND NOT relrowsecurity
              AND EXISTS (SELECT 1 FROM information_schema.role_table_grants g
@@ -135,7 +135,7 @@ SELECT is((SELECT array_agg(relname::text ORDER BY relname) FROM pg_class c
           ARRAY['appraisal_component_weight', 'appraisal_cycle', 'bonus_target', 'commission_period_lock',
                 'commission_run_gate', 'fiscal_period',
                 'grade_policy', 'kpi_definition', 'kpi_target', 'kpi_weight', 'product_category', 'promotion_rule',
-                'seasonal_distribution', 'team', 'team_leader', 'training_session', 'visit_cadence'],
+                'seasonal_distribution', 'training_session', 'visit_cadence'],
           'the granted tables without row-level security are reference data only');
 SELECT policies_are('sales_supervisor', 'member', ARRAY['member_own', 'member_subtree', 'member_hr'], 'member policies');
 SELECT policies_are('sales_supervisor', 'customer', ARRAY['customer_own', 'customer_subtree'], 'customer policies');
@@ -150,6 +150,12 @@ SELECT policies_are('sales_supervisor', 'appraisal_result',
                     ARRAY['appraisal_result_own', 'appraisal_result_subtree', 'appraisal_result_hr'], 'appraisal_result policies');
 SELECT policies_are('sales_supervisor', 'pay', ARRAY['pay_own', 'pay_hr'], 'pay policies');
 SELECT policies_are('sales_supervisor', 'audit_log', ARRAY['audit_log_hr'], 'audit_log policies');
+SELECT policies_are('sales_supervisor', 'team', ARRAY['team_read', 'team_hr', 'team_manager_insert', 'team_manager_update'],
+                    'team policies: everybody reads the tree; HR, or a manager inside their department, changes it');
+SELECT policies_are('sales_supervisor', 'team_leader',
+                    ARRAY['team_leader_read', 'team_leader_hr', 'team_leader_manager_insert', 'team_leader_manager_update',
+                          'team_leader_manager_delete'],
+                    'team_leader policies: everybody reads; HR, or a manager inside their department, appoints');
 SELECT policy_roles_are('sales_supervisor', 'customer', 'customer_own', ARRAY['sales_supervisor_rep'], 'customer_own is for reps');
 SELECT policy_roles_are('sales_supervisor', 'customer', 'customer_subtree',
                         ARRAY['sales_supervisor_supervisor', 'sales_supervisor_manager'], 'customer_subtree is for supervisors and managers');
@@ -183,12 +189,16 @@ SELECT is((SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_proc p
           NULL, 'no SECURITY DEFINER function is executable by PUBLIC');
 SELECT is((SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_proc p
            WHERE p.pronamespace = 'sales_supervisor'::regnamespace AND p.prosecdef),
-          ARRAY['allocate_quotas', 'approve_promotion', 'audit_row', 'calibrate_appraisal_cycle',
-                'close_appraisal_cycle', 'credited_sale_ids', 'current_member_id', 'led_team_ids', 'lock_quotas',
+          ARRAY['allocate_quotas', 'appraisal_consequence_check_state', 'appraisal_cycle_check_state',
+                'approve_promotion', 'audit_row', 'calibrate_appraisal_cycle',
+                'close_appraisal_cycle', 'commission_check_period', 'commission_credit_check_period',
+                'credited_sale_ids', 'current_member_id', 'customer_check_team', 'cycle_rows_check_state',
+                'led_team_ids', 'lock_quotas', 'managed_team_ids',
                 'open_appraisal_cycle', 'promotion_candidates', 'reopen_appraisal_cycle', 'require_role',
-                'review_summary', 'run_commission', 'sale_check_credited', 'sale_credit_check_credited',
-                'sale_queue_late_lines', 'score_kpis', 'start_appraisal_reviews', 'visible_member_ids',
-                'year_end_pay'],
+                'review_check_cycle', 'review_summary', 'run_commission', 'sale_check_credited',
+                'sale_credit_check_credited', 'sale_credit_check_sum',
+                'sale_queue_late_lines', 'scope_root_team_ids', 'score_kpis', 'seasonal_distribution_check', 'start_appraisal_reviews',
+                'team_check_tree', 'visible_member_ids', 'year_end_pay'],
           'exactly the functions that must cross the security lines are SECURITY DEFINER');
 SELECT is((SELECT provolatile::text FROM pg_proc WHERE oid = 'sales_supervisor.generate_demo_org'::regproc), 'v',
           'the generator is VOLATILE');
