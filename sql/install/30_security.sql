@@ -54,14 +54,18 @@ AS $$
 DECLARE
   v_oid oid;
 BEGIN
+  -- Every helper and every sales-year step checks its login here first, so a
+  -- NULL login is refused here, not passed on (pg_has_role(NULL, ...) is NULL).
   IF login IS NULL THEN
-    RETURN NULL;
+    RAISE EXCEPTION 'login must not be null'
+      USING ERRCODE = 'null_value_not_allowed',
+            HINT = 'Leave login out: it defaults to current_user.';
   END IF;
   SELECT r.oid INTO v_oid FROM pg_catalog.pg_roles r WHERE r.rolname = login;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'role "%" does not exist', login USING ERRCODE = 'undefined_object';
   END IF;
-  IF NOT pg_catalog.pg_has_role(session_user, v_oid, 'MEMBER') THEN
+  IF pg_catalog.pg_has_role(session_user, v_oid, 'MEMBER') IS NOT TRUE THEN
     RAISE EXCEPTION 'session user "%" may not act as role "%"', session_user, login
       USING ERRCODE = 'insufficient_privilege';
   END IF;
@@ -70,41 +74,72 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION current_member_id(name) IS
-'Member id of the login (default: current_user, evaluated in the caller), NULL if the login is no active member. Security definer; refuses a login the session may not act as.';
+'Member id of the login (default: current_user, evaluated in the caller), NULL if the login is no active member. Security definer; refuses a NULL login (22004) and a login the session may not act as (42501).';
 
+-- (led_team_ids and visible_member_ids call current_member_id first, outside
+-- any query: inside one it might never be evaluated -- no team_leader row, no
+-- check -- and a NULL or foreign login would pass as "leads nothing".)
 CREATE FUNCTION led_team_ids(login name DEFAULT current_user)
 RETURNS integer[]
-LANGUAGE sql STABLE SECURITY DEFINER PARALLEL SAFE
+LANGUAGE plpgsql STABLE SECURITY DEFINER PARALLEL SAFE
 SET search_path = pg_catalog, sales_supervisor, pg_temp
 AS $$
-  WITH RECURSIVE sub(team_id, depth) AS (
-    SELECT tl.team_id, 0 FROM sales_supervisor.team_leader tl
-    WHERE tl.member_id = sales_supervisor.current_member_id(login)
-    UNION
-    SELECT c.team_id, sub.depth + 1 FROM sales_supervisor.team c JOIN sub ON c.parent_id = sub.team_id
-    WHERE sub.depth < 1000)
-  SELECT coalesce(array_agg(DISTINCT team_id ORDER BY team_id), '{}') FROM sub
+DECLARE
+  v_me integer := sales_supervisor.current_member_id(login);   -- refuses NULL and foreign logins
+BEGIN
+  RETURN (
+    WITH RECURSIVE sub(team_id, depth) AS (
+      SELECT tl.team_id, 0 FROM sales_supervisor.team_leader tl WHERE tl.member_id = v_me
+      UNION
+      SELECT c.team_id, sub.depth + 1 FROM sales_supervisor.team c JOIN sub ON c.parent_id = sub.team_id
+      WHERE sub.depth < 1000)
+    SELECT coalesce(array_agg(DISTINCT sub.team_id ORDER BY sub.team_id), '{}') FROM sub);
+END
 $$;
 COMMENT ON FUNCTION led_team_ids(name) IS
-'Teams in the subtree of every team the login''s member leads (empty for someone who leads nothing). Security definer.';
+'Teams in the subtree of every team the login''s member leads (empty for someone who leads nothing). Security definer; refuses a NULL login and a login the session may not act as (current_member_id).';
 
 CREATE FUNCTION visible_member_ids(login name DEFAULT current_user)
 RETURNS integer[]
+LANGUAGE plpgsql STABLE SECURITY DEFINER PARALLEL SAFE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+DECLARE
+  v_me integer := sales_supervisor.current_member_id(login);   -- refuses NULL and foreign logins
+  v_teams integer[] := sales_supervisor.led_team_ids(login);
+BEGIN
+  RETURN (
+    SELECT coalesce(array_agg(DISTINCT x.member_id ORDER BY x.member_id), '{}')
+    FROM (SELECT v_me AS member_id
+          UNION ALL
+          SELECT m.member_id FROM sales_supervisor.member m WHERE m.team_id = ANY (v_teams)) x
+    WHERE x.member_id IS NOT NULL);
+END
+$$;
+COMMENT ON FUNCTION visible_member_ids(name) IS
+'The login''s member plus every member of the subtree of the teams they lead: the row scope of supervisors and managers. Security definer; refuses a NULL login and a login the session may not act as (current_member_id).';
+
+CREATE FUNCTION managed_team_ids(login name DEFAULT current_user)
+RETURNS integer[]
 LANGUAGE sql STABLE SECURITY DEFINER PARALLEL SAFE
 SET search_path = pg_catalog, sales_supervisor, pg_temp
 AS $$
-  SELECT coalesce(array_agg(DISTINCT x.member_id ORDER BY x.member_id), '{}')
-  FROM (SELECT sales_supervisor.current_member_id(login) AS member_id
-        UNION ALL
-        SELECT m.member_id FROM sales_supervisor.member m
-        WHERE m.team_id = ANY ((SELECT sales_supervisor.led_team_ids(login))::integer[])) x
-  WHERE x.member_id IS NOT NULL
+  SELECT coalesce(array_agg(t ORDER BY t), '{}')
+  FROM unnest(sales_supervisor.led_team_ids(login)) t
+  WHERE t NOT IN (SELECT tl.team_id FROM sales_supervisor.team_leader tl
+                  WHERE tl.member_id = sales_supervisor.current_member_id(login))
 $$;
-COMMENT ON FUNCTION visible_member_ids(name) IS
-'The login''s member plus every member of the subtree of the teams they lead: the row scope of supervisors and managers. Security definer.';
+COMMENT ON FUNCTION managed_team_ids(name) IS
+'Teams strictly inside the subtree the login''s member leads: the subtree of led_team_ids() without the teams they lead themselves (its roots). What a manager may restructure. Security definer.';
 
+-- (one statement per release's helpers: scripts/gen_upgrade.py copies a GRANT
+-- with each function it names, so a GRANT naming a newer helper would run in
+-- an upgrade before that helper exists)
 REVOKE ALL ON FUNCTION current_member_id(name), led_team_ids(name), visible_member_ids(name) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION current_member_id(name), led_team_ids(name), visible_member_ids(name)
+  TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager, sales_supervisor_hr;
+REVOKE ALL ON FUNCTION managed_team_ids(name) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION managed_team_ids(name)
   TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager, sales_supervisor_hr;
 
 -- ---------------------------------------------------------------------------
@@ -194,6 +229,42 @@ CREATE POLICY member_subtree ON member TO sales_supervisor_supervisor, sales_sup
   USING (member_id = ANY ((SELECT sales_supervisor.visible_member_ids())::integer[]));
 CREATE POLICY member_hr ON member TO sales_supervisor_hr USING (true);
 
+-- The org structure decides every scope, so it is changed only by HR, or by a
+-- manager strictly inside their own subtree: a manager may add teams under
+-- any team of their subtree, move a team that lies strictly inside it to
+-- another parent inside it, and appoint or remove the leaders of those teams
+-- (members of their scope only) -- never touch the teams they lead
+-- themselves (the roots of their scope), a team outside it, or a leader
+-- from outside.  Membership (member.team_id), levels and logins
+-- (member.login_role) are HR's alone (column grants).  Everybody in the
+-- organisation reads the tree.
+ALTER TABLE team ENABLE ROW LEVEL SECURITY;
+CREATE POLICY team_read ON team FOR SELECT
+  TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager, sales_supervisor_hr
+  USING (true);
+CREATE POLICY team_hr ON team TO sales_supervisor_hr USING (true) WITH CHECK (true);
+CREATE POLICY team_manager_insert ON team FOR INSERT TO sales_supervisor_manager
+  WITH CHECK (parent_id = ANY ((SELECT sales_supervisor.led_team_ids())::integer[]));
+CREATE POLICY team_manager_update ON team FOR UPDATE TO sales_supervisor_manager
+  USING (team_id = ANY ((SELECT sales_supervisor.managed_team_ids())::integer[]))
+  WITH CHECK (team_id = ANY ((SELECT sales_supervisor.managed_team_ids())::integer[])
+              AND parent_id = ANY ((SELECT sales_supervisor.led_team_ids())::integer[]));
+
+ALTER TABLE team_leader ENABLE ROW LEVEL SECURITY;
+CREATE POLICY team_leader_read ON team_leader FOR SELECT
+  TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager, sales_supervisor_hr
+  USING (true);
+CREATE POLICY team_leader_hr ON team_leader TO sales_supervisor_hr USING (true) WITH CHECK (true);
+CREATE POLICY team_leader_manager_insert ON team_leader FOR INSERT TO sales_supervisor_manager
+  WITH CHECK (team_id = ANY ((SELECT sales_supervisor.managed_team_ids())::integer[])
+              AND member_id = ANY ((SELECT sales_supervisor.visible_member_ids())::integer[]));
+CREATE POLICY team_leader_manager_update ON team_leader FOR UPDATE TO sales_supervisor_manager
+  USING (team_id = ANY ((SELECT sales_supervisor.managed_team_ids())::integer[]))
+  WITH CHECK (team_id = ANY ((SELECT sales_supervisor.managed_team_ids())::integer[])
+              AND member_id = ANY ((SELECT sales_supervisor.visible_member_ids())::integer[]));
+CREATE POLICY team_leader_manager_delete ON team_leader FOR DELETE TO sales_supervisor_manager
+  USING (team_id = ANY ((SELECT sales_supervisor.managed_team_ids())::integer[]));
+
 ALTER TABLE customer ENABLE ROW LEVEL SECURITY;
 CREATE POLICY customer_own ON customer TO sales_supervisor_rep
   USING (owner_id = (SELECT sales_supervisor.current_member_id()));
@@ -241,13 +312,14 @@ LANGUAGE plpgsql STABLE SECURITY DEFINER PARALLEL SAFE
 SET search_path = pg_catalog, sales_supervisor, pg_temp
 AS $$
 DECLARE
+  v_me integer := sales_supervisor.current_member_id(login);   -- refuses NULL and foreign logins
   v_scope integer[];
 BEGIN
-  IF pg_catalog.pg_has_role(login, 'sales_supervisor_supervisor', 'MEMBER')
-     OR pg_catalog.pg_has_role(login, 'sales_supervisor_manager', 'MEMBER') THEN
+  IF (pg_catalog.pg_has_role(login, 'sales_supervisor_supervisor', 'MEMBER')
+      OR pg_catalog.pg_has_role(login, 'sales_supervisor_manager', 'MEMBER')) IS TRUE THEN
     v_scope := sales_supervisor.visible_member_ids(login);
   ELSE
-    v_scope := array_remove(ARRAY[sales_supervisor.current_member_id(login)], NULL);
+    v_scope := array_remove(ARRAY[v_me], NULL);
   END IF;
   RETURN (SELECT coalesce(array_agg(DISTINCT sc.sale_id ORDER BY sc.sale_id), '{}')
           FROM sales_supervisor.sale_credit sc
@@ -256,7 +328,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION credited_sale_ids(name) IS
-'Sales lines credited (sale_credit) to the login''s scope - the member itself, or for supervisors and managers their whole scope - but booked to someone outside it. Used by the sale policies. Security definer.';
+'Sales lines credited (sale_credit) to the login''s scope - the member itself, or for supervisors and managers their whole scope - but booked to someone outside it. Used by the sale policies. Security definer; refuses a NULL login and a login the session may not act as (current_member_id).';
 REVOKE ALL ON FUNCTION credited_sale_ids(name) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION credited_sale_ids(name)
   TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager;
@@ -355,20 +427,28 @@ LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, sales_supervisor, pg_temp
 AS $$
 DECLARE
-  v_me integer := sales_supervisor.current_member_id(login);
-  v_who integer := coalesce(reviewee, v_me);
+  v_me integer := sales_supervisor.current_member_id(login);   -- refuses NULL and foreign logins
+  v_who integer := coalesce(reviewee, v_me);                    -- reviewee NULL (the default): oneself
 BEGIN
+  IF cycle IS NULL THEN
+    RAISE EXCEPTION 'cycle must not be null'
+      USING ERRCODE = 'null_value_not_allowed', HINT = 'Pass a cycle_id of appraisal_cycle.';
+  END IF;
   IF v_who IS NULL THEN
     RAISE EXCEPTION 'role "%" is not an active member', login
-      USING ERRCODE = 'insufficient_privilege';
+      USING ERRCODE = 'insufficient_privilege',
+            HINT = 'Pass the reviewee, or map the login to its member (member.login_role).';
   END IF;
-  IF v_who IS DISTINCT FROM v_me
-     AND NOT pg_catalog.pg_has_role(login, 'sales_supervisor_hr', 'MEMBER')
-     AND NOT ((pg_catalog.pg_has_role(login, 'sales_supervisor_supervisor', 'MEMBER')
-               OR pg_catalog.pg_has_role(login, 'sales_supervisor_manager', 'MEMBER'))
-              AND v_who = ANY (sales_supervisor.visible_member_ids(login))) THEN
+  -- allowed: oneself, HR, a supervisor or manager over their scope; anything
+  -- not proven true (a NULL included) is refused
+  IF (v_who = v_me
+      OR pg_catalog.pg_has_role(login, 'sales_supervisor_hr', 'MEMBER')
+      OR ((pg_catalog.pg_has_role(login, 'sales_supervisor_supervisor', 'MEMBER')
+           OR pg_catalog.pg_has_role(login, 'sales_supervisor_manager', 'MEMBER'))
+          AND v_who = ANY (sales_supervisor.visible_member_ids(login)))) IS NOT TRUE THEN
     RAISE EXCEPTION 'role "%" may not see the reviews of member %', login, v_who
-      USING ERRCODE = 'insufficient_privilege';
+      USING ERRCODE = 'insufficient_privilege',
+            HINT = 'Reviews are summarised for oneself, for supervisors and managers over their scope, and for HR.';
   END IF;
   RETURN QUERY
   SELECT r.rater_role, s.criterion, count(*),
@@ -382,40 +462,10 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION review_summary(integer, integer, name) IS
-'Aggregated reviews of a reviewee in a cycle (default: the caller), by rater role and criterion: number of reviews and average score, never reviewer ids or comments. Peer and subordinate averages are withheld (NULL) below 3 reviews, so a small panel cannot be de-anonymised. Allowed for oneself, for supervisors and managers over their scope, and for HR.';
+'Aggregated reviews of a reviewee in a cycle (default: the caller), by rater role and criterion: number of reviews and average score, never reviewer ids or comments. Peer and subordinate averages are withheld (NULL) below 3 reviews, so a small panel cannot be de-anonymised. Allowed for oneself, for supervisors and managers over their scope, and for HR. reviewee NULL means the caller (the default); a NULL cycle or login is refused (22004).';
 REVOKE ALL ON FUNCTION review_summary(integer, integer, name) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION review_summary(integer, integer, name)
   TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager, sales_supervisor_hr;
 
--- ---------------------------------------------------------------------------
--- The BI role reads documented views only.  Views run as their owner (the
--- extension owner), so they show aggregates, never raw personal rows.
--- ---------------------------------------------------------------------------
-
-CREATE VIEW v_org_summary AS
-WITH RECURSIVE tree(team_id, department_id, depth, path) AS (
-  SELECT t.team_id, t.team_id, 0, ARRAY[t.name] FROM team t WHERE t.parent_id IS NULL
-  UNION ALL
-  SELECT c.team_id, tree.department_id, tree.depth + 1, tree.path || c.name
-  FROM team c JOIN tree ON c.parent_id = tree.team_id
-  WHERE tree.depth < 1000)
-SELECT tree.team_id, t.name AS team_name, d.name AS department_name, tree.depth,
-       array_to_string(tree.path, ' / ') AS team_path,
-       (SELECT count(*) FROM member m WHERE m.team_id = tree.team_id AND m.active) AS active_members,
-       (SELECT count(*) FROM member m WHERE m.team_id = tree.team_id AND m.active
-          AND m.level = 'sales_rep') AS active_reps,
-       (SELECT count(*) FROM customer c WHERE c.team_id = tree.team_id AND c.active) AS active_customers
-FROM tree
-JOIN team t ON t.team_id = tree.team_id
-JOIN team d ON d.team_id = tree.department_id;
-COMMENT ON VIEW v_org_summary IS
-'One row per team: its department, depth in the tree, path, and head counts (active members, active reps, active customers). No personal data; readable by the BI role.';
-COMMENT ON COLUMN v_org_summary.team_id IS 'Team.';
-COMMENT ON COLUMN v_org_summary.team_name IS 'Team name.';
-COMMENT ON COLUMN v_org_summary.department_name IS 'Name of the department (root team) the team belongs to.';
-COMMENT ON COLUMN v_org_summary.depth IS 'Depth in the tree, 0 for a department.';
-COMMENT ON COLUMN v_org_summary.team_path IS 'Path of team names from the department down.';
-COMMENT ON COLUMN v_org_summary.active_members IS 'Active members in the team itself (not its subtree).';
-COMMENT ON COLUMN v_org_summary.active_reps IS 'Active members at level sales_rep in the team itself.';
-COMMENT ON COLUMN v_org_summary.active_customers IS 'Active customers owned by the team itself.';
-GRANT SELECT ON v_org_summary TO sales_supervisor_bi, sales_supervisor_manager, sales_supervisor_hr;
+-- The BI role reads documented views only: the reporting views, v_org_summary
+-- included, are in 55_reports.sql.

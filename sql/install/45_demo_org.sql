@@ -548,6 +548,14 @@ BEGIN
                    'sales_supervisor.' || v_tab, v_col, v_col, v_tab);
   END LOOP;
 
+  -- ---- statistics: the planner's view of what was just made (autovacuum
+  -- would come round later, and never to tables below its threshold)
+  FOR v_tab IN SELECT c.relname FROM pg_class c
+               WHERE c.relnamespace = 'sales_supervisor'::regnamespace AND c.relkind IN ('r', 'p', 'm')
+               ORDER BY c.relname LOOP
+    EXECUTE format('ANALYZE sales_supervisor.%I', v_tab);
+  END LOOP;
+
   -- ---- what was made
   FOR v_tab IN SELECT unnest(ARRAY['team', 'member', 'customer', 'customer_contact', 'customer_visit',
                                    'feedback', 'survey_response', 'sale', 'sale_credit', 'opportunity',
@@ -561,5 +569,5 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION generate_demo_org(integer, integer, integer, integer, integer, integer, integer, integer, integer, boolean) IS
-'Fills the empty data model with a deterministic demo organisation (same seed, same rows): teams in a tree of the given depth, leaders and reps with login-role names ss_demo_<member_id> (roles are not created), Pareto-sized customers, visits, feedback, surveys, a year of seasonal sales lines with top performers, split credits and refunds, pipeline, forecasts, fiscal periods, tasks, training, work reports, and an appraisal cycle in state reviewing with 360-degree reviews. Errors if data exists unless replace => true (which truncates every table but the audit log). Run as the extension owner: it drops and re-creates the sales indexes and foreign keys around the bulk insert. Returns the row count of each table filled.';
+'Fills the empty data model with a deterministic demo organisation (same seed, same rows): teams in a tree of the given depth, leaders and reps with login-role names ss_demo_<member_id> (roles are not created), Pareto-sized customers, visits, feedback, surveys, a year of seasonal sales lines with top performers, split credits and refunds, pipeline, forecasts, fiscal periods, tasks, training, work reports, and an appraisal cycle in state reviewing with 360-degree reviews. Errors if data exists unless replace => true (which truncates every table but the audit log). Run as the extension owner: it drops and re-creates the sales indexes and foreign keys around the bulk insert, and analyzes the extension''s tables at the end. Returns the row count of each table filled.';
 REVOKE ALL ON FUNCTION generate_demo_org(integer, integer, integer, integer, integer, integer, integer, integer, integer, boolean) FROM PUBLIC;

@@ -23,6 +23,14 @@
 -- millions of lines become some hundred thousand rows) with a UNIQUE index for
 -- REFRESH ... CONCURRENTLY, which the refresh_reports job runs.  Every view
 -- built on it is as fresh as its last refresh.
+--
+-- Column types, for the BI tools that read the declared type (JDBC, ODBC):
+-- counts are bigint; amounts of money numeric(38,2) (the company currency,
+-- exact to the cent; 38 digits hold any sum of numeric(14,2) amounts a bigint
+-- can count, and are the widest exact decimal most BI tools take); ratios
+-- (attainment, wape, bias, mape; 1 = 100 %) numeric(38,6), rounded to 6
+-- decimals; percentages and scores on a -100..100 scale numeric(5,2).  Every
+-- column comment says what the figure is and in which unit.
 
 -- ---------------------------------------------------------------------------
 -- Sales credited per rep and day (materialized)
@@ -31,7 +39,7 @@
 CREATE MATERIALIZED VIEW v_credited_sales_daily AS
 SELECT cs.member_id,
        cs.sold_on,
-       sum(cs.amount) AS credited_amount,
+       sum(cs.amount)::numeric(38,2) AS credited_amount,
        count(*) AS sales_lines,
        count(*) FILTER (WHERE cs.refund_of IS NOT NULL) AS refund_lines,
        count(*) FILTER (WHERE cs.share_pct < 100) AS split_lines
@@ -41,30 +49,32 @@ CREATE UNIQUE INDEX v_credited_sales_daily_key ON v_credited_sales_daily (member
 CREATE INDEX v_credited_sales_daily_sold_on_idx ON v_credited_sales_daily (sold_on);
 COMMENT ON MATERIALIZED VIEW v_credited_sales_daily IS
 'Materialized: sales credited to each rep per day as credited_sales credits them (a split line divided between its reps in exact cents), refunds negative. As fresh as the last run of the refresh_reports job (REFRESH MATERIALIZED VIEW CONCURRENTLY).';
-COMMENT ON COLUMN v_credited_sales_daily.member_id IS 'Rep credited.';
-COMMENT ON COLUMN v_credited_sales_daily.sold_on IS 'Day of the sales lines.';
-COMMENT ON COLUMN v_credited_sales_daily.credited_amount IS 'Sum of the credited amounts (exact numeric, refunds negative).';
-COMMENT ON COLUMN v_credited_sales_daily.sales_lines IS 'Sales lines credited to the rep that day (a split line counts once for each credited rep).';
-COMMENT ON COLUMN v_credited_sales_daily.refund_lines IS 'Of those, refund or cancellation lines.';
-COMMENT ON COLUMN v_credited_sales_daily.split_lines IS 'Of those, lines whose credit is split between reps.';
+COMMENT ON COLUMN v_credited_sales_daily.member_id IS 'Id of the rep credited (member.member_id).';
+COMMENT ON COLUMN v_credited_sales_daily.sold_on IS 'Day of the sales lines (date sold).';
+COMMENT ON COLUMN v_credited_sales_daily.credited_amount IS 'Sales credited to the rep that day, in the company currency to the cent (split credit, refunds negative).';
+COMMENT ON COLUMN v_credited_sales_daily.sales_lines IS 'Count of sales lines credited to the rep that day (a split line counts once for each credited rep).';
+COMMENT ON COLUMN v_credited_sales_daily.refund_lines IS 'Count of those lines that are refund or cancellation lines.';
+COMMENT ON COLUMN v_credited_sales_daily.split_lines IS 'Count of those lines whose credit is split between reps.';
+GRANT SELECT ON v_credited_sales_daily TO sales_supervisor_bi;
 
 CREATE VIEW v_rep_sales_month AS
 SELECT d.member_id, m.full_name, m.team_id, date_trunc('month', d.sold_on)::date AS month,
-       sum(d.credited_amount) AS credited_amount, sum(d.sales_lines) AS sales_lines,
-       sum(d.refund_lines) AS refund_lines, sum(d.split_lines) AS split_lines
+       sum(d.credited_amount)::numeric(38,2) AS credited_amount, sum(d.sales_lines)::bigint AS sales_lines,
+       sum(d.refund_lines)::bigint AS refund_lines, sum(d.split_lines)::bigint AS split_lines
 FROM v_credited_sales_daily d
 JOIN member m ON m.member_id = d.member_id
 GROUP BY d.member_id, m.full_name, m.team_id, date_trunc('month', d.sold_on);
 COMMENT ON VIEW v_rep_sales_month IS
 'Sales credited to each rep per calendar month (from the materialized v_credited_sales_daily: as fresh as its last refresh).';
-COMMENT ON COLUMN v_rep_sales_month.member_id IS 'Rep credited.';
-COMMENT ON COLUMN v_rep_sales_month.full_name IS 'Rep''s name.';
-COMMENT ON COLUMN v_rep_sales_month.team_id IS 'Rep''s current team.';
+COMMENT ON COLUMN v_rep_sales_month.member_id IS 'Id of the rep credited (member.member_id).';
+COMMENT ON COLUMN v_rep_sales_month.full_name IS 'Full name of the rep.';
+COMMENT ON COLUMN v_rep_sales_month.team_id IS 'Rep''s current team (team.team_id).';
 COMMENT ON COLUMN v_rep_sales_month.month IS 'First day of the calendar month.';
-COMMENT ON COLUMN v_rep_sales_month.credited_amount IS 'Credited sales in the month (split credit, refunds negative).';
-COMMENT ON COLUMN v_rep_sales_month.sales_lines IS 'Sales lines credited in the month.';
-COMMENT ON COLUMN v_rep_sales_month.refund_lines IS 'Of those, refund lines.';
-COMMENT ON COLUMN v_rep_sales_month.split_lines IS 'Of those, split lines.';
+COMMENT ON COLUMN v_rep_sales_month.credited_amount IS 'Sales credited to the rep in the month, in the company currency to the cent (split credit, refunds negative).';
+COMMENT ON COLUMN v_rep_sales_month.sales_lines IS 'Count of sales lines credited to the rep in the month.';
+COMMENT ON COLUMN v_rep_sales_month.refund_lines IS 'Count of those lines that are refund lines.';
+COMMENT ON COLUMN v_rep_sales_month.split_lines IS 'Count of those lines whose credit is split between reps.';
+GRANT SELECT ON v_rep_sales_month TO sales_supervisor_bi;
 
 -- ---------------------------------------------------------------------------
 -- Attainment against quota, per rep and per team, by fiscal period
@@ -74,32 +84,34 @@ CREATE VIEW v_rep_attainment AS
 SELECT fp.period_id, fp.kind AS period_kind, fp.fiscal_year, fp.quarter, fp.month, fp.start_on, fp.end_on,
        m.member_id, m.full_name, m.team_id, m.level,
        q.amount AS quota, s.credited_sales, s.sales_lines,
-       kpi_attainment(s.credited_sales, q.amount) AS attainment
+       kpi_attainment(s.credited_sales, q.amount)::numeric(38,6) AS attainment
 FROM fiscal_period fp
 CROSS JOIN member m
 LEFT JOIN quota q ON q.member_id = m.member_id AND q.period_id = fp.period_id
 CROSS JOIN LATERAL (
-  SELECT coalesce(sum(d.credited_amount), 0) AS credited_sales, coalesce(sum(d.sales_lines), 0) AS sales_lines
+  SELECT coalesce(sum(d.credited_amount), 0)::numeric(38,2) AS credited_sales,
+         coalesce(sum(d.sales_lines), 0)::bigint AS sales_lines
   FROM v_credited_sales_daily d
   WHERE d.member_id = m.member_id AND d.sold_on BETWEEN fp.start_on AND fp.end_on) s
 WHERE q.quota_id IS NOT NULL OR s.sales_lines > 0;
 COMMENT ON VIEW v_rep_attainment IS
 'Attainment of each rep per fiscal period (year, quarter, month): credited sales (split credit, refunds netted) against the rep''s quota, kpi_attainment(sales, quota). One row per member and period where the member has a quota or sales. Sales come from the materialized v_credited_sales_daily.';
-COMMENT ON COLUMN v_rep_attainment.period_id IS 'Fiscal period.';
-COMMENT ON COLUMN v_rep_attainment.period_kind IS 'year, quarter or month.';
+COMMENT ON COLUMN v_rep_attainment.period_id IS 'Id of the fiscal period (fiscal_period.period_id).';
+COMMENT ON COLUMN v_rep_attainment.period_kind IS 'Kind of the period: year, quarter or month.';
 COMMENT ON COLUMN v_rep_attainment.fiscal_year IS 'Fiscal year of the period.';
-COMMENT ON COLUMN v_rep_attainment.quarter IS 'Quarter 1..4 (NULL for a year).';
-COMMENT ON COLUMN v_rep_attainment.month IS 'Month 1..12 (months only).';
+COMMENT ON COLUMN v_rep_attainment.quarter IS 'Quarter of the fiscal year, 1..4 (NULL for a year).';
+COMMENT ON COLUMN v_rep_attainment.month IS 'Month of the fiscal year, 1..12 (months only).';
 COMMENT ON COLUMN v_rep_attainment.start_on IS 'First day of the period.';
 COMMENT ON COLUMN v_rep_attainment.end_on IS 'Last day of the period (inclusive).';
-COMMENT ON COLUMN v_rep_attainment.member_id IS 'Member (rep).';
-COMMENT ON COLUMN v_rep_attainment.full_name IS 'Member''s name.';
-COMMENT ON COLUMN v_rep_attainment.team_id IS 'Member''s current team.';
+COMMENT ON COLUMN v_rep_attainment.member_id IS 'Id of the member measured (member.member_id).';
+COMMENT ON COLUMN v_rep_attainment.full_name IS 'Full name of the member.';
+COMMENT ON COLUMN v_rep_attainment.team_id IS 'Member''s current team (team.team_id).';
 COMMENT ON COLUMN v_rep_attainment.level IS 'Member''s current career level.';
-COMMENT ON COLUMN v_rep_attainment.quota IS 'Quota of the member for the period; NULL when none is set.';
-COMMENT ON COLUMN v_rep_attainment.credited_sales IS 'Sales credited to the member within the period (0 when none).';
-COMMENT ON COLUMN v_rep_attainment.sales_lines IS 'Sales lines credited within the period.';
-COMMENT ON COLUMN v_rep_attainment.attainment IS 'kpi_attainment(credited_sales, quota): 1.0 = quota met; NULL without a quota or with a zero quota.';
+COMMENT ON COLUMN v_rep_attainment.quota IS 'Quota of the member for the period, in the company currency; NULL when none is set.';
+COMMENT ON COLUMN v_rep_attainment.credited_sales IS 'Sales credited to the member within the period, in the company currency to the cent (0 when none).';
+COMMENT ON COLUMN v_rep_attainment.sales_lines IS 'Count of sales lines credited to the member within the period.';
+COMMENT ON COLUMN v_rep_attainment.attainment IS 'kpi_attainment(credited_sales, quota) as a ratio with 6 decimals: 1.000000 = quota met (100 %); NULL without a quota or with a zero quota.';
+GRANT SELECT ON v_rep_attainment TO sales_supervisor_bi;
 
 CREATE VIEW v_team_attainment AS
 WITH RECURSIVE subtree(team_id, sub_team_id, depth) AS (
@@ -127,10 +139,10 @@ team_rep_quota AS (
   GROUP BY st.team_id, q.period_id)
 SELECT fp.period_id, fp.kind AS period_kind, fp.fiscal_year, fp.quarter, fp.month, fp.start_on, fp.end_on,
        t.team_id, t.name AS team_name, t.parent_id,
-       tq.amount AS team_quota, trq.rep_quotas,
-       coalesce(tp.credited, 0) AS credited_sales, coalesce(tp.lines, 0) AS sales_lines,
-       kpi_attainment(coalesce(tp.credited, 0), tq.amount) AS attainment,
-       kpi_attainment(coalesce(tp.credited, 0), trq.rep_quotas) AS attainment_vs_rep_quotas
+       tq.amount AS team_quota, trq.rep_quotas::numeric(38,2) AS rep_quotas,
+       coalesce(tp.credited, 0)::numeric(38,2) AS credited_sales, coalesce(tp.lines, 0)::bigint AS sales_lines,
+       kpi_attainment(coalesce(tp.credited, 0), tq.amount)::numeric(38,6) AS attainment,
+       kpi_attainment(coalesce(tp.credited, 0), trq.rep_quotas)::numeric(38,6) AS attainment_vs_rep_quotas
 FROM fiscal_period fp
 CROSS JOIN team t
 LEFT JOIN quota tq ON tq.team_id = t.team_id AND tq.period_id = fp.period_id
@@ -138,22 +150,23 @@ LEFT JOIN team_rep_quota trq ON trq.team_id = t.team_id AND trq.period_id = fp.p
 LEFT JOIN team_period tp ON tp.team_id = t.team_id AND tp.period_id = fp.period_id;
 COMMENT ON VIEW v_team_attainment IS
 'Attainment of each team per fiscal period, rolled up the team tree: sales credited to every member whose current team lies in the team''s subtree, against the team''s own quota and against the sum of its members'' quotas. One row per team and period.';
-COMMENT ON COLUMN v_team_attainment.period_id IS 'Fiscal period.';
-COMMENT ON COLUMN v_team_attainment.period_kind IS 'year, quarter or month.';
+COMMENT ON COLUMN v_team_attainment.period_id IS 'Id of the fiscal period (fiscal_period.period_id).';
+COMMENT ON COLUMN v_team_attainment.period_kind IS 'Kind of the period: year, quarter or month.';
 COMMENT ON COLUMN v_team_attainment.fiscal_year IS 'Fiscal year of the period.';
-COMMENT ON COLUMN v_team_attainment.quarter IS 'Quarter 1..4 (NULL for a year).';
-COMMENT ON COLUMN v_team_attainment.month IS 'Month 1..12 (months only).';
+COMMENT ON COLUMN v_team_attainment.quarter IS 'Quarter of the fiscal year, 1..4 (NULL for a year).';
+COMMENT ON COLUMN v_team_attainment.month IS 'Month of the fiscal year, 1..12 (months only).';
 COMMENT ON COLUMN v_team_attainment.start_on IS 'First day of the period.';
 COMMENT ON COLUMN v_team_attainment.end_on IS 'Last day of the period (inclusive).';
-COMMENT ON COLUMN v_team_attainment.team_id IS 'Team (its whole subtree is counted).';
-COMMENT ON COLUMN v_team_attainment.team_name IS 'Team name.';
-COMMENT ON COLUMN v_team_attainment.parent_id IS 'Parent team (NULL for a department).';
-COMMENT ON COLUMN v_team_attainment.team_quota IS 'Quota set for the team itself for the period; NULL when none.';
-COMMENT ON COLUMN v_team_attainment.rep_quotas IS 'Sum of the quotas of the members in the subtree for the period; NULL when none.';
-COMMENT ON COLUMN v_team_attainment.credited_sales IS 'Sales credited to the members in the subtree within the period.';
-COMMENT ON COLUMN v_team_attainment.sales_lines IS 'Sales lines credited to them within the period.';
-COMMENT ON COLUMN v_team_attainment.attainment IS 'kpi_attainment(credited_sales, team_quota); NULL without a team quota.';
-COMMENT ON COLUMN v_team_attainment.attainment_vs_rep_quotas IS 'kpi_attainment(credited_sales, rep_quotas): against the members'' quotas added up.';
+COMMENT ON COLUMN v_team_attainment.team_id IS 'Team measured (team.team_id); its whole subtree is counted.';
+COMMENT ON COLUMN v_team_attainment.team_name IS 'Name of the team.';
+COMMENT ON COLUMN v_team_attainment.parent_id IS 'Parent team (team.team_id; NULL for a department).';
+COMMENT ON COLUMN v_team_attainment.team_quota IS 'Quota set for the team itself for the period, in the company currency; NULL when none.';
+COMMENT ON COLUMN v_team_attainment.rep_quotas IS 'Sum of the quotas of the members in the subtree for the period, in the company currency; NULL when none.';
+COMMENT ON COLUMN v_team_attainment.credited_sales IS 'Sales credited to the members in the subtree within the period, in the company currency to the cent.';
+COMMENT ON COLUMN v_team_attainment.sales_lines IS 'Count of sales lines credited to them within the period.';
+COMMENT ON COLUMN v_team_attainment.attainment IS 'kpi_attainment(credited_sales, team_quota) as a ratio with 6 decimals (1.000000 = 100 %); NULL without a team quota.';
+COMMENT ON COLUMN v_team_attainment.attainment_vs_rep_quotas IS 'kpi_attainment(credited_sales, rep_quotas) as a ratio with 6 decimals (1.000000 = 100 %): against the members'' quotas added up.';
+GRANT SELECT ON v_team_attainment TO sales_supervisor_bi;
 
 -- ---------------------------------------------------------------------------
 -- Pipeline and forecast accuracy
@@ -162,21 +175,22 @@ COMMENT ON COLUMN v_team_attainment.attainment_vs_rep_quotas IS 'kpi_attainment(
 CREATE VIEW v_pipeline AS
 SELECT o.member_id, m.full_name, m.team_id, o.stage,
        date_trunc('month', o.expected_close)::date AS expected_close_month,
-       count(*) AS opportunities, sum(o.amount) AS amount,
-       sum(o.amount * o.probability / 100) AS weighted_amount
+       count(*) AS opportunities, sum(o.amount)::numeric(38,2) AS amount,
+       (sum(o.amount * o.probability) / 100)::numeric(38,2) AS weighted_amount
 FROM opportunity o
 JOIN member m ON m.member_id = o.member_id
 GROUP BY o.member_id, m.full_name, m.team_id, o.stage, date_trunc('month', o.expected_close);
 COMMENT ON VIEW v_pipeline IS
 'Sales pipeline per rep, stage and month of expected close: number of opportunities, their amount and the amount weighted by probability. won and lost are the closed stages.';
-COMMENT ON COLUMN v_pipeline.member_id IS 'Rep who owns the opportunities.';
-COMMENT ON COLUMN v_pipeline.full_name IS 'Rep''s name.';
-COMMENT ON COLUMN v_pipeline.team_id IS 'Rep''s current team.';
-COMMENT ON COLUMN v_pipeline.stage IS 'Pipeline stage.';
+COMMENT ON COLUMN v_pipeline.member_id IS 'Rep who owns the opportunities (member.member_id).';
+COMMENT ON COLUMN v_pipeline.full_name IS 'Full name of the rep.';
+COMMENT ON COLUMN v_pipeline.team_id IS 'Rep''s current team (team.team_id).';
+COMMENT ON COLUMN v_pipeline.stage IS 'Pipeline stage of the opportunities (won and lost are closed).';
 COMMENT ON COLUMN v_pipeline.expected_close_month IS 'First day of the month the opportunities are expected to close.';
-COMMENT ON COLUMN v_pipeline.opportunities IS 'Number of opportunities.';
-COMMENT ON COLUMN v_pipeline.amount IS 'Sum of their amounts.';
-COMMENT ON COLUMN v_pipeline.weighted_amount IS 'Sum of amount x probability / 100 (the expected value of the pipeline).';
+COMMENT ON COLUMN v_pipeline.opportunities IS 'Count of opportunities in the group.';
+COMMENT ON COLUMN v_pipeline.amount IS 'Sum of their expected deal amounts, in the company currency.';
+COMMENT ON COLUMN v_pipeline.weighted_amount IS 'Sum of amount x probability / 100 (the expected value of the pipeline), in the company currency rounded to the cent.';
+GRANT SELECT ON v_pipeline TO sales_supervisor_bi;
 
 CREATE VIEW v_forecast_accuracy AS
 WITH latest AS (
@@ -192,29 +206,31 @@ fa AS (
   JOIN member m ON m.member_id = l.member_id)
 SELECT fp.period_id, fp.kind AS period_kind, fp.fiscal_year, fp.quarter, fp.month,
        fa.team_id, t.name AS team_name,
-       count(*) AS forecasts, sum(fa.forecast) AS forecast_total, sum(fa.actual) AS actual_total,
-       wape(fa.actual::float8, fa.forecast::float8) AS wape,
-       forecast_bias(fa.actual::float8, fa.forecast::float8) AS forecast_bias,
-       mape(fa.actual::float8, fa.forecast::float8) AS mape
+       count(*) AS forecasts, sum(fa.forecast)::numeric(38,2) AS forecast_total,
+       sum(fa.actual)::numeric(38,2) AS actual_total,
+       wape(fa.actual::float8, fa.forecast::float8)::numeric(38,6) AS wape,
+       forecast_bias(fa.actual::float8, fa.forecast::float8)::numeric(38,6) AS forecast_bias,
+       mape(fa.actual::float8, fa.forecast::float8)::numeric(38,6) AS mape
 FROM fa
 JOIN fiscal_period fp ON fp.period_id = fa.period_id
 JOIN team t ON t.team_id = fa.team_id
 GROUP BY fp.period_id, fp.kind, fp.fiscal_year, fp.quarter, fp.month, fa.team_id, t.name;
 COMMENT ON VIEW v_forecast_accuracy IS
 'Forecast accuracy per fiscal period and team (the forecasting reps'' current team): each rep''s latest forecast for the period against the sales then credited to them, with the wape, forecast_bias and mape aggregates. Actuals come from the materialized v_credited_sales_daily.';
-COMMENT ON COLUMN v_forecast_accuracy.period_id IS 'Fiscal period forecast.';
-COMMENT ON COLUMN v_forecast_accuracy.period_kind IS 'year, quarter or month.';
+COMMENT ON COLUMN v_forecast_accuracy.period_id IS 'Fiscal period forecast (fiscal_period.period_id).';
+COMMENT ON COLUMN v_forecast_accuracy.period_kind IS 'Kind of the period: year, quarter or month.';
 COMMENT ON COLUMN v_forecast_accuracy.fiscal_year IS 'Fiscal year of the period.';
-COMMENT ON COLUMN v_forecast_accuracy.quarter IS 'Quarter 1..4 (NULL for a year).';
-COMMENT ON COLUMN v_forecast_accuracy.month IS 'Month 1..12 (months only).';
-COMMENT ON COLUMN v_forecast_accuracy.team_id IS 'Team of the forecasting reps.';
-COMMENT ON COLUMN v_forecast_accuracy.team_name IS 'Team name.';
-COMMENT ON COLUMN v_forecast_accuracy.forecasts IS 'Number of reps with a forecast for the period.';
-COMMENT ON COLUMN v_forecast_accuracy.forecast_total IS 'Sum of their latest forecasts.';
-COMMENT ON COLUMN v_forecast_accuracy.actual_total IS 'Sum of the sales credited to them within the period.';
-COMMENT ON COLUMN v_forecast_accuracy.wape IS 'wape(actual, forecast) = sum |forecast - actual| / sum |actual|; NULL when no sales.';
-COMMENT ON COLUMN v_forecast_accuracy.forecast_bias IS 'forecast_bias(actual, forecast) = sum (forecast - actual) / sum |actual|: positive when the team over-forecasts.';
-COMMENT ON COLUMN v_forecast_accuracy.mape IS 'mape(actual, forecast): mean of |forecast - actual| / |actual| over reps with sales.';
+COMMENT ON COLUMN v_forecast_accuracy.quarter IS 'Quarter of the fiscal year, 1..4 (NULL for a year).';
+COMMENT ON COLUMN v_forecast_accuracy.month IS 'Month of the fiscal year, 1..12 (months only).';
+COMMENT ON COLUMN v_forecast_accuracy.team_id IS 'Current team of the forecasting reps (team.team_id).';
+COMMENT ON COLUMN v_forecast_accuracy.team_name IS 'Name of the team.';
+COMMENT ON COLUMN v_forecast_accuracy.forecasts IS 'Count of reps with a forecast for the period.';
+COMMENT ON COLUMN v_forecast_accuracy.forecast_total IS 'Sum of their latest forecasts, in the company currency.';
+COMMENT ON COLUMN v_forecast_accuracy.actual_total IS 'Sum of the sales credited to them within the period, in the company currency to the cent.';
+COMMENT ON COLUMN v_forecast_accuracy.wape IS 'wape(actual, forecast) = sum |forecast - actual| / sum |actual|, a ratio with 6 decimals (0.1 = 10 % error); NULL when no sales.';
+COMMENT ON COLUMN v_forecast_accuracy.forecast_bias IS 'forecast_bias(actual, forecast) = sum (forecast - actual) / sum |actual|, a ratio with 6 decimals: positive when the team over-forecasts.';
+COMMENT ON COLUMN v_forecast_accuracy.mape IS 'mape(actual, forecast): mean of |forecast - actual| / |actual| over reps with sales, a ratio with 6 decimals.';
+GRANT SELECT ON v_forecast_accuracy TO sales_supervisor_bi;
 
 -- ---------------------------------------------------------------------------
 -- Customers
@@ -229,7 +245,8 @@ SELECT c.customer_id, c.name AS customer_name, c.tier, c.industry, c.region, c.t
        CASE WHEN c.active AND coalesce(lv.last_visit_on, c.since) + vc.every_days < CURRENT_DATE
             THEN CURRENT_DATE - (coalesce(lv.last_visit_on, c.since) + vc.every_days) END AS days_overdue,
        vf.flagged_on AS overdue_flagged_on,
-       sv.responses AS survey_responses, sv.csat_pct, sv.nps, sv.last_response_at,
+       sv.responses AS survey_responses, sv.csat_pct::numeric(5,2) AS csat_pct, sv.nps::numeric(5,2) AS nps,
+       sv.last_response_at,
        coalesce(fb.open_feedback, 0) AS open_feedback, coalesce(fb.open_complaints, 0) AS open_complaints,
        coalesce(fo.overdue_feedback, 0) AS overdue_feedback
 FROM customer c
@@ -247,27 +264,28 @@ LEFT JOIN LATERAL (SELECT count(*) AS overdue_feedback FROM feedback_overdue_fla
                    WHERE o.customer_id = c.customer_id) fo ON true;
 COMMENT ON VIEW v_customer_health IS
 'Health of each customer: tier, owner, last done visit and the next one due (overdue by the tier''s cadence, the rule of overdue_visit, evaluated today), when the overdue_visits job flagged it, survey results with the csat and nps aggregates over all responses, unresolved feedback and the items the overdue_feedback job flagged.';
-COMMENT ON COLUMN v_customer_health.customer_id IS 'Customer.';
-COMMENT ON COLUMN v_customer_health.customer_name IS 'Customer name.';
-COMMENT ON COLUMN v_customer_health.tier IS 'Tier (decides the visit cadence).';
-COMMENT ON COLUMN v_customer_health.industry IS 'Industry.';
-COMMENT ON COLUMN v_customer_health.region IS 'Sales region.';
-COMMENT ON COLUMN v_customer_health.team_id IS 'Owning team.';
-COMMENT ON COLUMN v_customer_health.owner_id IS 'Owning rep.';
-COMMENT ON COLUMN v_customer_health.owner_name IS 'Owning rep''s name.';
-COMMENT ON COLUMN v_customer_health.active IS 'False for former customers.';
+COMMENT ON COLUMN v_customer_health.customer_id IS 'Id of the customer (customer.customer_id).';
+COMMENT ON COLUMN v_customer_health.customer_name IS 'Name of the customer.';
+COMMENT ON COLUMN v_customer_health.tier IS 'Customer tier code, for example A, B or C (visit_cadence.tier: decides the visit cadence).';
+COMMENT ON COLUMN v_customer_health.industry IS 'Industry of the customer.';
+COMMENT ON COLUMN v_customer_health.region IS 'Sales region of the customer.';
+COMMENT ON COLUMN v_customer_health.team_id IS 'Team that owns the customer (team.team_id).';
+COMMENT ON COLUMN v_customer_health.owner_id IS 'Rep who owns the customer (member.member_id).';
+COMMENT ON COLUMN v_customer_health.owner_name IS 'Full name of the owning rep.';
+COMMENT ON COLUMN v_customer_health.active IS 'Whether the customer is current; false for former customers.';
 COMMENT ON COLUMN v_customer_health.last_visit_on IS 'Date of the last done visit (NULL if never visited).';
 COMMENT ON COLUMN v_customer_health.next_visit_due_on IS 'Last done visit (or customer-since date) plus the tier''s cadence.';
 COMMENT ON COLUMN v_customer_health.visit_overdue IS 'True when an active customer''s next visit was due before today.';
-COMMENT ON COLUMN v_customer_health.days_overdue IS 'Days since the visit was due, when overdue; NULL otherwise.';
+COMMENT ON COLUMN v_customer_health.days_overdue IS 'Days since the visit was due (a whole number of days), when overdue; NULL otherwise.';
 COMMENT ON COLUMN v_customer_health.overdue_flagged_on IS 'Date the overdue_visits job first flagged the customer (NULL when not flagged at its last run).';
-COMMENT ON COLUMN v_customer_health.survey_responses IS 'Number of survey responses.';
-COMMENT ON COLUMN v_customer_health.csat_pct IS 'csat(): percentage of satisfied answers (4 or 5 of 5); NULL without CSAT answers.';
-COMMENT ON COLUMN v_customer_health.nps IS 'nps(): net promoter score -100..100; NULL without NPS answers.';
-COMMENT ON COLUMN v_customer_health.last_response_at IS 'When the latest survey response came in.';
-COMMENT ON COLUMN v_customer_health.open_feedback IS 'Unresolved feedback items (open or in progress).';
-COMMENT ON COLUMN v_customer_health.open_complaints IS 'Of those, complaints.';
-COMMENT ON COLUMN v_customer_health.overdue_feedback IS 'Feedback items past their response deadline at the last run of the overdue_feedback job.';
+COMMENT ON COLUMN v_customer_health.survey_responses IS 'Count of the customer''s survey responses (all time).';
+COMMENT ON COLUMN v_customer_health.csat_pct IS 'csat(): percentage 0..100 (2 decimals) of satisfied answers (4 or 5 of 5); NULL without CSAT answers.';
+COMMENT ON COLUMN v_customer_health.nps IS 'nps(): net promoter score on the -100..100 scale (2 decimals); NULL without NPS answers.';
+COMMENT ON COLUMN v_customer_health.last_response_at IS 'When the latest survey response came in (timestamp).';
+COMMENT ON COLUMN v_customer_health.open_feedback IS 'Count of unresolved feedback items (open or in progress).';
+COMMENT ON COLUMN v_customer_health.open_complaints IS 'Count of those items that are complaints.';
+COMMENT ON COLUMN v_customer_health.overdue_feedback IS 'Count of feedback items past their response deadline at the last run of the overdue_feedback job.';
+GRANT SELECT ON v_customer_health TO sales_supervisor_bi;
 
 -- ---------------------------------------------------------------------------
 -- Team scorecard
@@ -297,8 +315,8 @@ SELECT t.team_id, t.name AS team_name, t.parent_id, yr.fiscal_year,
                             ORDER BY f.member_id, f.submitted_at DESC) l ON true
               JOIN member m ON m.member_id = l.member_id
               JOIN subtree st ON st.sub_team_id = m.team_id AND st.team_id = t.team_id
-              WHERE q.kind = 'quarter' AND q.fiscal_year = yr.fiscal_year) x) AS forecast_wape,
-       sv.responses AS survey_responses, sv.csat_pct, sv.nps,
+              WHERE q.kind = 'quarter' AND q.fiscal_year = yr.fiscal_year) x)::numeric(38,6) AS forecast_wape,
+       sv.responses AS survey_responses, sv.csat_pct::numeric(5,2) AS csat_pct, sv.nps::numeric(5,2) AS nps,
        (SELECT count(*) FROM feedback f JOIN customer c ON c.customer_id = f.customer_id
         JOIN subtree st ON st.sub_team_id = c.team_id
         WHERE st.team_id = t.team_id AND f.kind = 'complaint'
@@ -309,7 +327,7 @@ SELECT t.team_id, t.name AS team_name, t.parent_id, yr.fiscal_year,
                      / nullif(count(*), 0), 2)
         FROM work_report w JOIN member m ON m.member_id = w.member_id
         JOIN subtree st ON st.sub_team_id = m.team_id
-        WHERE st.team_id = t.team_id AND w.due_on BETWEEN yr.start_on AND yr.end_on) AS reports_on_time_pct
+        WHERE st.team_id = t.team_id AND w.due_on BETWEEN yr.start_on AND yr.end_on)::numeric(5,2) AS reports_on_time_pct
 FROM team t
 CROSS JOIN yr
 LEFT JOIN v_team_attainment ta ON ta.team_id = t.team_id AND ta.period_id = yr.period_id
@@ -320,22 +338,23 @@ LEFT JOIN LATERAL (SELECT count(*) AS responses, csat(r.csat) AS csat_pct, nps(r
                      AND r.answered_at >= yr.start_on AND r.answered_at < yr.end_on + 1) sv ON true;
 COMMENT ON VIEW v_team_scorecard IS
 'One row per team and fiscal year, rolled up the team tree (the team and every team below it): head counts, credited sales against the team''s yearly quota, forecast error (wape of the reps'' latest quarterly forecasts), customer satisfaction (csat, nps of the year''s survey responses), complaints received in the year, customers flagged overdue for a visit at the last overdue_visits run, and the share of work reports submitted on time.';
-COMMENT ON COLUMN v_team_scorecard.team_id IS 'Team (its whole subtree is counted).';
-COMMENT ON COLUMN v_team_scorecard.team_name IS 'Team name.';
-COMMENT ON COLUMN v_team_scorecard.parent_id IS 'Parent team (NULL for a department).';
+COMMENT ON COLUMN v_team_scorecard.team_id IS 'Team measured (team.team_id); its whole subtree is counted.';
+COMMENT ON COLUMN v_team_scorecard.team_name IS 'Name of the team.';
+COMMENT ON COLUMN v_team_scorecard.parent_id IS 'Parent team (team.team_id; NULL for a department).';
 COMMENT ON COLUMN v_team_scorecard.fiscal_year IS 'Fiscal year (a fiscal_period of kind year).';
-COMMENT ON COLUMN v_team_scorecard.active_members IS 'Active members in the subtree today.';
-COMMENT ON COLUMN v_team_scorecard.active_customers IS 'Active customers owned by teams of the subtree today.';
-COMMENT ON COLUMN v_team_scorecard.credited_sales IS 'Sales credited in the year to the members of the subtree.';
-COMMENT ON COLUMN v_team_scorecard.team_quota IS 'The team''s quota for the year; NULL when none.';
-COMMENT ON COLUMN v_team_scorecard.attainment IS 'kpi_attainment(credited_sales, team_quota).';
-COMMENT ON COLUMN v_team_scorecard.forecast_wape IS 'wape of the subtree reps'' latest forecasts for the year''s quarters against their credited sales; NULL without forecasts or sales.';
-COMMENT ON COLUMN v_team_scorecard.survey_responses IS 'Survey responses received in the year from the subtree''s customers.';
-COMMENT ON COLUMN v_team_scorecard.csat_pct IS 'csat() of those responses.';
-COMMENT ON COLUMN v_team_scorecard.nps IS 'nps() of those responses.';
-COMMENT ON COLUMN v_team_scorecard.complaints IS 'Complaints opened in the year by the subtree''s customers.';
-COMMENT ON COLUMN v_team_scorecard.overdue_customers_now IS 'Customers of the subtree flagged overdue for a visit at the last overdue_visits run (a current figure, not the year''s).';
-COMMENT ON COLUMN v_team_scorecard.reports_on_time_pct IS 'Percentage of the work reports due in the year that were submitted by their due date; NULL when none were due.';
+COMMENT ON COLUMN v_team_scorecard.active_members IS 'Count of active members in the subtree today.';
+COMMENT ON COLUMN v_team_scorecard.active_customers IS 'Count of active customers owned by teams of the subtree today.';
+COMMENT ON COLUMN v_team_scorecard.credited_sales IS 'Sales credited in the year to the members of the subtree, in the company currency to the cent.';
+COMMENT ON COLUMN v_team_scorecard.team_quota IS 'The team''s quota for the year, in the company currency; NULL when none.';
+COMMENT ON COLUMN v_team_scorecard.attainment IS 'kpi_attainment(credited_sales, team_quota) as a ratio with 6 decimals (1.000000 = 100 %); NULL without a team quota.';
+COMMENT ON COLUMN v_team_scorecard.forecast_wape IS 'wape of the subtree reps'' latest forecasts for the year''s quarters against their credited sales, a ratio with 6 decimals (0.1 = 10 % error); NULL without forecasts or sales.';
+COMMENT ON COLUMN v_team_scorecard.survey_responses IS 'Count of survey responses received in the year from the subtree''s customers.';
+COMMENT ON COLUMN v_team_scorecard.csat_pct IS 'csat() of those responses: percentage 0..100 (2 decimals) of satisfied answers; NULL without CSAT answers.';
+COMMENT ON COLUMN v_team_scorecard.nps IS 'nps() of those responses: net promoter score on the -100..100 scale (2 decimals); NULL without NPS answers.';
+COMMENT ON COLUMN v_team_scorecard.complaints IS 'Count of complaints opened in the year by the subtree''s customers.';
+COMMENT ON COLUMN v_team_scorecard.overdue_customers_now IS 'Count of customers of the subtree flagged overdue for a visit at the last overdue_visits run (a current figure, not the year''s).';
+COMMENT ON COLUMN v_team_scorecard.reports_on_time_pct IS 'Percentage 0..100 (2 decimals) of the work reports due in the year that were submitted by their due date; NULL when none were due.';
+GRANT SELECT ON v_team_scorecard TO sales_supervisor_bi;
 
 -- ---------------------------------------------------------------------------
 -- Appraisal, promotion, pay
@@ -346,7 +365,7 @@ SELECT gp.cycle_id, c.fiscal_year, c.state AS cycle_state, gp.grade, gp.ordinal,
        gp.distribution_pct AS target_pct, n.graded,
        CASE WHEN sh.forced THEN (allocate_quota(n.graded::numeric, sh.shares))[sh.pos]::bigint END AS target_count,
        coalesce(a.actual, 0) AS actual_count,
-       round(100.0 * coalesce(a.actual, 0) / nullif(n.graded, 0), 2) AS actual_pct,
+       round(100.0 * coalesce(a.actual, 0) / nullif(n.graded, 0), 2)::numeric(5,2) AS actual_pct,
        CASE WHEN sh.forced THEN coalesce(a.actual, 0) - (allocate_quota(n.graded::numeric, sh.shares))[sh.pos]::bigint END
          AS deviation
 FROM grade_policy gp
@@ -361,17 +380,18 @@ LEFT JOIN LATERAL (SELECT count(*) AS actual FROM appraisal_result r
                    WHERE r.cycle_id = gp.cycle_id AND r.grade = gp.grade) a ON true;
 COMMENT ON VIEW v_grade_distribution IS
 'Appraisal grades given per cycle against the forced distribution of the cycle''s grade_policy: the target count of each grade is allocate_quota(people graded, distribution shares) - the same largest-remainder rule grade_by_distribution applies - and the deviation is actual minus target.';
-COMMENT ON COLUMN v_grade_distribution.cycle_id IS 'Appraisal cycle.';
-COMMENT ON COLUMN v_grade_distribution.fiscal_year IS 'Fiscal year appraised.';
+COMMENT ON COLUMN v_grade_distribution.cycle_id IS 'Id of the appraisal cycle (appraisal_cycle.cycle_id).';
+COMMENT ON COLUMN v_grade_distribution.fiscal_year IS 'Fiscal year the cycle appraises.';
 COMMENT ON COLUMN v_grade_distribution.cycle_state IS 'State of the cycle (open, reviewing, calibrating, closed).';
-COMMENT ON COLUMN v_grade_distribution.grade IS 'Grade.';
-COMMENT ON COLUMN v_grade_distribution.ordinal IS 'Position of the grade, 1 = best.';
-COMMENT ON COLUMN v_grade_distribution.target_pct IS 'Target share of the grade in percent (grade_policy.distribution_pct); NULL when grades are not forced.';
-COMMENT ON COLUMN v_grade_distribution.graded IS 'People with a grade in the cycle.';
-COMMENT ON COLUMN v_grade_distribution.target_count IS 'Target number of people with the grade: allocate_quota(graded, shares)[grade]; NULL unless every grade of the cycle has a share and the shares are not all zero.';
-COMMENT ON COLUMN v_grade_distribution.actual_count IS 'People given the grade.';
-COMMENT ON COLUMN v_grade_distribution.actual_pct IS 'actual_count as a percentage of graded (2 decimals).';
-COMMENT ON COLUMN v_grade_distribution.deviation IS 'actual_count - target_count (positive: more than the distribution allows).';
+COMMENT ON COLUMN v_grade_distribution.grade IS 'Grade of the cycle''s grade policy (for example A).';
+COMMENT ON COLUMN v_grade_distribution.ordinal IS 'Position of the grade in the policy, 1 = best.';
+COMMENT ON COLUMN v_grade_distribution.target_pct IS 'Target share of the grade in percent 0..100 (grade_policy.distribution_pct); NULL when grades are not forced.';
+COMMENT ON COLUMN v_grade_distribution.graded IS 'Count of people with a grade in the cycle.';
+COMMENT ON COLUMN v_grade_distribution.target_count IS 'Target count of people with the grade: allocate_quota(graded, shares)[grade]; NULL unless every grade of the cycle has a share and the shares are not all zero.';
+COMMENT ON COLUMN v_grade_distribution.actual_count IS 'Count of people given the grade.';
+COMMENT ON COLUMN v_grade_distribution.actual_pct IS 'actual_count as a percentage 0..100 of graded (2 decimals).';
+COMMENT ON COLUMN v_grade_distribution.deviation IS 'actual_count - target_count, in people (positive: more than the distribution allows).';
+GRANT SELECT ON v_grade_distribution TO sales_supervisor_bi;
 
 CREATE VIEW v_promotion_pipeline AS
 SELECT c.cycle_id, c.fiscal_year, c.state AS cycle_state, pr.rule_id, pr.from_level, pr.to_level, pr.active AS rule_active,
@@ -389,47 +409,49 @@ FROM appraisal_cycle c
 CROSS JOIN promotion_rule pr;
 COMMENT ON VIEW v_promotion_pipeline IS
 'Promotion pipeline per appraisal cycle and promotion rule (ladder step): members at the starting level today, candidates listed by the cycle and their decisions, and promotions recorded for the cycle on that step. Counts only, no names.';
-COMMENT ON COLUMN v_promotion_pipeline.cycle_id IS 'Appraisal cycle.';
-COMMENT ON COLUMN v_promotion_pipeline.fiscal_year IS 'Fiscal year appraised.';
-COMMENT ON COLUMN v_promotion_pipeline.cycle_state IS 'State of the cycle.';
-COMMENT ON COLUMN v_promotion_pipeline.rule_id IS 'Promotion rule.';
-COMMENT ON COLUMN v_promotion_pipeline.from_level IS 'Level promoted from.';
-COMMENT ON COLUMN v_promotion_pipeline.to_level IS 'Level promoted to.';
-COMMENT ON COLUMN v_promotion_pipeline.rule_active IS 'Whether the rule is applied.';
-COMMENT ON COLUMN v_promotion_pipeline.members_at_level IS 'Active members at from_level today.';
-COMMENT ON COLUMN v_promotion_pipeline.candidates IS 'Candidates the cycle listed under the rule.';
-COMMENT ON COLUMN v_promotion_pipeline.proposed IS 'Of those, not decided yet.';
-COMMENT ON COLUMN v_promotion_pipeline.approved IS 'Of those, approved.';
-COMMENT ON COLUMN v_promotion_pipeline.rejected IS 'Of those, rejected.';
-COMMENT ON COLUMN v_promotion_pipeline.promoted IS 'Promotions recorded with this cycle from from_level to to_level.';
+COMMENT ON COLUMN v_promotion_pipeline.cycle_id IS 'Id of the appraisal cycle (appraisal_cycle.cycle_id).';
+COMMENT ON COLUMN v_promotion_pipeline.fiscal_year IS 'Fiscal year the cycle appraises.';
+COMMENT ON COLUMN v_promotion_pipeline.cycle_state IS 'State of the cycle (open, reviewing, calibrating, closed).';
+COMMENT ON COLUMN v_promotion_pipeline.rule_id IS 'Promotion rule, one ladder step (promotion_rule.rule_id).';
+COMMENT ON COLUMN v_promotion_pipeline.from_level IS 'Career level promoted from.';
+COMMENT ON COLUMN v_promotion_pipeline.to_level IS 'Career level promoted to.';
+COMMENT ON COLUMN v_promotion_pipeline.rule_active IS 'Whether the rule is applied by promotion_candidates.';
+COMMENT ON COLUMN v_promotion_pipeline.members_at_level IS 'Count of active members at from_level today.';
+COMMENT ON COLUMN v_promotion_pipeline.candidates IS 'Count of candidates the cycle listed under the rule.';
+COMMENT ON COLUMN v_promotion_pipeline.proposed IS 'Count of those candidates not decided yet.';
+COMMENT ON COLUMN v_promotion_pipeline.approved IS 'Count of those candidates approved.';
+COMMENT ON COLUMN v_promotion_pipeline.rejected IS 'Count of those candidates rejected.';
+COMMENT ON COLUMN v_promotion_pipeline.promoted IS 'Count of promotions recorded with this cycle from from_level to to_level.';
+GRANT SELECT ON v_promotion_pipeline TO sales_supervisor_bi;
 
 CREATE VIEW v_pay_summary AS
 SELECT p.fiscal_year, m.team_id, t.name AS team_name, m.level, p.currency,
        count(*) AS headcount,
-       CASE WHEN count(*) >= 3 THEN sum(p.base_salary) END AS base_salary_total,
-       CASE WHEN count(*) >= 3 THEN round(avg(p.base_salary), 2) END AS base_salary_avg,
-       CASE WHEN count(*) >= 3 THEN sum(p.commission) END AS commission_total,
-       CASE WHEN count(*) >= 3 THEN sum(p.year_end_bonus) END AS year_end_bonus_total,
-       CASE WHEN count(*) >= 3 THEN sum(p.base_salary + p.commission + p.year_end_bonus) END AS total_pay,
-       CASE WHEN count(*) >= 3 THEN round(avg(p.base_salary + p.commission + p.year_end_bonus), 2) END AS total_pay_avg
+       (CASE WHEN count(*) >= 3 THEN sum(p.base_salary) END)::numeric(38,2) AS base_salary_total,
+       (CASE WHEN count(*) >= 3 THEN avg(p.base_salary) END)::numeric(38,2) AS base_salary_avg,
+       (CASE WHEN count(*) >= 3 THEN sum(p.commission) END)::numeric(38,2) AS commission_total,
+       (CASE WHEN count(*) >= 3 THEN sum(p.year_end_bonus) END)::numeric(38,2) AS year_end_bonus_total,
+       (CASE WHEN count(*) >= 3 THEN sum(p.base_salary + p.commission + p.year_end_bonus) END)::numeric(38,2) AS total_pay,
+       (CASE WHEN count(*) >= 3 THEN avg(p.base_salary + p.commission + p.year_end_bonus) END)::numeric(38,2) AS total_pay_avg
 FROM pay p
 JOIN member m ON m.member_id = p.member_id
 JOIN team t ON t.team_id = m.team_id
 GROUP BY p.fiscal_year, m.team_id, t.name, m.level, p.currency;
 COMMENT ON VIEW v_pay_summary IS
 'Pay per fiscal year, team (the member''s current team, not its subtree), current career level and currency: head count and the totals and averages of base salary, commission and year-end bonus. Pay is personal: the amounts are NULL for groups of fewer than 3 people, so no one''s pay can be read off.';
-COMMENT ON COLUMN v_pay_summary.fiscal_year IS 'Fiscal year paid.';
-COMMENT ON COLUMN v_pay_summary.team_id IS 'Members'' current team.';
-COMMENT ON COLUMN v_pay_summary.team_name IS 'Team name.';
+COMMENT ON COLUMN v_pay_summary.fiscal_year IS 'Fiscal year the pay is for.';
+COMMENT ON COLUMN v_pay_summary.team_id IS 'Members'' current team (team.team_id).';
+COMMENT ON COLUMN v_pay_summary.team_name IS 'Name of the team.';
 COMMENT ON COLUMN v_pay_summary.level IS 'Members'' current career level.';
-COMMENT ON COLUMN v_pay_summary.currency IS 'Currency of the amounts.';
-COMMENT ON COLUMN v_pay_summary.headcount IS 'People in the group.';
-COMMENT ON COLUMN v_pay_summary.base_salary_total IS 'Sum of base salaries (NULL below 3 people).';
-COMMENT ON COLUMN v_pay_summary.base_salary_avg IS 'Average base salary (NULL below 3 people).';
-COMMENT ON COLUMN v_pay_summary.commission_total IS 'Sum of commissions (NULL below 3 people).';
-COMMENT ON COLUMN v_pay_summary.year_end_bonus_total IS 'Sum of year-end bonuses (NULL below 3 people).';
-COMMENT ON COLUMN v_pay_summary.total_pay IS 'Sum of base + commission + bonus (NULL below 3 people).';
-COMMENT ON COLUMN v_pay_summary.total_pay_avg IS 'Average of base + commission + bonus (NULL below 3 people).';
+COMMENT ON COLUMN v_pay_summary.currency IS 'Currency of the amounts in this row (ISO code).';
+COMMENT ON COLUMN v_pay_summary.headcount IS 'Count of people in the group.';
+COMMENT ON COLUMN v_pay_summary.base_salary_total IS 'Sum of base salaries, in the row''s currency to the cent (NULL below 3 people).';
+COMMENT ON COLUMN v_pay_summary.base_salary_avg IS 'Average base salary, in the row''s currency rounded to the cent (NULL below 3 people).';
+COMMENT ON COLUMN v_pay_summary.commission_total IS 'Sum of commissions, in the row''s currency to the cent (NULL below 3 people).';
+COMMENT ON COLUMN v_pay_summary.year_end_bonus_total IS 'Sum of year-end bonuses, in the row''s currency to the cent (NULL below 3 people).';
+COMMENT ON COLUMN v_pay_summary.total_pay IS 'Sum of base + commission + bonus, in the row''s currency to the cent (NULL below 3 people).';
+COMMENT ON COLUMN v_pay_summary.total_pay_avg IS 'Average of base + commission + bonus, in the row''s currency rounded to the cent (NULL below 3 people).';
+GRANT SELECT ON v_pay_summary TO sales_supervisor_bi;
 
 -- ---------------------------------------------------------------------------
 -- The calendar itself, for a monitoring dashboard
@@ -448,20 +470,79 @@ LEFT JOIN LATERAL (SELECT * FROM job_log x WHERE x.job_name = j.job_name
                    ORDER BY x.started_at DESC, x.log_id DESC LIMIT 1) l ON true;
 COMMENT ON VIEW v_job_status IS
 'The scheduled jobs and how their last run went (from job_log), with run and failure counts of the last 30 days. Error texts are left out (they may quote data); they are in job_log for the administrator.';
-COMMENT ON COLUMN v_job_status.job_name IS 'Job.';
-COMMENT ON COLUMN v_job_status.schedule IS 'pg_cron schedule.';
+COMMENT ON COLUMN v_job_status.job_name IS 'Name of the scheduled job (job_setting.job_name).';
+COMMENT ON COLUMN v_job_status.schedule IS 'pg_cron schedule of the job (cron syntax).';
 COMMENT ON COLUMN v_job_status.enabled IS 'Whether schedule_jobs() schedules it.';
-COMMENT ON COLUMN v_job_status.last_started_at IS 'Start of the last run; NULL if it never ran (or its log was pruned).';
-COMMENT ON COLUMN v_job_status.last_finished_at IS 'End of the last run.';
-COMMENT ON COLUMN v_job_status.last_status IS 'success, failure or skipped.';
-COMMENT ON COLUMN v_job_status.last_rows_affected IS 'Rows affected by the last run.';
-COMMENT ON COLUMN v_job_status.runs_30d IS 'Runs started in the last 30 days.';
-COMMENT ON COLUMN v_job_status.failures_30d IS 'Of those, failures.';
+COMMENT ON COLUMN v_job_status.last_started_at IS 'Start of the last run (timestamp); NULL if it never ran (or its log was pruned).';
+COMMENT ON COLUMN v_job_status.last_finished_at IS 'End of the last run (timestamp).';
+COMMENT ON COLUMN v_job_status.last_status IS 'Outcome of the last run: success, failure or skipped.';
+COMMENT ON COLUMN v_job_status.last_rows_affected IS 'Count of rows affected by the last run.';
+COMMENT ON COLUMN v_job_status.runs_30d IS 'Count of runs started in the last 30 days.';
+COMMENT ON COLUMN v_job_status.failures_30d IS 'Count of those runs that failed.';
+GRANT SELECT ON v_job_status TO sales_supervisor_bi;
 
-GRANT SELECT ON v_credited_sales_daily, v_rep_sales_month, v_rep_attainment, v_team_attainment, v_pipeline,
-  v_forecast_accuracy, v_customer_health, v_team_scorecard, v_grade_distribution, v_promotion_pipeline,
-  v_pay_summary, v_job_status
-  TO sales_supervisor_bi;
+-- ---------------------------------------------------------------------------
+-- The organisation (also read by managers and HR: head counts only)
+-- ---------------------------------------------------------------------------
+
+CREATE VIEW v_org_summary AS
+WITH RECURSIVE tree(team_id, department_id, depth, path) AS (
+  SELECT t.team_id, t.team_id, 0, ARRAY[t.name] FROM team t WHERE t.parent_id IS NULL
+  UNION ALL
+  SELECT c.team_id, tree.department_id, tree.depth + 1, tree.path || c.name
+  FROM team c JOIN tree ON c.parent_id = tree.team_id
+  WHERE tree.depth < 1000)
+SELECT tree.team_id, t.name AS team_name, d.name AS department_name, tree.depth,
+       array_to_string(tree.path, ' / ') AS team_path,
+       (SELECT count(*) FROM member m WHERE m.team_id = tree.team_id AND m.active) AS active_members,
+       (SELECT count(*) FROM member m WHERE m.team_id = tree.team_id AND m.active
+          AND m.level = 'sales_rep') AS active_reps,
+       (SELECT count(*) FROM customer c WHERE c.team_id = tree.team_id AND c.active) AS active_customers
+FROM tree
+JOIN team t ON t.team_id = tree.team_id
+JOIN team d ON d.team_id = tree.department_id;
+COMMENT ON VIEW v_org_summary IS
+'One row per team: its department, depth in the tree, path, and head counts (active members, active reps, active customers). No personal data; readable by the BI role.';
+COMMENT ON COLUMN v_org_summary.team_id IS 'Id of the team (team.team_id).';
+COMMENT ON COLUMN v_org_summary.team_name IS 'Name of the team.';
+COMMENT ON COLUMN v_org_summary.department_name IS 'Name of the department (root team) the team belongs to.';
+COMMENT ON COLUMN v_org_summary.depth IS 'Depth of the team in the tree (levels below its department), 0 for a department.';
+COMMENT ON COLUMN v_org_summary.team_path IS 'Path of team names from the department down, separated by '' / ''.';
+COMMENT ON COLUMN v_org_summary.active_members IS 'Count of active members in the team itself (not its subtree).';
+COMMENT ON COLUMN v_org_summary.active_reps IS 'Count of active members at level sales_rep in the team itself.';
+COMMENT ON COLUMN v_org_summary.active_customers IS 'Count of active customers owned by the team itself.';
+GRANT SELECT ON v_org_summary TO sales_supervisor_bi;
+
+-- ---------------------------------------------------------------------------
+-- Statistics for the planner
+-- ---------------------------------------------------------------------------
+-- The views join small reference tables (teams, fiscal periods, cycles, grade
+-- policies, rules, job settings) to large ones.  Autovacuum analyzes a table
+-- once more than autovacuum_analyze_threshold (50) + 10 % of its rows changed,
+-- so a table of a dozen rows is never analyzed; the planner then assumes at
+-- least 10 pages of rows for it, a cross join of two such tables becomes
+-- millions of rows, plan costs reach 10^8, and JIT compilation (above
+-- jit_above_cost, 100 000) takes seconds on a view that runs in 100 ms.  A zero
+-- base threshold has autovacuum analyze these tables after their first change
+-- (analyzing a small table costs next to nothing); the large tables keep the
+-- server's settings.  generate_demo_org and refresh_reports analyze what they
+-- fill, so the views are fast at once, before autovacuum comes round.
+ALTER TABLE team SET (autovacuum_analyze_threshold = 0);
+ALTER TABLE member SET (autovacuum_analyze_threshold = 0);
+ALTER TABLE visit_cadence SET (autovacuum_analyze_threshold = 0);
+ALTER TABLE fiscal_period SET (autovacuum_analyze_threshold = 0);
+ALTER TABLE quota SET (autovacuum_analyze_threshold = 0);
+ALTER TABLE appraisal_cycle SET (autovacuum_analyze_threshold = 0);
+ALTER TABLE grade_policy SET (autovacuum_analyze_threshold = 0);
+ALTER TABLE appraisal_result SET (autovacuum_analyze_threshold = 0);
+ALTER TABLE promotion_rule SET (autovacuum_analyze_threshold = 0);
+ALTER TABLE promotion_candidate SET (autovacuum_analyze_threshold = 0);
+ALTER TABLE promotion SET (autovacuum_analyze_threshold = 0);
+ALTER TABLE pay SET (autovacuum_analyze_threshold = 0);
+ALTER TABLE job_setting SET (autovacuum_analyze_threshold = 0);
+ALTER TABLE job_log SET (autovacuum_analyze_threshold = 0);
+ALTER TABLE visit_overdue_flag SET (autovacuum_analyze_threshold = 0);
+ALTER TABLE feedback_overdue_flag SET (autovacuum_analyze_threshold = 0);
 
 -- ---------------------------------------------------------------------------
 -- Job: refresh the materialized views
@@ -491,6 +572,9 @@ BEGIN
     ELSE
       EXECUTE format('REFRESH MATERIALIZED VIEW sales_supervisor.%I', v_view);
     END IF;
+    -- fresh statistics now, not at autovacuum's next round: the views that
+    -- read it are planned (and JIT-compiled or not) on them
+    EXECUTE format('ANALYZE sales_supervisor.%I', v_view);
     EXECUTE format('SELECT count(*) FROM sales_supervisor.%I', v_view) INTO v_rows;
     PERFORM job_progress(format('refresh: %s/%s %s done, %s rows in %s s', v_i, cardinality(v_views), v_view, v_rows,
                                 round(extract(epoch FROM clock_timestamp() - v_t0)::numeric, 3)),
@@ -499,5 +583,5 @@ BEGIN
 END
 $$;
 COMMENT ON PROCEDURE refresh_reports() IS
-'Job refresh_reports: REFRESH MATERIALIZED VIEW CONCURRENTLY of every materialized reporting view (a plain refresh the first time, when the view is not populated), with a progress line before and after each; rows affected = rows in the refreshed views. Run it as the extension owner (the owner of the views).';
+'Job refresh_reports: REFRESH MATERIALIZED VIEW CONCURRENTLY of every materialized reporting view (a plain refresh the first time, when the view is not populated), then ANALYZE of it, with a progress line before and after each; rows affected = rows in the refreshed views. Run it as the extension owner (the owner of the views).';
 REVOKE ALL ON PROCEDURE refresh_reports() FROM PUBLIC;

@@ -12,7 +12,7 @@
 -- bypasses row-level security) with the plain predicate the policy must mean.
 BEGIN;
 SET LOCAL search_path = sales_supervisor, public;
-SELECT plan(89);
+SELECT plan(92);
 
 -- (pgTAP grants its temp tables to PUBLIC, so assertions run as any role.)
 
@@ -220,6 +220,24 @@ SELECT is((SELECT sum(active_customers)::int FROM v_org_summary), 60, 'BI: the s
 SELECT is((SELECT count(*)::int FROM information_schema.table_privileges
            WHERE grantee = 'sales_supervisor_bi' AND table_schema = 'sales_supervisor'
              AND privilege_type <> 'SELECT'), 0, 'BI: holds no write privilege on anything');
+RESET ROLE;
+
+-- the documented promise (issue 12.6): the reporting views read past row-level
+-- security, so none is readable by a role whose rows are limited
+SELECT is((SELECT array_agg(c.relname || ':' || r ORDER BY c.relname, r)
+           FROM pg_class c CROSS JOIN unnest(ARRAY['sales_supervisor_rep', 'sales_supervisor_supervisor',
+                                                  'sales_supervisor_manager', 'sales_supervisor_hr']) r
+           WHERE c.relnamespace = 'sales_supervisor'::regnamespace AND c.relkind IN ('v', 'm')
+             AND NOT coalesce((SELECT 'security_invoker=true' = ANY (c.reloptions)), false)
+             AND has_table_privilege(r, c.oid, 'SELECT')),
+          NULL, 'no owner-rights view is readable by reps, supervisors, managers or HR');
+SET ROLE ss_demo_1;
+SELECT throws_ok('SELECT * FROM sales_supervisor.v_org_summary', '42501', NULL,
+                 'a manager cannot read other departments'' head counts (v_org_summary)');
+RESET ROLE;
+SET ROLE ss_test_hr;
+SELECT throws_ok('SELECT * FROM sales_supervisor.v_org_summary', '42501', NULL,
+                 'HR cannot read customer counts (v_org_summary)');
 RESET ROLE;
 
 -- ---------------------------------------------------------------- closed cycle

@@ -14,13 +14,59 @@
 -- Security definer functions refuse NULL in what they check (issue 12.2)
 -- ---------------------------------------------------------------------------
 
+-- current_member_id refuses a NULL login; the helpers and require_role fail
+-- closed; review_summary and reopen_appraisal_cycle check the resolved login.
+--@ replace function current_member_id, led_team_ids, visible_member_ids, credited_sale_ids
+--@ replace function review_summary, require_role, reopen_appraisal_cycle
+
 -- ---------------------------------------------------------------------------
 -- Integrity triggers see every row they judge (issue 12.3)
 -- ---------------------------------------------------------------------------
 
+-- The trigger functions that judge a row against other rows become SECURITY
+-- DEFINER (not executable by PUBLIC); CREATE OR REPLACE keeps the triggers.
+--@ replace function team_check_tree, customer_check_team, sale_credit_check_sum, seasonal_distribution_check
+--@ replace function review_check_cycle, cycle_rows_check_state, commission_check_period
+--@ replace function commission_credit_check_period, appraisal_cycle_check_state, appraisal_consequence_check_state
+
 -- ---------------------------------------------------------------------------
 -- Scope: who changes the org structure; sales-year calls within scope (12.4, 12.5)
 -- ---------------------------------------------------------------------------
+
+-- The org structure: HR, or a manager strictly inside their own subtree.
+--@ replace function managed_team_ids
+ALTER TABLE team ENABLE ROW LEVEL SECURITY;
+CREATE POLICY team_read ON team FOR SELECT
+  TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager, sales_supervisor_hr
+  USING (true);
+CREATE POLICY team_hr ON team TO sales_supervisor_hr USING (true) WITH CHECK (true);
+CREATE POLICY team_manager_insert ON team FOR INSERT TO sales_supervisor_manager
+  WITH CHECK (parent_id = ANY ((SELECT sales_supervisor.led_team_ids())::integer[]));
+CREATE POLICY team_manager_update ON team FOR UPDATE TO sales_supervisor_manager
+  USING (team_id = ANY ((SELECT sales_supervisor.managed_team_ids())::integer[]))
+  WITH CHECK (team_id = ANY ((SELECT sales_supervisor.managed_team_ids())::integer[])
+              AND parent_id = ANY ((SELECT sales_supervisor.led_team_ids())::integer[]));
+ALTER TABLE team_leader ENABLE ROW LEVEL SECURITY;
+CREATE POLICY team_leader_read ON team_leader FOR SELECT
+  TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager, sales_supervisor_hr
+  USING (true);
+CREATE POLICY team_leader_hr ON team_leader TO sales_supervisor_hr USING (true) WITH CHECK (true);
+CREATE POLICY team_leader_manager_insert ON team_leader FOR INSERT TO sales_supervisor_manager
+  WITH CHECK (team_id = ANY ((SELECT sales_supervisor.managed_team_ids())::integer[])
+              AND member_id = ANY ((SELECT sales_supervisor.visible_member_ids())::integer[]));
+CREATE POLICY team_leader_manager_update ON team_leader FOR UPDATE TO sales_supervisor_manager
+  USING (team_id = ANY ((SELECT sales_supervisor.managed_team_ids())::integer[]))
+  WITH CHECK (team_id = ANY ((SELECT sales_supervisor.managed_team_ids())::integer[])
+              AND member_id = ANY ((SELECT sales_supervisor.visible_member_ids())::integer[]));
+CREATE POLICY team_leader_manager_delete ON team_leader FOR DELETE TO sales_supervisor_manager
+  USING (team_id = ANY ((SELECT sales_supervisor.managed_team_ids())::integer[]));
+
+-- Company-wide steps: scoped (quotas), or the whole organisation's roles only.
+--@ replace function scope_root_team_ids, allocate_quotas, lock_quotas
+--@ replace function run_commission, score_kpis, calibrate_appraisal_cycle, close_appraisal_cycle, promotion_candidates
+REVOKE EXECUTE ON FUNCTION run_commission(integer, name) FROM sales_supervisor_hr;
+REVOKE EXECUTE ON FUNCTION score_kpis(integer, name), calibrate_appraisal_cycle(integer, text, name),
+  close_appraisal_cycle(integer, text, name), promotion_candidates(integer, name) FROM sales_supervisor_manager;
 
 -- ---------------------------------------------------------------------------
 -- Grants as documented (issue 12.6)
@@ -30,6 +76,58 @@
 -- Scheduled jobs: top level decided without message text (issue 12.7)
 -- ---------------------------------------------------------------------------
 
+-- run_job asks transaction_control_allowed() (C) instead of comparing SQLERRM
+-- with an English message.
+--@ replace function transaction_control_allowed
+--@ replace procedure run_job
+
 -- ---------------------------------------------------------------------------
 -- Reporting views: statistics, column types, comments (issue 12.8, 12.9)
 -- ---------------------------------------------------------------------------
+
+-- Declared column types (counts bigint, money numeric(38,2), ratios
+-- numeric(38,6), percentages numeric(5,2)) and comments with units on every
+-- reporting view; one GRANT per view; v_org_summary moves to the reports
+-- part.  The views reading the materialized view go first so that it can be
+-- re-created (its credited_amount becomes numeric(38,2)).
+DROP VIEW v_team_scorecard, v_forecast_accuracy, v_team_attainment, v_rep_attainment, v_rep_sales_month;
+--@ replace materialized view v_credited_sales_daily
+-- (CREATE MATERIALIZED VIEW ... AS populated it, so no REFRESH is needed.)
+-- What the generator does not carry over for a materialized view: its
+-- indexes, column comments and grant, as the install script has them.
+CREATE UNIQUE INDEX v_credited_sales_daily_key ON v_credited_sales_daily (member_id, sold_on);
+CREATE INDEX v_credited_sales_daily_sold_on_idx ON v_credited_sales_daily (sold_on);
+COMMENT ON COLUMN v_credited_sales_daily.member_id IS 'Id of the rep credited (member.member_id).';
+COMMENT ON COLUMN v_credited_sales_daily.sold_on IS 'Day of the sales lines (date sold).';
+COMMENT ON COLUMN v_credited_sales_daily.credited_amount IS 'Sales credited to the rep that day, in the company currency to the cent (split credit, refunds negative).';
+COMMENT ON COLUMN v_credited_sales_daily.sales_lines IS 'Count of sales lines credited to the rep that day (a split line counts once for each credited rep).';
+COMMENT ON COLUMN v_credited_sales_daily.refund_lines IS 'Count of those lines that are refund or cancellation lines.';
+COMMENT ON COLUMN v_credited_sales_daily.split_lines IS 'Count of those lines whose credit is split between reps.';
+GRANT SELECT ON v_credited_sales_daily TO sales_supervisor_bi;
+ANALYZE v_credited_sales_daily;
+--@ replace view v_rep_sales_month, v_rep_attainment, v_team_attainment, v_pipeline, v_forecast_accuracy, v_customer_health, v_team_scorecard, v_grade_distribution, v_promotion_pipeline, v_pay_summary, v_job_status, v_org_summary
+
+-- Statistics: refresh_reports analyzes the materialized view after the
+-- refresh, generate_demo_org the tables it filled; autovacuum analyzes the
+-- small tables the views read after their first change (base threshold 0).
+--@ replace procedure refresh_reports
+--@ replace function generate_demo_org
+ALTER TABLE team SET (autovacuum_analyze_threshold = 0);
+ALTER TABLE member SET (autovacuum_analyze_threshold = 0);
+ALTER TABLE visit_cadence SET (autovacuum_analyze_threshold = 0);
+ALTER TABLE fiscal_period SET (autovacuum_analyze_threshold = 0);
+ALTER TABLE quota SET (autovacuum_analyze_threshold = 0);
+ALTER TABLE appraisal_cycle SET (autovacuum_analyze_threshold = 0);
+ALTER TABLE grade_policy SET (autovacuum_analyze_threshold = 0);
+ALTER TABLE appraisal_result SET (autovacuum_analyze_threshold = 0);
+ALTER TABLE promotion_rule SET (autovacuum_analyze_threshold = 0);
+ALTER TABLE promotion_candidate SET (autovacuum_analyze_threshold = 0);
+ALTER TABLE promotion SET (autovacuum_analyze_threshold = 0);
+ALTER TABLE pay SET (autovacuum_analyze_threshold = 0);
+ALTER TABLE job_setting SET (autovacuum_analyze_threshold = 0);
+ALTER TABLE job_log SET (autovacuum_analyze_threshold = 0);
+ALTER TABLE visit_overdue_flag SET (autovacuum_analyze_threshold = 0);
+ALTER TABLE feedback_overdue_flag SET (autovacuum_analyze_threshold = 0);
+-- The upgraded database's tables, never analyzed below the old threshold.
+ANALYZE team, member, visit_cadence, fiscal_period, quota, appraisal_cycle, grade_policy, appraisal_result,
+  promotion_rule, promotion_candidate, promotion, pay, job_setting, job_log, visit_overdue_flag, feedback_overdue_flag;
