@@ -9,6 +9,8 @@ the schema and data migration of the release, in order.  Wherever it says
     --@ replace function name1, name2
     --@ replace view v_name
     --@ replace procedure name3
+    --@ replace materialized view v_name      (with its indexes)
+    --@ create policies on table1, table2     (new row-level security)
 
 the generator puts the definitions of those objects as the install script
 (INSTALL_SCRIPT, assembled from sql/install/) has them now, with every
@@ -103,15 +105,15 @@ def names(stmt, kind, name):
     if re.match(r'ALTER\s+EXTENSION', stmt, re.I):
         return False
     kw = KINDS[kind]
-    if kind == 'view':
-        kw = r'(?:VIEW|TABLE|COLUMN)'
+    if kind in ('view', 'materialized view'):
+        kw = r'(?:%s|TABLE|COLUMN)' % KINDS[kind]
         # GRANT ... ON v1, v2 TO ...: plain relation lists name views too
         m = re.match(r'(?:GRANT|REVOKE)\b.*?\bON\s+(?:TABLE\s+)?(.*?)\s+(?:TO|FROM)\b', stmt, re.I | re.S)
         if m and not re.match(r'(FUNCTION|PROCEDURE|SCHEMA|SEQUENCE|TYPE)\b', m.group(1), re.I):
             rels = [r.strip().split('.')[-1].strip('"') for r in m.group(1).split(',')]
             return name in rels
     for m in re.finditer(r'\b%s\s+%s' % (kw, IDENT), stmt, re.I):
-        if m.group(1) == name or m.group(1).startswith(name + '.') and kind == 'view':
+        if m.group(1) == name:
             return True
     # a function list after the first: "ON FUNCTION a(int), b(text) TO"
     if kind in ('function', 'procedure'):
@@ -121,6 +123,19 @@ def names(stmt, kind, name):
                 if part.group(1) == name:
                     return True
     return False
+
+
+def index_of(stmt, name):
+    """Is stmt a CREATE INDEX on relation name?"""
+    m = re.match(r'CREATE\s+(?:UNIQUE\s+)?INDEX\s+.*?\bON\s+%s\b' % IDENT, stmt, re.I | re.S)
+    return bool(m) and m.group(1) == name
+
+
+def policy_part_of(stmt, table):
+    """Is stmt a CREATE POLICY on table, or the ALTER TABLE enabling its row-level security?"""
+    m = re.match(r'CREATE\s+POLICY\s+\S+\s+ON\s+%s\b' % IDENT, stmt, re.I) or \
+        re.match(r'ALTER\s+TABLE\s+%s\s+ENABLE\s+ROW\s+LEVEL\s+SECURITY' % IDENT, stmt, re.I)
+    return bool(m) and m.group(1) == table
 
 
 def column_comment_of(stmt, name):
@@ -137,7 +152,8 @@ def pieces_for(stmts, kind, name):
         if defines(s, kind, name):
             found = idx if found is None else found
             follow.append((idx, raw, 'def'))
-        elif names(s, kind, name) or (kind == 'view' and column_comment_of(s, name)):
+        elif names(s, kind, name) or (kind in ('view', 'materialized view')
+                                      and (column_comment_of(s, name) or index_of(s, name))):
             follow.append((idx, raw, 'attr'))
     if found is None:
         raise SystemExit('gen_upgrade: %s %s is not in the install script' % (kind, name))
@@ -145,18 +161,37 @@ def pieces_for(stmts, kind, name):
 
 
 def render(stmts, kind, objs):
+    """The definitions of objs (in order), then every statement naming any of
+    them (COMMENT, GRANT, REVOKE, ALTER, indexes) once, in install order: a
+    GRANT naming several views comes after all of them exist."""
     out = []
     if kind in ('view', 'materialized view'):
         order = sorted(objs, key=lambda o: pieces_for(stmts, kind, o)[0][0])
         for o in reversed(order):
             out.append('DROP %s IF EXISTS sales_supervisor.%s;\n' % (kind.upper(), o))
         objs = order
+    attrs = {}
     for o in objs:
-        for _, raw, what in pieces_for(stmts, kind, o):
+        for idx, raw, what in pieces_for(stmts, kind, o):
             s = raw.strip('\n')
-            if what == 'def' and kind in ('function', 'procedure'):
+            if what == 'attr':
+                attrs[idx] = s
+                continue
+            if kind in ('function', 'procedure'):
                 s = re.sub(r'CREATE\s+(?!OR\s+REPLACE)(FUNCTION|PROCEDURE)', r'CREATE OR REPLACE \1', s, count=1, flags=re.I)
             out.append(s + '\n')
+    out.extend(attrs[i] + '\n' for i in sorted(attrs))
+    return '\n'.join(out)
+
+
+def render_policies(stmts, tables):
+    """Row-level security of tables as the install script sets it up."""
+    out = []
+    for t in tables:
+        found = [raw.strip('\n') + '\n' for raw in stmts if policy_part_of(strip_comments(raw), t)]
+        if not found:
+            raise SystemExit('gen_upgrade: no policy on %s in the install script' % t)
+        out.extend(found)
     return '\n'.join(out)
 
 
@@ -165,6 +200,12 @@ def main():
     stmts = split_statements(open(install).read())
     res = []
     for line in open(manual).read().split('\n'):
+        p = re.match(r'--@\s*create\s+policies\s+on\s+(.*)$', line.strip(), re.I)
+        if p:
+            tables = [o.strip() for o in p.group(1).split(',') if o.strip()]
+            res.append('-- generated from the install script: row-level security of %s' % ', '.join(tables))
+            res.append(render_policies(stmts, tables))
+            continue
         m = re.match(r'--@\s*replace\s+(function|procedure|materialized view|view)\s+(.*)$', line.strip(), re.I)
         if not m:
             res.append(line)

@@ -35,31 +35,7 @@
 
 -- The org structure: HR, or a manager strictly inside their own subtree.
 --@ replace function managed_team_ids
-ALTER TABLE team ENABLE ROW LEVEL SECURITY;
-CREATE POLICY team_read ON team FOR SELECT
-  TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager, sales_supervisor_hr
-  USING (true);
-CREATE POLICY team_hr ON team TO sales_supervisor_hr USING (true) WITH CHECK (true);
-CREATE POLICY team_manager_insert ON team FOR INSERT TO sales_supervisor_manager
-  WITH CHECK (parent_id = ANY ((SELECT sales_supervisor.led_team_ids())::integer[]));
-CREATE POLICY team_manager_update ON team FOR UPDATE TO sales_supervisor_manager
-  USING (team_id = ANY ((SELECT sales_supervisor.managed_team_ids())::integer[]))
-  WITH CHECK (team_id = ANY ((SELECT sales_supervisor.managed_team_ids())::integer[])
-              AND parent_id = ANY ((SELECT sales_supervisor.led_team_ids())::integer[]));
-ALTER TABLE team_leader ENABLE ROW LEVEL SECURITY;
-CREATE POLICY team_leader_read ON team_leader FOR SELECT
-  TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager, sales_supervisor_hr
-  USING (true);
-CREATE POLICY team_leader_hr ON team_leader TO sales_supervisor_hr USING (true) WITH CHECK (true);
-CREATE POLICY team_leader_manager_insert ON team_leader FOR INSERT TO sales_supervisor_manager
-  WITH CHECK (team_id = ANY ((SELECT sales_supervisor.managed_team_ids())::integer[])
-              AND member_id = ANY ((SELECT sales_supervisor.visible_member_ids())::integer[]));
-CREATE POLICY team_leader_manager_update ON team_leader FOR UPDATE TO sales_supervisor_manager
-  USING (team_id = ANY ((SELECT sales_supervisor.managed_team_ids())::integer[]))
-  WITH CHECK (team_id = ANY ((SELECT sales_supervisor.managed_team_ids())::integer[])
-              AND member_id = ANY ((SELECT sales_supervisor.visible_member_ids())::integer[]));
-CREATE POLICY team_leader_manager_delete ON team_leader FOR DELETE TO sales_supervisor_manager
-  USING (team_id = ANY ((SELECT sales_supervisor.managed_team_ids())::integer[]));
+--@ create policies on team, team_leader
 
 -- Company-wide steps: scoped (quotas), or the whole organisation's roles only.
 --@ replace function scope_root_team_ids, allocate_quotas, lock_quotas
@@ -93,17 +69,6 @@ REVOKE EXECUTE ON FUNCTION score_kpis(integer, name), calibrate_appraisal_cycle(
 DROP VIEW v_team_scorecard, v_forecast_accuracy, v_team_attainment, v_rep_attainment, v_rep_sales_month;
 --@ replace materialized view v_credited_sales_daily
 -- (CREATE MATERIALIZED VIEW ... AS populated it, so no REFRESH is needed.)
--- What the generator does not carry over for a materialized view: its
--- indexes, column comments and grant, as the install script has them.
-CREATE UNIQUE INDEX v_credited_sales_daily_key ON v_credited_sales_daily (member_id, sold_on);
-CREATE INDEX v_credited_sales_daily_sold_on_idx ON v_credited_sales_daily (sold_on);
-COMMENT ON COLUMN v_credited_sales_daily.member_id IS 'Id of the rep credited (member.member_id).';
-COMMENT ON COLUMN v_credited_sales_daily.sold_on IS 'Day of the sales lines (date sold).';
-COMMENT ON COLUMN v_credited_sales_daily.credited_amount IS 'Sales credited to the rep that day, in the company currency to the cent (split credit, refunds negative).';
-COMMENT ON COLUMN v_credited_sales_daily.sales_lines IS 'Count of sales lines credited to the rep that day (a split line counts once for each credited rep).';
-COMMENT ON COLUMN v_credited_sales_daily.refund_lines IS 'Count of those lines that are refund or cancellation lines.';
-COMMENT ON COLUMN v_credited_sales_daily.split_lines IS 'Count of those lines whose credit is split between reps.';
-GRANT SELECT ON v_credited_sales_daily TO sales_supervisor_bi;
 ANALYZE v_credited_sales_daily;
 --@ replace view v_rep_sales_month, v_rep_attainment, v_team_attainment, v_pipeline, v_forecast_accuracy, v_customer_health, v_team_scorecard, v_grade_distribution, v_promotion_pipeline, v_pay_summary, v_job_status, v_org_summary
 
