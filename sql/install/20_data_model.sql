@@ -1198,7 +1198,7 @@ BEGIN
       RAISE EXCEPTION 'appraisal cycle % is closed: its % rows cannot be inserted, updated or deleted',
                       v_cycle, TG_TABLE_NAME
         USING ERRCODE = 'object_not_in_prerequisite_state',
-              HINT = 'HR or a manager can reopen it with reopen_appraisal_cycle(cycle_id, reason), which is audited.';
+              HINT = 'HR can reopen it with reopen_appraisal_cycle(cycle_id, reason), which is audited.';
     ELSIF TG_TABLE_NAME IN ('appraisal_component_weight', 'kpi_weight') AND v_state <> 'open' THEN
       RAISE EXCEPTION 'appraisal cycle % is %: its weights can only change while it is open',
                       v_cycle, v_state

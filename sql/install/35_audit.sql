@@ -101,17 +101,17 @@ AS $$
 DECLARE
   c sales_supervisor.appraisal_cycle;
 BEGIN
-  -- current_member_id() checks that the session may act as login.
-  PERFORM sales_supervisor.current_member_id(login);
-  IF NOT (pg_catalog.pg_has_role(login, 'sales_supervisor_hr', 'MEMBER')
-          OR pg_catalog.pg_has_role(login, 'sales_supervisor_manager', 'MEMBER')) THEN
-    RAISE EXCEPTION 'role "%" may not reopen appraisal cycle %', login, cycle
-      USING ERRCODE = 'insufficient_privilege',
-            HINT = 'Only HR (sales_supervisor_hr) and managers (sales_supervisor_manager) reopen cycles.';
+  -- the role check of the sales-year steps: refuses a NULL login (which would
+  -- also be audited as acting_role NULL) and a login the session may not act as
+  PERFORM sales_supervisor.require_role(login, ARRAY['sales_supervisor_hr'], 'reopen an appraisal cycle');
+  IF cycle IS NULL THEN
+    RAISE EXCEPTION 'cycle must not be null'
+      USING ERRCODE = 'null_value_not_allowed', HINT = 'Pass the cycle_id of the closed appraisal cycle.';
   END IF;
   IF reason IS NULL OR btrim(reason) = '' THEN
     RAISE EXCEPTION 'a reason is required to reopen appraisal cycle %', cycle
-      USING ERRCODE = 'invalid_parameter_value';
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Pass why the closed results must change; it is written to audit_log.';
   END IF;
   SELECT * INTO c FROM sales_supervisor.appraisal_cycle a WHERE a.cycle_id = cycle FOR UPDATE;
   IF NOT FOUND THEN
@@ -128,7 +128,6 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION reopen_appraisal_cycle(integer, text, name) IS
-'Reopens a closed appraisal cycle (back to calibrating) so its results can be corrected; HR and managers only; the reason, who and when are written to audit_log. The only way to change a closed cycle.';
+'Reopens a closed appraisal cycle (back to calibrating) so its results can be corrected; HR only, like the close it undoes (a company-wide step; require_role: a NULL login is refused, never audited as acting_role NULL); the reason, who and when are written to audit_log. The only way to change a closed cycle.';
 REVOKE ALL ON FUNCTION reopen_appraisal_cycle(integer, text, name) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION reopen_appraisal_cycle(integer, text, name)
-  TO sales_supervisor_manager, sales_supervisor_hr;
+GRANT EXECUTE ON FUNCTION reopen_appraisal_cycle(integer, text, name) TO sales_supervisor_hr;

@@ -44,10 +44,16 @@ BEGIN
       USING ERRCODE = 'null_value_not_allowed',
             HINT = 'Leave login out: it defaults to current_user.';
   END IF;
+  IF allowed IS NULL OR action IS NULL THEN
+    RAISE EXCEPTION 'require_role needs the allowed roles and the action'
+      USING ERRCODE = 'null_value_not_allowed',
+            HINT = 'Pass the roles allowed to act and what the caller is about to do.';
+  END IF;
   -- checks that the session may act as login (raises otherwise)
   v_member := sales_supervisor.current_member_id(login);
+  -- fail closed: only a membership proven true passes (a NULL role name does not)
   FOREACH r IN ARRAY allowed LOOP
-    IF pg_catalog.pg_has_role(login, r, 'MEMBER') THEN
+    IF pg_catalog.pg_has_role(login, r, 'MEMBER') IS TRUE THEN
       RETURN v_member;
     END IF;
   END LOOP;
@@ -58,7 +64,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION require_role(name, text[], text) IS
-'Role check of the sales-year steps: returns the member id of login (NULL for a login that is no member, such as the extension owner) when login is a member of one of the allowed roles (superusers are members of every role); otherwise error 42501 naming the login and the action. Refuses a login the session may not act as.';
+'Role check of the sales-year steps: returns the member id of login (NULL for a login that is no member, such as the extension owner) when login is a member of one of the allowed roles (superusers are members of every role); otherwise error 42501 naming the login and the action. Refuses a NULL argument (22004) and a login the session may not act as.';
 REVOKE ALL ON FUNCTION require_role(name, text[], text) FROM PUBLIC;
 
 -- scope_root_team_ids: where a company-wide step may act for a login.  A step

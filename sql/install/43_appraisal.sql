@@ -68,7 +68,7 @@ SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.appraisal_consequen
 
 CREATE FUNCTION appraisal_consequence_check_state()
 RETURNS trigger
-LANGUAGE plpgsql
+LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, sales_supervisor, pg_temp
 AS $$
 DECLARE
@@ -83,7 +83,7 @@ BEGIN
     IF EXISTS (SELECT 1 FROM appraisal_cycle c WHERE c.cycle_id = v_cycle AND c.state = 'closed') THEN
       RAISE EXCEPTION 'appraisal cycle % is closed: its appraisal_consequence rows cannot be inserted, updated or deleted', v_cycle
         USING ERRCODE = 'object_not_in_prerequisite_state',
-              HINT = 'HR or a manager can reopen it with reopen_appraisal_cycle(cycle_id, reason), which is audited.';
+              HINT = 'HR can reopen it with reopen_appraisal_cycle(cycle_id, reason), which is audited.';
     END IF;
   END LOOP;
   RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
@@ -93,6 +93,7 @@ COMMENT ON FUNCTION appraisal_consequence_check_state() IS
 'Trigger: appraisal_consequence rows of a closed cycle are frozen for everyone.';
 CREATE TRIGGER appraisal_consequence_check_state BEFORE INSERT OR UPDATE OR DELETE ON appraisal_consequence
   FOR EACH ROW EXECUTE FUNCTION appraisal_consequence_check_state();
+REVOKE ALL ON FUNCTION appraisal_consequence_check_state() FROM PUBLIC;
 CREATE TRIGGER appraisal_consequence_audit AFTER INSERT OR UPDATE OR DELETE ON appraisal_consequence
   FOR EACH ROW EXECUTE FUNCTION audit_row('cycle_id', 'member_id');
 
@@ -439,7 +440,7 @@ AS $fn$
 DECLARE
   c appraisal_cycle;
 BEGIN
-  PERFORM require_role(login, ARRAY['sales_supervisor_hr', 'sales_supervisor_manager'], 'calibrate an appraisal cycle');
+  PERFORM require_role(login, ARRAY['sales_supervisor_hr'], 'calibrate an appraisal cycle');
   c := appraisal_prepare(cycle, group_by, 'calibrate');
   IF c.state = 'closed' THEN
     RAISE EXCEPTION 'appraisal cycle % is closed', cycle
@@ -451,9 +452,9 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION calibrate_appraisal_cycle(integer, text, name) IS
-'Computes an appraisal cycle''s results without closing it (the cycle moves to calibrating, which freezes reviews): same computation as close_appraisal_cycle, rerunnable with the same result. HR and managers only.';
+'Computes an appraisal cycle''s results without closing it (the cycle moves to calibrating, which freezes reviews): same computation as close_appraisal_cycle, rerunnable with the same result. HR only (a company-wide step; managers read the results of their scope under row-level security).';
 REVOKE ALL ON FUNCTION calibrate_appraisal_cycle(integer, text, name) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION calibrate_appraisal_cycle(integer, text, name) TO sales_supervisor_hr, sales_supervisor_manager;
+GRANT EXECUTE ON FUNCTION calibrate_appraisal_cycle(integer, text, name) TO sales_supervisor_hr;
 
 CREATE FUNCTION close_appraisal_cycle(cycle integer, group_by text DEFAULT 'level',
                                       login name DEFAULT current_user)
@@ -464,7 +465,7 @@ AS $fn$
 DECLARE
   c appraisal_cycle;
 BEGIN
-  PERFORM require_role(login, ARRAY['sales_supervisor_hr', 'sales_supervisor_manager'], 'close an appraisal cycle');
+  PERFORM require_role(login, ARRAY['sales_supervisor_hr'], 'close an appraisal cycle');
   c := appraisal_prepare(cycle, group_by, 'close');
   IF c.state <> 'closed' THEN
     PERFORM appraisal_compute(cycle, group_by);
@@ -474,6 +475,6 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION close_appraisal_cycle(integer, text, name) IS
-'Closes an appraisal cycle in one transaction: locks reviews and sales, scores the KPIs, computes the four components on 0..100 (team management with rater calibration by mean shift and trimmed_mean(score, 1)), the final score renormalised over the components present, rank, percentile and grade by forced distribution per level or team, and the grade policy consequences, then closes the cycle (results frozen for everyone). On a closed cycle it changes nothing and returns the stored results, so closing twice gives the same result. HR and managers only; READ COMMITTED only.';
+'Closes an appraisal cycle in one transaction: locks reviews and sales, scores the KPIs, computes the four components on 0..100 (team management with rater calibration by mean shift and trimmed_mean(score, 1)), the final score renormalised over the components present, rank, percentile and grade by forced distribution per level or team, and the grade policy consequences, then closes the cycle (results frozen for everyone). On a closed cycle it changes nothing and returns the stored results, so closing twice gives the same result. HR only (a company-wide step); READ COMMITTED only.';
 REVOKE ALL ON FUNCTION close_appraisal_cycle(integer, text, name) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION close_appraisal_cycle(integer, text, name) TO sales_supervisor_hr, sales_supervisor_manager;
+GRANT EXECUTE ON FUNCTION close_appraisal_cycle(integer, text, name) TO sales_supervisor_hr;

@@ -252,6 +252,17 @@ COMMENT ON FUNCTION execute_job(text) IS
 'Runs the command of a job of job_setting in a subtransaction and writes its job_log row whatever happens: success with rows affected and progress lines, failure with SQLSTATE, message, detail, hint and context (the command''s changes are rolled back), skipped for a disabled job, failure for an unknown job name. Returns the log row; never raises for the command''s error. Usable inside a transaction (tests, manual runs); pg_cron calls run_job.';
 REVOKE ALL ON FUNCTION execute_job(text) FROM PUBLIC;
 
+-- transaction_control_allowed: may the calling procedure COMMIT now?  Asked
+-- of the server (src/transaction_control.c), so that run_job decides without
+-- attempting a COMMIT and reading the (translated) text of its refusal.
+CREATE FUNCTION transaction_control_allowed()
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'transaction_control_allowed'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION transaction_control_allowed() IS
+'True when the PL/pgSQL procedure calling it may COMMIT or ROLLBACK now: it runs non-atomically (CALL at top level, as pg_cron and psql in autocommit do, or from a procedure so called; not in a transaction block or a function) and no subtransaction (exception block) is active. Needs no error and no message text, so it does not depend on lc_messages.';
+REVOKE ALL ON FUNCTION transaction_control_allowed() FROM PUBLIC;
+
 -- run_job has no SET search_path clause on purpose: PostgreSQL refuses
 -- COMMIT in a procedure that has one.  Every name in it is therefore
 -- schema-qualified, and it casts nothing.
@@ -260,24 +271,16 @@ LANGUAGE plpgsql
 AS $$
 DECLARE
   r sales_supervisor.job_log;
-  v_top_level boolean := false;
 BEGIN
   r := sales_supervisor.execute_job(job_name);
   IF r.status OPERATOR(pg_catalog.<>) 'failure' THEN
     RETURN;
   END IF;
   -- Can this call commit?  Only a CALL at top level (pg_cron, psql in
-  -- autocommit) can.  A COMMIT inside a sub-block always fails, with a message
-  -- that tells which case we are in: "invalid transaction termination" when
-  -- the call is atomic (inside a transaction block or a function), "cannot
-  -- commit while a subtransaction is active" when only the sub-block is in
-  -- the way.
-  BEGIN
-    COMMIT;
-  EXCEPTION WHEN invalid_transaction_termination THEN
-    v_top_level := SQLERRM OPERATOR(pg_catalog.=) 'cannot commit while a subtransaction is active';
-  END;
-  IF v_top_level THEN
+  -- autocommit) can.  Asked of the server, not found out by trying a COMMIT:
+  -- both refusals of a COMMIT share SQLSTATE 2D000 and differ only in their
+  -- message, which lc_messages translates.
+  IF sales_supervisor.transaction_control_allowed() THEN
     COMMIT;                              -- the log row is kept ...
     RAISE EXCEPTION 'job "%" failed: %', r.job_name, r.error   -- ... and pg_cron sees the failure
       USING ERRCODE = r.sqlstate,

@@ -23,6 +23,9 @@ BEGIN;
 SET LOCAL search_path = sales_supervisor, public;
 
 -- ---------------------------------------------------------------- the org
+-- the demo cycle is cycle 1 below: identity sequences do not roll back with
+-- the suites that ran before this one in the same database
+SELECT setval(pg_get_serial_sequence('sales_supervisor.appraisal_cycle', 'cycle_id'), 1, false) \gset
 CREATE TEMP TABLE demo AS
 SELECT count(*)::int AS tables FROM generate_demo_org(seed => 11, teams => 7, depth => 3, reps => 12,
   customers => 60, sales_lines => 600, surveys => 50, reviews_per_member => 4);

@@ -9,6 +9,10 @@
 # cron.job_run_details (run_job commits the log row, then re-raises).
 # Disabled and deleted settings are unscheduled; unschedule_jobs() removes
 # everything; without pg_cron, schedule_jobs() fails with 55000 and a hint.
+# Top level or not is decided without reading an error message (issue 12.7):
+# transaction_control_allowed() answers in each context, and a failing job
+# CALLed at top level under a German lc_messages (the locale scripts/deps.sh
+# generates) still commits its log row and fails, as pg_cron's run would.
 # Runs inside the throw-away cluster (PGHOST etc. set); prints TAP.
 set -u
 DB=sales_supervisor_test
@@ -30,7 +34,7 @@ SQL
 trap cleanup EXIT
 ok() { n=$((n + 1)); if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi; }
 q() { psql -X -q -v ON_ERROR_STOP=1 -tA -d "$DB" -c "$1"; }
-echo "1..16"
+echo "1..24"
 
 q "CREATE EXTENSION IF NOT EXISTS pg_cron" >/dev/null
 [ "$(q "SELECT extversion FROM pg_extension WHERE extname = 'pg_cron'")" != "" ]
@@ -144,3 +148,47 @@ echo "$err" | grep -q '55000: pg_cron is not installed in database "'"$N"'"' \
   && echo "$err" | grep -q "HINT:  Set shared_preload_libraries = 'pg_cron' and cron.database_name = '$N'"
 ok $? "without pg_cron, schedule_jobs() fails with SQLSTATE 55000 and a hint"
 echo "$err" | sed 's/^/#   /' | head -4
+
+# ---- top level decided without message text (issue 12.7)
+# what transaction_control_allowed() says in each context; each -c is its own
+# statement (one -c with several statements would be an implicit transaction block)
+tc() { psql -X -q -v ON_ERROR_STOP=1 -tA -d "$DB" "$@" -c "SELECT current_setting('ss_tap.tc')" | tail -n 1; }
+probe='sales_supervisor.transaction_control_allowed()::text'
+got=$(tc -c "DO \$\$BEGIN PERFORM set_config('ss_tap.tc', $probe, false); END\$\$")
+[ "$got" = true ]
+ok $? "transaction_control_allowed(): true in a DO block at top level, which may COMMIT ($got)"
+got=$(tc -c "BEGIN" -c "DO \$\$BEGIN PERFORM set_config('ss_tap.tc', $probe, false); END\$\$" -c "COMMIT")
+[ "$got" = false ]
+ok $? "transaction_control_allowed(): false inside a transaction block ($got)"
+got=$(tc -c "DO \$\$BEGIN BEGIN PERFORM set_config('ss_tap.tc', $probe, false); EXCEPTION WHEN OTHERS THEN NULL; END; END\$\$")
+[ "$got" = false ]
+ok $? "transaction_control_allowed(): false inside an exception block (a subtransaction) ($got)"
+got=$(tc -c "SELECT set_config('ss_tap.tc', $probe, false)")
+[ "$got" = false ]
+ok $? "transaction_control_allowed(): false in a plain SELECT (a function context) ($got)"
+src=$(q "SELECT prosrc ~* 'SQLERRM|MESSAGE_TEXT|EXCEPTION\\s+WHEN' FROM pg_proc WHERE oid = 'sales_supervisor.run_job(text)'::regprocedure")
+[ "$src" = f ]
+ok $? "run_job reads no error message and traps no error to decide ($src)"
+
+# a failing job at top level under a non-English lc_messages
+LOCALE=de_DE.UTF-8
+q "INSERT INTO sales_supervisor.job_setting (job_name, schedule, command, enabled)
+   VALUES ('tap_locale_fail', '* * * * *', 'SELECT 1 / 0', true)" >/dev/null
+logged() { q "SELECT count(*) FROM sales_supervisor.job_log WHERE job_name = 'tap_locale_fail' AND status = 'failure' AND sqlstate = '22012'"; }
+if ! locale -a 2>/dev/null | grep -qix 'de_DE.utf8'; then
+  for t in 1 2 3; do n=$((n + 1)); echo "ok $n # SKIP locale $LOCALE is not installed (scripts/deps.sh generates it)"; done
+else
+  err=$(psql -X -q -d "$DB" -v VERBOSITY=verbose -c "SET lc_messages = '$LOCALE'" \
+          -c "CALL sales_supervisor.run_job('tap_locale_fail')" 2>&1)
+  st=$?
+  [ $st -ne 0 ] && echo "$err" | grep -q '^FEHLER:  22012: job "tap_locale_fail" failed: Division durch Null'
+  ok $? "lc_messages = $LOCALE: a failing job CALLed at top level raises its error (exit $st), translated"
+  echo "$err" | sed 's/^/#   /' | head -2
+  [ "$(logged)" = 1 ] && [ "$(q "SELECT error FROM sales_supervisor.job_log WHERE job_name = 'tap_locale_fail'")" = 'Division durch Null' ]
+  ok $? "... and its log row is committed (the error in German)"
+  err=$(psql -X -q -d "$DB" -v VERBOSITY=verbose -c "SET lc_messages = '$LOCALE'" -c "BEGIN" \
+          -c "CALL sales_supervisor.run_job('tap_locale_fail')" -c "COMMIT" 2>&1)
+  st=$?
+  [ $st -eq 0 ] && echo "$err" | grep -q '^WARNUNG:  01000: job "tap_locale_fail" failed' && [ "$(logged)" = 2 ]
+  ok $? "lc_messages = $LOCALE: inside a transaction block it only warns and keeps the log row (exit $st)"
+fi

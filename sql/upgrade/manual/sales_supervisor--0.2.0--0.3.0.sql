@@ -7,6 +7,10 @@
 -- What changes:
 --  * Cached plan values (tier tables, score curves) are keyed on the exact
 --    bytes of each call's argument, never "a constant of the query" (C only).
+--  * Security definer functions and policy helpers refuse a NULL login
+--    (22004) instead of skipping their role check (12.2).
+--  * run_job decides it runs at top level by transaction_control_allowed(),
+--    not by the English text of an error (12.7).
 
 \echo Use "ALTER EXTENSION sales_supervisor UPDATE TO '0.3.0'" to load this file. \quit
 
@@ -42,7 +46,8 @@
 --@ replace function run_commission, score_kpis, calibrate_appraisal_cycle, close_appraisal_cycle, promotion_candidates
 REVOKE EXECUTE ON FUNCTION run_commission(integer, name) FROM sales_supervisor_hr;
 REVOKE EXECUTE ON FUNCTION score_kpis(integer, name), calibrate_appraisal_cycle(integer, text, name),
-  close_appraisal_cycle(integer, text, name), promotion_candidates(integer, name) FROM sales_supervisor_manager;
+  close_appraisal_cycle(integer, text, name), promotion_candidates(integer, name),
+  reopen_appraisal_cycle(integer, text, name) FROM sales_supervisor_manager;
 
 -- ---------------------------------------------------------------------------
 -- Grants as documented (issue 12.6)

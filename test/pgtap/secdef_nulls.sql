@@ -1,0 +1,227 @@
+-- Every SECURITY DEFINER function refuses -- never passes -- a NULL in what it
+-- checks (issue 12.2): pg_has_role(NULL, ...) is NULL, and "IF NOT NULL" does
+-- not fire, so a NULL login used to skip the role check.
+--
+-- Driven by the catalog: every function of schema sales_supervisor with
+-- prosecdef (trigger functions aside: they take no SQL arguments and cannot
+-- be called) must have a row of sample valid arguments below, or the test
+-- fails.  Each function is then called
+--   * with NULL in each argument position (valid samples elsewhere), as each
+--     group role and as the owner: it must raise an error with an SQLSTATE in
+--     22004 (null_value_not_allowed), 42501 (insufficient_privilege), 22023
+--     (invalid_parameter_value) or P0002 (no_data_found) -- or, only where a
+--     NULL documentedly means the default (null_means_default), give exactly
+--     what the call with the default gives;
+--   * with valid arguments as each role that is not allowed: 42501;
+--   * with valid arguments as each allowed role: not refused (42501/22004),
+--     which shows the samples are valid, so a refusal above is the NULL's.
+-- A call that succeeds is rolled back (pg_temp.outcome), so calls do not see
+-- each other's effects.
+--
+-- The org: generate_demo_org(seed 11, teams 7, depth 3, reps 12) as in
+-- security.sql: member k (1..7) leads team k, department 1 = teams {1, 3, 4, 7},
+-- supervisor 3's subtree is {3, 7}, rep 11 is in team 7, rep 8 in team 4.
+-- Logins (member.login_role is ss_demo_<id>): ss_demo_8 rep, ss_demo_3
+-- supervisor, ss_demo_1 manager, ss_demo_2 HR; ss_nul_bi is BI and no member.
+BEGIN;
+SET LOCAL search_path = sales_supervisor, public;
+
+CREATE TEMP TABLE demo AS SELECT * FROM generate_demo_org(seed => 11, teams => 7, depth => 3, reps => 12,
+            customers => 60, sales_lines => 600, surveys => 50, reviews_per_member => 4);
+-- ids drawn from sequences (which other test files advance): looked up
+SELECT min(cycle_id) AS cycle FROM appraisal_cycle \gset
+SELECT min(rule_id) AS rule FROM promotion_rule WHERE from_level = 'sales_rep' \gset
+SELECT min(period_id) AS period FROM fiscal_period WHERE kind = 'month' \gset
+
+CREATE ROLE ss_demo_8 NOLOGIN;
+CREATE ROLE ss_demo_3 NOLOGIN;
+CREATE ROLE ss_demo_1 NOLOGIN;
+CREATE ROLE ss_demo_2 NOLOGIN;
+CREATE ROLE ss_nul_bi NOLOGIN;
+GRANT sales_supervisor_rep TO ss_demo_8;
+GRANT sales_supervisor_supervisor TO ss_demo_3;
+GRANT sales_supervisor_manager TO ss_demo_1;
+GRANT sales_supervisor_hr TO ss_demo_2;
+GRANT sales_supervisor_bi TO ss_nul_bi;
+
+-- The cycle is closed, so that reopen_appraisal_cycle would get through to the
+-- audit if its role check were skipped.
+UPDATE appraisal_cycle SET state = 'calibrating' WHERE cycle_id = :cycle;
+UPDATE appraisal_cycle SET state = 'closed' WHERE cycle_id = :cycle;
+
+CREATE TEMP TABLE role_under_test (role_key text PRIMARY KEY, rolname name, ord int);
+INSERT INTO role_under_test VALUES
+  ('rep', 'ss_demo_8', 1), ('supervisor', 'ss_demo_3', 2), ('manager', 'ss_demo_1', 3),
+  ('hr', 'ss_demo_2', 4), ('bi', 'ss_nul_bi', 5);
+
+-- Sample valid arguments: one SQL expression per argument position.  The
+-- login is current_user, evaluated after SET ROLE: the role's own login.
+-- allowed: the roles that valid arguments do not refuse.
+CREATE TEMP TABLE sample (
+  signature text PRIMARY KEY,     -- proname(oidvectortypes(proargtypes))
+  args text[] NOT NULL,
+  allowed text[] NOT NULL,
+  null_means_default int[] NOT NULL DEFAULT '{}');
+INSERT INTO sample (signature, args, allowed) VALUES
+  ('current_member_id(name)', ARRAY['current_user'], '{rep,supervisor,manager,hr}'),
+  ('led_team_ids(name)', ARRAY['current_user'], '{rep,supervisor,manager,hr}'),
+  ('visible_member_ids(name)', ARRAY['current_user'], '{rep,supervisor,manager,hr}'),
+  ('managed_team_ids(name)', ARRAY['current_user'], '{rep,supervisor,manager,hr}'),
+  ('credited_sale_ids(name)', ARRAY['current_user'], '{rep,supervisor,manager}'),
+  ('scope_root_team_ids(name)', ARRAY['current_user'], '{}'),
+  ('reopen_appraisal_cycle(integer, text, name)', ARRAY[:'cycle', $$'sample reason'$$, 'current_user'], '{hr}'),
+  ('require_role(name, text[], text)', ARRAY['current_user', $$'{sales_supervisor_rep}'$$, $$'test'$$], '{}'),
+  ('allocate_quotas(integer, numeric, text, numeric, numeric[], text, numeric[], numeric, name)',
+   ARRAY['2025', '1000000', $$'history'$$, '0.5', $$'{}'$$, $$'default'$$, $$'{25,50,75,100}'$$, '1', 'current_user'],
+   '{manager}'),
+  ('lock_quotas(integer, name)', ARRAY['2025', 'current_user'], '{manager}'),
+  ('score_kpis(integer, name)', ARRAY[:'cycle', 'current_user'], '{hr}'),
+  -- a company-wide step: manager 1 leads one department only
+  ('run_commission(integer, name)', ARRAY[:'period', 'current_user'], '{}'),
+  ('open_appraisal_cycle(integer, text, numeric, numeric, jsonb, name)',
+   ARRAY['2026', $$'sample cycle'$$, '1', '5', $$'{"sales_rep": {"individual_performance": 100}}'$$, 'current_user'],
+   '{hr}'),
+  ('start_appraisal_reviews(integer, name)', ARRAY[:'cycle', 'current_user'], '{hr}'),
+  ('calibrate_appraisal_cycle(integer, text, name)', ARRAY[:'cycle', $$'level'$$, 'current_user'], '{hr}'),
+  ('close_appraisal_cycle(integer, text, name)', ARRAY[:'cycle', $$'level'$$, 'current_user'], '{hr}'),
+  ('promotion_candidates(integer, name)', ARRAY[:'cycle', 'current_user'], '{hr}'),
+  ('approve_promotion(integer, integer, integer, date, name)',
+   ARRAY[:'cycle', '8', :'rule', $$'2026-01-01'$$, 'current_user'], '{hr}'),
+  ('year_end_pay(integer, numeric, name)', ARRAY[:'cycle', '1', 'current_user'], '{hr}');
+-- reviewee NULL (its default) means oneself
+INSERT INTO sample (signature, args, allowed, null_means_default) VALUES
+  ('review_summary(integer, integer, name)', ARRAY[:'cycle', '11', 'current_user'], '{supervisor,manager,hr}', '{2}');
+
+CREATE TEMP TABLE secdef AS
+SELECT p.oid AS fn, p.proname::text || '(' || oidvectortypes(p.proargtypes) || ')' AS signature,
+       p.proname::text AS proname, p.prokind, p.pronargs::int AS nargs,
+       (SELECT array_agg(u.t ORDER BY u.o) FROM unnest(p.proargtypes::oid[]) WITH ORDINALITY u(t, o)) AS argtypes,
+       p.proargnames
+FROM pg_proc p
+WHERE p.pronamespace = 'sales_supervisor'::regnamespace AND p.prosecdef
+  AND p.prorettype <> 'trigger'::regtype;
+
+-- The outcome of a call as a role: 'ok: <result rows>' or '<SQLSTATE>: <message>'.
+-- Always rolled back (a success ends in a private error), role switch included.
+CREATE FUNCTION pg_temp.outcome(r name, call text, is_proc boolean) RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+  v text;
+  st text;
+  msg text;
+BEGIN
+  BEGIN
+    IF r IS NOT NULL THEN
+      EXECUTE format('SET LOCAL ROLE %I', r);
+    END IF;
+    IF is_proc THEN
+      EXECUTE 'CALL ' || call;
+      v := '(procedure)';
+    ELSE
+      EXECUTE format('SELECT coalesce(string_agg(t::text, %L ORDER BY t::text), %L) FROM %s t',
+                     ' | ', '(no rows)', call) INTO v;
+    END IF;
+    RAISE EXCEPTION USING ERRCODE = 'ZZ000', MESSAGE = v;
+  EXCEPTION WHEN OTHERS THEN
+    GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT;
+  END;
+  RETURN CASE WHEN st = 'ZZ000' THEN 'ok: ' || msg ELSE st || ': ' || msg END;
+END
+$$;
+
+-- A call of fn: positional, sample i replaced by NULL (null_pos), or named
+-- with position skip_pos left out (its default).
+CREATE FUNCTION pg_temp.call_of(s secdef, args text[], null_pos int, skip_pos int) RETURNS text
+LANGUAGE sql AS $$
+  SELECT format('sales_supervisor.%I(%s)', s.proname,
+                coalesce(string_agg(
+                  CASE WHEN skip_pos IS NOT NULL THEN format('%I => ', s.proargnames[i]) ELSE '' END
+                  || CASE WHEN i = null_pos THEN 'NULL' ELSE '(' || args[i] || ')' END
+                  || '::' || format_type(s.argtypes[i], NULL), ', ' ORDER BY i)
+                  FILTER (WHERE i IS DISTINCT FROM skip_pos), ''))
+  FROM generate_series(1, s.nargs) i
+$$;
+
+CREATE TEMP TABLE null_call AS
+SELECT s.signature, r.role_key, r.ord, i AS pos, s.argtypes[i] AS argtype,
+       i = ANY (x.null_means_default) AS means_default,
+       pg_temp.outcome(r.rolname, pg_temp.call_of(s, x.args, i, NULL), s.prokind = 'p') AS got,
+       CASE WHEN i = ANY (x.null_means_default)
+            THEN pg_temp.outcome(r.rolname, pg_temp.call_of(s, x.args, NULL, i), s.prokind = 'p') END AS default_got
+FROM secdef s
+JOIN sample x USING (signature)
+CROSS JOIN (SELECT * FROM role_under_test UNION ALL SELECT 'owner', NULL, 0) r
+CROSS JOIN LATERAL generate_series(1, s.nargs) i;
+
+CREATE TEMP TABLE valid_call AS
+SELECT s.signature, r.role_key, r.ord, r.role_key = ANY (x.allowed) AS allowed,
+       pg_temp.outcome(r.rolname, pg_temp.call_of(s, x.args, NULL, NULL), s.prokind = 'p') AS got
+FROM secdef s
+JOIN sample x USING (signature)
+CROSS JOIN role_under_test r;
+
+SELECT plan((SELECT count(*)::int FROM null_call) + (SELECT count(*)::int FROM valid_call) + 14);
+
+-- ---------------------------------------------------------------- the list comes from pg_proc
+SELECT is((SELECT array_agg(signature ORDER BY signature) FROM secdef WHERE signature NOT IN (SELECT signature FROM sample)),
+          NULL, 'every SECURITY DEFINER function (but triggers) has sample arguments in this test');
+SELECT is((SELECT array_agg(signature ORDER BY signature) FROM sample WHERE signature NOT IN (SELECT signature FROM secdef)),
+          NULL, 'no sample is left for a function that is gone or no longer SECURITY DEFINER');
+SELECT is((SELECT array_agg(s.signature ORDER BY s.signature) FROM secdef s JOIN sample x USING (signature)
+           WHERE cardinality(x.args) <> s.nargs),
+          NULL, 'every sample gives one value per argument');
+SELECT is((SELECT array_agg(p.oid::regprocedure::text ORDER BY 1) FROM pg_proc p
+           WHERE p.pronamespace = 'sales_supervisor'::regnamespace AND p.prosecdef
+             AND p.prorettype = 'trigger'::regtype AND p.pronargs > 0),
+          NULL, 'the SECURITY DEFINER functions left out are triggers, which take no SQL argument');
+SELECT cmp_ok((SELECT count(*)::int FROM secdef), '>=', 20, 'the catalog lists the SECURITY DEFINER functions');
+
+-- ---------------------------------------------------------------- NULL in every position
+SELECT ok(CASE WHEN c.means_default THEN c.got = c.default_got
+               ELSE left(c.got, 5) IN ('22004', '42501', '22023', 'P0002') END,
+          format('%s as %s, NULL %s (%s): %s%s', c.signature, c.role_key, c.pos, format_type(c.argtype, NULL),
+                 CASE WHEN c.means_default THEN 'same as the default: ' ELSE 'refused: ' END, left(c.got, 160)))
+FROM null_call c
+ORDER BY c.signature, c.pos, c.ord;
+
+-- ---------------------------------------------------------------- valid arguments
+SELECT ok(CASE WHEN v.allowed THEN left(v.got, 5) NOT IN ('42501', '22004')
+               ELSE left(v.got, 5) = '42501' END,
+          format('%s as %s, valid arguments: %s (%s)', v.signature, v.role_key,
+                 CASE WHEN v.allowed THEN 'not refused' ELSE 'refused' END, left(v.got, 160)))
+FROM valid_call v
+ORDER BY v.signature, v.ord;
+
+-- ---------------------------------------------------------------- the calls of issue 12.2
+SET LOCAL ROLE ss_demo_8;
+SELECT throws_ok(format('SELECT * FROM sales_supervisor.review_summary(%s, 12)', :cycle), '42501',
+                 'role "ss_demo_8" may not see the reviews of member 12',
+                 'rep: another rep''s review summary is refused');
+SELECT throws_ok(format('SELECT * FROM sales_supervisor.review_summary(%s, 12, NULL)', :cycle), '22004',
+                 'login must not be null',
+                 'rep: ... and with a NULL login too (it returned the self, supervisor and peer averages)');
+SELECT throws_ok($$SELECT * FROM sales_supervisor.review_summary(NULL, 12)$$, '22004', 'cycle must not be null',
+                 'rep: a NULL cycle is refused too (it returned no rows, as if there were no reviews)');
+SELECT results_eq(format('SELECT * FROM sales_supervisor.review_summary(%s, NULL)', :cycle),
+                  format('SELECT * FROM sales_supervisor.review_summary(%s)', :cycle),
+                  'rep: reviewee NULL is the default, oneself');
+SELECT throws_ok($$SELECT sales_supervisor.credited_sale_ids(NULL)$$, '22004', 'login must not be null',
+                 'rep: the policy helpers refuse a NULL login (it passed as "no scope")');
+RESET ROLE;
+
+SET LOCAL ROLE ss_demo_2;
+SELECT throws_ok(format($$SELECT sales_supervisor.reopen_appraisal_cycle(%s, 'no login', NULL)$$, :cycle), '22004',
+                 'login must not be null to reopen an appraisal cycle',
+                 'HR: reopen_appraisal_cycle with a NULL login is refused (it skipped the role check)');
+RESET ROLE;
+SELECT is((SELECT count(*)::int FROM audit_log WHERE action = 'REOPEN'), 0,
+          '... and nothing was audited, with acting_role NULL or otherwise');
+SET LOCAL ROLE ss_demo_2;
+SELECT lives_ok(format($$SELECT sales_supervisor.reopen_appraisal_cycle(%s, 'sample reason')$$, :cycle),
+                'HR: reopens with its own login');
+RESET ROLE;
+SELECT is((SELECT string_agg(acting_role || '|' || reason, ';') FROM audit_log WHERE action = 'REOPEN'),
+          'ss_demo_2|sample reason', '... audited with its acting role');
+
+SELECT * FROM finish();
+ROLLBACK;
