@@ -80,11 +80,7 @@ DECLARE
   v_member integer;
   v_led integer[];
 BEGIN
-  IF login IS NULL THEN
-    RAISE EXCEPTION 'login must not be null'
-      USING ERRCODE = 'null_value_not_allowed', HINT = 'Leave login out: it defaults to current_user.';
-  END IF;
-  -- checks that the session may act as login (raises otherwise)
+  -- refuses a NULL login and a login the session may not act as
   v_member := sales_supervisor.current_member_id(login);
   IF (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = login)
      OR pg_catalog.pg_has_role(login, (SELECT e.extowner FROM pg_catalog.pg_extension e
