@@ -1,4 +1,4 @@
--- Layer 2, security: group roles, grants, row-level security.
+-- Layer 3, security: group roles, grants, row-level security.
 --
 -- Five NOLOGIN group roles (cluster-wide, created if missing, never dropped by
 -- the extension): the installer grants them to login roles, and maps each
@@ -149,7 +149,7 @@ GRANT EXECUTE ON FUNCTION managed_team_ids(name)
 -- Reference data readable by everybody in the organisation.
 GRANT SELECT ON team, team_leader, visit_cadence, product_category, fiscal_period, seasonal_distribution,
   training_session, appraisal_cycle, appraisal_component_weight, kpi_definition, kpi_weight,
-  grade_policy, promotion_rule, commission_period_lock, member
+  grade_policy, promotion_rule, commission_period_lock, member, kpi_target, bonus_target
   TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager, sales_supervisor_hr;
 
 GRANT INSERT, UPDATE ON member TO sales_supervisor_hr;
@@ -160,7 +160,7 @@ GRANT INSERT, UPDATE, DELETE ON visit_cadence, product_category, fiscal_period, 
 GRANT INSERT, UPDATE ON training_session
   TO sales_supervisor_supervisor, sales_supervisor_manager, sales_supervisor_hr;
 GRANT INSERT, UPDATE, DELETE ON appraisal_cycle, appraisal_component_weight, kpi_definition,
-  kpi_weight, grade_policy, promotion_rule TO sales_supervisor_hr;
+  kpi_weight, kpi_target, grade_policy, promotion_rule, bonus_target TO sales_supervisor_hr;
 
 -- Customers
 -- Reps keep the file up to date but do not re-tier, move or hand over customers.
@@ -199,7 +199,7 @@ GRANT INSERT, UPDATE ON training_attendance
   TO sales_supervisor_supervisor, sales_supervisor_manager, sales_supervisor_hr;
 
 -- Appraisal
-GRANT SELECT ON kpi_result, appraisal_result, promotion, pay
+GRANT SELECT ON kpi_result, appraisal_result, appraisal_consequence, promotion, pay
   TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager, sales_supervisor_hr;
 GRANT SELECT, INSERT, UPDATE ON review_score
   TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager, sales_supervisor_hr;
@@ -372,6 +372,7 @@ BEGIN
       ('training_attendance', 'member_id', true),
       ('kpi_result', 'member_id', true),
       ('appraisal_result', 'member_id', true),
+      ('appraisal_consequence', 'member_id', true),
       ('promotion', 'member_id', true)) AS v(tab, col, hr)
   LOOP
     EXECUTE pg_catalog.format('ALTER TABLE sales_supervisor.%I ENABLE ROW LEVEL SECURITY', t.tab);

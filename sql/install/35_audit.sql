@@ -1,4 +1,4 @@
--- Layer 2, audit: an append-only log of changes to quotas, appraisal results,
+-- Layer 3, audit: an append-only log of changes to quotas, appraisal results,
 -- promotions and appraisal-cycle states, and the audited reopen of a closed cycle.
 --
 -- Nobody is granted INSERT, UPDATE, DELETE or TRUNCATE on audit_log; rows are
@@ -48,9 +48,6 @@ ALTER TABLE audit_log ENABLE ROW LEVEL SECURITY;
 CREATE POLICY audit_log_hr ON audit_log FOR SELECT TO sales_supervisor_hr USING (true);
 GRANT SELECT ON audit_log TO sales_supervisor_hr;
 
-SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.audit_log'::pg_catalog.regclass, '');
-SELECT pg_catalog.pg_extension_config_dump(
-  pg_catalog.pg_get_serial_sequence('sales_supervisor.audit_log', 'audit_id')::pg_catalog.regclass, '');
 
 -- audit_row(key columns...): AFTER ROW trigger writing one audit entry.
 CREATE FUNCTION audit_row()
@@ -92,6 +89,8 @@ CREATE TRIGGER promotion_audit AFTER INSERT OR UPDATE OR DELETE ON promotion
   FOR EACH ROW EXECUTE FUNCTION audit_row('promotion_id');
 CREATE TRIGGER appraisal_cycle_audit AFTER INSERT OR UPDATE OR DELETE ON appraisal_cycle
   FOR EACH ROW EXECUTE FUNCTION audit_row('cycle_id');
+CREATE TRIGGER appraisal_consequence_audit AFTER INSERT OR UPDATE OR DELETE ON appraisal_consequence
+  FOR EACH ROW EXECUTE FUNCTION audit_row('cycle_id', 'member_id');
 
 CREATE FUNCTION reopen_appraisal_cycle(cycle integer, reason text, login name DEFAULT current_user)
 RETURNS void

@@ -1,4 +1,4 @@
--- Layer 3, operations: the sales year, step 2 -- KPI targets and scoring.
+-- Layer 4, the sales year, step 2 -- KPI scoring.
 --
 -- A KPI is a kpi_definition (metric, direction, curve, component) weighted per
 -- cycle and level in kpi_weight.  score_kpis() measures every metric for every
@@ -31,24 +31,6 @@
 -- forecasts) gives no kpi_result row, so its weight drops out of the member's
 -- score (weighted_score renormalises); a target of 0 gives attainment and
 -- score NULL, likewise skipped.
-
-CREATE TABLE kpi_target (
-  cycle_id  integer NOT NULL REFERENCES appraisal_cycle ON DELETE CASCADE,
-  kpi_id    integer NOT NULL REFERENCES kpi_definition ON DELETE RESTRICT,
-  level     member_level NOT NULL,
-  target    numeric NOT NULL CHECK (target >= 0),
-  PRIMARY KEY (cycle_id, kpi_id, level)
-);
-COMMENT ON TABLE kpi_target IS
-'Targets of the KPIs whose metric has no natural target (new_customers, feedback_hours, csat, nps, training_hours, forecast_wape), per cycle and career level. Sales KPIs take the quota, visit and report KPIs the required count.';
-COMMENT ON COLUMN kpi_target.cycle_id IS 'Appraisal cycle (targets go with the cycle).';
-COMMENT ON COLUMN kpi_target.kpi_id IS 'KPI the target is for.';
-COMMENT ON COLUMN kpi_target.level IS 'Career level the target applies to.';
-COMMENT ON COLUMN kpi_target.target IS 'Target value, in the KPI''s unit; >= 0.';
-GRANT SELECT ON kpi_target
-  TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager, sales_supervisor_hr;
-GRANT INSERT, UPDATE, DELETE ON kpi_target TO sales_supervisor_hr;
-SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.kpi_target'::pg_catalog.regclass, '');
 
 -- kpi_measure: the actual and target of every KPI weighted in a cycle, for
 -- every member whose level carries it (the set-based core of score_kpis).

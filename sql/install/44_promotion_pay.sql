@@ -1,4 +1,4 @@
--- Layer 3, operations: the sales year, steps 5 and 6 -- promotions and year-end pay.
+-- Layer 4, the sales year, steps 5 and 6 -- promotions and year-end pay.
 
 -- ---------------------------------------------------------------------------
 -- Promotions
@@ -131,22 +131,6 @@ GRANT EXECUTE ON FUNCTION approve_promotion(integer, integer, integer, date, nam
 -- ---------------------------------------------------------------------------
 -- Year-end pay
 -- ---------------------------------------------------------------------------
-CREATE TABLE bonus_target (
-  fiscal_year       integer NOT NULL CHECK (fiscal_year BETWEEN 1900 AND 9999),
-  level             member_level NOT NULL,
-  target_bonus_pct  numeric(6,3) NOT NULL CHECK (target_bonus_pct >= 0 AND target_bonus_pct <= 1000),
-  PRIMARY KEY (fiscal_year, level)
-);
-COMMENT ON TABLE bonus_target IS
-'On-target year-end bonus per fiscal year and career level, in percent of the base salary (the bonus paid is this x the grade''s bonus multiplier x the company factor, plus the grade''s reward or penalty).';
-COMMENT ON COLUMN bonus_target.fiscal_year IS 'Fiscal year.';
-COMMENT ON COLUMN bonus_target.level IS 'Career level (the level appraised).';
-COMMENT ON COLUMN bonus_target.target_bonus_pct IS 'Target bonus in percent of base salary.';
-GRANT SELECT ON bonus_target
-  TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager, sales_supervisor_hr;
-GRANT INSERT, UPDATE, DELETE ON bonus_target TO sales_supervisor_hr;
-SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.bonus_target'::pg_catalog.regclass, '');
-
 CREATE FUNCTION year_end_pay(cycle integer, company_factor numeric, login name DEFAULT current_user)
 RETURNS TABLE (member_id integer, level member_level, grade text, base_salary numeric, commission numeric,
                target_bonus numeric, bonus_multiplier numeric, reward_or_penalty numeric,

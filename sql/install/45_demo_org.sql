@@ -1,4 +1,4 @@
--- Layer 3, operations: the demo organisation generator.
+-- Layer 4, the sales year: the demo organisation generator.
 --
 -- generate_demo_org() fills the empty data model with a realistic sales
 -- organisation: a team tree, members with login-role names, customers with a

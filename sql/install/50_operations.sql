@@ -1,4 +1,4 @@
--- Layer 3, operations: the calendar of scheduled jobs, their log, and the
+-- Layer 5, operations: the calendar of scheduled jobs, their log, and the
 -- daily jobs that need only the data model.
 --
 --   job_setting        one row per job: cron schedule, command, enabled
@@ -579,12 +579,3 @@ ALTER TABLE feedback_overdue_flag ENABLE ROW LEVEL SECURITY;
 CREATE POLICY feedback_overdue_flag_via_customer ON feedback_overdue_flag
   TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager
   USING (customer_id IN (SELECT c.customer_id FROM sales_supervisor.customer c));
-
--- pg_dump carries the settings, the log and the flags.
-SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.job_setting'::pg_catalog.regclass, '');
-SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.ops_setting'::pg_catalog.regclass, '');
-SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.job_log'::pg_catalog.regclass, '');
-SELECT pg_catalog.pg_extension_config_dump(
-  pg_catalog.pg_get_serial_sequence('sales_supervisor.job_log', 'log_id')::pg_catalog.regclass, '');
-SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.visit_overdue_flag'::pg_catalog.regclass, '');
-SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.feedback_overdue_flag'::pg_catalog.regclass, '');

@@ -1,4 +1,4 @@
--- Layer 3, operations: the sales-year steps as calendar jobs.
+-- Layer 5, operations: the sales-year steps as calendar jobs.
 --
 -- The default job_setting rows (50_operations.sql) call these three
 -- procedures.  Each decides from the calendar which cycles or periods are due,

@@ -1,4 +1,4 @@
--- Layer 3, reports: views with stable names and commented columns for BI tools
+-- Layer 5, reports: views with stable names and commented columns for BI tools
 -- (Metabase, Superset, Tableau, Power BI, Grafana), and the job that refreshes
 -- the materialized ones.
 --

@@ -1,0 +1,689 @@
+-- Layer 2, the data model (5 of 5): integrity triggers, the rules a CHECK cannot
+-- state (tree without cycles, shares summing to 100, scores within the
+-- scale, frozen closed cycles and locked periods, append-only ledgers).
+
+-- A trigger that judges a row against OTHER rows (the team tree, the member's
+-- team, the cycle's state, the locks, the other shares) must see every row it
+-- judges, whoever writes: under the caller's row-level security a supervisor
+-- would not see a member outside their subtree and would let the rule pass
+-- (or fail) where the owner would not.  So each such trigger function is
+-- SECURITY DEFINER (owned by the extension owner, which bypasses row-level
+-- security) with a fixed search_path, and REVOKEd from PUBLIC.  What it does
+-- on the caller's behalf widens nothing: it only reads, its messages name the
+-- ids and values the rule is about, and nothing it reads is returned.  (The
+-- identity of the caller is unchanged for what records it: audit_row() writes
+-- session_user and the role, work_report_stamp stays SECURITY INVOKER.)
+-- A deferred constraint trigger runs at commit with whatever role is current
+-- then; as a security definer it judges the same way.
+
+-- is_restoring(): pg_restore of a dump is running in this session.  pg_dump
+-- carries the rows of the extension's tables as data of configuration tables,
+-- and pg_restore loads them with the triggers enabled.  The triggers that guard
+-- the workflow (a closed cycle takes no new results, a locked period no new
+-- commission lines, visits only by the customer's current team, audit entries)
+-- would refuse or duplicate history that was valid when it was written, so they
+-- let pg_restore through.  Only a superuser can be restoring (the extension is
+-- untrusted, so its dump is restored by a superuser, who can disable triggers
+-- anyway); a normal role that sets application_name gains nothing.
+CREATE FUNCTION is_restoring()
+RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE
+RETURN pg_catalog.current_setting('application_name') OPERATOR(pg_catalog.=) 'pg_restore'
+       AND pg_catalog.current_setting('is_superuser') OPERATOR(pg_catalog.=) 'on';
+COMMENT ON FUNCTION is_restoring() IS
+'True while pg_restore (application_name pg_restore, as a superuser) loads a dump: the workflow triggers then accept historical rows as they were dumped and write no audit entries.';
+
+-- team_is_within(ancestor, team): true when team is ancestor or lies in its subtree.
+CREATE FUNCTION team_is_within(ancestor integer, team integer)
+RETURNS boolean
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+  WITH RECURSIVE up(team_id, parent_id, depth) AS (
+    SELECT t.team_id, t.parent_id, 0 FROM sales_supervisor.team t WHERE t.team_id = team
+    UNION ALL
+    SELECT t.team_id, t.parent_id, up.depth + 1
+    FROM sales_supervisor.team t JOIN up ON t.team_id = up.parent_id
+    WHERE up.depth < 1000)
+  SELECT EXISTS (SELECT 1 FROM up WHERE up.team_id = ancestor)
+$$;
+COMMENT ON FUNCTION team_is_within(integer, integer) IS
+'True when team is the team ancestor or lies in its subtree (walks parent_id upwards).';
+
+CREATE FUNCTION team_check_tree()
+RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+BEGIN
+  IF NEW.parent_id IS NOT NULL AND team_is_within(NEW.team_id, NEW.parent_id) THEN
+    RAISE EXCEPTION 'team % cannot be placed under team %, which lies in its own subtree',
+                    NEW.team_id, NEW.parent_id
+      USING ERRCODE = 'check_violation',
+            DETAIL = 'Teams form a tree; a cycle of parents is not allowed.';
+  END IF;
+  RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION team_check_tree() IS 'Trigger: refuses a team parent that would close a cycle in the team tree.';
+CREATE TRIGGER team_check_tree BEFORE UPDATE OF parent_id ON team
+  FOR EACH ROW EXECUTE FUNCTION team_check_tree();
+REVOKE ALL ON FUNCTION team_check_tree() FROM PUBLIC;
+
+-- A customer's owner, and a visit's member, must belong to the customer's team
+-- or to a team above it (a supervisor or manager may visit).
+CREATE FUNCTION customer_check_team()
+RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+DECLARE
+  v_member_team integer;
+  v_customer_team integer;
+  v_member integer;
+BEGIN
+  IF is_restoring() THEN
+    RETURN NEW;
+  END IF;
+  IF TG_TABLE_NAME = 'customer' THEN
+    v_member := NEW.owner_id;
+    v_customer_team := NEW.team_id;
+  ELSE
+    v_member := NEW.member_id;
+    SELECT c.team_id INTO v_customer_team FROM customer c WHERE c.customer_id = NEW.customer_id;
+  END IF;
+  SELECT m.team_id INTO v_member_team FROM member m WHERE m.member_id = v_member;
+  IF v_member_team IS NULL OR v_customer_team IS NULL THEN
+    RETURN NEW;                       -- the foreign keys report missing rows
+  END IF;
+  IF NOT team_is_within(v_member_team, v_customer_team) THEN
+    IF TG_TABLE_NAME = 'customer' THEN
+      RAISE EXCEPTION 'member % of team % cannot own customer % of team %',
+                      v_member, v_member_team, NEW.customer_id, v_customer_team
+        USING ERRCODE = 'check_violation',
+              DETAIL = 'A customer''s owner must belong to the customer''s team or to a team above it.';
+    ELSE
+      RAISE EXCEPTION 'member % of team % cannot visit customer % of team %',
+                      v_member, v_member_team, NEW.customer_id, v_customer_team
+        USING ERRCODE = 'check_violation',
+              DETAIL = 'Visits are made by the customer''s team or by a team above it.';
+    END IF;
+  END IF;
+  RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION customer_check_team() IS
+'Trigger on customer and customer_visit: the owner or visiting member must belong to the customer''s team or a team above it.';
+CREATE TRIGGER customer_check_team BEFORE INSERT OR UPDATE OF owner_id, team_id ON customer
+  FOR EACH ROW EXECUTE FUNCTION customer_check_team();
+CREATE TRIGGER customer_visit_check_team BEFORE INSERT OR UPDATE OF member_id, customer_id ON customer_visit
+  FOR EACH ROW EXECUTE FUNCTION customer_check_team();
+REVOKE ALL ON FUNCTION customer_check_team() FROM PUBLIC;
+
+-- Shares of a split sale sum to 100 (deferred: a split is written row by row).
+CREATE FUNCTION sale_credit_check_sum()
+RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+DECLARE
+  v_sale bigint;
+  v_sum numeric;
+BEGIN
+  FOREACH v_sale IN ARRAY CASE TG_OP WHEN 'INSERT' THEN ARRAY[NEW.sale_id]
+                                      WHEN 'DELETE' THEN ARRAY[OLD.sale_id]
+                                      ELSE ARRAY[OLD.sale_id, NEW.sale_id] END
+  LOOP
+    SELECT sum(share_pct) INTO v_sum FROM sale_credit WHERE sale_id = v_sale;
+    IF v_sum IS NOT NULL AND v_sum <> 100 THEN
+      RAISE EXCEPTION 'credit shares of sale % sum to %, not 100', v_sale, v_sum
+        USING ERRCODE = 'check_violation',
+              DETAIL = 'A sale with credit rows must split exactly 100 percent between reps.',
+              HINT = 'Write all the shares of the sale in one transaction.';
+    END IF;
+  END LOOP;
+  RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION sale_credit_check_sum() IS 'Deferred constraint trigger: the credit shares of each sale with credit rows sum to exactly 100.';
+CREATE CONSTRAINT TRIGGER sale_credit_sum_100 AFTER INSERT OR UPDATE OR DELETE ON sale_credit
+  DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION sale_credit_check_sum();
+REVOKE ALL ON FUNCTION sale_credit_check_sum() FROM PUBLIC;
+
+CREATE FUNCTION seasonal_distribution_check()
+RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+DECLARE
+  v_name text := CASE WHEN TG_OP = 'DELETE' THEN OLD.name ELSE NEW.name END;
+  v_year integer := CASE WHEN TG_OP = 'DELETE' THEN OLD.fiscal_year ELSE NEW.fiscal_year END;
+  v_n integer;
+  v_sum numeric;
+BEGIN
+  SELECT count(*), sum(share_pct) INTO v_n, v_sum
+  FROM seasonal_distribution WHERE name = v_name AND fiscal_year = v_year;
+  IF v_n > 0 AND (v_n <> 12 OR v_sum <> 100) THEN
+    RAISE EXCEPTION 'seasonal distribution "%" of % covers % months summing to %, not 12 months summing to 100',
+                    v_name, v_year, v_n, v_sum
+      USING ERRCODE = 'check_violation',
+            DETAIL = 'A seasonal distribution must cover every month of the year and sum to 100 percent.';
+  END IF;
+  IF TG_OP = 'UPDATE' AND (OLD.name, OLD.fiscal_year) IS DISTINCT FROM (NEW.name, NEW.fiscal_year) THEN
+    SELECT count(*), sum(share_pct) INTO v_n, v_sum
+    FROM seasonal_distribution WHERE name = OLD.name AND fiscal_year = OLD.fiscal_year;
+    IF v_n > 0 AND (v_n <> 12 OR v_sum <> 100) THEN
+      RAISE EXCEPTION 'seasonal distribution "%" of % covers % months summing to %, not 12 months summing to 100',
+                      OLD.name, OLD.fiscal_year, v_n, v_sum
+        USING ERRCODE = 'check_violation';
+    END IF;
+  END IF;
+  RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION seasonal_distribution_check() IS 'Deferred constraint trigger: each named seasonal distribution of a year has 12 months summing to 100 percent.';
+CREATE CONSTRAINT TRIGGER seasonal_distribution_complete AFTER INSERT OR UPDATE OR DELETE ON seasonal_distribution
+  DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION seasonal_distribution_check();
+REVOKE ALL ON FUNCTION seasonal_distribution_check() FROM PUBLIC;
+
+-- A locked quota cannot change (except being unlocked) nor be deleted.
+CREATE FUNCTION quota_check_lock()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+BEGIN
+  IF OLD.locked AND (TG_OP = 'DELETE'
+                     OR (OLD.period_id, OLD.member_id, OLD.team_id, OLD.amount, OLD.method)
+                        IS DISTINCT FROM
+                        (NEW.period_id, NEW.member_id, NEW.team_id, NEW.amount, NEW.method)) THEN
+    RAISE EXCEPTION 'quota % is locked', OLD.quota_id
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = 'Unlock it first (UPDATE ... SET locked = false); the change is audited.';
+  END IF;
+  RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+END
+$$;
+COMMENT ON FUNCTION quota_check_lock() IS 'Trigger: a locked quota can only be unlocked, not changed or deleted.';
+CREATE TRIGGER quota_check_lock BEFORE UPDATE OR DELETE ON quota
+  FOR EACH ROW EXECUTE FUNCTION quota_check_lock();
+
+-- Scores lie within the rating scale of the review's cycle; reviews of a cycle
+-- that is calibrating or closed cannot change.
+CREATE FUNCTION review_check_cycle()
+RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+DECLARE
+  v_review bigint;
+  v_cycle integer;
+  v_boss integer;
+  v_sub integer;
+  c appraisal_cycle;
+BEGIN
+  -- a supervisor review is written by someone above the reviewee (their line
+  -- manager, or the leader of their team or of a team above it), a
+  -- subordinate review by someone below
+  IF TG_TABLE_NAME = 'review' AND TG_OP <> 'DELETE' THEN
+    IF NEW.rater_role IN ('supervisor', 'subordinate') AND NOT is_restoring() THEN
+      v_boss := CASE WHEN NEW.rater_role = 'supervisor' THEN NEW.reviewer_id ELSE NEW.reviewee_id END;
+      v_sub := CASE WHEN NEW.rater_role = 'supervisor' THEN NEW.reviewee_id ELSE NEW.reviewer_id END;
+      IF NOT EXISTS (SELECT 1 FROM member m
+                     WHERE m.member_id = v_sub
+                       AND (m.manager_id = v_boss
+                            OR EXISTS (SELECT 1 FROM team_leader tl
+                                       WHERE tl.member_id = v_boss AND team_is_within(tl.team_id, m.team_id)))) THEN
+        RAISE EXCEPTION 'member % is not above member % in the organisation: a % review needs that',
+                        v_boss, v_sub, NEW.rater_role
+          USING ERRCODE = 'check_violation',
+                DETAIL = 'A supervisor review is written by the reviewee''s manager or a leader of their team or a team above it; a subordinate review by someone they lead.';
+      END IF;
+    END IF;
+  END IF;
+  IF TG_TABLE_NAME = 'review' THEN
+    v_cycle := CASE WHEN TG_OP = 'DELETE' THEN OLD.cycle_id ELSE NEW.cycle_id END;
+    v_review := CASE WHEN TG_OP = 'DELETE' THEN OLD.review_id ELSE NEW.review_id END;
+    IF TG_OP = 'UPDATE' AND OLD.cycle_id <> NEW.cycle_id THEN
+      RAISE EXCEPTION 'review % cannot move from cycle % to cycle %', OLD.review_id, OLD.cycle_id, NEW.cycle_id
+        USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+  ELSE
+    v_review := CASE WHEN TG_OP = 'DELETE' THEN OLD.review_id ELSE NEW.review_id END;
+    SELECT r.cycle_id INTO v_cycle FROM review r WHERE r.review_id = v_review;
+  END IF;
+  SELECT * INTO c FROM appraisal_cycle WHERE cycle_id = v_cycle;
+  IF NOT FOUND THEN
+    RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;   -- the foreign keys report it
+  END IF;
+  IF c.state IN ('calibrating', 'closed') AND NOT is_restoring() THEN
+    RAISE EXCEPTION 'reviews of appraisal cycle % cannot change: the cycle is %', c.cycle_id, c.state
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = format('review %s', v_review);
+  END IF;
+  IF TG_TABLE_NAME = 'review_score' AND TG_OP <> 'DELETE' THEN
+    IF NEW.score < c.rating_scale_min OR NEW.score > c.rating_scale_max THEN
+      RAISE EXCEPTION 'score % for criterion "%" is outside the rating scale %..% of appraisal cycle %',
+                      NEW.score, NEW.criterion, c.rating_scale_min, c.rating_scale_max, c.cycle_id
+        USING ERRCODE = 'check_violation';
+    END IF;
+  END IF;
+  RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+END
+$$;
+COMMENT ON FUNCTION review_check_cycle() IS
+'Trigger on review and review_score: scores lie within the cycle''s rating scale; reviews of a calibrating or closed cycle are frozen; supervisor and subordinate reviews follow the organisation.';
+CREATE TRIGGER review_check_cycle BEFORE INSERT OR UPDATE OR DELETE ON review
+  FOR EACH ROW EXECUTE FUNCTION review_check_cycle();
+CREATE TRIGGER review_score_check_cycle BEFORE INSERT OR UPDATE OR DELETE ON review_score
+  FOR EACH ROW EXECUTE FUNCTION review_check_cycle();
+REVOKE ALL ON FUNCTION review_check_cycle() FROM PUBLIC;
+
+-- Results of a closed cycle are frozen for everyone; weights only change while open.
+CREATE FUNCTION cycle_rows_check_state()
+RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+DECLARE
+  v_state cycle_state;
+  v_cycle integer;
+BEGIN
+  IF TG_OP = 'INSERT' AND is_restoring() THEN
+    RETURN NEW;
+  END IF;
+  FOREACH v_cycle IN ARRAY CASE TG_OP WHEN 'INSERT' THEN ARRAY[NEW.cycle_id]
+                                       WHEN 'DELETE' THEN ARRAY[OLD.cycle_id]
+                                       ELSE ARRAY[OLD.cycle_id, NEW.cycle_id] END
+  LOOP
+    SELECT state INTO v_state FROM appraisal_cycle WHERE cycle_id = v_cycle;
+    IF TG_TABLE_NAME IN ('appraisal_result', 'kpi_result') AND v_state = 'closed' THEN
+      RAISE EXCEPTION 'appraisal cycle % is closed: its % rows cannot be inserted, updated or deleted',
+                      v_cycle, TG_TABLE_NAME
+        USING ERRCODE = 'object_not_in_prerequisite_state',
+              HINT = 'HR can reopen it with reopen_appraisal_cycle(cycle_id, reason), which is audited.';
+    ELSIF TG_TABLE_NAME IN ('appraisal_component_weight', 'kpi_weight') AND v_state <> 'open' THEN
+      RAISE EXCEPTION 'appraisal cycle % is %: its weights can only change while it is open',
+                      v_cycle, v_state
+        USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+  END LOOP;
+  RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+END
+$$;
+COMMENT ON FUNCTION cycle_rows_check_state() IS
+'Trigger: results (appraisal_result, kpi_result) of a closed cycle are frozen; weights change only while the cycle is open.';
+CREATE TRIGGER appraisal_result_check_state BEFORE INSERT OR UPDATE OR DELETE ON appraisal_result
+  FOR EACH ROW EXECUTE FUNCTION cycle_rows_check_state();
+CREATE TRIGGER kpi_result_check_state BEFORE INSERT OR UPDATE OR DELETE ON kpi_result
+  FOR EACH ROW EXECUTE FUNCTION cycle_rows_check_state();
+CREATE TRIGGER appraisal_component_weight_check_state BEFORE INSERT OR UPDATE OR DELETE ON appraisal_component_weight
+  FOR EACH ROW EXECUTE FUNCTION cycle_rows_check_state();
+CREATE TRIGGER kpi_weight_check_state BEFORE INSERT OR UPDATE OR DELETE ON kpi_weight
+  FOR EACH ROW EXECUTE FUNCTION cycle_rows_check_state();
+REVOKE ALL ON FUNCTION cycle_rows_check_state() FROM PUBLIC;
+
+-- Append-only ledgers; commission lines only for unlocked periods.
+CREATE FUNCTION refuse_change()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+BEGIN
+  RAISE EXCEPTION '% is append-only: % is not allowed', TG_TABLE_NAME, TG_OP
+    USING ERRCODE = 'insufficient_privilege',
+          HINT = CASE WHEN TG_TABLE_NAME = 'audit_log' THEN 'The audit log is never changed.'
+                      ELSE 'Add a reversal line (reverses_id) instead.' END;
+END
+$$;
+COMMENT ON FUNCTION refuse_change() IS 'Trigger: refuses UPDATE, DELETE and TRUNCATE on append-only tables.';
+CREATE TRIGGER commission_credit_append_only BEFORE UPDATE OR DELETE ON commission_credit
+  FOR EACH ROW EXECUTE FUNCTION refuse_change();
+CREATE TRIGGER commission_payout_append_only BEFORE UPDATE OR DELETE ON commission_payout
+  FOR EACH ROW EXECUTE FUNCTION refuse_change();
+
+-- commission_check_period: a payout line may not go into a locked period, and
+-- a payout reversal negates the line it reverses (row trigger: a run writes
+-- one payout line per plan).
+CREATE FUNCTION commission_check_period()
+RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+BEGIN
+  IF is_restoring() THEN
+    RETURN NEW;
+  END IF;
+  IF EXISTS (SELECT 1 FROM commission_period_lock l WHERE l.period_id = NEW.period_id) THEN
+    RAISE EXCEPTION 'commission period % is locked', NEW.period_id
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = 'Book the correction in an open period as a reversal line.';
+  END IF;
+  IF NEW.reverses_id IS NOT NULL
+     AND NOT EXISTS (SELECT 1 FROM commission_payout p WHERE p.payout_id = NEW.reverses_id
+                     AND p.member_id = NEW.member_id AND p.amount = -NEW.amount) THEN
+    RAISE EXCEPTION 'payout line % does not reverse line %: member and the negated amount must match',
+                    NEW.payout_id, NEW.reverses_id
+      USING ERRCODE = 'check_violation';
+  END IF;
+  RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION commission_check_period() IS 'Trigger: no payout line for a locked commission period; a reversal line negates the line it reverses.';
+CREATE TRIGGER commission_payout_check_period BEFORE INSERT ON commission_payout
+  FOR EACH ROW EXECUTE FUNCTION commission_check_period();
+REVOKE ALL ON FUNCTION commission_check_period() FROM PUBLIC;
+
+-- commission_credit_check_period: no credit line for a locked period.  A
+-- statement trigger over the inserted lines, so a run's thousands of ledger
+-- lines cost one check, not one per line.
+CREATE FUNCTION commission_credit_check_period()
+RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+DECLARE
+  v_period integer;
+BEGIN
+  IF is_restoring() THEN
+    RETURN NULL;
+  END IF;
+  SELECT min(n.period_id) INTO v_period
+  FROM new_lines n JOIN commission_period_lock l ON l.period_id = n.period_id;
+  IF v_period IS NOT NULL THEN
+    RAISE EXCEPTION 'commission period % is locked', v_period
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = 'Late sales and refunds are credited by the run of the next open period.';
+  END IF;
+  RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION commission_credit_check_period() IS 'Statement trigger: no commission_credit line for a locked commission period.';
+CREATE TRIGGER commission_credit_check_period AFTER INSERT ON commission_credit
+  REFERENCING NEW TABLE AS new_lines
+  FOR EACH STATEMENT EXECUTE FUNCTION commission_credit_check_period();
+REVOKE ALL ON FUNCTION commission_credit_check_period() FROM PUBLIC;
+
+-- commission_credited_through: the last sale date any commission run has
+-- credited (NULL before the first run).  A writer of sales lines outside READ
+-- COMMITTED first locks the run gate FOR SHARE: if a run committed after the
+-- writer's snapshot, that fails with 40001 (retry), so the writer never acts
+-- on a state of the locks older than the runs that already read the sales.
+-- (In READ COMMITTED each statement sees every committed run, and a run
+-- holds a SHARE lock on sale, so no run is in flight while lines are written.)
+CREATE FUNCTION commission_credited_through()
+RETURNS date
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+BEGIN
+  IF current_setting('transaction_isolation') <> 'read committed' THEN
+    PERFORM 1 FROM commission_run_gate FOR SHARE;
+    IF NOT FOUND THEN   -- made after this snapshot (by the update to 0.2.0): as stale as a run
+      RAISE EXCEPTION 'could not serialize access: the commission run gate was made after this transaction began'
+        USING ERRCODE = 'serialization_failure', HINT = 'Retry the transaction.';
+    END IF;
+  END IF;
+  RETURN (SELECT max(l.credited_through) FROM commission_period_lock l);
+END
+$$;
+COMMENT ON FUNCTION commission_credited_through() IS
+'The last sale date a commission run has credited (NULL before any run); outside READ COMMITTED it first locks commission_run_gate FOR SHARE, which fails with 40001 if a run committed after the snapshot.';
+
+-- date_is_credited: does a sale date lie in the window of a commission run?
+-- (The one place the window test is written; the triggers and sale_is_credited call it.)
+CREATE FUNCTION date_is_credited(sold_on date)
+RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+  SELECT EXISTS (SELECT 1 FROM sales_supervisor.commission_period_lock l
+                 WHERE date_is_credited.sold_on BETWEEN l.credited_from AND l.credited_through);
+END;
+COMMENT ON FUNCTION date_is_credited(date) IS
+'True when the date lies in the window of a commission run (commission_period_lock.credited_from .. credited_through).';
+
+-- sale_is_credited: has a commission run credited this sales line?  Either
+-- it was queued as a late line and a run credited it, or it was never queued
+-- and its date lies in the window of a run.
+CREATE FUNCTION sale_is_credited(sale bigint, sold_on date)
+RETURNS boolean
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+  SELECT CASE WHEN q.sale_id IS NOT NULL THEN q.credited_period_id IS NOT NULL
+              ELSE sales_supervisor.date_is_credited(sale_is_credited.sold_on) END
+  FROM (SELECT 1) one
+  LEFT JOIN sales_supervisor.commission_late_sale q ON q.sale_id = sale_is_credited.sale
+$$;
+COMMENT ON FUNCTION sale_is_credited(bigint, date) IS
+'True when a commission run has credited the sales line: a queued late line once a run credited it, any other line when its date lies in a run''s window (commission_period_lock.credited_from .. credited_through).';
+
+-- sale_queue_late_lines: lines inserted into sale dates a run already credited
+-- are queued for the next run (statement trigger: a bulk load is checked in
+-- one pass, and not at all before the first run).  Security definer: whoever
+-- may insert sales lines need not be granted the queue.
+CREATE FUNCTION sale_queue_late_lines()
+RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+DECLARE
+  v_through date;
+BEGIN
+  IF is_restoring() THEN
+    RETURN NULL;
+  END IF;
+  v_through := commission_credited_through();
+  IF v_through IS NULL THEN
+    RETURN NULL;
+  END IF;
+  INSERT INTO commission_late_sale (sale_id)
+  SELECT n.sale_id FROM new_lines n
+  WHERE n.sold_on <= v_through AND date_is_credited(n.sold_on);
+  RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION sale_queue_late_lines() IS
+'Statement trigger on sale: queues in commission_late_sale the inserted lines dated in a window a commission run already credited, so the next run credits them as late lines.';
+CREATE TRIGGER sale_queue_late_lines AFTER INSERT ON sale
+  REFERENCING NEW TABLE AS new_lines
+  FOR EACH STATEMENT EXECUTE FUNCTION sale_queue_late_lines();
+
+-- sale_check_credited: a credited sales line is history.  Its date, rep,
+-- amount and refund link cannot change and it cannot be deleted (book a
+-- refund line instead); a line not credited yet that an update moves into a
+-- credited window is queued as late (and unqueued if moved out of them).
+-- Customer and category may be corrected.
+CREATE FUNCTION sale_check_credited()
+RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+DECLARE
+  v_through date;
+BEGIN
+  IF is_restoring() THEN
+    RETURN coalesce(NEW, OLD);
+  END IF;
+  IF TG_OP = 'UPDATE' AND NEW.sale_id = OLD.sale_id AND NEW.sold_on = OLD.sold_on AND NEW.member_id = OLD.member_id
+     AND NEW.amount = OLD.amount AND NEW.refund_of IS NOT DISTINCT FROM OLD.refund_of THEN
+    RETURN NEW;
+  END IF;
+  v_through := commission_credited_through();
+  IF v_through IS NULL THEN
+    RETURN coalesce(NEW, OLD);
+  END IF;
+  IF sale_is_credited(OLD.sale_id, OLD.sold_on) THEN
+    RAISE EXCEPTION 'sales line % is credited in a locked commission period: % is not allowed', OLD.sale_id, TG_OP
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = 'Only its customer and category may be corrected.',
+            HINT = 'Book a refund line (refund_of) and, if needed, a new line; the next commission run credits both.';
+  END IF;
+  IF TG_OP = 'UPDATE' THEN
+    IF NEW.sold_on <= v_through AND date_is_credited(NEW.sold_on) THEN
+      INSERT INTO commission_late_sale (sale_id) VALUES (NEW.sale_id) ON CONFLICT (sale_id) DO NOTHING;
+    ELSE   -- moved out of the credited windows: its own period's run will credit it
+      DELETE FROM commission_late_sale q WHERE q.sale_id = OLD.sale_id AND q.credited_period_id IS NULL;
+    END IF;
+  END IF;
+  RETURN coalesce(NEW, OLD);
+END
+$$;
+COMMENT ON FUNCTION sale_check_credited() IS
+'Trigger on sale: a line a commission run credited keeps its date, rep, amount and refund link and is not deleted (55000); an uncredited line moved into a credited window is queued as late.';
+CREATE TRIGGER sale_check_credited BEFORE UPDATE OR DELETE ON sale
+  FOR EACH ROW EXECUTE FUNCTION sale_check_credited();
+
+-- sale_credit_check_credited: the split of a credited line is history too
+-- (statement trigger: bulk loads of splits are checked in one pass).
+CREATE FUNCTION sale_credit_check_credited()
+RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+DECLARE
+  v_sale bigint;
+BEGIN
+  IF is_restoring() OR commission_credited_through() IS NULL THEN
+    RETURN NULL;
+  END IF;
+  IF TG_OP IN ('INSERT', 'UPDATE') THEN
+    SELECT min(s.sale_id) INTO v_sale FROM (SELECT DISTINCT n.sale_id FROM new_rows n) x
+    JOIN sale s ON s.sale_id = x.sale_id WHERE sale_is_credited(s.sale_id, s.sold_on);
+  END IF;
+  IF v_sale IS NULL AND TG_OP IN ('UPDATE', 'DELETE') THEN
+    SELECT min(s.sale_id) INTO v_sale FROM (SELECT DISTINCT o.sale_id FROM old_rows o) x
+    JOIN sale s ON s.sale_id = x.sale_id WHERE sale_is_credited(s.sale_id, s.sold_on);
+  END IF;
+  IF v_sale IS NOT NULL THEN
+    RAISE EXCEPTION 'sales line % is credited in a locked commission period: its split cannot change', v_sale
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = 'Book a refund line (refund_of) and a new line with the new split; the next commission run credits both.';
+  END IF;
+  RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION sale_credit_check_credited() IS
+'Statement trigger on sale_credit: the split of a sales line a commission run credited cannot be inserted, changed or deleted (55000).';
+REVOKE ALL ON FUNCTION sale_queue_late_lines(), sale_check_credited(), sale_credit_check_credited() FROM PUBLIC;
+CREATE TRIGGER sale_credit_check_credited_ins AFTER INSERT ON sale_credit
+  REFERENCING NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION sale_credit_check_credited();
+CREATE TRIGGER sale_credit_check_credited_upd AFTER UPDATE ON sale_credit
+  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION sale_credit_check_credited();
+CREATE TRIGGER sale_credit_check_credited_del AFTER DELETE ON sale_credit
+  REFERENCING OLD TABLE AS old_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION sale_credit_check_credited();
+
+-- Cycle state machine: one step forward, or one step back before closing;
+-- leaving open checks the weights; leaving closed needs an audited reopen
+-- (an audit_log REOPEN row written in the same transaction, which only
+-- reopen_appraisal_cycle() can write: nobody is granted INSERT on audit_log).
+CREATE FUNCTION appraisal_cycle_check_state()
+RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+DECLARE
+  bad record;
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    IF NEW.state <> 'open' AND NOT is_restoring() THEN
+      RAISE EXCEPTION 'a new appraisal cycle must start open, not %', NEW.state
+        USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    RETURN NEW;
+  END IF;
+  IF TG_OP = 'DELETE' THEN
+    IF OLD.state <> 'open' THEN
+      RAISE EXCEPTION 'appraisal cycle % is %: only an open cycle can be deleted', OLD.cycle_id, OLD.state
+        USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    RETURN OLD;
+  END IF;
+  IF OLD.state <> 'open' AND (OLD.fiscal_year, OLD.rating_scale_min, OLD.rating_scale_max)
+                             IS DISTINCT FROM (NEW.fiscal_year, NEW.rating_scale_min, NEW.rating_scale_max) THEN
+    RAISE EXCEPTION 'appraisal cycle % is %: its year and rating scale can only change while it is open',
+                    OLD.cycle_id, OLD.state
+      USING ERRCODE = 'object_not_in_prerequisite_state';
+  END IF;
+  IF NEW.state = OLD.state THEN
+    RETURN NEW;
+  END IF;
+  IF OLD.state = 'closed' THEN
+    IF NEW.state <> 'calibrating' OR NOT EXISTS (
+         SELECT 1 FROM audit_log a
+         WHERE a.table_name = 'appraisal_cycle' AND a.action = 'REOPEN'
+           AND a.row_key = jsonb_build_object('cycle_id', OLD.cycle_id)
+           AND a.txid = pg_catalog.txid_current()) THEN
+      RAISE EXCEPTION 'appraisal cycle % is closed', OLD.cycle_id
+        USING ERRCODE = 'object_not_in_prerequisite_state',
+              HINT = 'Use reopen_appraisal_cycle(cycle_id, reason): reopening is audited.';
+    END IF;
+  ELSIF abs((array_position(enum_range(NULL::cycle_state), NEW.state)
+             - array_position(enum_range(NULL::cycle_state), OLD.state))) <> 1 THEN
+    RAISE EXCEPTION 'appraisal cycle % cannot go from % to %', OLD.cycle_id, OLD.state, NEW.state
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = 'The state moves one step at a time: open -> reviewing -> calibrating -> closed.';
+  END IF;
+  IF OLD.state = 'open' THEN
+    SELECT 'component' AS what, w.level, sum(w.weight) AS total INTO bad
+    FROM appraisal_component_weight w WHERE w.cycle_id = NEW.cycle_id
+    GROUP BY w.level HAVING sum(w.weight) <> 100 ORDER BY w.level LIMIT 1;
+    IF NOT FOUND THEN
+      SELECT 'KPI' AS what, w.level, sum(w.weight) AS total INTO bad
+      FROM kpi_weight w WHERE w.cycle_id = NEW.cycle_id
+      GROUP BY w.level HAVING sum(w.weight) <> 100 ORDER BY w.level LIMIT 1;
+    END IF;
+    IF FOUND THEN
+      RAISE EXCEPTION '% weights of appraisal cycle % for level % sum to %, not 100',
+                      bad.what, NEW.cycle_id, bad.level, bad.total
+        USING ERRCODE = 'check_violation',
+              DETAIL = 'The weights of each career level must sum to 100 percent before reviewing starts.';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM appraisal_component_weight w WHERE w.cycle_id = NEW.cycle_id) THEN
+      RAISE EXCEPTION 'appraisal cycle % has no component weights', NEW.cycle_id
+        USING ERRCODE = 'check_violation',
+              HINT = 'Insert appraisal_component_weight rows for each level before reviewing starts.';
+    END IF;
+  END IF;
+  NEW.closed_at := CASE WHEN NEW.state = 'closed' THEN now() END;
+  RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION appraisal_cycle_check_state() IS
+'Trigger: appraisal cycle state machine (one step at a time), weight sums checked when leaving open, scale frozen after open, closed left only through an audited reopen.';
+CREATE TRIGGER appraisal_cycle_check_state BEFORE INSERT OR UPDATE OR DELETE ON appraisal_cycle
+  FOR EACH ROW EXECUTE FUNCTION appraisal_cycle_check_state();
+REVOKE ALL ON FUNCTION appraisal_cycle_check_state() FROM PUBLIC;
+
+-- Consequences of a closed cycle are frozen like its results.
+CREATE FUNCTION appraisal_consequence_check_state()
+RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+DECLARE
+  v_cycle integer;
+BEGIN
+  IF TG_OP = 'INSERT' AND is_restoring() THEN
+    RETURN NEW;
+  END IF;
+  FOREACH v_cycle IN ARRAY CASE TG_OP WHEN 'INSERT' THEN ARRAY[NEW.cycle_id]
+                                       WHEN 'DELETE' THEN ARRAY[OLD.cycle_id]
+                                       ELSE ARRAY[OLD.cycle_id, NEW.cycle_id] END LOOP
+    IF EXISTS (SELECT 1 FROM appraisal_cycle c WHERE c.cycle_id = v_cycle AND c.state = 'closed') THEN
+      RAISE EXCEPTION 'appraisal cycle % is closed: its appraisal_consequence rows cannot be inserted, updated or deleted', v_cycle
+        USING ERRCODE = 'object_not_in_prerequisite_state',
+              HINT = 'HR can reopen it with reopen_appraisal_cycle(cycle_id, reason), which is audited.';
+    END IF;
+  END LOOP;
+  RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+END
+$$;
+COMMENT ON FUNCTION appraisal_consequence_check_state() IS
+'Trigger: appraisal_consequence rows of a closed cycle are frozen for everyone.';
+CREATE TRIGGER appraisal_consequence_check_state BEFORE INSERT OR UPDATE OR DELETE ON appraisal_consequence
+  FOR EACH ROW EXECUTE FUNCTION appraisal_consequence_check_state();
+REVOKE ALL ON FUNCTION appraisal_consequence_check_state() FROM PUBLIC;

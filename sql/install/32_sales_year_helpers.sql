@@ -1,0 +1,255 @@
+-- Layer 3, the sales-year helpers every step shares (40-45, 52, 55 call them;
+-- they call only the model and security parts before them):
+--   require_role         the explicit role check each step starts with
+--   scope_root_team_ids  the teams a company-wide step may touch for a login
+--   credited_sales, credited_sales_by_month
+--                        the sales lines credited to each rep (split credit in
+--                        exact cents), line by line and per month
+--   year_bounds          first and last day of a fiscal year
+--   credit_by_month      credited_sales_by_month, read from the commission
+--                        ledger for the months the runs have credited
+
+-- ---------------------------------------------------------------------------
+-- require_role: the explicit role check every step starts with.
+-- ---------------------------------------------------------------------------
+CREATE FUNCTION require_role(login name, allowed text[], action text)
+RETURNS integer
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+DECLARE
+  r text;
+  v_member integer;
+BEGIN
+  IF login IS NULL THEN
+    RAISE EXCEPTION 'login must not be null to %', action
+      USING ERRCODE = 'null_value_not_allowed',
+            HINT = 'Leave login out: it defaults to current_user.';
+  END IF;
+  IF allowed IS NULL OR action IS NULL THEN
+    RAISE EXCEPTION 'require_role needs the allowed roles and the action'
+      USING ERRCODE = 'null_value_not_allowed',
+            HINT = 'Pass the roles allowed to act and what the caller is about to do.';
+  END IF;
+  -- checks that the session may act as login (raises otherwise)
+  v_member := sales_supervisor.current_member_id(login);
+  -- fail closed: only a membership proven true passes (a NULL role name does not)
+  FOREACH r IN ARRAY allowed LOOP
+    IF pg_catalog.pg_has_role(login, r, 'MEMBER') IS TRUE THEN
+      RETURN v_member;
+    END IF;
+  END LOOP;
+  RAISE EXCEPTION 'role "%" may not %', login, action
+    USING ERRCODE = 'insufficient_privilege',
+          DETAIL = pg_catalog.format('Allowed: members of %s.', pg_catalog.array_to_string(allowed, ', ')),
+          HINT = 'Ask an administrator to GRANT one of these roles to the login.';
+END
+$$;
+COMMENT ON FUNCTION require_role(name, text[], text) IS
+'Role check of the sales-year steps: returns the member id of login (NULL for a login that is no member, such as the extension owner) when login is a member of one of the allowed roles (superusers are members of every role); otherwise error 42501 naming the login and the action. Refuses a NULL argument (22004) and a login the session may not act as.';
+REVOKE ALL ON FUNCTION require_role(name, text[], text) FROM PUBLIC;
+
+-- scope_root_team_ids: where a company-wide step may act for a login.  A step
+-- such as allocate_quotas works on the whole organisation for the extension
+-- owner (or a superuser: the calendar jobs) and for a member who leads every
+-- department; anybody else acts only on the subtree of the teams they lead.
+CREATE FUNCTION scope_root_team_ids(login name)
+RETURNS integer[]
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+DECLARE
+  v_member integer;
+  v_led integer[];
+BEGIN
+  -- refuses a NULL login and a login the session may not act as
+  v_member := sales_supervisor.current_member_id(login);
+  IF (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = login)
+     OR pg_catalog.pg_has_role(login, (SELECT e.extowner FROM pg_catalog.pg_extension e
+                                       WHERE e.extname = 'sales_supervisor'), 'MEMBER') THEN
+    RETURN NULL;
+  END IF;
+  IF v_member IS NULL THEN
+    RAISE EXCEPTION 'role "%" is not an active member: it has no scope to act on', login
+      USING ERRCODE = 'insufficient_privilege',
+            HINT = 'Map the login to its member (member.login_role).';
+  END IF;
+  v_led := sales_supervisor.led_team_ids(login);
+  IF NOT EXISTS (SELECT 1 FROM sales_supervisor.team t WHERE t.team_id <> ALL (v_led)) THEN
+    RETURN NULL;
+  END IF;
+  RETURN (SELECT coalesce(array_agg(tl.team_id ORDER BY tl.team_id), '{}')
+          FROM sales_supervisor.team_leader tl JOIN sales_supervisor.team t ON t.team_id = tl.team_id
+          WHERE tl.member_id = v_member AND (t.parent_id IS NULL OR t.parent_id <> ALL (v_led)));
+END
+$$;
+COMMENT ON FUNCTION scope_root_team_ids(name) IS
+'Where a company-wide step (allocate_quotas, lock_quotas, run_commission) may act for login: NULL for the whole organisation (the extension owner or a superuser, e.g. the calendar jobs; a member who leads every team''s department), otherwise the top teams of the subtree the member leads (empty when they lead nothing). Refuses a NULL login, a login the session may not act as, and a login that is no active member.';
+REVOKE ALL ON FUNCTION scope_root_team_ids(name) FROM PUBLIC;
+
+-- ---------------------------------------------------------------------------
+-- credited_sales: each sales line credited to its reps, in exact cents.
+-- ---------------------------------------------------------------------------
+CREATE FUNCTION credited_sales(from_date date, to_date date)
+RETURNS TABLE (sale_id bigint, sold_on date, member_id integer, share_pct numeric, amount numeric,
+               refund_of bigint)
+LANGUAGE sql STABLE PARALLEL SAFE
+-- A body parsed at creation (BEGIN ATOMIC) instead of SET search_path: names
+-- are resolved once, at CREATE EXTENSION, so nothing can hijack them, and the
+-- planner still inlines the function into the caller's query (a scan of
+-- millions of lines must not go through a tuplestore, and the caller's
+-- predicates are pushed into it).
+BEGIN ATOMIC
+  SELECT s.sale_id, s.sold_on, s.member_id, 100.00::numeric, s.amount, s.refund_of
+  FROM sales_supervisor.sale s
+  WHERE s.sold_on >= from_date AND s.sold_on <= to_date
+    AND NOT EXISTS (SELECT 1 FROM sales_supervisor.sale_credit sc WHERE sc.sale_id = s.sale_id)
+  UNION ALL
+  SELECT s.sale_id, s.sold_on, sc.member_id, sc.share_pct,
+         sign(s.amount) * sales_supervisor.allocate_quota(abs(s.amount), sc.share_pct, 0.01::numeric)
+                            OVER (PARTITION BY s.sale_id ORDER BY sc.member_id),
+         s.refund_of
+  FROM sales_supervisor.sale s
+  JOIN sales_supervisor.sale_credit sc ON sc.sale_id = s.sale_id
+  WHERE s.sold_on >= from_date AND s.sold_on <= to_date;
+END;
+COMMENT ON FUNCTION credited_sales(date, date) IS
+'Sales lines sold between from_date and to_date (inclusive) as credit per rep: a line without sale_credit rows credits 100 % to sale.member_id; a split line is divided by share_pct in exact cents with allocate_quota(|amount|, share, 0.01) (largest remainder, ties to the larger share, then the lower member id), so the credits add up to the line; refund lines (negative) split the same way. Security invoker: row-level security of the caller applies.';
+GRANT EXECUTE ON FUNCTION credited_sales(date, date)
+  TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager, sales_supervisor_hr;
+
+-- credited_sales_by_month: credited_sales added up per rep, calendar month
+-- and sign -- what the KPIs, quota history and commission runs need -- without
+-- splitting every line: the lines are summed as booked (one pass, like a plain
+-- GROUP BY), then the few split lines are moved from the booked rep to the
+-- credited reps.  Equal to grouping credited_sales(from_date, to_date).
+-- The split lines are found from sale_credit by sale_id, within the range of
+-- ids the first pass met among the sales lines and among the refund lines
+-- (ids follow the order lines are entered, and refunds come later, so a
+-- month's window reads about a month's splits), each probing sale by its key:
+-- a hash join would read every line of the window a second time.  The ranges
+-- only narrow the search; the probe decides.
+CREATE FUNCTION credited_sales_by_month(from_date date, to_date date)
+RETURNS TABLE (member_id integer, month date, refunds boolean, lines bigint, amount numeric)
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+  WITH booked AS MATERIALIZED (
+    SELECT s.member_id, date_trunc('month', s.sold_on::timestamp)::date AS month, s.refund_of IS NOT NULL AS refund,
+           count(*) AS lines, sum(s.amount) AS amount, min(s.sale_id) AS lo, max(s.sale_id) AS hi
+    FROM sales_supervisor.sale s
+    WHERE s.sold_on >= from_date AND s.sold_on <= to_date
+    GROUP BY 1, 2, 3),
+  split AS (
+    SELECT s.member_id AS booked_id, s.sold_on, s.refund, s.amount, sc.member_id,
+           row_number() OVER w = 1 AS first_share,
+           sign(s.amount) * sales_supervisor.allocate_quota(abs(s.amount), sc.share_pct, 0.01::numeric) OVER w AS credit
+    FROM sales_supervisor.sale_credit sc
+    CROSS JOIN LATERAL (
+      SELECT s1.member_id, s1.sold_on, s1.refund_of IS NOT NULL AS refund, s1.amount
+      FROM sales_supervisor.sale s1
+      WHERE s1.sale_id = sc.sale_id AND s1.sold_on >= from_date AND s1.sold_on <= to_date
+      OFFSET 0) s   -- (kept a parameterised probe of sale's key)
+    WHERE sc.sale_id BETWEEN (SELECT min(b.lo) FROM booked b WHERE NOT b.refund)
+                         AND (SELECT max(b.hi) FROM booked b WHERE NOT b.refund)
+       OR sc.sale_id BETWEEN (SELECT min(b.lo) FROM booked b WHERE b.refund)
+                         AND (SELECT max(b.hi) FROM booked b WHERE b.refund)
+    WINDOW w AS (PARTITION BY sc.sale_id ORDER BY sc.member_id))
+  SELECT x.member_id, x.month, x.refund, sum(x.lines)::bigint, sum(x.amount)
+  FROM (
+    SELECT b.member_id, b.month, b.refund, b.lines, b.amount FROM booked b
+    UNION ALL   -- each split line: credited to its reps ...
+    SELECT sp.member_id, date_trunc('month', sp.sold_on::timestamp)::date, sp.refund, 1, sp.credit FROM split sp
+    UNION ALL   -- ... and taken from the rep it is booked to
+    SELECT sp.booked_id, date_trunc('month', sp.sold_on::timestamp)::date, sp.refund, -1, -sp.amount
+    FROM split sp WHERE sp.first_share
+  ) x
+  GROUP BY 1, 2, 3
+  HAVING sum(x.lines) <> 0;
+END;
+COMMENT ON FUNCTION credited_sales_by_month(date, date) IS
+'credited_sales(from_date, to_date) added up per rep, calendar month (first day) and refunds (false: sales lines, true: refund lines): lines = credited lines (a split line counts once per credited rep), amount = exact credited sum. Computed in one pass over the lines plus the split lines. Security invoker: row-level security of the caller applies.';
+GRANT EXECUTE ON FUNCTION credited_sales_by_month(date, date)
+  TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager, sales_supervisor_hr;
+
+-- year_bounds: first and last day of a fiscal year (its year period, else the calendar year).
+CREATE FUNCTION year_bounds(fiscal_year integer, OUT start_on date, OUT end_on date)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+  SELECT coalesce((SELECT p.start_on FROM sales_supervisor.fiscal_period p
+                   WHERE p.kind = 'year' AND p.fiscal_year = year_bounds.fiscal_year),
+                  make_date(year_bounds.fiscal_year, 1, 1)),
+         coalesce((SELECT p.end_on FROM sales_supervisor.fiscal_period p
+                   WHERE p.kind = 'year' AND p.fiscal_year = year_bounds.fiscal_year),
+                  make_date(year_bounds.fiscal_year, 12, 31))
+$$;
+COMMENT ON FUNCTION year_bounds(integer) IS
+'First and last day of a fiscal year: those of its fiscal_period of kind year, else 1 January and 31 December.';
+GRANT EXECUTE ON FUNCTION year_bounds(integer)
+  TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager, sales_supervisor_hr;
+
+
+-- credit_by_month: credited_sales_by_month(from_date, to_date), read from the
+-- ledger where it can be.  A calendar month inside the dates the commission
+-- runs have credited holds no line that is neither in the ledger nor waiting
+-- in the late queue (the run credited every line dated in its window, later
+-- lines are queued, and credited lines and their splits cannot change), so its
+-- credit is the ledger's lines sold in it plus the waiting late lines; only
+-- the other dates are read line by line.  The sales-year steps read the year
+-- through it: once the months are run, the close and next year's allocation
+-- read some thousand ledger lines instead of millions of sales lines.
+CREATE FUNCTION credit_by_month(from_date date, to_date date)
+RETURNS TABLE (member_id integer, month date, refunds boolean, lines bigint, amount numeric)
+LANGUAGE plpgsql STABLE STRICT
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $fn$
+#variable_conflict use_column
+DECLARE
+  v_settled date[];
+  r         daterange;
+BEGIN
+  IF from_date > to_date THEN
+    RETURN;
+  END IF;
+  -- the whole months of [from_date, to_date] within the dates the runs credited
+  -- (months searched only between the first and the last credited date, so
+  -- infinite bounds are fine)
+  SELECT coalesce(array_agg(m.month ORDER BY m.month), '{}') INTO v_settled
+  FROM (SELECT coalesce(range_agg(daterange(l.credited_from, l.credited_through, '[]')), '{}'::datemultirange) AS dates,
+               greatest(from_date, min(l.credited_from)) AS lo, least(to_date, max(l.credited_through)) AS hi
+        FROM commission_period_lock l WHERE l.credited_from IS NOT NULL) c,
+       LATERAL (SELECT g::date AS month FROM generate_series(date_trunc('month', c.lo::timestamp), c.hi::timestamp,
+                                                             interval '1 month') g) m
+  WHERE m.month >= from_date AND (m.month + interval '1 month - 1 day')::date <= to_date
+    AND daterange(m.month, (m.month + interval '1 month')::date) <@ c.dates;
+
+  -- those months: their ledger lines and the late lines still waiting
+  IF cardinality(v_settled) > 0 THEN
+    RETURN QUERY
+    SELECT x.member_id, x.month, x.refunds, sum(x.lines)::bigint, sum(x.amount)
+    FROM (
+      SELECT cc.member_id, cc.sold_in AS month, cc.kind IN ('refunds', 'late_refunds') AS refunds,
+             cc.lines::bigint AS lines, cc.amount
+      FROM commission_credit cc WHERE cc.sold_in = ANY (v_settled)
+      UNION ALL
+      SELECT cs.member_id, date_trunc('month', cs.sold_on::timestamp)::date, cs.refund_of IS NOT NULL, 1, cs.amount
+      FROM credited_sales('-infinity', 'infinity') cs
+      WHERE cs.sale_id = ANY (ARRAY(SELECT q.sale_id FROM commission_late_sale q WHERE q.credited_period_id IS NULL))
+        AND date_trunc('month', cs.sold_on::timestamp)::date = ANY (v_settled)
+    ) x
+    GROUP BY 1, 2, 3
+    HAVING sum(x.lines) <> 0;
+  END IF;
+
+  -- the other dates, line by line (one call per range, planned for its dates)
+  FOR r IN SELECT u FROM unnest(datemultirange(daterange(from_date, to_date, '[]'))
+                                - (SELECT coalesce(range_agg(daterange(s, (s + interval '1 month')::date)), '{}'::datemultirange)
+                                   FROM unnest(v_settled) s)) u LOOP
+    RETURN QUERY SELECT b.member_id, b.month, b.refunds, b.lines, b.amount
+                 FROM credited_sales_by_month(lower(r), upper(r) - 1) b;
+  END LOOP;
+END
+$fn$;
+COMMENT ON FUNCTION credit_by_month(date, date) IS
+'Equal to credited_sales_by_month(from_date, to_date), read from the commission ledger for the whole calendar months that commission runs have credited (their ledger lines plus the late lines still waiting) and from the sales lines for the other dates. Internal: the sales-year steps read the year through it.';
+REVOKE ALL ON FUNCTION credit_by_month(date, date) FROM PUBLIC;
