@@ -576,6 +576,12 @@ CREATE TRIGGER sale_credit_check_credited_del AFTER DELETE ON sale_credit
   REFERENCING OLD TABLE AS old_rows
   FOR EACH STATEMENT EXECUTE FUNCTION sale_credit_check_credited();
 
+-- The audit log is append-only for everyone.
+CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
+  FOR EACH ROW EXECUTE FUNCTION refuse_change();
+CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
+  FOR EACH STATEMENT EXECUTE FUNCTION refuse_change();
+
 -- Cycle state machine: one step forward, or one step back before closing;
 -- leaving open checks the weights; leaving closed needs an audited reopen
 -- (an audit_log REOPEN row written in the same transaction, which only
