@@ -66,22 +66,19 @@ PREPARE prep_tc(text, int, numeric, tier_table, float8, score_curve) AS
 PREPARE prep_row(text, int) AS
   INSERT INTO prep_got SELECT $1, $2, NULL, NULL, kpi_score(0.75, c), pg_temp.k(0.75, c)
   FROM small_curve WHERE n = $2 - 10;
+-- the EXECUTEs, in this order, once per plan mode (%L: the mode); \gexec runs
+-- each as a statement of its own at top level, as if written out
+CREATE TEMP TABLE prep_calls (ord serial, call text);
+INSERT INTO prep_calls (call) VALUES
+  ($$EXECUTE prep_tc(%L, 1, 100, 'flat[(0,0.01)]', 0.5, 'linear[(0,0),(1,100)]')$$),
+  ($$EXECUTE prep_tc(%L, 2, 100, 'flat[(0,0.02)]', 0.5, 'linear[(0,0),(1,50)]')$$),
+  ($$EXECUTE prep_tc(%L, 3, 250, 'marginal[(0,0.01),(100,0.1)]', 1, 'step[(0.5,10),(1,70)]')$$),
+  ($$EXECUTE prep_tc(%L, 4, 100, 'flat[(0,0.01)]', 0.5, 'linear[(0,0),(1,100)]')$$),
+  ($$EXECUTE prep_row(%L, 11)$$), ($$EXECUTE prep_row(%L, 12)$$), ($$EXECUTE prep_row(%L, 13)$$);
 SET LOCAL plan_cache_mode = force_generic_plan;
-EXECUTE prep_tc('generic', 1, 100, 'flat[(0,0.01)]', 0.5, 'linear[(0,0),(1,100)]');
-EXECUTE prep_tc('generic', 2, 100, 'flat[(0,0.02)]', 0.5, 'linear[(0,0),(1,50)]');
-EXECUTE prep_tc('generic', 3, 250, 'marginal[(0,0.01),(100,0.1)]', 1, 'step[(0.5,10),(1,70)]');
-EXECUTE prep_tc('generic', 4, 100, 'flat[(0,0.01)]', 0.5, 'linear[(0,0),(1,100)]');
-EXECUTE prep_row('generic', 11);
-EXECUTE prep_row('generic', 12);
-EXECUTE prep_row('generic', 13);
+SELECT format(call, 'generic') FROM prep_calls ORDER BY ord \gexec
 SET LOCAL plan_cache_mode = force_custom_plan;
-EXECUTE prep_tc('custom', 1, 100, 'flat[(0,0.01)]', 0.5, 'linear[(0,0),(1,100)]');
-EXECUTE prep_tc('custom', 2, 100, 'flat[(0,0.02)]', 0.5, 'linear[(0,0),(1,50)]');
-EXECUTE prep_tc('custom', 3, 250, 'marginal[(0,0.01),(100,0.1)]', 1, 'step[(0.5,10),(1,70)]');
-EXECUTE prep_tc('custom', 4, 100, 'flat[(0,0.01)]', 0.5, 'linear[(0,0),(1,100)]');
-EXECUTE prep_row('custom', 11);
-EXECUTE prep_row('custom', 12);
-EXECUTE prep_row('custom', 13);
+SELECT format(call, 'custom') FROM prep_calls ORDER BY ord \gexec
 SET LOCAL plan_cache_mode = auto;
 SELECT is((SELECT generic_plans::text || '/' || custom_plans FROM pg_prepared_statements WHERE name = 'prep_tc'),
           '4/4', 'prep_tc ran 4 times on a generic plan and 4 times on custom plans');
@@ -569,7 +566,8 @@ SELECT is((SELECT array_agg(e.g ORDER BY e.g) FROM md_expect e
           'the same aggregates in a LATERAL subquery per outer row');
 
 -- the window functions and trimmed_mean from server-side prepared statements,
--- generic then custom plans
+-- generic then custom plans: cases 1, 2, 3 and 5 of each (the EXECUTEs as
+-- in part 1)
 CREATE TEMP TABLE wprep (mode text, what text, n int, ok boolean);
 PREPARE w_aq(text, int, numeric, numeric) AS
   INSERT INTO wprep SELECT $1, 'allocate_quota', $2, array_agg(s ORDER BY id) = (SELECT expect FROM aq_args WHERE n = $2)
@@ -579,32 +577,17 @@ PREPARE w_gbd(text, int, text[], numeric[]) AS
   FROM (SELECT id, grade_by_distribution($3, $4) OVER (ORDER BY score DESC) AS gr FROM wt) q;
 PREPARE w_tm(text, int, int) AS
   INSERT INTO wprep SELECT $1, 'trimmed_mean', $2, trimmed_mean(x, $3) = (SELECT expect FROM tm_args WHERE n = $2) FROM tm_scores;
+CREATE TEMP TABLE w_calls (ord serial, call text);
+INSERT INTO w_calls (call) VALUES
+  ('EXECUTE w_aq(%L, 1, 100, 1)'), ('EXECUTE w_aq(%L, 2, 7, 1)'), ('EXECUTE w_aq(%L, 3, 50, 10)'),
+  ('EXECUTE w_aq(%L, 5, 3, 1)'),
+  ($$EXECUTE w_gbd(%L, 1, '{A,B,C}', '{20,50,30}')$$), ($$EXECUTE w_gbd(%L, 2, '{X,Y}', '{1,1}')$$),
+  ($$EXECUTE w_gbd(%L, 3, '{A,B,C}', '{10,10,80}')$$), ($$EXECUTE w_gbd(%L, 5, '{top,rest}', '{30,70}')$$),
+  ('EXECUTE w_tm(%L, 1, 0)'), ('EXECUTE w_tm(%L, 2, 1)'), ('EXECUTE w_tm(%L, 3, 2)'), ('EXECUTE w_tm(%L, 5, 5)');
 SET LOCAL plan_cache_mode = force_generic_plan;
-EXECUTE w_aq('generic', 1, 100, 1);
-EXECUTE w_aq('generic', 2, 7, 1);
-EXECUTE w_aq('generic', 3, 50, 10);
-EXECUTE w_aq('generic', 5, 3, 1);
-EXECUTE w_gbd('generic', 1, '{A,B,C}', '{20,50,30}');
-EXECUTE w_gbd('generic', 2, '{X,Y}', '{1,1}');
-EXECUTE w_gbd('generic', 3, '{A,B,C}', '{10,10,80}');
-EXECUTE w_gbd('generic', 5, '{top,rest}', '{30,70}');
-EXECUTE w_tm('generic', 1, 0);
-EXECUTE w_tm('generic', 2, 1);
-EXECUTE w_tm('generic', 3, 2);
-EXECUTE w_tm('generic', 5, 5);
+SELECT format(call, 'generic') FROM w_calls ORDER BY ord \gexec
 SET LOCAL plan_cache_mode = force_custom_plan;
-EXECUTE w_aq('custom', 1, 100, 1);
-EXECUTE w_aq('custom', 2, 7, 1);
-EXECUTE w_aq('custom', 3, 50, 10);
-EXECUTE w_aq('custom', 5, 3, 1);
-EXECUTE w_gbd('custom', 1, '{A,B,C}', '{20,50,30}');
-EXECUTE w_gbd('custom', 2, '{X,Y}', '{1,1}');
-EXECUTE w_gbd('custom', 3, '{A,B,C}', '{10,10,80}');
-EXECUTE w_gbd('custom', 5, '{top,rest}', '{30,70}');
-EXECUTE w_tm('custom', 1, 0);
-EXECUTE w_tm('custom', 2, 1);
-EXECUTE w_tm('custom', 3, 2);
-EXECUTE w_tm('custom', 5, 5);
+SELECT format(call, 'custom') FROM w_calls ORDER BY ord \gexec
 SET LOCAL plan_cache_mode = auto;
 SELECT is((SELECT string_agg(name || ' ' || generic_plans || '/' || custom_plans, ', ' ORDER BY name)
            FROM pg_prepared_statements WHERE name IN ('w_aq', 'w_gbd', 'w_tm')),

@@ -25,6 +25,11 @@ SELECT throws_ok('SELECT * FROM sales_supervisor.generate_demo_org(year => 1800,
                  'year must be between 1901 and 9998, got 1800', 'generator: bad year named');
 
 -- ---- reviews: scale, self-review, one per rater
+-- the INSERT of a review in the demo cycle: reviewer, reviewee, rater role
+CREATE FUNCTION pg_temp.review_of_cycle(reviewer int, reviewee int, rater_role text) RETURNS text LANGUAGE sql AS $$
+  SELECT format('INSERT INTO sales_supervisor.review (cycle_id, reviewer_id, reviewee_id, rater_role) VALUES (%s, %s, %s, %L)',
+                (SELECT cyc FROM pg_temp.k), reviewer, reviewee, rater_role)
+$$;
 SELECT throws_ok(format($$INSERT INTO sales_supervisor.review_score VALUES (%s, 'extra', 6)$$, (SELECT rev FROM k)),
                  '23514', format('score 6.00 for criterion "extra" is outside the rating scale 1.00..5.00 of appraisal cycle %s',
                                  (SELECT cyc FROM k)),
@@ -33,29 +38,23 @@ SELECT throws_ok(format($$UPDATE sales_supervisor.review_score SET score = 0.5 W
                  '23514', NULL, 'a score below the cycle''s scale is refused');
 SELECT lives_ok(format($$INSERT INTO sales_supervisor.review_score VALUES (%s, 'extra', 5)$$, (SELECT rev FROM k)),
                 'a score at the top of the scale is accepted');
-SELECT throws_ok(format($$INSERT INTO sales_supervisor.review (cycle_id, reviewer_id, reviewee_id, rater_role)
-                          VALUES (%s, 8, 8, 'peer')$$, (SELECT cyc FROM k)),
+SELECT throws_ok(pg_temp.review_of_cycle(8, 8, 'peer'),
                  '23514', 'new row for relation "review" violates check constraint "review_self_only_as_self"',
                  'a self-review disguised as a peer review is refused');
-SELECT throws_ok(format($$INSERT INTO sales_supervisor.review (cycle_id, reviewer_id, reviewee_id, rater_role)
-                          VALUES (%s, 4, 8, 'self')$$, (SELECT cyc FROM k)),
+SELECT throws_ok(pg_temp.review_of_cycle(4, 8, 'self'),
                  '23514', 'new row for relation "review" violates check constraint "review_self_only_as_self"',
                  'a self review of somebody else is refused');
-SELECT throws_ok(format($$INSERT INTO sales_supervisor.review (cycle_id, reviewer_id, reviewee_id, rater_role)
-                          VALUES (%s, 12, 8, 'peer')$$, (SELECT cyc FROM k)),
+SELECT throws_ok(pg_temp.review_of_cycle(12, 8, 'peer'),
                  '23505', 'duplicate key value violates unique constraint "review_one_per_rater"',
                  'one review per cycle, reviewer, reviewee and role');
 
-SELECT throws_ok(format($$INSERT INTO sales_supervisor.review (cycle_id, reviewer_id, reviewee_id, rater_role)
-                          VALUES (%s, 12, 16, 'supervisor')$$, (SELECT cyc FROM k)),
+SELECT throws_ok(pg_temp.review_of_cycle(12, 16, 'supervisor'),
                  '23514', 'member 12 is not above member 16 in the organisation: a supervisor review needs that',
                  'a peer cannot review as a supervisor');
-SELECT throws_ok(format($$INSERT INTO sales_supervisor.review (cycle_id, reviewer_id, reviewee_id, rater_role)
-                          VALUES (%s, 9, 4, 'subordinate')$$, (SELECT cyc FROM k)),
+SELECT throws_ok(pg_temp.review_of_cycle(9, 4, 'subordinate'),
                  '23514', 'member 4 is not above member 9 in the organisation: a subordinate review needs that',
                  'a rep of team 5 is no subordinate of team 4''s leader');
-SELECT lives_ok(format($$INSERT INTO sales_supervisor.review (cycle_id, reviewer_id, reviewee_id, rater_role)
-                         VALUES (%s, 1, 8, 'supervisor')$$, (SELECT cyc FROM k)),
+SELECT lives_ok(pg_temp.review_of_cycle(1, 8, 'supervisor'),
                 'the department''s manager may review a rep of a nested team as supervisor');
 
 -- ---- cycles and weights

@@ -44,16 +44,30 @@ CREATE FUNCTION pg_temp.close(x float8, y float8) RETURNS boolean LANGUAGE sql A
   SELECT x IS NOT DISTINCT FROM y OR abs(x - y) <= 1e-12 * greatest(abs(x), abs(y))
 $$;
 
--- The seven aggregates, per group, or over the whole table (grp NULL: no GROUP BY)
-CREATE FUNCTION pg_temp.all_aggs(grp text, tbl text) RETURNS text LANGUAGE sql AS $$
+-- The seven aggregates into table tbl, per group, or over the whole table
+-- (grp NULL: no GROUP BY), of metrics_par or of another source of its rows
+CREATE FUNCTION pg_temp.all_aggs(grp text, tbl text, src text DEFAULT 'metrics_par') RETURNS text LANGUAGE sql AS $$
   SELECT format('CREATE TEMP TABLE %I AS SELECT %s AS grp,
       nps(nps_score) AS nps, csat(csat_score) AS csat,
       wape(actual, forecast) AS wape, forecast_bias(actual, forecast) AS bias,
       mape(actual, forecast) AS mape, weighted_score(score, weight) AS ws,
       trimmed_mean(score, 2) AS tm
-    FROM metrics_par %s', tbl, coalesce(grp, '0'),
+    FROM %s %s', tbl, coalesce(grp, '0'), src,
                 CASE WHEN grp IS NULL THEN '' ELSE 'GROUP BY 1' END)
 $$;
+-- the groups of two such tables whose answers differ: nps, csat and
+-- trimmed_mean exactly, the float sums beyond 1e-12 relative
+CREATE FUNCTION pg_temp.differing_groups(a regclass, b regclass) RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE n bigint;
+BEGIN
+  EXECUTE format($q$
+    SELECT count(*) FROM %s s JOIN %s p USING (grp)
+    WHERE s.nps IS DISTINCT FROM p.nps OR s.csat IS DISTINCT FROM p.csat
+       OR NOT pg_temp.close(s.wape, p.wape) OR NOT pg_temp.close(s.bias, p.bias)
+       OR NOT pg_temp.close(s.mape, p.mape) OR NOT pg_temp.close(s.ws, p.ws)
+       OR s.tm IS DISTINCT FROM p.tm$q$, a, b) INTO n;
+  RETURN n;
+END $$;
 
 -- ---------------------------------------------------------------- serial answers
 SET LOCAL max_parallel_workers_per_gather = 0;
@@ -95,12 +109,8 @@ SELECT matches(:'par_g_plan'::text, 'Partial (Hash|Group)Aggregate',
 SELECT matches(:'par_g_plan'::text, 'Workers Launched: [1-9]', 'GROUP BY plan launched workers');
 SELECT is((SELECT count(*) FROM serial_g s JOIN par_g p USING (grp)), 1000::bigint,
           'GROUP BY: 1000 groups in both plans');
-SELECT is((SELECT count(*) FROM serial_g s JOIN par_g p USING (grp)
-           WHERE s.nps IS DISTINCT FROM p.nps OR s.csat IS DISTINCT FROM p.csat
-              OR NOT pg_temp.close(s.wape, p.wape) OR NOT pg_temp.close(s.bias, p.bias)
-              OR NOT pg_temp.close(s.mape, p.mape) OR NOT pg_temp.close(s.ws, p.ws)
-              OR s.tm IS DISTINCT FROM p.tm),
-          0::bigint, 'GROUP BY: every group''s parallel answers equal its serial answers');
+SELECT is(pg_temp.differing_groups('serial_g', 'par_g'), 0::bigint,
+          'GROUP BY: every group''s parallel answers equal its serial answers');
 
 -- ---------------------------------------------------------------- hash aggregate that spills
 -- 20011 groups; first in memory (the session's work_mem), then with 64kB so
@@ -116,12 +126,8 @@ SELECT matches(:'spill_plan'::text, 'HashAggregate', 'small work_mem still plans
 SELECT matches(:'spill_plan'::text, 'Disk Usage: [1-9][0-9]*kB', 'and it spilled to disk');
 SELECT is((SELECT count(*) FROM mem_g2 s JOIN spill_g2 p USING (grp)), 20011::bigint,
           'spilled: 20011 groups in both plans');
-SELECT is((SELECT count(*) FROM mem_g2 s JOIN spill_g2 p USING (grp)
-           WHERE s.nps IS DISTINCT FROM p.nps OR s.csat IS DISTINCT FROM p.csat
-              OR NOT pg_temp.close(s.wape, p.wape) OR NOT pg_temp.close(s.bias, p.bias)
-              OR NOT pg_temp.close(s.mape, p.mape) OR NOT pg_temp.close(s.ws, p.ws)
-              OR s.tm IS DISTINCT FROM p.tm),
-          0::bigint, 'spilled hash aggregate gives the in-memory answers for every group');
+SELECT is(pg_temp.differing_groups('mem_g2', 'spill_g2'), 0::bigint,
+          'spilled hash aggregate gives the in-memory answers for every group');
 -- (and the comparison above was not over NULLs)
 SELECT ok((SELECT count(*) FROM spill_g2 WHERE nps IS NULL OR tm IS NULL) = 0,
           'spilled: every group has answers');
@@ -139,29 +145,17 @@ CREATE TABLE metrics_part_2 PARTITION OF metrics_part FOR VALUES WITH (MODULUS 4
 CREATE TABLE metrics_part_3 PARTITION OF metrics_part FOR VALUES WITH (MODULUS 4, REMAINDER 3);
 INSERT INTO metrics_part SELECT * FROM metrics_par WHERE i <= 200000;
 ANALYZE metrics_part;
-CREATE FUNCTION pg_temp.part_aggs(tbl text, src text) RETURNS text LANGUAGE sql AS $$
-  SELECT format('CREATE TEMP TABLE %I AS SELECT g AS grp,
-      nps(nps_score) AS nps, csat(csat_score) AS csat,
-      wape(actual, forecast) AS wape, forecast_bias(actual, forecast) AS bias,
-      mape(actual, forecast) AS mape, weighted_score(score, weight) AS ws,
-      trimmed_mean(score, 2) AS tm
-    FROM %s GROUP BY g', tbl, src)
-$$;
 SET LOCAL enable_partitionwise_aggregate = off;
-SELECT pg_temp.plan_of(pg_temp.part_aggs('whole_p', '(SELECT * FROM metrics_par WHERE i <= 200000) s')) AS whole_p_plan \gset
+SELECT pg_temp.plan_of(pg_temp.all_aggs('g', 'whole_p', '(SELECT * FROM metrics_par WHERE i <= 200000) s')) AS whole_p_plan \gset
 SET LOCAL enable_partitionwise_aggregate = on;
 SET LOCAL parallel_setup_cost = 1e9;
-SELECT pg_temp.plan_of(pg_temp.part_aggs('pw_p', 'metrics_part')) AS pw_plan \gset
+SELECT pg_temp.plan_of(pg_temp.all_aggs('g', 'pw_p', 'metrics_part')) AS pw_plan \gset
 SELECT matches(:'pw_plan'::text, 'Partial (Hash|Group)?Aggregate', 'partitionwise plan aggregates each partition partially');
 SELECT unalike(:'pw_plan'::text, '%Gather%', 'and does so without parallel workers');
 SELECT is((SELECT count(*) FROM whole_p s JOIN pw_p p USING (grp)), 1000::bigint,
           'partitionwise: 1000 groups in both plans');
-SELECT is((SELECT count(*) FROM whole_p s JOIN pw_p p USING (grp)
-           WHERE s.nps IS DISTINCT FROM p.nps OR s.csat IS DISTINCT FROM p.csat
-              OR NOT pg_temp.close(s.wape, p.wape) OR NOT pg_temp.close(s.bias, p.bias)
-              OR NOT pg_temp.close(s.mape, p.mape) OR NOT pg_temp.close(s.ws, p.ws)
-              OR s.tm IS DISTINCT FROM p.tm),
-          0::bigint, 'partitionwise partial aggregates combine to the single-table answers');
+SELECT is(pg_temp.differing_groups('whole_p', 'pw_p'), 0::bigint,
+          'partitionwise partial aggregates combine to the single-table answers');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -141,16 +141,8 @@ INSERT INTO customer (customer_id, name, tier, team_id, owner_id, since) VALUES
   (8, 'c8', 'A', 2, 6, '2020-01-01'), (9, 'c9', 'B', 2, 6, '2020-01-01'), (10, 'c10', 'C', 2, 6, '2025-02-01'),
   (11, 'c11', 'B', 2, 7, '2020-01-01'), (12, 'c12', 'C', 2, 7, '2020-01-01');
 INSERT INTO product_category (category_id, name) VALUES (1, 'Goods');
-INSERT INTO fiscal_period (period_id, kind, fiscal_year, quarter, month, start_on, end_on)
-SELECT 1, 'year'::period_kind, 2025, NULL::smallint, NULL::smallint, date '2025-01-01', date '2025-12-31'
-UNION ALL
-SELECT 1 + q, 'quarter', 2025, q::smallint, NULL, make_date(2025, 3 * q - 2, 1),
-       (make_date(2025, 3 * q - 2, 1) + interval '3 months' - interval '1 day')::date
-FROM generate_series(1, 4) q
-UNION ALL
-SELECT 5 + m, 'month', 2025, ((m + 2) / 3)::smallint, m::smallint, make_date(2025, m, 1),
-       (make_date(2025, m, 1) + interval '1 month' - interval '1 day')::date
-FROM generate_series(1, 12) m;
+-- the 2025 calendar: the year is period 1, quarters 2..5, months 6..17
+\ir include/fiscal_2025.sql
 INSERT INTO seasonal_distribution (name, fiscal_year, month, share_pct)
 SELECT 'plan', 2025, m, (ARRAY[5, 5, 10, 10, 5, 5, 10, 10, 5, 5, 10, 20])[m] FROM generate_series(1, 12) m;
 

@@ -110,19 +110,8 @@ SELECT throws_ok($$SELECT sales_supervisor.kpi_score('NaN', 'linear[(1,2)]')$$, 
 -- btree order: a total order consistent with = on all pairs of values
 -- (and values with extra trailing zeros where that keeps equality)
 CREATE TEMP TABLE ord_vals AS SELECT curve AS v FROM curve_values;
-SELECT is(
-  (SELECT count(*) FROM ord_vals a, ord_vals b
-   WHERE ((score_curve_cmp(a.v, b.v) = 0) IS DISTINCT FROM (a.v = b.v))
-      OR sign(score_curve_cmp(a.v, b.v)) <> -sign(score_curve_cmp(b.v, a.v))
-      OR (a.v < b.v) <> (score_curve_cmp(a.v, b.v) < 0)
-      OR (a.v <= b.v) <> (score_curve_cmp(a.v, b.v) <= 0)
-      OR (a.v > b.v) <> (score_curve_cmp(a.v, b.v) > 0)
-      OR (a.v >= b.v) <> (score_curve_cmp(a.v, b.v) >= 0)),
-  0::bigint, 'score_curve_cmp is antisymmetric, 0 exactly when =, and agrees with < <= > >=');
-SELECT is(
-  (SELECT count(*) FROM (SELECT v, lag(v) OVER (ORDER BY v) AS prev FROM ord_vals) s
-   WHERE prev > v OR (prev IS NOT NULL AND score_curve_hash_extended(prev, 7) <> score_curve_hash_extended(v, 7) AND prev = v)),
-  0::bigint, 'ORDER BY sorts by the btree order, and equal values have equal seeded hashes');
+\ir include/btree_order.sql
+SELECT pg_temp.btree_order_tests('ord_vals', 'score_curve_cmp', 'score_curve_hash_extended');  -- two tests
 
 SELECT * FROM finish();
 ROLLBACK;

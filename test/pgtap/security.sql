@@ -16,14 +16,8 @@ SELECT plan(92);
 
 -- (pgTAP grants its temp tables to PUBLIC, so assertions run as any role.)
 
--- rows affected by a statement, run as the current role
-CREATE FUNCTION pg_temp.affected(sql text) RETURNS bigint LANGUAGE plpgsql AS $$
-DECLARE n bigint;
-BEGIN
-  EXECUTE sql;
-  GET DIAGNOSTICS n = ROW_COUNT;
-  RETURN n;
-END $$;
+-- pg_temp.affected(sql): rows a statement touches, run as the current role
+\ir include/affected.sql
 
 SELECT is((SELECT count(*)::int FROM generate_demo_org(seed => 11, teams => 7, depth => 3, reps => 12,
             customers => 60, sales_lines => 600, surveys => 50, reviews_per_member => 4)),

@@ -153,19 +153,8 @@ SELECT function_lang_is('sales_supervisor', 'tiered_commission',
 -- btree order: a total order consistent with = on all pairs of values
 -- (and values with extra trailing zeros where that keeps equality)
 CREATE TEMP TABLE ord_vals AS SELECT tbl AS v FROM plan_tables UNION ALL SELECT regexp_replace(a.tbl::text, '(\.[0-9]+)', '\100', 'g')::tier_table FROM plan_tables a;
-SELECT is(
-  (SELECT count(*) FROM ord_vals a, ord_vals b
-   WHERE ((tier_table_cmp(a.v, b.v) = 0) IS DISTINCT FROM (a.v = b.v))
-      OR sign(tier_table_cmp(a.v, b.v)) <> -sign(tier_table_cmp(b.v, a.v))
-      OR (a.v < b.v) <> (tier_table_cmp(a.v, b.v) < 0)
-      OR (a.v <= b.v) <> (tier_table_cmp(a.v, b.v) <= 0)
-      OR (a.v > b.v) <> (tier_table_cmp(a.v, b.v) > 0)
-      OR (a.v >= b.v) <> (tier_table_cmp(a.v, b.v) >= 0)),
-  0::bigint, 'tier_table_cmp is antisymmetric, 0 exactly when =, and agrees with < <= > >=');
-SELECT is(
-  (SELECT count(*) FROM (SELECT v, lag(v) OVER (ORDER BY v) AS prev FROM ord_vals) s
-   WHERE prev > v OR (prev IS NOT NULL AND tier_table_hash_extended(prev, 7) <> tier_table_hash_extended(v, 7) AND prev = v)),
-  0::bigint, 'ORDER BY sorts by the btree order, and equal values have equal seeded hashes');
+\ir include/btree_order.sql
+SELECT pg_temp.btree_order_tests('ord_vals', 'tier_table_cmp', 'tier_table_hash_extended');  -- two tests
 
 SELECT * FROM finish();
 ROLLBACK;
