@@ -11,56 +11,32 @@
 #
 # Runs inside the throw-away cluster (PGHOST etc. set); uses its own database.
 set -uo pipefail
-DB=ss_close_conc_$$
-n=0; failed=0
-ok()   { n=$((n + 1)); echo "ok $n - $1"; }
-nok()  { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
-check() { if [ "$2" = "$3" ]; then ok "$1"; else nok "$1" "have: $2" "want: $3"; fi; }
-q()    { psql -X -q -At -v ON_ERROR_STOP=1 -d "$DB" -c "SET search_path = sales_supervisor, public" -c "$1"; }
-cleanup() { dropdb --if-exists "$DB" >/dev/null 2>&1; rm -f /tmp/$DB.*; }
-trap cleanup EXIT
+. "$(dirname "$0")/lib.sh"
 
 echo "1..14"
-createdb "$DB" || { echo "Bail out! createdb failed"; exit 1; }
-q "CREATE EXTENSION sales_supervisor" >/dev/null
-q "SELECT count(*) FROM generate_demo_org(seed => 5, teams => 4, depth => 2, reps => 8, customers => 40,
-                                           sales_lines => 400, surveys => 60)" >/dev/null
+new_db ss_close_conc_$$
+demo_org_5
 q "INSERT INTO kpi_target (cycle_id, kpi_id, level, target)
    VALUES (1, 3, 'sales_rep', 0.2), (1, 4, 'sales_customer_supervisor', 80), (1, 4, 'sales_manager', 80)" >/dev/null
-REP=$(q "SELECT max(member_id) FROM member WHERE level = 'sales_rep'")
 REP2=$(q "SELECT max(member_id) - 1 FROM member WHERE level = 'sales_rep'")
-CUST=$(q "SELECT min(customer_id) FROM customer WHERE owner_id = $REP")
 RESULTS="SELECT string_agg(format('%s:%s:%s:%s', member_id, team_management, final_score, grade), ' ' ORDER BY member_id)
          FROM appraisal_result WHERE cycle_id = 1"
 REOPEN="SELECT reopen_appraisal_cycle(1, 'concurrency test');
         UPDATE appraisal_cycle SET state = 'reviewing' WHERE cycle_id = 1"
 SALES_KPI="SELECT actual FROM kpi_result WHERE cycle_id = 1 AND member_id = $REP AND kpi_id = 1"
 CREDITED="SELECT sum(amount) FROM credited_sales('2025-01-01', '2025-12-31') WHERE member_id = $REP"
-add_review() {  # reviewer: a rep of another team reviews member 1 as a peer, two criteria of 1
-  echo "SET search_path = sales_supervisor, public;
-        BEGIN;
-        INSERT INTO review (review_id, cycle_id, reviewer_id, reviewee_id, rater_role)
-          VALUES ($2, 1, $1, 1, 'peer');
-        INSERT INTO review_score VALUES ($2, 'results', 1), ($2, 'teamwork', 1);
-        SELECT pg_sleep($3);
-        COMMIT;"
+add_review() {  # reviewer review_id sleep: a rep of another team reviews member 1 as a peer, two criteria of 1
+  held "$3" "INSERT INTO review (review_id, cycle_id, reviewer_id, reviewee_id, rater_role)
+               VALUES ($2, 1, $1, 1, 'peer');
+             INSERT INTO review_score VALUES ($2, 'results', 1), ($2, 'teamwork', 1)"
 }
-add_sales() {   # two lines for REP in one transaction
-  echo "SET search_path = sales_supervisor, public;
-        BEGIN;
-        INSERT INTO sale (sale_id, sold_on, member_id, customer_id, category_id, amount)
-          VALUES (900001, '2025-06-01', $REP, $CUST, 1, 1000.00), (900002, '2025-06-02', $REP, $CUST, 1, 2345.67);
-        SELECT pg_sleep($1);
-        COMMIT;"
+add_sales() {   # sleep: two lines for REP in one transaction
+  held "$1" "INSERT INTO sale (sale_id, sold_on, member_id, customer_id, category_id, amount)
+               VALUES (900001, '2025-06-01', $REP, $CUST, 1, 1000.00), (900002, '2025-06-02', $REP, $CUST, 1, 2345.67)"
 }
-close_slow() {
-  echo "SET search_path = sales_supervisor, public;
-        BEGIN;
-        SELECT count(*) FROM close_appraisal_cycle(1);
-        SELECT pg_sleep($1);
-        COMMIT;"
+close_slow() {  # sleep: a close held open
+  held "$1" "SELECT count(*) FROM close_appraisal_cycle(1)"
 }
-run_bg() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$DB" >"/tmp/$DB.$1.out" 2>"/tmp/$DB.$1.err" & }
 
 # ---- 0. a first close, the baseline
 q "SELECT count(*) FROM close_appraisal_cycle(1)" >/dev/null
@@ -77,7 +53,7 @@ t1=$(date +%s.%N)
 wait
 R1=$(q "$RESULTS")
 check "writer first: its review committed" "$(q "SELECT count(*) FROM review WHERE review_id = 800001")" "1"
-if awk "BEGIN { exit !($t1 - $t0 >= 1.2) }"; then ok "writer first: the close waited for the writer"; else nok "writer first: the close waited for the writer" "close took $(awk "BEGIN { print $t1 - $t0 }") s"; fi
+waited "writer first: the close waited for the writer" "$t0" "$t1" close
 if [ "$R1" != "$R0" ]; then ok "writer first: the closed results include the new review"; else nok "writer first: the closed results include the new review" "results unchanged"; fi
 q "SELECT reopen_appraisal_cycle(1, 'recompute')" >/dev/null
 q "SELECT count(*) FROM close_appraisal_cycle(1)" >/dev/null
@@ -89,11 +65,8 @@ close_slow 2 | run_bg c2
 sleep 0.5
 add_review "$REP2" 800002 0 | psql -X -q -At -d "$DB" >/tmp/$DB.w2.out 2>/tmp/$DB.w2.err
 wait
-if grep -q 'reviews of appraisal cycle 1 cannot change: the cycle is closed' /tmp/$DB.w2.err; then
-  ok "close first: the late review is refused with a clear error"
-else
-  nok "close first: the late review is refused with a clear error" "$(cat /tmp/$DB.w2.err)"
-fi
+like "close first: the late review is refused with a clear error" "$(cat /tmp/$DB.w2.err)" \
+  'reviews of appraisal cycle 1 cannot change: the cycle is closed'
 check "close first: no part of the late review is stored" \
   "$(q "SELECT (SELECT count(*) FROM review WHERE review_id = 800002) + (SELECT count(*) FROM review_score WHERE review_id = 800002)")" "0"
 check "close first: the closed results are those of the reviews before it" "$(q "$RESULTS")" "$R1"
@@ -121,13 +94,9 @@ check "writer first: the closed sales KPI counts both lines" "$(q "$SALES_KPI")"
 
 # ---- 5. a snapshot older than the locks is refused
 q "$REOPEN" >/dev/null
-out=$(psql -X -q -At -d "$DB" -c "BEGIN ISOLATION LEVEL REPEATABLE READ" \
-           -c "SELECT count(*) FROM sales_supervisor.close_appraisal_cycle(1)" -c "COMMIT" 2>&1)
-if echo "$out" | grep -q 'cannot close appraisal cycle 1 in a repeatable read transaction'; then
-  ok "REPEATABLE READ is refused with a clear error"
-else
-  nok "REPEATABLE READ is refused with a clear error" "$out"
-fi
+like "REPEATABLE READ is refused with a clear error" \
+  "$(in_repeatable_read "$DB" "SELECT count(*) FROM sales_supervisor.close_appraisal_cycle(1)")" \
+  'cannot close appraisal cycle 1 in a repeatable read transaction'
 check "the refused close left the cycle as it was" "$(q "SELECT state FROM appraisal_cycle WHERE cycle_id = 1")" "reviewing"
 
-[ "$failed" -eq 0 ]
+finish

@@ -13,23 +13,11 @@
 #
 # Runs inside the throw-away cluster (PGHOST etc. set); uses its own database.
 set -uo pipefail
-DB=ss_comm_conc_$$
-n=0; failed=0
-ok()   { n=$((n + 1)); echo "ok $n - $1"; }
-nok()  { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
-check() { if [ "$2" = "$3" ]; then ok "$1"; else nok "$1" "have: $2" "want: $3"; fi; }
-q()    { psql -X -q -At -v ON_ERROR_STOP=1 -d "$DB" -c "SET search_path = sales_supervisor, public" -c "$1"; }
-cleanup() { dropdb --if-exists "$DB" >/dev/null 2>&1; rm -f /tmp/$DB.*; }
-trap cleanup EXIT
-run_bg() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$DB" >"/tmp/$DB.$1.out" 2>"/tmp/$DB.$1.err" & }
+. "$(dirname "$0")/lib.sh"
 
 echo "1..12"
-createdb "$DB" || { echo "Bail out! createdb failed"; exit 1; }
-q "CREATE EXTENSION sales_supervisor" >/dev/null
-q "SELECT count(*) FROM generate_demo_org(seed => 5, teams => 4, depth => 2, reps => 8, customers => 40,
-                                           sales_lines => 400, surveys => 60)" >/dev/null
-REP=$(q "SELECT max(member_id) FROM member WHERE level = 'sales_rep'")
-CUST=$(q "SELECT min(customer_id) FROM customer WHERE owner_id = $REP")
+new_db ss_comm_conc_$$
+demo_org_5
 month() { q "SELECT period_id FROM fiscal_period WHERE kind = 'month' AND fiscal_year = 2025 AND month = $1"; }
 P1=$(month 1); P2=$(month 2); P3=$(month 3); P4=$(month 4)
 # the rep's sales credit in the ledger for a period, "lines:amount"
@@ -38,19 +26,11 @@ LEDGER() { q "SELECT lines || ':' || amount FROM commission_credit WHERE member_
 LINES() { q "SELECT count(*) || ':' || sum(amount) FROM credited_sales('$1', '$2')
              WHERE member_id = $REP AND refund_of IS NULL AND sale_id <> ${3:-0}"; }
 insert_line() {   # id date amount sleep: one line for REP in a transaction held open
-  echo "SET search_path = sales_supervisor, public;
-        BEGIN;
-        INSERT INTO sale (sale_id, sold_on, member_id, customer_id, category_id, amount)
-          VALUES ($1, '$2', $REP, $CUST, 1, $3);
-        SELECT pg_sleep($4);
-        COMMIT;"
+  held "$4" "INSERT INTO sale (sale_id, sold_on, member_id, customer_id, category_id, amount)
+               VALUES ($1, '$2', $REP, $CUST, 1, $3)"
 }
 run_slow() {      # period sleep: a run held open
-  echo "SET search_path = sales_supervisor, public;
-        BEGIN;
-        SELECT count(*) FROM run_commission($1);
-        SELECT pg_sleep($2);
-        COMMIT;"
+  held "$2" "SELECT count(*) FROM run_commission($1)"
 }
 q "SELECT count(*) FROM run_commission($P1)" >/dev/null
 
@@ -61,7 +41,7 @@ t0=$(date +%s.%N)
 q "SELECT count(*) FROM run_commission($P2)" >/dev/null
 t1=$(date +%s.%N)
 wait
-if awk "BEGIN { exit !($t1 - $t0 >= 1.2) }"; then ok "writer first: the run waited for the writer"; else nok "writer first: the run waited for the writer" "run took $(awk "BEGIN { print $t1 - $t0 }") s"; fi
+waited "writer first: the run waited for the writer" "$t0" "$t1" run
 check "writer first: the February ledger holds the line (and every February line of the rep)" \
   "$(LEDGER $P2)" "$(LINES 2025-02-01 2025-02-28)"
 check "writer first: the line is not queued as late" "$(q "SELECT count(*) FROM commission_late_sale WHERE sale_id = 900001")" "0"
@@ -73,7 +53,7 @@ t0=$(date +%s.%N)
 insert_line 900002 2025-03-05 222.22 0 | psql -X -q -At -v ON_ERROR_STOP=1 -d "$DB" >/dev/null 2>/tmp/$DB.w2.err
 t1=$(date +%s.%N)
 wait
-if awk "BEGIN { exit !($t1 - $t0 >= 1.2) }"; then ok "run first: the writer waited for the run"; else nok "run first: the writer waited for the run" "insert took $(awk "BEGIN { print $t1 - $t0 }") s"; fi
+waited "run first: the writer waited for the run" "$t0" "$t1" insert
 check "run first: the March ledger does not hold the line" "$(LEDGER $P3)" "$(LINES 2025-03-01 2025-03-31 900002)"
 check "run first: the line is queued as late, waiting" \
   "$(q "SELECT count(*) FROM commission_late_sale WHERE sale_id = 900002 AND credited_period_id IS NULL")" "1"
@@ -103,11 +83,8 @@ W3=$!
 sleep 0.5
 q "SELECT count(*) FROM run_commission($P5)" >/dev/null
 wait $W3
-if grep -q 'could not serialize access' /tmp/$DB.w3.err; then
-  ok "an older REPEATABLE READ snapshot cannot write into the run's dates: 40001"
-else
-  nok "an older REPEATABLE READ snapshot cannot write into the run's dates: 40001" "$(cat /tmp/$DB.w3.err /tmp/$DB.w3.out)"
-fi
+like "an older REPEATABLE READ snapshot cannot write into the run's dates: 40001" "$(cat /tmp/$DB.w3.err)" \
+  'could not serialize access' "$(cat /tmp/$DB.w3.err /tmp/$DB.w3.out)"
 check "... and nothing of it is stored" "$(q "SELECT count(*) FROM sale WHERE sale_id = 900003")" "0"
 q "INSERT INTO sale (sale_id, sold_on, member_id, customer_id, category_id, amount)
    VALUES (900003, '2025-05-20', $REP, $CUST, 1, 333.33)" >/dev/null
@@ -115,12 +92,8 @@ check "retried in READ COMMITTED, it is queued as late" \
   "$(q "SELECT count(*) FROM commission_late_sale WHERE sale_id = 900003 AND credited_period_id IS NULL")" "1"
 
 # ---- 4. a run outside READ COMMITTED is refused
-out=$(psql -X -q -At -d "$DB" -c "BEGIN ISOLATION LEVEL REPEATABLE READ" \
-           -c "SELECT count(*) FROM sales_supervisor.run_commission($(month 6))" -c "COMMIT" 2>&1)
-if echo "$out" | grep -q "cannot run the commission of period $(month 6) in a repeatable read transaction"; then
-  ok "a run in REPEATABLE READ is refused with a clear error"
-else
-  nok "a run in REPEATABLE READ is refused with a clear error" "$out"
-fi
+like "a run in REPEATABLE READ is refused with a clear error" \
+  "$(in_repeatable_read "$DB" "SELECT count(*) FROM sales_supervisor.run_commission($(month 6))")" \
+  "cannot run the commission of period $(month 6) in a repeatable read transaction"
 
-[ "$failed" -eq 0 ]
+finish
