@@ -8,6 +8,12 @@
 -- reports, and an appraisal cycle (weights, KPIs, grades, promotion rules) in
 -- the reviewing state with 360-degree reviews.
 --
+-- generate_demo_org checks its arguments and calls one short function per
+-- part, in order (demo_org_reset, demo_org_reference, demo_org_teams, ...):
+-- each part reads the scratch tables (pg_temp.demo_*, dropped at commit) of
+-- the parts before it.  The parts are not executable by PUBLIC, and nobody is
+-- granted them: like generate_demo_org, they are for the extension owner.
+--
 -- Determinism: every random draw is demo_random(seed, n, salt), a hash of the
 -- seed, the row number and a per-draw salt (hashint8extended), so the result
 -- does not depend on plan or evaluation order (and random() is not used at all).
@@ -23,6 +29,8 @@ RETURN ((pg_catalog.hashint8extended(n OPERATOR(pg_catalog.*) 1009 OPERATOR(pg_c
 COMMENT ON FUNCTION demo_random(integer, bigint, integer) IS
 'Deterministic uniform number in [0, 1) for the demo generator: a hash of (seed, n, salt). Same arguments, same number, on every plan and platform.';
 
+-- The entry point: checks the arguments, then runs the parts in the order
+-- their rows depend on each other, and reports the row counts.
 CREATE FUNCTION generate_demo_org(seed integer DEFAULT 42, teams integer DEFAULT 12,
                                   depth integer DEFAULT 3, reps integer DEFAULT 60,
                                   customers integer DEFAULT 2000, sales_lines integer DEFAULT 100000,
@@ -43,16 +51,11 @@ DECLARE
   p_surveys integer := generate_demo_org.surveys;
   p_rpm     integer := generate_demo_org.reviews_per_member;
   p_year    integer := generate_demo_org.year;
-  v_roots   integer;
-  v_branch  integer := 1;
-  v_members integer;
   v_cycle   integer;
   v_n       bigint;
   -- month shares in percent (sum 100): slow first quarter, strong year end
   v_season  numeric[] := ARRAY[6.5, 6.0, 7.5, 8.0, 8.0, 7.5, 7.0, 7.0, 8.5, 9.0, 10.5, 14.5];
-  v_cum     double precision[];
   v_tab     text;
-  v_col     text;
 BEGIN
   -- ---- arguments
   IF p_seed IS NULL OR p_teams IS NULL OR p_depth IS NULL OR p_reps IS NULL OR p_cust IS NULL
@@ -82,29 +85,85 @@ BEGIN
     RAISE EXCEPTION 'year must be between 1901 and 9998, got %', p_year USING ERRCODE = 'invalid_parameter_value';
   END IF;
 
-  -- ---- empty model, or replace
+  -- ---- the parts, each reading the scratch tables of the ones before it
+  PERFORM demo_org_reset(replace);
+  PERFORM demo_org_reference(p_year, v_season);
+  PERFORM demo_org_teams(p_teams, p_depth, p_year);
+  PERFORM demo_org_members(p_seed, p_teams, p_reps, p_year);
+  PERFORM demo_org_customers(p_seed, p_teams, p_reps, p_cust, p_lines, p_year);
+  PERFORM demo_org_visits_feedback_surveys(p_seed, p_cust, p_surveys, p_year);
+  PERFORM demo_org_sales(p_seed, p_year, v_season);
+  PERFORM demo_org_split_credits(p_seed);
+  PERFORM demo_org_pipeline_forecasts(p_seed, p_cust, p_year);
+  PERFORM demo_org_tasks_training_reports(p_seed, p_year);
+  v_cycle := demo_org_appraisal_setup(p_year);
+  PERFORM demo_org_reviews(p_seed, p_rpm, p_year, v_cycle);
+  PERFORM demo_org_pay(p_seed, p_year);
+  PERFORM demo_org_sequences_statistics();
+
+  -- ---- what was made
+  FOR v_tab IN SELECT unnest(ARRAY['team', 'member', 'customer', 'customer_contact', 'customer_visit',
+                                   'feedback', 'survey_response', 'sale', 'sale_credit', 'opportunity',
+                                   'forecast', 'task', 'training_session', 'training_attendance',
+                                   'work_report', 'review', 'review_score', 'pay']) LOOP
+    EXECUTE format('SELECT count(*) FROM sales_supervisor.%I', v_tab) INTO v_n;
+    table_name := v_tab;
+    row_count := v_n;
+    RETURN NEXT;
+  END LOOP;
+END
+$fn$;
+COMMENT ON FUNCTION generate_demo_org(integer, integer, integer, integer, integer, integer, integer, integer, integer, boolean) IS
+'Fills the empty data model with a deterministic demo organisation (same seed, same rows): teams in a tree of the given depth, leaders and reps with login-role names ss_demo_<member_id> (roles are not created), Pareto-sized customers, visits, feedback, surveys, a year of seasonal sales lines with top performers, split credits and refunds, pipeline, forecasts, fiscal periods, tasks, training, work reports, and an appraisal cycle in state reviewing with 360-degree reviews. Errors if data exists unless replace => true (which truncates every table but the audit log). Run as the extension owner: it drops and re-creates the sales indexes and foreign keys around the bulk insert, and analyzes the extension''s tables at the end. Returns the row count of each table filled.';
+REVOKE ALL ON FUNCTION generate_demo_org(integer, integer, integer, integer, integer, integer, integer, integer, integer, boolean) FROM PUBLIC;
+
+-- demo_org_reset: the "empty model, or replace" step.  Refuses a model that
+-- holds data unless replace; then truncates every table of the user's data.
+-- Which tables those are is written down once, in the catalog: the install
+-- script registers them with pg_extension_config_dump so that pg_dump carries
+-- their rows (pg_extension.extconfig).  The list is that registry, in the
+-- order of registration, less
+--  * the tables registered with a filter (extcondition not ''): their rows are
+--    the install script's own (commission_run_gate, 'WHERE false': its one row
+--    is the lock every commission run takes), and
+--  * the tables a new demo org deliberately keeps (v_kept, a reason each).
+-- A table added to the data model later is truncated as soon as it is
+-- registered for pg_dump.  Sequences are in extconfig too; only tables are
+-- listed, and RESTART IDENTITY restarts the identity sequences they own.
+-- Also drops the scratch tables an earlier call in this transaction left.
+CREATE FUNCTION demo_org_reset(p_replace boolean)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $fn$
+DECLARE
+  v_kept text[] := ARRAY[
+    'audit_log',                     -- the audit trail outlives the data it audits (and refuses TRUNCATE)
+    'job_setting', 'ops_setting',    -- the operator's schedule and settings of the jobs, not org data
+    'job_log',                       -- the history of the scheduled jobs' runs
+    'visit_overdue_flag',            -- derived, no foreign keys: the daily job clears the flags
+    'feedback_overdue_flag'];        --   of rows that are gone at its next run
+  v_list text;
+  v_tab  text;
+BEGIN
   IF EXISTS (SELECT 1 FROM team) OR EXISTS (SELECT 1 FROM member) OR EXISTS (SELECT 1 FROM customer)
      OR EXISTS (SELECT 1 FROM sale) OR EXISTS (SELECT 1 FROM fiscal_period)
      OR EXISTS (SELECT 1 FROM appraisal_cycle) OR EXISTS (SELECT 1 FROM visit_cadence)
      OR EXISTS (SELECT 1 FROM product_category) OR EXISTS (SELECT 1 FROM kpi_definition) THEN
-    IF NOT replace THEN
+    IF NOT p_replace THEN
       RAISE EXCEPTION 'the data model already holds data'
         USING ERRCODE = 'object_not_in_prerequisite_state',
               HINT = 'Call generate_demo_org(..., replace => true) to delete every row (the audit log is kept) and generate again.';
     END IF;
-    TRUNCATE team, member, team_leader, visit_cadence, customer, customer_contact, customer_visit, feedback,
-      survey_response, product_category, sale, sale_credit, opportunity, fiscal_period, quota,
-      seasonal_distribution, forecast, task, training_session, training_attendance, work_report,
-      appraisal_cycle, appraisal_component_weight, kpi_definition, kpi_weight, kpi_result, review,
-      review_score, grade_policy, appraisal_result, promotion_rule, promotion_candidate, promotion,
-      pay, commission_plan, commission_period_lock, commission_credit, commission_late_sale, commission_payout,
-      kpi_target, appraisal_consequence, bonus_target
-      RESTART IDENTITY;
+    SELECT string_agg(format('%I.%I', n.nspname, c.relname), ', ' ORDER BY x.ord) INTO v_list
+    FROM pg_extension e
+    CROSS JOIN LATERAL unnest(e.extconfig, e.extcondition) WITH ORDINALITY AS x(rel, cond, ord)
+    JOIN pg_class c ON c.oid = x.rel
+    JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE e.extname = 'sales_supervisor' AND c.relkind IN ('r', 'p') AND x.cond = ''
+      AND c.relname <> ALL (v_kept);
+    EXECUTE 'TRUNCATE ' || v_list || ' RESTART IDENTITY';
   END IF;
-
-  SELECT array_agg(s ORDER BY m)::double precision[] INTO v_cum
-  FROM (SELECT m, sum(x) OVER (ORDER BY m) / 100 AS s
-        FROM unnest(v_season) WITH ORDINALITY AS u(x, m)) c WHERE m < 12;
 
   -- scratch tables of an earlier call in the same transaction
   FOR v_tab IN SELECT unnest(ARRAY['demo_team', 'demo_member', 'demo_customer', 'demo_team_reps',
@@ -113,8 +172,21 @@ BEGIN
       EXECUTE format('DROP TABLE pg_temp.%I', v_tab);
     END IF;
   END LOOP;
+END
+$fn$;
+COMMENT ON FUNCTION demo_org_reset(boolean) IS
+'Part of generate_demo_org: errors if the data model holds data unless p_replace; then truncates (RESTART IDENTITY) every table registered for pg_dump in pg_extension.extconfig without a filter, except audit_log, job_setting, ops_setting, job_log and the two overdue-flag tables; drops the generator''s scratch tables left by an earlier call in the transaction.';
+REVOKE ALL ON FUNCTION demo_org_reset(boolean) FROM PUBLIC;
 
-  -- ---- reference data
+-- demo_org_reference: the vocabularies and the calendar every later part
+-- refers to: visit cadences by tier, product categories, the fiscal year
+-- with its quarters and months, and the seasonal distribution of p_season.
+CREATE FUNCTION demo_org_reference(p_year integer, p_season numeric[])
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $fn$
+BEGIN
   INSERT INTO visit_cadence (tier, every_days, description) VALUES
     ('A', 30, 'key account: visit monthly'),
     ('B', 60, 'important account: visit every two months'),
@@ -138,8 +210,24 @@ BEGIN
   FROM generate_series(1, 12) m;
 
   INSERT INTO seasonal_distribution (name, fiscal_year, month, share_pct)
-  SELECT 'default', p_year, m, x FROM unnest(v_season) WITH ORDINALITY AS u(x, m);
+  SELECT 'default', p_year, m, x FROM unnest(p_season) WITH ORDINALITY AS u(x, m);
+END
+$fn$;
+COMMENT ON FUNCTION demo_org_reference(integer, numeric[]) IS
+'Part of generate_demo_org: visit cadences (tiers A, B, C), eight product categories, the fiscal periods of p_year (year, quarters, months) and its default seasonal distribution p_season (monthly shares in percent).';
+REVOKE ALL ON FUNCTION demo_org_reference(integer, numeric[]) FROM PUBLIC;
 
+-- demo_org_teams: the team tree, in the scratch table demo_team (parent and
+-- leaf flag, read by the members and training parts) and in team.
+CREATE FUNCTION demo_org_teams(p_teams integer, p_depth integer, p_year integer)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $fn$
+DECLARE
+  v_roots   integer;
+  v_branch  integer := 1;
+BEGIN
   -- ---- team tree: v_roots departments, each team with v_branch children
   -- (heap order), enough levels to hold every team within depth levels.
   v_roots := CASE WHEN p_depth = 1 THEN p_teams ELSE greatest(1, ceil(p_teams / 6.0)::integer) END;
@@ -161,7 +249,21 @@ BEGIN
               ELSE format('Team %s-%s', t.parent_id, t.team_id) END,
          t.parent_id, make_date(p_year - 6, 1, 1)
   FROM demo_team t ORDER BY t.team_id;
+END
+$fn$;
+COMMENT ON FUNCTION demo_org_teams(integer, integer, integer) IS
+'Part of generate_demo_org: p_teams teams in a tree at most p_depth levels deep (departments at the top, heap order), as team rows and the scratch table demo_team.';
+REVOKE ALL ON FUNCTION demo_org_teams(integer, integer, integer) FROM PUBLIC;
 
+-- demo_org_members: leaders and reps, in the scratch table demo_member (with
+-- the talent that drives their sales and review scores) and in member and
+-- team_leader.
+CREATE FUNCTION demo_org_members(p_seed integer, p_teams integer, p_reps integer, p_year integer)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $fn$
+BEGIN
   -- ---- members: the leader of team k is member k; reps follow, spread
   -- round-robin over the leaf teams.  talent drives sales: log-normal around 1,
   -- and 5 % top performers at 1.8x.
@@ -181,7 +283,6 @@ BEGIN
         FROM demo_team WHERE is_leaf) l
     ON l.li = (r - 1) % l.nl;
   CREATE UNIQUE INDEX ON demo_member (member_id);
-  v_members := p_teams + p_reps;
 
   INSERT INTO member (member_id, full_name, email, level, team_id, manager_id, hire_date, active, login_role)
   SELECT m.member_id,
@@ -199,7 +300,22 @@ BEGIN
   FROM demo_member m ORDER BY m.member_id;
   INSERT INTO team_leader (team_id, member_id, since)
   SELECT t.team_id, t.team_id, make_date(p_year - 2, 1, 1) FROM demo_team t ORDER BY t.team_id;
+END
+$fn$;
+COMMENT ON FUNCTION demo_org_members(integer, integer, integer, integer) IS
+'Part of generate_demo_org: one leader per team (member k leads team k) and p_reps reps spread round-robin over the leaf teams, with login-role names ss_demo_<member_id>; the scratch table demo_member holds each one''s talent.';
+REVOKE ALL ON FUNCTION demo_org_members(integer, integer, integer, integer) FROM PUBLIC;
 
+-- demo_org_customers: customers and their contacts; the scratch table
+-- demo_customer also holds each customer's share of the p_lines sales lines
+-- (n_lines, first_line), which the sales part generates.
+CREATE FUNCTION demo_org_customers(p_seed integer, p_teams integer, p_reps integer, p_cust integer,
+                                   p_lines integer, p_year integer)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $fn$
+BEGIN
   -- ---- customers: Pareto size (alpha 1.2, capped), owned round-robin by reps.
   CREATE TEMP TABLE demo_customer ON COMMIT DROP AS
   SELECT c AS customer_id,
@@ -249,7 +365,21 @@ BEGIN
   FROM demo_customer c
   CROSS JOIN LATERAL generate_series(1, 1 + floor(demo_random(p_seed, c.customer_id, 28) * 3)::integer) k
   ORDER BY c.customer_id, k;
+END
+$fn$;
+COMMENT ON FUNCTION demo_org_customers(integer, integer, integer, integer, integer, integer) IS
+'Part of generate_demo_org: p_cust customers (Pareto size, tier by size, owned round-robin by the reps) with one to three contacts each; the scratch table demo_customer splits the p_lines sales lines over them in proportion to size x owner talent.';
+REVOKE ALL ON FUNCTION demo_org_customers(integer, integer, integer, integer, integer, integer) FROM PUBLIC;
 
+-- demo_org_visits_feedback_surveys: what the customers see of the reps:
+-- return visits at their tier's cadence, feedback items, survey answers.
+CREATE FUNCTION demo_org_visits_feedback_surveys(p_seed integer, p_cust integer, p_surveys integer,
+                                                 p_year integer)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $fn$
+BEGIN
   -- ---- return visits at the tier's cadence through the year; 90 % done, the rest still planned
   INSERT INTO customer_visit (customer_id, member_id, planned_on, done_at, outcome)
   SELECT v.customer_id, v.owner_id, v.planned_on,
@@ -293,6 +423,26 @@ BEGIN
   FROM generate_series(1, p_surveys) i
   JOIN demo_customer c ON c.customer_id = 1 + floor(demo_random(p_seed, i, 50) * p_cust)::integer
   ORDER BY i;
+END
+$fn$;
+COMMENT ON FUNCTION demo_org_visits_feedback_surveys(integer, integer, integer, integer) IS
+'Part of generate_demo_org: return visits through p_year at each tier''s cadence (90 % done), a feedback item per ten customers, and p_surveys survey responses (CSAT and NPS nudged by the owner''s talent).';
+REVOKE ALL ON FUNCTION demo_org_visits_feedback_surveys(integer, integer, integer, integer) FROM PUBLIC;
+
+-- demo_org_sales: the sales lines of p_year (months by p_season, the
+-- cumulative shares v_cum) and 1 % refunds; the bulk insert runs without the
+-- secondary indexes and foreign keys of sale, which it re-creates.
+CREATE FUNCTION demo_org_sales(p_seed integer, p_year integer, p_season numeric[])
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $fn$
+DECLARE
+  v_cum     double precision[];
+BEGIN
+  SELECT array_agg(s ORDER BY m)::double precision[] INTO v_cum
+  FROM (SELECT m, sum(x) OVER (ORDER BY m) / 100 AS s
+        FROM unnest(p_season) WITH ORDINALITY AS u(x, m)) c WHERE m < 12;
 
   -- ---- sales lines.  For speed on millions of rows the three foreign keys and
   -- the secondary indexes of sale are dropped and re-created (and so
@@ -344,7 +494,21 @@ BEGIN
     ADD CONSTRAINT sale_member_fk FOREIGN KEY (member_id) REFERENCES member ON DELETE RESTRICT,
     ADD CONSTRAINT sale_customer_fk FOREIGN KEY (customer_id) REFERENCES customer ON DELETE RESTRICT,
     ADD CONSTRAINT sale_category_fk FOREIGN KEY (category_id) REFERENCES product_category ON DELETE RESTRICT;
+END
+$fn$;
+COMMENT ON FUNCTION demo_org_sales(integer, integer, numeric[]) IS
+'Part of generate_demo_org: each customer''s sales lines of p_year (month by the seasonal shares p_season, category, amount by owner talent and category), ids in date order, and full refunds of 1 % of them; drops and re-creates sale''s secondary indexes and foreign keys around the bulk insert (run as the extension owner).';
+REVOKE ALL ON FUNCTION demo_org_sales(integer, integer, numeric[]) FROM PUBLIC;
 
+-- demo_org_split_credits: shared credit on 3 % of the lines (refunds split
+-- like their line), and the scratch table demo_sold (sales per rep and
+-- quarter) that the forecasts and pay parts read.
+CREATE FUNCTION demo_org_split_credits(p_seed integer)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $fn$
+BEGIN
   -- split credit: 3 % of the sales lines are shared with a teammate (60/40 or 50/50)
   CREATE TEMP TABLE demo_team_reps ON COMMIT DROP AS
   SELECT team_id, array_agg(member_id ORDER BY member_id) AS reps
@@ -373,7 +537,20 @@ BEGIN
   CREATE TEMP TABLE demo_sold ON COMMIT DROP AS
   SELECT s.member_id, extract(quarter FROM s.sold_on)::integer AS quarter, sum(s.amount) AS sold
   FROM sale s GROUP BY 1, 2;
+END
+$fn$;
+COMMENT ON FUNCTION demo_org_split_credits(integer) IS
+'Part of generate_demo_org: splits 3 % of the sales lines with a teammate (60/40 or 50/50) in sale_credit, each refund like the line it refunds; the scratch tables demo_team_reps (reps per team) and demo_sold (net sales per rep and quarter).';
+REVOKE ALL ON FUNCTION demo_org_split_credits(integer) FROM PUBLIC;
 
+-- demo_org_pipeline_forecasts: open and closed opportunities, and each
+-- rep's quarterly forecasts near what they then sold (demo_sold).
+CREATE FUNCTION demo_org_pipeline_forecasts(p_seed integer, p_cust integer, p_year integer)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $fn$
+BEGIN
   -- ---- pipeline: one opportunity per five customers
   INSERT INTO opportunity (customer_id, member_id, name, stage, amount, probability, created_on, expected_close, closed_on)
   SELECT o.customer_id, o.owner_id, format('Deal %s', o.i), o.stage,
@@ -400,7 +577,21 @@ BEGIN
   LEFT JOIN demo_sold a ON a.member_id = m.member_id AND a.quarter = fp.quarter
   WHERE NOT m.is_leader AND fp.kind = 'quarter'
   ORDER BY m.member_id, fp.period_id;
+END
+$fn$;
+COMMENT ON FUNCTION demo_org_pipeline_forecasts(integer, integer, integer) IS
+'Part of generate_demo_org: one opportunity per five customers (a quarter won, a quarter lost, the rest open), and each rep''s forecast of each quarter within -20 %..+25 % of what they sold.';
+REVOKE ALL ON FUNCTION demo_org_pipeline_forecasts(integer, integer, integer) FROM PUBLIC;
 
+-- demo_org_tasks_training_reports: the day-to-day records: tasks from the
+-- line managers, two training sessions per leaf team with attendance, and
+-- the monthly work reports.
+CREATE FUNCTION demo_org_tasks_training_reports(p_seed integer, p_year integer)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $fn$
+BEGIN
   -- ---- tasks, training, work reports
   CREATE TEMP TABLE demo_first_customer ON COMMIT DROP AS
   SELECT owner_id, min(customer_id) AS customer_id FROM demo_customer GROUP BY owner_id;
@@ -444,8 +635,25 @@ BEGIN
                END AS submitted_at
         FROM demo_member m JOIN fiscal_period fp ON fp.kind = 'month') w
   ORDER BY w.member_id, w.due_on;
+END
+$fn$;
+COMMENT ON FUNCTION demo_org_tasks_training_reports(integer, integer) IS
+'Part of generate_demo_org: five tasks per member with a manager, two training sessions per leaf team (90 % attendance, scores), and a monthly work report per member (95 % submitted, a few late).';
+REVOKE ALL ON FUNCTION demo_org_tasks_training_reports(integer, integer) FROM PUBLIC;
 
-  -- ---- appraisal configuration and reviews
+-- demo_org_appraisal_setup: the appraisal cycle of p_year and its
+-- configuration (component weights, KPIs and their weights, grades,
+-- promotion rules), left in state reviewing; returns the cycle's id for the
+-- reviews part.
+CREATE FUNCTION demo_org_appraisal_setup(p_year integer)
+RETURNS integer
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $fn$
+DECLARE
+  v_cycle   integer;
+BEGIN
+  -- ---- appraisal configuration
   INSERT INTO appraisal_cycle (fiscal_year, name, rating_scale_min, rating_scale_max, opened_at)
   VALUES (p_year, format('Appraisal %s', p_year), 1, 5, make_date(p_year, 12, 1) + time '09:00')
   RETURNING cycle_id INTO v_cycle;
@@ -490,7 +698,21 @@ BEGIN
     ('sales_manager', 'customer_director', '{A}', 3, 60);
 
   UPDATE appraisal_cycle SET state = 'reviewing' WHERE cycle_id = v_cycle;
+  RETURN v_cycle;
+END
+$fn$;
+COMMENT ON FUNCTION demo_org_appraisal_setup(integer) IS
+'Part of generate_demo_org: the appraisal cycle of p_year with component weights per level, five KPIs and their weights, grades A-D and promotion rules, moved to state reviewing; returns its cycle_id.';
+REVOKE ALL ON FUNCTION demo_org_appraisal_setup(integer) FROM PUBLIC;
 
+-- demo_org_reviews: the 360-degree reviews of cycle p_cycle and their
+-- scores, driven by the reviewee's talent.
+CREATE FUNCTION demo_org_reviews(p_seed integer, p_rpm integer, p_year integer, p_cycle integer)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $fn$
+BEGIN
   -- reviews: a self review, then up to reviews_per_member reviews by others:
   -- the supervisor (line manager) first, then peers from the same team (reps)
   -- or subordinates (leaders).
@@ -516,7 +738,7 @@ BEGIN
   FROM plan p
   WHERE ord <= p_rpm + 1;
   INSERT INTO review (review_id, cycle_id, reviewer_id, reviewee_id, rater_role, comment, submitted_at)
-  SELECT r.review_id, v_cycle, r.reviewer_id, r.reviewee_id, r.rater_role,
+  SELECT r.review_id, p_cycle, r.reviewer_id, r.reviewee_id, r.rater_role,
          format('%s review of member %s', r.rater_role, r.reviewee_id),
          make_date(p_year, 12, 5) + time '10:00' + make_interval(hours => (r.review_id % 200)::integer)
   FROM demo_review r ORDER BY r.review_id;
@@ -529,7 +751,20 @@ BEGIN
   JOIN demo_member m ON m.member_id = r.reviewee_id
   CROSS JOIN unnest(ARRAY['results','customer_focus','teamwork','growth']) WITH ORDINALITY AS c(cr, ci)
   ORDER BY r.review_id, ci;
+END
+$fn$;
+COMMENT ON FUNCTION demo_org_reviews(integer, integer, integer, integer) IS
+'Part of generate_demo_org: for each member a self review and up to p_rpm reviews by others (supervisor first, then peers or subordinates) in cycle p_cycle, each scored on four criteria.';
+REVOKE ALL ON FUNCTION demo_org_reviews(integer, integer, integer, integer) FROM PUBLIC;
 
+-- demo_org_pay: the pay of p_year, base by level and commission from the
+-- net sales in demo_sold.
+CREATE FUNCTION demo_org_pay(p_seed integer, p_year integer)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $fn$
+BEGIN
   -- ---- pay: base by level, commission about 3 % of net sales
   INSERT INTO pay (member_id, fiscal_year, base_salary, commission, year_end_bonus)
   SELECT m.member_id, p_year,
@@ -538,7 +773,23 @@ BEGIN
          round(0.03 * coalesce((SELECT sum(d.sold) FROM demo_sold d WHERE d.member_id = m.member_id), 0), 2),
          0
   FROM demo_member m ORDER BY m.member_id;
+END
+$fn$;
+COMMENT ON FUNCTION demo_org_pay(integer, integer) IS
+'Part of generate_demo_org: each member''s pay of p_year: base salary by level, commission about 3 % of net sales, no year-end bonus yet.';
+REVOKE ALL ON FUNCTION demo_org_pay(integer, integer) FROM PUBLIC;
 
+-- demo_org_sequences_statistics: the last part: identity sequences continue
+-- after the explicit ids, and the planner gets statistics of what was made.
+CREATE FUNCTION demo_org_sequences_statistics()
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $fn$
+DECLARE
+  v_tab     text;
+  v_col     text;
+BEGIN
   -- ---- identity sequences continue after the explicit ids
   FOR v_tab, v_col IN SELECT * FROM (VALUES ('team', 'team_id'), ('member', 'member_id'),
       ('product_category', 'category_id'), ('fiscal_period', 'period_id'), ('customer', 'customer_id'),
@@ -555,19 +806,8 @@ BEGIN
                ORDER BY c.relname LOOP
     EXECUTE format('ANALYZE sales_supervisor.%I', v_tab);
   END LOOP;
-
-  -- ---- what was made
-  FOR v_tab IN SELECT unnest(ARRAY['team', 'member', 'customer', 'customer_contact', 'customer_visit',
-                                   'feedback', 'survey_response', 'sale', 'sale_credit', 'opportunity',
-                                   'forecast', 'task', 'training_session', 'training_attendance',
-                                   'work_report', 'review', 'review_score', 'pay']) LOOP
-    EXECUTE format('SELECT count(*) FROM sales_supervisor.%I', v_tab) INTO v_n;
-    table_name := v_tab;
-    row_count := v_n;
-    RETURN NEXT;
-  END LOOP;
 END
 $fn$;
-COMMENT ON FUNCTION generate_demo_org(integer, integer, integer, integer, integer, integer, integer, integer, integer, boolean) IS
-'Fills the empty data model with a deterministic demo organisation (same seed, same rows): teams in a tree of the given depth, leaders and reps with login-role names ss_demo_<member_id> (roles are not created), Pareto-sized customers, visits, feedback, surveys, a year of seasonal sales lines with top performers, split credits and refunds, pipeline, forecasts, fiscal periods, tasks, training, work reports, and an appraisal cycle in state reviewing with 360-degree reviews. Errors if data exists unless replace => true (which truncates every table but the audit log). Run as the extension owner: it drops and re-creates the sales indexes and foreign keys around the bulk insert, and analyzes the extension''s tables at the end. Returns the row count of each table filled.';
-REVOKE ALL ON FUNCTION generate_demo_org(integer, integer, integer, integer, integer, integer, integer, integer, integer, boolean) FROM PUBLIC;
+COMMENT ON FUNCTION demo_org_sequences_statistics() IS
+'Part of generate_demo_org: moves the identity sequences of the tables filled with explicit ids past the largest id, and analyzes every table and materialized view of the extension.';
+REVOKE ALL ON FUNCTION demo_org_sequences_statistics() FROM PUBLIC;

@@ -81,7 +81,6 @@ ANALYZE v_credited_sales_daily;
 -- refresh, generate_demo_org the tables it filled; autovacuum analyzes the
 -- small tables the views read after their first change (base threshold 0).
 --@ replace procedure refresh_reports
---@ replace function generate_demo_org
 ALTER TABLE team SET (autovacuum_analyze_threshold = 0);
 ALTER TABLE member SET (autovacuum_analyze_threshold = 0);
 ALTER TABLE visit_cadence SET (autovacuum_analyze_threshold = 0);
@@ -101,3 +100,15 @@ ALTER TABLE feedback_overdue_flag SET (autovacuum_analyze_threshold = 0);
 -- The upgraded database's tables, never analyzed below the old threshold.
 ANALYZE team, member, visit_cadence, fiscal_period, quota, appraisal_cycle, grade_policy, appraisal_result,
   promotion_rule, promotion_candidate, promotion, pay, job_setting, job_log, visit_overdue_flag, feedback_overdue_flag;
+
+-- ---------------------------------------------------------------------------
+-- generate_demo_org in short functions; its reset reads pg_extension (issue 13.2)
+-- ---------------------------------------------------------------------------
+
+-- generate_demo_org keeps its signature and output and calls one new function
+-- per part (not executable by PUBLIC); the reset truncates the tables
+-- registered in pg_extension.extconfig instead of a list written by hand.
+--@ replace function generate_demo_org, demo_org_reset, demo_org_reference, demo_org_teams, demo_org_members
+--@ replace function demo_org_customers, demo_org_visits_feedback_surveys, demo_org_sales, demo_org_split_credits
+--@ replace function demo_org_pipeline_forecasts, demo_org_tasks_training_reports, demo_org_appraisal_setup
+--@ replace function demo_org_reviews, demo_org_pay, demo_org_sequences_statistics
