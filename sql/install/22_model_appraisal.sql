@@ -115,7 +115,7 @@ CREATE TABLE review (
 CREATE INDEX review_reviewee_idx ON review (reviewee_id, cycle_id);
 CREATE INDEX review_reviewer_idx ON review (reviewer_id);
 COMMENT ON TABLE review IS
-'360-degree reviews: one per cycle, reviewer, reviewee and rater role. A member reviews themself only as rater_role self, and self reviews are only of oneself. Reviewers see what they wrote; reviewees see only aggregates (my_review_summary), never who the peer reviewers were.';
+'360-degree reviews: one per cycle, reviewer, reviewee and rater role. A member reviews themself only as rater_role self, and self reviews are only of oneself. Reviewers see what they wrote; reviewees and their supervisors see only aggregates (review_summary), never who the peer reviewers were.';
 COMMENT ON COLUMN review.review_id IS 'Review identifier.';
 COMMENT ON COLUMN review.cycle_id IS 'Appraisal cycle.';
 COMMENT ON COLUMN review.reviewer_id IS 'Member who wrote the review (hidden from the reviewee).';

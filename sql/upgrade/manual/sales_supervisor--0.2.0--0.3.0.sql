@@ -112,3 +112,9 @@ ANALYZE team, member, visit_cadence, fiscal_period, quota, appraisal_cycle, grad
 --@ replace function demo_org_customers, demo_org_visits_feedback_surveys, demo_org_sales, demo_org_split_credits
 --@ replace function demo_org_pipeline_forecasts, demo_org_tasks_training_reports, demo_org_appraisal_setup
 --@ replace function demo_org_reviews, demo_org_pay, demo_org_sequences_statistics
+
+-- ---------------------------------------------------------------------------
+-- Comments that named what no longer exists
+-- ---------------------------------------------------------------------------
+COMMENT ON TABLE review IS
+'360-degree reviews: one per cycle, reviewer, reviewee and rater role. A member reviews themself only as rater_role self, and self reviews are only of oneself. Reviewers see what they wrote; reviewees and their supervisors see only aggregates (review_summary), never who the peer reviewers were.';
