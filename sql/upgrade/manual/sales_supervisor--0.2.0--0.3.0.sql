@@ -101,3 +101,11 @@ ALTER TABLE feedback_overdue_flag SET (autovacuum_analyze_threshold = 0);
 -- The upgraded database's tables, never analyzed below the old threshold.
 ANALYZE team, member, visit_cadence, fiscal_period, quota, appraisal_cycle, grade_policy, appraisal_result,
   promotion_rule, promotion_candidate, promotion, pay, job_setting, job_log, visit_overdue_flag, feedback_overdue_flag;
+
+-- ---------------------------------------------------------------------------
+-- kpi_measure and appraisal_compute in short functions (issue 13.2)
+-- ---------------------------------------------------------------------------
+-- The same computation in one function per metric family; the metric list is
+-- written once, in kpi_metrics().  No schema change: kpi_definition.metric
+-- keeps its CHECK (non-blank only).
+--@ replace function kpi_measure, kpi_metrics, kpi_measure_check, kpi_measure_sales, kpi_measure_customers, kpi_measure_service, kpi_measure_development, kpi_measure_forecast
