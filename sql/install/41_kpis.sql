@@ -31,38 +31,81 @@
 -- forecasts) gives no kpi_result row, so its weight drops out of the member's
 -- score (weighted_score renormalises); a target of 0 gives attainment and
 -- score NULL, likewise skipped.
+--
+-- The code: kpi_metrics() lists the metrics (the only list), with the family
+-- function that computes each; kpi_measure checks the cycle's KPIs
+-- (kpi_measure_check), fills the temporary tables of who is scored, their
+-- scope and their credited sales, and joins the measures of the five families
+-- (kpi_measure_sales, _customers, _service, _development, _forecast) to the
+-- weighted KPIs; kpi_store scores and stores them; score_kpis is the entry point.
 
--- kpi_measure: the actual and target of every KPI weighted in a cycle, for
--- every member whose level carries it (the set-based core of score_kpis).
-CREATE FUNCTION kpi_measure(cycle integer)
-RETURNS TABLE (member_id integer, kpi_id integer, actual numeric, target numeric)
-LANGUAGE plpgsql VOLATILE
+-- kpi_metrics: the metrics score_kpis measures -- the one place they are
+-- listed.  Each row names the metric, the metric it is a synonym of (else
+-- itself: "measures"), the family whose function computes it
+-- (kpi_measure_<family>, below), and whether its target comes from kpi_target
+-- because it has no natural one (a quota, a required count).  kpi_measure_check
+-- refuses a weighted KPI whose metric is not here and builds its message from
+-- this list; kpi_measure combines the family functions by it.  A new metric is
+-- a row here and a branch in its family function.  kpi_definition.metric has
+-- no CHECK against the list: a KPI may be defined with any metric, and scoring
+-- a cycle that weights one not measured is refused with 22023 naming the KPI.
+CREATE FUNCTION kpi_metrics()
+RETURNS TABLE (metric text, measures text, family text, needs_target boolean)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $fn$
+  SELECT l.metric, coalesce(l.synonym_of, l.metric), l.family, l.needs_target
+  FROM (VALUES ('sales_amount', NULL, 'sales', false),
+               ('team_sales_amount', NULL, 'sales', false),
+               ('new_customers', NULL, 'customers', true),
+               ('visit_completion', NULL, 'customers', false),
+               ('visits_done', 'visit_completion', 'customers', false),
+               ('feedback_hours', NULL, 'service', true),
+               ('csat', NULL, 'service', true),
+               ('nps', NULL, 'service', true),
+               ('training_hours', NULL, 'development', true),
+               ('on_time_reports', NULL, 'development', false),
+               ('forecast_wape', NULL, 'forecast', true)) l(metric, synonym_of, family, needs_target)
+$fn$;
+COMMENT ON FUNCTION kpi_metrics() IS
+'The KPI metrics score_kpis measures, in the order its messages name them: metric (a value of kpi_definition.metric), measures (the metric it is a synonym of, else itself), family (the internal function kpi_measure_<family> that computes it) and needs_target (true when the target comes from kpi_target: the metric has no natural target such as a quota or a required count). Internal: the one list of metrics kpi_measure and its checks read.';
+REVOKE ALL ON FUNCTION kpi_metrics() FROM PUBLIC;
+
+-- kpi_measure_check: refuses to score a cycle that weights a KPI kpi_measure
+-- cannot measure -- a metric not in kpi_metrics() (22023, the DETAIL lists the
+-- metrics from it), or a metric without a natural target and no kpi_target row
+-- for a level that weights it (55000).  The lowest KPI id is named.
+CREATE FUNCTION kpi_measure_check(cycle integer)
+RETURNS void
+LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, sales_supervisor, pg_temp
 AS $fn$
 DECLARE
-  c   appraisal_cycle;
-  y   record;
-  bad record;
+  bad      record;
+  measured text[];
 BEGIN
-  SELECT * INTO c FROM appraisal_cycle a WHERE a.cycle_id = cycle;
-  SELECT * INTO y FROM year_bounds(c.fiscal_year);
-
   SELECT d.kpi_id, d.code, d.metric INTO bad
   FROM kpi_definition d
   WHERE d.kpi_id IN (SELECT w.kpi_id FROM kpi_weight w WHERE w.cycle_id = cycle)
-    AND d.metric NOT IN ('sales_amount', 'team_sales_amount', 'new_customers', 'visit_completion', 'visits_done',
-                         'feedback_hours', 'csat', 'nps', 'training_hours', 'on_time_reports', 'forecast_wape')
+    AND d.metric NOT IN (SELECT m.metric FROM kpi_metrics() m)
   ORDER BY d.kpi_id LIMIT 1;
   IF FOUND THEN
+    -- "sales_amount, ..., visit_completion (visits_done), ..." in the list's order
+    SELECT array_agg(m.metric || coalesce(' (' || s.synonyms || ')', '') ORDER BY m.n) INTO measured
+    FROM kpi_metrics() WITH ORDINALITY m(metric, measures, family, needs_target, n)
+    CROSS JOIN LATERAL (SELECT string_agg(k.metric, ', ') AS synonyms FROM kpi_metrics() k
+                        WHERE k.measures = m.metric AND k.metric <> m.metric) s
+    WHERE m.metric = m.measures;
     RAISE EXCEPTION 'KPI % ("%") has unknown metric "%"', bad.kpi_id, bad.code, bad.metric
       USING ERRCODE = 'invalid_parameter_value',
-            DETAIL = 'score_kpis measures sales_amount, team_sales_amount, new_customers, visit_completion (visits_done), feedback_hours, csat, nps, training_hours, on_time_reports and forecast_wape.',
+            DETAIL = format('score_kpis measures %s and %s.',
+                            array_to_string(measured[:cardinality(measured) - 1], ', '), measured[cardinality(measured)]),
             HINT = 'Correct kpi_definition.metric or remove the KPI''s kpi_weight rows.';
   END IF;
   SELECT d.kpi_id, d.code, w.level INTO bad
   FROM kpi_weight w JOIN kpi_definition d ON d.kpi_id = w.kpi_id
   WHERE w.cycle_id = cycle
-    AND d.metric IN ('new_customers', 'feedback_hours', 'csat', 'nps', 'training_hours', 'forecast_wape')
+    AND d.metric IN (SELECT m.metric FROM kpi_metrics() m WHERE m.needs_target)
     AND NOT EXISTS (SELECT 1 FROM kpi_target t WHERE t.cycle_id = cycle AND t.kpi_id = w.kpi_id AND t.level = w.level)
   ORDER BY d.kpi_id, w.level LIMIT 1;
   IF FOUND THEN
@@ -71,6 +114,248 @@ BEGIN
             DETAIL = 'Its metric has no natural target (such as a quota or a required count).',
             HINT = 'INSERT INTO kpi_target (cycle_id, kpi_id, level, target) VALUES (...).';
   END IF;
+END
+$fn$;
+COMMENT ON FUNCTION kpi_measure_check(integer) IS
+'Internal check of kpi_measure: raises 22023 when a KPI weighted in the appraisal cycle has a metric not in kpi_metrics(), and 55000 when a weighted KPI whose metric needs a target has no kpi_target row for the level; the lowest KPI id (then level) is named.';
+REVOKE ALL ON FUNCTION kpi_measure_check(integer) FROM PUBLIC;
+
+-- The metric families.  Each kpi_measure_<family> returns, for every member
+-- scored (the temporary table _k_who kpi_measure fills) and every metric that
+-- kpi_metrics() puts in the family, the actual (NULL: no data, no result) and
+-- the natural target (NULL when the target comes from kpi_target).  One
+-- statement each, set-based; they read the temporary tables _k_who, _k_scope
+-- and _k_credit of the calling kpi_measure, so they run only inside it
+-- (PARALLEL RESTRICTED: temporary tables), in its snapshot (STABLE).
+
+-- kpi_measure_sales: sales_amount -- the member's credited sales of the year
+-- against their yearly quota; team_sales_amount -- the credited sales of the
+-- team scope (the teams the member leads whose parent they do not also lead,
+-- else their own team, with the subtrees) against the yearly quota of those teams.
+CREATE FUNCTION kpi_measure_sales(fiscal_year integer)
+RETURNS TABLE (member_id integer, metric text, actual numeric, target numeric)
+LANGUAGE plpgsql STABLE STRICT PARALLEL RESTRICTED
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $fn$
+BEGIN
+  RETURN QUERY
+  WITH yq AS MATERIALIZED (
+    SELECT p.period_id FROM fiscal_period p WHERE p.kind = 'year' AND p.fiscal_year = kpi_measure_sales.fiscal_year),
+  sold AS MATERIALIZED (SELECT k.member_id, sum(k.amount) AS amount FROM _k_credit k GROUP BY k.member_id),
+  team_root AS MATERIALIZED (
+    SELECT w.member_id, tl.team_id FROM _k_who w JOIN team_leader tl ON tl.member_id = w.member_id
+    JOIN team t ON t.team_id = tl.team_id
+    WHERE NOT EXISTS (SELECT 1 FROM team_leader p WHERE p.member_id = w.member_id AND p.team_id = t.parent_id)
+    UNION
+    SELECT w.member_id, w.team_id FROM _k_who w
+    WHERE NOT EXISTS (SELECT 1 FROM team_leader tl WHERE tl.member_id = w.member_id)),
+  team_down AS MATERIALIZED (   -- every team with each team of its subtree (itself included)
+    WITH RECURSIVE s(root_id, team_id, depth) AS (
+      SELECT t.team_id, t.team_id, 0 FROM team t
+      UNION ALL
+      SELECT s.root_id, t.team_id, s.depth + 1 FROM team t JOIN s ON t.parent_id = s.team_id
+      WHERE s.depth < 1000)
+    SELECT s.root_id, s.team_id FROM s),
+  team_sold AS MATERIALIZED (
+    SELECT tr.member_id, sum(so.amount) AS amount
+    FROM team_root tr
+    JOIN team_down td ON td.root_id = tr.team_id
+    JOIN member mm ON mm.team_id = td.team_id
+    JOIN sold so ON so.member_id = mm.member_id
+    GROUP BY tr.member_id),
+  team_quota AS MATERIALIZED (
+    SELECT tr.member_id, sum(q.amount) AS amount
+    FROM team_root tr JOIN quota q ON q.team_id = tr.team_id AND q.period_id IN (SELECT period_id FROM yq)
+    GROUP BY tr.member_id),
+  own_quota AS MATERIALIZED (
+    SELECT q.member_id, q.amount FROM quota q WHERE q.member_id IS NOT NULL AND q.period_id IN (SELECT period_id FROM yq))
+  SELECT w.member_id, m.metric,
+         CASE m.measures WHEN 'sales_amount' THEN coalesce(so.amount, 0)
+                         WHEN 'team_sales_amount' THEN coalesce(tso.amount, 0) END,
+         CASE m.measures WHEN 'sales_amount' THEN oq.amount
+                         WHEN 'team_sales_amount' THEN tq.amount END
+  FROM _k_who w
+  CROSS JOIN kpi_metrics() m
+  LEFT JOIN sold so ON so.member_id = w.member_id
+  LEFT JOIN own_quota oq ON oq.member_id = w.member_id
+  LEFT JOIN team_sold tso ON tso.member_id = w.member_id
+  LEFT JOIN team_quota tq ON tq.member_id = w.member_id
+  WHERE m.family = 'sales';
+END
+$fn$;
+COMMENT ON FUNCTION kpi_measure_sales(integer) IS
+'Internal step of kpi_measure (reads its temporary tables): for every member scored, sales_amount (credited sales of the fiscal year against the member''s yearly quota) and team_sales_amount (credited sales of the team scope against the yearly quota of its teams) as metric, actual, natural target.';
+REVOKE ALL ON FUNCTION kpi_measure_sales(integer) FROM PUBLIC;
+
+-- kpi_measure_customers: new_customers -- the scope's customers who became
+-- customers in the year; visit_completion (visits_done) -- return visits done
+-- in the year, at most the tier's cadence per customer, over the scope's
+-- active customers, against the visits the cadence requires.
+CREATE FUNCTION kpi_measure_customers(start_on date, end_on date)
+RETURNS TABLE (member_id integer, metric text, actual numeric, target numeric)
+LANGUAGE plpgsql STABLE STRICT PARALLEL RESTRICTED
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $fn$
+BEGIN
+  RETURN QUERY
+  WITH scope_customer AS MATERIALIZED (
+    SELECT s.member_id, cu.customer_id, cu.since, cu.active, cu.tier
+    FROM _k_scope s JOIN customer cu ON cu.owner_id = s.scope_id),
+  visits_done AS MATERIALIZED (
+    SELECT cv.customer_id, count(*) AS done FROM customer_visit cv
+    WHERE cv.done_at IS NOT NULL AND cv.done_at::date BETWEEN start_on AND end_on
+    GROUP BY cv.customer_id),
+  visits AS MATERIALIZED (
+    SELECT sc.member_id,
+           sum(least(coalesce(vd.done, 0), floor((end_on - greatest(sc.since, start_on) + 1)::numeric / vc.every_days))) AS done,
+           sum(floor((end_on - greatest(sc.since, start_on) + 1)::numeric / vc.every_days)) AS required
+    FROM scope_customer sc
+    JOIN visit_cadence vc ON vc.tier = sc.tier
+    LEFT JOIN visits_done vd ON vd.customer_id = sc.customer_id
+    WHERE sc.active AND sc.since <= end_on
+    GROUP BY sc.member_id),
+  new_cust AS MATERIALIZED (
+    SELECT sc.member_id, count(*) FILTER (WHERE sc.since BETWEEN start_on AND end_on) AS n
+    FROM scope_customer sc GROUP BY sc.member_id)
+  SELECT w.member_id, m.metric,
+         CASE m.measures WHEN 'new_customers' THEN coalesce(nc.n, 0)::numeric
+                         WHEN 'visit_completion' THEN vi.done END,
+         CASE m.measures WHEN 'visit_completion' THEN vi.required END
+  FROM _k_who w
+  CROSS JOIN kpi_metrics() m
+  LEFT JOIN new_cust nc ON nc.member_id = w.member_id
+  LEFT JOIN visits vi ON vi.member_id = w.member_id
+  WHERE m.family = 'customers';
+END
+$fn$;
+COMMENT ON FUNCTION kpi_measure_customers(date, date) IS
+'Internal step of kpi_measure (reads its temporary tables): for every member scored, new_customers (customers of the scope who became customers between the dates) and visit_completion and its synonym visits_done (return visits done, at most the cadence per customer, against the visits the cadence requires) as metric, actual, natural target.';
+REVOKE ALL ON FUNCTION kpi_measure_customers(date, date) FROM PUBLIC;
+
+-- kpi_measure_service: feedback_hours -- mean hours from opened to resolved of
+-- the feedback the scope handled, opened in the year (unresolved: counted to
+-- the year end); csat, nps -- of the surveys answered in the year by customers
+-- the scope owns.  All three take their target from kpi_target.
+CREATE FUNCTION kpi_measure_service(start_on date, end_on date)
+RETURNS TABLE (member_id integer, metric text, actual numeric, target numeric)
+LANGUAGE plpgsql STABLE STRICT PARALLEL RESTRICTED
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $fn$
+BEGIN
+  RETURN QUERY
+  WITH fb AS MATERIALIZED (
+    SELECT s.member_id,
+           round(avg(extract(epoch FROM coalesce(f.resolved_at, (end_on + 1)::timestamptz) - f.opened_at)) / 3600, 4) AS hours
+    FROM _k_scope s JOIN feedback f ON f.member_id = s.scope_id
+    WHERE f.opened_at >= start_on::timestamptz AND f.opened_at < (end_on + 1)::timestamptz
+    GROUP BY s.member_id),
+  surveys AS MATERIALIZED (
+    SELECT s.member_id, round(csat(sr.csat), 4) AS csat, round(nps(sr.nps), 4) AS nps
+    FROM _k_scope s
+    JOIN customer cu ON cu.owner_id = s.scope_id
+    JOIN survey_response sr ON sr.customer_id = cu.customer_id
+    WHERE sr.answered_at >= start_on::timestamptz AND sr.answered_at < (end_on + 1)::timestamptz
+    GROUP BY s.member_id)
+  SELECT w.member_id, m.metric,
+         CASE m.measures WHEN 'feedback_hours' THEN fb.hours
+                         WHEN 'csat' THEN sv.csat
+                         WHEN 'nps' THEN sv.nps END,
+         NULL::numeric
+  FROM _k_who w
+  CROSS JOIN kpi_metrics() m
+  LEFT JOIN fb ON fb.member_id = w.member_id
+  LEFT JOIN surveys sv ON sv.member_id = w.member_id
+  WHERE m.family = 'service';
+END
+$fn$;
+COMMENT ON FUNCTION kpi_measure_service(date, date) IS
+'Internal step of kpi_measure (reads its temporary tables): for every member scored, feedback_hours (mean hours to resolve the feedback the scope handled, opened between the dates), csat and nps (of the surveys answered between the dates by customers the scope owns) as metric and actual; their targets come from kpi_target.';
+REVOKE ALL ON FUNCTION kpi_measure_service(date, date) FROM PUBLIC;
+
+-- kpi_measure_development: training_hours -- hours of training the member
+-- attended in the year (target from kpi_target); on_time_reports -- the work
+-- reports due in the year submitted by their due date, against those due.
+CREATE FUNCTION kpi_measure_development(start_on date, end_on date)
+RETURNS TABLE (member_id integer, metric text, actual numeric, target numeric)
+LANGUAGE plpgsql STABLE STRICT PARALLEL RESTRICTED
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $fn$
+BEGIN
+  RETURN QUERY
+  WITH training AS MATERIALIZED (
+    SELECT ta.member_id, sum(ts.hours) AS hours
+    FROM training_attendance ta JOIN training_session ts ON ts.session_id = ta.session_id
+    WHERE ta.attended AND ts.held_on BETWEEN start_on AND end_on
+    GROUP BY ta.member_id),
+  reports AS MATERIALIZED (
+    SELECT wr.member_id,
+           count(*) FILTER (WHERE wr.submitted_at IS NOT NULL AND wr.submitted_at::date <= wr.due_on)::numeric AS on_time,
+           count(*)::numeric AS due
+    FROM work_report wr WHERE wr.due_on BETWEEN start_on AND end_on
+    GROUP BY wr.member_id)
+  SELECT w.member_id, m.metric,
+         CASE m.measures WHEN 'training_hours' THEN coalesce(tr.hours, 0)
+                         WHEN 'on_time_reports' THEN rp.on_time END,
+         CASE m.measures WHEN 'on_time_reports' THEN rp.due END
+  FROM _k_who w
+  CROSS JOIN kpi_metrics() m
+  LEFT JOIN training tr ON tr.member_id = w.member_id
+  LEFT JOIN reports rp ON rp.member_id = w.member_id AND rp.due > 0
+  WHERE m.family = 'development';
+END
+$fn$;
+COMMENT ON FUNCTION kpi_measure_development(date, date) IS
+'Internal step of kpi_measure (reads its temporary tables): for every member scored, training_hours (hours of training attended between the dates; target from kpi_target) and on_time_reports (work reports due between the dates submitted by their due date, against those due) as metric, actual, natural target.';
+REVOKE ALL ON FUNCTION kpi_measure_development(date, date) FROM PUBLIC;
+
+-- kpi_measure_forecast: forecast_wape -- wape() of the member's latest
+-- forecast per quarter of the year against their credited sales of the
+-- quarter (lower is better; target from kpi_target).
+CREATE FUNCTION kpi_measure_forecast(fiscal_year integer)
+RETURNS TABLE (member_id integer, metric text, actual numeric, target numeric)
+LANGUAGE plpgsql STABLE STRICT PARALLEL RESTRICTED
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $fn$
+BEGIN
+  RETURN QUERY
+  WITH fc AS MATERIALIZED (   -- the latest forecast of each quarter against the credited sales of the quarter
+    SELECT f.member_id, round(wape(coalesce(k.amount, 0)::float8, f.amount::float8)::numeric, 6) AS val
+    FROM (SELECT DISTINCT ON (fo.member_id, fo.period_id) fo.member_id, fo.period_id, fo.amount, fp.quarter
+          FROM forecast fo JOIN fiscal_period fp ON fp.period_id = fo.period_id
+          WHERE fp.kind = 'quarter' AND fp.fiscal_year = kpi_measure_forecast.fiscal_year
+          ORDER BY fo.member_id, fo.period_id, fo.submitted_at DESC) f
+    LEFT JOIN _k_credit k ON k.member_id = f.member_id AND k.quarter = f.quarter
+    GROUP BY f.member_id)
+  SELECT w.member_id, m.metric,
+         CASE m.measures WHEN 'forecast_wape' THEN fc.val END,
+         NULL::numeric
+  FROM _k_who w
+  CROSS JOIN kpi_metrics() m
+  LEFT JOIN fc ON fc.member_id = w.member_id
+  WHERE m.family = 'forecast';
+END
+$fn$;
+COMMENT ON FUNCTION kpi_measure_forecast(integer) IS
+'Internal step of kpi_measure (reads its temporary tables): for every member scored, forecast_wape (wape of the member''s latest forecast per quarter of the fiscal year against their credited sales of the quarter) as metric and actual; its target comes from kpi_target.';
+REVOKE ALL ON FUNCTION kpi_measure_forecast(integer) FROM PUBLIC;
+
+-- kpi_measure: the actual and target of every KPI weighted in a cycle, for
+-- every member whose level carries it (the set-based core of score_kpis):
+-- checks the KPIs, fills the temporary tables the families read, and joins
+-- every family's measures to the weighted KPIs by metric (kpi_metrics()).
+CREATE FUNCTION kpi_measure(cycle integer)
+RETURNS TABLE (member_id integer, kpi_id integer, actual numeric, target numeric)
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $fn$
+DECLARE
+  c   appraisal_cycle;
+  y   record;
+BEGIN
+  SELECT * INTO c FROM appraisal_cycle a WHERE a.cycle_id = cycle;
+  SELECT * INTO y FROM year_bounds(c.fiscal_year);
+  PERFORM kpi_measure_check(cycle);
+
   IF to_regclass('pg_temp._k_who') IS NOT NULL THEN DROP TABLE pg_temp._k_who; END IF;
   IF to_regclass('pg_temp._k_scope') IS NOT NULL THEN DROP TABLE pg_temp._k_scope; END IF;
   IF to_regclass('pg_temp._k_credit') IS NOT NULL THEN DROP TABLE pg_temp._k_credit; END IF;
@@ -98,126 +383,23 @@ BEGIN
 
   RETURN QUERY
   WITH kw AS MATERIALIZED (
-    SELECT w.level, d.kpi_id, d.metric, t.target AS set_target
+    SELECT w.level, d.kpi_id, d.metric, km.needs_target, t.target AS set_target
     FROM kpi_weight w JOIN kpi_definition d ON d.kpi_id = w.kpi_id
+    JOIN kpi_metrics() km ON km.metric = d.metric
     LEFT JOIN kpi_target t ON t.cycle_id = w.cycle_id AND t.kpi_id = w.kpi_id AND t.level = w.level
     WHERE w.cycle_id = cycle),
-  yq AS MATERIALIZED (SELECT p.period_id FROM fiscal_period p WHERE p.kind = 'year' AND p.fiscal_year = c.fiscal_year),
-  sold AS MATERIALIZED (SELECT k.member_id, sum(k.amount) AS amount FROM _k_credit k GROUP BY k.member_id),
-  -- team scope for team_sales_amount: the teams the member leads whose parent
-  -- they do not also lead (else the member's own team), with their subtrees
-  team_root AS MATERIALIZED (
-    SELECT w.member_id, tl.team_id FROM _k_who w JOIN team_leader tl ON tl.member_id = w.member_id
-    JOIN team t ON t.team_id = tl.team_id
-    WHERE NOT EXISTS (SELECT 1 FROM team_leader p WHERE p.member_id = w.member_id AND p.team_id = t.parent_id)
-    UNION
-    SELECT w.member_id, w.team_id FROM _k_who w
-    WHERE NOT EXISTS (SELECT 1 FROM team_leader tl WHERE tl.member_id = w.member_id)),
-  team_down AS MATERIALIZED (   -- every team with each team of its subtree (itself included)
-    WITH RECURSIVE s(root_id, team_id, depth) AS (
-      SELECT t.team_id, t.team_id, 0 FROM team t
-      UNION ALL
-      SELECT s.root_id, t.team_id, s.depth + 1 FROM team t JOIN s ON t.parent_id = s.team_id
-      WHERE s.depth < 1000)
-    SELECT s.root_id, s.team_id FROM s),
-  team_sold AS MATERIALIZED (
-    SELECT tr.member_id, sum(so.amount) AS amount
-    FROM team_root tr
-    JOIN team_down td ON td.root_id = tr.team_id
-    JOIN member mm ON mm.team_id = td.team_id
-    JOIN sold so ON so.member_id = mm.member_id
-    GROUP BY tr.member_id),
-  team_quota AS MATERIALIZED (
-    SELECT tr.member_id, sum(q.amount) AS amount
-    FROM team_root tr JOIN quota q ON q.team_id = tr.team_id AND q.period_id IN (SELECT period_id FROM yq)
-    GROUP BY tr.member_id),
-  scope_customer AS MATERIALIZED (
-    SELECT s.member_id, cu.customer_id, cu.since, cu.active, cu.tier
-    FROM _k_scope s JOIN customer cu ON cu.owner_id = s.scope_id),
-  visits_done AS MATERIALIZED (
-    SELECT cv.customer_id, count(*) AS done FROM customer_visit cv
-    WHERE cv.done_at IS NOT NULL AND cv.done_at::date BETWEEN y.start_on AND y.end_on
-    GROUP BY cv.customer_id),
-  visits AS MATERIALIZED (
-    SELECT sc.member_id,
-           sum(least(coalesce(vd.done, 0), floor((y.end_on - greatest(sc.since, y.start_on) + 1)::numeric / vc.every_days))) AS done,
-           sum(floor((y.end_on - greatest(sc.since, y.start_on) + 1)::numeric / vc.every_days)) AS required
-    FROM scope_customer sc
-    JOIN visit_cadence vc ON vc.tier = sc.tier
-    LEFT JOIN visits_done vd ON vd.customer_id = sc.customer_id
-    WHERE sc.active AND sc.since <= y.end_on
-    GROUP BY sc.member_id),
-  new_cust AS MATERIALIZED (
-    SELECT sc.member_id, count(*) FILTER (WHERE sc.since BETWEEN y.start_on AND y.end_on) AS n
-    FROM scope_customer sc GROUP BY sc.member_id),
-  fb AS MATERIALIZED (
-    SELECT s.member_id,
-           round(avg(extract(epoch FROM coalesce(f.resolved_at, (y.end_on + 1)::timestamptz) - f.opened_at)) / 3600, 4) AS hours
-    FROM _k_scope s JOIN feedback f ON f.member_id = s.scope_id
-    WHERE f.opened_at >= y.start_on::timestamptz AND f.opened_at < (y.end_on + 1)::timestamptz
-    GROUP BY s.member_id),
-  surveys AS MATERIALIZED (
-    SELECT sc.member_id, round(csat(sr.csat), 4) AS csat, round(nps(sr.nps), 4) AS nps
-    FROM scope_customer sc JOIN survey_response sr ON sr.customer_id = sc.customer_id
-    WHERE sr.answered_at >= y.start_on::timestamptz AND sr.answered_at < (y.end_on + 1)::timestamptz
-    GROUP BY sc.member_id),
-  training AS MATERIALIZED (
-    SELECT ta.member_id, sum(ts.hours) AS hours
-    FROM training_attendance ta JOIN training_session ts ON ts.session_id = ta.session_id
-    WHERE ta.attended AND ts.held_on BETWEEN y.start_on AND y.end_on
-    GROUP BY ta.member_id),
-  reports AS MATERIALIZED (
-    SELECT wr.member_id,
-           count(*) FILTER (WHERE wr.submitted_at IS NOT NULL AND wr.submitted_at::date <= wr.due_on)::numeric AS on_time,
-           count(*)::numeric AS due
-    FROM work_report wr WHERE wr.due_on BETWEEN y.start_on AND y.end_on
-    GROUP BY wr.member_id),
-  fc AS MATERIALIZED (   -- the latest forecast of each quarter against the credited sales of the quarter
-    SELECT f.member_id, round(wape(coalesce(k.amount, 0)::float8, f.amount::float8)::numeric, 6) AS val
-    FROM (SELECT DISTINCT ON (fo.member_id, fo.period_id) fo.member_id, fo.period_id, fo.amount, fp.quarter
-          FROM forecast fo JOIN fiscal_period fp ON fp.period_id = fo.period_id
-          WHERE fp.kind = 'quarter' AND fp.fiscal_year = c.fiscal_year
-          ORDER BY fo.member_id, fo.period_id, fo.submitted_at DESC) f
-    LEFT JOIN _k_credit k ON k.member_id = f.member_id AND k.quarter = f.quarter
-    GROUP BY f.member_id),
-  own_quota AS MATERIALIZED (
-    SELECT q.member_id, q.amount FROM quota q WHERE q.member_id IS NOT NULL AND q.period_id IN (SELECT period_id FROM yq))
-  SELECT x.member_id, x.kpi_id, x.actual, coalesce(x.target, 0)
-  FROM (
-    SELECT w.member_id, kw.kpi_id,
-           CASE kw.metric
-             WHEN 'sales_amount' THEN coalesce(so.amount, 0)
-             WHEN 'team_sales_amount' THEN coalesce(tso.amount, 0)
-             WHEN 'new_customers' THEN coalesce(nc.n, 0)::numeric
-             WHEN 'visit_completion' THEN vi.done
-             WHEN 'visits_done' THEN vi.done
-             WHEN 'feedback_hours' THEN fb.hours
-             WHEN 'csat' THEN sv.csat
-             WHEN 'nps' THEN sv.nps
-             WHEN 'training_hours' THEN coalesce(tr.hours, 0)
-             WHEN 'on_time_reports' THEN rp.on_time
-             WHEN 'forecast_wape' THEN fc.val END AS actual,
-           CASE kw.metric
-             WHEN 'sales_amount' THEN oq.amount
-             WHEN 'team_sales_amount' THEN tq.amount
-             WHEN 'visit_completion' THEN vi.required
-             WHEN 'visits_done' THEN vi.required
-             WHEN 'on_time_reports' THEN rp.due
-             ELSE kw.set_target END AS target
-    FROM _k_who w
-    JOIN kw ON kw.level = w.level
-    LEFT JOIN sold so ON so.member_id = w.member_id
-    LEFT JOIN own_quota oq ON oq.member_id = w.member_id
-    LEFT JOIN team_sold tso ON tso.member_id = w.member_id
-    LEFT JOIN team_quota tq ON tq.member_id = w.member_id
-    LEFT JOIN new_cust nc ON nc.member_id = w.member_id
-    LEFT JOIN visits vi ON vi.member_id = w.member_id
-    LEFT JOIN fb ON fb.member_id = w.member_id
-    LEFT JOIN surveys sv ON sv.member_id = w.member_id
-    LEFT JOIN training tr ON tr.member_id = w.member_id
-    LEFT JOIN reports rp ON rp.member_id = w.member_id AND rp.due > 0
-    LEFT JOIN fc ON fc.member_id = w.member_id) x
-  WHERE x.actual IS NOT NULL;
+  measured AS MATERIALIZED (   -- one statement per family, every member scored
+    SELECT * FROM kpi_measure_sales(c.fiscal_year)
+    UNION ALL SELECT * FROM kpi_measure_customers(y.start_on, y.end_on)
+    UNION ALL SELECT * FROM kpi_measure_service(y.start_on, y.end_on)
+    UNION ALL SELECT * FROM kpi_measure_development(y.start_on, y.end_on)
+    UNION ALL SELECT * FROM kpi_measure_forecast(c.fiscal_year))
+  SELECT w.member_id, kw.kpi_id, ms.actual,
+         coalesce(CASE WHEN kw.needs_target THEN kw.set_target ELSE ms.target END, 0)
+  FROM _k_who w
+  JOIN kw ON kw.level = w.level
+  JOIN measured ms ON ms.member_id = w.member_id AND ms.metric = kw.metric
+  WHERE ms.actual IS NOT NULL;
 END
 $fn$;
 COMMENT ON FUNCTION kpi_measure(integer) IS

@@ -142,8 +142,267 @@ REVOKE ALL ON FUNCTION start_appraisal_reviews(integer, name) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION start_appraisal_reviews(integer, name) TO sales_supervisor_hr;
 
 -- ---------------------------------------------------------------------------
--- appraisal_compute: the whole computation of a cycle (internal).
+-- appraisal_compute: the whole computation of a cycle (internal), and its
+-- parts, one function per step of the header comment: appraisal_who (who is
+-- appraised), appraisal_kpi_components (components from KPI scores),
+-- appraisal_team_scores (team_performance of members without their own),
+-- appraisal_team_management (calibrated, trimmed reviews),
+-- appraisal_survey_satisfaction (customer satisfaction without KPIs),
+-- appraisal_components (the four, capped), appraisal_ranking (final score,
+-- rank, percentile, grade); the consequences are appraisal_compute's last
+-- statement.  The parts are STABLE and appraisal_compute reads them all in one
+-- statement, so the results see one snapshot of the data, as the single query
+-- before them did.  They read tables only (no temporary ones); SECURITY
+-- INVOKER, they run as the definer of calibrate/close_appraisal_cycle.
 -- ---------------------------------------------------------------------------
+
+-- appraisal_who: who a cycle appraises -- the active members hired by the end
+-- of its year (end_on) whose level has component weights in the cycle.
+CREATE FUNCTION appraisal_who(cycle integer, end_on date)
+RETURNS TABLE (member_id integer, level member_level, team_id integer)
+LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $fn$
+BEGIN
+  RETURN QUERY
+  SELECT m.member_id, m.level, m.team_id FROM member m
+  WHERE m.active AND m.hire_date <= end_on
+    AND EXISTS (SELECT 1 FROM appraisal_component_weight w WHERE w.cycle_id = cycle AND w.level = m.level);
+END
+$fn$;
+COMMENT ON FUNCTION appraisal_who(integer, date) IS
+'Internal part of appraisal_compute: the members an appraisal cycle appraises -- active, hired by end_on (the end of the cycle''s year), at a level with component weights in the cycle.';
+REVOKE ALL ON FUNCTION appraisal_who(integer, date) FROM PUBLIC;
+
+-- appraisal_kpi_components: the components that come from KPI scores -- per
+-- member, the weighted_score (by kpi_weight, rounded to 6 decimals) of their
+-- KPI scores of each component: team_performance (a leader's own),
+-- individual_performance and customer_satisfaction.  NULL: no such KPI score.
+CREATE FUNCTION appraisal_kpi_components(cycle integer)
+RETURNS TABLE (member_id integer, team_performance float8, individual_performance float8,
+               customer_satisfaction float8)
+LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $fn$
+BEGIN
+  RETURN QUERY
+  WITH kpi_comp AS MATERIALIZED (
+    SELECT r.member_id, d.component,
+           round(weighted_score(r.score, kw.weight::float8)::numeric, 6)::float8 AS score
+    FROM kpi_result r
+    JOIN kpi_definition d ON d.kpi_id = r.kpi_id
+    JOIN member m ON m.member_id = r.member_id
+    JOIN kpi_weight kw ON kw.cycle_id = r.cycle_id AND kw.kpi_id = r.kpi_id AND kw.level = m.level
+    WHERE r.cycle_id = cycle AND r.score IS NOT NULL
+    GROUP BY r.member_id, d.component)
+  SELECT k.member_id,
+         max(k.score) FILTER (WHERE k.component = 'team_performance'),
+         max(k.score) FILTER (WHERE k.component = 'individual_performance'),
+         max(k.score) FILTER (WHERE k.component = 'customer_satisfaction')
+  FROM kpi_comp k GROUP BY k.member_id;
+END
+$fn$;
+COMMENT ON FUNCTION appraisal_kpi_components(integer) IS
+'Internal part of appraisal_compute: per member with KPI scores in the cycle, the weighted_score (by kpi_weight, rounded to 6 decimals) of their KPI scores of each component -- team_performance, individual_performance, customer_satisfaction; NULL where they have none of that component.';
+REVOKE ALL ON FUNCTION appraisal_kpi_components(integer) FROM PUBLIC;
+
+-- appraisal_team_scores: the team_performance of a member without their own:
+-- per team, the team_performance KPI result of the leader of the nearest team
+-- at or above it (itself first, then upwards) who has one.
+CREATE FUNCTION appraisal_team_scores(cycle integer)
+RETURNS TABLE (team_id integer, score float8)
+LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $fn$
+BEGIN
+  RETURN QUERY
+  -- the teams above each team (itself at depth 0), once for the whole tree
+  WITH team_up AS MATERIALIZED (
+    WITH RECURSIVE up(team_id, ancestor_id, depth) AS (
+      SELECT t.team_id, t.team_id, 0 FROM team t
+      UNION ALL
+      SELECT up.team_id, t.parent_id, up.depth + 1 FROM up JOIN team t ON t.team_id = up.ancestor_id
+      WHERE t.parent_id IS NOT NULL AND up.depth < 1000)
+    SELECT * FROM up)
+  SELECT DISTINCT ON (tu.team_id) tu.team_id, kp.team_performance
+  FROM team_up tu
+  JOIN team_leader tl ON tl.team_id = tu.ancestor_id
+  JOIN appraisal_kpi_components(cycle) kp ON kp.member_id = tl.member_id AND kp.team_performance IS NOT NULL
+  ORDER BY tu.team_id, tu.depth, tl.member_id;
+END
+$fn$;
+COMMENT ON FUNCTION appraisal_team_scores(integer) IS
+'Internal part of appraisal_compute: per team, the team_performance KPI result of the leader of the nearest team at or above it (the team itself first) who has one; the team_performance of its members who have none of their own.';
+REVOKE ALL ON FUNCTION appraisal_team_scores(integer) FROM PUBLIC;
+
+-- appraisal_team_management: the team_management component of everyone who
+-- leads a team or manages someone, from the non-self reviews of the cycle:
+-- each review's score is the mean of its criteria; a reviewer with at least 2
+-- such reviews is calibrated by mean shift (score - reviewer mean + global
+-- mean, clamped to the rating scale); mapped to 0..100 over the scale; the
+-- panel trimmed by trimmed_mean(score, 1) (the top and bottom mark dropped).
+CREATE FUNCTION appraisal_team_management(cycle integer)
+RETURNS TABLE (member_id integer, score float8)
+LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $fn$
+DECLARE
+  c appraisal_cycle;
+BEGIN
+  SELECT * INTO c FROM appraisal_cycle a WHERE a.cycle_id = cycle;
+  RETURN QUERY
+  WITH rv AS (
+    SELECT r.review_id, r.reviewer_id, r.reviewee_id, avg(s.score) AS score
+    FROM review r JOIN review_score s ON s.review_id = r.review_id
+    WHERE r.cycle_id = cycle AND r.rater_role <> 'self'
+    GROUP BY r.review_id, r.reviewer_id, r.reviewee_id),
+  rv_cal AS (
+    SELECT rv.*,
+           CASE WHEN count(*) OVER (PARTITION BY rv.reviewer_id) >= 2
+                THEN greatest(c.rating_scale_min, least(c.rating_scale_max,
+                       rv.score - avg(rv.score) OVER (PARTITION BY rv.reviewer_id) + avg(rv.score) OVER ()))
+                ELSE rv.score END AS calibrated
+    FROM rv),
+  managers AS (
+    SELECT tl.member_id FROM team_leader tl
+    UNION
+    SELECT m.manager_id FROM member m WHERE m.active AND m.manager_id IS NOT NULL)
+  SELECT rc.reviewee_id,
+         round(trimmed_mean(((rc.calibrated - c.rating_scale_min) / (c.rating_scale_max - c.rating_scale_min) * 100)::float8, 1)::numeric, 6)::float8
+  FROM rv_cal rc
+  WHERE rc.reviewee_id IN (SELECT mg.member_id FROM managers mg)
+  GROUP BY rc.reviewee_id;
+END
+$fn$;
+COMMENT ON FUNCTION appraisal_team_management(integer) IS
+'Internal part of appraisal_compute: team_management on 0..100 of every leader or manager reviewed in the cycle -- non-self review scores (mean of criteria), calibrated by mean shift for reviewers of at least 2 reviews (clamped to the rating scale), mapped to 0..100, trimmed_mean(score, 1) over the panel; rounded to 6 decimals.';
+REVOKE ALL ON FUNCTION appraisal_team_management(integer) FROM PUBLIC;
+
+-- appraisal_survey_satisfaction: customer satisfaction for a level without
+-- customer-satisfaction KPIs -- per member appraised, csat() (percent of 4s
+-- and 5s) of the surveys answered in the year by the customers their scope
+-- owns (the member and the subtree of the teams they lead), else
+-- (nps() + 100) / 2.
+CREATE FUNCTION appraisal_survey_satisfaction(cycle integer, start_on date, end_on date)
+RETURNS TABLE (member_id integer, score numeric)
+LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $fn$
+BEGIN
+  RETURN QUERY
+  WITH who AS MATERIALIZED (SELECT * FROM appraisal_who(cycle, end_on)),
+  led AS (
+    SELECT tl.member_id, tl.team_id, 0 AS depth FROM team_leader tl JOIN who w ON w.member_id = tl.member_id),
+  scope AS MATERIALIZED (
+    SELECT w.member_id, w.member_id AS scope_id FROM who w
+    UNION
+    SELECT l.member_id, m.member_id
+    FROM led l
+    CROSS JOIN LATERAL (WITH RECURSIVE s(team_id, depth) AS (
+                          SELECT l.team_id, 0
+                          UNION ALL
+                          SELECT t.team_id, s.depth + 1 FROM team t JOIN s ON t.parent_id = s.team_id
+                          WHERE s.depth < 1000)
+                        SELECT s.team_id FROM s) s
+    JOIN member m ON m.team_id = s.team_id)
+  SELECT sc.member_id, coalesce(csat(sr.csat), (nps(sr.nps) + 100) / 2)
+  FROM scope sc
+  JOIN customer cu ON cu.owner_id = sc.scope_id
+  JOIN survey_response sr ON sr.customer_id = cu.customer_id
+  WHERE sr.answered_at >= start_on::timestamptz AND sr.answered_at < (end_on + 1)::timestamptz
+  GROUP BY sc.member_id;
+END
+$fn$;
+COMMENT ON FUNCTION appraisal_survey_satisfaction(integer, date, date) IS
+'Internal part of appraisal_compute: per member appraised in the cycle, csat() of the surveys answered between the dates by the customers their scope owns, else (nps() + 100) / 2 (the customer_satisfaction of a level without customer-satisfaction KPIs; unrounded).';
+REVOKE ALL ON FUNCTION appraisal_survey_satisfaction(integer, date, date) FROM PUBLIC;
+
+-- appraisal_components: the four components of everyone appraised, each
+-- capped at 100 (NULL stays NULL: the component is missing): team_performance
+-- (own KPI result, else the team's), individual_performance (KPIs),
+-- team_management (reviews), customer_satisfaction (KPIs for a level that has
+-- such KPIs, else surveys, rounded to 6 decimals).
+CREATE FUNCTION appraisal_components(cycle integer, start_on date, end_on date)
+RETURNS TABLE (member_id integer, level member_level, team_id integer, team_performance float8,
+               individual_performance float8, team_management float8, customer_satisfaction float8)
+LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $fn$
+BEGIN
+  RETURN QUERY
+  WITH kpi_pivot AS MATERIALIZED (SELECT * FROM appraisal_kpi_components(cycle)),
+  cs_by_kpi AS MATERIALIZED (   -- levels whose customer satisfaction comes from KPIs
+    SELECT DISTINCT kw.level FROM kpi_weight kw JOIN kpi_definition d ON d.kpi_id = kw.kpi_id
+    WHERE kw.cycle_id = cycle AND d.component = 'customer_satisfaction'),
+  comp0 AS (
+    SELECT w.member_id, w.level, w.team_id,
+           coalesce(kp.team_performance, ts.score) AS team_performance,
+           kp.individual_performance,
+           tm.score AS team_management,
+           CASE WHEN cb.level IS NOT NULL THEN kp.customer_satisfaction
+                ELSE round(sv.score, 6)::float8 END AS customer_satisfaction
+    FROM appraisal_who(cycle, end_on) w
+    LEFT JOIN kpi_pivot kp ON kp.member_id = w.member_id
+    LEFT JOIN appraisal_team_scores(cycle) ts ON ts.team_id = w.team_id
+    LEFT JOIN appraisal_team_management(cycle) tm ON tm.member_id = w.member_id
+    LEFT JOIN appraisal_survey_satisfaction(cycle, start_on, end_on) sv ON sv.member_id = w.member_id
+    LEFT JOIN cs_by_kpi cb ON cb.level = w.level)
+  SELECT c0.member_id, c0.level, c0.team_id,
+         CASE WHEN c0.team_performance > 100 THEN 100 ELSE c0.team_performance END,
+         CASE WHEN c0.individual_performance > 100 THEN 100 ELSE c0.individual_performance END,
+         CASE WHEN c0.team_management > 100 THEN 100 ELSE c0.team_management END,
+         CASE WHEN c0.customer_satisfaction > 100 THEN 100 ELSE c0.customer_satisfaction END
+  FROM comp0 c0;
+END
+$fn$;
+COMMENT ON FUNCTION appraisal_components(integer, date, date) IS
+'Internal part of appraisal_compute: the level, team and four components on 0..100 (each capped at 100, NULL when missing) of every member appraised in the cycle: team_performance, individual_performance, team_management, customer_satisfaction.';
+REVOKE ALL ON FUNCTION appraisal_components(integer, date, date) FROM PUBLIC;
+
+-- appraisal_ranking: the final result row of everyone appraised -- the
+-- components, final_score = weighted_score over the components present with
+-- the level's weights (renormalised, rounded to 6 decimals), and per level or
+-- per team (group_by) ordered by final_score DESC: rank (ties share),
+-- percentile = 100 x (1 - percent_rank()) and the grade by forced distribution
+-- (grades and shares of the grade policy by ordinal).  No final score: no rank.
+CREATE FUNCTION appraisal_ranking(cycle integer, group_by text, grades text[], shares numeric[],
+                                  start_on date, end_on date)
+RETURNS TABLE (member_id integer, level member_level, team_performance float8,
+               individual_performance float8, team_management float8, customer_satisfaction float8,
+               final_score float8, rank bigint, percentile numeric, grade text)
+LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $fn$
+BEGIN
+  RETURN QUERY
+  WITH final AS (
+    SELECT cp.*,
+           (SELECT round(weighted_score(v.score, cw.weight::float8)::numeric, 6)::float8
+            FROM (VALUES ('team_performance'::appraisal_component, cp.team_performance),
+                         ('individual_performance', cp.individual_performance),
+                         ('team_management', cp.team_management),
+                         ('customer_satisfaction', cp.customer_satisfaction)) v(component, score)
+            JOIN appraisal_component_weight cw ON cw.cycle_id = cycle AND cw.level = cp.level
+                                              AND cw.component = v.component) AS final_score,
+           CASE WHEN group_by = 'team' THEN cp.team_id::text ELSE cp.level::text END AS grp
+    FROM appraisal_components(cycle, start_on, end_on) cp)
+  SELECT f.member_id, f.level, f.team_performance, f.individual_performance, f.team_management,
+         f.customer_satisfaction, f.final_score,
+         CASE WHEN f.final_score IS NOT NULL THEN
+           rank() OVER (PARTITION BY f.grp, f.final_score IS NULL ORDER BY f.final_score DESC) END,
+         CASE WHEN f.final_score IS NOT NULL THEN
+           round((100 * (1 - percent_rank() OVER (PARTITION BY f.grp, f.final_score IS NULL ORDER BY f.final_score DESC)))::numeric, 2) END,
+         CASE WHEN f.final_score IS NOT NULL THEN
+           grade_by_distribution(grades, shares) OVER (PARTITION BY f.grp, f.final_score IS NULL ORDER BY f.final_score DESC) END
+  FROM final f;
+END
+$fn$;
+COMMENT ON FUNCTION appraisal_ranking(integer, text, text[], numeric[], date, date) IS
+'Internal part of appraisal_compute: the result row of every member appraised in the cycle -- components, final score renormalised over the components present (rounded to 6 decimals), and per level or team (group_by) by final score: rank (ties share), percentile and grade by forced distribution over grades and shares.';
+REVOKE ALL ON FUNCTION appraisal_ranking(integer, text, text[], numeric[], date, date) FROM PUBLIC;
+
+-- appraisal_compute: checks the grade policy, scores the KPIs again, and
+-- replaces the cycle's results (appraisal_ranking) and their consequences.
 CREATE FUNCTION appraisal_compute(cycle integer, group_by text)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
@@ -172,141 +431,12 @@ BEGIN
   DELETE FROM appraisal_consequence x WHERE x.cycle_id = cycle;
   DELETE FROM appraisal_result r WHERE r.cycle_id = cycle;
 
+  -- one statement: every component and the ranking read one snapshot
   INSERT INTO appraisal_result (cycle_id, member_id, level, team_performance, individual_performance,
                                 team_management, customer_satisfaction, final_score, rank, percentile, grade)
-  WITH who AS MATERIALIZED (
-    SELECT m.member_id, m.level, m.team_id FROM member m
-    WHERE m.active AND m.hire_date <= y.end_on
-      AND EXISTS (SELECT 1 FROM appraisal_component_weight w WHERE w.cycle_id = cycle AND w.level = m.level)),
-  kpi_comp AS MATERIALIZED (
-    SELECT r.member_id, d.component,
-           round(weighted_score(r.score, kw.weight::float8)::numeric, 6)::float8 AS score
-    FROM kpi_result r
-    JOIN kpi_definition d ON d.kpi_id = r.kpi_id
-    JOIN member m ON m.member_id = r.member_id
-    JOIN kpi_weight kw ON kw.cycle_id = r.cycle_id AND kw.kpi_id = r.kpi_id AND kw.level = m.level
-    WHERE r.cycle_id = cycle AND r.score IS NOT NULL
-    GROUP BY r.member_id, d.component),
-  -- the team's KPI result: own team_performance score, else that of the leader
-  -- of the nearest team (own team first, then upwards) who has one
-  kpi_pivot AS MATERIALIZED (
-    SELECT k.member_id,
-           max(k.score) FILTER (WHERE k.component = 'team_performance') AS team_performance,
-           max(k.score) FILTER (WHERE k.component = 'individual_performance') AS individual_performance,
-           max(k.score) FILTER (WHERE k.component = 'customer_satisfaction') AS customer_satisfaction
-    FROM kpi_comp k GROUP BY k.member_id),
-  -- the teams above each team (itself at depth 0), once for the whole tree
-  team_up AS MATERIALIZED (
-    WITH RECURSIVE up(team_id, ancestor_id, depth) AS (
-      SELECT t.team_id, t.team_id, 0 FROM team t
-      UNION ALL
-      SELECT up.team_id, t.parent_id, up.depth + 1 FROM up JOIN team t ON t.team_id = up.ancestor_id
-      WHERE t.parent_id IS NOT NULL AND up.depth < 1000)
-    SELECT * FROM up),
-  -- a team's KPI result: that of the leader of the nearest team at or above it who has one
-  team_score AS MATERIALIZED (
-    SELECT DISTINCT ON (tu.team_id) tu.team_id, kp.team_performance AS score
-    FROM team_up tu
-    JOIN team_leader tl ON tl.team_id = tu.ancestor_id
-    JOIN kpi_pivot kp ON kp.member_id = tl.member_id AND kp.team_performance IS NOT NULL
-    ORDER BY tu.team_id, tu.depth, tl.member_id),
-  team_perf AS (
-    SELECT w.member_id, coalesce(kp.team_performance, ts.score) AS score
-    FROM who w
-    LEFT JOIN kpi_pivot kp ON kp.member_id = w.member_id
-    LEFT JOIN team_score ts ON ts.team_id = w.team_id),
-  -- reviews: one score per non-self review (mean of its criteria), calibrated by mean shift
-  rv AS (
-    SELECT r.review_id, r.reviewer_id, r.reviewee_id, avg(s.score) AS score
-    FROM review r JOIN review_score s ON s.review_id = r.review_id
-    WHERE r.cycle_id = cycle AND r.rater_role <> 'self'
-    GROUP BY r.review_id, r.reviewer_id, r.reviewee_id),
-  rv_cal AS (
-    SELECT rv.*,
-           CASE WHEN count(*) OVER (PARTITION BY rv.reviewer_id) >= 2
-                THEN greatest(c.rating_scale_min, least(c.rating_scale_max,
-                       rv.score - avg(rv.score) OVER (PARTITION BY rv.reviewer_id) + avg(rv.score) OVER ()))
-                ELSE rv.score END AS calibrated
-    FROM rv),
-  managers AS (
-    SELECT tl.member_id FROM team_leader tl
-    UNION
-    SELECT m.manager_id FROM member m WHERE m.active AND m.manager_id IS NOT NULL),
-  team_mgmt AS (
-    SELECT rc.reviewee_id AS member_id,
-           round(trimmed_mean(((rc.calibrated - c.rating_scale_min) / (c.rating_scale_max - c.rating_scale_min) * 100)::float8, 1)::numeric, 6)::float8 AS score
-    FROM rv_cal rc
-    WHERE rc.reviewee_id IN (SELECT mg.member_id FROM managers mg)
-    GROUP BY rc.reviewee_id),
-  -- scope: the member and the members of the subtree of the teams they lead
-  led AS (
-    SELECT tl.member_id, tl.team_id, 0 AS depth FROM team_leader tl JOIN who w ON w.member_id = tl.member_id),
-  scope AS MATERIALIZED (
-    SELECT w.member_id, w.member_id AS scope_id FROM who w
-    UNION
-    SELECT l.member_id, m.member_id
-    FROM led l
-    CROSS JOIN LATERAL (WITH RECURSIVE s(team_id, depth) AS (
-                          SELECT l.team_id, 0
-                          UNION ALL
-                          SELECT t.team_id, s.depth + 1 FROM team t JOIN s ON t.parent_id = s.team_id
-                          WHERE s.depth < 1000)
-                        SELECT s.team_id FROM s) s
-    JOIN member m ON m.team_id = s.team_id),
-  -- customer satisfaction without KPIs of that component: CSAT (percent of
-  -- 4s and 5s) of the scope's customers, else NPS mapped to 0..100
-  survey AS MATERIALIZED (
-    SELECT sc.member_id,
-           coalesce(csat(sr.csat), (nps(sr.nps) + 100) / 2) AS score
-    FROM scope sc
-    JOIN customer cu ON cu.owner_id = sc.scope_id
-    JOIN survey_response sr ON sr.customer_id = cu.customer_id
-    WHERE sr.answered_at >= y.start_on::timestamptz AND sr.answered_at < (y.end_on + 1)::timestamptz
-    GROUP BY sc.member_id),
-  cs_by_kpi AS MATERIALIZED (   -- levels whose customer satisfaction comes from KPIs
-    SELECT DISTINCT kw.level FROM kpi_weight kw JOIN kpi_definition d ON d.kpi_id = kw.kpi_id
-    WHERE kw.cycle_id = cycle AND d.component = 'customer_satisfaction'),
-  comp0 AS (
-    SELECT w.member_id, w.level, w.team_id,
-           tp.score AS team_performance,
-           kp.individual_performance,
-           tm.score AS team_management,
-           CASE WHEN cb.level IS NOT NULL THEN kp.customer_satisfaction
-                ELSE round(sv.score, 6)::float8 END AS customer_satisfaction
-    FROM who w
-    LEFT JOIN team_perf tp ON tp.member_id = w.member_id
-    LEFT JOIN team_mgmt tm ON tm.member_id = w.member_id
-    LEFT JOIN kpi_pivot kp ON kp.member_id = w.member_id
-    LEFT JOIN survey sv ON sv.member_id = w.member_id
-    LEFT JOIN cs_by_kpi cb ON cb.level = w.level),
-  -- each component capped at 100 (NULL stays NULL: the component is missing)
-  comp AS (
-    SELECT c0.member_id, c0.level, c0.team_id,
-           CASE WHEN c0.team_performance > 100 THEN 100 ELSE c0.team_performance END AS team_performance,
-           CASE WHEN c0.individual_performance > 100 THEN 100 ELSE c0.individual_performance END AS individual_performance,
-           CASE WHEN c0.team_management > 100 THEN 100 ELSE c0.team_management END AS team_management,
-           CASE WHEN c0.customer_satisfaction > 100 THEN 100 ELSE c0.customer_satisfaction END AS customer_satisfaction
-    FROM comp0 c0),
-  final AS (
-    SELECT comp.*,
-           (SELECT round(weighted_score(v.score, cw.weight::float8)::numeric, 6)::float8
-            FROM (VALUES ('team_performance'::appraisal_component, comp.team_performance),
-                         ('individual_performance', comp.individual_performance),
-                         ('team_management', comp.team_management),
-                         ('customer_satisfaction', comp.customer_satisfaction)) v(component, score)
-            JOIN appraisal_component_weight cw ON cw.cycle_id = cycle AND cw.level = comp.level
-                                              AND cw.component = v.component) AS final_score,
-           CASE WHEN group_by = 'team' THEN comp.team_id::text ELSE comp.level::text END AS grp
-    FROM comp)
   SELECT cycle, f.member_id, f.level, f.team_performance, f.individual_performance, f.team_management,
-         f.customer_satisfaction, f.final_score,
-         CASE WHEN f.final_score IS NOT NULL THEN
-           rank() OVER (PARTITION BY f.grp, f.final_score IS NULL ORDER BY f.final_score DESC) END,
-         CASE WHEN f.final_score IS NOT NULL THEN
-           round((100 * (1 - percent_rank() OVER (PARTITION BY f.grp, f.final_score IS NULL ORDER BY f.final_score DESC)))::numeric, 2) END,
-         CASE WHEN f.final_score IS NOT NULL THEN
-           grade_by_distribution(v_grades, v_shares) OVER (PARTITION BY f.grp, f.final_score IS NULL ORDER BY f.final_score DESC) END
-  FROM final f
+         f.customer_satisfaction, f.final_score, f.rank, f.percentile, f.grade
+  FROM appraisal_ranking(cycle, group_by, v_grades, v_shares, y.start_on, y.end_on) f
   ORDER BY f.member_id;
 
   INSERT INTO appraisal_consequence (cycle_id, member_id, grade, raise_pct, bonus_multiplier, reward_or_penalty)

@@ -118,3 +118,12 @@ ANALYZE team, member, visit_cadence, fiscal_period, quota, appraisal_cycle, grad
 -- ---------------------------------------------------------------------------
 COMMENT ON TABLE review IS
 '360-degree reviews: one per cycle, reviewer, reviewee and rater role. A member reviews themself only as rater_role self, and self reviews are only of oneself. Reviewers see what they wrote; reviewees and their supervisors see only aggregates (review_summary), never who the peer reviewers were.';
+
+-- ---------------------------------------------------------------------------
+-- kpi_measure and appraisal_compute in short functions (issue 13.2)
+-- ---------------------------------------------------------------------------
+-- The same computation in one function per metric family and per appraisal
+-- component; the metric list is written once, in kpi_metrics().  No schema
+-- change: kpi_definition.metric keeps its CHECK (non-blank only).
+--@ replace function kpi_measure, kpi_metrics, kpi_measure_check, kpi_measure_sales, kpi_measure_customers, kpi_measure_service, kpi_measure_development, kpi_measure_forecast
+--@ replace function appraisal_compute, appraisal_who, appraisal_kpi_components, appraisal_team_scores, appraisal_team_management, appraisal_survey_satisfaction, appraisal_components, appraisal_ranking
