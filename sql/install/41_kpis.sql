@@ -403,7 +403,7 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION kpi_measure(integer) IS
-'Actual and target of every KPI weighted in an appraisal cycle, for every active member whose level carries it (metrics: sales_amount, team_sales_amount, new_customers, visit_completion, feedback_hours, csat, nps, training_hours, on_time_reports, forecast_wape; see the sales-year section of the README). Internal step of score_kpis; reads across row-level security only when called by it.';
+'Actual and target of every KPI weighted in an appraisal cycle, for every active member whose level carries it (the metrics of kpi_metrics(), measured by one internal function per family; docs/sales-year.md explains each). Internal step of score_kpis; reads across row-level security only when called by it.';
 REVOKE ALL ON FUNCTION kpi_measure(integer) FROM PUBLIC;
 
 -- kpi_store: replace the kpi_result rows of a cycle (internal; callers check roles and state).
