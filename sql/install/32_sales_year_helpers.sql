@@ -253,3 +253,36 @@ $fn$;
 COMMENT ON FUNCTION credit_by_month(date, date) IS
 'Equal to credited_sales_by_month(from_date, to_date), read from the commission ledger for the whole calendar months that commission runs have credited (their ledger lines plus the late lines still waiting) and from the sales lines for the other dates. Internal: the sales-year steps read the year through it.';
 REVOKE ALL ON FUNCTION credit_by_month(date, date) FROM PUBLIC;
+
+-- appraisal_cycle_row: the appraisal cycle a step works on.  Every step that
+-- takes a cycle id starts here, so each refuses the same way: a NULL id with
+-- 22004 (not "cycle <NULL> does not exist") and an unknown id with P0002.
+-- for_update locks the row FOR NO KEY UPDATE, for the steps that change the
+-- cycle or must not run while its state changes.
+CREATE FUNCTION appraisal_cycle_row(cycle integer, for_update boolean)
+RETURNS appraisal_cycle
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $fn$
+DECLARE
+  c appraisal_cycle;
+BEGIN
+  IF cycle IS NULL THEN
+    RAISE EXCEPTION 'cycle must not be null'
+      USING ERRCODE = 'null_value_not_allowed', HINT = 'Pass a cycle_id of appraisal_cycle.';
+  END IF;
+  IF for_update THEN
+    SELECT * INTO c FROM appraisal_cycle a WHERE a.cycle_id = cycle FOR NO KEY UPDATE;
+  ELSE
+    SELECT * INTO c FROM appraisal_cycle a WHERE a.cycle_id = cycle;
+  END IF;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'appraisal cycle % does not exist', cycle
+      USING ERRCODE = 'no_data_found', HINT = 'Pass a cycle_id of appraisal_cycle.';
+  END IF;
+  RETURN c;
+END
+$fn$;
+COMMENT ON FUNCTION appraisal_cycle_row(integer, boolean) IS
+'Internal: the appraisal cycle row a sales-year step works on, locked FOR NO KEY UPDATE when for_update; 22004 for a NULL id, P0002 for an unknown one.';
+REVOKE ALL ON FUNCTION appraisal_cycle_row(integer, boolean) FROM PUBLIC;

@@ -441,11 +441,7 @@ DECLARE
   c appraisal_cycle;
 BEGIN
   PERFORM require_role(login, ARRAY['sales_supervisor_hr'], 'score KPIs');
-  SELECT * INTO c FROM appraisal_cycle a WHERE a.cycle_id = cycle FOR NO KEY UPDATE;
-  IF NOT FOUND THEN
-    RAISE EXCEPTION 'appraisal cycle % does not exist', cycle
-      USING ERRCODE = 'no_data_found', HINT = 'Open one with open_appraisal_cycle().';
-  END IF;
+  c := appraisal_cycle_row(cycle, true);
   IF c.state = 'closed' THEN
     RAISE EXCEPTION 'appraisal cycle % is closed: its KPI results are frozen', cycle
       USING ERRCODE = 'object_not_in_prerequisite_state',

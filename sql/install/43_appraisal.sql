@@ -119,11 +119,7 @@ DECLARE
   c appraisal_cycle;
 BEGIN
   PERFORM require_role(login, ARRAY['sales_supervisor_hr'], 'start appraisal reviews');
-  SELECT * INTO c FROM appraisal_cycle a WHERE a.cycle_id = cycle FOR NO KEY UPDATE;
-  IF NOT FOUND THEN
-    RAISE EXCEPTION 'appraisal cycle % does not exist', cycle
-      USING ERRCODE = 'no_data_found', HINT = 'Pass a cycle_id of appraisal_cycle.';
-  END IF;
+  c := appraisal_cycle_row(cycle, true);
   IF c.state <> 'open' THEN
     RAISE EXCEPTION 'appraisal cycle % is %, not open', cycle, c.state
       USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'Reviews start once, from the open state.';
@@ -470,11 +466,7 @@ BEGIN
             DETAIL = 'The close locks reviews and sales and must then see every transaction committed before the lock; a repeatable read or serializable snapshot may be older.',
             HINT = 'Run it in a READ COMMITTED transaction (the default).';
   END IF;
-  SELECT * INTO c FROM appraisal_cycle a WHERE a.cycle_id = cycle FOR NO KEY UPDATE;
-  IF NOT FOUND THEN
-    RAISE EXCEPTION 'appraisal cycle % does not exist', cycle
-      USING ERRCODE = 'no_data_found', HINT = 'Pass a cycle_id of appraisal_cycle.';
-  END IF;
+  c := appraisal_cycle_row(cycle, true);
   IF c.state = 'closed' THEN
     RETURN c;
   END IF;

@@ -15,11 +15,7 @@ DECLARE
   y record;
 BEGIN
   PERFORM require_role(login, ARRAY['sales_supervisor_hr'], 'list promotion candidates');
-  SELECT * INTO c FROM appraisal_cycle a WHERE a.cycle_id = cycle FOR NO KEY UPDATE;
-  IF NOT FOUND THEN
-    RAISE EXCEPTION 'appraisal cycle % does not exist', cycle
-      USING ERRCODE = 'no_data_found', HINT = 'Pass a cycle_id of appraisal_cycle.';
-  END IF;
+  c := appraisal_cycle_row(cycle, true);
   IF c.state <> 'closed' THEN
     RAISE EXCEPTION 'appraisal cycle % is %, not closed', cycle, c.state
       USING ERRCODE = 'object_not_in_prerequisite_state',
@@ -149,11 +145,7 @@ BEGIN
       USING ERRCODE = 'invalid_parameter_value',
             DETAIL = 'The company factor scales every target bonus by how the company did (1 = on plan).';
   END IF;
-  SELECT * INTO c FROM appraisal_cycle a WHERE a.cycle_id = cycle;
-  IF NOT FOUND THEN
-    RAISE EXCEPTION 'appraisal cycle % does not exist', cycle
-      USING ERRCODE = 'no_data_found', HINT = 'Pass a cycle_id of appraisal_cycle.';
-  END IF;
+  c := appraisal_cycle_row(cycle, false);
   IF c.state <> 'closed' THEN
     RAISE EXCEPTION 'appraisal cycle % is %, not closed', cycle, c.state
       USING ERRCODE = 'object_not_in_prerequisite_state',

@@ -160,7 +160,7 @@ FROM secdef s
 JOIN sample x USING (signature)
 CROSS JOIN role_under_test r;
 
-SELECT plan((SELECT count(*)::int FROM null_call) + (SELECT count(*)::int FROM valid_call) + 14);
+SELECT plan((SELECT count(*)::int FROM null_call) + (SELECT count(*)::int FROM valid_call) + 20);
 
 -- ---------------------------------------------------------------- the list comes from pg_proc
 SELECT is((SELECT array_agg(signature ORDER BY signature) FROM secdef WHERE signature NOT IN (SELECT signature FROM sample)),
@@ -207,6 +207,18 @@ SELECT results_eq(format('SELECT * FROM sales_supervisor.review_summary(%s, NULL
                   'rep: reviewee NULL is the default, oneself');
 SELECT throws_ok($$SELECT sales_supervisor.credited_sale_ids(NULL)$$, '22004', 'login must not be null',
                  'rep: the policy helpers refuse a NULL login (it passed as "no scope")');
+RESET ROLE;
+
+-- Every step that takes an appraisal cycle refuses a NULL cycle as such
+-- (it said "appraisal cycle <NULL> does not exist", P0002), as HR, who may call them all.
+SET LOCAL ROLE ss_demo_2;
+SELECT throws_ok(q, '22004', 'cycle must not be null', 'HR: ' || what || ' refuses a NULL cycle')
+FROM (VALUES ('SELECT sales_supervisor.score_kpis(NULL)', 'score_kpis'),
+             ('SELECT sales_supervisor.start_appraisal_reviews(NULL)', 'start_appraisal_reviews'),
+             ('SELECT sales_supervisor.calibrate_appraisal_cycle(NULL)', 'calibrate_appraisal_cycle'),
+             ('SELECT sales_supervisor.close_appraisal_cycle(NULL)', 'close_appraisal_cycle'),
+             ('SELECT sales_supervisor.promotion_candidates(NULL)', 'promotion_candidates'),
+             ('SELECT sales_supervisor.year_end_pay(NULL, 1)', 'year_end_pay')) AS v(q, what);
 RESET ROLE;
 
 SET LOCAL ROLE ss_demo_2;

@@ -127,3 +127,9 @@ COMMENT ON TABLE review IS
 -- change: kpi_definition.metric keeps its CHECK (non-blank only).
 --@ replace function kpi_measure, kpi_metrics, kpi_measure_check, kpi_measure_sales, kpi_measure_customers, kpi_measure_service, kpi_measure_development, kpi_measure_forecast
 --@ replace function appraisal_compute, appraisal_who, appraisal_kpi_components, appraisal_team_scores, appraisal_team_management, appraisal_survey_satisfaction, appraisal_components, appraisal_ranking
+
+-- ---------------------------------------------------------------------------
+-- One lookup of the appraisal cycle for every step (issue 13; 22004 for NULL)
+-- ---------------------------------------------------------------------------
+-- score_kpis and promotion_candidates, replaced above, call it too.
+--@ replace function appraisal_cycle_row, start_appraisal_reviews, appraisal_prepare, year_end_pay
