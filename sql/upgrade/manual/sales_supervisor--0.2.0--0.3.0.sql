@@ -42,7 +42,7 @@
 --@ create policies on team, team_leader
 
 -- Company-wide steps: scoped (quotas), or the whole organisation's roles only.
---@ replace function scope_root_team_ids, allocate_quotas, lock_quotas
+--@ replace function scope_root_team_ids, lock_quotas
 --@ replace function run_commission, score_kpis, calibrate_appraisal_cycle, close_appraisal_cycle, promotion_candidates
 REVOKE EXECUTE ON FUNCTION run_commission(integer, name) FROM sales_supervisor_hr;
 REVOKE EXECUTE ON FUNCTION score_kpis(integer, name), calibrate_appraisal_cycle(integer, text, name),
@@ -101,3 +101,8 @@ ALTER TABLE feedback_overdue_flag SET (autovacuum_analyze_threshold = 0);
 -- The upgraded database's tables, never analyzed below the old threshold.
 ANALYZE team, member, visit_cadence, fiscal_period, quota, appraisal_cycle, grade_policy, appraisal_result,
   promotion_rule, promotion_candidate, promotion, pay, job_setting, job_log, visit_overdue_flag, feedback_overdue_flag;
+
+-- ---------------------------------------------------------------------------
+-- allocate_quotas and run_commission in short functions (issue 13.2)
+-- ---------------------------------------------------------------------------
+--@ replace function allocate_quotas, quota_year, quota_tree, quota_weights, quota_level_split, quota_spread
