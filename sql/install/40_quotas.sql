@@ -14,7 +14,7 @@
 --   40 allocate_quotas (its phases quota_year .. quota_spread), lock_quotas,
 --      quota_rollup                                 (this file)
 --   41 score_kpis
---   42 run_commission
+--   42 run_commission (its steps commission_run_window, _credit, _payout)
 --   43 open/start/calibrate/close_appraisal_cycle
 --   44 promotion_candidates, approve_promotion, year_end_pay
 --   45 generate_demo_org (a demo organisation for trying all of it)
