@@ -11,9 +11,10 @@
 -- a handful of KPI definitions, never over sales lines.
 --
 --   32 require_role, year_bounds, credited_sales, credit_by_month  (shared helpers)
---   40 allocate_quotas, lock_quotas, quota_rollup     (this file)
+--   40 allocate_quotas (its phases quota_year .. quota_spread), lock_quotas,
+--      quota_rollup                                 (this file)
 --   41 score_kpis
---   42 run_commission
+--   42 run_commission (its steps commission_run_window, _credit, _payout)
 --   43 open/start/calibrate/close_appraisal_cycle
 --   44 promotion_candidates, approve_promotion, year_end_pay
 --   45 generate_demo_org (a demo organisation for trying all of it)
@@ -21,8 +22,315 @@
 -- the model's (20-24).
 
 -- ---------------------------------------------------------------------------
--- allocate_quotas
+-- allocate_quotas, in phases
 -- ---------------------------------------------------------------------------
+-- allocate_quotas (the last function of this section) checks the login and
+-- the arguments, then hands the work to one function per phase:
+--   quota_year         the fiscal year, with its 12 months and its seasonal
+--                      distribution checked
+--   quota_tree         the team tree of the caller's scope, and its reps
+--   quota_weights      every node's weight by the basis, every rep's ramp factor
+--   quota_level_split  the target top-down, one tree level at a time
+--   quota_spread       the yearly quotas written, and spread over the months
+-- A phase reads the one before it in SQL (quota_level_split reads
+-- quota_weights, which reads quota_tree); allocate_quotas keeps the split
+-- tree in arrays, one element per node, for quota_spread and for its result.
+-- The phases are internal: SECURITY INVOKER and executable by nobody but the
+-- owner (REVOKE ALL ... FROM PUBLIC), so they run only inside allocate_quotas,
+-- as its owner, and read every row; the scope is the roots allocate_quotas
+-- passes them.  None of them checks its arguments again.
+
+-- quota_year: the fiscal year to allocate, refused unless it is complete: its
+-- period of kind year, 12 month periods, and the seasonal distribution named
+-- covering the 12 months with shares summing to 100 (the spread needs them).
+CREATE FUNCTION quota_year(p_year integer, p_seasonal text)
+RETURNS fiscal_period
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $fn$
+DECLARE
+  v_year   fiscal_period;
+  v_months integer;
+  v_n      integer;
+  v_sum    numeric;
+BEGIN
+  SELECT * INTO v_year FROM fiscal_period fp WHERE fp.kind = 'year' AND fp.fiscal_year = p_year;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'fiscal year % has no fiscal_period of kind year', p_year
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = 'Insert the year and its 12 month periods into fiscal_period first.';
+  END IF;
+  SELECT count(*) INTO v_months FROM fiscal_period fp WHERE fp.kind = 'month' AND fp.fiscal_year = p_year;
+  IF v_months <> 12 THEN
+    RAISE EXCEPTION 'fiscal year % has % month periods, not 12', p_year, v_months
+      USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'Insert the 12 month periods into fiscal_period.';
+  END IF;
+  SELECT count(*), sum(sd.share_pct) INTO v_n, v_sum
+  FROM seasonal_distribution sd WHERE sd.name = p_seasonal AND sd.fiscal_year = p_year;
+  IF v_n <> 12 OR v_sum IS DISTINCT FROM 100 THEN
+    RAISE EXCEPTION 'seasonal distribution "%" of % covers % months summing to %, not 12 months summing to 100',
+                    p_seasonal, p_year, v_n, coalesce(v_sum, 0)
+      USING ERRCODE = 'check_violation',
+            DETAIL = 'A yearly quota is spread over the months by the seasonal distribution; it must cover every month of the year and sum to 100 percent.',
+            HINT = 'Insert 12 seasonal_distribution rows for the name and year whose share_pct sum to 100.';
+  END IF;
+  RETURN v_year;
+END
+$fn$;
+COMMENT ON FUNCTION quota_year(integer, text) IS
+'Internal, a phase of allocate_quotas: the fiscal_period of kind year of p_year; refuses (55000) a year without its year period or without 12 month periods, and (23514) a seasonal distribution p_seasonal that does not cover the 12 months of the year with shares summing to 100.';
+REVOKE ALL ON FUNCTION quota_year(integer, text) FROM PUBLIC;
+
+-- quota_tree: the nodes to allocate -- the teams under the roots (p_roots, or
+-- the departments when NULL: the whole organisation) with their depth, the
+-- roots at depth 0 without a parent, and under each team its reps: the active
+-- sales_rep members hired by the end of the year (p_year_end).
+CREATE FUNCTION quota_tree(p_roots integer[], p_year_end date)
+RETURNS TABLE (team_id integer, member_id integer, parent_team integer, depth integer)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $fn$
+#variable_conflict use_column
+BEGIN
+  RETURN QUERY
+  WITH RECURSIVE t(team_id, parent_id, depth) AS (
+    SELECT tm.team_id, NULL::integer, 0 FROM team tm
+    WHERE CASE WHEN p_roots IS NULL THEN tm.parent_id IS NULL ELSE tm.team_id = ANY (p_roots) END
+    UNION ALL
+    SELECT c.team_id, c.parent_id, t.depth + 1 FROM team c JOIN t ON c.parent_id = t.team_id
+    WHERE t.depth < 1000)
+  SELECT t.team_id, NULL::integer, t.parent_id, t.depth FROM t
+  UNION ALL
+  SELECT NULL::integer, m.member_id, m.team_id, t.depth + 1
+  FROM member m JOIN t ON t.team_id = m.team_id
+  WHERE m.active AND m.level = 'sales_rep' AND m.hire_date <= p_year_end;
+END
+$fn$;
+COMMENT ON FUNCTION quota_tree(integer[], date) IS
+'Internal, a phase of allocate_quotas: the team tree to allocate, one row per node -- the teams under p_roots (NULL: under the departments) with their depth (the roots 0, without parent_team), and the active sales_rep members hired by p_year_end, one level below their team.';
+REVOKE ALL ON FUNCTION quota_tree(integer[], date) FROM PUBLIC;
+
+-- quota_weights: quota_tree with a weight on every node and a ramp factor on
+-- every rep.  A rep weighs their basis (history: last year's credited sales;
+-- potential: this year's weighted open pipeline; blend; equal); one without
+-- weight of their own (a new hire has no history) weighs the average weighted
+-- rep of their team (1 if nobody there has one); a team weighs the sum of the
+-- reps in its subtree.  The ramp factor is a rep's capacity over the year:
+-- the sum over the months of season share x ramp_pct of the month since hire.
+CREATE FUNCTION quota_weights(p_roots integer[], p_year fiscal_period, p_basis text, p_history_weight numeric,
+                              p_seasonal text, p_ramp_pct numeric[])
+RETURNS TABLE (team_id integer, member_id integer, parent_team integer, depth integer, weight numeric,
+               ramp_factor numeric)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $fn$
+#variable_conflict use_column
+BEGIN
+  RETURN QUERY
+  WITH RECURSIVE node AS MATERIALIZED (
+    SELECT * FROM quota_tree(p_roots, p_year.end_on)),
+  rep AS (
+    SELECT n.member_id, n.parent_team, n.depth,
+           CASE p_basis WHEN 'equal' THEN 1
+                        WHEN 'history' THEN coalesce(h.sold, 0)
+                        WHEN 'potential' THEN coalesce(p.pot, 0)
+                        -- shares rounded to 12 decimals: allocate_quota works in 18 significant digits
+                        ELSE round(p_history_weight * coalesce(h.sold / nullif(sum(h.sold) OVER (), 0), 0)
+                                   + (1 - p_history_weight) * coalesce(p.pot / nullif(sum(p.pot) OVER (), 0), 0), 12)
+           END AS weight,
+           r.factor AS ramp_factor
+    FROM node n
+    JOIN member m ON m.member_id = n.member_id
+    LEFT JOIN (SELECT cs.member_id, greatest(sum(cs.amount), 0) AS sold
+               FROM credit_by_month((p_year.start_on - interval '1 year')::date, p_year.start_on - 1) cs
+               WHERE p_basis IN ('history', 'blend')   -- (last year's lines read only when they weigh)
+               GROUP BY cs.member_id) h ON h.member_id = m.member_id
+    LEFT JOIN (SELECT o.member_id, sum(o.amount * o.probability / 100) AS pot
+               FROM opportunity o   -- (amount x probability / 100: at most 2 + 2 decimals)
+               WHERE o.stage <> 'lost' AND o.expected_close BETWEEN p_year.start_on AND p_year.end_on
+               GROUP BY o.member_id) p ON p.member_id = m.member_id
+    CROSS JOIN LATERAL (
+      SELECT sum(sd.share_pct / 100
+                 * CASE WHEN mh < 0 THEN 0
+                        WHEN mh < cardinality(p_ramp_pct) THEN p_ramp_pct[mh + 1] / 100
+                        ELSE 1 END) AS factor
+      FROM seasonal_distribution sd
+      CROSS JOIN LATERAL (SELECT (extract(year FROM p_year.start_on)::integer * 12
+                                  + extract(month FROM p_year.start_on)::integer - 1 + sd.month - 1)
+                                 - (extract(year FROM m.hire_date)::integer * 12
+                                    + extract(month FROM m.hire_date)::integer - 1) AS mh) x
+      WHERE sd.name = p_seasonal AND sd.fiscal_year = p_year.fiscal_year) r),
+  weighted AS (   -- a rep without weight: the average weighted rep of the team, rounded
+    SELECT r.member_id, r.parent_team, r.depth, r.ramp_factor,
+           CASE WHEN r.weight = 0
+                THEN coalesce(round(avg(r.weight) FILTER (WHERE r.weight > 0) OVER (PARTITION BY r.parent_team),
+                                    CASE WHEN p_basis = 'blend' THEN 12 ELSE 4 END), 1)
+                ELSE r.weight END AS weight
+    FROM rep r),
+  up(team_id, member_weight) AS (   -- every rep's weight, to each team above the rep
+    SELECT w.parent_team, w.weight FROM weighted w
+    UNION ALL
+    SELECT tm.parent_id, up.member_weight FROM up JOIN team tm ON tm.team_id = up.team_id
+    WHERE tm.parent_id IS NOT NULL)
+  SELECT n.team_id, NULL::integer, n.parent_team, n.depth, coalesce(s.w, 0), 1::numeric
+  FROM node n
+  LEFT JOIN (SELECT up.team_id, sum(up.member_weight) AS w FROM up GROUP BY up.team_id) s ON s.team_id = n.team_id
+  WHERE n.team_id IS NOT NULL
+  UNION ALL
+  SELECT NULL::integer, w.member_id, w.parent_team, w.depth, w.weight, w.ramp_factor FROM weighted w;
+END
+$fn$;
+COMMENT ON FUNCTION quota_weights(integer[], fiscal_period, text, numeric, text, numeric[]) IS
+'Internal, a phase of allocate_quotas: the nodes of quota_tree(p_roots, end of p_year) with their weight -- a rep''s by p_basis (history: credited sales of the year before p_year; potential: open pipeline weighted by probability, expected to close in p_year; blend: p_history_weight x history share + (1 - p_history_weight) x potential share, rounded to 12 decimals; equal: 1), a rep without weight the average weighted rep of the team (1 if none), a team the sum of the reps in its subtree -- and a rep''s ramp_factor: sum over the months of p_seasonal share x p_ramp_pct of the month since hire (1 for a team).';
+REVOKE ALL ON FUNCTION quota_weights(integer[], fiscal_period, text, numeric, text, numeric[]) FROM PUBLIC;
+
+-- quota_level_split: the target top-down, one tree level at a time: the
+-- company target to the roots, then each team's amount, raised by its level's
+-- over-assignment, to its child teams and its reps by weight, every share in
+-- whole units (allocate_quota, largest remainder).  A node with a locked
+-- yearly quota is pinned to it (lower = upper bound); a new hire is capped at
+-- ramp_factor x their unconstrained share, if someone uncapped can carry the
+-- rest.  What a share depends on besides its parent's amount is worked out
+-- for all levels at once (sibling sums); the recursion adds the amounts.
+CREATE FUNCTION quota_level_split(p_roots integer[], p_year fiscal_period, p_company_target numeric, p_basis text,
+                                  p_history_weight numeric, p_over_assignment_pct numeric[], p_seasonal text,
+                                  p_ramp_pct numeric[], p_unit numeric)
+RETURNS TABLE (team_id integer, member_id integer, depth integer, weight numeric, ramp_factor numeric,
+               locked_amount numeric, amount numeric)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $fn$
+#variable_conflict use_column
+BEGIN
+  RETURN QUERY
+  -- node: every node, its locked yearly quota, and w, the weight it is split by (1 for all
+  -- its siblings when those not locked weigh nothing); siblings: the nodes of one parent_team
+  WITH RECURSIVE node AS (
+    SELECT qw.*, coalesce(lt.amount, lm.amount)::numeric AS locked_amount,
+           CASE WHEN sum(qw.weight) FILTER (WHERE lt.amount IS NULL AND lm.amount IS NULL)
+                       OVER (PARTITION BY qw.parent_team) > 0 THEN qw.weight ELSE 1 END AS w
+    FROM quota_weights(p_roots, p_year, p_basis, p_history_weight, p_seasonal, p_ramp_pct) qw
+    LEFT JOIN quota lt ON lt.period_id = p_year.period_id AND lt.locked AND lt.team_id = qw.team_id
+    LEFT JOIN quota lm ON lm.period_id = p_year.period_id AND lm.locked AND lm.member_id = qw.member_id),
+  sibling AS MATERIALIZED (
+    SELECT n.*,
+           coalesce(sum(n.locked_amount) OVER s, 0) AS locked_sum,
+           sum(n.w) FILTER (WHERE n.locked_amount IS NULL) OVER s AS w_sum,
+           -- the ramp caps a new hire only if someone uncapped can carry the rest
+           count(*) FILTER (WHERE n.locked_amount IS NULL AND (n.member_id IS NULL OR n.ramp_factor >= 1))
+             OVER s > 0 AS cappable
+    FROM node n WINDOW s AS (PARTITION BY n.parent_team)),
+  split(team_id, member_id, depth, weight, ramp_factor, locked_amount, amount) AS (
+    SELECT NULL::integer, NULL::integer, -1, NULL::numeric, NULL::numeric, NULL::numeric, p_company_target
+    UNION ALL
+    SELECT c.team_id, c.member_id, c.depth, c.weight, c.ramp_factor, c.locked_amount,
+           allocate_quota(t.total, c.w, p_unit, c.locked_amount, b.hi)
+             OVER (PARTITION BY c.parent_team ORDER BY c.team_id NULLS LAST, c.member_id)
+    FROM split p
+    JOIN sibling c ON c.depth = p.depth + 1 AND c.parent_team IS NOT DISTINCT FROM p.team_id
+    CROSS JOIN LATERAL (SELECT round(p.amount * (1 + coalesce(p_over_assignment_pct[c.depth + 1], 0) / 100) / p_unit)
+                               * p_unit AS total) t
+    CROSS JOIN LATERAL (
+      SELECT CASE WHEN c.locked_amount IS NOT NULL THEN c.locked_amount
+                  WHEN c.member_id IS NOT NULL AND c.ramp_factor < 1 AND c.cappable THEN
+                    floor(c.ramp_factor * (t.total - c.locked_sum) * c.w / c.w_sum / p_unit) * p_unit END AS hi) b
+    WHERE p.member_id IS NULL)
+  SELECT s.team_id, s.member_id, s.depth, s.weight, s.ramp_factor, s.locked_amount, s.amount
+  FROM split s WHERE s.depth >= 0;
+END
+$fn$;
+COMMENT ON FUNCTION quota_level_split(integer[], fiscal_period, numeric, text, numeric, numeric[], text, numeric[], numeric) IS
+'Internal, a phase of allocate_quotas: the nodes of quota_weights with their yearly amount, allocated top-down one level at a time -- p_company_target to the roots, each team''s amount raised by p_over_assignment_pct[depth + 2] percent (depth of the team; element 1: company to roots) to its child teams and reps by weight in multiples of p_unit (allocate_quota, ordered by team, then member) -- with a locked yearly quota of p_year kept (locked_amount) and a new hire capped at ramp_factor x their unconstrained share when someone uncapped can carry the rest.';
+REVOKE ALL ON FUNCTION quota_level_split(integer[], fiscal_period, numeric, text, numeric, numeric[], text, numeric[], numeric)
+  FROM PUBLIC;
+
+-- quota_spread: writes the allocation -- the yearly quotas of the nodes
+-- (p_team_ids / p_member_ids ... one element per node; teams top_down, reps
+-- by p_basis; locked quotas never touched), then each yearly amount spread
+-- over the months by the seasonal distribution, x the ramp for a new hire
+-- (method ramp), a locked monthly quota pinned by lower = upper bound.
+CREATE FUNCTION quota_spread(p_year fiscal_period, p_basis text, p_seasonal text, p_ramp_pct numeric[], p_unit numeric,
+                             p_team_ids integer[], p_member_ids integer[], p_amounts numeric[],
+                             p_ramp_factors numeric[], p_locked boolean[])
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $fn$
+BEGIN
+  -- ---- the year (quota ids in team, then member order)
+  INSERT INTO quota AS qu (period_id, team_id, amount, method)
+  SELECT p_year.period_id, q.team_id, q.amount, 'top_down'
+  FROM unnest(p_team_ids, p_amounts, p_locked) q(team_id, amount, locked)
+  WHERE q.team_id IS NOT NULL AND NOT q.locked AND q.amount IS NOT NULL
+  ORDER BY q.team_id
+  ON CONFLICT (team_id, period_id) WHERE team_id IS NOT NULL
+  DO UPDATE SET amount = excluded.amount, method = excluded.method, allocated_at = now(),
+                allocated_by = session_user
+  WHERE NOT qu.locked;
+  INSERT INTO quota AS qu (period_id, member_id, amount, method)
+  SELECT p_year.period_id, q.member_id, q.amount, p_basis
+  FROM unnest(p_member_ids, p_amounts, p_locked) q(member_id, amount, locked)
+  WHERE q.member_id IS NOT NULL AND NOT q.locked AND q.amount IS NOT NULL
+  ORDER BY q.member_id
+  ON CONFLICT (member_id, period_id) WHERE member_id IS NOT NULL
+  DO UPDATE SET amount = excluded.amount, method = excluded.method, allocated_at = now(),
+                allocated_by = session_user
+  WHERE NOT qu.locked;
+
+  -- ---- the months
+  WITH node_month AS (
+    SELECT q.team_id, q.member_id, q.amount AS total, q.ramp_factor, fp.period_id, fp.month,
+           sd.share_pct
+             * CASE WHEN q.member_id IS NULL THEN 1
+                    WHEN x.mh < 0 THEN 0
+                    WHEN x.mh < cardinality(p_ramp_pct) THEN p_ramp_pct[x.mh + 1] / 100
+                    ELSE 1 END AS w0,
+           coalesce(lqt.amount, lqm.amount) AS locked_amount
+    FROM unnest(p_team_ids, p_member_ids, p_amounts, p_ramp_factors) q(team_id, member_id, amount, ramp_factor)
+    JOIN fiscal_period fp ON fp.kind = 'month' AND fp.fiscal_year = p_year.fiscal_year
+    JOIN seasonal_distribution sd ON sd.name = p_seasonal AND sd.fiscal_year = p_year.fiscal_year AND sd.month = fp.month
+    LEFT JOIN member m ON m.member_id = q.member_id
+    CROSS JOIN LATERAL (SELECT (extract(year FROM p_year.start_on)::integer * 12
+                                + extract(month FROM p_year.start_on)::integer - 1 + fp.month - 1)
+                               - (extract(year FROM m.hire_date)::integer * 12
+                                  + extract(month FROM m.hire_date)::integer - 1) AS mh) x
+    LEFT JOIN quota lqt ON lqt.period_id = fp.period_id AND lqt.locked AND lqt.team_id = q.team_id
+    LEFT JOIN quota lqm ON lqm.period_id = fp.period_id AND lqm.locked AND lqm.member_id = q.member_id
+    WHERE q.amount IS NOT NULL),
+  weighted AS (
+    SELECT nm.*, CASE WHEN sum(nm.w0) OVER (PARTITION BY nm.team_id, nm.member_id) > 0 THEN nm.w0 ELSE 1 END AS w
+    FROM node_month nm),
+  alloc AS (
+    SELECT w.team_id, w.member_id, w.period_id, w.locked_amount,
+           CASE WHEN w.member_id IS NOT NULL AND w.ramp_factor < 1 THEN 'ramp' ELSE 'seasonal' END AS method,
+           allocate_quota(w.total, w.w, p_unit, w.locked_amount, w.locked_amount)
+             OVER (PARTITION BY w.team_id, w.member_id ORDER BY w.month) AS amt
+    FROM weighted w),
+  team_rows AS (
+    INSERT INTO quota AS qu (period_id, team_id, amount, method)
+    SELECT a.period_id, a.team_id, a.amt, a.method FROM alloc a
+    WHERE a.team_id IS NOT NULL AND a.locked_amount IS NULL
+    ON CONFLICT (team_id, period_id) WHERE team_id IS NOT NULL
+    DO UPDATE SET amount = excluded.amount, method = excluded.method, allocated_at = now(),
+                  allocated_by = session_user
+    WHERE NOT qu.locked
+    RETURNING 1)
+  INSERT INTO quota AS qu (period_id, member_id, amount, method)
+  SELECT a.period_id, a.member_id, a.amt, a.method FROM alloc a
+  WHERE a.member_id IS NOT NULL AND a.locked_amount IS NULL
+  ON CONFLICT (member_id, period_id) WHERE member_id IS NOT NULL
+  DO UPDATE SET amount = excluded.amount, method = excluded.method, allocated_at = now(),
+                allocated_by = session_user
+  WHERE NOT qu.locked;
+END
+$fn$;
+COMMENT ON FUNCTION quota_spread(fiscal_period, text, text, numeric[], numeric, integer[], integer[], numeric[], numeric[], boolean[]) IS
+'Internal, a phase of allocate_quotas: writes the allocated tree (parallel arrays, one element per node: team or member, yearly amount, ramp factor, locked) -- the yearly quotas of p_year that are not locked (teams top_down, reps p_basis), then each yearly amount spread over the 12 months by p_seasonal, x p_ramp_pct of the month since hire for a new hire (method ramp, else seasonal), in multiples of p_unit, a locked monthly quota kept.';
+REVOKE ALL ON FUNCTION quota_spread(fiscal_period, text, text, numeric[], numeric, integer[], integer[], numeric[], numeric[], boolean[])
+  FROM PUBLIC;
+
+-- allocate_quotas: the entry point -- the role and scope of the login, the
+-- arguments, then the phases above.
 CREATE FUNCTION allocate_quotas(fiscal_year integer, company_target numeric,
                                 basis text DEFAULT 'history', history_weight numeric DEFAULT 0.5,
                                 over_assignment_pct numeric[] DEFAULT '{}',
@@ -40,13 +348,15 @@ DECLARE
   p_year   integer := allocate_quotas.fiscal_year;
   p_unit   numeric := allocate_quotas.unit;
   v_year   fiscal_period;
-  v_months integer;
-  v_n      integer;
-  v_sum    numeric;
-  v_depth  integer;
-  v_max    integer;
-  v_over   numeric;
   v_roots  integer[];   -- NULL: the whole organisation
+  -- the allocated tree, one element per node (quota_level_split)
+  n_team   integer[];
+  n_member integer[];
+  n_depth  integer[];
+  n_weight numeric[];
+  n_ramp   numeric[];
+  n_amount numeric[];
+  n_locked boolean[];
 BEGIN
   PERFORM require_role(login, ARRAY['sales_supervisor_manager'], 'allocate quotas');
   v_roots := scope_root_team_ids(login);
@@ -88,210 +398,20 @@ BEGIN
       USING ERRCODE = 'invalid_parameter_value',
             HINT = 'Element k is the capacity of a new hire in their k-th month (the month of hire is month 1), for example {25,50,75,100}.';
   END IF;
-  SELECT * INTO v_year FROM fiscal_period fp WHERE fp.kind = 'year' AND fp.fiscal_year = p_year;
-  IF NOT FOUND THEN
-    RAISE EXCEPTION 'fiscal year % has no fiscal_period of kind year', p_year
-      USING ERRCODE = 'object_not_in_prerequisite_state',
-            HINT = 'Insert the year and its 12 month periods into fiscal_period first.';
-  END IF;
-  SELECT count(*) INTO v_months FROM fiscal_period fp WHERE fp.kind = 'month' AND fp.fiscal_year = p_year;
-  IF v_months <> 12 THEN
-    RAISE EXCEPTION 'fiscal year % has % month periods, not 12', p_year, v_months
-      USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'Insert the 12 month periods into fiscal_period.';
-  END IF;
-  SELECT count(*), sum(sd.share_pct) INTO v_n, v_sum
-  FROM seasonal_distribution sd WHERE sd.name = seasonal AND sd.fiscal_year = p_year;
-  IF v_n <> 12 OR v_sum IS DISTINCT FROM 100 THEN
-    RAISE EXCEPTION 'seasonal distribution "%" of % covers % months summing to %, not 12 months summing to 100',
-                    seasonal, p_year, v_n, coalesce(v_sum, 0)
-      USING ERRCODE = 'check_violation',
-            DETAIL = 'A yearly quota is spread over the months by the seasonal distribution; it must cover every month of the year and sum to 100 percent.',
-            HINT = 'Insert 12 seasonal_distribution rows for the name and year whose share_pct sum to 100.';
-  END IF;
+  v_year := quota_year(p_year, seasonal);
 
-  -- ---- the tree: teams with depth, reps (active sales_rep hired by year end) under their team
-  IF to_regclass('pg_temp._q_node') IS NOT NULL THEN DROP TABLE pg_temp._q_node; END IF;
-  CREATE TEMP TABLE _q_node (
-    team_id integer, member_id integer, parent_team integer, depth integer,
-    weight numeric NOT NULL DEFAULT 0, ramp_factor numeric NOT NULL DEFAULT 1,
-    locked_amount numeric, amount numeric, upper_bound numeric) ON COMMIT DROP;
-  -- (the roots: the departments, or the top teams of the caller's scope)
-  INSERT INTO _q_node (team_id, parent_team, depth)
-  WITH RECURSIVE t(team_id, parent_id, depth) AS (
-    SELECT tm.team_id, NULL::integer, 0 FROM team tm
-    WHERE CASE WHEN v_roots IS NULL THEN tm.parent_id IS NULL ELSE tm.team_id = ANY (v_roots) END
-    UNION ALL
-    SELECT c.team_id, c.parent_id, t.depth + 1 FROM team c JOIN t ON c.parent_id = t.team_id
-    WHERE t.depth < 1000)
-  SELECT t.team_id, t.parent_id, t.depth FROM t;
-
-  INSERT INTO _q_node (member_id, parent_team, depth, weight, ramp_factor)
-  SELECT m.member_id, m.team_id, n.depth + 1,
-         CASE basis WHEN 'equal' THEN 1
-                    WHEN 'history' THEN coalesce(h.sold, 0)
-                    WHEN 'potential' THEN coalesce(p.pot, 0)
-                    -- shares rounded to 12 decimals: allocate_quota works in 18 significant digits
-                    ELSE round(history_weight * coalesce(h.sold / nullif(sum(h.sold) OVER (), 0), 0)
-                               + (1 - history_weight) * coalesce(p.pot / nullif(sum(p.pot) OVER (), 0), 0), 12) END,
-         r.factor
-  FROM member m
-  JOIN _q_node n ON n.team_id = m.team_id
-  LEFT JOIN (SELECT cs.member_id, greatest(sum(cs.amount), 0) AS sold
-             FROM credit_by_month((v_year.start_on - interval '1 year')::date, v_year.start_on - 1) cs
-             GROUP BY cs.member_id) h ON h.member_id = m.member_id
-  LEFT JOIN (SELECT o.member_id, sum(o.amount * o.probability / 100) AS pot
-             FROM opportunity o   -- (amount x probability / 100: at most 2 + 2 decimals)
-             WHERE o.stage <> 'lost' AND o.expected_close BETWEEN v_year.start_on AND v_year.end_on
-             GROUP BY o.member_id) p ON p.member_id = m.member_id
-  CROSS JOIN LATERAL (
-    SELECT sum(sd.share_pct / 100
-               * CASE WHEN mh < 0 THEN 0
-                      WHEN mh < cardinality(ramp_pct) THEN ramp_pct[mh + 1] / 100
-                      ELSE 1 END) AS factor
-    FROM seasonal_distribution sd
-    CROSS JOIN LATERAL (SELECT (extract(year FROM v_year.start_on)::integer * 12
-                                + extract(month FROM v_year.start_on)::integer - 1 + sd.month - 1)
-                               - (extract(year FROM m.hire_date)::integer * 12
-                                  + extract(month FROM m.hire_date)::integer - 1) AS mh) x
-    WHERE sd.name = seasonal AND sd.fiscal_year = p_year) r
-  WHERE m.active AND m.level = 'sales_rep' AND m.hire_date <= v_year.end_on;
-
-  -- a rep with no weight of their own (a new hire has no history) is weighted
-  -- like the average weighted rep of their team (1 if nobody there has one)
-  UPDATE _q_node q SET weight = coalesce(round(a.avg_w, CASE WHEN basis = 'blend' THEN 12 ELSE 4 END), 1)
-  FROM (SELECT q2.member_id,
-               (SELECT avg(q3.weight) FROM _q_node q3
-                WHERE q3.parent_team = q2.parent_team AND q3.member_id IS NOT NULL AND q3.weight > 0) AS avg_w
-        FROM _q_node q2 WHERE q2.member_id IS NOT NULL AND q2.weight = 0) a
-  WHERE q.member_id = a.member_id;
-
-  -- team weight = sum of the rep weights in its subtree
-  UPDATE _q_node q SET weight = coalesce(s.w, 0)
-  FROM (WITH RECURSIVE up(team_id, member_weight) AS (
-          SELECT r.parent_team, r.weight FROM _q_node r WHERE r.member_id IS NOT NULL
-          UNION ALL
-          SELECT tm.parent_id, up.member_weight FROM up JOIN team tm ON tm.team_id = up.team_id
-          WHERE tm.parent_id IS NOT NULL)
-        SELECT up.team_id, sum(up.member_weight) AS w FROM up GROUP BY up.team_id) s
-  WHERE q.team_id = s.team_id;
-
-  -- locked yearly quotas are kept as they are
-  UPDATE _q_node q SET locked_amount = qu.amount
-  FROM quota qu
-  WHERE qu.period_id = v_year.period_id AND qu.locked AND qu.team_id = q.team_id;
-  UPDATE _q_node q SET locked_amount = qu.amount
-  FROM quota qu
-  WHERE qu.period_id = v_year.period_id AND qu.locked AND qu.member_id = q.member_id;
-
-  -- ---- top-down, one tree level at a time: the company target to the
-  -- departments, then each team's target (with that level's over-assignment)
-  -- to its child teams and its reps; locked nodes are pinned by lower = upper,
-  -- new hires capped at ramp_factor x their unconstrained share.
-  SELECT max(q.depth) INTO v_max FROM _q_node q;
-  FOR v_depth IN -1 .. coalesce(v_max, 0) - 1 LOOP
-    v_over := coalesce(over_assignment_pct[v_depth + 2], 0);
-    WITH parent AS (
-      SELECT NULL::integer AS team_id, company_target AS target WHERE v_depth = -1
-      UNION ALL
-      SELECT q.team_id, q.amount FROM _q_node q WHERE v_depth >= 0 AND q.depth = v_depth AND q.team_id IS NOT NULL),
-    kids AS (
-      SELECT c.ctid AS row_id, c.team_id, c.member_id, c.locked_amount, c.ramp_factor,
-             p.team_id AS parent_key,
-             round(p.target * (1 + v_over / 100) / p_unit) * p_unit AS total,
-             CASE WHEN sum(c.weight) FILTER (WHERE c.locked_amount IS NULL)
-                         OVER (PARTITION BY p.team_id) > 0 THEN c.weight ELSE 1 END AS w
-      FROM _q_node c
-      JOIN parent p ON c.parent_team IS NOT DISTINCT FROM p.team_id
-      WHERE c.depth = v_depth + 1),
-    bounded AS (
-      SELECT k.*,
-             CASE WHEN k.locked_amount IS NOT NULL THEN k.locked_amount END AS lo,
-             CASE WHEN k.locked_amount IS NOT NULL THEN k.locked_amount
-                  -- the ramp caps a new hire only if someone uncapped can carry the rest
-                  WHEN k.member_id IS NOT NULL AND k.ramp_factor < 1
-                       AND count(*) FILTER (WHERE k.locked_amount IS NULL AND (k.member_id IS NULL OR k.ramp_factor >= 1))
-                             OVER (PARTITION BY k.parent_key) > 0 THEN
-                    floor(k.ramp_factor
-                          * (k.total - coalesce(sum(k.locked_amount) OVER (PARTITION BY k.parent_key), 0))
-                          * k.w / sum(k.w) FILTER (WHERE k.locked_amount IS NULL) OVER (PARTITION BY k.parent_key)
-                          / p_unit) * p_unit END AS hi
-      FROM kids k),
-    alloc AS (
-      SELECT b.row_id, b.hi,
-             allocate_quota(b.total, b.w, p_unit, b.lo, b.hi)
-               OVER (PARTITION BY b.parent_key ORDER BY b.team_id NULLS LAST, b.member_id) AS amt
-      FROM bounded b)
-    UPDATE _q_node q SET amount = a.amt, upper_bound = a.hi FROM alloc a WHERE q.ctid = a.row_id;
-  END LOOP;
-
-  -- ---- write the yearly quotas (locked rows are never touched)
-  INSERT INTO quota AS qu (period_id, team_id, amount, method)
-  SELECT v_year.period_id, q.team_id, q.amount, 'top_down' FROM _q_node q
-  WHERE q.team_id IS NOT NULL AND q.locked_amount IS NULL AND q.amount IS NOT NULL
-  ON CONFLICT (team_id, period_id) WHERE team_id IS NOT NULL
-  DO UPDATE SET amount = excluded.amount, method = excluded.method, allocated_at = now(),
-                allocated_by = session_user
-  WHERE NOT qu.locked;
-  INSERT INTO quota AS qu (period_id, member_id, amount, method)
-  SELECT v_year.period_id, q.member_id, q.amount, basis FROM _q_node q
-  WHERE q.member_id IS NOT NULL AND q.locked_amount IS NULL AND q.amount IS NOT NULL
-  ON CONFLICT (member_id, period_id) WHERE member_id IS NOT NULL
-  DO UPDATE SET amount = excluded.amount, method = excluded.method, allocated_at = now(),
-                allocated_by = session_user
-  WHERE NOT qu.locked;
-
-  -- ---- months: each yearly amount spread by season (x ramp for new hires);
-  -- locked monthly quotas pinned by lower = upper.
-  WITH node_month AS (
-    SELECT q.team_id, q.member_id, q.amount AS total, q.ramp_factor, fp.period_id, fp.month,
-           sd.share_pct
-             * CASE WHEN q.member_id IS NULL THEN 1
-                    WHEN x.mh < 0 THEN 0
-                    WHEN x.mh < cardinality(ramp_pct) THEN ramp_pct[x.mh + 1] / 100
-                    ELSE 1 END AS w0,
-           coalesce(lqt.amount, lqm.amount) AS locked_amount
-    FROM _q_node q
-    JOIN fiscal_period fp ON fp.kind = 'month' AND fp.fiscal_year = p_year
-    JOIN seasonal_distribution sd ON sd.name = seasonal AND sd.fiscal_year = p_year AND sd.month = fp.month
-    LEFT JOIN member m ON m.member_id = q.member_id
-    CROSS JOIN LATERAL (SELECT (extract(year FROM v_year.start_on)::integer * 12
-                                + extract(month FROM v_year.start_on)::integer - 1 + fp.month - 1)
-                               - (extract(year FROM m.hire_date)::integer * 12
-                                  + extract(month FROM m.hire_date)::integer - 1) AS mh) x
-    LEFT JOIN quota lqt ON lqt.period_id = fp.period_id AND lqt.locked AND lqt.team_id = q.team_id
-    LEFT JOIN quota lqm ON lqm.period_id = fp.period_id AND lqm.locked AND lqm.member_id = q.member_id
-    WHERE q.amount IS NOT NULL),
-  weighted AS (
-    SELECT nm.*, CASE WHEN sum(nm.w0) OVER (PARTITION BY nm.team_id, nm.member_id) > 0 THEN nm.w0 ELSE 1 END AS w
-    FROM node_month nm),
-  alloc AS (
-    SELECT w.team_id, w.member_id, w.period_id, w.locked_amount,
-           CASE WHEN w.member_id IS NOT NULL AND w.ramp_factor < 1 THEN 'ramp' ELSE 'seasonal' END AS method,
-           allocate_quota(w.total, w.w, p_unit, w.locked_amount, w.locked_amount)
-             OVER (PARTITION BY w.team_id, w.member_id ORDER BY w.month) AS amt
-    FROM weighted w),
-  team_rows AS (
-    INSERT INTO quota AS qu (period_id, team_id, amount, method)
-    SELECT a.period_id, a.team_id, a.amt, a.method FROM alloc a
-    WHERE a.team_id IS NOT NULL AND a.locked_amount IS NULL
-    ON CONFLICT (team_id, period_id) WHERE team_id IS NOT NULL
-    DO UPDATE SET amount = excluded.amount, method = excluded.method, allocated_at = now(),
-                  allocated_by = session_user
-    WHERE NOT qu.locked
-    RETURNING 1)
-  INSERT INTO quota AS qu (period_id, member_id, amount, method)
-  SELECT a.period_id, a.member_id, a.amt, a.method FROM alloc a
-  WHERE a.member_id IS NOT NULL AND a.locked_amount IS NULL
-  ON CONFLICT (member_id, period_id) WHERE member_id IS NOT NULL
-  DO UPDATE SET amount = excluded.amount, method = excluded.method, allocated_at = now(),
-                allocated_by = session_user
-  WHERE NOT qu.locked;
+  SELECT array_agg(s.team_id), array_agg(s.member_id), array_agg(s.depth), array_agg(s.weight),
+         array_agg(s.ramp_factor), array_agg(s.amount), array_agg(s.locked_amount IS NOT NULL)
+    INTO n_team, n_member, n_depth, n_weight, n_ramp, n_amount, n_locked
+  FROM quota_level_split(v_roots, v_year, company_target, basis, history_weight, over_assignment_pct,
+                         seasonal, ramp_pct, p_unit) s;
+  PERFORM quota_spread(v_year, basis, seasonal, ramp_pct, p_unit, n_team, n_member, n_amount, n_ramp, n_locked);
 
   RETURN QUERY
   SELECT q.team_id, q.member_id, q.depth, q.weight, round(q.ramp_factor, 6), q.amount,
-         CASE WHEN q.team_id IS NOT NULL THEN 'top_down' ELSE basis END,
-         q.locked_amount IS NOT NULL
-  FROM _q_node q
+         CASE WHEN q.team_id IS NOT NULL THEN 'top_down' ELSE basis END, q.locked
+  FROM unnest(n_team, n_member, n_depth, n_weight, n_ramp, n_amount, n_locked)
+         q(team_id, member_id, depth, weight, ramp_factor, amount, locked)
   ORDER BY q.depth, q.team_id NULLS LAST, q.member_id;
 END
 $fn$;

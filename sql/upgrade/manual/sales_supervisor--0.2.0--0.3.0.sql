@@ -42,8 +42,8 @@
 --@ create policies on team, team_leader
 
 -- Company-wide steps: scoped (quotas), or the whole organisation's roles only.
---@ replace function scope_root_team_ids, allocate_quotas, lock_quotas
---@ replace function run_commission, score_kpis, calibrate_appraisal_cycle, close_appraisal_cycle, promotion_candidates
+--@ replace function scope_root_team_ids, lock_quotas
+--@ replace function score_kpis, calibrate_appraisal_cycle, close_appraisal_cycle, promotion_candidates
 REVOKE EXECUTE ON FUNCTION run_commission(integer, name) FROM sales_supervisor_hr;
 REVOKE EXECUTE ON FUNCTION score_kpis(integer, name), calibrate_appraisal_cycle(integer, text, name),
   close_appraisal_cycle(integer, text, name), promotion_candidates(integer, name),
@@ -133,3 +133,9 @@ COMMENT ON TABLE review IS
 -- ---------------------------------------------------------------------------
 -- score_kpis and promotion_candidates, replaced above, call it too.
 --@ replace function appraisal_cycle_row, start_appraisal_reviews, appraisal_prepare, year_end_pay
+
+-- ---------------------------------------------------------------------------
+-- allocate_quotas and run_commission in short functions (issue 13.2)
+-- ---------------------------------------------------------------------------
+--@ replace function allocate_quotas, quota_year, quota_tree, quota_weights, quota_level_split, quota_spread
+--@ replace function run_commission, commission_run_window, commission_run_credit, commission_run_payout
