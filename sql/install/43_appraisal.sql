@@ -446,7 +446,7 @@ COMMENT ON FUNCTION appraisal_compute(integer, text) IS
 'Internal step of calibrate_appraisal_cycle and close_appraisal_cycle: scores the KPIs again and replaces the cycle''s appraisal_result and appraisal_consequence rows (components, calibrated and trimmed team management, renormalised final score, rank, percentile, forced-distribution grade per level or team, grade policy consequences).';
 REVOKE ALL ON FUNCTION appraisal_compute(integer, text) FROM PUBLIC;
 
--- appraisal_lock_and_check: the common prologue of calibrate and close.
+-- appraisal_prepare: the common prologue of calibrate and close.
 CREATE FUNCTION appraisal_prepare(cycle integer, group_by text, action text)
 RETURNS appraisal_cycle
 LANGUAGE plpgsql VOLATILE
