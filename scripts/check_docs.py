@@ -199,11 +199,7 @@ def examples(lines):
 
 def strip_code(lines):
     """The lines with fenced blocks blanked and inline code removed."""
-    out, blocks = list(lines), fenced_blocks(lines)
-    for _, s, e, _ in blocks:
-        for k in range(s - 1, min(e + 1, len(out))):
-            out[k] = ''
-    return [re.sub(r'`[^`]*`', '', l) for l in out]
+    return [re.sub(r'`[^`]*`', '', l) for l in blank_fenced_blocks(lines)]
 
 
 def slugs(path):
@@ -211,7 +207,7 @@ def slugs(path):
     seen, out = {}, set()
     with open(path, encoding='utf-8') as f:
         lines = f.read().split('\n')
-    for line in strip_code_keep_headings(lines):
+    for line in blank_fenced_blocks(lines):
         m = re.match(r'^#{1,6}\s+(.*?)\s*#*\s*$', line)
         if not m:
             continue
@@ -223,7 +219,8 @@ def slugs(path):
     return out
 
 
-def strip_code_keep_headings(lines):
+def blank_fenced_blocks(lines):
+    """The lines with fenced blocks blanked (a '# comment' in a block is no heading)."""
     out, blocks = list(lines), fenced_blocks(lines)
     for _, s, e, _ in blocks:
         for k in range(s - 1, min(e + 1, len(out))):
@@ -236,7 +233,7 @@ def table_rows(path):
     with open(path, encoding='utf-8') as f:
         lines = f.read().split('\n')
     rows, header = [], None
-    for i, line in enumerate(strip_code_keep_headings(lines)):
+    for i, line in enumerate(blank_fenced_blocks(lines)):
         if not line.startswith('|'):
             header = None
             continue
