@@ -32,8 +32,7 @@ DATA        = $(sort $(wildcard sql/released/*.sql)) $(sort $(wildcard sql/upgra
 REGRESS     = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
 REGRESS_OPTS = --inputdir=. --load-extension=$(EXTENSION)
 
-PG_CFLAGS   = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-sign-compare \
-              -Wno-missing-field-initializers
+PG_CFLAGS   = -Wall -Wextra -Werror -Wno-unused-parameter
 PG_CPPFLAGS = -I$(srcdir)/src/core
 
 EXTRA_CLEAN = $(DATA_built) test/unit/bin test/fuzz/bin results regression.diffs \

@@ -6,9 +6,11 @@
  *
  * The apportionment itself (largest remainder with water-filling bounds, in
  * exact scaled integers) lives in src/core/apportion.c.  Here we only turn
- * numerics into their exact decimal text for the core, and the core's unit
- * counts back into numerics.  numeric_out is exact, so no digit is lost on
- * the way, and no value ever passes through float.
+ * numerics into the core's exact decimals, read from their digits by the
+ * numeric bridge (numeric_scaled.c), and the core's unit counts back into
+ * numerics built the same way.  No digit is lost on the way, no value
+ * passes through float, and no value is printed to text and parsed back
+ * (only a value the core refuses is printed, for its message).
  *
  *-------------------------------------------------------------------------
  */
@@ -21,35 +23,36 @@
 #include "utils/numeric.h"
 
 #include "apportion_glue.h"
+#include "core_report.h"
+#include "numeric_scaled.h"
 
 PG_FUNCTION_INFO_V1(allocate_quota_array);
 
 /*
- * The exact decimal text of a numeric, as the core parses it.
+ * The exact decimal text of a numeric, for messages and for the values the
+ * core refuses.
  */
 char *
-ap_numeric_text(Datum num)
+numeric_out_text(Datum num)
 {
 	return DatumGetCString(DirectFunctionCall1(numeric_out, num));
 }
 
 /*
- * Report a core error: 22003 for values beyond the exact integer range,
- * 22023 for everything the caller got wrong, elog for can't-happen.
+ * A numeric as the core's value (see apportion_glue.h).  What the bridge
+ * cannot read, or the core cannot take as read (more than 18 significant
+ * digits), goes the way of the text, so it is refused with the same
+ * message as always.
  */
 void
-ap_report(const ApError *err)
+apportion_value(Datum num, ApValue *out)
 {
-	if (err->code == AP_EINTERNAL)
-		elog(ERROR, "%s", err->msg);
-	ereport(ERROR,
-			(errcode(err->code == AP_ERANGE ?
-					 ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE :
-					 ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg_internal("%s", err->msg),
-			 err->detail[0] ? errdetail_internal("%s", err->detail) : 0,
-			 err->hint[0] ? errhint("%s", err->hint) : 0));
-	pg_unreachable();
+	NumericDecimal d;
+
+	if (numeric_decimal(num, &d) == NUMERIC_SCALED_OK &&
+		ap_value_from_decimal(d.neg, d.coef, d.exp10, d.dscale, out))
+		return;
+	ap_value_parse(numeric_out_text(num), out);
 }
 
 /*
@@ -60,32 +63,34 @@ ap_report(const ApError *err)
  * be returned, however large or however many decimals the unit has.
  */
 Datum
-ap_share_datum(int64 units, const ApNum *unit, Datum unit_datum)
+apportion_share(int64 units, const ApNum *unit, Datum unit_datum)
 {
 	int64		scaled;
 
 	if (ap_share_scaled(units, unit, unit->dscale, &scaled))
-		return NumericGetDatum(int64_div_fast_to_numeric(scaled, unit->dscale));
+		return NumericGetDatum(scaled_to_numeric(scaled, unit->dscale));
 	return DirectFunctionCall2(numeric_mul,
 							   NumericGetDatum(int64_to_numeric(units)),
 							   unit_datum);
 }
 
 /*
- * Allocate the work arrays for n rows (see ApWork).  They take about 130
- * bytes a row, so a partition or an array of more than 16,777,215 rows
- * passes 1 GB: they are allocated huge.  AP_MAX_ROWS (MaxAllocHugeSize /
- * 256, far beyond any memory) only keeps the size arithmetic from
- * overflowing; above it the call fails with 54000.
+ * Allocate the work arrays for n rows (see ApportionWork).  They take about
+ * 130 bytes a row (the values read for the core, apportion_values_alloc,
+ * 40 to 120 more), so a partition or an array of more than 16,777,215 rows
+ * passes 1 GB: they are allocated huge.  APPORTION_MAX_ROWS
+ * (MaxAllocHugeSize / 256, far beyond any memory) only keeps the size
+ * arithmetic from overflowing; above it the call fails with 54000.
  */
 void
-ap_work_alloc(const char *fname, int64 n, MemoryContext resultcxt, ApWork *w)
+apportion_work_alloc(const char *fname, int64 n, MemoryContext resultcxt,
+					 ApportionWork *w)
 {
-	if (n < 0 || n > AP_MAX_ROWS)
+	if (n < 0 || n > APPORTION_MAX_ROWS)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("%s cannot apportion over %lld rows", fname, (long long) n),
-				 errdetail("The limit is %lld rows.", (long long) AP_MAX_ROWS)));
+				 errdetail("The limit is %lld rows.", (long long) APPORTION_MAX_ROWS)));
 	if (n == 0)
 		n = 1;
 	w->rows = palloc_extended(sizeof(ApRow) * n, MCXT_ALLOC_HUGE);
@@ -97,15 +102,27 @@ ap_work_alloc(const char *fname, int64 n, MemoryContext resultcxt, ApWork *w)
 }
 
 /*
- * ap_array_elements
+ * n values (at least one), allocated huge: a partition may pass 1 GB of
+ * them.  n is at most APPORTION_MAX_ROWS (a partition is checked by
+ * apportion_work_alloc first; an array has fewer than 2^31 elements), so
+ * the size cannot overflow.
+ */
+ApValue *
+apportion_values_alloc(int64 n)
+{
+	return palloc_extended(sizeof(ApValue) * (n > 0 ? n : 1), MCXT_ALLOC_HUGE);
+}
+
+/*
+ * apportion_array_elements
  *		Check that an array argument is one-dimensional and deconstruct it.
  *
  * elemtype is numeric or text (the only element types the apportionment
  * functions take), so its storage parameters are known here.
  */
 int
-ap_array_elements(ArrayType *arr, Oid elemtype, const char *fname,
-				  const char *what, Datum **elems, bool **nulls, int *n)
+apportion_array_elements(ArrayType *arr, Oid elemtype, const char *fname,
+						 const char *what, Datum **elems, bool **nulls, int *n)
 {
 	if (ARR_NDIM(arr) > 1)
 		ereport(ERROR,
@@ -120,23 +137,27 @@ ap_array_elements(ArrayType *arr, Oid elemtype, const char *fname,
 }
 
 /*
- * Deconstruct a one-dimensional numeric[] into the decimal texts the core
- * reads (NULL elements stay NULL).  what names the argument in errors.
+ * Deconstruct a one-dimensional numeric[] into the core's values (NULL
+ * elements are NULL values).  what names the argument in errors.
  */
-static const char **
-array_texts(ArrayType *arr, const char *what, int *n, int *lbound)
+static ApValue *
+array_values(ArrayType *arr, const char *what, int *n, int *lbound)
 {
 	Datum	   *elems;
 	bool	   *nulls;
-	const char **texts;
+	ApValue    *values;
 
-	*lbound = ap_array_elements(arr, NUMERICOID, "allocate_quota", what,
-								&elems, &nulls, n);
-	texts = palloc_extended(sizeof(char *) * (*n > 0 ? *n : 1),
-							MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	*lbound = apportion_array_elements(arr, NUMERICOID, "allocate_quota",
+									   what, &elems, &nulls, n);
+	values = apportion_values_alloc(*n);
 	for (int i = 0; i < *n; i++)
-		texts[i] = nulls[i] ? NULL : ap_numeric_text(elems[i]);
-	return texts;
+	{
+		if (nulls[i])
+			ap_value_parse(NULL, &values[i]);
+		else
+			apportion_value(elems[i], &values[i]);
+	}
+	return values;
 }
 
 /*
@@ -174,58 +195,57 @@ check_bounds_dims(const char *what, int nb, int lb, int n, int wlb)
 Datum
 allocate_quota_array(PG_FUNCTION_ARGS)
 {
-	ArrayType  *weights;
-	const char **wtext,
-			  **ltext = NULL,
-			  **utext = NULL;
+	ApValue    *lower = NULL,
+			   *upper = NULL,
+				total,
+				unit_value;
 	int			n,
 				nb,
 				lbound,
 				lb2;
 	ApInput		in;
-	ApWork		w;
+	ApportionWork w;
 	Datum	   *out;
 	ApNum		unit;
-	ApError		err;
+	CoreError	err;
 	int			dims[1];
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		PG_RETURN_NULL();
 
-	weights = PG_GETARG_ARRAYTYPE_P(1);
-	wtext = array_texts(weights, "weights", &n, &lbound);
+	in.weights = array_values(PG_GETARG_ARRAYTYPE_P(1), "weights", &n, &lbound);
 	if (n == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("allocate_quota weights must not be empty")));
 	if (!PG_ARGISNULL(3))
 	{
-		ltext = array_texts(PG_GETARG_ARRAYTYPE_P(3), "lower", &nb, &lb2);
+		lower = array_values(PG_GETARG_ARRAYTYPE_P(3), "lower", &nb, &lb2);
 		check_bounds_dims("lower", nb, lb2, n, lbound);
 	}
 	if (!PG_ARGISNULL(4))
 	{
-		utext = array_texts(PG_GETARG_ARRAYTYPE_P(4), "upper", &nb, &lb2);
+		upper = array_values(PG_GETARG_ARRAYTYPE_P(4), "upper", &nb, &lb2);
 		check_bounds_dims("upper", nb, lb2, n, lbound);
 	}
-
+	apportion_value(PG_GETARG_DATUM(0), &total);
+	apportion_value(PG_GETARG_DATUM(2), &unit_value);
 	in.fname = "allocate_quota";
 	in.wname = "weight";
 	in.n = n;
-	in.total = ap_numeric_text(PG_GETARG_DATUM(0));
-	in.unit = ap_numeric_text(PG_GETARG_DATUM(2));
-	in.weights = wtext;
-	in.lower = ltext;
-	in.upper = utext;
+	in.total = &total;
+	in.unit = &unit_value;
+	in.lower = lower;
+	in.upper = upper;
 
-	ap_work_alloc("allocate_quota", n, CurrentMemoryContext, &w);
-	if (ap_allocate(&in, w.rows, w.work, w.units, w.isnull, &unit, &err) != AP_OK)
-		ap_report(&err);
+	apportion_work_alloc("allocate_quota", n, CurrentMemoryContext, &w);
+	if (ap_allocate(&in, w.rows, w.work, w.units, w.isnull, &unit, &err) != CORE_OK)
+		core_report(&err, NULL, NULL, NULL);
 
 	out = palloc_extended(sizeof(Datum) * n, MCXT_ALLOC_HUGE);
 	for (int i = 0; i < n; i++)
 		out[i] = w.isnull[i] ? (Datum) 0 :
-			ap_share_datum(w.units[i], &unit, PG_GETARG_DATUM(2));
+			apportion_share(w.units[i], &unit, PG_GETARG_DATUM(2));
 	dims[0] = n;
 	PG_RETURN_ARRAYTYPE_P(construct_md_array(out, w.isnull, 1, dims, &lbound,
 											 NUMERICOID, -1, false,

@@ -28,6 +28,7 @@
 #include "windowapi.h"
 
 #include "apportion_glue.h"
+#include "core_report.h"
 
 PG_FUNCTION_INFO_V1(allocate_quota_window);
 PG_FUNCTION_INFO_V1(grade_by_distribution);
@@ -62,19 +63,23 @@ same_numeric(Datum a, bool anull, Datum b, bool bnull)
 
 /*
  * Remember the partition's total or unit (argument argno) as row 1 has it,
- * copied into the partition's memory; returns its text, NULL when NULL.
+ * copied into the current (partition) memory, and read it for the core.
  */
-static char *
-first_constant(WindowObject winobj, int argno, Datum *keep, bool *keepnull)
+static void
+first_constant(WindowObject winobj, int argno, Datum *keep, bool *keepnull,
+			   ApValue *value)
 {
 	bool		isout;
 	Datum		v = WinGetFuncArgInPartition(winobj, argno, 0, WINDOW_SEEK_HEAD,
 											 false, keepnull, &isout);
 
 	if (*keepnull)
-		return NULL;
+	{
+		ap_value_parse(NULL, value);
+		return;
+	}
 	*keep = datumCopy(v, false, -1);
-	return ap_numeric_text(v);
+	apportion_value(*keep, value);
 }
 
 /*
@@ -96,10 +101,58 @@ check_constant(WindowObject winobj, int argno, Datum keep, bool keepnull,
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("allocate_quota %s must be the same on every row of a partition, got %s and %s",
-						what, keepnull ? "NULL" : ap_numeric_text(keep),
-						isnull ? "NULL" : ap_numeric_text(v)),
+						what, keepnull ? "NULL" : numeric_out_text(keep),
+						isnull ? "NULL" : numeric_out_text(v)),
 				 errdetail("Row 1 and row %lld of the partition differ.",
 						   (long long) pos + 1)));
+}
+
+/*
+ * Argument argno of row pos as the core's value.  The Datum may point into
+ * the fetched tuple, which the next fetch may free: it is read at once.
+ */
+static void
+row_value(WindowObject winobj, int argno, int64 pos, ApValue *out)
+{
+	bool		isnull,
+				isout;
+	Datum		v = WinGetFuncArgInPartition(winobj, argno, pos, WINDOW_SEEK_HEAD,
+											 false, &isnull, &isout);
+
+	if (isnull)
+		ap_value_parse(NULL, out);
+	else
+		apportion_value(v, out);
+}
+
+/*
+ * One pass over the partition: every row's total and unit against row 1's,
+ * and (unless the answer is all NULL: weights is NULL then) the weights,
+ * and the bounds when lower and upper are given.
+ */
+static void
+read_partition(WindowObject winobj, int nargs, int64 n, AqCache *cache,
+			   ApValue *weights, ApValue *lower, ApValue *upper)
+{
+	for (int64 i = 0; i < n; i++)
+	{
+		if (i > 0)
+		{
+			check_constant(winobj, 0, cache->total, cache->total_null, i,
+						   "total");
+			if (nargs >= 3)
+				check_constant(winobj, 2, cache->unit_datum, cache->unit_null,
+							   i, "unit");
+		}
+		if (weights == NULL)
+			continue;
+		row_value(winobj, 1, i, &weights[i]);
+		if (lower != NULL)
+		{
+			row_value(winobj, 3, i, &lower[i]);
+			row_value(winobj, 4, i, &upper[i]);
+		}
+	}
 }
 
 /*
@@ -109,83 +162,52 @@ static void
 allocate_partition(WindowObject winobj, int nargs, int64 n, AqCache *cache)
 {
 	MemoryContext old;
-	const char *total,
-			   *unit = "1";
-	const char **weights = NULL,
-			  **lower = NULL,
-			  **upper = NULL;
+	ApValue		total,
+				unit;
+	ApValue    *weights = NULL,
+			   *lower = NULL,
+			   *upper = NULL;
 	ApInput		in;
-	ApWork		w;
-	ApError		err;
+	ApportionWork w;
+	CoreError	err;
 
 	old = MemoryContextSwitchTo(GetMemoryChunkContext(cache));
-	total = first_constant(winobj, 0, &cache->total, &cache->total_null);
+	first_constant(winobj, 0, &cache->total, &cache->total_null, &total);
 	if (nargs >= 3)
-		unit = first_constant(winobj, 2, &cache->unit_datum,
-							  &cache->unit_null);
+		first_constant(winobj, 2, &cache->unit_datum, &cache->unit_null, &unit);
 	else
+	{
 		cache->unit_datum = NumericGetDatum(int64_to_numeric(1));
+		ap_value_parse("1", &unit);
+	}
 	MemoryContextSwitchTo(old);
-	cache->allnull = (total == NULL || unit == NULL);
-
-	/*
-	 * One pass over the partition: every row's total and unit against row
-	 * 1's, and (unless the answer is all NULL) the weights and bounds.
-	 */
+	cache->allnull = (total.status == AP_VALUE_NULL ||
+					  unit.status == AP_VALUE_NULL);
 	if (!cache->allnull)
 	{
-		ap_work_alloc("allocate_quota", n, GetMemoryChunkContext(cache), &w);
-		weights = palloc_extended(sizeof(char *) * n, MCXT_ALLOC_HUGE);
+		apportion_work_alloc("allocate_quota", n, GetMemoryChunkContext(cache), &w);
+		weights = apportion_values_alloc(n);
 		if (nargs >= 5)
 		{
-			lower = palloc_extended(sizeof(char *) * n, MCXT_ALLOC_HUGE);
-			upper = palloc_extended(sizeof(char *) * n, MCXT_ALLOC_HUGE);
+			lower = apportion_values_alloc(n);
+			upper = apportion_values_alloc(n);
 		}
 	}
-	for (int64 i = 0; i < n; i++)
-	{
-		bool		null,
-					isout;
-		Datum		v;
-
-		if (i > 0)
-		{
-			check_constant(winobj, 0, cache->total, cache->total_null, i,
-						   "total");
-			if (nargs >= 3)
-				check_constant(winobj, 2, cache->unit_datum, cache->unit_null,
-							   i, "unit");
-		}
-		if (cache->allnull)
-			continue;
-		/* the Datum may point into the fetched tuple: convert at once */
-		v = WinGetFuncArgInPartition(winobj, 1, i, WINDOW_SEEK_HEAD, false,
-									 &null, &isout);
-		weights[i] = null ? NULL : ap_numeric_text(v);
-		if (nargs >= 5)
-		{
-			v = WinGetFuncArgInPartition(winobj, 3, i, WINDOW_SEEK_HEAD, false,
-										 &null, &isout);
-			lower[i] = null ? NULL : ap_numeric_text(v);
-			v = WinGetFuncArgInPartition(winobj, 4, i, WINDOW_SEEK_HEAD, false,
-										 &null, &isout);
-			upper[i] = null ? NULL : ap_numeric_text(v);
-		}
-	}
+	read_partition(winobj, nargs, n, cache, weights, lower, upper);
 	if (cache->allnull)
 		return;
 
 	in.fname = "allocate_quota";
 	in.wname = "weight";
 	in.n = n;
-	in.total = total;
-	in.unit = unit;
+	in.total = &total;
+	in.unit = &unit;
 	in.weights = weights;
 	in.lower = lower;
 	in.upper = upper;
 	if (ap_allocate(&in, w.rows, w.work, w.units, w.isnull, &cache->unit,
-					&err) != AP_OK)
-		ap_report(&err);
+					&err) != CORE_OK)
+		core_report(&err, NULL, NULL, NULL);
 	cache->units = w.units;
 	cache->isnull = w.isnull;
 }
@@ -215,8 +237,8 @@ allocate_quota_window(PG_FUNCTION_ARGS)
 	pos = WinGetCurrentPosition(winobj);
 	if (cache->allnull || cache->isnull[pos])
 		PG_RETURN_NULL();
-	PG_RETURN_DATUM(ap_share_datum(cache->units[pos], &cache->unit,
-								   cache->unit_datum));
+	PG_RETURN_DATUM(apportion_share(cache->units[pos], &cache->unit,
+									cache->unit_datum));
 }
 
 /* grade_by_distribution's per-partition cache */
@@ -240,8 +262,9 @@ gbd_elements(Datum arrd, Oid elemtype, const char *what, int *n)
 	Datum	   *elems;
 	bool	   *nulls;
 
-	(void) ap_array_elements(DatumGetArrayTypeP(arrd), elemtype,
-							 "grade_by_distribution", what, &elems, &nulls, n);
+	(void) apportion_array_elements(DatumGetArrayTypeP(arrd), elemtype,
+									"grade_by_distribution", what, &elems,
+									&nulls, n);
 	if (*n == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -268,12 +291,14 @@ gbd_setup(WindowObject winobj, GbdCache *cache, Datum grades, Datum shares)
 			   *sel;
 	int			ng,
 				ns;
-	const char **stext;
+	ApValue    *shares_values;
+	ApValue		total_value,
+				unit_value;
 	char		total[32];
 	ApInput		in;
-	ApWork		w;
+	ApportionWork w;
 	ApNum		unit;
-	ApError		err;
+	CoreError	err;
 	int64		acc = 0;
 
 	gel = gbd_elements(grades, TEXTOID, "grades", &ng);
@@ -284,21 +309,23 @@ gbd_setup(WindowObject winobj, GbdCache *cache, Datum grades, Datum shares)
 				 errmsg("grade_by_distribution has %d grades but %d shares", ng, ns),
 				 errhint("Give one share per grade, in the same order.")));
 
-	stext = palloc_extended(sizeof(char *) * ns, MCXT_ALLOC_HUGE);
+	shares_values = apportion_values_alloc(ns);
 	for (int i = 0; i < ns; i++)
-		stext[i] = ap_numeric_text(sel[i]);
+		apportion_value(sel[i], &shares_values[i]);
 	snprintf(total, sizeof(total), "%lld", (long long) n);
+	ap_value_parse(total, &total_value);
+	ap_value_parse("1", &unit_value);
 	in.fname = "grade_by_distribution";
 	in.wname = "share";
 	in.n = ns;
-	in.total = total;
-	in.unit = "1";
-	in.weights = stext;
+	in.total = &total_value;
+	in.unit = &unit_value;
+	in.weights = shares_values;
 	in.lower = NULL;
 	in.upper = NULL;
-	ap_work_alloc("grade_by_distribution", ns, CurrentMemoryContext, &w);
-	if (ap_allocate(&in, w.rows, w.work, w.units, w.isnull, &unit, &err) != AP_OK)
-		ap_report(&err);
+	apportion_work_alloc("grade_by_distribution", ns, CurrentMemoryContext, &w);
+	if (ap_allocate(&in, w.rows, w.work, w.units, w.isnull, &unit, &err) != CORE_OK)
+		core_report(&err, NULL, NULL, NULL);
 
 	cache->ngrades = ng;
 	cache->cum = MemoryContextAlloc(partcxt, sizeof(int64) * ng);

@@ -1,29 +1,37 @@
 /*-------------------------------------------------------------------------
  *
  * core_report.h
- *	  Turn a result code of the pure-C cores (LEX_* in core/lex.h) and its
- *	  message into an ERROR with the contract's SQLSTATE.
+ *	  Turn the error report of a pure-C core (CoreError, core/core_error.h)
+ *	  into ereport() with the contract's SQLSTATE: the one place that maps
+ *	  core codes to SQLSTATEs.
  *
  *-------------------------------------------------------------------------
  */
 #ifndef SALES_SUPERVISOR_CORE_REPORT_H
 #define SALES_SUPERVISOR_CORE_REPORT_H
 
+#include "core_error.h"
+
 struct Node;
 
 /*
- * Returns true for LEX_OK.  A syntax error (22P02) names the whole input
- * (input may be NULL: no text input), as built-in input functions do, with
- * the core's sentence as detail; range (22003) and any other code (22023)
- * carry the core's message, which names the offending value.
+ * Returns true for CORE_OK.  Otherwise:
+ *	 CORE_ERR_SYNTAX	22P02 "invalid input syntax for type <type_name>:
+ *						"<input>"" (input may be NULL: no text input), as
+ *						built-in input functions say it, the core's sentence
+ *						as the detail;
+ *	 CORE_ERR_INVALID	22023, CORE_ERR_RANGE 22003, CORE_ERR_BINARY 22P03:
+ *						the core's message, detail and hint;
+ *	 CORE_ERR_INTERNAL	elog(ERROR) with the core's message.
  *
- * escontext is an input function's fcinfo->context: on PostgreSQL 16 and
- * later, when it is an ErrorSaveContext (pg_input_is_valid, COPY ... ON_ERROR)
- * the error is saved there instead of thrown and false is returned; the
- * caller then returns NULL.  Before 16 (and for other callers, with NULL)
- * every error is thrown.
+ * type_name and input matter for syntax errors only; other callers pass
+ * NULL.  escontext is an input function's fcinfo->context: on PostgreSQL
+ * 16 and later, when it is an ErrorSaveContext (pg_input_is_valid, COPY
+ * ... ON_ERROR) the error is saved there instead of thrown and false is
+ * returned; the caller then returns NULL.  Before 16 (and for other
+ * callers, with NULL) every error is thrown.
  */
-extern bool core_report(int rc, const char *err, const char *type_name,
+extern bool core_report(const CoreError *err, const char *type_name,
 						const char *input, struct Node *escontext);
 
 #endif

@@ -84,69 +84,55 @@ dc_build(struct varlena *raw, MemoryContext cxt, DatumCacheBuild build)
 	return build ? build(value, cxt) : (void *) value;
 }
 
-void *
-datum_cache_get(FunctionCallInfo fcinfo, int argno, DatumCacheBuild build)
+/*
+ * The entry holding the bytes raw[0..keysize), or -1 with *victim set to
+ * the entry to replace: the first empty one, else the least recently used.
+ * The entry that matched last is tried first (consecutive rows with the
+ * same value), then the others, size first, then bytes.
+ */
+static int
+dc_lookup(DatumCache *dc, const char *raw, Size keysize, int *victim)
 {
-	struct varlena *raw = (struct varlena *) DatumGetPointer(PG_GETARG_DATUM(argno));
-	DatumCache *dc = dc_cache(fcinfo);
 	DatumCacheEntry *e;
-	MemoryContext cxt;
-	Size		keysize;
-	char	   *key;
-	void	   *result;
-	int			i,
-				victim;
+	int			i;
 
-	/* out of line on disk: the key is the value, not where it is stored */
-	if (VARATT_IS_EXTERNAL_ONDISK(raw))
-		raw = detoast_external_attr(raw);
-
-	if (VARATT_IS_EXTERNAL(raw))
-	{
-		if (dc->scratch == NULL)
-			dc->scratch = AllocSetContextCreate(fcinfo->flinfo->fn_mcxt,
-												"sales_supervisor datum scratch",
-												ALLOCSET_SMALL_SIZES);
-		else
-			MemoryContextReset(dc->scratch);
-		dc->last = -1;
-		return dc_build(raw, dc->scratch, build);
-	}
-
-	keysize = VARSIZE_ANY(raw);
 	if (dc->last >= 0)
 	{
 		e = &dc->entry[dc->last];
 		if (e->keysize == keysize && memcmp(e->key, raw, keysize) == 0)
-		{
-			e->used = ++dc->clock;
-			return e->result;
-		}
+			return dc->last;
 	}
-	victim = 0;
+	*victim = 0;
 	for (i = 0; i < DATUM_CACHE_ENTRIES; i++)
 	{
 		e = &dc->entry[i];
 		if (e->cxt == NULL)
 		{
-			victim = i;
+			*victim = i;
 			break;				/* entries fill from 0: no more after this */
 		}
 		if (e->keysize == keysize && memcmp(e->key, raw, keysize) == 0)
-		{
-			e->used = ++dc->clock;
-			dc->last = i;
-			return e->result;
-		}
-		if (e->used < dc->entry[victim].used)
-			victim = i;
+			return i;
+		if (e->used < dc->entry[*victim].used)
+			*victim = i;
 	}
+	return -1;
+}
 
-	/*
-	 * A miss: build the new entry completely, then replace the victim.
-	 * Built under the current (per-call) context, which frees it if an
-	 * error interrupts; moved under fn_mcxt once complete.
-	 */
+/*
+ * A miss: build the entry for raw completely, then let it replace entry
+ * victim.  Built under the current (per-call) context, which frees it if
+ * an error interrupts; moved under fn_mcxt once complete.
+ */
+static void *
+dc_insert(FunctionCallInfo fcinfo, DatumCache *dc, struct varlena *raw,
+		  Size keysize, int victim, DatumCacheBuild build)
+{
+	DatumCacheEntry *e;
+	MemoryContext cxt;
+	char	   *key;
+	void	   *result;
+
 	cxt = AllocSetContextCreate(CurrentMemoryContext,
 								"sales_supervisor datum cache entry",
 								ALLOCSET_SMALL_SIZES);
@@ -167,6 +153,49 @@ datum_cache_get(FunctionCallInfo fcinfo, int argno, DatumCacheBuild build)
 	return result;
 }
 
+/*
+ * The cached result for argument argno (see datum_cache.h): an in-memory
+ * indirection is built afresh in the scratch context, anything else is
+ * looked up by its bytes and built on a miss.
+ */
+void *
+datum_cache_get(FunctionCallInfo fcinfo, int argno, DatumCacheBuild build)
+{
+	struct varlena *raw = (struct varlena *) DatumGetPointer(PG_GETARG_DATUM(argno));
+	DatumCache *dc = dc_cache(fcinfo);
+	Size		keysize;
+	int			hit,
+				victim = 0;
+
+	/* out of line on disk: the key is the value, not where it is stored */
+	if (VARATT_IS_EXTERNAL_ONDISK(raw))
+		raw = detoast_external_attr(raw);
+
+	if (VARATT_IS_EXTERNAL(raw))
+	{
+		if (dc->scratch == NULL)
+			dc->scratch = AllocSetContextCreate(fcinfo->flinfo->fn_mcxt,
+												"sales_supervisor datum scratch",
+												ALLOCSET_SMALL_SIZES);
+		else
+			MemoryContextReset(dc->scratch);
+		dc->last = -1;
+		return dc_build(raw, dc->scratch, build);
+	}
+
+	keysize = VARSIZE_ANY(raw);
+	hit = dc_lookup(dc, (const char *) raw, keysize, &victim);
+	if (hit < 0)
+		return dc_insert(fcinfo, dc, raw, keysize, victim, build);
+	dc->entry[hit].used = ++dc->clock;
+	dc->last = hit;
+	return dc->entry[hit].result;
+}
+
+/*
+ * The memory context of the entry datum_cache_get() returned last (the
+ * scratch context for a value that is never cached).
+ */
 MemoryContext
 datum_cache_entry_context(FunctionCallInfo fcinfo)
 {

@@ -35,6 +35,7 @@
 #include "utils/float.h"
 #include "utils/numeric.h"
 
+#include "core_report.h"
 #include "metrics.h"
 #include "metrics_glue.h"
 
@@ -56,6 +57,82 @@ PG_FUNCTION_INFO_V1(wape_final);
 PG_FUNCTION_INFO_V1(forecast_bias_final);
 PG_FUNCTION_INFO_V1(mape_final);
 PG_FUNCTION_INFO_V1(weighted_score_final);
+
+/* ---------------------------------------------------------------------
+ * Combine, serialize and deserialize, for both fixed-size states
+ * ---------------------------------------------------------------------
+ */
+
+/*
+ * Combine two states of one fixed-size type (parallel query).  When the
+ * first state is NULL the second is copied into the aggregate context: it
+ * may live in a shorter-lived context (a deserialized state does).  A
+ * merge that would pass bigint is an error (22003).
+ */
+static Datum
+state_combine(FunctionCallInfo fcinfo, const metrics_fixed_state *type,
+			  const char *fname)
+{
+	void	   *state;
+	CoreError	err;
+
+	if (PG_ARGISNULL(1))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_POINTER(PG_GETARG_POINTER(0));
+	}
+	if (PG_ARGISNULL(0))
+	{
+		state = MemoryContextAllocZero(aggregate_context(fcinfo, fname),
+									   type->size);
+		memcpy(state, PG_GETARG_POINTER(1), type->size);
+		PG_RETURN_POINTER(state);
+	}
+	state = PG_GETARG_POINTER(0);
+	if (type->merge(state, PG_GETARG_POINTER(1), &err) != CORE_OK)
+		core_report(&err, NULL, NULL, NULL);
+	PG_RETURN_POINTER(state);
+}
+
+/* A fixed-size state as the bytea a parallel worker passes on. */
+static Datum
+state_serialize(FunctionCallInfo fcinfo, const metrics_fixed_state *type)
+{
+	bytea	   *out = (bytea *) palloc(VARHDRSZ + type->bytes);
+
+	SET_VARSIZE(out, VARHDRSZ + type->bytes);
+	type->serialize(PG_GETARG_POINTER(0), (unsigned char *) VARDATA(out));
+	PG_RETURN_BYTEA_P(out);
+}
+
+/* A fixed-size state back from its bytea, validated (22P03 if malformed). */
+static Datum
+state_deserialize(FunctionCallInfo fcinfo, const metrics_fixed_state *type)
+{
+	bytea	   *in = PG_GETARG_BYTEA_PP(0);
+	void	   *state = palloc(type->size);
+	CoreError	err;
+
+	if (type->deserialize((const unsigned char *) VARDATA_ANY(in),
+						  VARSIZE_ANY_EXHDR(in), state, &err) != CORE_OK)
+		core_report(&err, NULL, NULL, NULL);
+	PG_RETURN_POINTER(state);
+}
+
+/*
+ * The SQL-visible support functions of a fixed-size state, name_combine,
+ * name_serialize and name_deserialize: one call each of the functions
+ * above, with the state's type.
+ */
+#define FIXED_STATE_FUNCTIONS(name, type) \
+	Datum name##_combine(PG_FUNCTION_ARGS) \
+	{ return state_combine(fcinfo, &type, #name "_combine"); } \
+	Datum name##_serialize(PG_FUNCTION_ARGS) \
+	{ return state_serialize(fcinfo, &type); } \
+	Datum name##_deserialize(PG_FUNCTION_ARGS) \
+	{ return state_deserialize(fcinfo, &type); } \
+	extern int	no_such_variable
 
 /* ---------------------------------------------------------------------
  * nps and csat: counts of scores in three bands
@@ -124,64 +201,8 @@ csat_trans(PG_FUNCTION_ARGS)
 					  metrics_csat_band);
 }
 
-/*
- * Combine two band states (parallel query).  When the first state is NULL
- * the second is copied into the aggregate context: it may live in a
- * shorter-lived context (a deserialized state does).
- */
-Datum
-score_hist_combine(PG_FUNCTION_ARGS)
-{
-	metrics_hist *state;
-	metrics_hist *other;
-
-	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_POINTER(PG_GETARG_POINTER(0));
-	}
-	other = (metrics_hist *) PG_GETARG_POINTER(1);
-	if (PG_ARGISNULL(0))
-	{
-		state = hist_new(fcinfo, "score_hist_combine");
-		memcpy(state, other, sizeof(metrics_hist));
-		PG_RETURN_POINTER(state);
-	}
-	state = (metrics_hist *) PG_GETARG_POINTER(0);
-	if (metrics_hist_merge(state, other) != METRICS_OK)
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("score count is out of range for bigint")));
-	PG_RETURN_POINTER(state);
-}
-
-Datum
-score_hist_serialize(PG_FUNCTION_ARGS)
-{
-	metrics_hist *state = (metrics_hist *) PG_GETARG_POINTER(0);
-	bytea	   *out = (bytea *) palloc(VARHDRSZ + METRICS_HIST_BYTES);
-
-	SET_VARSIZE(out, VARHDRSZ + METRICS_HIST_BYTES);
-	metrics_hist_serialize(state, (unsigned char *) VARDATA(out));
-	PG_RETURN_BYTEA_P(out);
-}
-
-Datum
-score_hist_deserialize(PG_FUNCTION_ARGS)
-{
-	bytea	   *in = PG_GETARG_BYTEA_PP(0);
-	metrics_hist *state = (metrics_hist *) palloc(sizeof(metrics_hist));
-	char		errbuf[METRICS_ERRBUF];
-
-	if (metrics_hist_deserialize((const unsigned char *) VARDATA_ANY(in),
-								 VARSIZE_ANY_EXHDR(in), state, errbuf) != METRICS_OK)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid score band state"),
-				 errdetail("%s.", errbuf)));
-	PG_RETURN_POINTER(state);
-}
+/* score_hist_combine, _serialize and _deserialize: nps's and csat's state */
+FIXED_STATE_FUNCTIONS(score_hist, metrics_hist_state);
 
 /*
  * 100 * num / den as numeric, with PostgreSQL's numeric division, so the
@@ -414,63 +435,10 @@ weighted_score_trans(PG_FUNCTION_ARGS)
 }
 
 /*
- * Combine two sums states (parallel query), merging the compensation terms
- * as well as the sums.  A NULL first state takes a copy of the second in the
- * aggregate context.
+ * fsums_combine, _serialize and _deserialize: the float aggregates' state
+ * (combining merges the compensation terms as well as the sums)
  */
-Datum
-fsums_combine(PG_FUNCTION_ARGS)
-{
-	metrics_sums *state;
-	metrics_sums *other;
-
-	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_POINTER(PG_GETARG_POINTER(0));
-	}
-	other = (metrics_sums *) PG_GETARG_POINTER(1);
-	if (PG_ARGISNULL(0))
-	{
-		state = sums_new(fcinfo, "fsums_combine");
-		memcpy(state, other, sizeof(metrics_sums));
-		PG_RETURN_POINTER(state);
-	}
-	state = (metrics_sums *) PG_GETARG_POINTER(0);
-	if (metrics_sums_merge(state, other) != METRICS_OK)
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("row count is out of range for bigint")));
-	PG_RETURN_POINTER(state);
-}
-
-Datum
-fsums_serialize(PG_FUNCTION_ARGS)
-{
-	metrics_sums *state = (metrics_sums *) PG_GETARG_POINTER(0);
-	bytea	   *out = (bytea *) palloc(VARHDRSZ + METRICS_SUMS_BYTES);
-
-	SET_VARSIZE(out, VARHDRSZ + METRICS_SUMS_BYTES);
-	metrics_sums_serialize(state, (unsigned char *) VARDATA(out));
-	PG_RETURN_BYTEA_P(out);
-}
-
-Datum
-fsums_deserialize(PG_FUNCTION_ARGS)
-{
-	bytea	   *in = PG_GETARG_BYTEA_PP(0);
-	metrics_sums *state = (metrics_sums *) palloc(sizeof(metrics_sums));
-	char		errbuf[METRICS_ERRBUF];
-
-	if (metrics_sums_deserialize((const unsigned char *) VARDATA_ANY(in),
-								 VARSIZE_ANY_EXHDR(in), state, errbuf) != METRICS_OK)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid float sums state"),
-				 errdetail("%s.", errbuf)));
-	PG_RETURN_POINTER(state);
-}
+FIXED_STATE_FUNCTIONS(fsums, metrics_sums_state);
 
 /*
  * The value of a compensated sum, which must be finite: a sum of finite
@@ -503,9 +471,14 @@ finite_ratio(double num, double den, const char *agg)
 	return r;
 }
 
-/* wape final: Σ|f - a| / Σ|a|; NULL when no rows or Σ|a| = 0 */
-Datum
-wape_final(PG_FUNCTION_ARGS)
+/*
+ * The final step of the ratio aggregates: Σa / Σb (num_what and den_what
+ * name the sums in errors), NULL when there are no rows or Σb = 0.  The
+ * denominator is checked first.
+ */
+static Datum
+sums_ratio_final(FunctionCallInfo fcinfo, const char *agg,
+				 const char *num_what, const char *den_what)
 {
 	metrics_sums *state;
 	double		den;
@@ -515,31 +488,26 @@ wape_final(PG_FUNCTION_ARGS)
 	state = (metrics_sums *) PG_GETARG_POINTER(0);
 	if (state->n == 0)
 		PG_RETURN_NULL();
-	den = finite_sum(&state->b, "wape", "sum of |actual|");
+	den = finite_sum(&state->b, agg, den_what);
 	if (den == 0.0)
 		PG_RETURN_NULL();
-	PG_RETURN_FLOAT8(finite_ratio(finite_sum(&state->a, "wape", "sum of |forecast - actual|"),
-								  den, "wape"));
+	PG_RETURN_FLOAT8(finite_ratio(finite_sum(&state->a, agg, num_what), den, agg));
+}
+
+/* wape final: Σ|f - a| / Σ|a|; NULL when no rows or Σ|a| = 0 */
+Datum
+wape_final(PG_FUNCTION_ARGS)
+{
+	return sums_ratio_final(fcinfo, "wape", "sum of |forecast - actual|",
+							"sum of |actual|");
 }
 
 /* forecast_bias final: Σ(f - a) / Σ|a|; NULL when no rows or Σ|a| = 0 */
 Datum
 forecast_bias_final(PG_FUNCTION_ARGS)
 {
-	metrics_sums *state;
-	double		den;
-
-	if (PG_ARGISNULL(0))
-		PG_RETURN_NULL();
-	state = (metrics_sums *) PG_GETARG_POINTER(0);
-	if (state->n == 0)
-		PG_RETURN_NULL();
-	den = finite_sum(&state->b, "forecast_bias", "sum of |actual|");
-	if (den == 0.0)
-		PG_RETURN_NULL();
-	PG_RETURN_FLOAT8(finite_ratio(finite_sum(&state->a, "forecast_bias",
-											 "sum of forecast - actual"),
-								  den, "forecast_bias"));
+	return sums_ratio_final(fcinfo, "forecast_bias", "sum of forecast - actual",
+							"sum of |actual|");
 }
 
 /* mape final: mean of |f - a| / |a| over rows with a <> 0; NULL if none */
@@ -562,18 +530,6 @@ mape_final(PG_FUNCTION_ARGS)
 Datum
 weighted_score_final(PG_FUNCTION_ARGS)
 {
-	metrics_sums *state;
-	double		den;
-
-	if (PG_ARGISNULL(0))
-		PG_RETURN_NULL();
-	state = (metrics_sums *) PG_GETARG_POINTER(0);
-	if (state->n == 0)
-		PG_RETURN_NULL();
-	den = finite_sum(&state->b, "weighted_score", "sum of weights");
-	if (den == 0.0)
-		PG_RETURN_NULL();
-	PG_RETURN_FLOAT8(finite_ratio(finite_sum(&state->a, "weighted_score",
-											 "sum of score * weight"),
-								  den, "weighted_score"));
+	return sums_ratio_final(fcinfo, "weighted_score", "sum of score * weight",
+							"sum of weights");
 }

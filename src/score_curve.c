@@ -25,6 +25,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 
+#include "btree_compare.h"
 #include "core_report.h"
 #include "datum_cache.h"
 #include "score_curve.h"
@@ -39,9 +40,9 @@ typedef struct ScoreCurve
 	double		pts[FLEXIBLE_ARRAY_MEMBER]; /* x[0..n-1], then y[0..n-1] */
 } ScoreCurve;
 
-#define SC_SIZE(n)		(offsetof(ScoreCurve, pts) + 2 * (Size) (n) * sizeof(double))
-#define SC_XS(c)		((c)->pts)
-#define SC_YS(c)		((c)->pts + (c)->npoints)
+#define CURVE_SIZE(n)		(offsetof(ScoreCurve, pts) + 2 * (Size) (n) * sizeof(double))
+#define CURVE_XS(c)		((c)->pts)
+#define CURVE_YS(c)		((c)->pts + (c)->npoints)
 
 StaticAssertDecl(DOUBLE_SHORTEST_DECIMAL_LEN <= SC_NUM_BUFLEN,
 				 "a float8 text must fit the core's number buffer");
@@ -57,25 +58,20 @@ PG_FUNCTION_INFO_V1(score_curve_eq);
 PG_FUNCTION_INFO_V1(score_curve_ne);
 PG_FUNCTION_INFO_V1(score_curve_hash);
 PG_FUNCTION_INFO_V1(score_curve_hash_extended);
-PG_FUNCTION_INFO_V1(score_curve_cmp);
-PG_FUNCTION_INFO_V1(score_curve_lt);
-PG_FUNCTION_INFO_V1(score_curve_le);
-PG_FUNCTION_INFO_V1(score_curve_gt);
-PG_FUNCTION_INFO_V1(score_curve_ge);
 PG_FUNCTION_INFO_V1(score_curve_make);
 PG_FUNCTION_INFO_V1(kpi_score);
 
 /* Build a curve from validated points. */
 static ScoreCurve *
-sc_build(int mode, const double *xs, const double *ys, int n)
+curve_build(int mode, const double *xs, const double *ys, int n)
 {
-	ScoreCurve *c = (ScoreCurve *) palloc0(SC_SIZE(n));
+	ScoreCurve *c = (ScoreCurve *) palloc0(CURVE_SIZE(n));
 
-	SET_VARSIZE(c, SC_SIZE(n));
+	SET_VARSIZE(c, CURVE_SIZE(n));
 	c->mode = mode;
 	c->npoints = n;
-	memcpy(SC_XS(c), xs, n * sizeof(double));
-	memcpy(SC_YS(c), ys, n * sizeof(double));
+	memcpy(CURVE_XS(c), xs, n * sizeof(double));
+	memcpy(CURVE_YS(c), ys, n * sizeof(double));
 	return c;
 }
 
@@ -89,15 +85,14 @@ score_curve_in(PG_FUNCTION_ARGS)
 	char	   *str = PG_GETARG_CSTRING(0);
 	double	   *xs = palloc(SC_MAX_POINTS * sizeof(double));
 	double	   *ys = palloc(SC_MAX_POINTS * sizeof(double));
-	char		err[256];
+	CoreError	err;
 	int			mode,
-				n,
-				rc;
+				n;
 
-	rc = sc_parse(str, strlen(str), &mode, xs, ys, &n, err, sizeof(err));
-	if (!core_report(rc, err, "score_curve", str, fcinfo->context))
+	if (sc_parse(str, strlen(str), &mode, xs, ys, &n, &err) != CORE_OK &&
+		!core_report(&err, "score_curve", str, fcinfo->context))
 		PG_RETURN_NULL();		/* soft error saved (PostgreSQL 16+) */
-	PG_RETURN_POINTER(sc_build(mode, xs, ys, n));
+	PG_RETURN_POINTER(curve_build(mode, xs, ys, n));
 }
 
 /*
@@ -114,7 +109,7 @@ score_curve_out(PG_FUNCTION_ARGS)
 	size_t		buflen = SC_TEXT_MAXLEN(c->npoints);
 	char	   *buf = palloc(buflen);
 
-	if (sc_format_with(c->mode, SC_XS(c), SC_YS(c), c->npoints, buf, buflen,
+	if (sc_format_with(c->mode, CURVE_XS(c), CURVE_YS(c), c->npoints, buf, buflen,
 					   double_to_shortest_decimal_buf) < 0)
 		elog(ERROR, "could not format score_curve with mode %d and %d points",
 			 c->mode, c->npoints);
@@ -134,11 +129,10 @@ score_curve_recv(PG_FUNCTION_ARGS)
 	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
 	double	   *xs;
 	double	   *ys;
-	char		err[256];
+	CoreError	err;
 	int			mode,
 				n,
-				i,
-				rc;
+				i;
 
 	if (buf->len - buf->cursor < 5)
 		ereport(ERROR,
@@ -164,12 +158,14 @@ score_curve_recv(PG_FUNCTION_ARGS)
 		xs[i] = pq_getmsgfloat8(buf);
 		ys[i] = pq_getmsgfloat8(buf);
 	}
-	rc = sc_validate(mode, xs, ys, n, err, sizeof(err));
-	if (rc != SC_OK)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid binary score_curve: %s", err)));
-	PG_RETURN_POINTER(sc_build(mode, xs, ys, n));
+	if (sc_validate(mode, xs, ys, n, &err) != CORE_OK)
+	{
+		/* whatever the core found, the binary value is what is invalid */
+		core_error(&err, CORE_ERR_BINARY, "invalid binary score_curve: %s",
+				   pstrdup(err.msg));
+		core_report(&err, NULL, NULL, NULL);
+	}
+	PG_RETURN_POINTER(curve_build(mode, xs, ys, n));
 }
 
 /* score_curve_send(score_curve) -> bytea; the layout score_curve_recv reads */
@@ -185,8 +181,8 @@ score_curve_send(PG_FUNCTION_ARGS)
 	pq_sendint32(&buf, c->npoints);
 	for (i = 0; i < c->npoints; i++)
 	{
-		pq_sendfloat8(&buf, SC_XS(c)[i]);
-		pq_sendfloat8(&buf, SC_YS(c)[i]);
+		pq_sendfloat8(&buf, CURVE_XS(c)[i]);
+		pq_sendfloat8(&buf, CURVE_YS(c)[i]);
 	}
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
@@ -196,23 +192,25 @@ score_curve_send(PG_FUNCTION_ARGS)
  * Values are validated and -0 is stored as 0, so that is byte equality.
  */
 static bool
-sc_equal(ScoreCurve *a, ScoreCurve *b)
+curve_equal(ScoreCurve *a, ScoreCurve *b)
 {
 	return VARSIZE(a) == VARSIZE(b) &&
 		memcmp(VARDATA(a), VARDATA(b), VARSIZE(a) - VARHDRSZ) == 0;
 }
 
+/* = : same mode and the same points (see curve_equal) */
 Datum
 score_curve_eq(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_BOOL(sc_equal(PG_GETARG_SCORE_CURVE_P(0),
+	PG_RETURN_BOOL(curve_equal(PG_GETARG_SCORE_CURVE_P(0),
 							PG_GETARG_SCORE_CURVE_P(1)));
 }
 
+/* <> is the negation of = */
 Datum
 score_curve_ne(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_BOOL(!sc_equal(PG_GETARG_SCORE_CURVE_P(0),
+	PG_RETURN_BOOL(!curve_equal(PG_GETARG_SCORE_CURVE_P(0),
 							 PG_GETARG_SCORE_CURVE_P(1)));
 }
 
@@ -250,56 +248,28 @@ score_curve_hash_extended(PG_FUNCTION_ARGS)
  * a sort may call this many times in one memory context.
  */
 static int
-sc_cmp_args(FunctionCallInfo fcinfo)
+curve_cmp_args(FunctionCallInfo fcinfo)
 {
 	ScoreCurve *a = PG_GETARG_SCORE_CURVE_P(0);
 	ScoreCurve *b = PG_GETARG_SCORE_CURVE_P(1);
 	int			c;
 
-	c = sc_compare(a->mode, SC_XS(a), SC_YS(a), a->npoints,
-				   b->mode, SC_XS(b), SC_YS(b), b->npoints);
+	c = sc_compare(a->mode, CURVE_XS(a), CURVE_YS(a), a->npoints,
+				   b->mode, CURVE_XS(b), CURVE_YS(b), b->npoints);
 	PG_FREE_IF_COPY(a, 0);
 	PG_FREE_IF_COPY(b, 1);
 	return c;
 }
 
-/* score_curve_cmp(score_curve, score_curve) -> int4, btree support 1 */
-Datum
-score_curve_cmp(PG_FUNCTION_ARGS)
-{
-	PG_RETURN_INT32(sc_cmp_args(fcinfo));
-}
-
-Datum
-score_curve_lt(PG_FUNCTION_ARGS)
-{
-	PG_RETURN_BOOL(sc_cmp_args(fcinfo) < 0);
-}
-
-Datum
-score_curve_le(PG_FUNCTION_ARGS)
-{
-	PG_RETURN_BOOL(sc_cmp_args(fcinfo) <= 0);
-}
-
-Datum
-score_curve_gt(PG_FUNCTION_ARGS)
-{
-	PG_RETURN_BOOL(sc_cmp_args(fcinfo) > 0);
-}
-
-Datum
-score_curve_ge(PG_FUNCTION_ARGS)
-{
-	PG_RETURN_BOOL(sc_cmp_args(fcinfo) >= 0);
-}
+/* score_curve_cmp (btree support 1) and the <, <=, >, >= operators */
+BTREE_COMPARE_FUNCTIONS(score_curve, curve_cmp_args);
 
 /*
  * Read a one-dimensional float8[] without NULLs into a palloc'd C array.
  * 'what' names the argument in messages.
  */
 static double *
-sc_array_values(ArrayType *arr, const char *what, int *count)
+float8_array_values(ArrayType *arr, const char *what, int *count)
 {
 	Datum	   *elems;
 	bool	   *nulls;
@@ -343,9 +313,8 @@ score_curve_make(PG_FUNCTION_ARGS)
 			   *ys;
 	int			nx,
 				ny,
-				mode,
-				rc;
-	char		err[256];
+				mode;
+	CoreError	err;
 
 	mode = sc_mode_from_name(VARDATA_ANY(mode_text), VARSIZE_ANY_EXHDR(mode_text));
 	if (mode < 0)
@@ -353,16 +322,16 @@ score_curve_make(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("unknown score_curve mode \"%s\"", text_to_cstring(mode_text)),
 				 errhint("The mode is \"linear\" or \"step\".")));
-	xs = sc_array_values(xa, "x", &nx);
-	ys = sc_array_values(ya, "y", &ny);
+	xs = float8_array_values(xa, "x", &nx);
+	ys = float8_array_values(ya, "y", &ny);
 	if (nx != ny)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("score_curve x and y must have the same length, got %d and %d",
 						nx, ny)));
-	rc = sc_validate(mode, xs, ys, nx, err, sizeof(err));
-	core_report(rc, err, "score_curve", NULL, NULL);
-	PG_RETURN_POINTER(sc_build(mode, xs, ys, nx));
+	if (sc_validate(mode, xs, ys, nx, &err) != CORE_OK)
+		core_report(&err, NULL, NULL, NULL);
+	PG_RETURN_POINTER(curve_build(mode, xs, ys, nx));
 }
 
 /*
@@ -374,7 +343,7 @@ score_curve_make(PG_FUNCTION_ARGS)
  * to KPI definitions).
  */
 static ScoreCurve *
-sc_arg_cached(FunctionCallInfo fcinfo, int argno)
+curve_arg_cached(FunctionCallInfo fcinfo, int argno)
 {
 	struct varlena *raw = (struct varlena *) DatumGetPointer(PG_GETARG_DATUM(argno));
 
@@ -399,6 +368,6 @@ kpi_score(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("kpi_score attainment must not be NaN")));
-	c = sc_arg_cached(fcinfo, 1);
-	PG_RETURN_FLOAT8(sc_eval(c->mode, SC_XS(c), SC_YS(c), c->npoints, a));
+	c = curve_arg_cached(fcinfo, 1);
+	PG_RETURN_FLOAT8(sc_eval(c->mode, CURVE_XS(c), CURVE_YS(c), c->npoints, a));
 }

@@ -30,6 +30,7 @@
 
 PG_FUNCTION_INFO_V1(transaction_control_allowed);
 
+/* transaction_control_allowed() -> boolean; see the file header */
 Datum
 transaction_control_allowed(PG_FUNCTION_ARGS)
 {

@@ -29,6 +29,7 @@
 #include "utils/float.h"
 #include "utils/memutils.h"
 
+#include "core_report.h"
 #include "metrics.h"
 #include "metrics_glue.h"
 
@@ -101,6 +102,7 @@ state_reserve(TrimmedMeanState *state, int64 extra)
 	state->cap = cap;
 }
 
+/* drop_each_end differs between rows (or partial states): 22023 */
 static void
 report_k_mismatch(int32 had, int32 got)
 {
@@ -257,22 +259,16 @@ trimmed_mean_deserialize(PG_FUNCTION_ARGS)
 {
 	bytea	   *in = PG_GETARG_BYTEA_PP(0);
 	const unsigned char *bytes = (const unsigned char *) VARDATA_ANY(in);
-	char		errbuf[METRICS_ERRBUF];
+	CoreError	err;
 	int32_t		k;
 	int64_t		n;
 	TrimmedMeanState *state;
 
-	if (metrics_values_header(bytes, VARSIZE_ANY_EXHDR(in), &k, &n, errbuf) != METRICS_OK)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid trimmed_mean state"),
-				 errdetail("%s.", errbuf)));
+	if (metrics_values_header(bytes, VARSIZE_ANY_EXHDR(in), &k, &n, &err) != CORE_OK)
+		core_report(&err, NULL, NULL, NULL);
 	state = state_new(CurrentMemoryContext, k, n);
-	if (metrics_values_read(bytes, n, state->values, errbuf) != METRICS_OK)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid trimmed_mean state"),
-				 errdetail("%s.", errbuf)));
+	if (metrics_values_read(bytes, n, state->values, &err) != CORE_OK)
+		core_report(&err, NULL, NULL, NULL);
 	state->n = n;
 	state->sorted = metrics_is_sorted(state->values, n);
 	PG_RETURN_POINTER(state);

@@ -2,7 +2,8 @@
  *
  * apportion.c
  *	  Exact apportionment: largest remainder (Hamilton) with water-filling
- *	  bounds, in integers.  See apportion.h for the two levels.
+ *	  bounds, in integers.  See apportion.h for the two levels; the values
+ *	  level 2 takes are read and printed in apportion_value.c.
  *
  * Why integers and not numeric: every quantity is an integer once the total
  * and the bounds are counted in units and the weights are multiplied by a
@@ -31,42 +32,34 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pow10.h"
+
 typedef unsigned __int128 u128;
 typedef __int128 i128;
 
-#define AP_MAX_DIGITS	18		/* significant digits a value may have */
-#define AP_MAX_EXP		100000	/* |exponent| accepted by the parser */
-
-/* 10^k for k = 0..38, exactly */
-static u128
-pow10_u128(int k)
-{
-	u128		r = 1;
-
-	while (k-- > 0)
-		r *= 10;
-	return r;
-}
-
-static void
-set_error(ApError *err, int code, const char *detail, const char *hint,
-		  const char *fmt,...) __attribute__((format(printf, 5, 6)));
+static int	set_error(CoreError *err, int code, const char *detail,
+					  const char *hint, const char *fmt,...)
+			__attribute__((format(printf, 5, 6)));
 
 /*
- * Fill err (message from fmt, optional detail and hint) and set its code.
+ * Fill err (message from fmt, optional detail and hint); returns its code.
  */
-static void
-set_error(ApError *err, int code, const char *detail, const char *hint,
+static int
+set_error(CoreError *err, int code, const char *detail, const char *hint,
 		  const char *fmt,...)
 {
+	char		msg[CORE_MSGLEN];
 	va_list		ap;
 
-	err->code = code;
 	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	snprintf(err->detail, sizeof(err->detail), "%s", detail ? detail : "");
-	snprintf(err->hint, sizeof(err->hint), "%s", hint ? hint : "");
+	core_error(err, code, "%s", msg);
+	if (detail)
+		core_error_detail(err, "%s", detail);
+	if (hint)
+		core_error_hint(err, "%s", hint);
+	return code;
 }
 
 /*
@@ -133,135 +126,21 @@ scaled_to_text(u128 mant, int scale, int dscale, char *buf, size_t buflen)
 static void
 units_to_text(u128 units, const ApNum *unit, char *buf, size_t buflen)
 {
+	char		digits[48];
+
 	if (unit != NULL && unit->mant > 0 &&
 		units <= ((u128) -1) / (u128) unit->mant &&
 		scaled_to_text(units * (u128) unit->mant, unit->scale,
 					   unit->scale > 0 ? unit->scale : 0, buf, buflen))
 		return;
-	{
-		char		digits[48];
-
-		u128_to_text(units, digits);
-		snprintf(buf, buflen, "%s units", digits);
-	}
-}
-
-/*
- * ap_parse_decimal
- *		Parse [+-]digits[.digits][e[+-]digits], "NaN", "[+-]Infinity".
- *
- * The glue feeds it numeric_out's text, so the grammar is numeric's; the
- * exponent is accepted for callers that write literals.  The value is
- * normalised (trailing zeros move into the scale), and refused with
- * AP_PARSE_RANGE when it has more than 18 significant digits.
- */
-int
-ap_parse_decimal(const char *s, size_t len, ApNum *out)
-{
-	size_t		i = 0;
-	bool		neg = false;
-	bool		seen_digit = false;
-	bool		in_frac = false;
-	uint64_t	mant = 0;
-	int			ndigits = 0;
-	int			pending = 0;	/* zeros after the last non-zero digit */
-	long		frac = 0;		/* digits after the point */
-	long		exp = 0;
-
-	memset(out, 0, sizeof(*out));
-	if (len > 0 && (s[0] == '+' || s[0] == '-'))
-	{
-		neg = (s[0] == '-');
-		i++;
-	}
-	if (len - i == 3 && i == 0 &&
-		(s[0] == 'N' || s[0] == 'n') && (s[1] == 'a' || s[1] == 'A') &&
-		(s[2] == 'N' || s[2] == 'n'))
-		return AP_PARSE_NAN;
-	if (len - i == 8 && strncmp(s + i, "Infinity", 8) == 0)
-		return AP_PARSE_INF;
-
-	for (; i < len; i++)
-	{
-		char		c = s[i];
-
-		if (c >= '0' && c <= '9')
-		{
-			int			d = c - '0';
-
-			seen_digit = true;
-			if (in_frac)
-				frac++;
-			if (frac > AP_MAX_EXP)
-				return AP_PARSE_RANGE;
-			if (d == 0)
-			{
-				if (mant != 0)
-				{
-					pending++;
-					if (pending > AP_MAX_EXP)
-						return AP_PARSE_RANGE;
-				}
-				continue;
-			}
-			if (ndigits + pending + 1 > AP_MAX_DIGITS)
-				return AP_PARSE_RANGE;
-			while (pending > 0)
-			{
-				mant *= 10;
-				pending--;
-				ndigits++;
-			}
-			mant = mant * 10 + (uint64_t) d;
-			ndigits++;
-		}
-		else if (c == '.' && !in_frac)
-			in_frac = true;
-		else if ((c == 'e' || c == 'E') && seen_digit)
-		{
-			bool		eneg = false;
-			bool		edigit = false;
-
-			i++;
-			if (i < len && (s[i] == '+' || s[i] == '-'))
-			{
-				eneg = (s[i] == '-');
-				i++;
-			}
-			for (; i < len; i++)
-			{
-				if (s[i] < '0' || s[i] > '9')
-					return AP_PARSE_SYNTAX;
-				edigit = true;
-				exp = exp * 10 + (s[i] - '0');
-				if (exp > AP_MAX_EXP)
-					return AP_PARSE_RANGE;
-			}
-			if (!edigit)
-				return AP_PARSE_SYNTAX;
-			if (eneg)
-				exp = -exp;
-			break;
-		}
-		else
-			return AP_PARSE_SYNTAX;
-	}
-	if (!seen_digit)
-		return AP_PARSE_SYNTAX;
-
-	out->dscale = (int) (frac - exp > 0 ? frac - exp : 0);
-	if (mant == 0)
-		return AP_PARSE_OK;		/* zero: mant 0, scale 0, not negative */
-	out->neg = neg;
-	out->mant = (int64_t) mant;
-	out->scale = (int) (frac - pending - exp);
-	return AP_PARSE_OK;
+	u128_to_text(units, digits);
+	snprintf(buf, buflen, "%s units", digits);
 }
 
 /*
  * a / unit as an exact integer count of units.
- * Returns AP_OK, AP_EINVALID (not a multiple) or AP_ERANGE (above
- * INT64_MAX units, or too many digits apart to compute).
+ * Returns CORE_OK, CORE_ERR_INVALID (not a multiple) or CORE_ERR_RANGE
+ * (above INT64_MAX units, or too many digits apart to compute).
  */
 static int
 div_units(const ApNum *a, const ApNum *unit, int64_t *q)
@@ -273,12 +152,12 @@ div_units(const ApNum *a, const ApNum *unit, int64_t *q)
 	if (a->mant == 0)
 	{
 		*q = 0;
-		return AP_OK;
+		return CORE_OK;
 	}
 	if (d >= 0)
 	{
 		if (d > 38 || pow10_u128(d) > ((u128) -1) / (u128) a->mant)
-			return AP_ERANGE;
+			return CORE_ERR_RANGE;
 		num = (u128) a->mant * pow10_u128(d);
 		den = (u128) unit->mant;
 	}
@@ -286,16 +165,16 @@ div_units(const ApNum *a, const ApNum *unit, int64_t *q)
 	{
 		/* unit has coarser digits than a: den grows; beyond 10^38 > a */
 		if (-d > 38 || pow10_u128(-d) > ((u128) -1) / (u128) unit->mant)
-			return AP_EINVALID;
+			return CORE_ERR_INVALID;
 		num = (u128) a->mant;
 		den = (u128) unit->mant * pow10_u128(-d);
 	}
 	if (num % den != 0)
-		return AP_EINVALID;
+		return CORE_ERR_INVALID;
 	if (num / den > (u128) INT64_MAX)
-		return AP_ERANGE;
+		return CORE_ERR_RANGE;
 	*q = (int64_t) (num / den);
-	return AP_OK;
+	return CORE_OK;
 }
 
 /*
@@ -312,43 +191,41 @@ where_text(int64_t pos, char *buf)
 }
 
 /*
- * Parse one value the caller expects to be a finite decimal; on failure fill
- * err naming the value ("<fname> <what> must be ..., got <text>").
+ * Take one value the caller expects to be a finite decimal; otherwise fill
+ * err naming it ("<fname> <what> must be ..., got <text>").
  */
 static int
-parse_value(const char *fname, const char *what, const char *text,
-			int64_t pos, ApNum *out, ApError *err)
+check_value(const char *fname, const char *what, const ApValue *v,
+			int64_t pos, ApNum *out, CoreError *err)
 {
-	int			rc = ap_parse_decimal(text, strlen(text), out);
+	char		text[CORE_MSGLEN];
 	char		where[64];
 
-	if (rc == AP_PARSE_OK)
-		return AP_OK;
+	*out = v->num;
+	if (v->status == AP_PARSE_OK)
+		return CORE_OK;
 	where_text(pos, where);
-	switch (rc)
+	ap_value_text(v, text, sizeof(text));
+	switch (v->status)
 	{
-		case AP_PARSE_OK:
-			return AP_OK;
 		case AP_PARSE_NAN:
-			set_error(err, AP_EINVALID, NULL, NULL,
-					  "%s %s must be a number, got NaN%s", fname, what, where);
-			return err->code;
+			return set_error(err, CORE_ERR_INVALID, NULL, NULL,
+							 "%s %s must be a number, got NaN%s", fname, what,
+							 where);
 		case AP_PARSE_INF:
-			set_error(err, AP_EINVALID, NULL, NULL,
-					  "%s %s must be finite, got %s%s", fname, what, text, where);
-			return err->code;
+			return set_error(err, CORE_ERR_INVALID, NULL, NULL,
+							 "%s %s must be finite, got %s%s", fname, what,
+							 text, where);
 		case AP_PARSE_RANGE:
-			set_error(err, AP_ERANGE,
-					  "Values are computed exactly in scaled 64-bit integers, which hold at most 18 significant digits.",
-					  NULL,
-					  "%s %s %s%s has too many significant digits", fname, what,
-					  text, where);
-			return err->code;
+			return set_error(err, CORE_ERR_RANGE,
+							 "Values are computed exactly in scaled 64-bit integers, which hold at most 18 significant digits.",
+							 NULL,
+							 "%s %s %s%s has too many significant digits",
+							 fname, what, text, where);
 		default:
-			set_error(err, AP_EINVALID, NULL, NULL,
-					  "%s %s is not a decimal number: \"%s\"%s", fname, what,
-					  text, where);
-			return err->code;
+			return set_error(err, CORE_ERR_INVALID, NULL, NULL,
+							 "%s %s is not a decimal number: \"%s\"%s", fname,
+							 what, text, where);
 	}
 }
 
@@ -357,43 +234,40 @@ parse_value(const char *fname, const char *what, const char *text,
  *		Check unit > 0 and total >= 0, a multiple of unit; total / unit.
  */
 int
-ap_total_units(const char *fname, const char *total_text, const char *unit_text,
-			   ApNum *unit, int64_t *total_units, ApError *err)
+ap_total_units(const char *fname, const ApValue *total_value,
+			   const ApValue *unit_value, ApNum *unit, int64_t *total_units,
+			   CoreError *err)
 {
+	char		t[CORE_MSGLEN],
+				u[CORE_MSGLEN];
 	ApNum		total;
 	int			rc;
 
-	if (parse_value(fname, "unit", unit_text, -1, unit, err) != AP_OK)
+	if (check_value(fname, "unit", unit_value, -1, unit, err) != CORE_OK)
 		return err->code;
+	ap_value_text(unit_value, u, sizeof(u));
 	if (unit->neg || unit->mant == 0)
-	{
-		set_error(err, AP_EINVALID, NULL, NULL,
-				  "%s unit must be greater than zero, got %s", fname, unit_text);
+		return set_error(err, CORE_ERR_INVALID, NULL, NULL,
+						 "%s unit must be greater than zero, got %s", fname, u);
+	if (check_value(fname, "total", total_value, -1, &total, err) != CORE_OK)
 		return err->code;
-	}
-	if (parse_value(fname, "total", total_text, -1, &total, err) != AP_OK)
-		return err->code;
+	ap_value_text(total_value, t, sizeof(t));
 	if (total.neg)
-	{
-		set_error(err, AP_EINVALID, NULL, NULL,
-				  "%s total must not be negative, got %s", fname, total_text);
-		return err->code;
-	}
+		return set_error(err, CORE_ERR_INVALID, NULL, NULL,
+						 "%s total must not be negative, got %s", fname, t);
 	rc = div_units(&total, unit, total_units);
-	if (rc == AP_EINVALID)
-		set_error(err, AP_EINVALID, NULL,
-				  "Round the total to the unit first, or pass a finer unit.",
-				  "%s total %s is not a multiple of unit %s", fname,
-				  total_text, unit_text);
-	else if (rc == AP_ERANGE)
-		set_error(err, AP_ERANGE,
-				  "The total is counted in units in a 64-bit integer (at most 9223372036854775807 units).",
-				  NULL,
-				  "%s total %s is too large for unit %s", fname, total_text,
-				  unit_text);
-	else
-		err->code = AP_OK;
-	return rc;
+	if (rc == CORE_ERR_INVALID)
+		return set_error(err, rc, NULL,
+						 "Round the total to the unit first, or pass a finer unit.",
+						 "%s total %s is not a multiple of unit %s", fname,
+						 t, u);
+	if (rc == CORE_ERR_RANGE)
+		return set_error(err, rc,
+						 "The total is counted in units in a 64-bit integer (at most 9223372036854775807 units).",
+						 NULL,
+						 "%s total %s is too large for unit %s", fname, t, u);
+	core_error_clear(err);
+	return CORE_OK;
 }
 
 /* ---------------------------------------------------------------------
@@ -417,6 +291,29 @@ typedef struct ApRank
 	int64_t		row;
 } ApRank;
 
+/* what the rows add up to: the input of the checks and of the level */
+typedef struct ApSums
+{
+	int64_t		active;			/* rows not skipped */
+	u128		sumw;			/* their weights */
+	u128		sumlow;			/* their lower bounds */
+	u128		lowzero;		/* lower bounds of the weight-0 rows */
+	u128		reach;			/* most the rows can take, when all bounded */
+	bool		unbounded;		/* some row with weight > 0 has no upper */
+	bool		bounded;		/* some row with weight > 0 has a bound */
+} ApSums;
+
+/* The level lambda = P / Q all unbounded shares are P * w / Q at. */
+typedef struct ApLevel
+{
+	u128		P;
+	u128		Q;
+} ApLevel;
+
+/*
+ * Workspace for n rows: the breakpoints (two a row) of the sweep, and then,
+ * in the same memory, the candidates of the largest-remainder ranking.
+ */
 size_t
 ap_workspace_size(int64_t n)
 {
@@ -461,220 +358,238 @@ rank_cmp(const void *a, const void *b)
 }
 
 /*
- * ap_apportion_units
- *		The integer core; see the file header for the method.
+ * Phase 1: add up the rows (see ApSums).  The caller promised checked rows
+ * (weights and bounds >= 0, lower <= upper); one that is not is an internal
+ * error, not a wrong answer.
  */
-int
-ap_apportion_units(ApRow *rows, int64_t n, int64_t total, void *work,
-				   const ApNum *unit, const char *fname, const char *wname,
-				   ApError *err)
+static int
+sum_rows(const ApRow *rows, int64_t n, const char *fname, ApSums *s,
+		 CoreError *err)
 {
-	int64_t		active = 0;
-	u128		sumw = 0;
-	u128		sumlow = 0;
-	u128		lowzero = 0;	/* sum of lower over weight-0 rows */
-	u128		reach = 0;
-	bool		unbounded = false;
-	bool		bounded = false;
-	u128		T = (u128) total;
-	u128		P,
-				Q;
-	u128		sumbase = 0;
-	u128		left;
-	int64_t		ncand = 0;
-	ApRank	   *rank = (ApRank *) work;
-
-	err->code = AP_OK;
-	if (total < 0)
-	{
-		set_error(err, AP_EINTERNAL, NULL, NULL, "%s: negative total units", fname);
-		return err->code;
-	}
+	memset(s, 0, sizeof(*s));
 	for (int64_t i = 0; i < n; i++)
 	{
-		ApRow	   *r = &rows[i];
+		const ApRow *r = &rows[i];
 
 		if (r->skip)
 			continue;
 		if (r->weight < 0 || r->lower < 0 ||
 			(r->has_upper && r->upper < r->lower))
-		{
-			set_error(err, AP_EINTERNAL, NULL, NULL,
-					  "%s: unchecked row %lld", fname, (long long) i + 1);
-			return err->code;
-		}
-		active++;
-		sumw += (u128) r->weight;
-		sumlow += (u128) r->lower;
+			return set_error(err, CORE_ERR_INTERNAL, NULL, NULL,
+							 "%s: unchecked row %lld", fname, (long long) i + 1);
+		s->active++;
+		s->sumw += (u128) r->weight;
+		s->sumlow += (u128) r->lower;
 		if (r->weight == 0)
 		{
-			lowzero += (u128) r->lower;
-			reach += (u128) r->lower;
+			s->lowzero += (u128) r->lower;
+			s->reach += (u128) r->lower;
 		}
 		else if (r->has_upper)
 		{
-			reach += (u128) r->upper;
-			bounded = true;
+			s->reach += (u128) r->upper;
+			s->bounded = true;
 		}
 		else
-			unbounded = true;
+			s->unbounded = true;
 		if (r->weight > 0 && r->lower > 0)
-			bounded = true;
+			s->bounded = true;
 	}
-	if (active == 0)
-	{
-		set_error(err, AP_EINVALID, NULL,
-				  "Give at least one row a weight; pass equal weights for an equal split.",
-				  "%s has no non-NULL %s to allocate by", fname, wname);
-		return err->code;
-	}
-	if (sumw == 0)
-	{
-		char		hint[AP_MSGLEN];
+	return CORE_OK;
+}
 
+/*
+ * The error for bounds no share can meet: the lower bounds alone pass the
+ * total, or (every row with weight bounded) the most the rows can take
+ * stays below it.  Amounts are printed in the unit when it is known.
+ */
+static int
+infeasible(const ApSums *s, u128 T, const ApNum *unit, const char *fname,
+		   const char *wname, CoreError *err)
+{
+	char		t[80],
+				l[80],
+				u[80],
+				detail[CORE_MSGLEN];
+
+	units_to_text(T, unit, t, sizeof(t));
+	units_to_text(s->sumlow, unit, l, sizeof(l));
+	if (s->unbounded)
+		snprintf(detail, sizeof(detail),
+				 "The lower bounds sum to %s, above the total %s.", l, t);
+	else
+	{
+		units_to_text(s->reach, unit, u, sizeof(u));
+		snprintf(detail, sizeof(detail),
+				 "The lower bounds sum to %s; the rows can reach %s (the upper bounds of the rows with %s > 0 plus the lower bounds of the rows with %s 0); the total is %s.",
+				 l, u, wname, wname, t);
+	}
+	return set_error(err, CORE_ERR_INVALID, detail,
+					 "Lower the total, or loosen the bounds.",
+					 "%s has infeasible bounds for total %s", fname, t);
+}
+
+/*
+ * Phase 2: refuse what has no answer, before any arithmetic depends on it:
+ * no row to allocate by, all weights zero, weights too large to sum in 63
+ * bits, infeasible bounds.
+ */
+static int
+check_problem(const ApSums *s, u128 T, const ApNum *unit, const char *fname,
+			  const char *wname, CoreError *err)
+{
+	char		hint[CORE_MSGLEN];
+
+	if (s->active == 0)
+		return set_error(err, CORE_ERR_INVALID, NULL,
+						 "Give at least one row a weight; pass equal weights for an equal split.",
+						 "%s has no non-NULL %s to allocate by", fname, wname);
+	if (s->sumw == 0)
+	{
 		snprintf(hint, sizeof(hint),
 				 "Pass equal %ss (for example all 1) for an equal split.",
 				 wname);
-		set_error(err, AP_EINVALID, NULL, hint,
-				  "%s %ss are all zero", fname, wname);
-		return err->code;
+		return set_error(err, CORE_ERR_INVALID, NULL, hint,
+						 "%s %ss are all zero", fname, wname);
 	}
-	if (sumw > (u128) INT64_MAX)
-	{
-		set_error(err, AP_ERANGE,
-				  "Weights are scaled to integers by a common power of ten; their sum must stay below 2^63.",
-				  NULL, "%s %ss are too large or span too many digits", fname, wname);
-		return err->code;
-	}
-	if (sumlow > T || (!unbounded && reach < T))
-	{
-		char		t[80],
-					l[80],
-					u[80],
-					detail[AP_MSGLEN];
+	if (s->sumw > (u128) INT64_MAX)
+		return set_error(err, CORE_ERR_RANGE,
+						 "Weights are scaled to integers by a common power of ten; their sum must stay below 2^63.",
+						 NULL, "%s %ss are too large or span too many digits",
+						 fname, wname);
+	if (s->sumlow > T || (!s->unbounded && s->reach < T))
+		return infeasible(s, T, unit, fname, wname, err);
+	return CORE_OK;
+}
 
-		units_to_text(T, unit, t, sizeof(t));
-		units_to_text(sumlow, unit, l, sizeof(l));
-		if (unbounded)
-			snprintf(detail, sizeof(detail),
-					 "The lower bounds sum to %s, above the total %s.", l, t);
-		else
+/*
+ * The breakpoints of f(lambda) into ev: where each row with weight > 0
+ * starts to grow (lower / weight) and, with an upper bound, stops
+ * (upper / weight), sorted by lambda.  Returns how many.
+ */
+static int64_t
+collect_events(const ApRow *rows, int64_t n, ApEvent *ev)
+{
+	int64_t		ne = 0;
+
+	for (int64_t i = 0; i < n; i++)
+	{
+		const ApRow *r = &rows[i];
+
+		if (r->skip || r->weight == 0)
+			continue;
+		ev[ne].p = r->lower;
+		ev[ne].q = r->weight;
+		ev[ne].row = i;
+		ev[ne].kind = 0;
+		ne++;
+		if (r->has_upper)
 		{
-			units_to_text(reach, unit, u, sizeof(u));
-			snprintf(detail, sizeof(detail),
-					 "The lower bounds sum to %s; the rows can reach %s (the upper bounds of the rows with %s > 0 plus the lower bounds of the rows with %s 0); the total is %s.",
-					 l, u, wname, wname, t);
-		}
-		set_error(err, AP_EINVALID, detail,
-				  "Lower the total, or loosen the bounds.",
-				  "%s has infeasible bounds for total %s", fname, t);
-		return err->code;
-	}
-
-	/* lambda = P / Q */
-	if (T == sumlow)
-	{
-		P = 0;
-		Q = 1;
-	}
-	else if (!bounded)
-	{
-		P = T - lowzero;
-		Q = sumw;
-	}
-	else
-	{
-		ApEvent    *ev = (ApEvent *) work;
-		int64_t		ne = 0;
-		i128		C = (i128) sumlow;
-		i128		S = 0;
-		bool		found = false;
-
-		for (int64_t i = 0; i < n; i++)
-		{
-			ApRow	   *r = &rows[i];
-
-			if (r->skip || r->weight == 0)
-				continue;
-			ev[ne].p = r->lower;
+			ev[ne].p = r->upper;
 			ev[ne].q = r->weight;
 			ev[ne].row = i;
-			ev[ne].kind = 0;
+			ev[ne].kind = 1;
 			ne++;
-			if (r->has_upper)
-			{
-				ev[ne].p = r->upper;
-				ev[ne].q = r->weight;
-				ev[ne].row = i;
-				ev[ne].kind = 1;
-				ne++;
-			}
-		}
-		qsort(ev, (size_t) ne, sizeof(ApEvent), event_cmp);
-
-		P = 0;
-		Q = 1;
-		for (int64_t i = 0; i < ne;)
-		{
-			u128		p = (u128) ev[i].p;
-			u128		q = (u128) ev[i].q;
-			int64_t		j;
-
-			/* C < T and S >= 0 here: f(b) = C + (p/q) S; does it reach T? */
-			if ((u128) C * q + p * (u128) S >= T * q)
-			{
-				P = T - (u128) C;
-				Q = (u128) S;
-				found = true;
-				break;
-			}
-			for (j = i; j < ne &&
-				 (u128) ev[j].p * q == p * (u128) ev[j].q; j++)
-			{
-				ApRow	   *r = &rows[ev[j].row];
-
-				if (ev[j].kind == 0)
-				{
-					C -= r->lower;
-					S += r->weight;
-				}
-				else
-				{
-					C += r->upper;
-					S -= r->weight;
-				}
-			}
-			i = j;
-		}
-		if (!found)
-		{
-			if (S > 0)
-			{
-				P = T - (u128) C;
-				Q = (u128) S;
-			}
-			else if ((u128) C == T && ne > 0)
-			{
-				/* every row is held at a bound; any lambda past the last breakpoint */
-				P = (u128) ev[ne - 1].p;
-				Q = (u128) ev[ne - 1].q;
-			}
-			else
-			{
-				set_error(err, AP_EINTERNAL, NULL, NULL,
-						  "%s: water-filling found no level", fname);
-				return err->code;
-			}
-		}
-		if (Q == 0)
-		{
-			set_error(err, AP_EINTERNAL, NULL, NULL,
-					  "%s: water-filling level has a zero denominator", fname);
-			return err->code;
 		}
 	}
+	qsort(ev, (size_t) ne, sizeof(ApEvent), event_cmp);
+	return ne;
+}
 
-	/* floor of each continuous share; rows with a fraction are candidates */
+/*
+ * Phase 3 with bounds: sweep the breakpoints keeping f = C + lambda * S (C:
+ * rows held at a bound, S: weight of the rows between theirs) until f
+ * reaches T; the level is then (T - C) / S.  All breakpoints at one lambda
+ * are passed together, so rows tied there move as one.
+ */
+static int
+water_fill(const ApRow *rows, int64_t n, const ApSums *s, u128 T, void *work,
+		   const char *fname, ApLevel *lv, CoreError *err)
+{
+	ApEvent    *ev = (ApEvent *) work;
+	int64_t		ne = collect_events(rows, n, ev);
+	i128		C = (i128) s->sumlow;
+	i128		S = 0;
+	bool		found = false;
+
+	for (int64_t i = 0; i < ne;)
+	{
+		u128		p = (u128) ev[i].p;
+		u128		q = (u128) ev[i].q;
+		int64_t		j;
+
+		/* C < T and S >= 0 here: f(b) = C + (p/q) S; does it reach T? */
+		if ((u128) C * q + p * (u128) S >= T * q)
+		{
+			found = true;
+			break;
+		}
+		for (j = i; j < ne && (u128) ev[j].p * q == p * (u128) ev[j].q; j++)
+		{
+			const ApRow *r = &rows[ev[j].row];
+
+			C += ev[j].kind == 0 ? -(i128) r->lower : (i128) r->upper;
+			S += ev[j].kind == 0 ? r->weight : -r->weight;
+		}
+		i = j;
+	}
+	if (found || S > 0)
+	{
+		lv->P = T - (u128) C;
+		lv->Q = (u128) S;
+	}
+	else if ((u128) C == T && ne > 0)
+	{
+		/* every row is held at a bound; any lambda past the last breakpoint */
+		lv->P = (u128) ev[ne - 1].p;
+		lv->Q = (u128) ev[ne - 1].q;
+	}
+	else
+		return set_error(err, CORE_ERR_INTERNAL, NULL, NULL,
+						 "%s: water-filling found no level", fname);
+	if (lv->Q == 0)
+		return set_error(err, CORE_ERR_INTERNAL, NULL, NULL,
+						 "%s: water-filling level has a zero denominator",
+						 fname);
+	return CORE_OK;
+}
+
+/*
+ * Phase 3: the level.  Every lower bound met exactly: lambda = 0.  No
+ * bounds on rows with weight: lambda = (T - lower bounds of weight-0 rows)
+ * / sum of weights.  Otherwise the water-filling sweep.
+ */
+static int
+find_level(const ApRow *rows, int64_t n, const ApSums *s, u128 T, void *work,
+		   const char *fname, ApLevel *lv, CoreError *err)
+{
+	if (T == s->sumlow)
+	{
+		lv->P = 0;
+		lv->Q = 1;
+		return CORE_OK;
+	}
+	if (!s->bounded)
+	{
+		lv->P = T - s->lowzero;
+		lv->Q = s->sumw;
+		return CORE_OK;
+	}
+	return water_fill(rows, n, s, T, work, fname, lv, err);
+}
+
+/*
+ * Phase 4: each row's share rounded down -- its bound when the level holds
+ * it there, else floor(P * w / Q) -- into result; rows with a fraction
+ * left become candidates in rank.  *sumbase receives the sum of the
+ * shares, *ncand the number of candidates.
+ */
+static int
+floor_shares(ApRow *rows, int64_t n, const ApLevel *lv, ApRank *rank,
+			 const char *fname, u128 *sumbase, int64_t *ncand, CoreError *err)
+{
+	*sumbase = 0;
+	*ncand = 0;
 	for (int64_t i = 0; i < n; i++)
 	{
 		ApRow	   *r = &rows[i];
@@ -683,46 +598,46 @@ ap_apportion_units(ApRow *rows, int64_t n, int64_t total, void *work,
 
 		if (r->skip)
 			continue;
-		if (r->weight == 0)
-		{
-			r->result = r->lower;
-			sumbase += (u128) r->lower;
-			continue;
-		}
-		x = P * (u128) r->weight;
-		if (x <= (u128) r->lower * Q)
+		x = lv->P * (u128) r->weight;
+		if (r->weight == 0 || x <= (u128) r->lower * lv->Q)
 			base = (u128) r->lower;
-		else if (r->has_upper && x >= (u128) r->upper * Q)
+		else if (r->has_upper && x >= (u128) r->upper * lv->Q)
 			base = (u128) r->upper;
 		else
 		{
-			u128		rem = x % Q;
-
-			base = x / Q;
-			if (rem != 0)
+			base = x / lv->Q;
+			if (x % lv->Q != 0)
 			{
-				rank[ncand].rem = (int64_t) rem;
-				rank[ncand].weight = r->weight;
-				rank[ncand].row = i;
-				ncand++;
+				rank[*ncand].rem = (int64_t) (x % lv->Q);
+				rank[*ncand].weight = r->weight;
+				rank[*ncand].row = i;
+				(*ncand)++;
 			}
 		}
 		if (base > (u128) INT64_MAX)
-		{
-			set_error(err, AP_EINTERNAL, NULL, NULL,
-					  "%s: share out of range", fname);
-			return err->code;
-		}
+			return set_error(err, CORE_ERR_INTERNAL, NULL, NULL,
+							 "%s: share out of range", fname);
 		r->result = (int64_t) base;
-		sumbase += base;
+		*sumbase += base;
 	}
+	return CORE_OK;
+}
+
+/*
+ * Phase 5: the units the floors leave over, one each to the candidates
+ * with the largest remainders.  There are fewer left than candidates, or
+ * the level was wrong: checked, as an internal error.
+ */
+static int
+give_remainders(ApRow *rows, ApRank *rank, int64_t ncand, u128 T,
+				u128 sumbase, const char *fname, CoreError *err)
+{
+	u128		left;
+
 	if (sumbase > T || T - sumbase > (u128) ncand ||
 		(T > sumbase && T - sumbase == (u128) ncand))
-	{
-		set_error(err, AP_EINTERNAL, NULL, NULL,
-				  "%s: remainders do not add up", fname);
-		return err->code;
-	}
+		return set_error(err, CORE_ERR_INTERNAL, NULL, NULL,
+						 "%s: remainders do not add up", fname);
 	left = T - sumbase;
 	if (left > 0)
 	{
@@ -730,108 +645,135 @@ ap_apportion_units(ApRow *rows, int64_t n, int64_t total, void *work,
 		for (int64_t k = 0; (u128) k < left; k++)
 			rows[rank[k].row].result++;
 	}
-	return AP_OK;
+	return CORE_OK;
+}
+
+/*
+ * ap_apportion_units
+ *		The integer core; see the file header for the method.  The phases
+ *		run in order, each on what the one before established.
+ */
+int
+ap_apportion_units(ApRow *rows, int64_t n, int64_t total, void *work,
+				   const ApNum *unit, const char *fname, const char *wname,
+				   CoreError *err)
+{
+	ApSums		sums;
+	ApLevel		level = {0, 1};
+	u128		T = (u128) total,
+				sumbase;
+	int64_t		ncand;
+
+	core_error_clear(err);
+	if (total < 0)
+		return set_error(err, CORE_ERR_INTERNAL, NULL, NULL,
+						 "%s: negative total units", fname);
+	if (sum_rows(rows, n, fname, &sums, err) != CORE_OK ||
+		check_problem(&sums, T, unit, fname, wname, err) != CORE_OK ||
+		find_level(rows, n, &sums, T, work, fname, &level, err) != CORE_OK ||
+		floor_shares(rows, n, &level, (ApRank *) work, fname, &sumbase,
+					 &ncand, err) != CORE_OK ||
+		give_remainders(rows, (ApRank *) work, ncand, T, sumbase, fname,
+						err) != CORE_OK)
+		return err->code;
+	return CORE_OK;
 }
 
 /* ---------------------------------------------------------------------
- * Level 2: decimal text in, checked and scaled
+ * Level 2: decimal values in, checked and scaled
  * --------------------------------------------------------------------- */
 
 /*
- * Parse and check one bound of row i; *units receives it in units.
+ * Check one bound of row i (what: "lower bound" / "upper bound"): a
+ * non-negative multiple of the unit; *units receives it in units.
  */
 static int
-parse_bound(const ApInput *in, const char *what, const char *text, int64_t i,
-			const ApNum *unit, int64_t *units, ApError *err)
+read_bound(const ApInput *in, const char *what, const ApValue *v, int64_t i,
+		   const ApNum *unit, int64_t *units, CoreError *err)
 {
+	char		text[CORE_MSGLEN],
+				u[CORE_MSGLEN],
+				where[64];
 	ApNum		b;
-	char		where[64];
 	int			rc;
 
-	if (parse_value(in->fname, what, text, i, &b, err) != AP_OK)
+	if (check_value(in->fname, what, v, i, &b, err) != CORE_OK)
 		return err->code;
-	rc = b.neg ? AP_OK : div_units(&b, unit, units);
-	if (b.neg || rc != AP_OK)
-		where_text(i, where);
+	rc = b.neg ? CORE_ERR_INVALID : div_units(&b, unit, units);
+	if (rc == CORE_OK)
+		return CORE_OK;
+	where_text(i, where);
+	ap_value_text(v, text, sizeof(text));
+	ap_value_text(in->unit, u, sizeof(u));
 	if (b.neg)
-	{
-		set_error(err, AP_EINVALID, NULL, NULL,
-				  "%s %s must not be negative, got %s%s", in->fname, what,
-				  text, where);
-		return err->code;
-	}
-	if (rc == AP_EINVALID)
-		set_error(err, AP_EINVALID, NULL, NULL,
-				  "%s %s %s%s is not a multiple of unit %s", in->fname, what,
-				  text, where, in->unit);
-	else if (rc == AP_ERANGE)
-		set_error(err, AP_ERANGE, NULL, NULL,
-				  "%s %s %s%s is too large for unit %s", in->fname, what,
-				  text, where, in->unit);
-	else
-		err->code = AP_OK;
-	return rc;
+		return set_error(err, CORE_ERR_INVALID, NULL, NULL,
+						 "%s %s must not be negative, got %s%s", in->fname,
+						 what, text, where);
+	if (rc == CORE_ERR_INVALID)
+		return set_error(err, rc, NULL, NULL,
+						 "%s %s %s%s is not a multiple of unit %s", in->fname,
+						 what, text, where, u);
+	return set_error(err, rc, NULL, NULL,
+					 "%s %s %s%s is too large for unit %s", in->fname, what,
+					 text, where, u);
 }
 
 /*
- * ap_allocate
- *		Check and scale decimal inputs, apportion, return units per row.
+ * Check the weights (finite, >= 0) and park each one's mantissa in
+ * rows[i].weight and its scale in rows[i].upper for scale_weights;
+ * *maxscale receives the largest scale of a non-zero weight.  A NULL
+ * weight skips its row and makes its answer NULL.
  */
-int
-ap_allocate(const ApInput *in, ApRow *rows, void *work, int64_t *units,
-			bool *result_null, ApNum *unit_out, ApError *err)
+static int
+read_weights(const ApInput *in, ApRow *rows, bool *result_null,
+			 int *maxscale, CoreError *err)
 {
-	int64_t		total;
-	int			maxscale = INT32_MIN;
-	int64_t		n = in->n;
+	char		text[CORE_MSGLEN],
+				where[64];
+	ApNum		w;
 
-	err->code = AP_OK;
-	if (n <= 0)
+	*maxscale = INT32_MIN;
+	for (int64_t i = 0; i < in->n; i++)
 	{
-		set_error(err, AP_EINVALID, NULL, NULL,
-				  "%s %ss must not be empty", in->fname, in->wname);
-		return err->code;
-	}
-	if (ap_total_units(in->fname, in->total, in->unit, unit_out, &total, err) != AP_OK)
-		return err->code;
-
-	/* weights: parse, check, find the common scale */
-	for (int64_t i = 0; i < n; i++)
-	{
-		ApNum		w;
-		char		where[64];
-
 		memset(&rows[i], 0, sizeof(ApRow));
-		result_null[i] = (in->weights[i] == NULL);
-		if (in->weights[i] == NULL)
-		{
-			rows[i].skip = true;
+		result_null[i] = (in->weights[i].status == AP_VALUE_NULL);
+		rows[i].skip = result_null[i];
+		if (rows[i].skip)
 			continue;
-		}
-		if (parse_value(in->fname, in->wname, in->weights[i], i, &w, err) != AP_OK)
+		if (check_value(in->fname, in->wname, &in->weights[i], i, &w, err) != CORE_OK)
 		{
 			/* weights from a division (x / sum(x)) carry 20 digits */
-			if (err->code == AP_ERANGE)
-				snprintf(err->hint, sizeof(err->hint),
-						 "Round the %ss, for example round(w, 12): a division such as x / sum(x) gives 20 significant digits.",
-						 in->wname);
+			if (err->code == CORE_ERR_RANGE)
+				core_error_hint(err, "Round the %ss, for example round(w, 12): a division such as x / sum(x) gives 20 significant digits.",
+								in->wname);
 			return err->code;
 		}
 		if (w.neg)
 		{
 			where_text(i, where);
-			set_error(err, AP_EINVALID, NULL, NULL,
-					  "%s %s must not be negative, got %s%s", in->fname,
-					  in->wname, in->weights[i], where);
-			return err->code;
+			ap_value_text(&in->weights[i], text, sizeof(text));
+			return set_error(err, CORE_ERR_INVALID, NULL, NULL,
+							 "%s %s must not be negative, got %s%s", in->fname,
+							 in->wname, text, where);
 		}
-		/* park the mantissa and scale; scaled below */
 		rows[i].weight = w.mant;
 		rows[i].upper = w.scale;
-		if (w.mant != 0 && w.scale > maxscale)
-			maxscale = w.scale;
+		if (w.mant != 0 && w.scale > *maxscale)
+			*maxscale = w.scale;
 	}
-	for (int64_t i = 0; i < n; i++)
+	return CORE_OK;
+}
+
+/*
+ * Bring the parked weights to the common scale maxscale: integers in the
+ * same proportion.  A weight that would pass 2^63 is a range error.
+ */
+static int
+scale_weights(const ApInput *in, ApRow *rows, int maxscale, CoreError *err)
+{
+	char		text[CORE_MSGLEN];
+
+	for (int64_t i = 0; i < in->n; i++)
 	{
 		ApRow	   *r = &rows[i];
 		int			shift;
@@ -845,55 +787,92 @@ ap_allocate(const ApInput *in, ApRow *rows, void *work, int64_t *units,
 		if (shift > 18 ||
 			pow10_u128(shift) > (u128) INT64_MAX / (u128) r->weight)
 		{
-			set_error(err, AP_ERANGE,
-					  "Weights are scaled to integers by a common power of ten, which must keep each below 2^63.",
-					  "Round the smallest weights, or drop digits that do not matter.",
-					  "%s %s %s at position %lld spans too many digits next to the other %ss",
-					  in->fname, in->wname, in->weights[i], (long long) i + 1,
-					  in->wname);
-			return err->code;
+			ap_value_text(&in->weights[i], text, sizeof(text));
+			return set_error(err, CORE_ERR_RANGE,
+							 "Weights are scaled to integers by a common power of ten, which must keep each below 2^63.",
+							 "Round the smallest weights, or drop digits that do not matter.",
+							 "%s %s %s at position %lld spans too many digits next to the other %ss",
+							 in->fname, in->wname, text, (long long) i + 1,
+							 in->wname);
 		}
 		r->weight = (int64_t) ((u128) r->weight * pow10_u128(shift));
 	}
+	return CORE_OK;
+}
 
-	/* bounds */
-	for (int64_t i = 0; i < n; i++)
+/* The error for a row whose lower bound is above its upper bound. */
+static int
+crossed_bounds(const ApInput *in, int64_t i, CoreError *err)
+{
+	char		lo[CORE_MSGLEN],
+				up[CORE_MSGLEN];
+
+	ap_value_text(&in->lower[i], lo, sizeof(lo));
+	ap_value_text(&in->upper[i], up, sizeof(up));
+	set_error(err, CORE_ERR_INVALID, NULL,
+			  "Give every row a lower bound at most its upper bound.",
+			  "%s has infeasible bounds: lower bound %s is above upper bound %s at position %lld",
+			  in->fname, lo, up, (long long) i + 1);
+	core_error_detail(err, "Row %lld has lower bound %s and upper bound %s.",
+					  (long long) i + 1, lo, up);
+	return err->code;
+}
+
+/*
+ * Check the bounds of every row that takes a share and store them in
+ * units; a NULL lower bound is 0, a NULL upper bound none.
+ */
+static int
+read_bounds(const ApInput *in, ApRow *rows, const ApNum *unit, CoreError *err)
+{
+	for (int64_t i = 0; i < in->n; i++)
 	{
 		ApRow	   *r = &rows[i];
-		const char *lo = in->lower ? in->lower[i] : NULL;
-		const char *up = in->upper ? in->upper[i] : NULL;
+		const ApValue *lo = in->lower ? &in->lower[i] : NULL;
+		const ApValue *up = in->upper ? &in->upper[i] : NULL;
 
 		if (r->skip)
 			continue;
-		if (lo && parse_bound(in, "lower bound", lo, i, unit_out, &r->lower, err) != AP_OK)
+		if (lo && lo->status != AP_VALUE_NULL &&
+			read_bound(in, "lower bound", lo, i, unit, &r->lower, err) != CORE_OK)
 			return err->code;
-		if (up)
+		if (up && up->status != AP_VALUE_NULL)
 		{
-			if (parse_bound(in, "upper bound", up, i, unit_out, &r->upper, err) != AP_OK)
+			if (read_bound(in, "upper bound", up, i, unit, &r->upper, err) != CORE_OK)
 				return err->code;
 			r->has_upper = true;
 			if (r->upper < r->lower)
-			{
-				char		detail[AP_MSGLEN];
-
-				snprintf(detail, sizeof(detail),
-						 "Row %lld has lower bound %s and upper bound %s.",
-						 (long long) i + 1, lo, up);
-				set_error(err, AP_EINVALID, detail,
-						  "Give every row a lower bound at most its upper bound.",
-						  "%s has infeasible bounds: lower bound %s is above upper bound %s at position %lld",
-						  in->fname, lo, up, (long long) i + 1);
-				return err->code;
-			}
+				return crossed_bounds(in, i, err);
 		}
 	}
+	return CORE_OK;
+}
 
-	if (ap_apportion_units(rows, n, total, work, unit_out, in->fname,
-						   in->wname, err) != AP_OK)
+/*
+ * ap_allocate
+ *		Check and scale the values, apportion, return units per row.
+ */
+int
+ap_allocate(const ApInput *in, ApRow *rows, void *work, int64_t *units,
+			bool *result_null, ApNum *unit_out, CoreError *err)
+{
+	int64_t		total;
+	int			maxscale;
+
+	core_error_clear(err);
+	if (in->n <= 0)
+		return set_error(err, CORE_ERR_INVALID, NULL, NULL,
+						 "%s %ss must not be empty", in->fname, in->wname);
+	if (ap_total_units(in->fname, in->total, in->unit, unit_out, &total, err) != CORE_OK ||
+		read_weights(in, rows, result_null, &maxscale, err) != CORE_OK ||
+		scale_weights(in, rows, maxscale, err) != CORE_OK ||
+		read_bounds(in, rows, unit_out, err) != CORE_OK ||
+		ap_apportion_units(rows, in->n, total, work, unit_out, in->fname,
+						   in->wname, err) != CORE_OK)
 		return err->code;
-	for (int64_t i = 0; i < n; i++)
+	for (int64_t i = 0; i < in->n; i++)
 		units[i] = rows[i].skip ? 0 : rows[i].result;
-	return AP_OK;
+	return CORE_OK;
 }
 
 /*

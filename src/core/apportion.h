@@ -15,13 +15,17 @@
  *    units one each to the largest remainders (ties: larger weight, then
  *    earlier row).  All arithmetic is int64 / __int128 with proven bounds.
  *
- * 2. ap_allocate() takes the values as decimal text (what numeric_out
- *    prints), checks them (unit > 0, total >= 0, multiples of unit, weights
- *    >= 0, bounds), scales them to integers and calls level 1.
+ * 2. ap_allocate() takes the values as ApValues -- exact decimals, read by
+ *    the glue straight from numeric's digits (ap_value_from_decimal), or
+ *    parsed from decimal text (ap_value_parse; both in apportion_value.c)
+ *    -- checks them (unit > 0,
+ *    total >= 0, multiples of unit, weights >= 0, bounds), scales them to
+ *    integers and calls level 1.
  *
  * No PostgreSQL header is included: the unit tests and the fuzzer link this
- * file alone.  Errors come back as an ApError (SQLSTATE class + message,
- * detail, hint) that the fmgr glue turns into ereport(ERROR).
+ * file alone.  Errors come back as a CoreError (core_error.h: code, message,
+ * detail, hint) that the fmgr glue turns into ereport(ERROR) with
+ * core_report().
  *
  *-------------------------------------------------------------------------
  */
@@ -32,21 +36,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* status codes; the glue maps them to SQLSTATEs */
-#define AP_OK			0
-#define AP_EINVALID		1		/* 22023 invalid_parameter_value */
-#define AP_ERANGE		2		/* 22003 numeric_value_out_of_range */
-#define AP_EINTERNAL	3		/* "can't happen": elog(ERROR) */
+#include "core_error.h"
 
-#define AP_MSGLEN		512
-
-typedef struct ApError
-{
-	int			code;
-	char		msg[AP_MSGLEN];
-	char		detail[AP_MSGLEN];
-	char		hint[AP_MSGLEN];
-} ApError;
+/*
+ * The functions below that can fail return CORE_OK or the code of the
+ * error they report in a CoreError: CORE_ERR_INVALID (22023) for what the
+ * caller got wrong, CORE_ERR_RANGE (22003) for values beyond the exact
+ * integer range, CORE_ERR_INTERNAL for "can't happen".
+ */
 
 /*
  * A finite decimal: value = (neg ? -1 : 1) * mant * 10^(-scale).
@@ -62,15 +59,48 @@ typedef struct ApNum
 	int			dscale;
 } ApNum;
 
-/* results of ap_parse_decimal */
+/* results of ap_parse_decimal, and the status of an ApValue */
 #define AP_PARSE_OK			0
 #define AP_PARSE_SYNTAX		1
 #define AP_PARSE_NAN		2
 #define AP_PARSE_INF		3
-#define AP_PARSE_RANGE		4	/* more than 18 significant digits, or scale
-								 * beyond +-10000 */
+#define AP_PARSE_RANGE		4	/* more than 18 significant digits, or an
+								 * exponent or run of zeros beyond 100000 */
+#define AP_VALUE_NULL		5	/* an ApValue only: SQL NULL */
 
 extern int	ap_parse_decimal(const char *s, size_t len, ApNum *out);
+
+/*
+ * One input value of level 2: a status (AP_PARSE_* or AP_VALUE_NULL), the
+ * value when it is AP_PARSE_OK, and the text messages show it as: text
+ * when not NULL, else the value printed as numeric_out prints it (sign,
+ * integer digits, dscale decimals).
+ */
+typedef struct ApValue
+{
+	int			status;
+	ApNum		num;
+	const char *text;
+} ApValue;
+
+/*
+ * text as a value (ap_parse_decimal), keeping text for messages; NULL
+ * gives an AP_VALUE_NULL value.  text must outlive the value.
+ */
+extern void ap_value_parse(const char *text, ApValue *out);
+
+/*
+ * The value (neg ? -1 : 1) * coef * 10^exp10 with display scale dscale,
+ * as ap_value_parse would read the text numeric_out prints for it.  False
+ * when that text would not be an AP_PARSE_OK value (more than 18
+ * significant digits, too many zeros) or the value has digits beyond
+ * dscale: the caller then parses the text itself.
+ */
+extern bool ap_value_from_decimal(bool neg, unsigned __int128 coef, int exp10,
+								  int dscale, ApValue *out);
+
+/* the text of v for messages (see ApValue), cut to buflen - 1 bytes */
+extern void ap_value_text(const ApValue *v, char *buf, size_t buflen);
 
 /*
  * Level 1: one row of the integer problem.  skip = the row takes no share
@@ -100,14 +130,14 @@ extern size_t ap_workspace_size(int64_t n);
 extern int	ap_apportion_units(ApRow *rows, int64_t n, int64_t total,
 							   void *work, const ApNum *unit,
 							   const char *fname, const char *wname,
-							   ApError *err);
+							   CoreError *err);
 
 /*
- * Level 2.  Every value is decimal text; weights[i] == NULL is a NULL weight
- * (that row gets no share and result_null[i] = true), lower/upper may be NULL
- * (no bounds) or have NULL entries (lower 0, no upper).  On success units[i]
- * holds row i's share in units and *unit_out the parsed unit, so the glue can
- * print share = units[i] * unit.  rows and work come from the caller:
+ * Level 2.  weights[i] AP_VALUE_NULL is a NULL weight (that row gets no
+ * share and result_null[i] = true); lower/upper may be NULL (no bounds) or
+ * have AP_VALUE_NULL entries (lower 0, no upper).  On success units[i]
+ * holds row i's share in units and *unit_out the unit, so the glue can
+ * return share = units[i] * unit.  rows and work come from the caller:
  * n ApRow and ap_workspace_size(n) bytes.
  */
 typedef struct ApInput
@@ -115,24 +145,24 @@ typedef struct ApInput
 	const char *fname;			/* "allocate_quota" */
 	const char *wname;			/* "weight" or "share" */
 	int64_t		n;
-	const char *total;
-	const char *unit;
-	const char *const *weights;
-	const char *const *lower;
-	const char *const *upper;
+	const ApValue *total;
+	const ApValue *unit;
+	const ApValue *weights;		/* n values */
+	const ApValue *lower;		/* n values, or NULL */
+	const ApValue *upper;		/* n values, or NULL */
 } ApInput;
 
 extern int	ap_allocate(const ApInput *in, ApRow *rows, void *work,
 						int64_t *units, bool *result_null, ApNum *unit_out,
-						ApError *err);
+						CoreError *err);
 
 /*
- * Parse and check the unit (> 0) and the total (>= 0, a multiple of unit,
- * at most INT64_MAX units); total_units receives total / unit.
+ * Check the unit (> 0) and the total (>= 0, a multiple of unit, at most
+ * INT64_MAX units); *unit receives the unit, total_units total / unit.
  */
-extern int	ap_total_units(const char *fname, const char *total_text,
-						   const char *unit_text, ApNum *unit,
-						   int64_t *total_units, ApError *err);
+extern int	ap_total_units(const char *fname, const ApValue *total,
+						   const ApValue *unit_value, ApNum *unit,
+						   int64_t *total_units, CoreError *err);
 
 /*
  * share = units * unit, as share * 10^dscale (dscale >= max(unit->scale, 0))

@@ -9,8 +9,30 @@
  */
 #include "metrics.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+
+static int	state_error(CoreError *err, const char *state, const char *fmt,...)
+			__attribute__((format(printf, 3, 4)));
+
+/*
+ * Report a malformed serialised state (22P03): "invalid <state>", with the
+ * sentence from fmt, and a full stop, as the detail.
+ */
+static int
+state_error(CoreError *err, const char *state, const char *fmt,...)
+{
+	char		sentence[CORE_MSGLEN - 1];
+	va_list		ap;
+
+	va_start(ap, fmt);
+	vsnprintf(sentence, sizeof(sentence), fmt, ap);
+	va_end(ap);
+	core_error(err, CORE_ERR_BINARY, "invalid %s", state);
+	core_error_detail(err, "%s.", sentence);
+	return err->code;
+}
 
 /* ---------------------------------------------------------------------
  * Little-endian fixed-width encoding: the serialised states are the same
@@ -24,6 +46,7 @@ put_u64(unsigned char *p, uint64_t v)
 		p[i] = (unsigned char) (v >> (8 * i));
 }
 
+/* read a little-endian uint64 */
 static uint64_t
 get_u64(const unsigned char *p)
 {
@@ -34,6 +57,7 @@ get_u64(const unsigned char *p)
 	return v;
 }
 
+/* write v as 4 little-endian bytes */
 static void
 put_u32(unsigned char *p, uint32_t v)
 {
@@ -41,6 +65,7 @@ put_u32(unsigned char *p, uint32_t v)
 		p[i] = (unsigned char) (v >> (8 * i));
 }
 
+/* read a little-endian uint32 */
 static uint32_t
 get_u32(const unsigned char *p)
 {
@@ -51,6 +76,7 @@ get_u32(const unsigned char *p)
 	return v;
 }
 
+/* write a double as the little-endian bytes of its bit pattern */
 static void
 put_f64(unsigned char *p, double d)
 {
@@ -60,6 +86,7 @@ put_f64(unsigned char *p, double d)
 	put_u64(p, v);
 }
 
+/* read a double written by put_f64 */
 static double
 get_f64(const unsigned char *p)
 {
@@ -114,7 +141,7 @@ metrics_ksum_value(const metrics_ksum *k)
  * without further checks.
  */
 int
-metrics_hist_merge(metrics_hist *into, const metrics_hist *from)
+metrics_hist_merge(metrics_hist *into, const metrics_hist *from, CoreError *err)
 {
 	uint64_t	total = 0;
 
@@ -124,12 +151,13 @@ metrics_hist_merge(metrics_hist *into, const metrics_hist *from)
 
 		/* each count is <= INT64_MAX, so add cannot wrap in uint64 */
 		if (add > (uint64_t) INT64_MAX - total)
-			return METRICS_ETOOBIG;
+			return core_error(err, CORE_ERR_RANGE,
+							  "score count is out of range for bigint");
 		total += add;
 	}
 	for (int i = 0; i < METRICS_HIST_SLOTS; i++)
 		into->count[i] += from->count[i];
-	return METRICS_OK;
+	return CORE_OK;
 }
 
 /*
@@ -159,6 +187,7 @@ metrics_csat_parts(const metrics_hist *h, int64_t *num, int64_t *den)
 		h->count[METRICS_BAND_HIGH];
 }
 
+/* A band state as its fixed 24 bytes: the three counts, little-endian. */
 void
 metrics_hist_serialize(const metrics_hist *h, unsigned char out[METRICS_HIST_BYTES])
 {
@@ -172,31 +201,25 @@ metrics_hist_serialize(const metrics_hist *h, unsigned char out[METRICS_HIST_BYT
  */
 int
 metrics_hist_deserialize(const unsigned char *in, size_t len, metrics_hist *h,
-						 char *errbuf)
+						 CoreError *err)
 {
 	uint64_t	total = 0;
 
 	if (len != METRICS_HIST_BYTES)
-	{
-		snprintf(errbuf, METRICS_ERRBUF,
-				 "score band state has %zu bytes, expected %d",
-				 len, METRICS_HIST_BYTES);
-		return METRICS_EFORMAT;
-	}
+		return state_error(err, "score band state",
+						   "score band state has %zu bytes, expected %d",
+						   len, METRICS_HIST_BYTES);
 	for (int i = 0; i < METRICS_HIST_SLOTS; i++)
 	{
 		uint64_t	c = get_u64(in + 8 * i);
 
 		if (c > (uint64_t) INT64_MAX || total + c > (uint64_t) INT64_MAX)
-		{
-			snprintf(errbuf, METRICS_ERRBUF,
-					 "score band state has an out-of-range count in band %d", i);
-			return METRICS_EFORMAT;
-		}
+			return state_error(err, "score band state",
+							   "score band state has an out-of-range count in band %d", i);
 		total += c;
 		h->count[i] = (int64_t) c;
 	}
-	return METRICS_OK;
+	return CORE_OK;
 }
 
 /* ---------------------------------------------------------------------
@@ -204,17 +227,23 @@ metrics_hist_deserialize(const unsigned char *in, size_t len, metrics_hist *h,
  * ---------------------------------------------------------------------
  */
 
+/*
+ * Add one sums state to another: counts (checked against int64), and both
+ * compensated sums with their compensation.
+ */
 int
-metrics_sums_merge(metrics_sums *into, const metrics_sums *from)
+metrics_sums_merge(metrics_sums *into, const metrics_sums *from, CoreError *err)
 {
 	if (from->n > INT64_MAX - into->n)
-		return METRICS_ETOOBIG;
+		return core_error(err, CORE_ERR_RANGE,
+						  "row count is out of range for bigint");
 	into->n += from->n;
 	metrics_ksum_merge(&into->a, &from->a);
 	metrics_ksum_merge(&into->b, &from->b);
-	return METRICS_OK;
+	return CORE_OK;
 }
 
+/* A sums state as its fixed 40 bytes: count, then the four doubles. */
 void
 metrics_sums_serialize(const metrics_sums *s, unsigned char out[METRICS_SUMS_BYTES])
 {
@@ -232,39 +261,89 @@ metrics_sums_serialize(const metrics_sums *s, unsigned char out[METRICS_SUMS_BYT
  */
 int
 metrics_sums_deserialize(const unsigned char *in, size_t len, metrics_sums *s,
-						 char *errbuf)
+						 CoreError *err)
 {
 	uint64_t	n;
 
 	if (len != METRICS_SUMS_BYTES)
-	{
-		snprintf(errbuf, METRICS_ERRBUF,
-				 "sums state has %zu bytes, expected %d", len, METRICS_SUMS_BYTES);
-		return METRICS_EFORMAT;
-	}
+		return state_error(err, "float sums state",
+						   "sums state has %zu bytes, expected %d", len, METRICS_SUMS_BYTES);
 	n = get_u64(in);
 	if (n > (uint64_t) INT64_MAX)
-	{
-		snprintf(errbuf, METRICS_ERRBUF, "sums state has a negative row count");
-		return METRICS_EFORMAT;
-	}
+		return state_error(err, "float sums state", "sums state has a negative row count");
 	s->n = (int64_t) n;
 	s->a.sum = get_f64(in + 8);
 	s->a.comp = get_f64(in + 16);
 	s->b.sum = get_f64(in + 24);
 	s->b.comp = get_f64(in + 32);
 	if (isnan(s->a.sum) || isnan(s->b.sum))
-	{
-		snprintf(errbuf, METRICS_ERRBUF, "sums state holds NaN");
-		return METRICS_EFORMAT;
-	}
+		return state_error(err, "float sums state", "sums state holds NaN");
 	/* after an overflow the compensation may be NaN; it is then unused */
 	if (isnan(s->a.comp))
 		s->a.comp = 0.0;
 	if (isnan(s->b.comp))
 		s->b.comp = 0.0;
-	return METRICS_OK;
+	return CORE_OK;
 }
+
+/* ---------------------------------------------------------------------
+ * The fixed-size states seen alike (metrics_fixed_state)
+ * ---------------------------------------------------------------------
+ */
+
+/* metrics_hist_merge on untyped states */
+static int
+hist_merge_any(void *into, const void *from, CoreError *err)
+{
+	return metrics_hist_merge(into, from, err);
+}
+
+/* metrics_hist_serialize on an untyped state */
+static void
+hist_serialize_any(const void *state, unsigned char *out)
+{
+	metrics_hist_serialize(state, out);
+}
+
+/* metrics_hist_deserialize into an untyped state */
+static int
+hist_deserialize_any(const unsigned char *in, size_t len, void *state,
+					 CoreError *err)
+{
+	return metrics_hist_deserialize(in, len, state, err);
+}
+
+/* metrics_sums_merge on untyped states */
+static int
+sums_merge_any(void *into, const void *from, CoreError *err)
+{
+	return metrics_sums_merge(into, from, err);
+}
+
+/* metrics_sums_serialize on an untyped state */
+static void
+sums_serialize_any(const void *state, unsigned char *out)
+{
+	metrics_sums_serialize(state, out);
+}
+
+/* metrics_sums_deserialize into an untyped state */
+static int
+sums_deserialize_any(const unsigned char *in, size_t len, void *state,
+					 CoreError *err)
+{
+	return metrics_sums_deserialize(in, len, state, err);
+}
+
+const metrics_fixed_state metrics_hist_state = {
+	sizeof(metrics_hist), METRICS_HIST_BYTES,
+	hist_merge_any, hist_serialize_any, hist_deserialize_any
+};
+
+const metrics_fixed_state metrics_sums_state = {
+	sizeof(metrics_sums), METRICS_SUMS_BYTES,
+	sums_merge_any, sums_serialize_any, sums_deserialize_any
+};
 
 /* ---------------------------------------------------------------------
  * Value lists (trimmed_mean)
@@ -286,6 +365,7 @@ metrics_values_serial_size(int64_t n, size_t limit)
 	return METRICS_VALUES_HEADER + (size_t) n * 8;
 }
 
+/* k, n and the n values, little-endian (metrics_values_serial_size bytes). */
 void
 metrics_values_serialize(int32_t k, const double *v, int64_t n, unsigned char *out)
 {
@@ -296,40 +376,36 @@ metrics_values_serialize(int32_t k, const double *v, int64_t n, unsigned char *o
 		put_f64(out + 8 * i, v[i]);
 }
 
+/*
+ * The k and n of a serialised value list, after checking that len is
+ * exactly the header plus n values (see metrics.h).
+ */
 int
 metrics_values_header(const unsigned char *in, size_t len, int32_t *k,
-					  int64_t *n, char *errbuf)
+					  int64_t *n, CoreError *err)
 {
 	uint64_t	count;
 
 	if (len < METRICS_VALUES_HEADER)
-	{
-		snprintf(errbuf, METRICS_ERRBUF,
-				 "value list state has %zu bytes, fewer than its %d-byte header",
-				 len, METRICS_VALUES_HEADER);
-		return METRICS_EFORMAT;
-	}
+		return state_error(err, "trimmed_mean state",
+						   "value list state has %zu bytes, fewer than its %d-byte header",
+						   len, METRICS_VALUES_HEADER);
 	*k = (int32_t) get_u32(in);
 	count = get_u64(in + 4);
 	if (*k < 0)
-	{
-		snprintf(errbuf, METRICS_ERRBUF, "value list state has a negative k %d", (int) *k);
-		return METRICS_EFORMAT;
-	}
+		return state_error(err, "trimmed_mean state", "value list state has a negative k %d", (int) *k);
 	if (count > (uint64_t) (len - METRICS_VALUES_HEADER) / 8 ||
 		METRICS_VALUES_HEADER + count * 8 != len)
-	{
-		snprintf(errbuf, METRICS_ERRBUF,
-				 "value list state has %zu bytes, which does not fit its count %llu",
-				 len, (unsigned long long) count);
-		return METRICS_EFORMAT;
-	}
+		return state_error(err, "trimmed_mean state",
+						   "value list state has %zu bytes, which does not fit its count %llu",
+						   len, (unsigned long long) count);
 	*n = (int64_t) count;
-	return METRICS_OK;
+	return CORE_OK;
 }
 
+/* The n values after the header; each must be finite. */
 int
-metrics_values_read(const unsigned char *in, int64_t n, double *out, char *errbuf)
+metrics_values_read(const unsigned char *in, int64_t n, double *out, CoreError *err)
 {
 	in += METRICS_VALUES_HEADER;
 	for (int64_t i = 0; i < n; i++)
@@ -337,15 +413,12 @@ metrics_values_read(const unsigned char *in, int64_t n, double *out, char *errbu
 		double		d = get_f64(in + 8 * i);
 
 		if (!isfinite(d))
-		{
-			snprintf(errbuf, METRICS_ERRBUF,
-					 "value list state holds a non-finite value at position %lld",
-					 (long long) i);
-			return METRICS_EFORMAT;
-		}
+			return state_error(err, "trimmed_mean state",
+							   "value list state holds a non-finite value at position %lld",
+							   (long long) i);
 		out[i] = d;
 	}
-	return METRICS_OK;
+	return CORE_OK;
 }
 
 /* ---------------------------------------------------------------------
@@ -353,6 +426,7 @@ metrics_values_read(const unsigned char *in, int64_t n, double *out, char *errbu
  * ---------------------------------------------------------------------
  */
 
+/* ascending, in place: the fastest sort for the short runs introsort leaves */
 static void
 insertion_sort(double *v, int64_t n)
 {
@@ -370,6 +444,7 @@ insertion_sort(double *v, int64_t n)
 	}
 }
 
+/* restore the max-heap property of v[0..n) below root */
 static void
 sift_down(double *v, int64_t root, int64_t n)
 {
@@ -391,6 +466,7 @@ sift_down(double *v, int64_t root, int64_t n)
 	}
 }
 
+/* ascending, in place, O(n log n) whatever the input: introsort's fallback */
 static void
 heap_sort(double *v, int64_t n)
 {
@@ -406,6 +482,7 @@ heap_sort(double *v, int64_t n)
 	}
 }
 
+/* the median of three values: introsort's pivot, robust to sorted input */
 static double
 median3(double a, double b, double c)
 {
@@ -471,6 +548,7 @@ intro_sort(double *v, int64_t n, int depth)
 	insertion_sort(v, n);
 }
 
+/* Sort ascending (see metrics.h): introsort with a depth limit of 2 log2 n. */
 void
 metrics_sort_doubles(double *v, int64_t n)
 {
@@ -481,6 +559,7 @@ metrics_sort_doubles(double *v, int64_t n)
 	intro_sort(v, n, depth);
 }
 
+/* Is v[0..n) ascending?  (A deserialized state that is can be merged.) */
 int
 metrics_is_sorted(const double *v, int64_t n)
 {
@@ -527,6 +606,7 @@ metrics_trimmed_mean(double *v, int64_t n, int64_t k)
 	return metrics_trimmed_mean_sorted(v, n, k);
 }
 
+/* The trimmed mean of values already ascending (see metrics_trimmed_mean). */
 double
 metrics_trimmed_mean_sorted(const double *v, int64_t n, int64_t k)
 {

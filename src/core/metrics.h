@@ -44,14 +44,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define METRICS_ERRBUF 160
+#include "core_error.h"
 
-/* return codes of the fallible functions below */
-#define METRICS_OK			0
-#define METRICS_EFORMAT		1	/* malformed serialised state */
-#define METRICS_EMISMATCH	2	/* trimmed_mean: k differs between states */
-#define METRICS_ETOOBIG		3	/* size limit exceeded */
-#define METRICS_ENOMEM		4	/* allocator returned NULL */
+/*
+ * The fallible functions below return CORE_OK or the code of the error they
+ * report in a CoreError (core_error.h): CORE_ERR_BINARY (22P03) for a
+ * malformed serialised state, "invalid <state>" with what is wrong as the
+ * detail; CORE_ERR_RANGE (22003) for a count that would pass int64.
+ */
 
 /* ---------------------------------------------------------------------
  * Compensated summation (Neumaier's variant of Kahan's algorithm).
@@ -69,6 +69,10 @@ typedef struct metrics_ksum
 	double		comp;
 } metrics_ksum;
 
+/*
+ * Add x to a compensated sum (Neumaier's step).  Inline: it is the per-row
+ * work of the float aggregates.
+ */
 static inline void
 metrics_ksum_add(metrics_ksum *k, double x)
 {
@@ -114,8 +118,9 @@ metrics_csat_band(int score)
 	return score >= 4 ? METRICS_BAND_HIGH : METRICS_BAND_LOW;
 }
 
-/* adds from's counts into into; returns METRICS_ETOOBIG on int64 overflow */
-extern int	metrics_hist_merge(metrics_hist *into, const metrics_hist *from);
+/* adds from's counts into into; CORE_ERR_RANGE if the total passes int64 */
+extern int	metrics_hist_merge(metrics_hist *into, const metrics_hist *from,
+							   CoreError *err);
 
 /* the parts of NPS and CSAT: result = 100 * num / den (den = 0: no rows) */
 extern void metrics_nps_parts(const metrics_hist *h, int64_t *num, int64_t *den);
@@ -124,7 +129,7 @@ extern void metrics_csat_parts(const metrics_hist *h, int64_t *num, int64_t *den
 extern void metrics_hist_serialize(const metrics_hist *h,
 								   unsigned char out[METRICS_HIST_BYTES]);
 extern int	metrics_hist_deserialize(const unsigned char *in, size_t len,
-									 metrics_hist *h, char *errbuf);
+									 metrics_hist *h, CoreError *err);
 
 /* ---------------------------------------------------------------------
  * Count + two compensated sums (wape, forecast_bias, mape, weighted_score).
@@ -139,11 +144,31 @@ typedef struct metrics_sums
 	metrics_ksum b;				/* denominator (or unused) */
 } metrics_sums;
 
-extern int	metrics_sums_merge(metrics_sums *into, const metrics_sums *from);
+/* adds from into into; CORE_ERR_RANGE if the row count passes int64 */
+extern int	metrics_sums_merge(metrics_sums *into, const metrics_sums *from,
+							   CoreError *err);
 extern void metrics_sums_serialize(const metrics_sums *s,
 								   unsigned char out[METRICS_SUMS_BYTES]);
 extern int	metrics_sums_deserialize(const unsigned char *in, size_t len,
-									 metrics_sums *s, char *errbuf);
+									 metrics_sums *s, CoreError *err);
+
+/* ---------------------------------------------------------------------
+ * The two fixed-size states seen alike: what the glue's combine, serialize
+ * and deserialize functions need, so each is written once for both.
+ * ---------------------------------------------------------------------
+ */
+typedef struct metrics_fixed_state
+{
+	size_t		size;			/* bytes of the state in memory */
+	size_t		bytes;			/* bytes of its serialised form */
+	int			(*merge) (void *into, const void *from, CoreError *err);
+	void		(*serialize) (const void *state, unsigned char *out);
+	int			(*deserialize) (const unsigned char *in, size_t len,
+								void *state, CoreError *err);
+} metrics_fixed_state;
+
+extern const metrics_fixed_state metrics_hist_state;	/* metrics_hist */
+extern const metrics_fixed_state metrics_sums_state;	/* metrics_sums */
 
 /* ---------------------------------------------------------------------
  * All the values of a group (trimmed_mean).
@@ -166,9 +191,9 @@ extern void metrics_values_serialize(int32_t k, const double *v, int64_t n,
  * metrics_values_read(), which checks each one is finite.
  */
 extern int	metrics_values_header(const unsigned char *in, size_t len,
-								  int32_t *k, int64_t *n, char *errbuf);
+								  int32_t *k, int64_t *n, CoreError *err);
 extern int	metrics_values_read(const unsigned char *in, int64_t n,
-								double *out, char *errbuf);
+								double *out, CoreError *err);
 
 /* sorts v[0..n) ascending (finite values only; no NaN) */
 extern void metrics_sort_doubles(double *v, int64_t n);

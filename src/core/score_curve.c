@@ -15,7 +15,6 @@
  *-------------------------------------------------------------------------
  */
 #include "score_curve.h"
-#include "lex.h"
 
 #include <errno.h>
 #include <math.h>
@@ -24,73 +23,49 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lex.h"
+
 #define unlikely_sc(x) __builtin_expect((x) != 0, 0)
 
 /* longest number token we accept (digits are cheap; 500 is far past 17) */
 #define SC_TOKEN_MAX	511
 
+_Static_assert(SC_NUM_BUFLEN <= LEX_NUM_BUFLEN,
+			   "a number's text must fit lex_format_pairs' buffers");
+
+/* the mode names, by mode code */
+static const char *const sc_modes[] = {"linear", "step"};
+
+#define SC_NMODES	2
+
+/* The name of a mode code, or NULL for an unknown code. */
 const char *
 sc_mode_name(int mode)
 {
-	switch (mode)
-	{
-		case SC_MODE_LINEAR:
-			return "linear";
-		case SC_MODE_STEP:
-			return "step";
-	}
-	return NULL;
+	return mode >= 0 && mode < SC_NMODES ? sc_modes[mode] : NULL;
 }
 
+/* The code of a mode name (any ASCII case), or -1. */
 int
 sc_mode_from_name(const char *name, size_t len)
 {
-	if (lex_word_eq(name, len, "linear"))
-		return SC_MODE_LINEAR;
-	if (lex_word_eq(name, len, "step"))
-		return SC_MODE_STEP;
-	return -1;
+	return lex_lookup(sc_modes, SC_NMODES, name, len);
 }
 
 /*
- * Read one number.  The token is scanned by hand (so strtod's extras, hex
- * floats and "nan"/"inf", never get in) and then converted with strtod,
- * which rounds correctly.  Overflow and underflow to zero are range errors,
- * as in float8in; NaN and infinities are named and refused.
+ * The end of the number token whose digits start at i: digits, an optional
+ * point and digits, and an exponent only when digits follow its "e" and
+ * sign (so "1e" ends before the "e").  *ndigits counts the mantissa's
+ * digits.
  */
-static int
-sc_number(LexState *p, double *out)
+static size_t
+sc_token_end(const LexState *p, size_t i, size_t *ndigits)
 {
-	char		buf[SC_TOKEN_MAX + 1];
-	size_t		start,
-				i,
-				ndigits = 0;
-	double		v;
-	char	   *end;
-
-	lex_skip_space(p);
-	start = p->pos;
-	i = start;
-	if (i < p->len && (p->s[i] == '+' || p->s[i] == '-'))
-		i++;
-	if (i < p->len && lex_is_alpha((unsigned char) p->s[i]))
-	{
-		size_t		w = i;
-
-		while (w < p->len && lex_is_alpha((unsigned char) p->s[w]))
-			w++;
-		if (lex_word_eq(p->s + i, w - i, "nan") ||
-			lex_word_eq(p->s + i, w - i, "inf") ||
-			lex_word_eq(p->s + i, w - i, "infinity"))
-			return lex_error(p->err, p->errlen, SC_ERR_INVALID,
-							"score_curve values must be finite numbers, got \"%.*s\"",
-							(int) (w - start), p->s + start);
-		return lex_syntax(p, "a number");
-	}
+	*ndigits = 0;
 	while (i < p->len && lex_is_digit((unsigned char) p->s[i]))
 	{
 		i++;
-		ndigits++;
+		(*ndigits)++;
 	}
 	if (i < p->len && p->s[i] == '.')
 	{
@@ -98,12 +73,10 @@ sc_number(LexState *p, double *out)
 		while (i < p->len && lex_is_digit((unsigned char) p->s[i]))
 		{
 			i++;
-			ndigits++;
+			(*ndigits)++;
 		}
 	}
-	if (ndigits == 0)
-		return lex_syntax(p, "a number");
-	if (i < p->len && (p->s[i] == 'e' || p->s[i] == 'E'))
+	if (*ndigits > 0 && i < p->len && (p->s[i] == 'e' || p->s[i] == 'E'))
 	{
 		size_t		e = i + 1;
 
@@ -116,10 +89,37 @@ sc_number(LexState *p, double *out)
 			i = e;
 		}
 	}
+	return i;
+}
+
+/*
+ * Read one number (a LexNumberFn: out is a double).  The token is scanned
+ * by hand (so strtod's extras, hex floats and "nan"/"inf", never get in)
+ * and then converted with strtod, which rounds correctly.  Overflow and
+ * underflow to zero are range errors, as in float8in; NaN and infinities
+ * are named and refused.
+ */
+static int
+sc_number(LexState *p, void *out)
+{
+	char		buf[SC_TOKEN_MAX + 1];
+	size_t		start,
+				i,
+				ndigits;
+	int			neg,
+				rc;
+	double		v;
+	char	   *end;
+
+	if ((rc = lex_number_start(p, "score_curve", &start, &i, &neg)) != CORE_OK)
+		return rc;
+	i = sc_token_end(p, i, &ndigits);
+	if (ndigits == 0)
+		return lex_syntax(p, "a number");
 	if (i - start > SC_TOKEN_MAX)
-		return lex_error(p->err, p->errlen, SC_ERR_RANGE,
-						"number \"%.20s...\" is too long for type score_curve (at most %d characters)",
-						p->s + start, SC_TOKEN_MAX);
+		return lex_error(p->err, CORE_ERR_RANGE,
+						 "number \"%.20s...\" is too long for type score_curve (at most %d characters)",
+						 p->s + start, SC_TOKEN_MAX);
 	memcpy(buf, p->s + start, i - start);
 	buf[i - start] = '\0';
 	errno = 0;
@@ -127,102 +127,57 @@ sc_number(LexState *p, double *out)
 	if (end != buf + (i - start))
 		return lex_syntax(p, "a number");
 	if (errno == ERANGE && (v == 0.0 || isinf(v)))
-		return lex_error(p->err, p->errlen, SC_ERR_RANGE,
-						"\"%s\" is out of range for type double precision", buf);
+		return lex_error(p->err, CORE_ERR_RANGE,
+						 "\"%s\" is out of range for type double precision", buf);
 	p->pos = i;
-	*out = v;
-	return SC_OK;
+	*(double *) out = v;
+	return CORE_OK;
 }
 
+/*
+ * Parse the text form (see score_curve.h): the mode, the points, and
+ * nothing after the "]".
+ */
 int
 sc_parse(const char *str, size_t len, int *mode, double *xs, double *ys,
-		 int *npoints, char *err, size_t errlen)
+		 int *npoints, CoreError *err)
 {
+	LexPairList list = {"score_curve", "point", SC_MAX_POINTS, sc_number,
+	sizeof(double), xs, ys};
 	LexState	p;
-	size_t		w;
-	int			n = 0;
-	int			rc;
+	int			n,
+				rc;
 
-	p.s = str;
-	p.len = len;
-	p.pos = 0;
-	p.err = err;
-	p.errlen = errlen;
-
-	lex_skip_space(&p);
-	w = p.pos;
-	while (w < len && lex_is_alpha((unsigned char) str[w]))
-		w++;
-	if (w == p.pos)
-		return lex_syntax(&p, "\"linear\" or \"step\"");
-	*mode = sc_mode_from_name(str + p.pos, w - p.pos);
-	if (*mode < 0)
-		return lex_error(err, errlen, SC_ERR_SYNTAX,
-						"Unknown score_curve mode \"%.*s\"; the mode is \"linear\" or \"step\".",
-						(int) (w - p.pos > 40 ? 40 : w - p.pos), str + p.pos);
-	p.pos = w;
-	if ((rc = lex_expect(&p, '[', "\"[\"")) != SC_OK)
+	lex_init(&p, str, len, err);
+	if ((rc = lex_mode(&p, "score_curve", sc_modes, SC_NMODES, mode)) != CORE_OK ||
+		(rc = lex_pair_list(&p, &list, &n)) != CORE_OK)
 		return rc;
-	lex_skip_space(&p);
-	if (p.pos < len && str[p.pos] == ']')
-		return lex_error(err, errlen, SC_ERR_INVALID,
-						"score_curve must have at least 1 point, got an empty list");
-	for (;;)
-	{
-		double		x,
-					y;
-
-		if ((rc = lex_expect(&p, '(', "\"(\"")) != SC_OK)
-			return rc;
-		if ((rc = sc_number(&p, &x)) != SC_OK)
-			return rc;
-		if ((rc = lex_expect(&p, ',', "\",\"")) != SC_OK)
-			return rc;
-		if ((rc = sc_number(&p, &y)) != SC_OK)
-			return rc;
-		if ((rc = lex_expect(&p, ')', "\")\"")) != SC_OK)
-			return rc;
-		if (n >= SC_MAX_POINTS)
-			return lex_error(err, errlen, SC_ERR_INVALID,
-							"score_curve has more than %d points", SC_MAX_POINTS);
-		xs[n] = x;
-		ys[n] = y;
-		n++;
-		lex_skip_space(&p);
-		if (p.pos < len && str[p.pos] == ',')
-		{
-			p.pos++;
-			continue;
-		}
-		if (p.pos < len && str[p.pos] == ']')
-		{
-			p.pos++;
-			break;
-		}
-		return lex_syntax(&p, "\",\" or \"]\"");
-	}
 	lex_skip_space(&p);
 	if (p.pos < len)
 		return lex_syntax(&p, "the end of the input after \"]\"");
 	*npoints = n;
-	return sc_validate(*mode, xs, ys, n, err, errlen);
+	return sc_validate(*mode, xs, ys, n, err);
 }
 
+/*
+ * Check a curve (see score_curve.h): known mode, 1..SC_MAX_POINTS finite
+ * points, -0 normalised to 0, then the ordering rules of the mode.
+ */
 int
-sc_validate(int mode, double *xs, double *ys, int n, char *err, size_t errlen)
+sc_validate(int mode, double *xs, double *ys, int n, CoreError *err)
 {
 	char		a[SC_NUM_BUFLEN],
 				b[SC_NUM_BUFLEN];
 	int			i;
 
 	if (sc_mode_name(mode) == NULL)
-		return lex_error(err, errlen, SC_ERR_INVALID,
+		return lex_error(err, CORE_ERR_INVALID,
 						"unknown score_curve mode code %d", mode);
 	if (n < 1)
-		return lex_error(err, errlen, SC_ERR_INVALID,
+		return lex_error(err, CORE_ERR_INVALID,
 						"score_curve must have at least 1 point, got %d", n);
 	if (n > SC_MAX_POINTS)
-		return lex_error(err, errlen, SC_ERR_INVALID,
+		return lex_error(err, CORE_ERR_INVALID,
 						"score_curve has %d points, more than the maximum of %d",
 						n, SC_MAX_POINTS);
 	for (i = 0; i < n; i++)
@@ -231,7 +186,7 @@ sc_validate(int mode, double *xs, double *ys, int n, char *err, size_t errlen)
 		{
 			double		bad = isfinite(xs[i]) ? ys[i] : xs[i];
 
-			return lex_error(err, errlen, SC_ERR_INVALID,
+			return lex_error(err, CORE_ERR_INVALID,
 							"score_curve values must be finite numbers, got %s at point %d",
 							isnan(bad) ? "NaN" : (bad > 0 ? "Infinity" : "-Infinity"),
 							i + 1);
@@ -248,7 +203,7 @@ sc_validate(int mode, double *xs, double *ys, int n, char *err, size_t errlen)
 		{
 			sc_format_double(xs[i], a);
 			sc_format_double(xs[i - 1], b);
-			return lex_error(err, errlen, SC_ERR_INVALID,
+			return lex_error(err, CORE_ERR_INVALID,
 							"step score_curve x values must be strictly increasing, got %s after %s",
 							a, b);
 		}
@@ -256,21 +211,26 @@ sc_validate(int mode, double *xs, double *ys, int n, char *err, size_t errlen)
 		{
 			sc_format_double(xs[i], a);
 			sc_format_double(xs[i - 1], b);
-			return lex_error(err, errlen, SC_ERR_INVALID,
+			return lex_error(err, CORE_ERR_INVALID,
 							"linear score_curve x values must be non-decreasing, got %s after %s",
 							a, b);
 		}
 		if (mode == SC_MODE_LINEAR && i >= 2 && xs[i] == xs[i - 2])
 		{
 			sc_format_double(xs[i], a);
-			return lex_error(err, errlen, SC_ERR_INVALID,
+			return lex_error(err, CORE_ERR_INVALID,
 							"linear score_curve has three points at x = %s, at most two may share an x (a jump)",
 							a);
 		}
 	}
-	return SC_OK;
+	return CORE_OK;
 }
 
+/*
+ * The shortest decimal that reads back as v (see score_curve.h): the
+ * fewest significant digits that strtod returns v for, then laid out as
+ * float8out lays it out.
+ */
 int
 sc_format_double(double v, char *buf)
 {
@@ -347,37 +307,35 @@ sc_format_double(double v, char *buf)
 	return len;
 }
 
+/* what sc_format_with hands lex_format_pairs */
+typedef struct ScFormat
+{
+	const double *xs;
+	const double *ys;
+	sc_num_format_fn fmt;
+} ScFormat;
+
+/* lex_format_pairs callback: x (which 0) or y (1) of point i */
+static int
+sc_format_number(const void *arg, int i, int which, char *buf)
+{
+	const ScFormat *f = (const ScFormat *) arg;
+
+	return f->fmt(which == 0 ? f->xs[i] : f->ys[i], buf);
+}
+
+/* The canonical text of a curve, numbers written by fmt (see score_curve.h). */
 long
 sc_format_with(int mode, const double *xs, const double *ys, int n,
 			   char *buf, size_t buflen, sc_num_format_fn fmt)
 {
-	char		nx[SC_NUM_BUFLEN],
-				ny[SC_NUM_BUFLEN];
-	const char *name = sc_mode_name(mode);
-	size_t		len;
-	int			i;
+	ScFormat	f = {xs, ys, fmt};
 
-	if (name == NULL || buflen < strlen(name) + 3)
-		return -1;
-	len = (size_t) snprintf(buf, buflen, "%s[", name);
-	for (i = 0; i < n; i++)
-	{
-		int			wx = fmt(xs[i], nx);
-		int			wy = fmt(ys[i], ny);
-		size_t		need = (size_t) wx + wy + 4;	/* ",(" is 1 or 2, ",", ")" */
-
-		if (len + need + 2 > buflen)
-			return -1;
-		len += (size_t) snprintf(buf + len, buflen - len, "%s(%s,%s)",
-								 i > 0 ? "," : "", nx, ny);
-	}
-	if (len + 2 > buflen)
-		return -1;
-	buf[len++] = ']';
-	buf[len] = '\0';
-	return (long) len;
+	return lex_format_pairs(buf, buflen, sc_mode_name(mode), n,
+							sc_format_number, &f);
 }
 
+/* sc_format_with and the core's own number formatter (see score_curve.h) */
 long
 sc_format(int mode, const double *xs, const double *ys, int n,
 		  char *buf, size_t buflen)
@@ -446,6 +404,12 @@ sc_count_le(const double *xs, int n, double a)
 	return (int) (base - xs) + (*base <= a);
 }
 
+/*
+ * Points at attainment a (see score_curve.h): one branch-free search for
+ * the segment, then the step value or the interpolation, without branches
+ * on the common path; values near the limits of float8 go to
+ * sc_interpolate.
+ */
 double
 sc_eval(int mode, const double *xs, const double *ys, int n, double a)
 {
@@ -490,6 +454,7 @@ sc_eval(int mode, const double *xs, const double *ys, int n, double a)
 	return r;
 }
 
+/* The btree order of two curves (see score_curve.h). */
 int
 sc_compare(int amode, const double *axs, const double *ays, int an,
 		   int bmode, const double *bxs, const double *bys, int bn)

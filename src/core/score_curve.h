@@ -13,8 +13,8 @@
  *			  first x.
  *
  * This file includes no PostgreSQL header, so test/unit and test/fuzz drive
- * it directly.  Errors come back as an SC_ERR_* code plus a message in a
- * caller-supplied buffer; the fmgr glue maps codes to SQLSTATEs.
+ * it directly.  Errors come back as a CoreError (core_error.h), which the
+ * fmgr glue turns into ereport() with core_report().
  *
  *-------------------------------------------------------------------------
  */
@@ -23,18 +23,12 @@
 
 #include <stddef.h>
 
-#include "lex.h"
+#include "core_error.h"
 
 #define SC_MODE_LINEAR	0
 #define SC_MODE_STEP	1
 
 #define SC_MAX_POINTS	1000
-
-/* result codes; the glue maps them to SQLSTATEs */
-#define SC_OK			LEX_OK
-#define SC_ERR_SYNTAX	LEX_ERR_SYNTAX	/* 22P02 invalid_text_representation */
-#define SC_ERR_INVALID	LEX_ERR_INVALID	/* 22023 invalid_parameter_value */
-#define SC_ERR_RANGE	LEX_ERR_RANGE	/* 22003 numeric_value_out_of_range */
 
 /* long enough for any canonical number: sign, 17 digits, point, e-308 */
 #define SC_NUM_BUFLEN	32
@@ -52,9 +46,10 @@ extern int	sc_mode_from_name(const char *name, size_t len);
  * Parse the text form "mode[(x,y),...]" (len bytes, need not be
  * NUL-terminated).  xs and ys must hold SC_MAX_POINTS values.  On success
  * the points are validated and normalised (-0 becomes 0) and *npoints set.
+ * Returns CORE_OK or the code of the error reported in err.
  */
 extern int	sc_parse(const char *str, size_t len, int *mode, double *xs,
-					 double *ys, int *npoints, char *err, size_t errlen);
+					 double *ys, int *npoints, CoreError *err);
 
 /*
  * Check that (mode, xs, ys, n) is a valid curve: known mode, 1..SC_MAX_POINTS
@@ -62,7 +57,7 @@ extern int	sc_parse(const char *str, size_t len, int *mode, double *xs,
  * in place, so equal curves have equal bytes.
  */
 extern int	sc_validate(int mode, double *xs, double *ys, int n,
-						char *err, size_t errlen);
+						CoreError *err);
 
 /*
  * Shortest text that reads back as exactly v (v finite), in the layout of

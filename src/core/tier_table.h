@@ -24,9 +24,9 @@
 #define SALES_SUPERVISOR_CORE_TIER_TABLE_H
 
 #include <stddef.h>
-
-#include "lex.h"
 #include <stdint.h>
+
+#include "core_error.h"
 
 #define TT_MODE_MARGINAL	0
 #define TT_MODE_FLAT		1
@@ -35,11 +35,11 @@
 #define TT_MAX_DIGITS	18		/* significant digits of one number */
 #define TT_MAX_SCALE	18		/* decimal places of one number */
 
-#define TT_OK			LEX_OK
-#define TT_ERR_SYNTAX	LEX_ERR_SYNTAX	/* 22P02 invalid_text_representation */
-#define TT_ERR_INVALID	LEX_ERR_INVALID	/* 22023 invalid_parameter_value */
-#define TT_ERR_RANGE	LEX_ERR_RANGE	/* 22003 numeric_value_out_of_range */
-#define TT_OVERFLOW		4		/* evaluation does not fit 128 bits */
+/*
+ * tt_eval's answer when an intermediate does not fit 128 bits: not an
+ * error, a request to compute in arbitrary precision (CORE_OK otherwise).
+ */
+#define TT_OVERFLOW		100
 
 /* one exact decimal: m / 10^scale; pad is 0 (the struct is stored as is) */
 typedef struct tt_dec
@@ -64,19 +64,16 @@ typedef struct tt_table
 #define TT_DEC_BUFLEN	48
 #define TT_TEXT_MAXLEN(n)	(32 + TT_DEC_BUFLEN + (size_t) (n) * (2 * TT_DEC_BUFLEN + 4))
 
-extern const char *tt_mode_name(int mode);
-extern int	tt_mode_from_name(const char *name, size_t len);
-
 /*
  * Parse "mode[(threshold,rate),...]" with an optional " cap N" (len bytes,
  * need not be NUL-terminated).  t->thr and t->rate must each have room for
- * TT_MAX_TIERS values.  The result is validated.
+ * TT_MAX_TIERS values.  The result is validated.  Returns CORE_OK or the
+ * code of the error reported in err (CORE_ERR_SYNTAX, _INVALID, _RANGE).
  */
-extern int	tt_parse(const char *str, size_t len, tt_table *t,
-					 char *err, size_t errlen);
+extern int	tt_parse(const char *str, size_t len, tt_table *t, CoreError *err);
 
-/* Check every rule of a table (as after binary input). */
-extern int	tt_validate(const tt_table *t, char *err, size_t errlen);
+/* Check every rule of a table (as after binary input); CORE_OK or err. */
+extern int	tt_validate(const tt_table *t, CoreError *err);
 
 /* Compare two decimals by value: -1, 0, 1. */
 extern int	tt_dec_cmp(tt_dec a, tt_dec b);
@@ -109,7 +106,7 @@ extern int	tt_result_scale(const tt_table *t, int amount_scale);
 /*
  * Commission on amount am / 10^ascale (0 <= ascale <= TT_MAX_SCALE), exact:
  * *res / 10^(*rscale) with *rscale = tt_result_scale(t, ascale).  Returns
- * TT_OK, or TT_OVERFLOW when some intermediate would not fit in 128 bits
+ * CORE_OK, or TT_OVERFLOW when some intermediate would not fit in 128 bits
  * (the caller then computes in arbitrary precision).
  */
 extern int	tt_eval(const tt_table *t, __int128 am, int ascale,

@@ -10,7 +10,10 @@
  *      get their lower bound, and a larger weight with the same bounds never
  *      gets less.
  *   2: ap_allocate on '|'-separated text fields: total|unit|w1|w2|...;
- *      when it succeeds the units must sum to total / unit.
+ *      when it succeeds the units must sum to total / unit.  Every field
+ *      read as a value must also come out the same when built from its
+ *      digits (ap_value_from_decimal, the glue's way) and print as text
+ *      that reads back as itself.
  * A violated invariant calls abort(), which libFuzzer reports.
  */
 #include <stdint.h>
@@ -62,7 +65,7 @@ fuzz_units(const uint8_t *data, size_t size)
 {
 	ApRow		rows[MAXN];
 	char		work[MAXN * 64];
-	ApError		err;
+	CoreError		err;
 	int			n;
 	int			shift;
 	int64_t		total = 0;
@@ -116,9 +119,9 @@ fuzz_units(const uint8_t *data, size_t size)
 			total = (int64_t) (lo + (__int128) (pick >> 3) % (hi - lo + 1));
 	}
 
-	if (ap_apportion_units(rows, n, total, work, NULL, "fuzz", "weight", &err) != AP_OK)
+	if (ap_apportion_units(rows, n, total, work, NULL, "fuzz", "weight", &err) != CORE_OK)
 	{
-		if (err.code == AP_EINTERNAL)
+		if (err.code == CORE_ERR_INTERNAL)
 			abort();
 		return;
 	}
@@ -147,18 +150,60 @@ fuzz_units(const uint8_t *data, size_t size)
 		abort();
 }
 
+/*
+ * Check that a value read from text prints back as the text numeric_out
+ * would give for it, and that the same value built from its digits (as the
+ * glue builds it from a numeric) is the same value with the same text.
+ */
+static void
+check_value_text(const ApValue *v)
+{
+	ApValue		d;
+	char		a[128],
+				b[128];
+
+	if (v->status != AP_PARSE_OK)
+		return;
+	if (!ap_value_from_decimal(v->num.neg, (unsigned __int128) v->num.mant,
+							   -v->num.scale, v->num.dscale, &d))
+	{
+		/*
+		 * refused only for what numeric_out's text could not give back as
+		 * this value: digits beyond the display scale, a display scale or
+		 * a run of trailing zeros past the parser's limit of 100000
+		 */
+		if (v->num.scale <= v->num.dscale && v->num.dscale <= 100000 &&
+			(long) v->num.dscale - v->num.scale <= 100000)
+			abort();
+		return;
+	}
+	if (d.num.neg != v->num.neg || d.num.mant != v->num.mant ||
+		d.num.scale != v->num.scale || d.num.dscale != v->num.dscale)
+		abort();
+	/* printed from the digits, then read back: the same value */
+	ap_value_text(&d, a, sizeof(a));
+	ap_value_parse(a, &d);
+	ap_value_text(&d, b, sizeof(b));
+	if (strlen(a) < sizeof(a) - 1 &&
+		(d.status != AP_PARSE_OK || d.num.neg != v->num.neg ||
+		 d.num.mant != v->num.mant || d.num.scale != v->num.scale ||
+		 d.num.dscale != v->num.dscale || strcmp(a, b) != 0))
+		abort();
+}
+
 static void
 fuzz_text(const uint8_t *data, size_t size)
 {
 	char		buf[2048];
 	const char *field[MAXN + 2];
+	ApValue		value[MAXN + 2];
 	int			nf = 0;
 	ApRow		rows[MAXN];
 	char		work[MAXN * 64];
 	int64_t		units[MAXN];
 	bool		nul[MAXN];
 	ApNum		unit;
-	ApError		err;
+	CoreError	err;
 	int64_t		total;
 	__int128	sum = 0;
 	ApInput		in;
@@ -178,21 +223,26 @@ fuzz_text(const uint8_t *data, size_t size)
 		}
 	if (nf < 3)
 		return;
+	for (int i = 0; i < nf; i++)
+	{
+		ap_value_parse(field[i], &value[i]);
+		check_value_text(&value[i]);
+	}
 	in.fname = "allocate_quota";
 	in.wname = "weight";
 	in.n = nf - 2;
-	in.total = field[0];
-	in.unit = field[1];
-	in.weights = field + 2;
+	in.total = &value[0];
+	in.unit = &value[1];
+	in.weights = value + 2;
 	in.lower = NULL;
 	in.upper = NULL;
-	if (ap_allocate(&in, rows, work, units, nul, &unit, &err) != AP_OK)
+	if (ap_allocate(&in, rows, work, units, nul, &unit, &err) != CORE_OK)
 	{
-		if (err.code == AP_EINTERNAL)
+		if (err.code == CORE_ERR_INTERNAL)
 			abort();
 		return;
 	}
-	if (ap_total_units("t", field[0], field[1], &unit, &total, &err) != AP_OK)
+	if (ap_total_units("t", &value[0], &value[1], &unit, &total, &err) != CORE_OK)
 		abort();
 	for (int i = 0; i < in.n; i++)
 	{

@@ -17,13 +17,13 @@ int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char		err[METRICS_ERRBUF];
+	CoreError	err;
 	metrics_hist h;
 	metrics_sums s;
 	int32_t		k;
 	int64_t		n;
 
-	if (metrics_hist_deserialize(data, size, &h, err) == METRICS_OK)
+	if (metrics_hist_deserialize(data, size, &h, &err) == CORE_OK)
 	{
 		unsigned char back[METRICS_HIST_BYTES];
 		int64_t		num,
@@ -34,23 +34,23 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		metrics_nps_parts(&h, &num, &den);
 		metrics_csat_parts(&h, &num, &den);
-		if (metrics_hist_merge(&h, &h) == METRICS_OK)
+		if (metrics_hist_merge(&h, &h, &err) == CORE_OK)
 			metrics_nps_parts(&h, &num, &den);
 	}
-	if (metrics_sums_deserialize(data, size, &s, err) == METRICS_OK)
+	if (metrics_sums_deserialize(data, size, &s, &err) == CORE_OK)
 	{
 		metrics_sums t = s;
 
-		(void) metrics_sums_merge(&t, &s);
+		(void) metrics_sums_merge(&t, &s, &err);
 		(void) metrics_ksum_value(&t.a);
 	}
-	if (metrics_values_header(data, size, &k, &n, err) == METRICS_OK)
+	if (metrics_values_header(data, size, &k, &n, &err) == CORE_OK)
 	{
 		double	   *v = malloc((size_t) n * sizeof(double) + 1);
 
 		if (v == NULL)
 			abort();
-		if (metrics_values_read(data, n, v, err) == METRICS_OK && n > 0)
+		if (metrics_values_read(data, n, v, &err) == CORE_OK && n > 0)
 		{
 			unsigned char *back = malloc(size);
 			double		mean;

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lex.h"
 #include "score_curve.h"
 
 static double xs[SC_MAX_POINTS],
@@ -23,7 +24,7 @@ static char text[SC_TEXT_MAXLEN(SC_MAX_POINTS)],
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char		err[256];
+	CoreError	err;
 	int			mode,
 				mode2,
 				n,
@@ -36,13 +37,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char	   *copy = malloc(size ? size : 1);
 
 	memcpy(copy, data, size);
-	rc = sc_parse(copy, size, &mode, xs, ys, &n, err, sizeof(err));
+	rc = sc_parse(copy, size, &mode, xs, ys, &n, &err);
 	free(copy);
-	if (rc != SC_OK)
+	if (rc != CORE_OK)
 	{
-		if (rc != SC_ERR_SYNTAX && rc != SC_ERR_INVALID && rc != SC_ERR_RANGE)
+		if (rc != CORE_ERR_SYNTAX && rc != CORE_ERR_INVALID && rc != CORE_ERR_RANGE)
 			abort();
-		if (strnlen(err, sizeof(err)) >= sizeof(err))
+		if (rc != err.code || strnlen(err.msg, sizeof(err.msg)) >= LEX_MSGLEN)
 			abort();
 		return 0;
 	}
@@ -51,7 +52,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	len = sc_format(mode, xs, ys, n, text, sizeof(text));
 	if (len < 0)
 		abort();
-	if (sc_parse(text, (size_t) len, &mode2, xs2, ys2, &n2, err, sizeof(err)) != SC_OK)
+	if (sc_parse(text, (size_t) len, &mode2, xs2, ys2, &n2, &err) != CORE_OK)
 		abort();
 	if (mode2 != mode || n2 != n ||
 		memcmp(xs, xs2, n * sizeof(double)) != 0 ||

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lex.h"
 #include "tier_table.h"
 
 static tt_dec thr[TT_MAX_TIERS],
@@ -24,29 +25,29 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	tt_table	t = {0, 0, 0, {0, 0, 0}, thr, rate};
 	tt_table	t2 = {0, 0, 0, {0, 0, 0}, thr2, rate2};
-	char		err[256];
+	CoreError	err;
 	char	   *copy = malloc(size ? size : 1);
 	long		len;
 	int			rc,
 				i;
 
 	memcpy(copy, data, size);
-	rc = tt_parse(copy, size, &t, err, sizeof(err));
+	rc = tt_parse(copy, size, &t, &err);
 	free(copy);
-	if (rc != TT_OK)
+	if (rc != CORE_OK)
 	{
-		if (rc != TT_ERR_SYNTAX && rc != TT_ERR_INVALID && rc != TT_ERR_RANGE)
+		if (rc != CORE_ERR_SYNTAX && rc != CORE_ERR_INVALID && rc != CORE_ERR_RANGE)
 			abort();
-		if (strnlen(err, sizeof(err)) >= sizeof(err))
+		if (rc != err.code || strnlen(err.msg, sizeof(err.msg)) >= LEX_MSGLEN)
 			abort();
 		return 0;
 	}
-	if (tt_validate(&t, err, sizeof(err)) != TT_OK)
+	if (tt_validate(&t, &err) != CORE_OK)
 		abort();
 	len = tt_format(&t, text, sizeof(text));
 	if (len < 0)
 		abort();
-	if (tt_parse(text, (size_t) len, &t2, err, sizeof(err)) != TT_OK)
+	if (tt_parse(text, (size_t) len, &t2, &err) != CORE_OK)
 		abort();
 	if (t2.mode != t.mode || t2.ntiers != t.ntiers || t2.has_cap != t.has_cap ||
 		memcmp(&t2.cap, &t.cap, sizeof(tt_dec)) != 0 ||
@@ -77,7 +78,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				rc = tt_eval(&t, am + k, s, &res, &rs);
 				if (rc == TT_OVERFLOW)
 					continue;
-				if (rc != TT_OK || res < 0 || rs != tt_result_scale(&t, s))
+				if (rc != CORE_OK || res < 0 || rs != tt_result_scale(&t, s))
 					abort();
 			}
 		}

@@ -15,20 +15,45 @@
 
 typedef __int128 i128;
 
+/* texts[0..n) as values (NULL: NULL values), malloc'd; NULL for NULL */
+static ApValue *
+values(const char *const *texts, int n)
+{
+	ApValue    *v;
+
+	if (texts == NULL)
+		return NULL;
+	v = malloc(sizeof(ApValue) * (n > 0 ? n : 1));
+	for (int i = 0; i < n; i++)
+		ap_value_parse(texts[i], &v[i]);
+	return v;
+}
+
 /* run ap_allocate on text inputs; units into out; returns the status */
 static int
 alloc(const char *total, const char *unit, int n, const char *const *w,
 	  const char *const *lo, const char *const *up, int64_t *out, bool *nul,
-	  ApError *err)
+	  CoreError *err)
 {
-	ApInput		in = {"allocate_quota", "weight", n, total, unit, w, lo, up};
+	ApValue		t,
+				u1;
+	ApValue    *wv = values(w, n),
+			   *lv = values(lo, n),
+			   *uv = values(up, n);
+	ApInput		in = {"allocate_quota", "weight", n, &t, &u1, wv, lv, uv};
 	ApRow	   *rows = malloc(sizeof(ApRow) * (n > 0 ? n : 1));
 	void	   *work = malloc(ap_workspace_size(n));
 	ApNum		u;
-	int			rc = ap_allocate(&in, rows, work, out, nul, &u, err);
+	int			rc;
 
+	ap_value_parse(total, &t);
+	ap_value_parse(unit, &u1);
+	rc = ap_allocate(&in, rows, work, out, nul, &u, err);
 	free(rows);
 	free(work);
+	free(wv);
+	free(lv);
+	free(uv);
 	return rc;
 }
 
@@ -75,7 +100,7 @@ test_examples(void)
 {
 	int64_t		out[8];
 	bool		nul[8];
-	ApError		err;
+	CoreError		err;
 
 	/* 75/25 of 99.99 at 0.01: 9999 units; 7499.25 and 2499.75 -> floors
 	 * 7499 + 2499 = 9998, one unit left, to the larger remainder (0.75):
@@ -83,7 +108,7 @@ test_examples(void)
 	{
 		const char *w[] = {"75", "25"};
 
-		CHECK_EQ_INT(alloc("99.99", "0.01", 2, w, NULL, NULL, out, nul, &err), AP_OK);
+		CHECK_EQ_INT(alloc("99.99", "0.01", 2, w, NULL, NULL, out, nul, &err), CORE_OK);
 		CHECK_EQ_INT(out[0], 7499);
 		CHECK_EQ_INT(out[1], 2500);
 	}
@@ -92,7 +117,7 @@ test_examples(void)
 	{
 		const char *w[] = {"1", "1", "1"};
 
-		CHECK_EQ_INT(alloc("100", "1", 3, w, NULL, NULL, out, nul, &err), AP_OK);
+		CHECK_EQ_INT(alloc("100", "1", 3, w, NULL, NULL, out, nul, &err), CORE_OK);
 		CHECK(out[0] == 34 && out[1] == 33 && out[2] == 33);
 	}
 	/* ties on remainder go to the larger weight: 10 by 1, 2 with unit 3?
@@ -101,7 +126,7 @@ test_examples(void)
 	{
 		const char *w[] = {"1", "3"};
 
-		CHECK_EQ_INT(alloc("10", "1", 2, w, NULL, NULL, out, nul, &err), AP_OK);
+		CHECK_EQ_INT(alloc("10", "1", 2, w, NULL, NULL, out, nul, &err), CORE_OK);
 		CHECK(out[0] == 2 && out[1] == 8);
 	}
 	/* upper bound: 100 by 1,1,1, row 1 at most 20 -> 20, 40, 40 */
@@ -109,7 +134,7 @@ test_examples(void)
 		const char *w[] = {"1", "1", "1"};
 		const char *up[] = {"20", NULL, NULL};
 
-		CHECK_EQ_INT(alloc("100", "1", 3, w, NULL, up, out, nul, &err), AP_OK);
+		CHECK_EQ_INT(alloc("100", "1", 3, w, NULL, up, out, nul, &err), CORE_OK);
 		CHECK(out[0] == 20 && out[1] == 40 && out[2] == 40);
 	}
 	/* lower bound: 100 by 1, 9; row 1 at least 30 -> 30, 70 */
@@ -117,7 +142,7 @@ test_examples(void)
 		const char *w[] = {"1", "9"};
 		const char *lo[] = {"30", NULL};
 
-		CHECK_EQ_INT(alloc("100", "1", 2, w, lo, NULL, out, nul, &err), AP_OK);
+		CHECK_EQ_INT(alloc("100", "1", 2, w, lo, NULL, out, nul, &err), CORE_OK);
 		CHECK(out[0] == 30 && out[1] == 70);
 	}
 	/* weight 0 gets its lower bound; NULL weight gets nothing */
@@ -125,21 +150,21 @@ test_examples(void)
 		const char *w[] = {"0", NULL, "2"};
 		const char *lo[] = {"5", "7", NULL};
 
-		CHECK_EQ_INT(alloc("12", "1", 3, w, lo, NULL, out, nul, &err), AP_OK);
+		CHECK_EQ_INT(alloc("12", "1", 3, w, lo, NULL, out, nul, &err), CORE_OK);
 		CHECK(out[0] == 5 && nul[1] && out[2] == 7);
 	}
 	/* unit 1000: 10000 by 1,1,1 -> 3333.33 units of... 10 units: 4,3,3 */
 	{
 		const char *w[] = {"1", "1", "1"};
 
-		CHECK_EQ_INT(alloc("10000", "1000", 3, w, NULL, NULL, out, nul, &err), AP_OK);
+		CHECK_EQ_INT(alloc("10000", "1000", 3, w, NULL, NULL, out, nul, &err), CORE_OK);
 		CHECK(out[0] == 4 && out[1] == 3 && out[2] == 3);
 	}
 	/* 10^15 at 0.01 by 10^6 and 2*10^6 + 1: exact */
 	{
 		const char *w[] = {"1000000", "2000001"};
 
-		CHECK_EQ_INT(alloc("1000000000000000.00", "0.01", 2, w, NULL, NULL, out, nul, &err), AP_OK);
+		CHECK_EQ_INT(alloc("1000000000000000.00", "0.01", 2, w, NULL, NULL, out, nul, &err), CORE_OK);
 		/* 10^17 units * 10^6 / 3000001 = 33333322222225925.9247..., the other
 		 * row 66666677777774074.0740...; one unit left, to the larger
 		 * fraction (.9247): 33333322222225926 and 66666677777774074 */
@@ -154,68 +179,68 @@ test_errors(void)
 {
 	int64_t		out[4];
 	bool		nul[4];
-	ApError		err;
+	CoreError		err;
 	const char *w2[] = {"1", "1"};
 
-	CHECK_EQ_INT(alloc("10", "0", 2, w2, NULL, NULL, out, nul, &err), AP_EINVALID);
+	CHECK_EQ_INT(alloc("10", "0", 2, w2, NULL, NULL, out, nul, &err), CORE_ERR_INVALID);
 	CHECK_EQ_STR(err.msg, "allocate_quota unit must be greater than zero, got 0");
-	CHECK_EQ_INT(alloc("10", "-1", 2, w2, NULL, NULL, out, nul, &err), AP_EINVALID);
-	CHECK_EQ_INT(alloc("-10", "1", 2, w2, NULL, NULL, out, nul, &err), AP_EINVALID);
+	CHECK_EQ_INT(alloc("10", "-1", 2, w2, NULL, NULL, out, nul, &err), CORE_ERR_INVALID);
+	CHECK_EQ_INT(alloc("-10", "1", 2, w2, NULL, NULL, out, nul, &err), CORE_ERR_INVALID);
 	CHECK_EQ_STR(err.msg, "allocate_quota total must not be negative, got -10");
-	CHECK_EQ_INT(alloc("10.005", "0.01", 2, w2, NULL, NULL, out, nul, &err), AP_EINVALID);
+	CHECK_EQ_INT(alloc("10.005", "0.01", 2, w2, NULL, NULL, out, nul, &err), CORE_ERR_INVALID);
 	CHECK_EQ_STR(err.msg, "allocate_quota total 10.005 is not a multiple of unit 0.01");
-	CHECK_EQ_INT(alloc("NaN", "1", 2, w2, NULL, NULL, out, nul, &err), AP_EINVALID);
+	CHECK_EQ_INT(alloc("NaN", "1", 2, w2, NULL, NULL, out, nul, &err), CORE_ERR_INVALID);
 	{
 		const char *w[] = {"1", "-2"};
 
-		CHECK_EQ_INT(alloc("10", "1", 2, w, NULL, NULL, out, nul, &err), AP_EINVALID);
+		CHECK_EQ_INT(alloc("10", "1", 2, w, NULL, NULL, out, nul, &err), CORE_ERR_INVALID);
 		CHECK_EQ_STR(err.msg, "allocate_quota weight must not be negative, got -2 at position 2");
 	}
 	{
 		const char *w[] = {"NaN", "2"};
 
-		CHECK_EQ_INT(alloc("10", "1", 2, w, NULL, NULL, out, nul, &err), AP_EINVALID);
+		CHECK_EQ_INT(alloc("10", "1", 2, w, NULL, NULL, out, nul, &err), CORE_ERR_INVALID);
 		CHECK_EQ_STR(err.msg, "allocate_quota weight must be a number, got NaN at position 1");
 	}
 	{
 		const char *w[] = {"0", "0.000"};
 
-		CHECK_EQ_INT(alloc("10", "1", 2, w, NULL, NULL, out, nul, &err), AP_EINVALID);
+		CHECK_EQ_INT(alloc("10", "1", 2, w, NULL, NULL, out, nul, &err), CORE_ERR_INVALID);
 		CHECK_EQ_STR(err.msg, "allocate_quota weights are all zero");
 	}
 	{
 		const char *lo[] = {"6", "6"};
 
-		CHECK_EQ_INT(alloc("10", "1", 2, w2, lo, NULL, out, nul, &err), AP_EINVALID);
+		CHECK_EQ_INT(alloc("10", "1", 2, w2, lo, NULL, out, nul, &err), CORE_ERR_INVALID);
 		CHECK_EQ_STR(err.msg, "allocate_quota has infeasible bounds for total 10");
 	}
 	{
 		const char *up[] = {"4", "5"};
 
-		CHECK_EQ_INT(alloc("10", "1", 2, w2, NULL, up, out, nul, &err), AP_EINVALID);
+		CHECK_EQ_INT(alloc("10", "1", 2, w2, NULL, up, out, nul, &err), CORE_ERR_INVALID);
 		CHECK_EQ_STR(err.detail, "The lower bounds sum to 0; the rows can reach 9 (the upper bounds of the rows with weight > 0 plus the lower bounds of the rows with weight 0); the total is 10.");
 	}
 	{
 		const char *lo[] = {"5", NULL};
 		const char *up[] = {"4", NULL};
 
-		CHECK_EQ_INT(alloc("10", "1", 2, w2, lo, up, out, nul, &err), AP_EINVALID);
+		CHECK_EQ_INT(alloc("10", "1", 2, w2, lo, up, out, nul, &err), CORE_ERR_INVALID);
 		CHECK_EQ_STR(err.msg, "allocate_quota has infeasible bounds: lower bound 5 is above upper bound 4 at position 1");
 	}
 	{
 		const char *lo[] = {"0.5", NULL};
 
-		CHECK_EQ_INT(alloc("10", "1", 2, w2, lo, NULL, out, nul, &err), AP_EINVALID);
+		CHECK_EQ_INT(alloc("10", "1", 2, w2, lo, NULL, out, nul, &err), CORE_ERR_INVALID);
 		CHECK_EQ_STR(err.msg, "allocate_quota lower bound 0.5 at position 1 is not a multiple of unit 1");
 	}
-	CHECK_EQ_INT(alloc("10", "1", 0, w2, NULL, NULL, out, nul, &err), AP_EINVALID);
+	CHECK_EQ_INT(alloc("10", "1", 0, w2, NULL, NULL, out, nul, &err), CORE_ERR_INVALID);
 	CHECK_EQ_STR(err.msg, "allocate_quota weights must not be empty");
 	{
 		const char *w[] = {"1000000000000000000", "0.000000000000000001"};
 
-		CHECK_EQ_INT(alloc("10", "1", 2, w, NULL, NULL, out, nul, &err), AP_ERANGE);
+		CHECK_EQ_INT(alloc("10", "1", 2, w, NULL, NULL, out, nul, &err), CORE_ERR_RANGE);
 	}
-	CHECK_EQ_INT(alloc("100000000000000000", "0.01", 2, w2, NULL, NULL, out, nul, &err), AP_ERANGE);
+	CHECK_EQ_INT(alloc("100000000000000000", "0.01", 2, w2, NULL, NULL, out, nul, &err), CORE_ERR_RANGE);
 }
 
 /* ---- independent reference ------------------------------------------ */
@@ -336,7 +361,7 @@ test_random(void)
 		bool		unb = false,
 					anyw = false;
 		int64_t		T;
-		ApError		err;
+		CoreError		err;
 		int			rc;
 		int			mismatch = 0;
 
@@ -370,8 +395,8 @@ test_random(void)
 			rows[i].result = -1;
 		}
 		rc = ap_apportion_units(rows, n, T, work, NULL, "t", "weight", &err);
-		CHECK_EQ_INT(rc, AP_OK);
-		if (rc != AP_OK)
+		CHECK_EQ_INT(rc, CORE_OK);
+		if (rc != CORE_OK)
 		{
 			fprintf(stderr, "  %s\n", err.msg);
 			continue;
@@ -394,11 +419,113 @@ test_random(void)
 	}
 }
 
+/*
+ * The text numeric_out prints for (neg) mant * 10^-scale with dscale
+ * decimals (scale <= dscale), built by string surgery -- independently of
+ * the core's printer: the digits, dscale - scale zeros, left-padded to one
+ * digit before the point, then the point.
+ */
+static void
+numeric_out_text(bool neg, long long mant, int scale, int dscale, char *buf)
+{
+	char		d[256];
+	size_t		len = (size_t) snprintf(d, sizeof(d), "%lld", mant);
+	size_t		intlen;
+
+	if (mant == 0)
+		len = 0;
+	for (int i = 0; mant != 0 && i < dscale - scale; i++)
+		d[len++] = '0';
+	d[len] = '\0';
+	while (len <= (size_t) dscale)
+	{
+		memmove(d + 1, d, len + 1);
+		d[0] = '0';
+		len++;
+	}
+	intlen = len - (size_t) dscale;
+	sprintf(buf, "%s%.*s%s%s", neg && mant != 0 ? "-" : "", (int) intlen, d,
+			dscale > 0 ? "." : "", d + intlen);
+}
+
+/* decimals from digits (the glue's way) against decimals from text */
+static void
+test_values(void)
+{
+	ApValue		v,
+				t;
+	char		buf[256],
+				want[256];
+
+	CHECK(ap_value_from_decimal(false, 15, -1, 2, &v));
+	ap_value_text(&v, buf, sizeof(buf));
+	CHECK_EQ_STR(buf, "1.50");
+	CHECK(ap_value_from_decimal(true, 2, 0, 0, &v));
+	ap_value_text(&v, buf, sizeof(buf));
+	CHECK_EQ_STR(buf, "-2");
+	CHECK(ap_value_from_decimal(false, 1000, 0, 0, &v));
+	CHECK_EQ_INT(v.num.mant, 1);
+	CHECK_EQ_INT(v.num.scale, -3);
+	ap_value_text(&v, buf, sizeof(buf));
+	CHECK_EQ_STR(buf, "1000");
+	CHECK(ap_value_from_decimal(true, 0, 0, 3, &v));
+	CHECK(!v.num.neg);
+	ap_value_text(&v, buf, sizeof(buf));
+	CHECK_EQ_STR(buf, "0.000");
+	CHECK(ap_value_from_decimal(false, 5, -3, 3, &v));
+	ap_value_text(&v, buf, sizeof(buf));
+	CHECK_EQ_STR(buf, "0.005");
+	/* 19 significant digits: the text is refused, so is the decimal */
+	CHECK(!ap_value_from_decimal(false, (unsigned __int128) 1234567890123456789LL, 0, 0, &v));
+	CHECK(ap_value_from_decimal(false, (unsigned __int128) 1000000000000000000LL * 100, 0, 0, &v));
+	/* digits beyond the display scale: no numeric has them */
+	CHECK(!ap_value_from_decimal(false, 15, -2, 1, &v));
+	/* a printed text is cut to the buffer, never overrun */
+	CHECK(ap_value_from_decimal(false, 1, 40, 0, &v));
+	ap_value_text(&v, buf, 8);
+	CHECK_EQ_STR(buf, "1000000");
+	/* special values print as numeric_out prints them */
+	ap_value_parse("-Infinity", &v);
+	CHECK_EQ_INT(v.status, AP_PARSE_INF);
+	ap_value_text(&v, buf, sizeof(buf));
+	CHECK_EQ_STR(buf, "-Infinity");
+	ap_value_parse(NULL, &v);
+	CHECK_EQ_INT(v.status, AP_VALUE_NULL);
+
+	srand(777);
+	for (int iter = 0; iter < 50000; iter++)
+	{
+		bool		neg = rand() % 2;
+		long long	mant = 0;
+		int			nd = rand() % 19,
+					dscale = rand() % 30,
+					scale = dscale - rand() % 25;
+
+		for (int i = 0; i < nd; i++)
+			mant = mant * 10 + (i == 0 ? 1 + rand() % 9 : rand() % 10);
+		while (mant != 0 && mant % 10 == 0)
+		{
+			mant /= 10;
+			scale--;
+		}
+		numeric_out_text(neg, mant, scale, dscale, want);
+		ap_value_parse(want, &t);
+		CHECK_EQ_INT(t.status, AP_PARSE_OK);
+		CHECK(ap_value_from_decimal(neg, (unsigned __int128) mant, -scale,
+									dscale, &v));
+		CHECK(v.num.neg == t.num.neg && v.num.mant == t.num.mant &&
+			  v.num.scale == t.num.scale && v.num.dscale == t.num.dscale);
+		ap_value_text(&v, buf, sizeof(buf));
+		CHECK_EQ_STR(buf, want);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
 	(void) argc;
 	test_parse();
+	test_values();
 	test_examples();
 	test_errors();
 	test_random();

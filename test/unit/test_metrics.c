@@ -101,7 +101,7 @@ test_hist(void)
 	metrics_hist h = {{0}};
 	metrics_hist h2 = {{0}};
 	unsigned char buf[METRICS_HIST_BYTES];
-	char		err[METRICS_ERRBUF];
+	CoreError	err;
 	int64_t		num,
 				den;
 	static const int scores[] = {10, 9, 8, 7, 6, 0};
@@ -148,7 +148,7 @@ test_hist(void)
 	CHECK_EQ_INT(den, 4);
 
 	/* merge adds */
-	CHECK_EQ_INT(metrics_hist_merge(&h, &h2), METRICS_OK);
+	CHECK_EQ_INT(metrics_hist_merge(&h, &h2, &err), CORE_OK);
 	CHECK_EQ_INT(h.count[METRICS_BAND_LOW], 4);
 	CHECK_EQ_INT(h.count[METRICS_BAND_MID], 2);
 	CHECK_EQ_INT(h.count[METRICS_BAND_HIGH], 4);
@@ -159,29 +159,30 @@ test_hist(void)
 	CHECK_EQ_INT(buf[8], 0x08);
 	CHECK_EQ_INT(buf[15], 0x01);
 	memset(&h2, 0xff, sizeof(h2));
-	CHECK_EQ_INT(metrics_hist_deserialize(buf, sizeof(buf), &h2, err), METRICS_OK);
+	CHECK_EQ_INT(metrics_hist_deserialize(buf, sizeof(buf), &h2, &err), CORE_OK);
 	CHECK(memcmp(&h, &h2, sizeof(h)) == 0);
 
 	/* malformed: wrong length, negative count, total beyond int64 */
-	CHECK_EQ_INT(metrics_hist_deserialize(buf, sizeof(buf) - 1, &h2, err), METRICS_EFORMAT);
-	CHECK(strstr(err, "23 bytes") != NULL);
+	CHECK_EQ_INT(metrics_hist_deserialize(buf, sizeof(buf) - 1, &h2, &err), CORE_ERR_BINARY);
+	CHECK(strstr(err.detail, "23 bytes") != NULL);
+	CHECK_EQ_STR(err.msg, "invalid score band state");
 	buf[7] = 0x80;				/* band 0 negative */
-	CHECK_EQ_INT(metrics_hist_deserialize(buf, sizeof(buf), &h2, err), METRICS_EFORMAT);
+	CHECK_EQ_INT(metrics_hist_deserialize(buf, sizeof(buf), &h2, &err), CORE_ERR_BINARY);
 	memset(&h, 0, sizeof(h));
 	h.count[0] = INT64_MAX;
 	h.count[2] = 1;
 	metrics_hist_serialize(&h, buf);
-	CHECK_EQ_INT(metrics_hist_deserialize(buf, sizeof(buf), &h2, err), METRICS_EFORMAT);
+	CHECK_EQ_INT(metrics_hist_deserialize(buf, sizeof(buf), &h2, &err), CORE_ERR_BINARY);
 
 	/* merge overflow is reported, and leaves the target unchanged */
 	memset(&h, 0, sizeof(h));
 	memset(&h2, 0, sizeof(h2));
 	h.count[0] = INT64_MAX - 5;
 	h2.count[2] = 6;
-	CHECK_EQ_INT(metrics_hist_merge(&h, &h2), METRICS_ETOOBIG);
+	CHECK_EQ_INT(metrics_hist_merge(&h, &h2, &err), CORE_ERR_RANGE);
 	CHECK_EQ_INT(h.count[2], 0);
 	h2.count[2] = 5;
-	CHECK_EQ_INT(metrics_hist_merge(&h, &h2), METRICS_OK);
+	CHECK_EQ_INT(metrics_hist_merge(&h, &h2, &err), CORE_OK);
 	CHECK_EQ_INT(h.count[2], 5);
 }
 
@@ -191,7 +192,7 @@ test_sums(void)
 	metrics_sums s = {0, {0, 0}, {0, 0}};
 	metrics_sums t;
 	unsigned char buf[METRICS_SUMS_BYTES];
-	char		err[METRICS_ERRBUF];
+	CoreError	err;
 	double		nan = NAN;
 
 	s.n = 7;
@@ -200,16 +201,16 @@ test_sums(void)
 	s.b.sum = -2.25;
 	s.b.comp = 3e-18;
 	metrics_sums_serialize(&s, buf);
-	CHECK_EQ_INT(metrics_sums_deserialize(buf, sizeof(buf), &t, err), METRICS_OK);
+	CHECK_EQ_INT(metrics_sums_deserialize(buf, sizeof(buf), &t, &err), CORE_OK);
 	CHECK_EQ_INT(t.n, 7);
 	CHECK(t.a.sum == 1.5 && t.a.comp == -1e-17 && t.b.sum == -2.25 && t.b.comp == 3e-18);
 
-	CHECK_EQ_INT(metrics_sums_deserialize(buf, 39, &t, err), METRICS_EFORMAT);
+	CHECK_EQ_INT(metrics_sums_deserialize(buf, 39, &t, &err), CORE_ERR_BINARY);
 	buf[7] = 0x80;
-	CHECK_EQ_INT(metrics_sums_deserialize(buf, sizeof(buf), &t, err), METRICS_EFORMAT);
+	CHECK_EQ_INT(metrics_sums_deserialize(buf, sizeof(buf), &t, &err), CORE_ERR_BINARY);
 	s.a.sum = nan;
 	metrics_sums_serialize(&s, buf);
-	CHECK_EQ_INT(metrics_sums_deserialize(buf, sizeof(buf), &t, err), METRICS_EFORMAT);
+	CHECK_EQ_INT(metrics_sums_deserialize(buf, sizeof(buf), &t, &err), CORE_ERR_BINARY);
 
 	/* merge: counts add, sums merge with compensation */
 	s.n = 2;
@@ -222,12 +223,12 @@ test_sums(void)
 	t.a.comp = 1.0;				/* 2 in all */
 	t.b.sum = 2;
 	t.b.comp = 0;
-	CHECK_EQ_INT(metrics_sums_merge(&s, &t), METRICS_OK);
+	CHECK_EQ_INT(metrics_sums_merge(&s, &t, &err), CORE_OK);
 	CHECK_EQ_INT(s.n, 5);
 	CHECK_NEAR(metrics_ksum_value(&s.a), 1e16 + 2.0, 0.0);
 	CHECK_NEAR(metrics_ksum_value(&s.b), 3.0, 0.0);
 	t.n = INT64_MAX;
-	CHECK_EQ_INT(metrics_sums_merge(&s, &t), METRICS_ETOOBIG);
+	CHECK_EQ_INT(metrics_sums_merge(&s, &t, &err), CORE_ERR_RANGE);
 }
 
 static void
@@ -236,7 +237,7 @@ test_values_serial(void)
 	double		v[5] = {3.5, -1.0, 0.0, 1e308, -2.5e-300};
 	double		back[5];
 	unsigned char buf[METRICS_VALUES_HEADER + 5 * 8];
-	char		err[METRICS_ERRBUF];
+	CoreError	err;
 	int32_t		k;
 	int64_t		n;
 	size_t		size = metrics_values_serial_size(5, 1 << 20);
@@ -247,26 +248,27 @@ test_values_serial(void)
 	CHECK_EQ_INT(metrics_values_serial_size(-1, 1 << 20), 0);
 
 	metrics_values_serialize(2, v, 5, buf);
-	CHECK_EQ_INT(metrics_values_header(buf, sizeof(buf), &k, &n, err), METRICS_OK);
+	CHECK_EQ_INT(metrics_values_header(buf, sizeof(buf), &k, &n, &err), CORE_OK);
 	CHECK_EQ_INT(k, 2);
 	CHECK_EQ_INT(n, 5);
-	CHECK_EQ_INT(metrics_values_read(buf, n, back, err), METRICS_OK);
+	CHECK_EQ_INT(metrics_values_read(buf, n, back, &err), CORE_OK);
 	CHECK(memcmp(v, back, sizeof(v)) == 0);
 
 	/* too short, count not matching the length, negative k, a NaN inside */
-	CHECK_EQ_INT(metrics_values_header(buf, 11, &k, &n, err), METRICS_EFORMAT);
-	CHECK_EQ_INT(metrics_values_header(buf, sizeof(buf) - 8, &k, &n, err), METRICS_EFORMAT);
-	CHECK_EQ_INT(metrics_values_header(buf, sizeof(buf) + 0, &k, &n, err), METRICS_OK);
+	CHECK_EQ_INT(metrics_values_header(buf, 11, &k, &n, &err), CORE_ERR_BINARY);
+	CHECK_EQ_INT(metrics_values_header(buf, sizeof(buf) - 8, &k, &n, &err), CORE_ERR_BINARY);
+	CHECK_EQ_INT(metrics_values_header(buf, sizeof(buf) + 0, &k, &n, &err), CORE_OK);
 	buf[4] = 0xff;				/* huge count */
 	buf[11] = 0x7f;
-	CHECK_EQ_INT(metrics_values_header(buf, sizeof(buf), &k, &n, err), METRICS_EFORMAT);
+	CHECK_EQ_INT(metrics_values_header(buf, sizeof(buf), &k, &n, &err), CORE_ERR_BINARY);
 	metrics_values_serialize(-3, v, 5, buf);
-	CHECK_EQ_INT(metrics_values_header(buf, sizeof(buf), &k, &n, err), METRICS_EFORMAT);
+	CHECK_EQ_INT(metrics_values_header(buf, sizeof(buf), &k, &n, &err), CORE_ERR_BINARY);
 	v[2] = NAN;
 	metrics_values_serialize(1, v, 5, buf);
-	CHECK_EQ_INT(metrics_values_header(buf, sizeof(buf), &k, &n, err), METRICS_OK);
-	CHECK_EQ_INT(metrics_values_read(buf, n, back, err), METRICS_EFORMAT);
-	CHECK(strstr(err, "position 2") != NULL);
+	CHECK_EQ_INT(metrics_values_header(buf, sizeof(buf), &k, &n, &err), CORE_OK);
+	CHECK_EQ_INT(metrics_values_read(buf, n, back, &err), CORE_ERR_BINARY);
+	CHECK(strstr(err.detail, "position 2") != NULL);
+	CHECK_EQ_STR(err.msg, "invalid trimmed_mean state");
 }
 
 static void

@@ -11,14 +11,14 @@
 
 static double xs[SC_MAX_POINTS + 1],
 			ys[SC_MAX_POINTS + 1];
-static char err[256];
+static CoreError err;
 static char out[SC_TEXT_MAXLEN(SC_MAX_POINTS)];
 
 static int
 parse(const char *s, int *mode, int *n)
 {
-	err[0] = '\0';
-	return sc_parse(s, strlen(s), mode, xs, ys, n, err, sizeof(err));
+	core_error_clear(&err);
+	return sc_parse(s, strlen(s), mode, xs, ys, n, &err);
 }
 
 /* parse s, format it, and return the canonical text (or "ERR <code>") */
@@ -29,7 +29,7 @@ canon(const char *s)
 				n,
 				rc = parse(s, &mode, &n);
 
-	if (rc != SC_OK)
+	if (rc != CORE_OK)
 	{
 		snprintf(out, sizeof(out), "ERR %d", rc);
 		return out;
@@ -54,7 +54,7 @@ eval(const char *s, double a)
 	int			mode,
 				n;
 
-	if (parse(s, &mode, &n) != SC_OK)
+	if (parse(s, &mode, &n) != CORE_OK)
 		return -12345.0;
 	return sc_eval(mode, xs, ys, n, a);
 }
@@ -99,35 +99,35 @@ main(int argc, char **argv)
 	CHECK_EQ_STR(canon("linear[(1e-310,2)]"), "linear[(1e-310,2)]");
 
 	/* errors and their codes */
-	CHECK_EQ_INT(parse("linear[]", &mode, &n), SC_ERR_INVALID);
-	CHECK_EQ_INT(parse("linear[ ]", &mode, &n), SC_ERR_INVALID);
-	CHECK_EQ_INT(parse("", &mode, &n), SC_ERR_SYNTAX);
-	CHECK_EQ_INT(parse("linear", &mode, &n), SC_ERR_SYNTAX);
-	CHECK_EQ_INT(parse("linear[(1,2)", &mode, &n), SC_ERR_SYNTAX);
-	CHECK_EQ_INT(parse("linear[(1,2)]x", &mode, &n), SC_ERR_SYNTAX);
-	CHECK_EQ_INT(parse("linear[(1,2)] ]", &mode, &n), SC_ERR_SYNTAX);
-	CHECK_EQ_INT(parse("linear[(1,2),]", &mode, &n), SC_ERR_SYNTAX);
-	CHECK_EQ_INT(parse("linear[(1 2)]", &mode, &n), SC_ERR_SYNTAX);
-	CHECK_EQ_INT(parse("linear[(1,2,3)]", &mode, &n), SC_ERR_SYNTAX);
-	CHECK_EQ_INT(parse("linear[(0x10,2)]", &mode, &n), SC_ERR_SYNTAX);
-	CHECK_EQ_INT(parse("linear[(1e,2)]", &mode, &n), SC_ERR_SYNTAX);
-	CHECK_EQ_INT(parse("linear[(.,2)]", &mode, &n), SC_ERR_SYNTAX);
-	CHECK_EQ_INT(parse("cubic[(1,2)]", &mode, &n), SC_ERR_SYNTAX);
-	CHECK(strstr(err, "cubic") != NULL);
-	CHECK_EQ_INT(parse("linear[(NaN,2)]", &mode, &n), SC_ERR_INVALID);
-	CHECK(strstr(err, "NaN") != NULL);
-	CHECK_EQ_INT(parse("linear[(1,-Infinity)]", &mode, &n), SC_ERR_INVALID);
-	CHECK(strstr(err, "-Infinity") != NULL);
-	CHECK_EQ_INT(parse("linear[(1,inf)]", &mode, &n), SC_ERR_INVALID);
-	CHECK_EQ_INT(parse("linear[(1e400,2)]", &mode, &n), SC_ERR_RANGE);
-	CHECK(strstr(err, "1e400") != NULL);
-	CHECK_EQ_INT(parse("linear[(1e-400,2)]", &mode, &n), SC_ERR_RANGE);
-	CHECK_EQ_INT(parse("linear[(2,0),(1,100)]", &mode, &n), SC_ERR_INVALID);
-	CHECK(strstr(err, "got 1 after 2") != NULL);
-	CHECK_EQ_INT(parse("linear[(1,0),(1,50),(1,100)]", &mode, &n), SC_ERR_INVALID);
-	CHECK(strstr(err, "x = 1") != NULL);
-	CHECK_EQ_INT(parse("step[(1,0),(1,100)]", &mode, &n), SC_ERR_INVALID);
-	CHECK_EQ_INT(parse("step[(2,0),(1,100)]", &mode, &n), SC_ERR_INVALID);
+	CHECK_EQ_INT(parse("linear[]", &mode, &n), CORE_ERR_INVALID);
+	CHECK_EQ_INT(parse("linear[ ]", &mode, &n), CORE_ERR_INVALID);
+	CHECK_EQ_INT(parse("", &mode, &n), CORE_ERR_SYNTAX);
+	CHECK_EQ_INT(parse("linear", &mode, &n), CORE_ERR_SYNTAX);
+	CHECK_EQ_INT(parse("linear[(1,2)", &mode, &n), CORE_ERR_SYNTAX);
+	CHECK_EQ_INT(parse("linear[(1,2)]x", &mode, &n), CORE_ERR_SYNTAX);
+	CHECK_EQ_INT(parse("linear[(1,2)] ]", &mode, &n), CORE_ERR_SYNTAX);
+	CHECK_EQ_INT(parse("linear[(1,2),]", &mode, &n), CORE_ERR_SYNTAX);
+	CHECK_EQ_INT(parse("linear[(1 2)]", &mode, &n), CORE_ERR_SYNTAX);
+	CHECK_EQ_INT(parse("linear[(1,2,3)]", &mode, &n), CORE_ERR_SYNTAX);
+	CHECK_EQ_INT(parse("linear[(0x10,2)]", &mode, &n), CORE_ERR_SYNTAX);
+	CHECK_EQ_INT(parse("linear[(1e,2)]", &mode, &n), CORE_ERR_SYNTAX);
+	CHECK_EQ_INT(parse("linear[(.,2)]", &mode, &n), CORE_ERR_SYNTAX);
+	CHECK_EQ_INT(parse("cubic[(1,2)]", &mode, &n), CORE_ERR_SYNTAX);
+	CHECK(strstr(err.msg, "cubic") != NULL);
+	CHECK_EQ_INT(parse("linear[(NaN,2)]", &mode, &n), CORE_ERR_INVALID);
+	CHECK(strstr(err.msg, "NaN") != NULL);
+	CHECK_EQ_INT(parse("linear[(1,-Infinity)]", &mode, &n), CORE_ERR_INVALID);
+	CHECK(strstr(err.msg, "-Infinity") != NULL);
+	CHECK_EQ_INT(parse("linear[(1,inf)]", &mode, &n), CORE_ERR_INVALID);
+	CHECK_EQ_INT(parse("linear[(1e400,2)]", &mode, &n), CORE_ERR_RANGE);
+	CHECK(strstr(err.msg, "1e400") != NULL);
+	CHECK_EQ_INT(parse("linear[(1e-400,2)]", &mode, &n), CORE_ERR_RANGE);
+	CHECK_EQ_INT(parse("linear[(2,0),(1,100)]", &mode, &n), CORE_ERR_INVALID);
+	CHECK(strstr(err.msg, "got 1 after 2") != NULL);
+	CHECK_EQ_INT(parse("linear[(1,0),(1,50),(1,100)]", &mode, &n), CORE_ERR_INVALID);
+	CHECK(strstr(err.msg, "x = 1") != NULL);
+	CHECK_EQ_INT(parse("step[(1,0),(1,100)]", &mode, &n), CORE_ERR_INVALID);
+	CHECK_EQ_INT(parse("step[(2,0),(1,100)]", &mode, &n), CORE_ERR_INVALID);
 
 	/* 1000 points parse, 1001 do not */
 	big = malloc(30 * 1002 + 16);
@@ -135,13 +135,13 @@ main(int argc, char **argv)
 	for (i = 0; i < 1001; i++)
 		pos += (size_t) sprintf(big + pos, "%s(%d,%d)", i ? "," : "", i, i);
 	sprintf(big + pos, "]");
-	CHECK_EQ_INT(parse(big, &mode, &n), SC_ERR_INVALID);
-	CHECK(strstr(err, "1000") != NULL);
+	CHECK_EQ_INT(parse(big, &mode, &n), CORE_ERR_INVALID);
+	CHECK(strstr(err.msg, "1000") != NULL);
 	pos = (size_t) sprintf(big, "step[");
 	for (i = 0; i < 1000; i++)
 		pos += (size_t) sprintf(big + pos, "%s(%d,%d)", i ? "," : "", i, i);
 	sprintf(big + pos, "]");
-	CHECK_EQ_INT(parse(big, &mode, &n), SC_OK);
+	CHECK_EQ_INT(parse(big, &mode, &n), CORE_OK);
 	CHECK_EQ_INT(n, 1000);
 	CHECK_EQ_STR(canon(big), big);
 	/* binary search over 1000 steps: y of the last x <= a */
@@ -153,12 +153,12 @@ main(int argc, char **argv)
 	/* validate on arrays (recv and the constructor path) */
 	xs[0] = 1;
 	ys[0] = NAN;
-	CHECK_EQ_INT(sc_validate(SC_MODE_LINEAR, xs, ys, 1, err, sizeof(err)), SC_ERR_INVALID);
-	CHECK(strstr(err, "NaN") != NULL);
+	CHECK_EQ_INT(sc_validate(SC_MODE_LINEAR, xs, ys, 1, &err), CORE_ERR_INVALID);
+	CHECK(strstr(err.msg, "NaN") != NULL);
 	ys[0] = 2;
-	CHECK_EQ_INT(sc_validate(SC_MODE_LINEAR, xs, ys, 0, err, sizeof(err)), SC_ERR_INVALID);
-	CHECK_EQ_INT(sc_validate(7, xs, ys, 1, err, sizeof(err)), SC_ERR_INVALID);
-	CHECK_EQ_INT(sc_validate(SC_MODE_LINEAR, xs, ys, 1001, err, sizeof(err)), SC_ERR_INVALID);
+	CHECK_EQ_INT(sc_validate(SC_MODE_LINEAR, xs, ys, 0, &err), CORE_ERR_INVALID);
+	CHECK_EQ_INT(sc_validate(7, xs, ys, 1, &err), CORE_ERR_INVALID);
+	CHECK_EQ_INT(sc_validate(SC_MODE_LINEAR, xs, ys, 1001, &err), CORE_ERR_INVALID);
 
 	/* linear: the documented example */
 	{
@@ -235,9 +235,9 @@ main(int argc, char **argv)
 			x0[k] = x;
 			y0[k] = ((double) rand() / RAND_MAX - 0.5) * pow(10, rand() % 40 - 20);
 		}
-		CHECK_EQ_INT(sc_validate(md, x0, y0, m, err, sizeof(err)), SC_OK);
+		CHECK_EQ_INT(sc_validate(md, x0, y0, m, &err), CORE_OK);
 		CHECK(sc_format(md, x0, y0, m, txt, sizeof(txt)) > 0);
-		CHECK_EQ_INT(sc_parse(txt, strlen(txt), &mode2, xs, ys, &n2, err, sizeof(err)), SC_OK);
+		CHECK_EQ_INT(sc_parse(txt, strlen(txt), &mode2, xs, ys, &n2, &err), CORE_OK);
 		CHECK_EQ_INT(n2, m);
 		CHECK_EQ_INT(mode2, md);
 		CHECK(memcmp(xs, x0, m * sizeof(double)) == 0);
@@ -263,7 +263,7 @@ main(int argc, char **argv)
 			xs[k] = x;
 			ys[k] = (double) (rand() % 2000) / 7.0;
 		}
-		CHECK_EQ_INT(sc_validate(md, xs, ys, m, err, sizeof(err)), SC_OK);
+		CHECK_EQ_INT(sc_validate(md, xs, ys, m, &err), CORE_OK);
 		for (j = -1; j <= m; j++)
 		{
 			double		probes[3];
@@ -296,7 +296,7 @@ main(int argc, char **argv)
 	}
 
 	/* a too-small output buffer is refused, not overrun */
-	CHECK_EQ_INT(parse("linear[(0.5,0),(1,100)]", &mode, &n), SC_OK);
+	CHECK_EQ_INT(parse("linear[(0.5,0),(1,100)]", &mode, &n), CORE_OK);
 	CHECK(sc_format(mode, xs, ys, n, out, 10) == -1);
 
 	return unit_summary(argv[0]);

@@ -11,14 +11,14 @@
 static tt_dec thr[TT_MAX_TIERS],
 			rate[TT_MAX_TIERS];
 static tt_table tab = {0, 0, 0, {0, 0, 0}, thr, rate};
-static char err[256];
+static CoreError err;
 static char out[TT_TEXT_MAXLEN(TT_MAX_TIERS)];
 
 static int
 parse(const char *s)
 {
-	err[0] = '\0';
-	return tt_parse(s, strlen(s), &tab, err, sizeof(err));
+	core_error_clear(&err);
+	return tt_parse(s, strlen(s), &tab, &err);
 }
 
 static const char *
@@ -26,7 +26,7 @@ canon(const char *s)
 {
 	int			rc = parse(s);
 
-	if (rc != TT_OK)
+	if (rc != CORE_OK)
 	{
 		snprintf(out, sizeof(out), "ERR %d", rc);
 		return out;
@@ -47,10 +47,10 @@ commission(const char *table, long long am, int as)
 	unsigned long long hi,
 				lo;
 
-	if (parse(table) != TT_OK)
+	if (parse(table) != CORE_OK)
 		return "PARSE FAILED";
 	rc = tt_eval(&tab, am, as, &res, &rscale);
-	if (rc != TT_OK)
+	if (rc != CORE_OK)
 		return "OVERFLOW";
 	/* print a 128-bit value: split at 10^18 */
 	hi = (unsigned long long) (res / 1000000000000000000LL);
@@ -82,27 +82,27 @@ main(int argc, char **argv)
 	CHECK_EQ_STR(canon("flat[(999999999999999999,0.1)]cap 0"), "flat[(999999999999999999,0.1)] cap 0");
 
 	/* errors and their codes */
-	CHECK_EQ_INT(parse("marginal[]"), TT_ERR_INVALID);
-	CHECK_EQ_INT(parse(""), TT_ERR_SYNTAX);
-	CHECK_EQ_INT(parse("marginal[(0,0.02)] junk"), TT_ERR_SYNTAX);
-	CHECK_EQ_INT(parse("marginal[(0,0.02)] cap"), TT_ERR_SYNTAX);
-	CHECK_EQ_INT(parse("marginal[(0,0.02)] cap 1 2"), TT_ERR_SYNTAX);
-	CHECK_EQ_INT(parse("tax[(0,0.02)]"), TT_ERR_SYNTAX);
-	CHECK_EQ_INT(parse("flat[(0,1e2)]"), TT_ERR_SYNTAX);
-	CHECK_EQ_INT(parse("flat[(0,.)]"), TT_ERR_SYNTAX);
-	CHECK_EQ_INT(parse("flat[(0,NaN)]"), TT_ERR_INVALID);
-	CHECK_EQ_INT(parse("flat[(-Infinity,1)]"), TT_ERR_INVALID);
-	CHECK_EQ_INT(parse("flat[(0,-0.01)]"), TT_ERR_INVALID);
-	CHECK(strstr(err, "-0.01") != NULL);
-	CHECK_EQ_INT(parse("flat[(0,0.01)] cap -5"), TT_ERR_INVALID);
-	CHECK(strstr(err, "-5") != NULL);
-	CHECK_EQ_INT(parse("flat[(-1,0.01)]"), TT_ERR_INVALID);
-	CHECK_EQ_INT(parse("flat[(10,0.01),(5,0.02)]"), TT_ERR_INVALID);
-	CHECK(strstr(err, "5 after 10") != NULL);
-	CHECK_EQ_INT(parse("flat[(10,0.01),(10.000,0.02)]"), TT_ERR_INVALID);
-	CHECK_EQ_INT(parse("flat[(1234567890123456789,1)]"), TT_ERR_RANGE);
-	CHECK_EQ_INT(parse("flat[(0,0.0000000000000000001)]"), TT_ERR_RANGE);
-	CHECK_EQ_INT(parse("flat[(000000000000000000000000001,1)]"), TT_OK);
+	CHECK_EQ_INT(parse("marginal[]"), CORE_ERR_INVALID);
+	CHECK_EQ_INT(parse(""), CORE_ERR_SYNTAX);
+	CHECK_EQ_INT(parse("marginal[(0,0.02)] junk"), CORE_ERR_SYNTAX);
+	CHECK_EQ_INT(parse("marginal[(0,0.02)] cap"), CORE_ERR_SYNTAX);
+	CHECK_EQ_INT(parse("marginal[(0,0.02)] cap 1 2"), CORE_ERR_SYNTAX);
+	CHECK_EQ_INT(parse("tax[(0,0.02)]"), CORE_ERR_SYNTAX);
+	CHECK_EQ_INT(parse("flat[(0,1e2)]"), CORE_ERR_SYNTAX);
+	CHECK_EQ_INT(parse("flat[(0,.)]"), CORE_ERR_SYNTAX);
+	CHECK_EQ_INT(parse("flat[(0,NaN)]"), CORE_ERR_INVALID);
+	CHECK_EQ_INT(parse("flat[(-Infinity,1)]"), CORE_ERR_INVALID);
+	CHECK_EQ_INT(parse("flat[(0,-0.01)]"), CORE_ERR_INVALID);
+	CHECK(strstr(err.msg, "-0.01") != NULL);
+	CHECK_EQ_INT(parse("flat[(0,0.01)] cap -5"), CORE_ERR_INVALID);
+	CHECK(strstr(err.msg, "-5") != NULL);
+	CHECK_EQ_INT(parse("flat[(-1,0.01)]"), CORE_ERR_INVALID);
+	CHECK_EQ_INT(parse("flat[(10,0.01),(5,0.02)]"), CORE_ERR_INVALID);
+	CHECK(strstr(err.msg, "5 after 10") != NULL);
+	CHECK_EQ_INT(parse("flat[(10,0.01),(10.000,0.02)]"), CORE_ERR_INVALID);
+	CHECK_EQ_INT(parse("flat[(1234567890123456789,1)]"), CORE_ERR_RANGE);
+	CHECK_EQ_INT(parse("flat[(0,0.0000000000000000001)]"), CORE_ERR_RANGE);
+	CHECK_EQ_INT(parse("flat[(000000000000000000000000001,1)]"), CORE_OK);
 
 	/* 1000 tiers parse, 1001 do not */
 	big = malloc(32 * 1002 + 16);
@@ -110,12 +110,12 @@ main(int argc, char **argv)
 	for (i = 0; i < 1001; i++)
 		pos += (size_t) sprintf(big + pos, "%s(%d,0.01)", i ? "," : "", i);
 	sprintf(big + pos, "]");
-	CHECK_EQ_INT(parse(big), TT_ERR_INVALID);
+	CHECK_EQ_INT(parse(big), CORE_ERR_INVALID);
 	pos = (size_t) sprintf(big, "flat[");
 	for (i = 0; i < 1000; i++)
 		pos += (size_t) sprintf(big + pos, "%s(%d,0.01)", i ? "," : "", i);
 	sprintf(big + pos, "]");
-	CHECK_EQ_INT(parse(big), TT_OK);
+	CHECK_EQ_INT(parse(big), CORE_OK);
 	CHECK_EQ_STR(canon(big), big);
 	free(big);
 
@@ -152,14 +152,14 @@ main(int argc, char **argv)
 		int			rs;
 		__int128	huge = (__int128) 1000000000000000000LL * 1000000000000000000LL;
 
-		CHECK_EQ_INT(parse("flat[(0,999999999999999999)]"), TT_OK);
+		CHECK_EQ_INT(parse("flat[(0,999999999999999999)]"), CORE_OK);
 		CHECK_EQ_INT(tt_eval(&tab, huge, 0, &res, &rs), TT_OVERFLOW);
 		CHECK_EQ_INT(tt_eval(&tab, 5, 19, &res, &rs), TT_OVERFLOW);
-		CHECK_EQ_INT(parse("marginal[(0,0.5),(1,999999999999999999)] cap 999999999999999999"), TT_OK);
+		CHECK_EQ_INT(parse("marginal[(0,0.5),(1,999999999999999999)] cap 999999999999999999"), CORE_OK);
 		CHECK_EQ_INT(tt_eval(&tab, huge * 100, 0, &res, &rs), TT_OVERFLOW);
 	}
 	/* result scale rule */
-	CHECK_EQ_INT(parse(doc), TT_OK);
+	CHECK_EQ_INT(parse(doc), CORE_OK);
 	CHECK_EQ_INT(tt_result_scale(&tab, 2), 4);
 	CHECK_EQ_INT(tt_result_scale(&tab, 0), 2);
 
@@ -222,8 +222,8 @@ main(int argc, char **argv)
 		}
 		if (has_cap && want > cap * 100)
 			want = cap * 100;
-		CHECK_EQ_INT(parse(txt), TT_OK);
-		CHECK_EQ_INT(tt_eval(&tab, amount, 0, &res, &rs), TT_OK);
+		CHECK_EQ_INT(parse(txt), CORE_OK);
+		CHECK_EQ_INT(tt_eval(&tab, amount, 0, &res, &rs), CORE_OK);
 		CHECK_EQ_INT(rs, 2);
 		CHECK_EQ_INT((long long) res, want);
 		/* text round trip */
@@ -237,15 +237,15 @@ main(int argc, char **argv)
 					r2[2];
 		tt_table	other = {0, 0, 0, {0, 0, 0}, t2, r2};
 
-		CHECK_EQ_INT(tt_parse("flat[(0,0.020)] cap 5.0", 23, &other, err, sizeof(err)), TT_OK);
-		CHECK_EQ_INT(parse("FLAT[(0.00,0.02)]cap 5"), TT_OK);
+		CHECK_EQ_INT(tt_parse("flat[(0,0.020)] cap 5.0", 23, &other, &err), CORE_OK);
+		CHECK_EQ_INT(parse("FLAT[(0.00,0.02)]cap 5"), CORE_OK);
 		CHECK(tt_equal(&tab, &other));
-		CHECK_EQ_INT(parse("marginal[(0.00,0.02)]cap 5"), TT_OK);
+		CHECK_EQ_INT(parse("marginal[(0.00,0.02)]cap 5"), CORE_OK);
 		CHECK(!tt_equal(&tab, &other));
 	}
 
 	/* a too-small output buffer is refused, not overrun */
-	CHECK_EQ_INT(parse(doc), TT_OK);
+	CHECK_EQ_INT(parse(doc), CORE_OK);
 	CHECK(tt_format(&tab, out, 20) == -1);
 
 	return unit_summary(argv[0]);
