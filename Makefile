@@ -42,6 +42,10 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
+# PGXS does not track headers: every object depends on every header of src/,
+# so a changed header (several hold inline per-row code) rebuilds what uses it.
+$(OBJS): $(wildcard src/*.h src/core/*.h)
+
 $(EXTENSION)--$(EXTVERSION).sql: $(INSTALL_PARTS)
 	cat $^ > $@
 
