@@ -139,6 +139,11 @@ SELECT q.sale_id, s.sold_on, s.amount, coalesce(q.credited_period_id::text, 'wai
 FROM commission_late_sale q JOIN sale s USING (sale_id);
 
 \echo
+\echo '== Money and quota conserved: every rule conservation_violations() checks holds'
+\echo '   (ledger credit = credited lines, payouts = tier tables, splits = 100 %, months = year)'
+SELECT count(*) AS violations FROM conservation_violations();
+
+\echo
 \echo '== Team attainment (team sales against the team quota)'
 SELECT t.name AS team, kr.target AS team_quota, kr.actual AS team_sales, kr.attainment,
        round(kr.score::numeric, 1) AS points

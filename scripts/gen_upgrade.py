@@ -39,9 +39,12 @@ IDENT = r'(?:sales_supervisor\.)?"?([a-z_][a-z0-9_]*)"?'
 
 def split_statements(text):
     """Split SQL text into statements (with their leading comments) at top-level
-    semicolons, honouring '...' strings, "..." identifiers, $tag$ bodies and
-    -- / /* */ comments."""
+    semicolons, honouring '...' strings, "..." identifiers, $tag$ bodies,
+    -- / /* */ comments and SQL-standard bodies (BEGIN ATOMIC ... END, whose
+    statements end in semicolons too: CASE and BEGIN ATOMIC open a level that
+    END closes, and a semicolon splits only at level 0)."""
     out, start, i, n = [], 0, 0, len(text)
+    depth, prev_word = 0, ''
     while i < n:
         c = text[i]
         if text.startswith('--', i):
@@ -73,9 +76,18 @@ def split_statements(text):
                 i = j + len(tag)
             else:
                 i += 1
-        elif c == ';':
+        elif c == ';' and depth == 0:
             out.append(text[start:i + 1])
             start = i = i + 1
+        elif (c.isalpha() or c == '_') and (i == 0 or not (text[i - 1].isalnum() or text[i - 1] in '_$')):
+            m = re.match(r'[A-Za-z_][A-Za-z0-9_$]*', text[i:])
+            word = m.group(0).upper()
+            if word == 'CASE' or (word == 'ATOMIC' and prev_word == 'BEGIN'):
+                depth += 1
+            elif word == 'END' and depth > 0:
+                depth -= 1
+            prev_word = word
+            i += len(word)
         else:
             i += 1
     if text[start:].strip():

@@ -139,3 +139,8 @@ COMMENT ON TABLE review IS
 -- ---------------------------------------------------------------------------
 --@ replace function allocate_quotas, quota_year, quota_tree, quota_weights, quota_level_split, quota_spread
 --@ replace function run_commission, commission_run_window, commission_run_credit, commission_run_payout
+
+-- ---------------------------------------------------------------------------
+-- conservation_violations: money and quota conserved, provably (issue 14.7)
+-- ---------------------------------------------------------------------------
+--@ replace function conservation_expected_credit, conservation_violations
