@@ -79,6 +79,13 @@ t0=$(now); q "SELECT count(*) FROM allocate_quotas(2026, 440000000, basis => 'hi
 NEXT=$(awk "BEGIN { printf \"%.3f\", $(now) - $t0 }")
 echo "  allocate_quotas 2026 by history: $NEXT s" >&2
 
+# Also not in the year: the proof that money and quota are conserved, over the
+# whole ledger and every line (it must find nothing).
+t0=$(now); VIOL=$(q "SELECT count(*) FROM conservation_violations()")
+CONS=$(awk "BEGIN { printf \"%.3f\", $(now) - $t0 }")
+echo "  conservation_violations: $CONS s, $VIOL violations" >&2
+[ "$VIOL" = 0 ] || { echo "conservation_violations found $VIOL violations" >&2; exit 1; }
+
 TOTAL=$(printf '%s\n' "${TIMES[@]}" | awk '{ s += $1 } END { printf "%.3f", s }')
 {
   echo "sales year: $REPS reps, $LINES sales lines ($(q "SELECT count(*) FROM sale") rows incl. refunds), $(q "SELECT count(*) FROM commission_credit") credit ledger lines"
@@ -91,4 +98,5 @@ TOTAL=$(printf '%s\n' "${TIMES[@]}" | awk '{ s += $1 } END { printf "%.3f", s }'
   echo "| **whole year** | **$TOTAL** | **$(awk "BEGIN { printf \"%.2f\", $TOTAL / $FLOOR }")** |"
   echo "| floor (sum by rep and month, one scan) | $FLOOR | 1.00 |"
   echo "| (not in the year) allocate_quotas of the next year by history: reads this year's lines | $NEXT | $(awk "BEGIN { printf \"%.2f\", $NEXT / $FLOOR }") |"
+  echo "| (not in the year) conservation_violations: the whole ledger and every line recomputed | $CONS | $(awk "BEGIN { printf \"%.2f\", $CONS / $FLOOR }") |"
 } | tee "bench/out/sales_year_${LINES}.md"

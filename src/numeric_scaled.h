@@ -44,7 +44,7 @@ typedef struct NumericDecimal
 /*
  * Read a numeric datum (detoasted here if it must be; a short header is
  * read in place) as a NumericDecimal.  NUMERIC_SCALED_BIG when it has
- * more than 9 base-10000 digits (more than 32 significant decimals).
+ * more than 9 base-10000 digits (33 to 36 significant decimals, by alignment).
  */
 extern NumericScaledKind numeric_decimal(Datum num, NumericDecimal *out);
 
@@ -87,15 +87,17 @@ typedef struct NumericParts
 } NumericParts;
 
 /*
- * The numeric datum num as a varlena that can be read: short headers are
- * read in place, only compressed or out-of-line values are copied.
+ * The numeric datum num as a varlena that can be read: plain and short
+ * headers are read in place, only compressed or out-of-line values are
+ * fetched.  (Not "extended and not short": a TOAST pointer has a one-byte
+ * header too, and read in place its 16 bytes would pass for a number.)
  */
 static inline struct varlena *
 numeric_readable(Datum num)
 {
 	struct varlena *v = (struct varlena *) DatumGetPointer(num);
 
-	if (VARATT_IS_EXTENDED(v) && !VARATT_IS_SHORT(v))
+	if (VARATT_IS_EXTERNAL(v) || VARATT_IS_COMPRESSED(v))
 		v = PG_DETOAST_DATUM_PACKED(num);
 	return v;
 }

@@ -31,33 +31,38 @@
 
 -- conservation_expected_credit: what the commission ledger must hold, from
 -- today's lines -- per period a run locked, the credited lines dated in its
--- window (the late-queued ones left out) as sales / refunds, and the late
--- lines its run credited as late_sales / late_refunds, per rep and month of
--- sale: the same grouping run_commission writes (commission_run_credit).
+-- window as sales / refunds (credited_sales_by_month, one pass over the lines,
+-- less the lines queued as late since, which the window's run did not see),
+-- and the late lines its run credited as late_sales / late_refunds, per rep
+-- and month of sale: the grouping run_commission writes (commission_run_credit).
 CREATE FUNCTION conservation_expected_credit()
 RETURNS TABLE (period_id integer, member_id integer, kind text, sold_in date, lines bigint, amount numeric)
 LANGUAGE sql STABLE PARALLEL SAFE
 BEGIN ATOMIC
-  SELECT x.period_id, x.member_id, x.kind, x.sold_in, count(*) AS lines, sum(x.amount) AS amount
-  FROM (SELECT pl.period_id, cs.member_id,
-               CASE WHEN cs.refund_of IS NULL THEN 'sales' ELSE 'refunds' END AS kind,
-               date_trunc('month', cs.sold_on::timestamp)::date AS sold_in, cs.amount
+  SELECT x.period_id, x.member_id, x.kind, x.sold_in, sum(x.lines)::bigint, sum(x.amount)
+  FROM (SELECT pl.period_id, b.member_id, CASE WHEN b.refunds THEN 'refunds' ELSE 'sales' END AS kind,
+               b.month AS sold_in, b.lines, b.amount
         FROM sales_supervisor.commission_period_lock pl
-        CROSS JOIN LATERAL sales_supervisor.credited_sales(pl.credited_from, pl.credited_through) cs
+        CROSS JOIN LATERAL sales_supervisor.credited_sales_by_month(pl.credited_from, pl.credited_through) b
         WHERE pl.credited_from IS NOT NULL
-          AND NOT EXISTS (SELECT 1 FROM sales_supervisor.commission_late_sale q WHERE q.sale_id = cs.sale_id)
         UNION ALL
-        SELECT q.credited_period_id, cs.member_id,
-               CASE WHEN cs.refund_of IS NULL THEN 'late_sales' ELSE 'late_refunds' END,
-               date_trunc('month', cs.sold_on::timestamp)::date, cs.amount
+        -- each queued line: out of its window's credit (-1), into the late
+        -- credit of the period whose run credited it, if any (+1)
+        SELECT v.period_id, cs.member_id,
+               CASE WHEN v.late THEN 'late_' ELSE '' END || CASE WHEN cs.refund_of IS NULL THEN 'sales' ELSE 'refunds' END,
+               date_trunc('month', cs.sold_on::timestamp)::date, v.sign, v.sign * cs.amount
         FROM sales_supervisor.commission_late_sale q
         JOIN sales_supervisor.sale s ON s.sale_id = q.sale_id
         CROSS JOIN LATERAL sales_supervisor.credited_sales(s.sold_on, s.sold_on) cs
-        WHERE q.credited_period_id IS NOT NULL AND cs.sale_id = q.sale_id) x
-  GROUP BY x.period_id, x.member_id, x.kind, x.sold_in;
+        LEFT JOIN sales_supervisor.commission_period_lock pl
+          ON s.sold_on BETWEEN pl.credited_from AND pl.credited_through
+        CROSS JOIN LATERAL (VALUES (pl.period_id, -1, false), (q.credited_period_id, 1, true)) v(period_id, sign, late)
+        WHERE cs.sale_id = q.sale_id AND v.period_id IS NOT NULL) x
+  GROUP BY x.period_id, x.member_id, x.kind, x.sold_in
+  HAVING sum(x.lines) <> 0;
 END;
 COMMENT ON FUNCTION conservation_expected_credit() IS
-'Internal part of conservation_violations: the commission credit lines the ledger must hold, recomputed from today''s sales lines and splits -- per locked period, rep, kind and month of sale, the credited lines of the run''s window (late-queued lines left out) and the late lines the period''s run credited.';
+'Internal part of conservation_violations: the commission credit lines the ledger must hold, recomputed from today''s sales lines and splits -- per locked period, rep, kind and month of sale, the credited lines of the run''s window (less the lines queued as late since) and the late lines the period''s run credited.';
 REVOKE ALL ON FUNCTION conservation_expected_credit() FROM PUBLIC;
 
 CREATE FUNCTION conservation_violations()
@@ -114,19 +119,18 @@ BEGIN ATOMIC
   JOIN sales_supervisor.commission_payout o ON o.payout_id = rv.reverses_id
   WHERE rv.amount <> -o.amount OR rv.member_id <> o.member_id OR rv.period_id <> o.period_id
   UNION ALL
-  -- quota_months
+  -- quota_months (a rep's or team's months summed once, joined on a hashable key)
   SELECT 'quota_months', y.period_id, y.member_id,
          CASE WHEN y.member_id IS NULL THEN 'team ' || y.team_id ELSE 'rep' END || ', fiscal year ' || py.fiscal_year,
          y.amount, m.months
   FROM sales_supervisor.quota y
   JOIN sales_supervisor.fiscal_period py ON py.period_id = y.period_id AND py.kind = 'year'
-  CROSS JOIN LATERAL (SELECT sum(q.amount) AS months, count(*) AS n
-                      FROM sales_supervisor.quota q
-                      JOIN sales_supervisor.fiscal_period pm ON pm.period_id = q.period_id
-                      WHERE pm.kind = 'month' AND pm.fiscal_year = py.fiscal_year
-                        AND q.member_id IS NOT DISTINCT FROM y.member_id
-                        AND q.team_id IS NOT DISTINCT FROM y.team_id) m
-  WHERE m.n > 0 AND m.months <> y.amount;
+  JOIN (SELECT pm.fiscal_year, coalesce('m' || q.member_id, 't' || q.team_id) AS holder, sum(q.amount) AS months
+        FROM sales_supervisor.quota q
+        JOIN sales_supervisor.fiscal_period pm ON pm.period_id = q.period_id AND pm.kind = 'month'
+        GROUP BY 1, 2) m
+    ON m.fiscal_year = py.fiscal_year AND m.holder = coalesce('m' || y.member_id, 't' || y.team_id)
+  WHERE m.months <> y.amount;
 END;
 COMMENT ON FUNCTION conservation_violations() IS
 'Every place where the ledgers or quotas differ from what today''s sales lines, splits, plans and quotas say they must hold; no row when money and quota are conserved. Rules: split_sum (shares of a split line sum to 100), credit_window and credit_late (ledger credit = the credited lines of the run''s window, resp. the late lines its run credited, amount and line count, per period, rep, kind and month of sale), late_waiting (a waiting late line lies in a credited window), payout (payout lines of a locked period = round(tiered_commission(net credit, tiers), 2)), reversal (a reversal line negates the line it reverses), quota_months (monthly quotas add up to the yearly one). Reads every table whole: owner only.';
