@@ -9,7 +9,7 @@
 -- credited and waiting, for windows of whole and cut months.
 BEGIN;
 SET LOCAL search_path = sales_supervisor, public;
-SELECT plan(13);
+SELECT plan(14);
 
 SELECT lives_ok($$SELECT count(*) FROM sales_supervisor.generate_demo_org(seed => 11, teams => 6, depth => 2, reps => 24,
                     customers => 240, sales_lines => 20000, surveys => 100)$$, 'a demo org with 20 000 lines');
@@ -90,6 +90,15 @@ SET LOCAL session_replication_role = origin;
 SELECT is((SELECT sum(amount) FROM credit_by_month('2025-01-01', '2025-12-31'))
           - (SELECT sum(amount) FROM credited_sales_by_month('2025-01-01', '2025-12-31')), 0.01,
           'the months the runs credited are read from the ledger');
+
+-- conservation_violations() finds that cent, and nothing else
+SELECT results_eq(
+  $$SELECT rule, period_id, member_id, expected, actual FROM sales_supervisor.conservation_violations()$$,
+  $$SELECT 'credit_window'::text, cc.period_id, cc.member_id, cc.amount - 0.01, cc.amount
+    FROM sales_supervisor.commission_credit cc
+    WHERE cc.credit_id = (SELECT min(credit_id) FROM sales_supervisor.commission_credit
+                          WHERE sold_in = '2025-02-01' AND kind = 'sales')$$,
+  'conservation_violations() reports the cent added behind the triggers'' back, and nothing else');
 
 SELECT * FROM finish();
 ROLLBACK;

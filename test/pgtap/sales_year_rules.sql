@@ -36,7 +36,7 @@ SET LOCAL TimeZone = 'UTC';
 -- other suites in this database used the identity of appraisal_cycle (sequences are not
 -- rolled back): restart it so the cycle opened below is cycle 1
 SELECT setval(pg_get_serial_sequence('sales_supervisor.appraisal_cycle', 'cycle_id'), 1, false) AS restart \gset
-SELECT plan(53);
+SELECT plan(54);
 
 INSERT INTO team (team_id, name) VALUES (1, 'One');
 INSERT INTO member (member_id, full_name, level, team_id, manager_id, hire_date, login_role) VALUES
@@ -285,6 +285,11 @@ SELECT results_eq($$SELECT period_id, member_id, kind, sum(amount)::numeric(16,2
                   $$SELECT period_id, member_id, kind, sum(amount), sum(lines)::int FROM commission_credit
                     GROUP BY 1, 2, 3 ORDER BY 1, 2, 3$$,
                   'the lines behind the ledger add up to it, per period, rep and kind');
+
+-- whatever this scenario did, money and quota are conserved (as the owner)
+RESET ROLE;
+SELECT is_empty('SELECT * FROM sales_supervisor.conservation_violations()',
+                'conservation_violations() finds nothing at the end of the scenario');
 
 SELECT * FROM finish();
 ROLLBACK;

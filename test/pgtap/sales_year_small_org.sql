@@ -120,7 +120,7 @@ SET LOCAL TimeZone = 'UTC';
 -- other suites in this database used the identity of appraisal_cycle (sequences are not
 -- rolled back): restart it so the cycle opened below is cycle 1
 SELECT setval(pg_get_serial_sequence('sales_supervisor.appraisal_cycle', 'cycle_id'), 1, false) AS restart \gset
-SELECT plan(37);
+SELECT plan(38);
 
 -- ---------------------------------------------------------------- the org
 INSERT INTO team (team_id, name) VALUES (1, 'North'), (2, 'South');
@@ -440,6 +440,11 @@ SELECT throws_ok('SELECT sales_supervisor.year_end_pay(1, -1)', '22023', 'compan
                  'a negative company factor is refused');
 SELECT throws_ok('SELECT * FROM sales_supervisor.promotion_candidates(3)', 'P0002', 'appraisal cycle 3 does not exist',
                  'an unknown cycle is refused');
+
+-- whatever this scenario did, money and quota are conserved (as the owner)
+RESET ROLE;
+SELECT is_empty('SELECT * FROM sales_supervisor.conservation_violations()',
+                'conservation_violations() finds nothing at the end of the scenario');
 
 SELECT * FROM finish();
 ROLLBACK;

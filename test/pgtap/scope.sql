@@ -12,7 +12,7 @@
 -- 15 customers; rep 8 sees 1 member and 5 customers.
 BEGIN;
 SET LOCAL search_path = sales_supervisor, public;
-SELECT plan(68);
+SELECT plan(69);
 
 -- pg_temp.affected(sql): rows a statement touches, run as the current role
 \ir include/affected.sql
@@ -218,6 +218,11 @@ SELECT is(scope_root_team_ids('ss_demo_1'), NULL::integer[], 'leading both depar
 SET LOCAL ROLE ss_demo_1;
 SELECT ok((SELECT count(*) FROM run_commission(6)) > 0, '... and may run the company''s commission');
 RESET ROLE;
+
+-- whatever this scenario did, money and quota are conserved (as the owner)
+RESET ROLE;
+SELECT is_empty('SELECT * FROM sales_supervisor.conservation_violations()',
+                'conservation_violations() finds nothing at the end of the scenario');
 
 SELECT * FROM finish();
 ROLLBACK;
