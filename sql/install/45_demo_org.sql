@@ -166,9 +166,9 @@ BEGIN
     -- checks of rows written earlier in this transaction (an earlier call)
     -- run now, then the two constraint triggers are deferred again (their
     -- declared mode) for the rows this call writes.
-    SET CONSTRAINTS sale_credit_sum_100, seasonal_distribution_complete IMMEDIATE;
+    SET CONSTRAINTS sales_supervisor.sale_credit_sum_100, sales_supervisor.seasonal_distribution_complete IMMEDIATE;
     EXECUTE 'TRUNCATE ' || v_list || ' RESTART IDENTITY';
-    SET CONSTRAINTS sale_credit_sum_100, seasonal_distribution_complete DEFERRED;
+    SET CONSTRAINTS sales_supervisor.sale_credit_sum_100, sales_supervisor.seasonal_distribution_complete DEFERRED;
   END IF;
 
   -- scratch tables of an earlier call in the same transaction
