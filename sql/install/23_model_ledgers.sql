@@ -22,6 +22,36 @@ COMMENT ON COLUMN commission_plan.period_id IS 'Period the plan covers.';
 COMMENT ON COLUMN commission_plan.tiers IS 'Commission tiers of the plan (for example marginal[(0,0.02),(100000,0.03)] cap 50000); a tier_table value, validated when it is written.';
 COMMENT ON COLUMN commission_plan.on_target IS 'On-target commission for the period, if the plan pays against attainment.';
 
+-- Plan versions (issue 14.3).  A plan's effective dates are its period's; a
+-- correction of its tiers or on-target figure is an UPDATE of commission_plan,
+-- and a trigger (24_model_integrity.sql) records every state of the plan as a
+-- numbered version here.  Payout lines name the version they were computed
+-- with (commission_payout.plan_id, plan_version), so the version behind a
+-- locked payout is always recoverable: the foreign key keeps it from deletion.
+CREATE TABLE commission_plan_version (
+  plan_id      integer NOT NULL REFERENCES commission_plan ON DELETE CASCADE,
+  version      integer NOT NULL CHECK (version > 0),
+  member_id    integer NOT NULL REFERENCES member ON DELETE RESTRICT,
+  period_id    integer NOT NULL REFERENCES fiscal_period ON DELETE RESTRICT,
+  tiers        tier_table NOT NULL,
+  on_target    numeric(14,2) CHECK (on_target >= 0),
+  recorded_at  timestamptz NOT NULL DEFAULT now(),
+  recorded_by  name NOT NULL DEFAULT session_user,
+  reason       text,
+  PRIMARY KEY (plan_id, version)
+);
+COMMENT ON TABLE commission_plan_version IS
+'Every version of every commission plan, numbered from 1 in the order they were written: the first is the plan as inserted, each correction (an UPDATE of tiers or on_target) adds the next. Append-only; a version a payout line was computed with cannot be deleted (commission_payout references it).';
+COMMENT ON COLUMN commission_plan_version.plan_id IS 'Plan versioned.';
+COMMENT ON COLUMN commission_plan_version.version IS 'Version number, 1 for the plan as first written, +1 per correction.';
+COMMENT ON COLUMN commission_plan_version.member_id IS 'Member the plan pays (as in the plan).';
+COMMENT ON COLUMN commission_plan_version.period_id IS 'Period the plan covers: its effective dates are the period''s.';
+COMMENT ON COLUMN commission_plan_version.tiers IS 'Tier table of this version.';
+COMMENT ON COLUMN commission_plan_version.on_target IS 'On-target commission of this version.';
+COMMENT ON COLUMN commission_plan_version.recorded_at IS 'When this version was written (it is the plan as known from then until the next version).';
+COMMENT ON COLUMN commission_plan_version.recorded_by IS 'Session user who wrote it.';
+COMMENT ON COLUMN commission_plan_version.reason IS 'Why (the setting sales_supervisor.change_reason of the writing transaction, if set).';
+
 CREATE TABLE commission_period_lock (
   period_id         integer PRIMARY KEY REFERENCES fiscal_period ON DELETE RESTRICT,
   locked_at         timestamptz NOT NULL DEFAULT now(),
@@ -44,26 +74,33 @@ CREATE TABLE commission_credit (
   member_id    integer NOT NULL REFERENCES member ON DELETE RESTRICT,
   kind         text NOT NULL,
   sold_in      date NOT NULL,
-  lines        integer NOT NULL CHECK (lines > 0),
+  lines        integer NOT NULL,
   amount       numeric(16,2) NOT NULL,
   created_at   timestamptz NOT NULL DEFAULT now(),
-  CONSTRAINT commission_credit_kind CHECK (kind IN ('sales', 'refunds', 'late_sales', 'late_refunds')),
+  for_period_id integer NOT NULL REFERENCES fiscal_period ON DELETE RESTRICT,
+  CONSTRAINT commission_credit_kind CHECK (kind IN ('sales', 'refunds', 'late_sales', 'late_refunds',
+                                                    'corrections', 'recalculated')),
   CONSTRAINT commission_credit_month CHECK (extract(day FROM sold_in) = 1),
-  CONSTRAINT commission_credit_sign CHECK (CASE WHEN kind IN ('sales', 'late_sales') THEN amount >= 0 ELSE amount <= 0 END),
-  CONSTRAINT commission_credit_one_per_kind UNIQUE (period_id, member_id, kind, sold_in)
+  CONSTRAINT commission_credit_sign CHECK (CASE WHEN kind IN ('sales', 'late_sales') THEN amount >= 0
+                                                WHEN kind IN ('refunds', 'late_refunds') THEN amount <= 0
+                                                ELSE true END),
+  CONSTRAINT commission_credit_lines CHECK (lines > 0 OR kind IN ('corrections', 'recalculated')),
+  CONSTRAINT commission_credit_own_window CHECK (kind NOT IN ('sales', 'refunds') OR for_period_id = period_id)
 );
 CREATE INDEX commission_credit_member_idx ON commission_credit (member_id, period_id);
 CREATE INDEX commission_credit_sold_in_idx ON commission_credit (sold_in);
+CREATE INDEX commission_credit_for_period_idx ON commission_credit (for_period_id, member_id);
 COMMENT ON TABLE commission_credit IS
-'Append-only ledger of sales credit: per commission period, rep and month the lines were sold in, one line per kind -- the sales and the refund (reversal) lines sold in the dates the period''s run credited, and the late sales and refunds (sold in an earlier, locked window, inserted after its run). Amounts are the reps'' split credit in exact cents (allocate_quota, so a split line''s credits add up to it). Lines are never updated or deleted; commission_credit_line shows the sales lines behind each ledger line.';
+'Append-only ledger of sales credit: per commission period (booked in), rep, month the lines were sold in and period whose window they were sold in (for_period_id), lines by kind -- the sales and refund (reversal) lines of the dates the period''s run credited; the late sales and refunds (sold in an earlier, locked window, inserted after its run); corrections (the change of a credited line''s credit when its split was corrected, correct_sale_credit); recalculated (what recalculate_commission found the ledger to differ from the lines). Amounts are the reps'' split credit in exact cents (allocate_quota, so a split line''s credits add up to it). Lines are never updated or deleted; commission_credit_line shows the sales lines behind each ledger line.';
 COMMENT ON COLUMN commission_credit.credit_id IS 'Ledger line identifier.';
 COMMENT ON COLUMN commission_credit.period_id IS 'Commission period the credit is booked in (must not be locked when written).';
 COMMENT ON COLUMN commission_credit.member_id IS 'Rep credited.';
-COMMENT ON COLUMN commission_credit.kind IS 'sales, refunds (reversal of sales: negative), late_sales or late_refunds.';
+COMMENT ON COLUMN commission_credit.kind IS 'sales, refunds (reversal of sales: negative), late_sales, late_refunds, corrections or recalculated (either sign).';
 COMMENT ON COLUMN commission_credit.sold_in IS 'First day of the calendar month the credited lines were sold in.';
-COMMENT ON COLUMN commission_credit.lines IS 'Sales lines credited to the rep in this ledger line (a split line counts once for each credited rep).';
-COMMENT ON COLUMN commission_credit.amount IS 'Credited amount: >= 0 for sales, <= 0 for refunds.';
+COMMENT ON COLUMN commission_credit.lines IS 'Sales lines credited to the rep in this ledger line (a split line counts once for each credited rep); for corrections and recalculated, the change of that count (any sign).';
+COMMENT ON COLUMN commission_credit.amount IS 'Credited amount: >= 0 for sales, <= 0 for refunds, either sign for corrections and recalculated.';
 COMMENT ON COLUMN commission_credit.created_at IS 'When the line was written.';
+COMMENT ON COLUMN commission_credit.for_period_id IS 'Commission period whose run window holds the sale dates of the lines: the credit counts for that period''s payout. The booked period for sales and refunds; the earlier, locked period for late lines, corrections and recalculated lines.';
 
 CREATE TABLE commission_late_sale (
   sale_id             bigint PRIMARY KEY REFERENCES sale ON DELETE CASCADE,
@@ -99,17 +136,68 @@ CREATE TABLE commission_payout (
   amount       numeric(14,2) NOT NULL,
   reverses_id  bigint UNIQUE REFERENCES commission_payout ON DELETE RESTRICT,
   note         text,
-  created_at   timestamptz NOT NULL DEFAULT now()
+  created_at   timestamptz NOT NULL DEFAULT now(),
+  for_period_id integer NOT NULL REFERENCES fiscal_period ON DELETE RESTRICT,
+  plan_id      integer,
+  plan_version integer,
+  credit_base  numeric(16,2),
+  cause        text,
+  CONSTRAINT commission_payout_plan_version_fk FOREIGN KEY (plan_id, plan_version)
+    REFERENCES commission_plan_version (plan_id, version) ON DELETE RESTRICT,
+  CONSTRAINT commission_payout_plan_both CHECK ((plan_id IS NULL) = (plan_version IS NULL)),
+  CONSTRAINT commission_payout_adjustment_cause CHECK (for_period_id = period_id OR reverses_id IS NOT NULL OR cause IS NOT NULL)
 );
 CREATE INDEX commission_payout_member_idx ON commission_payout (member_id, period_id);
-COMMENT ON TABLE commission_payout IS 'Append-only ledger of commission payouts per member and period; corrections are reversal lines, never edits.';
+CREATE INDEX commission_payout_for_period_idx ON commission_payout (for_period_id, member_id);
+COMMENT ON TABLE commission_payout IS 'Append-only ledger of commission payouts per member and period: each run''s payout line, the adjustment lines that pay the difference when a locked period''s commission changes (late lines, corrected splits, corrected plans: for_period_id names the period, cause says why), and reversal lines; never edits.';
 COMMENT ON COLUMN commission_payout.payout_id IS 'Payout line identifier.';
 COMMENT ON COLUMN commission_payout.member_id IS 'Member paid.';
-COMMENT ON COLUMN commission_payout.period_id IS 'Period paid for (must not be locked when the line is written).';
-COMMENT ON COLUMN commission_payout.amount IS 'Amount paid (negative on reversal lines).';
+COMMENT ON COLUMN commission_payout.period_id IS 'Period the line is paid in (must not be locked when the line is written).';
+COMMENT ON COLUMN commission_payout.amount IS 'Amount paid (negative on reversal lines and on adjustments that take back).';
 COMMENT ON COLUMN commission_payout.reverses_id IS 'Line this line reverses, if any.';
 COMMENT ON COLUMN commission_payout.note IS 'Why the line was written.';
 COMMENT ON COLUMN commission_payout.created_at IS 'When the line was written.';
+COMMENT ON COLUMN commission_payout.for_period_id IS 'Period whose commission the line pays: period_id for a run''s own line, the corrected locked period for an adjustment, the reversed line''s for a reversal.';
+COMMENT ON COLUMN commission_payout.plan_id IS 'Commission plan the amount was computed with (NULL for a rep without a plan and for lines written by hand).';
+COMMENT ON COLUMN commission_payout.plan_version IS 'Version of that plan (commission_plan_version): the tiers behind the figure stay recoverable.';
+COMMENT ON COLUMN commission_payout.credit_base IS 'Credit of the period (for_period_id) the amount was computed on.';
+COMMENT ON COLUMN commission_payout.cause IS 'For an adjustment line: why the period''s commission changed (late lines, corrected splits, a corrected plan version, a recalculation).';
+
+-- ---------------------------------------------------------------------------
+-- Split corrections of credited lines (issue 14.4)
+-- ---------------------------------------------------------------------------
+
+-- A credited line's split is history; correct_sale_credit() may still change
+-- it, and records here, per rep, how much the rep's credit of the line
+-- changed.  The next commission run (or recalculation) credits the waiting
+-- changes as ledger lines of kind corrections, like late lines.
+CREATE TABLE sale_credit_correction (
+  correction_id       bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+  sale_id             bigint NOT NULL REFERENCES sale ON DELETE RESTRICT,
+  member_id           integer NOT NULL REFERENCES member ON DELETE RESTRICT,
+  delta               numeric(16,2) NOT NULL,
+  line_change         smallint NOT NULL CHECK (line_change BETWEEN -1 AND 1),
+  reason              text NOT NULL CHECK (btrim(reason) <> ''),
+  corrected_at        timestamptz NOT NULL DEFAULT now(),
+  corrected_by        name NOT NULL DEFAULT session_user,
+  txid                bigint NOT NULL DEFAULT pg_catalog.txid_current(),
+  credited_period_id  integer REFERENCES fiscal_period ON DELETE RESTRICT,
+  CONSTRAINT sale_credit_correction_changes CHECK (delta <> 0 OR line_change <> 0)
+);
+CREATE INDEX sale_credit_correction_sale_idx ON sale_credit_correction (sale_id);
+CREATE INDEX sale_credit_correction_waiting_idx ON sale_credit_correction (sale_id) WHERE credited_period_id IS NULL;
+COMMENT ON TABLE sale_credit_correction IS
+'Corrections of the split of sales lines a commission run had credited (correct_sale_credit): per correction and rep, the change of the rep''s credit of the line in exact cents (new split minus old, both by allocate_quota), credited by the next run or recalculation as a corrections ledger line. Append-only.';
+COMMENT ON COLUMN sale_credit_correction.correction_id IS 'Correction line identifier.';
+COMMENT ON COLUMN sale_credit_correction.sale_id IS 'Sales line whose split was corrected.';
+COMMENT ON COLUMN sale_credit_correction.member_id IS 'Rep whose credit of the line changed.';
+COMMENT ON COLUMN sale_credit_correction.delta IS 'Change of the rep''s credit of the line (new minus old).';
+COMMENT ON COLUMN sale_credit_correction.line_change IS 'Change of the lines credited to the rep: +1 when the rep joins the split, -1 when they leave it, else 0 (a row changes the amount, the line count or both).';
+COMMENT ON COLUMN sale_credit_correction.reason IS 'Why the split was corrected.';
+COMMENT ON COLUMN sale_credit_correction.corrected_at IS 'When.';
+COMMENT ON COLUMN sale_credit_correction.corrected_by IS 'Session user who corrected it.';
+COMMENT ON COLUMN sale_credit_correction.txid IS 'Transaction of the correction (the split trigger lets exactly that transaction change the split).';
+COMMENT ON COLUMN sale_credit_correction.credited_period_id IS 'Commission period whose run or recalculation credited the change; NULL while it waits.';
 
 -- ---------------------------------------------------------------------------
 -- Audit log (append-only; written by audit_row() and reopen_appraisal_cycle(), 35_audit.sql)

@@ -342,9 +342,11 @@ CREATE TRIGGER commission_credit_append_only BEFORE UPDATE OR DELETE ON commissi
 CREATE TRIGGER commission_payout_append_only BEFORE UPDATE OR DELETE ON commission_payout
   FOR EACH ROW EXECUTE FUNCTION refuse_change();
 
--- commission_check_period: a payout line may not go into a locked period, and
--- a payout reversal negates the line it reverses (row trigger: a run writes
--- one payout line per plan).
+-- commission_check_period: a payout line may not go into a locked period; it
+-- pays the commission of its own period unless it names another
+-- (for_period_id: an adjustment of a locked period, or the reversed line's
+-- period for a reversal); a payout reversal negates the line it reverses (row
+-- trigger: a run writes one payout line per plan).
 CREATE FUNCTION commission_check_period()
 RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER
@@ -366,13 +368,67 @@ BEGIN
                     NEW.payout_id, NEW.reverses_id
       USING ERRCODE = 'check_violation';
   END IF;
+  NEW.for_period_id := coalesce(NEW.for_period_id,
+                                (SELECT p.for_period_id FROM commission_payout p WHERE p.payout_id = NEW.reverses_id),
+                                NEW.period_id);
+  IF NEW.reverses_id IS NULL AND NEW.for_period_id <> NEW.period_id
+     AND NOT EXISTS (SELECT 1 FROM commission_period_lock l WHERE l.period_id = NEW.for_period_id) THEN
+    RAISE EXCEPTION 'payout line for period % adjusts period %, which is not locked', NEW.period_id, NEW.for_period_id
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = 'An adjustment pays the difference of a period that was run and locked.',
+            HINT = 'Leave for_period_id empty: the line pays its own period.';
+  END IF;
   RETURN NEW;
 END
 $$;
-COMMENT ON FUNCTION commission_check_period() IS 'Trigger: no payout line for a locked commission period; a reversal line negates the line it reverses.';
+COMMENT ON FUNCTION commission_check_period() IS 'Trigger: no payout line for a locked commission period; for_period_id defaults to the reversed line''s period, else the line''s own, and names a locked period when it is another; a reversal line negates the line it reverses.';
 CREATE TRIGGER commission_payout_check_period BEFORE INSERT ON commission_payout
   FOR EACH ROW EXECUTE FUNCTION commission_check_period();
 REVOKE ALL ON FUNCTION commission_check_period() FROM PUBLIC;
+
+-- commission_plan_record_version: every state of a commission plan is kept as
+-- a numbered version (issue 14.3) -- the plan as inserted is version 1, each
+-- UPDATE that changes its tiers or on-target figure adds the next, with the
+-- transaction's sales_supervisor.change_reason.  A plan that has paid cannot
+-- move to another member or period (its payouts name its versions).
+CREATE FUNCTION commission_plan_record_version()
+RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+BEGIN
+  IF is_restoring() THEN   -- the dump carries the versions
+    RETURN NULL;
+  END IF;
+  IF TG_OP = 'UPDATE' THEN
+    IF (NEW.member_id, NEW.period_id, NEW.plan_id) IS DISTINCT FROM (OLD.member_id, OLD.period_id, OLD.plan_id)
+       AND EXISTS (SELECT 1 FROM commission_payout p WHERE p.plan_id = OLD.plan_id) THEN
+      RAISE EXCEPTION 'commission plan % has paid: its member and period cannot change', OLD.plan_id
+        USING ERRCODE = 'object_not_in_prerequisite_state',
+              HINT = 'Correct its tiers (a new version), or give the member a plan of its own for the other period.';
+    END IF;
+    IF (NEW.tiers, NEW.on_target) IS NOT DISTINCT FROM (OLD.tiers, OLD.on_target)
+       AND (NEW.member_id, NEW.period_id) IS NOT DISTINCT FROM (OLD.member_id, OLD.period_id) THEN
+      RETURN NULL;
+    END IF;
+  END IF;
+  INSERT INTO commission_plan_version (plan_id, version, member_id, period_id, tiers, on_target, reason)
+  SELECT NEW.plan_id, coalesce(max(v.version), 0) + 1, NEW.member_id, NEW.period_id, NEW.tiers, NEW.on_target,
+         nullif(btrim(current_setting('sales_supervisor.change_reason', true)), '')
+  FROM commission_plan_version v WHERE v.plan_id = NEW.plan_id;
+  RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION commission_plan_record_version() IS
+'Trigger on commission_plan: records the plan as inserted, and each change of its tiers or on-target figure, as the next numbered commission_plan_version (reason: the setting sales_supervisor.change_reason); refuses moving a plan that has paid to another member or period (55000).';
+CREATE TRIGGER commission_plan_record_version AFTER INSERT OR UPDATE ON commission_plan
+  FOR EACH ROW EXECUTE FUNCTION commission_plan_record_version();
+REVOKE ALL ON FUNCTION commission_plan_record_version() FROM PUBLIC;
+CREATE TRIGGER commission_plan_version_append_only BEFORE UPDATE ON commission_plan_version
+  FOR EACH ROW EXECUTE FUNCTION refuse_change();
+CREATE TRIGGER sale_credit_correction_append_only BEFORE UPDATE OF sale_id, member_id, delta, line_change, reason,
+  corrected_at, corrected_by, txid OR DELETE ON sale_credit_correction
+  FOR EACH ROW EXECUTE FUNCTION refuse_change();
 
 -- commission_credit_check_period: no credit line for a locked period.  A
 -- statement trigger over the inserted lines, so a run's thousands of ledger
@@ -403,6 +459,24 @@ CREATE TRIGGER commission_credit_check_period AFTER INSERT ON commission_credit
   REFERENCING NEW TABLE AS new_lines
   FOR EACH STATEMENT EXECUTE FUNCTION commission_credit_check_period();
 REVOKE ALL ON FUNCTION commission_credit_check_period() FROM PUBLIC;
+
+-- commission_credit_own_period: a credit line written without for_period_id
+-- is for the period it is booked in (what every line was before 0.3.0; the
+-- runs name the period of each line themselves).
+CREATE FUNCTION commission_credit_own_period()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+BEGIN
+  NEW.for_period_id := coalesce(NEW.for_period_id, NEW.period_id);
+  RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION commission_credit_own_period() IS 'Trigger: a commission_credit line without for_period_id is for the period it is booked in.';
+REVOKE ALL ON FUNCTION commission_credit_own_period() FROM PUBLIC;
+CREATE TRIGGER commission_credit_own_period BEFORE INSERT ON commission_credit
+  FOR EACH ROW WHEN (NEW.for_period_id IS NULL) EXECUTE FUNCTION commission_credit_own_period();
 
 -- commission_credited_through: the last sale date any commission run has
 -- credited (NULL before the first run).  A writer of sales lines outside READ
@@ -534,8 +608,24 @@ COMMENT ON FUNCTION sale_check_credited() IS
 CREATE TRIGGER sale_check_credited BEFORE UPDATE OR DELETE ON sale
   FOR EACH ROW EXECUTE FUNCTION sale_check_credited();
 
+-- sale_credit_correcting: is this transaction correcting the split of the
+-- line through correct_sale_credit()?  It recorded the change first, in
+-- sale_credit_correction, which nobody else may write.
+CREATE FUNCTION sale_credit_correcting(sale bigint)
+RETURNS boolean
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+  SELECT EXISTS (SELECT 1 FROM sales_supervisor.sale_credit_correction c
+                 WHERE c.sale_id = sale_credit_correcting.sale AND c.txid = pg_catalog.txid_current_if_assigned())
+$$;
+COMMENT ON FUNCTION sale_credit_correcting(bigint) IS
+'True when the current transaction recorded a correction of the sales line''s split (sale_credit_correction, written by correct_sale_credit): the split trigger then lets the split of the credited line change.';
+REVOKE ALL ON FUNCTION sale_credit_correcting(bigint) FROM PUBLIC;
+
 -- sale_credit_check_credited: the split of a credited line is history too
--- (statement trigger: bulk loads of splits are checked in one pass).
+-- (statement trigger: bulk loads of splits are checked in one pass); only
+-- correct_sale_credit() changes it, recording the change.
 CREATE FUNCTION sale_credit_check_credited()
 RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER
@@ -549,16 +639,18 @@ BEGIN
   END IF;
   IF TG_OP IN ('INSERT', 'UPDATE') THEN
     SELECT min(s.sale_id) INTO v_sale FROM (SELECT DISTINCT n.sale_id FROM new_rows n) x
-    JOIN sale s ON s.sale_id = x.sale_id WHERE sale_is_credited(s.sale_id, s.sold_on);
+    JOIN sale s ON s.sale_id = x.sale_id WHERE sale_is_credited(s.sale_id, s.sold_on)
+      AND NOT sale_credit_correcting(s.sale_id);
   END IF;
   IF v_sale IS NULL AND TG_OP IN ('UPDATE', 'DELETE') THEN
     SELECT min(s.sale_id) INTO v_sale FROM (SELECT DISTINCT o.sale_id FROM old_rows o) x
-    JOIN sale s ON s.sale_id = x.sale_id WHERE sale_is_credited(s.sale_id, s.sold_on);
+    JOIN sale s ON s.sale_id = x.sale_id WHERE sale_is_credited(s.sale_id, s.sold_on)
+      AND NOT sale_credit_correcting(s.sale_id);
   END IF;
   IF v_sale IS NOT NULL THEN
     RAISE EXCEPTION 'sales line % is credited in a locked commission period: its split cannot change', v_sale
       USING ERRCODE = 'object_not_in_prerequisite_state',
-            HINT = 'Book a refund line (refund_of) and a new line with the new split; the next commission run credits both.';
+            HINT = 'Correct it with correct_sale_credit(): the change is recorded and the next commission run credits it.';
   END IF;
   RETURN NULL;
 END

@@ -390,6 +390,29 @@ BEGIN
 END
 $$;
 
+-- Plan versions are read like the plans: the rep their own, supervisors and
+-- managers their scope.  Split corrections like the lines they correct, and
+-- also by the rep whose credit they changed (a rep taken out of a split no
+-- longer sees the line, but sees what was taken).  Written only by the
+-- extension's own triggers and functions.
+GRANT SELECT ON commission_plan_version, sale_credit_correction
+  TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager;
+ALTER TABLE commission_plan_version ENABLE ROW LEVEL SECURITY;
+CREATE POLICY commission_plan_version_own ON commission_plan_version TO sales_supervisor_rep
+  USING (member_id = (SELECT sales_supervisor.current_member_id()));
+CREATE POLICY commission_plan_version_subtree ON commission_plan_version
+  TO sales_supervisor_supervisor, sales_supervisor_manager
+  USING (member_id = ANY ((SELECT sales_supervisor.visible_member_ids())::integer[]));
+ALTER TABLE sale_credit_correction ENABLE ROW LEVEL SECURITY;
+CREATE POLICY sale_credit_correction_own ON sale_credit_correction TO sales_supervisor_rep
+  USING (member_id = (SELECT sales_supervisor.current_member_id()));
+CREATE POLICY sale_credit_correction_subtree ON sale_credit_correction
+  TO sales_supervisor_supervisor, sales_supervisor_manager
+  USING (member_id = ANY ((SELECT sales_supervisor.visible_member_ids())::integer[]));
+CREATE POLICY sale_credit_correction_via_sale ON sale_credit_correction
+  TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager
+  USING (EXISTS (SELECT 1 FROM sales_supervisor.sale s WHERE s.sale_id = sale_credit_correction.sale_id));
+
 -- Promotion candidates: supervisors and managers for their scope, HR all (not the candidate).
 ALTER TABLE promotion_candidate ENABLE ROW LEVEL SECURITY;
 CREATE POLICY promotion_candidate_subtree ON promotion_candidate

@@ -195,7 +195,9 @@ GRANT EXECUTE ON FUNCTION year_bounds(integer)
 -- in the late queue (the run credited every line dated in its window, later
 -- lines are queued, and credited lines and their splits cannot change), so its
 -- credit is the ledger's lines sold in it plus the waiting late lines; only
--- the other dates are read line by line.  The sales-year steps read the year
+-- the other dates, and the few months where a split was corrected or a
+-- recalculation found the ledger different from the lines, are read line by
+-- line.  The sales-year steps read the year
 -- through it: once the months are run, the close and next year's allocation
 -- read some thousand ledger lines instead of millions of sales lines.
 CREATE FUNCTION credit_by_month(from_date date, to_date date)
@@ -221,7 +223,12 @@ BEGIN
        LATERAL (SELECT g::date AS month FROM generate_series(date_trunc('month', c.lo::timestamp), c.hi::timestamp,
                                                              interval '1 month') g) m
   WHERE m.month >= from_date AND (m.month + interval '1 month - 1 day')::date <= to_date
-    AND daterange(m.month, (m.month + interval '1 month')::date) <@ c.dates;
+    AND daterange(m.month, (m.month + interval '1 month')::date) <@ c.dates
+    -- a month with a split correction (credited or waiting) or a recalculated
+    -- line is read line by line: those ledger lines mix sales and refunds
+    AND NOT EXISTS (SELECT 1 FROM sale_credit_correction sc JOIN sale s ON s.sale_id = sc.sale_id
+                    WHERE s.sold_on >= m.month AND s.sold_on < m.month + interval '1 month')
+    AND NOT EXISTS (SELECT 1 FROM commission_credit cc WHERE cc.sold_in = m.month AND cc.kind = 'recalculated');
 
   -- those months: their ledger lines and the late lines still waiting
   IF cardinality(v_settled) > 0 THEN

@@ -2,22 +2,32 @@
 -- (PRODUCT.md section 5; issue 14, item 7).
 --
 -- conservation_violations() recomputes, from today's sales lines, splits,
--- plans and quotas, what the ledgers and the quota table must hold, and
--- returns every place where they differ -- no row when everything adds up.
--- The rules (each row names its rule):
+-- corrections, plans and quotas, what the ledgers and the quota table must
+-- hold, and returns every place where they differ -- no row when everything
+-- adds up.  The rules (each row names its rule):
 --   split_sum      the shares of a split sales line sum to exactly 100
 --   credit_window  per period a commission run locked, rep, kind (sales,
 --                  refunds) and month of sale: the ledger's credit equals the
 --                  credited lines dated in the run's window (amount and line
---                  count), the lines queued as late since left out
---   credit_late    per period, rep, kind (late_sales, late_refunds) and
---                  month: the ledger's late credit equals the queued lines
---                  that period's run credited
+--                  count), the lines queued as late since left out and the
+--                  split corrections since taken back out
+--   credit_late    per period, rep, kind (late_sales, late_refunds,
+--                  corrections) and month: the ledger's late credit equals
+--                  the queued lines that period's run credited, its
+--                  corrections the split changes it credited
+--   credit_for_period  per locked period, rep and month of sale: the credit
+--                  for the period (every line with that for_period_id,
+--                  whoever booked it, recalculated lines included) equals
+--                  its window's lines with today's splits, less what still
+--                  waits (late lines, corrections) -- the adjustment chains
+--                  net to the recalculated figure
 --   late_waiting   a queued late line whose period's run was not yet done is
 --                  dated in a window some run credited (else it is no late line)
---   payout         per period a run locked and rep: the payout lines add up
---                  to round(tiered_commission(net credit of the period, the
---                  rep's tiers), 2) -- 0 for a rep without a plan
+--   payout         per period a run locked and rep: the payout lines for the
+--                  period add up to round(tiered_commission(its credit, the
+--                  plan version of its last payout line), 2) -- 0 for a rep
+--                  never paid on a plan
+--   plan_version   every commission plan's last version holds its tiers
 --   reversal       a reversal payout line is the negative of the line it
 --                  reverses, for the same rep and period
 --   quota_months   where a rep or team has monthly quotas in a fiscal year
@@ -29,41 +39,108 @@
 -- no role (a scoped role would see part of a split or a ledger and report
 -- differences that are not there).
 
--- conservation_expected_credit: what the commission ledger must hold, from
--- today's lines -- per period a run locked, the credited lines dated in its
--- window as sales / refunds (credited_sales_by_month, one pass over the lines,
--- less the lines queued as late since, which the window's run did not see),
--- and the late lines its run credited as late_sales / late_refunds, per rep
--- and month of sale: the grouping run_commission writes (commission_run_credit).
-CREATE FUNCTION conservation_expected_credit()
-RETURNS TABLE (period_id integer, member_id integer, kind text, sold_in date, lines bigint, amount numeric)
-LANGUAGE sql STABLE PARALLEL SAFE
-BEGIN ATOMIC
-  SELECT x.period_id, x.member_id, x.kind, x.sold_in, sum(x.lines)::bigint, sum(x.amount)
-  FROM (SELECT pl.period_id, b.member_id, CASE WHEN b.refunds THEN 'refunds' ELSE 'sales' END AS kind,
-               b.month AS sold_in, b.lines, b.amount
-        FROM sales_supervisor.commission_period_lock pl
-        CROSS JOIN LATERAL sales_supervisor.credited_sales_by_month(pl.credited_from, pl.credited_through) b
-        WHERE pl.credited_from IS NOT NULL
-        UNION ALL
-        -- each queued line: out of its window's credit (-1), into the late
-        -- credit of the period whose run credited it, if any (+1)
-        SELECT v.period_id, cs.member_id,
-               CASE WHEN v.late THEN 'late_' ELSE '' END || CASE WHEN cs.refund_of IS NULL THEN 'sales' ELSE 'refunds' END,
-               date_trunc('month', cs.sold_on::timestamp)::date, v.sign, v.sign * cs.amount
-        FROM sales_supervisor.commission_late_sale q
-        JOIN sales_supervisor.sale s ON s.sale_id = q.sale_id
-        CROSS JOIN LATERAL sales_supervisor.credited_sales(s.sold_on, s.sold_on) cs
-        LEFT JOIN sales_supervisor.commission_period_lock pl
-          ON s.sold_on BETWEEN pl.credited_from AND pl.credited_through
-        CROSS JOIN LATERAL (VALUES (pl.period_id, -1, false), (q.credited_period_id, 1, true)) v(period_id, sign, late)
-        WHERE cs.sale_id = q.sale_id AND v.period_id IS NOT NULL) x
-  GROUP BY x.period_id, x.member_id, x.kind, x.sold_in
-  HAVING sum(x.lines) <> 0;
-END;
-COMMENT ON FUNCTION conservation_expected_credit() IS
-'Internal part of conservation_violations: the commission credit lines the ledger must hold, recomputed from today''s sales lines and splits -- per locked period, rep, kind and month of sale, the credited lines of the run''s window (less the lines queued as late since) and the late lines the period''s run credited.';
-REVOKE ALL ON FUNCTION conservation_expected_credit() FROM PUBLIC;
+-- conservation_credit_violations: the two credit rules that read the lines,
+-- from one pass over them (commission_should_credit: every locked window with
+-- today's splits).  The ledger as booked: per period that booked it, rep,
+-- kind and month, the window's lines, each queued late line moved from its
+-- window's credit (-1) to the late credit of the period whose run credited it
+-- (+1), each split correction taken out of the line's own group and put in
+-- the corrections of the period that credited it.  The ledger by the period
+-- it is for: the window's lines less what still waits.
+CREATE FUNCTION conservation_credit_violations()
+RETURNS TABLE (rule text, period_id integer, member_id integer, subject text, expected numeric, actual numeric)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $fn$
+  WITH w AS MATERIALIZED (SELECT * FROM sales_supervisor.commission_should_credit('-infinity')),
+  moved AS MATERIALIZED (   -- late lines and corrections: (booked in, for period, kind, lines, amount)
+    SELECT v.period_id, pl.period_id AS for_period_id, cs.member_id, v.kind || CASE WHEN cs.refund_of IS NULL THEN 'sales' ELSE 'refunds' END AS kind,
+           date_trunc('month', s.sold_on::timestamp)::date AS sold_in, v.sign AS lines, v.sign * cs.amount AS amount
+    FROM sales_supervisor.commission_late_sale q
+    JOIN sales_supervisor.sale s ON s.sale_id = q.sale_id
+    CROSS JOIN LATERAL sales_supervisor.credited_sales(s.sold_on, s.sold_on) cs
+    LEFT JOIN sales_supervisor.commission_period_lock pl ON s.sold_on BETWEEN pl.credited_from AND pl.credited_through
+    CROSS JOIN LATERAL (VALUES (pl.period_id, -1, ''), (q.credited_period_id, 1, 'late_')) v(period_id, sign, kind)
+    WHERE cs.sale_id = q.sale_id
+    UNION ALL
+    SELECT v.period_id, pl.period_id, c.member_id, v.kind, date_trunc('month', s.sold_on::timestamp)::date,
+           v.sign * c.line_change, v.sign * c.delta
+    FROM sales_supervisor.sale_credit_correction c
+    JOIN sales_supervisor.sale s ON s.sale_id = c.sale_id
+    LEFT JOIN sales_supervisor.commission_late_sale q ON q.sale_id = c.sale_id
+    LEFT JOIN sales_supervisor.commission_period_lock pl ON s.sold_on BETWEEN pl.credited_from AND pl.credited_through
+    CROSS JOIN LATERAL (VALUES (coalesce(q.credited_period_id, pl.period_id), -1,
+                                CASE WHEN q.sale_id IS NULL THEN '' ELSE 'late_' END
+                                || CASE WHEN s.refund_of IS NULL THEN 'sales' ELSE 'refunds' END),
+                               (c.credited_period_id, 1, 'corrections')) v(period_id, sign, kind)),
+  booked_e AS (
+    SELECT x.period_id, x.member_id, x.kind, x.sold_in, sum(x.lines) AS lines, sum(x.amount) AS amount
+    FROM (SELECT w.for_period_id AS period_id, w.member_id, CASE WHEN w.refunds THEN 'refunds' ELSE 'sales' END AS kind,
+                 w.month AS sold_in, w.lines, w.amount FROM w
+          UNION ALL
+          SELECT m.period_id, m.member_id, m.kind, m.sold_in, m.lines, m.amount FROM moved m WHERE m.period_id IS NOT NULL) x
+    GROUP BY 1, 2, 3, 4 HAVING sum(x.lines) <> 0 OR sum(x.amount) <> 0),
+  booked_l AS (
+    SELECT cc.period_id, cc.member_id, cc.kind, cc.sold_in, sum(cc.lines) AS lines, sum(cc.amount) AS amount
+    FROM sales_supervisor.commission_credit cc WHERE cc.kind <> 'recalculated' GROUP BY 1, 2, 3, 4),
+  for_e AS (
+    SELECT x.for_period_id, x.member_id, x.sold_in, sum(x.lines) AS lines, sum(x.amount) AS amount
+    FROM (SELECT w.for_period_id, w.member_id, w.month AS sold_in, w.lines, w.amount FROM w
+          UNION ALL   -- what still waits: not in the ledger yet
+          SELECT m.for_period_id, m.member_id, m.sold_in, -m.lines, -m.amount FROM moved m
+          WHERE m.period_id IS NULL AND m.for_period_id IS NOT NULL AND (m.lines > 0 OR m.kind = 'corrections')) x
+    GROUP BY 1, 2, 3 HAVING sum(x.lines) <> 0 OR sum(x.amount) <> 0),
+  for_l AS (
+    SELECT cc.for_period_id, cc.member_id, cc.sold_in, sum(cc.lines) AS lines, sum(cc.amount) AS amount
+    FROM sales_supervisor.commission_credit cc GROUP BY 1, 2, 3)
+  SELECT CASE WHEN coalesce(l.kind, e.kind) IN ('sales', 'refunds') THEN 'credit_window' ELSE 'credit_late' END,
+         coalesce(l.period_id, e.period_id), coalesce(l.member_id, e.member_id),
+         coalesce(l.kind, e.kind) || ' sold in ' || to_char(coalesce(l.sold_in, e.sold_in), 'YYYY-MM')
+           || ' (' || coalesce(e.lines, 0) || ' lines expected, ' || coalesce(l.lines, 0) || ' in the ledger)',
+         coalesce(e.amount, 0), coalesce(l.amount, 0)
+  FROM booked_l l
+  FULL JOIN booked_e e ON e.period_id = l.period_id AND e.member_id = l.member_id AND e.kind = l.kind AND e.sold_in = l.sold_in
+  WHERE l.amount IS DISTINCT FROM e.amount OR l.lines IS DISTINCT FROM e.lines
+  UNION ALL
+  SELECT 'credit_for_period', coalesce(l.for_period_id, e.for_period_id), coalesce(l.member_id, e.member_id),
+         'sold in ' || to_char(coalesce(l.sold_in, e.sold_in), 'YYYY-MM')
+           || ' (' || coalesce(e.lines, 0) || ' lines expected, ' || coalesce(l.lines, 0) || ' in the ledger)',
+         coalesce(e.amount, 0), coalesce(l.amount, 0)
+  FROM for_l l
+  FULL JOIN for_e e ON e.for_period_id = l.for_period_id AND e.member_id = l.member_id AND e.sold_in = l.sold_in
+  WHERE coalesce(l.amount, 0) <> coalesce(e.amount, 0) OR coalesce(l.lines, 0) <> coalesce(e.lines, 0)
+$fn$;
+COMMENT ON FUNCTION conservation_credit_violations() IS
+'Internal part of conservation_violations: the credit rules credit_window, credit_late (the ledger as booked against the lines, late queue and split corrections) and credit_for_period (the credit for each locked period against its window''s lines today less what still waits), from one pass over the lines.';
+REVOKE ALL ON FUNCTION conservation_credit_violations() FROM PUBLIC;
+
+-- conservation_payout_violations: per period a run locked and rep, the
+-- payout lines for the period against round(tiered_commission(credit for the
+-- period, tiers), 2), the tiers being the plan version its last payout line
+-- names (a correction not yet settled is no violation: it is pending).
+CREATE FUNCTION conservation_payout_violations()
+RETURNS TABLE (rule text, period_id integer, member_id integer, subject text, expected numeric, actual numeric)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $fn$
+  SELECT 'payout', d.for_period_id, d.member_id, 'credit ' || d.credit, x.expected, d.paid
+  FROM sales_supervisor.commission_period_due(ARRAY(SELECT l.period_id FROM sales_supervisor.commission_period_lock l
+                                                    WHERE l.credited_from IS NOT NULL)) d
+  LEFT JOIN sales_supervisor.commission_plan_version v ON v.plan_id = d.plan_id AND v.version = d.last_version
+  CROSS JOIN LATERAL (SELECT CASE WHEN v.tiers IS NULL THEN 0
+                                  ELSE round(sales_supervisor.tiered_commission(d.credit, v.tiers), 2) END AS expected) x
+  WHERE d.paid <> x.expected
+  UNION ALL
+  SELECT 'plan_version', cp.period_id, cp.member_id, 'plan ' || cp.plan_id || ' version ' || coalesce(v.version::text, '(none)'),
+         NULL::numeric, NULL::numeric
+  FROM sales_supervisor.commission_plan cp
+  LEFT JOIN LATERAL (SELECT pv.version, pv.tiers, pv.on_target FROM sales_supervisor.commission_plan_version pv
+                     WHERE pv.plan_id = cp.plan_id ORDER BY pv.version DESC LIMIT 1) v ON true
+  WHERE v.version IS NULL OR v.tiers <> cp.tiers OR v.on_target IS DISTINCT FROM cp.on_target
+$fn$;
+COMMENT ON FUNCTION conservation_payout_violations() IS
+'Internal part of conservation_violations: the rules payout (payout lines for each locked period = round(tiered_commission(credit for the period, tiers of the plan version of its last payout line), 2)) and plan_version (a plan''s last version holds its tiers and on-target figure).';
+REVOKE ALL ON FUNCTION conservation_payout_violations() FROM PUBLIC;
 
 CREATE FUNCTION conservation_violations()
 RETURNS TABLE (rule text, period_id integer, member_id integer, subject text,
@@ -76,18 +153,8 @@ BEGIN ATOMIC
   GROUP BY sc.sale_id
   HAVING sum(sc.share_pct) <> 100
   UNION ALL
-  -- credit_window and credit_late: the ledger against the lines, recomputed
-  SELECT CASE WHEN coalesce(l.kind, e.kind) IN ('sales', 'refunds') THEN 'credit_window' ELSE 'credit_late' END,
-         coalesce(l.period_id, e.period_id), coalesce(l.member_id, e.member_id),
-         coalesce(l.kind, e.kind) || ' sold in ' || to_char(coalesce(l.sold_in, e.sold_in), 'YYYY-MM')
-           || ' (' || coalesce(e.lines, 0) || ' lines expected, ' || coalesce(l.lines, 0) || ' in the ledger)',
-         coalesce(e.amount, 0), coalesce(l.amount, 0)
-  FROM (SELECT cc.period_id, cc.member_id, cc.kind, cc.sold_in, cc.lines::bigint AS lines, cc.amount
-        FROM sales_supervisor.commission_credit cc) l
-  FULL JOIN (
-    SELECT * FROM sales_supervisor.conservation_expected_credit()) e
-    ON e.period_id = l.period_id AND e.member_id = l.member_id AND e.kind = l.kind AND e.sold_in = l.sold_in
-  WHERE l.amount IS DISTINCT FROM e.amount OR l.lines IS DISTINCT FROM e.lines
+  -- credit_window, credit_late, credit_for_period
+  SELECT * FROM sales_supervisor.conservation_credit_violations()
   UNION ALL
   -- late_waiting
   SELECT 'late_waiting', NULL::integer, NULL::integer, 'sale ' || q.sale_id || ' sold on ' || s.sold_on,
@@ -96,21 +163,8 @@ BEGIN ATOMIC
   JOIN sales_supervisor.sale s ON s.sale_id = q.sale_id
   WHERE q.credited_period_id IS NULL AND NOT sales_supervisor.date_is_credited(s.sold_on)
   UNION ALL
-  -- payout
-  SELECT 'payout', pl.period_id, r.member_id, 'net credit ' || coalesce(n.net, 0), x.expected, coalesce(po.paid, 0)
-  FROM sales_supervisor.commission_period_lock pl
-  CROSS JOIN LATERAL (SELECT p.member_id FROM sales_supervisor.commission_plan p WHERE p.period_id = pl.period_id
-                      UNION
-                      SELECT p.member_id FROM sales_supervisor.commission_payout p WHERE p.period_id = pl.period_id) r
-  LEFT JOIN sales_supervisor.commission_plan cp ON cp.period_id = pl.period_id AND cp.member_id = r.member_id
-  LEFT JOIN LATERAL (SELECT sum(cc.amount) AS net FROM sales_supervisor.commission_credit cc
-                     WHERE cc.period_id = pl.period_id AND cc.member_id = r.member_id) n ON true
-  LEFT JOIN LATERAL (SELECT sum(p.amount) AS paid FROM sales_supervisor.commission_payout p
-                     WHERE p.period_id = pl.period_id AND p.member_id = r.member_id) po ON true
-  CROSS JOIN LATERAL (SELECT CASE WHEN cp.tiers IS NULL THEN 0
-                                  ELSE round(sales_supervisor.tiered_commission(coalesce(n.net, 0), cp.tiers), 2)
-                             END AS expected) x
-  WHERE pl.credited_from IS NOT NULL AND coalesce(po.paid, 0) <> x.expected
+  -- payout, plan_version
+  SELECT * FROM sales_supervisor.conservation_payout_violations()
   UNION ALL
   -- reversal
   SELECT 'reversal', rv.period_id, rv.member_id, 'payout line ' || rv.payout_id || ' reverses ' || o.payout_id,
@@ -133,5 +187,5 @@ BEGIN ATOMIC
   WHERE m.months <> y.amount;
 END;
 COMMENT ON FUNCTION conservation_violations() IS
-'Every place where the ledgers or quotas differ from what today''s sales lines, splits, plans and quotas say they must hold; no row when money and quota are conserved. Rules: split_sum (shares of a split line sum to 100), credit_window and credit_late (ledger credit = the credited lines of the run''s window, resp. the late lines its run credited, amount and line count, per period, rep, kind and month of sale), late_waiting (a waiting late line lies in a credited window), payout (payout lines of a locked period = round(tiered_commission(net credit, tiers), 2)), reversal (a reversal line negates the line it reverses), quota_months (monthly quotas add up to the yearly one). Reads every table whole: owner only.';
+'Every place where the ledgers or quotas differ from what today''s sales lines, splits, corrections, plans and quotas say they must hold; no row when money and quota are conserved. Rules: split_sum (shares of a split line sum to 100), credit_window and credit_late (ledger credit as booked = the credited lines of the run''s window, resp. the late lines and split corrections its run credited, amount and line count, per period, rep, kind and month of sale), credit_for_period (the credit for each locked period, adjustments included, = its window''s lines today less what waits), late_waiting (a waiting late line lies in a credited window), payout (payout lines for a locked period = round(tiered_commission(its credit, tiers of the plan version last paid), 2)), plan_version (a plan''s last version holds its tiers), reversal (a reversal line negates the line it reverses), quota_months (monthly quotas add up to the yearly one). Reads every table whole: owner only.';
 REVOKE ALL ON FUNCTION conservation_violations() FROM PUBLIC;

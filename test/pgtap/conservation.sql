@@ -49,8 +49,15 @@ SELECT results_eq(
   $$SELECT rule, period_id, member_id, expected, actual FROM sales_supervisor.conservation_violations()
     WHERE rule LIKE 'credit%'$$,
   $$SELECT 'credit_window'::text, cc.period_id, cc.member_id, cc.amount - 0.01, cc.amount
-    FROM sales_supervisor.commission_credit cc WHERE cc.credit_id = (SELECT credit_id FROM hit)$$,
-  'a ledger credit line changed by a cent: credit_window names its period, rep, the credit and the ledger');
+    FROM sales_supervisor.commission_credit cc WHERE cc.credit_id = (SELECT credit_id FROM hit)
+    UNION ALL
+    SELECT 'credit_for_period', cc.for_period_id, cc.member_id, t.total - 0.01, t.total
+    FROM sales_supervisor.commission_credit cc
+    CROSS JOIN LATERAL (SELECT sum(c2.amount) AS total FROM sales_supervisor.commission_credit c2
+                        WHERE c2.for_period_id = cc.for_period_id AND c2.member_id = cc.member_id
+                          AND c2.sold_in = cc.sold_in) t
+    WHERE cc.credit_id = (SELECT credit_id FROM hit)$$,
+  'a ledger credit line changed by a cent: credit_window names its period, rep, the credit and the ledger, credit_for_period the period''s credit');
 UPDATE commission_credit SET amount = amount - 0.01 WHERE credit_id = (SELECT credit_id FROM hit);
 
 UPDATE sale_credit SET share_pct = share_pct - 1
@@ -72,8 +79,8 @@ SELECT results_eq(
   'a payout line one unit too high: payout names the period and rep, nothing else is reported');
 UPDATE commission_payout SET amount = amount - 1 WHERE payout_id = (SELECT payout_id FROM hit);
 
-INSERT INTO commission_payout (member_id, period_id, amount, reverses_id, note)
-SELECT po.member_id, po.period_id, -po.amount + 5, po.payout_id, 'a wrong reversal'
+INSERT INTO commission_payout (member_id, period_id, amount, reverses_id, note, for_period_id)
+SELECT po.member_id, po.period_id, -po.amount + 5, po.payout_id, 'a wrong reversal', po.for_period_id
 FROM commission_payout po WHERE po.payout_id = (SELECT payout_id FROM hit);
 SELECT results_eq(
   $$SELECT rule, period_id, member_id, expected, actual FROM sales_supervisor.conservation_violations() ORDER BY rule$$,

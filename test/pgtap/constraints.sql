@@ -193,9 +193,9 @@ SELECT throws_ok($$UPDATE sales_supervisor.commission_credit SET amount = 0 WHER
 SELECT throws_ok($$INSERT INTO sales_supervisor.commission_credit (period_id, member_id, kind, sold_in, lines, amount)
                    VALUES (7, 8, 'refunds', '2025-01-01', 1, 12.34)$$,
                  '23514', NULL, 'a refund (reversal) line is not positive');
-SELECT throws_ok($$INSERT INTO sales_supervisor.commission_credit (period_id, member_id, kind, sold_in, lines, amount)
-                   VALUES (6, 8, 'sales', '2025-01-01', 1, 1.00)$$,
-                 '23505', NULL, 'one ledger line per period, rep, kind and month of sale');
+SELECT throws_ok($$INSERT INTO sales_supervisor.commission_credit (period_id, member_id, kind, sold_in, lines, amount, for_period_id)
+                   VALUES (7, 8, 'sales', '2025-01-01', 1, 1.00, 6)$$,
+                 '23514', NULL, 'a sales line is for the period it is booked in (only late lines and corrections name another)');
 SELECT throws_ok($$INSERT INTO sales_supervisor.commission_credit (period_id, member_id, kind, sold_in, lines, amount)
                    VALUES (7, 8, 'sales', '2025-01-15', 1, 1.00)$$,
                  '23514', NULL, 'the month of sale is a first day');

@@ -97,6 +97,14 @@ SELECT results_eq(
   $$SELECT 'credit_window'::text, cc.period_id, cc.member_id, cc.amount - 0.01, cc.amount
     FROM sales_supervisor.commission_credit cc
     WHERE cc.credit_id = (SELECT min(credit_id) FROM sales_supervisor.commission_credit
+                          WHERE sold_in = '2025-02-01' AND kind = 'sales')
+    UNION ALL   -- and the credit for the period (sales and refunds of the month together)
+    SELECT 'credit_for_period', cc.for_period_id, cc.member_id, t.total - 0.01, t.total
+    FROM sales_supervisor.commission_credit cc
+    CROSS JOIN LATERAL (SELECT sum(c2.amount) AS total FROM sales_supervisor.commission_credit c2
+                        WHERE c2.for_period_id = cc.for_period_id AND c2.member_id = cc.member_id
+                          AND c2.sold_in = cc.sold_in) t
+    WHERE cc.credit_id = (SELECT min(credit_id) FROM sales_supervisor.commission_credit
                           WHERE sold_in = '2025-02-01' AND kind = 'sales')$$,
   'conservation_violations() reports the cent added behind the triggers'' back, and nothing else');
 

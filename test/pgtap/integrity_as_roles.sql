@@ -76,7 +76,13 @@ INSERT INTO appraisal_consequence VALUES (900, 11, 'A', 5, 1.2, 0);
 UPDATE appraisal_cycle SET state = 'closed' WHERE cycle_id = 900;
 -- the ledger: a payout and a credit line in January, then a run has credited
 -- every 2025 sale and locked the year
-INSERT INTO commission_payout (payout_id, member_id, period_id, amount) OVERRIDING SYSTEM VALUE VALUES (8001, 11, 6, 100);
+INSERT INTO commission_plan (plan_id, member_id, period_id, tiers) OVERRIDING SYSTEM VALUE
+  VALUES (6001, 11, 6, 'marginal[(0,0.01)]');
+INSERT INTO commission_payout (payout_id, member_id, period_id, amount, plan_id, plan_version) OVERRIDING SYSTEM VALUE
+  VALUES (8001, 11, 6, 100, 6001, 1);
+-- (a correction of an earlier transaction: this one's would let the split of the line change)
+INSERT INTO sale_credit_correction (sale_id, member_id, delta, line_change, reason, txid)
+  SELECT min(s.sale_id), 11, 1, 0, 'fixture', 1 FROM sale s;
 INSERT INTO commission_credit (credit_id, period_id, member_id, kind, sold_in, lines, amount) OVERRIDING SYSTEM VALUE
   VALUES (5001, 6, 11, 'sales', '2025-01-01', 1, 12.34);
 INSERT INTO commission_period_lock (period_id, credited_from, credited_through) VALUES (1, '2025-01-01', '2025-12-31');
@@ -324,6 +330,14 @@ INSERT INTO cases (rule, what, stmt, state, tbl, priv, cols) VALUES
  '42501', 'commission_credit', 'UPDATE', '{amount}'),
 ('commission_credit_append_only', 'a credit line deleted',
  'DELETE FROM sales_supervisor.commission_credit WHERE credit_id = 5001', '42501', 'commission_credit', 'DELETE', NULL),
+('commission_plan_record_version', 'a plan that paid moved to another rep',
+ 'UPDATE sales_supervisor.commission_plan SET member_id = 8 WHERE plan_id = 6001',
+ '55000', 'commission_plan', 'UPDATE', '{member_id}'),
+('commission_plan_version_append_only', 'a plan version edited',
+ $$UPDATE sales_supervisor.commission_plan_version SET reason = 'rewritten' WHERE plan_id = 6001$$,
+ '42501', 'commission_plan_version', 'UPDATE', '{reason}'),
+('sale_credit_correction_append_only', 'a split correction deleted',
+ 'DELETE FROM sales_supervisor.sale_credit_correction', '42501', 'sale_credit_correction', 'DELETE', NULL),
 ('audit_log_append_only', 'an audit entry edited',
  $$UPDATE sales_supervisor.audit_log SET reason = 'nothing happened'$$, '42501', 'audit_log', 'UPDATE', '{reason}'),
 ('audit_log_append_only', 'the audit log deleted',
@@ -472,7 +486,8 @@ SELECT is((SELECT array_agg(t.tgname::text ORDER BY t.tgname)
            WHERE NOT t.tgisinternal
              AND t.tgfoid NOT IN ('sales_supervisor.audit_row'::regproc, 'sales_supervisor.settings_restore_merge'::regproc)
              AND t.tgname::text NOT IN (SELECT c.rule FROM cases c
-                                        UNION ALL VALUES ('work_report_stamp'), ('sale_queue_late_lines'))),
+                                        UNION ALL VALUES ('work_report_stamp'), ('sale_queue_late_lines'),
+                                                         ('commission_credit_own_period'))),
           NULL, 'every trigger of the extension''s tables is violated here as every role (audit triggers and restore merges excepted)');
 -- The class: a trigger function that judges a row against other rows runs as
 -- the extension owner (SECURITY DEFINER), so row-level security hides none of
@@ -480,7 +495,7 @@ SELECT is((SELECT array_agg(t.tgname::text ORDER BY t.tgname)
 SELECT is((SELECT array_agg(DISTINCT p.proname::text ORDER BY p.proname::text)
            FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid JOIN pg_class c ON c.oid = t.tgrelid
            WHERE c.relnamespace = 'sales_supervisor'::regnamespace AND NOT t.tgisinternal AND NOT p.prosecdef),
-          ARRAY['quota_check_lock', 'refuse_change', 'settings_restore_merge', 'work_report_stamp'],
+          ARRAY['commission_credit_own_period', 'quota_check_lock', 'refuse_change', 'settings_restore_merge', 'work_report_stamp'],
           'every trigger function that reads other rows is SECURITY DEFINER');
 
 SELECT * FROM finish();

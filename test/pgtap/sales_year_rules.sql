@@ -36,7 +36,7 @@ SET LOCAL TimeZone = 'UTC';
 -- other suites in this database used the identity of appraisal_cycle (sequences are not
 -- rolled back): restart it so the cycle opened below is cycle 1
 SELECT setval(pg_get_serial_sequence('sales_supervisor.appraisal_cycle', 'cycle_id'), 1, false) AS restart \gset
-SELECT plan(54);
+SELECT plan(55);
 
 INSERT INTO team (team_id, name) VALUES (1, 'One');
 INSERT INTO member (member_id, full_name, level, team_id, manager_id, hire_date, login_role) VALUES
@@ -278,8 +278,11 @@ SELECT is((SELECT count(*) FROM commission_late_sale WHERE sale_id = 8 AND credi
 UPDATE sale SET sold_on = '2025-08-11' WHERE sale_id = 8;
 SELECT is((SELECT count(*) FROM commission_late_sale WHERE sale_id = 8), 0::bigint, 'moved back out, it is unqueued');
 UPDATE sale SET sold_on = '2025-01-20' WHERE sale_id = 8;
-SELECT results_eq($$SELECT member_id, credited, payout FROM run_commission(4)$$, $$VALUES (2, 1000.00, NULL::numeric)$$,
-                  'the Q3 run credits it once, as late (no Q3 plan: no payout)');
+SELECT results_eq($$SELECT member_id, credited, payout FROM run_commission(4)$$, $$VALUES (2, 1000.00, 10.00)$$,
+                  'the Q3 run credits it once, as late, and pays it at the plan of Q1, where it was sold (no Q3 plan): 1 % of 1 000.00');
+SELECT results_eq($$SELECT for_period_id, amount, plan_version, cause FROM commission_payout WHERE period_id = 4$$,
+                  $$VALUES (2, 10.00, 1, 'credit 100000.00 -> 101000.00 (late lines)')$$,
+                  'an adjustment line for Q1 names the plan version and the cause');
 SELECT results_eq($$SELECT period_id, member_id, kind, sum(amount)::numeric(16,2), count(*)::int FROM commission_credit_line GROUP BY 1, 2, 3
                     ORDER BY 1, 2, 3$$,
                   $$SELECT period_id, member_id, kind, sum(amount), sum(lines)::int FROM commission_credit

@@ -13,7 +13,7 @@ SELECT tables_are('sales_supervisor', ARRAY[
   'appraisal_result', 'promotion_rule', 'promotion_candidate', 'promotion', 'pay',
   'commission_plan', 'commission_period_lock', 'commission_credit', 'commission_payout', 'audit_log',
   'commission_late_sale', 'commission_run_gate', 'job_setting', 'ops_setting', 'job_log', 'visit_overdue_flag', 'feedback_overdue_flag',
-  'kpi_target', 'appraisal_consequence', 'bonus_target'],
+  'kpi_target', 'appraisal_consequence', 'bonus_target', 'commission_plan_version', 'sale_credit_correction'],
   'the data model''s tables');
 SELECT views_are('sales_supervisor', ARRAY['overdue_visit', 'v_org_summary', 'v_rep_sales_month', 'v_rep_attainment',
   'v_team_attainment', 'v_pipeline', 'v_forecast_accuracy', 'v_customer_health', 'v_team_scorecard',
@@ -39,8 +39,8 @@ SELECT is((SELECT array_agg(c.relname::text ORDER BY c.relname) FROM pg_class c
              AND c.oid <> ALL ((SELECT extconfig FROM pg_extension WHERE extname = 'sales_supervisor')::oid[])),
           NULL, 'every table and sequence is registered with pg_extension_config_dump');
 SELECT is((SELECT count(*)::int FROM pg_class c
-           WHERE c.relnamespace = 'sales_supervisor'::regnamespace AND c.relkind = 'S'), 26,
-          'the 26 identity sequences exist, one per table with a generated key (and are registered, above)');
+           WHERE c.relnamespace = 'sales_supervisor'::regnamespace AND c.relkind = 'S'), 27,
+          'the 27 identity sequences exist, one per table with a generated key (and are registered, above)');
 SELECT is((SELECT array_agg(t.typname::text ORDER BY t.typname) FROM pg_type t
            WHERE t.typnamespace = 'sales_supervisor'::regnamespace AND t.typtype = 'e'
              AND obj_description(t.oid, 'pg_type') IS NULL), NULL, 'every enum has a comment');
@@ -80,6 +80,7 @@ SELECT is((SELECT array_agg(conrelid::regclass::text || '.' || conname ORDER BY 
            WHERE contype = 'f' AND confdeltype = 'c' AND connamespace = 'sales_supervisor'::regnamespace),
           ARRAY['appraisal_component_weight.appraisal_component_weight_cycle_id_fkey',
                 'commission_late_sale.commission_late_sale_sale_id_fkey',
+                'commission_plan_version.commission_plan_version_plan_id_fkey',
                 'customer_contact.customer_contact_customer_id_fkey',
                 'grade_policy.grade_policy_cycle_id_fkey',
                 'kpi_target.kpi_target_cycle_id_fkey',
@@ -121,10 +122,10 @@ SELECT is((SELECT array_agg(table_name::text ORDER BY table_name) FROM informati
 SELECT is((SELECT array_agg(relname::text ORDER BY relname) FROM pg_class
            WHERE relnamespace = 'sales_supervisor'::regnamespace AND relkind = 'r' AND relrowsecurity),
           ARRAY['appraisal_consequence', 'appraisal_result', 'audit_log', 'commission_credit', 'commission_late_sale',
-                'commission_payout', 'commission_plan',
+                'commission_payout', 'commission_plan', 'commission_plan_version',
                 'customer', 'customer_contact', 'customer_visit', 'feedback', 'feedback_overdue_flag', 'forecast',
                 'job_log', 'job_setting', 'kpi_result', 'member', 'opportunity', 'ops_setting', 'pay', 'promotion',
-                'promotion_candidate', 'quota', 'review', 'review_score', 'sale', 'sale_credit', 'survey_response',
+                'promotion_candidate', 'quota', 'review', 'review_score', 'sale', 'sale_credit', 'sale_credit_correction', 'survey_response',
                 'task', 'team', 'team_leader', 'training_attendance', 'visit_overdue_flag', 'work_report'],
           'row-level security on every table with personal or customer data, and on the org structure that decides scope');
 SELECT is((SELECT array_agg(relname::text ORDER BY relname) FROM pg_class c
@@ -192,9 +193,9 @@ SELECT is((SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_proc p
           ARRAY['allocate_quotas', 'appraisal_consequence_check_state', 'appraisal_cycle_check_state',
                 'approve_promotion', 'audit_row', 'calibrate_appraisal_cycle',
                 'close_appraisal_cycle', 'commission_check_period', 'commission_credit_check_period',
-                'credited_sale_ids', 'current_member_id', 'customer_check_team', 'cycle_rows_check_state',
+                'commission_plan_record_version', 'correct_sale_credit', 'credited_sale_ids', 'current_member_id', 'customer_check_team', 'cycle_rows_check_state',
                 'led_team_ids', 'lock_quotas', 'managed_team_ids',
-                'open_appraisal_cycle', 'promotion_candidates', 'reopen_appraisal_cycle', 'require_role',
+                'open_appraisal_cycle', 'promotion_candidates', 'recalculate_commission', 'reopen_appraisal_cycle', 'require_role',
                 'review_check_cycle', 'review_summary', 'run_commission', 'sale_check_credited',
                 'sale_credit_check_credited', 'sale_credit_check_sum',
                 'sale_queue_late_lines', 'scope_root_team_ids', 'score_kpis', 'seasonal_distribution_check', 'start_appraisal_reviews',

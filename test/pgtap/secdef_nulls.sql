@@ -78,6 +78,8 @@ INSERT INTO sample (signature, args, allowed) VALUES
   ('score_kpis(integer, name)', ARRAY[:'cycle', 'current_user'], '{hr}'),
   -- a company-wide step: manager 1 leads one department only
   ('run_commission(integer, name)', ARRAY[:'period', 'current_user'], '{}'),
+  ('correct_sale_credit(bigint, integer[], numeric[], text, name)',
+   ARRAY['1', $$'{8}'$$, $$'{100}'$$, $$'sample reason'$$, 'current_user'], '{}'),
   ('open_appraisal_cycle(integer, text, numeric, numeric, jsonb, name)',
    ARRAY['2026', $$'sample cycle'$$, '1', '5', $$'{"sales_rep": {"individual_performance": 100}}'$$, 'current_user'],
    '{hr}'),
@@ -88,9 +90,10 @@ INSERT INTO sample (signature, args, allowed) VALUES
   ('approve_promotion(integer, integer, integer, date, name)',
    ARRAY[:'cycle', '8', :'rule', $$'2026-01-01'$$, 'current_user'], '{hr}'),
   ('year_end_pay(integer, numeric, name)', ARRAY[:'cycle', '1', 'current_user'], '{hr}');
--- reviewee NULL (its default) means oneself
+-- reviewee NULL (its default) means oneself; into_period NULL the next open period
 INSERT INTO sample (signature, args, allowed, null_means_default) VALUES
-  ('review_summary(integer, integer, name)', ARRAY[:'cycle', '11', 'current_user'], '{supervisor,manager,hr}', '{2}');
+  ('review_summary(integer, integer, name)', ARRAY[:'cycle', '11', 'current_user'], '{supervisor,manager,hr}', '{2}'),
+  ('recalculate_commission(integer, integer, name)', ARRAY[:'period', 'NULL', 'current_user'], '{}', '{2}');
 
 CREATE TEMP TABLE secdef AS
 SELECT p.oid AS fn, p.proname::text || '(' || oidvectortypes(p.proargtypes) || ')' AS signature,

@@ -94,6 +94,6 @@ check "retried in READ COMMITTED, it is queued as late" \
 # ---- 4. a run outside READ COMMITTED is refused
 like "a run in REPEATABLE READ is refused with a clear error" \
   "$(in_repeatable_read "$DB" "SELECT count(*) FROM sales_supervisor.run_commission($(month 6))")" \
-  "cannot run the commission of period $(month 6) in a repeatable read transaction"
+  "cannot run commissions in a repeatable read transaction"
 
 finish

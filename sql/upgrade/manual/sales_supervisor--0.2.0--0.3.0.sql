@@ -141,6 +141,84 @@ COMMENT ON TABLE review IS
 --@ replace function run_commission, commission_run_window, commission_run_credit, commission_run_payout
 
 -- ---------------------------------------------------------------------------
--- conservation_violations: money and quota conserved, provably (issue 14.7)
+-- Plan versions, the period each ledger line is for, split corrections,
+-- recalculation, as-of and what-if (issue 14.3-14.6)
 -- ---------------------------------------------------------------------------
---@ replace function conservation_expected_credit, conservation_violations
+-- Every plan gets version 1 (recorded when it first paid, else now); every
+-- credit and payout line is for the period it was booked in -- which is how
+-- 0.2.0 paid late lines (on top of the period that credited them).  From 0.3.0
+-- a late line is paid at the tier of its own period; recalculate_commission
+-- from the first period moves 0.2.0's late lines there and pays the
+-- difference (conservation_violations reports them as credit_for_period
+-- until then).
+--@ create table commission_plan_version, sale_credit_correction
+INSERT INTO commission_plan_version (plan_id, version, member_id, period_id, tiers, on_target, recorded_at, reason)
+SELECT cp.plan_id, 1, cp.member_id, cp.period_id, cp.tiers, cp.on_target,
+       coalesce((SELECT min(po.created_at) FROM commission_payout po
+                 WHERE po.member_id = cp.member_id AND po.period_id = cp.period_id), now()),
+       'the plan as the update to 0.3.0 found it'
+FROM commission_plan cp ORDER BY cp.plan_id;
+
+ALTER TABLE commission_credit DISABLE TRIGGER commission_credit_append_only;
+ALTER TABLE commission_credit ADD COLUMN for_period_id integer REFERENCES fiscal_period ON DELETE RESTRICT;
+UPDATE commission_credit SET for_period_id = period_id;
+ALTER TABLE commission_credit ALTER COLUMN for_period_id SET NOT NULL;
+ALTER TABLE commission_credit ENABLE TRIGGER commission_credit_append_only;
+ALTER TABLE commission_credit DROP CONSTRAINT commission_credit_one_per_kind,
+  DROP CONSTRAINT commission_credit_kind, DROP CONSTRAINT commission_credit_sign,
+  DROP CONSTRAINT commission_credit_lines_check;
+ALTER TABLE commission_credit
+  ADD CONSTRAINT commission_credit_kind CHECK (kind IN ('sales', 'refunds', 'late_sales', 'late_refunds',
+                                                        'corrections', 'recalculated')),
+  ADD CONSTRAINT commission_credit_sign CHECK (CASE WHEN kind IN ('sales', 'late_sales') THEN amount >= 0
+                                                    WHEN kind IN ('refunds', 'late_refunds') THEN amount <= 0
+                                                    ELSE true END),
+  ADD CONSTRAINT commission_credit_lines CHECK (lines > 0 OR kind IN ('corrections', 'recalculated')),
+  ADD CONSTRAINT commission_credit_own_window CHECK (kind NOT IN ('sales', 'refunds') OR for_period_id = period_id);
+CREATE INDEX commission_credit_for_period_idx ON commission_credit (for_period_id, member_id);
+
+ALTER TABLE commission_payout DISABLE TRIGGER commission_payout_append_only;
+ALTER TABLE commission_payout
+  ADD COLUMN for_period_id integer REFERENCES fiscal_period ON DELETE RESTRICT,
+  ADD COLUMN plan_id integer,
+  ADD COLUMN plan_version integer,
+  ADD COLUMN credit_base numeric(16,2),
+  ADD COLUMN cause text;
+UPDATE commission_payout po SET for_period_id = po.period_id;
+UPDATE commission_payout po
+SET plan_id = cp.plan_id, plan_version = 1,
+    credit_base = coalesce((SELECT sum(cc.amount) FROM commission_credit cc
+                            WHERE cc.period_id = po.period_id AND cc.member_id = po.member_id), 0)
+FROM commission_plan cp
+WHERE cp.member_id = po.member_id AND cp.period_id = po.period_id AND po.reverses_id IS NULL
+  AND po.note LIKE 'tiered commission on net credit %';
+ALTER TABLE commission_payout ALTER COLUMN for_period_id SET NOT NULL;
+ALTER TABLE commission_payout ENABLE TRIGGER commission_payout_append_only;
+ALTER TABLE commission_payout
+  ADD CONSTRAINT commission_payout_plan_version_fk FOREIGN KEY (plan_id, plan_version)
+    REFERENCES commission_plan_version (plan_id, version) ON DELETE RESTRICT,
+  ADD CONSTRAINT commission_payout_plan_both CHECK ((plan_id IS NULL) = (plan_version IS NULL)),
+  ADD CONSTRAINT commission_payout_adjustment_cause CHECK (for_period_id = period_id OR reverses_id IS NOT NULL OR cause IS NOT NULL);
+CREATE INDEX commission_payout_for_period_idx ON commission_payout (for_period_id, member_id);
+
+SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.commission_plan_version', '');
+SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.sale_credit_correction', '');
+SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.sale_credit_correction_correction_id_seq', '');
+
+--@ create type commission_variant
+--@ comments on table commission_credit, commission_payout
+--@ create trigger commission_plan_version_append_only, sale_credit_correction_append_only
+
+--@ replace function commission_check_period, commission_plan_record_version, sale_credit_correcting, sale_credit_check_credited
+--@ create trigger commission_plan_record_version
+--@ replace function commission_credit_own_period
+--@ create trigger commission_credit_own_period
+--@ create policies on commission_plan_version, sale_credit_correction
+--@ replace function credit_by_month
+--@ replace function commission_company_step, commission_run_window, commission_run_credit, commission_credit_waiting
+--@ replace function commission_run_payout, commission_period_due, commission_settle, commission_plan_corrected_periods, run_commission
+--@ replace view commission_credit_line
+--@ replace function sale_credit_change, correct_sale_credit, correct_sale_credit_check, commission_should_credit
+--@ replace function commission_recalculate_credit, commission_open_period, recalculate_commission
+--@ replace function commission_as_known, commission_as_it_should_be, commission_what_if_check, commission_what_if
+--@ replace function conservation_credit_violations, conservation_payout_violations, conservation_violations
