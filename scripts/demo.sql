@@ -113,8 +113,25 @@ SELECT count(*) AS quota_nodes
 FROM allocate_quotas(2025, (SELECT round(sum(amount) * 1.1, -3) FROM sale), basis => 'potential',
                      over_assignment_pct => '{0,5,5}');
 SELECT count(*) AS kpi_results FROM score_kpis(1);
-SELECT count(*) AS commission_rows
-FROM fiscal_period p CROSS JOIN LATERAL run_commission(p.period_id) WHERE p.kind = 'month';
+SELECT count(*) AS commission_rows_jan_jun
+FROM fiscal_period p CROSS JOIN LATERAL run_commission(p.period_id) WHERE p.kind = 'month' AND p.month <= 6;
+-- Changes to paid months, as they happen: a March sale entered in July, a
+-- February split corrected (the line goes wholly to its second rep), and the
+-- March plan of one rep corrected (a wrong base rate).  The July run pays
+-- each difference for the month it belongs to.
+INSERT INTO sale (sold_on, member_id, customer_id, category_id, amount)
+SELECT '2025-03-14', c.owner_id, c.customer_id, 1, 4321.09 FROM customer c ORDER BY c.customer_id LIMIT 1;
+SELECT count(*) AS reps_changed
+FROM (SELECT min(sc.sale_id) AS sale_id, max(sc.member_id) AS rep FROM sale_credit sc JOIN sale s USING (sale_id)
+      WHERE s.sold_on BETWEEN '2025-02-01' AND '2025-02-28' GROUP BY sc.sale_id ORDER BY 1 LIMIT 1) x,
+     LATERAL correct_sale_credit(x.sale_id, ARRAY[x.rep], '{100}', 'closed by the second rep alone') c;
+SET sales_supervisor.change_reason = 'March base rate was 2 %, contract says 2.5 %';
+UPDATE commission_plan SET tiers = 'marginal[(0,0.025),(20000,0.03),(60000,0.05)] cap 20000'
+WHERE period_id = (SELECT period_id FROM fiscal_period WHERE kind = 'month' AND fiscal_year = 2025 AND month = 3)
+  AND member_id = (SELECT min(member_id) FROM member WHERE level = 'sales_rep');
+RESET sales_supervisor.change_reason;
+SELECT count(*) AS commission_rows_jul_dec
+FROM fiscal_period p CROSS JOIN LATERAL run_commission(p.period_id) WHERE p.kind = 'month' AND p.month > 6;
 SELECT count(*) AS appraised FROM close_appraisal_cycle(1);
 SELECT count(*) AS candidates FROM promotion_candidates(1);
 SELECT count(*) AS paid FROM year_end_pay(1, company_factor => 1.05);
@@ -130,6 +147,39 @@ SELECT 'Q' || p.quarter AS quarter,
         WHERE pp.quarter = p.quarter AND pp.fiscal_year = p.fiscal_year) AS commission_paid
 FROM commission_credit c JOIN fiscal_period p USING (period_id)
 GROUP BY p.fiscal_year, p.quarter ORDER BY p.quarter;
+
+\echo
+\echo '== The year''s adjustments: paid in July for the months they belong to, each with its cause'
+SELECT fp.month AS for_month, po.member_id, po.amount, po.plan_version, po.cause
+FROM commission_payout po JOIN fiscal_period fp ON fp.period_id = po.for_period_id
+WHERE po.for_period_id <> po.period_id ORDER BY fp.month, po.member_id;
+SELECT fp.month AS for_month, c.kind, count(*) AS ledger_lines, sum(c.amount) AS credit
+FROM commission_credit c JOIN fiscal_period fp ON fp.period_id = c.for_period_id
+WHERE c.for_period_id <> c.period_id GROUP BY fp.month, c.kind ORDER BY fp.month, c.kind;
+
+\echo
+\echo '== What-if: +0.5 % on every euro above 120 % of the monthly quota -- who gains, and the cost'
+WITH q AS (
+  SELECT q.member_id, q.period_id, round(1.2 * q.amount, 2) AS q120
+  FROM quota q JOIN fiscal_period p USING (period_id)
+  WHERE p.kind = 'month' AND p.fiscal_year = 2025 AND q.member_id IS NOT NULL
+), variant AS (
+  SELECT ROW('above 120 %', q.member_id, q.period_id,
+             (SELECT 'marginal[' || string_agg(format('(%s,%s)', t, CASE WHEN t >= 60000 THEN 0.05 WHEN t >= 20000 THEN 0.03 ELSE 0.02 END
+                                                                 + CASE WHEN t >= q.q120 THEN 0.005 ELSE 0 END), ',' ORDER BY t)
+                     || '] cap 20000'
+              FROM (SELECT DISTINCT unnest(ARRAY[0, 20000, 60000, q.q120]) AS t) b)::tier_table)::commission_variant AS v
+  FROM q JOIN commission_plan cp ON cp.member_id = q.member_id AND cp.period_id = q.period_id
+), w AS (
+  SELECT * FROM commission_what_if(
+    (SELECT period_id FROM fiscal_period WHERE kind = 'month' AND fiscal_year = 2025 AND month = 1),
+    ARRAY(SELECT v FROM variant))
+)
+(SELECT coalesce(m.full_name, '(all reps)') AS rep, w.current, w.simulated, w.difference
+ FROM w LEFT JOIN member m USING (member_id) WHERE w.member_id IS NOT NULL ORDER BY w.difference DESC, w.member_id LIMIT 5)
+UNION ALL
+SELECT 'total: ' || (SELECT count(*) FROM w WHERE difference > 0 AND member_id IS NOT NULL) || ' reps gain',
+       current, simulated, difference FROM w WHERE member_id IS NULL;
 
 \echo
 \echo '== A sales line dated in January, entered after the year''s runs: queued, the next run credits it'
