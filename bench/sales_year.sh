@@ -8,7 +8,10 @@
 # bench/run), generates the org (generate_demo_org, seed 42), then runs and
 # times: allocate_quotas (blend), score_kpis, run_commission for the 12 months,
 # close_appraisal_cycle, promotion_candidates, year_end_pay; and the floor
-# (median of 3 runs).  Hold /tmp/ss_install.lock around it on a shared machine:
+# (median of 3 runs).  Then, outside the year: next year's allocation by
+# history, conservation_violations, a recalculation of the whole year after a
+# one-month plan correction (against the 12 runs) and a what-if of one variant
+# (against the recalculation).  Hold /tmp/ss_install.lock around it on a shared machine:
 #   flock /tmp/ss_install.lock bench/sales_year.sh 1000000
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -86,6 +89,23 @@ CONS=$(awk "BEGIN { printf \"%.3f\", $(now) - $t0 }")
 echo "  conservation_violations: $CONS s, $VIOL violations" >&2
 [ "$VIOL" = 0 ] || { echo "conservation_violations found $VIOL violations" >&2; exit 1; }
 
+# Changes to the past (issue 14): every rep's March plan corrected, then the
+# whole year recalculated into January 2026 (against the twelve runs), and a
+# what-if of one variant plan over the whole year (against the recalculation).
+RUNS=${TIMES[2]}
+JAN=$(q "SELECT period_id FROM fiscal_period WHERE kind = 'month' AND fiscal_year = 2025 AND month = 1")
+q "UPDATE commission_plan SET tiers = 'marginal[(0,0.025),(20000,0.03),(60000,0.05)] cap 20000'
+   WHERE period_id = (SELECT period_id FROM fiscal_period WHERE kind = 'month' AND fiscal_year = 2025 AND month = 3)" >/dev/null
+t0=$(now); POSTED=$(q "SELECT count(*) FROM recalculate_commission($JAN)")
+RECALC=$(awk "BEGIN { printf \"%.3f\", $(now) - $t0 }")
+echo "  recalculate_commission (whole year, March plans corrected): $RECALC s, $POSTED lines posted" >&2
+[ "$(q "SELECT count(*) FROM recalculate_commission($JAN)")" = 0 ] || { echo "a second recalculation posted lines" >&2; exit 1; }
+[ "$(q "SELECT count(*) FROM conservation_violations()")" = 0 ] || { echo "violations after the recalculation" >&2; exit 1; }
+t0=$(now); q "SELECT count(*) FROM commission_what_if($JAN,
+                ARRAY[ROW('v', NULL, NULL, 'marginal[(0,0.02),(20000,0.035),(60000,0.055)] cap 20000')::commission_variant])" >/dev/null
+WHATIF=$(awk "BEGIN { printf \"%.3f\", $(now) - $t0 }")
+echo "  commission_what_if (one variant, whole year): $WHATIF s" >&2
+
 TOTAL=$(printf '%s\n' "${TIMES[@]}" | awk '{ s += $1 } END { printf "%.3f", s }')
 {
   echo "sales year: $REPS reps, $LINES sales lines ($(q "SELECT count(*) FROM sale") rows incl. refunds), $(q "SELECT count(*) FROM commission_credit") credit ledger lines"
@@ -99,4 +119,6 @@ TOTAL=$(printf '%s\n' "${TIMES[@]}" | awk '{ s += $1 } END { printf "%.3f", s }'
   echo "| floor (sum by rep and month, one scan) | $FLOOR | 1.00 |"
   echo "| (not in the year) allocate_quotas of the next year by history: reads this year's lines | $NEXT | $(awk "BEGIN { printf \"%.2f\", $NEXT / $FLOOR }") |"
   echo "| (not in the year) conservation_violations: the whole ledger and every line recomputed | $CONS | $(awk "BEGIN { printf \"%.2f\", $CONS / $FLOOR }") |"
+  echo "| (changes) recalculate_commission of the whole year after a one-month plan correction ($POSTED lines posted) | $RECALC | $(awk "BEGIN { printf \"%.2f\", $RECALC / $FLOOR }") — $(awk "BEGIN { printf \"%.2f\", $RECALC / $RUNS }") x the 12 runs |"
+  echo "| (changes) commission_what_if of one variant over the whole year | $WHATIF | $(awk "BEGIN { printf \"%.2f\", $WHATIF / $FLOOR }") — $(awk "BEGIN { printf \"%.2f\", $WHATIF / $RECALC }") x the recalculation |"
 } | tee "bench/out/sales_year_${LINES}.md"

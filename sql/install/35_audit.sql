@@ -55,6 +55,43 @@ CREATE TRIGGER appraisal_cycle_audit AFTER INSERT OR UPDATE OR DELETE ON apprais
 CREATE TRIGGER appraisal_consequence_audit AFTER INSERT OR UPDATE OR DELETE ON appraisal_consequence
   FOR EACH ROW EXECUTE FUNCTION audit_row('cycle_id', 'member_id');
 
+-- The plans of the appraisal (issue 14.3): KPI definitions, their weights and
+-- targets, the component weights and the grade policies are audited too, so
+-- the version of each that produced a closed result stays recoverable
+-- (audit_rows_as_of), however the cycle was corrected later.
+CREATE TRIGGER kpi_definition_audit AFTER INSERT OR UPDATE OR DELETE ON kpi_definition
+  FOR EACH ROW EXECUTE FUNCTION audit_row('kpi_id');
+CREATE TRIGGER kpi_weight_audit AFTER INSERT OR UPDATE OR DELETE ON kpi_weight
+  FOR EACH ROW EXECUTE FUNCTION audit_row('cycle_id', 'level', 'kpi_id');
+CREATE TRIGGER kpi_target_audit AFTER INSERT OR UPDATE OR DELETE ON kpi_target
+  FOR EACH ROW EXECUTE FUNCTION audit_row('cycle_id', 'kpi_id', 'level');
+CREATE TRIGGER appraisal_component_weight_audit AFTER INSERT OR UPDATE OR DELETE ON appraisal_component_weight
+  FOR EACH ROW EXECUTE FUNCTION audit_row('cycle_id', 'level', 'component');
+CREATE TRIGGER grade_policy_audit AFTER INSERT OR UPDATE OR DELETE ON grade_policy
+  FOR EACH ROW EXECUTE FUNCTION audit_row('cycle_id', 'grade');
+
+-- audit_rows_as_of: an audited table as it stood at a moment, from the audit
+-- log -- per key, the row its last change up to as_of left (none after a
+-- delete).  Rows written before the table was audited (before 0.3.0 for the
+-- appraisal's plans) are not in the log.
+CREATE FUNCTION audit_rows_as_of(table_name text, as_of timestamptz)
+RETURNS TABLE (row_key jsonb, row_data jsonb, changed_at timestamptz, changed_by name)
+LANGUAGE sql STABLE STRICT
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+  SELECT x.row_key, x.new_row, x.changed_at, x.changed_by
+  FROM (SELECT DISTINCT ON (a.row_key) a.row_key, a.new_row, a.changed_at, a.changed_by
+        FROM sales_supervisor.audit_log a
+        WHERE a.table_name = audit_rows_as_of.table_name AND a.changed_at <= as_of
+        ORDER BY a.row_key, a.audit_id DESC) x
+  WHERE x.new_row IS NOT NULL
+  ORDER BY x.row_key
+$$;
+COMMENT ON FUNCTION audit_rows_as_of(text, timestamptz) IS
+'An audited table (quota, appraisal_result, appraisal_cycle, appraisal_consequence, promotion, kpi_definition, kpi_weight, kpi_target, appraisal_component_weight, grade_policy) as it stood at as_of, from audit_log: per row key, the row its last change up to then left, who wrote it and when; rows deleted by then are absent. Reads the audit log: HR (who may read it) and the owner.';
+REVOKE ALL ON FUNCTION audit_rows_as_of(text, timestamptz) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION audit_rows_as_of(text, timestamptz) TO sales_supervisor_hr;
+
 CREATE FUNCTION reopen_appraisal_cycle(cycle integer, reason text, login name DEFAULT current_user)
 RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER

@@ -32,7 +32,7 @@
 --   difference: Ann +160.00, Bob -250.00, total -90.00
 BEGIN;
 SET LOCAL search_path = sales_supervisor, public;
-SELECT plan(31);
+SELECT plan(33);
 
 \ir include/fiscal_2025.sql
 INSERT INTO team (team_id, name) VALUES (1, 'North');
@@ -150,6 +150,20 @@ SELECT throws_ok($$SELECT * FROM sales_supervisor.recalculate_commission(9)$$, '
                  'recalculation from a period not run is refused');
 SELECT throws_ok($$SELECT * FROM sales_supervisor.recalculate_commission(6, 8)$$, '55000', NULL,
                  'recalculation into a locked period is refused');
+
+-- the appraisal's plans are versioned by the audit log: a KPI definition as it stood
+INSERT INTO kpi_definition (kpi_id, code, name, metric, curve)
+  OVERRIDING SYSTEM VALUE VALUES (901, 'sales', 'Sales', 'sales_amount', 'linear[(0,0),(1,100)]');
+SET LOCAL session_replication_role = replica;
+UPDATE audit_log SET changed_at = '2025-01-01' WHERE table_name = 'kpi_definition' AND row_key = '{"kpi_id": 901}';
+SET LOCAL session_replication_role = origin;
+UPDATE kpi_definition SET curve = 'linear[(0,0),(1,100),(2,150)]' WHERE kpi_id = 901;
+SELECT results_eq($$SELECT row_data->>'curve' FROM sales_supervisor.audit_rows_as_of('kpi_definition', '2025-06-30')
+                    WHERE row_key = '{"kpi_id": 901}'$$,
+                  $$VALUES ('linear[(0,0),(1,100)]')$$, 'a KPI definition as it stood on 30 June 2025');
+SELECT results_eq($$SELECT row_data->>'curve' FROM sales_supervisor.audit_rows_as_of('kpi_definition', now())
+                    WHERE row_key = '{"kpi_id": 901}'$$,
+                  $$VALUES ('linear[(0,0),(1,100),(2,150)]')$$, '... and as corrected since');
 
 SELECT * FROM finish();
 ROLLBACK;

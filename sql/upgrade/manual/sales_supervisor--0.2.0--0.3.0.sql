@@ -222,3 +222,9 @@ SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.sale_credit_correct
 --@ replace function commission_recalculate_credit, commission_open_period, recalculate_commission
 --@ replace function commission_as_known, commission_as_it_should_be, commission_what_if_check, commission_what_if
 --@ replace function conservation_credit_violations, conservation_payout_violations, conservation_violations
+
+-- ---------------------------------------------------------------------------
+-- The appraisal's plans audited, and any audited table as of a moment (14.3)
+-- ---------------------------------------------------------------------------
+--@ create trigger kpi_definition_audit, kpi_weight_audit, kpi_target_audit, appraisal_component_weight_audit, grade_policy_audit
+--@ replace function audit_rows_as_of
