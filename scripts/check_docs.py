@@ -12,7 +12,7 @@ extension built from this tree is installed.
 
 (a) Reference.  "Public" is defined from the catalog of a fresh install.  The
     objects are the extension's members in schema sales_supervisor:
-      - base and enum types; views and materialized views; aggregates, window
+      - base, enum and composite types; views and materialized views; aggregates, window
         functions and procedures: public;
       - functions: support functions are internal -- those pg_type names as a
         type's input/output/send/receive/typmod/analyze function, pg_operator
@@ -72,7 +72,7 @@ PREAMBLE = ("\\pset footer off\n"
             "\\set SHOW_CONTEXT never\n"
             "SET search_path = sales_supervisor, public;\n"
             "SET TimeZone = 'UTC';\n")
-KINDS = ('type', 'enum type', 'function', 'aggregate', 'window function', 'procedure',
+KINDS = ('type', 'enum type', 'composite type', 'function', 'aggregate', 'window function', 'procedure',
          'view', 'materialized view', 'support function', 'trigger function')
 
 CATALOG_SQL = r"""
@@ -104,9 +104,11 @@ SELECT CASE p.prokind WHEN 'a' THEN 'aggregate' WHEN 'w' THEN 'window function'
 FROM pg_proc p JOIN members m ON m.classid = 'pg_proc'::regclass AND m.objid = p.oid
 WHERE p.pronamespace = 'sales_supervisor'::regnamespace
 UNION
-SELECT CASE t.typtype WHEN 'e' THEN 'enum type' ELSE 'type' END, t.typname, 'public'
+SELECT CASE t.typtype WHEN 'e' THEN 'enum type' WHEN 'c' THEN 'composite type' ELSE 'type' END, t.typname, 'public'
 FROM pg_type t JOIN members m ON m.classid = 'pg_type'::regclass AND m.objid = t.oid
-WHERE t.typnamespace = 'sales_supervisor'::regnamespace AND t.typtype IN ('b', 'e')
+WHERE t.typnamespace = 'sales_supervisor'::regnamespace
+  AND (t.typtype IN ('b', 'e')
+       OR (t.typtype = 'c' AND (SELECT c.relkind FROM pg_class c WHERE c.oid = t.typrelid) = 'c'))
 UNION
 SELECT CASE c.relkind WHEN 'm' THEN 'materialized view' ELSE 'view' END, c.relname, 'public'
 FROM pg_class c JOIN members m ON m.classid = 'pg_class'::regclass AND m.objid = c.oid

@@ -6,7 +6,7 @@
 # (a) docs/reference.md lists the public API, each object with the release
 #     that added it.  "Public" is defined from the catalog: the extension's
 #     members in schema sales_supervisor that are
-#       - base and enum types, views and materialized views;
+#       - base, enum and composite types, views and materialized views;
 #       - aggregates, window functions and procedures;
 #       - functions, except support functions (a type's input/output/send/
 #         receive/typmod/analyze function in pg_type, an operator's
