@@ -333,6 +333,9 @@ BEGIN
   RAISE EXCEPTION '% is append-only: % is not allowed', TG_TABLE_NAME, TG_OP
     USING ERRCODE = 'insufficient_privilege',
           HINT = CASE WHEN TG_TABLE_NAME = 'audit_log' THEN 'The audit log is never changed.'
+                      WHEN TG_TABLE_NAME = 'quota_relief' THEN 'Take it back with a relief row of the opposite sign.'
+                      WHEN TG_TABLE_NAME IN ('commission_plan_version', 'sale_credit_correction')
+                        THEN 'It is history: correct the plan (a new version) or the split (correct_sale_credit) instead.'
                       ELSE 'Add a reversal line (reverses_id) instead.' END;
 END
 $$;

@@ -413,6 +413,27 @@ CREATE POLICY sale_credit_correction_via_sale ON sale_credit_correction
   TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager
   USING (EXISTS (SELECT 1 FROM sales_supervisor.sale s WHERE s.sale_id = sale_credit_correction.sale_id));
 
+-- Quota relief is read like quotas (the rep their own, supervisors and
+-- managers their scope, HR all) and written by managers for the members of
+-- their scope (append-only: no UPDATE or DELETE for anyone); leaves of
+-- absence are HR data, read by the member and their supervisors.
+GRANT SELECT ON quota_relief, member_leave
+  TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager, sales_supervisor_hr;
+GRANT INSERT ON quota_relief TO sales_supervisor_manager;
+GRANT INSERT, UPDATE, DELETE ON member_leave TO sales_supervisor_hr;
+ALTER TABLE quota_relief ENABLE ROW LEVEL SECURITY;
+CREATE POLICY quota_relief_own ON quota_relief FOR SELECT TO sales_supervisor_rep
+  USING (member_id = (SELECT sales_supervisor.current_member_id()));
+CREATE POLICY quota_relief_subtree ON quota_relief TO sales_supervisor_supervisor, sales_supervisor_manager
+  USING (member_id = ANY ((SELECT sales_supervisor.visible_member_ids())::integer[]));
+CREATE POLICY quota_relief_hr ON quota_relief FOR SELECT TO sales_supervisor_hr USING (true);
+ALTER TABLE member_leave ENABLE ROW LEVEL SECURITY;
+CREATE POLICY member_leave_own ON member_leave FOR SELECT TO sales_supervisor_rep
+  USING (member_id = (SELECT sales_supervisor.current_member_id()));
+CREATE POLICY member_leave_subtree ON member_leave FOR SELECT TO sales_supervisor_supervisor, sales_supervisor_manager
+  USING (member_id = ANY ((SELECT sales_supervisor.visible_member_ids())::integer[]));
+CREATE POLICY member_leave_hr ON member_leave TO sales_supervisor_hr USING (true) WITH CHECK (true);
+
 -- Promotion candidates: supervisors and managers for their scope, HR all (not the candidate).
 ALTER TABLE promotion_candidate ENABLE ROW LEVEL SECURITY;
 CREATE POLICY promotion_candidate_subtree ON promotion_candidate

@@ -70,6 +70,15 @@ CREATE TRIGGER appraisal_component_weight_audit AFTER INSERT OR UPDATE OR DELETE
 CREATE TRIGGER grade_policy_audit AFTER INSERT OR UPDATE OR DELETE ON grade_policy
   FOR EACH ROW EXECUTE FUNCTION audit_row('cycle_id', 'grade');
 
+-- Quota relief and leaves of absence are audited like quotas; relief rows are
+-- never changed (a mistaken one is taken back by a row of the opposite sign).
+CREATE TRIGGER quota_relief_audit AFTER INSERT OR UPDATE OR DELETE ON quota_relief
+  FOR EACH ROW EXECUTE FUNCTION audit_row('relief_id');
+CREATE TRIGGER quota_relief_append_only BEFORE UPDATE OR DELETE ON quota_relief
+  FOR EACH ROW EXECUTE FUNCTION refuse_change();
+CREATE TRIGGER member_leave_audit AFTER INSERT OR UPDATE OR DELETE ON member_leave
+  FOR EACH ROW EXECUTE FUNCTION audit_row('leave_id');
+
 -- audit_rows_as_of: an audited table as it stood at a moment, from the audit
 -- log -- per key, the row its last change up to as_of left (none after a
 -- delete).  Rows written before the table was audited (before 0.3.0 for the
@@ -88,7 +97,7 @@ AS $$
   ORDER BY x.row_key
 $$;
 COMMENT ON FUNCTION audit_rows_as_of(text, timestamptz) IS
-'An audited table (quota, appraisal_result, appraisal_cycle, appraisal_consequence, promotion, kpi_definition, kpi_weight, kpi_target, appraisal_component_weight, grade_policy) as it stood at as_of, from audit_log: per row key, the row its last change up to then left, who wrote it and when; rows deleted by then are absent. Reads the audit log: HR (who may read it) and the owner.';
+'An audited table (quota, quota_relief, member_leave, appraisal_result, appraisal_cycle, appraisal_consequence, promotion, kpi_definition, kpi_weight, kpi_target, appraisal_component_weight, grade_policy) as it stood at as_of, from audit_log: per row key, the row its last change up to then left, who wrote it and when; rows deleted by then are absent. Reads the audit log: HR (who may read it) and the owner.';
 REVOKE ALL ON FUNCTION audit_rows_as_of(text, timestamptz) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION audit_rows_as_of(text, timestamptz) TO sales_supervisor_hr;
 

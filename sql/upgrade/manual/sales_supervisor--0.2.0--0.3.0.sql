@@ -228,3 +228,15 @@ SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.sale_credit_correct
 -- ---------------------------------------------------------------------------
 --@ create trigger kpi_definition_audit, kpi_weight_audit, kpi_target_audit, appraisal_component_weight_audit, grade_policy_audit
 --@ replace function audit_rows_as_of
+
+-- ---------------------------------------------------------------------------
+-- Quota relief, leaves of absence and proration (issue 14.2)
+-- ---------------------------------------------------------------------------
+--@ create table quota_relief, member_leave
+SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.quota_relief', '');
+SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.quota_relief_relief_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.member_leave', '');
+SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.member_leave_leave_id_seq', '');
+--@ create policies on quota_relief, member_leave
+--@ create trigger quota_relief_audit, quota_relief_append_only, member_leave_audit
+--@ replace function quota_absent_days, prorate_quotas, quota_relief_for, refuse_change
