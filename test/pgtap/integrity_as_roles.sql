@@ -80,6 +80,8 @@ INSERT INTO commission_plan (plan_id, member_id, period_id, tiers) OVERRIDING SY
   VALUES (6001, 11, 6, 'marginal[(0,0.01)]');
 INSERT INTO commission_payout (payout_id, member_id, period_id, amount, plan_id, plan_version) OVERRIDING SYSTEM VALUE
   VALUES (8001, 11, 6, 100, 6001, 1);
+INSERT INTO quota_relief (relief_id, member_id, period_id, kind, amount, reason) OVERRIDING SYSTEM VALUE
+  VALUES (9001, 11, 6, 'reduction', 100, 'fixture');
 -- (a correction of an earlier transaction: this one's would let the split of the line change)
 INSERT INTO sale_credit_correction (sale_id, member_id, delta, line_change, reason, txid)
   SELECT min(s.sale_id), 11, 1, 0, 'fixture', 1 FROM sale s;
@@ -330,6 +332,11 @@ INSERT INTO cases (rule, what, stmt, state, tbl, priv, cols) VALUES
  '42501', 'commission_credit', 'UPDATE', '{amount}'),
 ('commission_credit_append_only', 'a credit line deleted',
  'DELETE FROM sales_supervisor.commission_credit WHERE credit_id = 5001', '42501', 'commission_credit', 'DELETE', NULL),
+('quota_relief_append_only', 'a quota relief edited',
+ 'UPDATE sales_supervisor.quota_relief SET amount = 1 WHERE relief_id = 9001',
+ '42501', 'quota_relief', 'UPDATE', '{amount}'),
+('quota_relief_append_only', 'a quota relief deleted',
+ 'DELETE FROM sales_supervisor.quota_relief WHERE relief_id = 9001', '42501', 'quota_relief', 'DELETE', NULL),
 ('commission_plan_record_version', 'a plan that paid moved to another rep',
  'UPDATE sales_supervisor.commission_plan SET member_id = 8 WHERE plan_id = 6001',
  '55000', 'commission_plan', 'UPDATE', '{member_id}'),

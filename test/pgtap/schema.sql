@@ -13,7 +13,7 @@ SELECT tables_are('sales_supervisor', ARRAY[
   'appraisal_result', 'promotion_rule', 'promotion_candidate', 'promotion', 'pay',
   'commission_plan', 'commission_period_lock', 'commission_credit', 'commission_payout', 'audit_log',
   'commission_late_sale', 'commission_run_gate', 'job_setting', 'ops_setting', 'job_log', 'visit_overdue_flag', 'feedback_overdue_flag',
-  'kpi_target', 'appraisal_consequence', 'bonus_target', 'commission_plan_version', 'sale_credit_correction'],
+  'kpi_target', 'appraisal_consequence', 'bonus_target', 'commission_plan_version', 'sale_credit_correction', 'quota_relief', 'member_leave'],
   'the data model''s tables');
 SELECT views_are('sales_supervisor', ARRAY['overdue_visit', 'v_org_summary', 'v_rep_sales_month', 'v_rep_attainment',
   'v_team_attainment', 'v_pipeline', 'v_forecast_accuracy', 'v_customer_health', 'v_team_scorecard',
@@ -39,8 +39,8 @@ SELECT is((SELECT array_agg(c.relname::text ORDER BY c.relname) FROM pg_class c
              AND c.oid <> ALL ((SELECT extconfig FROM pg_extension WHERE extname = 'sales_supervisor')::oid[])),
           NULL, 'every table and sequence is registered with pg_extension_config_dump');
 SELECT is((SELECT count(*)::int FROM pg_class c
-           WHERE c.relnamespace = 'sales_supervisor'::regnamespace AND c.relkind = 'S'), 27,
-          'the 27 identity sequences exist, one per table with a generated key (and are registered, above)');
+           WHERE c.relnamespace = 'sales_supervisor'::regnamespace AND c.relkind = 'S'), 29,
+          'the 29 identity sequences exist, one per table with a generated key (and are registered, above)');
 SELECT is((SELECT array_agg(t.typname::text ORDER BY t.typname) FROM pg_type t
            WHERE t.typnamespace = 'sales_supervisor'::regnamespace AND t.typtype = 'e'
              AND obj_description(t.oid, 'pg_type') IS NULL), NULL, 'every enum has a comment');
@@ -124,8 +124,8 @@ SELECT is((SELECT array_agg(relname::text ORDER BY relname) FROM pg_class
           ARRAY['appraisal_consequence', 'appraisal_result', 'audit_log', 'commission_credit', 'commission_late_sale',
                 'commission_payout', 'commission_plan', 'commission_plan_version',
                 'customer', 'customer_contact', 'customer_visit', 'feedback', 'feedback_overdue_flag', 'forecast',
-                'job_log', 'job_setting', 'kpi_result', 'member', 'opportunity', 'ops_setting', 'pay', 'promotion',
-                'promotion_candidate', 'quota', 'review', 'review_score', 'sale', 'sale_credit', 'sale_credit_correction', 'survey_response',
+                'job_log', 'job_setting', 'kpi_result', 'member', 'member_leave', 'opportunity', 'ops_setting', 'pay', 'promotion',
+                'promotion_candidate', 'quota', 'quota_relief', 'review', 'review_score', 'sale', 'sale_credit', 'sale_credit_correction', 'survey_response',
                 'task', 'team', 'team_leader', 'training_attendance', 'visit_overdue_flag', 'work_report'],
           'row-level security on every table with personal or customer data, and on the org structure that decides scope');
 SELECT is((SELECT array_agg(relname::text ORDER BY relname) FROM pg_class c
@@ -195,7 +195,7 @@ SELECT is((SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_proc p
                 'close_appraisal_cycle', 'commission_check_period', 'commission_credit_check_period',
                 'commission_plan_record_version', 'correct_sale_credit', 'credited_sale_ids', 'current_member_id', 'customer_check_team', 'cycle_rows_check_state',
                 'led_team_ids', 'lock_quotas', 'managed_team_ids',
-                'open_appraisal_cycle', 'promotion_candidates', 'recalculate_commission', 'reopen_appraisal_cycle', 'require_role',
+                'open_appraisal_cycle', 'promotion_candidates', 'prorate_quotas', 'recalculate_commission', 'reopen_appraisal_cycle', 'require_role',
                 'review_check_cycle', 'review_summary', 'run_commission', 'sale_check_credited',
                 'sale_credit_check_credited', 'sale_credit_check_sum',
                 'sale_queue_late_lines', 'scope_root_team_ids', 'score_kpis', 'seasonal_distribution_check', 'start_appraisal_reviews',

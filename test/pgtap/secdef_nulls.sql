@@ -75,6 +75,7 @@ INSERT INTO sample (signature, args, allowed) VALUES
    ARRAY['2025', '1000000', $$'history'$$, '0.5', $$'{}'$$, $$'default'$$, $$'{25,50,75,100}'$$, '1', 'current_user'],
    '{manager}'),
   ('lock_quotas(integer, name)', ARRAY['2025', 'current_user'], '{manager}'),
+  ('prorate_quotas(integer, name)', ARRAY['2025', 'current_user'], '{manager}'),
   ('score_kpis(integer, name)', ARRAY[:'cycle', 'current_user'], '{hr}'),
   -- a company-wide step: manager 1 leads one department only
   ('run_commission(integer, name)', ARRAY[:'period', 'current_user'], '{}'),
