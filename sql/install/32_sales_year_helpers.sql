@@ -293,3 +293,24 @@ $fn$;
 COMMENT ON FUNCTION appraisal_cycle_row(integer, boolean) IS
 'Internal: the appraisal cycle row a sales-year step works on, locked FOR NO KEY UPDATE when for_update; 22004 for a NULL id, P0002 for an unknown one.';
 REVOKE ALL ON FUNCTION appraisal_cycle_row(integer, boolean) FROM PUBLIC;
+
+-- quota_relief_for: per rep and period, the relief that counts for the
+-- period -- every relief row of a period lying within its dates (a month's
+-- relief counts for its quarter and year) -- as reductions and credits.
+CREATE FUNCTION quota_relief_for(p_period integer, p_member integer)
+RETURNS TABLE (reduction numeric, credit numeric)
+LANGUAGE sql STABLE PARALLEL SAFE
+-- (a body parsed at creation, no SET: the planner inlines it into the views'
+-- and KPIs' lateral joins instead of calling it once per row)
+BEGIN ATOMIC
+  SELECT coalesce(sum(r.amount) FILTER (WHERE r.kind = 'reduction'), 0),
+         coalesce(sum(r.amount) FILTER (WHERE r.kind = 'credit'), 0)
+  FROM sales_supervisor.fiscal_period p
+  JOIN sales_supervisor.fiscal_period pr ON pr.start_on >= p.start_on AND pr.end_on <= p.end_on
+  JOIN sales_supervisor.quota_relief r ON r.period_id = pr.period_id AND r.member_id = quota_relief_for.p_member
+  WHERE p.period_id = quota_relief_for.p_period;
+END;
+COMMENT ON FUNCTION quota_relief_for(integer, integer) IS
+'The quota relief that counts for a rep in a period: the reductions and the credits of every relief row whose period lies within the period''s dates (a month''s relief counts for its quarter and year). Security invoker: row-level security of the caller applies.';
+GRANT EXECUTE ON FUNCTION quota_relief_for(integer, integer)
+  TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager, sales_supervisor_hr;

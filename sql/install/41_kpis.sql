@@ -129,7 +129,7 @@ REVOKE ALL ON FUNCTION kpi_measure_check(integer) FROM PUBLIC;
 -- (PARALLEL RESTRICTED: temporary tables), in its snapshot (STABLE).
 
 -- kpi_measure_sales: sales_amount -- the member's credited sales of the year
--- against their yearly quota; team_sales_amount -- the credited sales of the
+-- against their yearly quota, both net of quota relief (quota_relief_for); team_sales_amount -- the credited sales of the
 -- team scope (the teams the member leads whose parent they do not also lead,
 -- else their own team, with the subtrees) against the yearly quota of those teams.
 CREATE FUNCTION kpi_measure_sales(fiscal_year integer)
@@ -167,10 +167,12 @@ BEGIN
     SELECT tr.member_id, sum(q.amount) AS amount
     FROM team_root tr JOIN quota q ON q.team_id = tr.team_id AND q.period_id IN (SELECT period_id FROM yq)
     GROUP BY tr.member_id),
-  own_quota AS MATERIALIZED (
-    SELECT q.member_id, q.amount FROM quota q WHERE q.member_id IS NOT NULL AND q.period_id IN (SELECT period_id FROM yq))
+  own_quota AS MATERIALIZED (   -- net of quota relief (a reduction lowers it, a credit counts as sold)
+    SELECT q.member_id, q.amount - rf.reduction AS amount, rf.credit
+    FROM quota q CROSS JOIN LATERAL quota_relief_for(q.period_id, q.member_id) rf
+    WHERE q.member_id IS NOT NULL AND q.period_id IN (SELECT period_id FROM yq))
   SELECT w.member_id, m.metric,
-         CASE m.measures WHEN 'sales_amount' THEN coalesce(so.amount, 0)
+         CASE m.measures WHEN 'sales_amount' THEN coalesce(so.amount, 0) + coalesce(oq.credit, 0)
                          WHEN 'team_sales_amount' THEN coalesce(tso.amount, 0) END,
          CASE m.measures WHEN 'sales_amount' THEN oq.amount
                          WHEN 'team_sales_amount' THEN tq.amount END
@@ -184,7 +186,7 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION kpi_measure_sales(integer) IS
-'Internal step of kpi_measure (reads its temporary tables): for every member scored, sales_amount (credited sales of the fiscal year against the member''s yearly quota) and team_sales_amount (credited sales of the team scope against the yearly quota of its teams) as metric, actual, natural target.';
+'Internal step of kpi_measure (reads its temporary tables): for every member scored, sales_amount (credited sales of the fiscal year plus relief credits against the member''s yearly quota less relief reductions, quota_relief_for) and team_sales_amount (credited sales of the team scope against the yearly quota of its teams) as metric, actual, natural target.';
 REVOKE ALL ON FUNCTION kpi_measure_sales(integer) FROM PUBLIC;
 
 -- kpi_measure_customers: new_customers -- the scope's customers who became

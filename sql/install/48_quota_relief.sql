@@ -10,7 +10,8 @@
 -- proration reliefs already recorded (a leave entered or corrected later is
 -- a new row, the history stays).  Managers record other relief (a territory
 -- handed over, a credited amount) as rows of their own; no quota is edited.
--- The relief of a period counts for every period containing it (quota_relief_for).
+-- The relief of a period counts for every period containing it
+-- (quota_relief_for, 32_sales_year_helpers.sql: the KPIs and views read it).
 
 -- quota_absent_days: per monthly rep quota of the fiscal year (of the given
 -- members, NULL for all): the month's days, the days the rep was not there --
@@ -91,23 +92,3 @@ COMMENT ON FUNCTION prorate_quotas(integer, name) IS
 'Brings the proration reliefs of a fiscal year up to date: per rep and monthly quota, the share of the days the rep was not there (before hire_date, after left_on, on leave in member_leave), split exactly with allocate_quota(quota, [present days, absent days], 0.01), recorded as a quota_relief reduction (source proration) for the difference to what is recorded already. Returns per rep and month with absent days (or a relief written) the quota, days, absent days, the relief due and the amount written (NULL when nothing changed). Managers, within their scope (the whole organisation for the owner or a manager leading every department).';
 REVOKE ALL ON FUNCTION prorate_quotas(integer, name) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION prorate_quotas(integer, name) TO sales_supervisor_manager;
-
--- quota_relief_for: per rep and period, the relief that counts for the
--- period -- every relief row of a period lying within its dates (a month's
--- relief counts for its quarter and year) -- as reductions and credits.
-CREATE FUNCTION quota_relief_for(p_period integer, p_member integer)
-RETURNS TABLE (reduction numeric, credit numeric)
-LANGUAGE sql STABLE
-SET search_path = pg_catalog, sales_supervisor, pg_temp
-AS $fn$
-  SELECT coalesce(sum(r.amount) FILTER (WHERE r.kind = 'reduction'), 0),
-         coalesce(sum(r.amount) FILTER (WHERE r.kind = 'credit'), 0)
-  FROM sales_supervisor.fiscal_period p
-  JOIN sales_supervisor.fiscal_period pr ON pr.start_on >= p.start_on AND pr.end_on <= p.end_on
-  JOIN sales_supervisor.quota_relief r ON r.period_id = pr.period_id AND r.member_id = p_member
-  WHERE p.period_id = p_period
-$fn$;
-COMMENT ON FUNCTION quota_relief_for(integer, integer) IS
-'The quota relief that counts for a rep in a period: the reductions and the credits of every relief row whose period lies within the period''s dates (a month''s relief counts for its quarter and year). Security invoker: row-level security of the caller applies.';
-GRANT EXECUTE ON FUNCTION quota_relief_for(integer, integer)
-  TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager, sales_supervisor_hr;

@@ -84,10 +84,16 @@ CREATE VIEW v_rep_attainment AS
 SELECT fp.period_id, fp.kind AS period_kind, fp.fiscal_year, fp.quarter, fp.month, fp.start_on, fp.end_on,
        m.member_id, m.full_name, m.team_id, m.level,
        q.amount AS quota, s.credited_sales, s.sales_lines,
-       kpi_attainment(s.credited_sales, q.amount)::numeric(38,6) AS attainment
+       kpi_attainment(s.credited_sales + rf.credit, q.amount - rf.reduction)::numeric(38,6) AS attainment,
+       rf.reduction AS quota_relief, rf.credit AS relief_credit
 FROM fiscal_period fp
 CROSS JOIN member m
 LEFT JOIN quota q ON q.member_id = m.member_id AND q.period_id = fp.period_id
+CROSS JOIN LATERAL (   -- quota_relief_for, written out: a view's functions run as the caller (the BI role reads no table)
+  SELECT coalesce(sum(r.amount) FILTER (WHERE r.kind = 'reduction'), 0)::numeric(14,2) AS reduction,
+         coalesce(sum(r.amount) FILTER (WHERE r.kind = 'credit'), 0)::numeric(14,2) AS credit
+  FROM quota_relief r JOIN fiscal_period pr ON pr.period_id = r.period_id
+  WHERE r.member_id = m.member_id AND pr.start_on >= fp.start_on AND pr.end_on <= fp.end_on) rf
 CROSS JOIN LATERAL (
   SELECT coalesce(sum(d.credited_amount), 0)::numeric(38,2) AS credited_sales,
          coalesce(sum(d.sales_lines), 0)::bigint AS sales_lines
@@ -95,7 +101,7 @@ CROSS JOIN LATERAL (
   WHERE d.member_id = m.member_id AND d.sold_on BETWEEN fp.start_on AND fp.end_on) s
 WHERE q.quota_id IS NOT NULL OR s.sales_lines > 0;
 COMMENT ON VIEW v_rep_attainment IS
-'Attainment of each rep per fiscal period (year, quarter, month): credited sales (split credit, refunds netted) against the rep''s quota, kpi_attainment(sales, quota). One row per member and period where the member has a quota or sales. Sales come from the materialized v_credited_sales_daily.';
+'Attainment of each rep per fiscal period (year, quarter, month): credited sales (split credit, refunds netted) against the rep''s quota, net of quota relief (reductions lower the quota, credits count as sold), kpi_attainment(sales + relief credit, quota - relief). One row per member and period where the member has a quota or sales. Sales come from the materialized v_credited_sales_daily.';
 COMMENT ON COLUMN v_rep_attainment.period_id IS 'Id of the fiscal period (fiscal_period.period_id).';
 COMMENT ON COLUMN v_rep_attainment.period_kind IS 'Kind of the period: year, quarter or month.';
 COMMENT ON COLUMN v_rep_attainment.fiscal_year IS 'Fiscal year of the period.';
@@ -110,7 +116,9 @@ COMMENT ON COLUMN v_rep_attainment.level IS 'Member''s current career level.';
 COMMENT ON COLUMN v_rep_attainment.quota IS 'Quota of the member for the period, in the company currency; NULL when none is set.';
 COMMENT ON COLUMN v_rep_attainment.credited_sales IS 'Sales credited to the member within the period, in the company currency to the cent (0 when none).';
 COMMENT ON COLUMN v_rep_attainment.sales_lines IS 'Count of sales lines credited to the member within the period.';
-COMMENT ON COLUMN v_rep_attainment.attainment IS 'kpi_attainment(credited_sales, quota) as a ratio with 6 decimals: 1.000000 = quota met (100 %); NULL without a quota or with a zero quota.';
+COMMENT ON COLUMN v_rep_attainment.attainment IS 'kpi_attainment(credited_sales + relief_credit, quota - quota_relief) as a ratio with 6 decimals: 1.000000 = quota met (100 %); NULL without a quota or with a zero quota.';
+COMMENT ON COLUMN v_rep_attainment.quota_relief IS 'Quota relief (reductions) counting for the period: quota_relief rows of the period and of the periods within it (0 when none).';
+COMMENT ON COLUMN v_rep_attainment.relief_credit IS 'Relief credited towards the quota (counts as sold) for the period (0 when none).';
 GRANT SELECT ON v_rep_attainment TO sales_supervisor_bi;
 
 CREATE VIEW v_team_attainment AS

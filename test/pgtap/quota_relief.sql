@@ -19,7 +19,7 @@
 --   Dan's Q2: 709.68 + 1 000.00 = 1 709.68.
 BEGIN;
 SET LOCAL search_path = sales_supervisor, public;
-SELECT plan(16);
+SELECT plan(17);
 
 \ir include/fiscal_2025.sql
 INSERT INTO team (team_id, name) VALUES (1, 'North');
@@ -65,6 +65,17 @@ SELECT throws_ok('UPDATE sales_supervisor.quota_relief SET amount = 1 WHERE memb
                  'quota_relief is append-only: UPDATE is not allowed', 'relief rows are never edited');
 SELECT is((SELECT count(*)::int FROM audit_log WHERE table_name = 'quota_relief' AND action = 'INSERT'), 7,
           'every relief row is audited');
+
+-- attainment net of relief: Eve sells 1 000.00 on 10 June; her June quota 3 000.00 less
+-- 700.00 relieved: 1 000 / 2 300 = 0.4347826... -> 0.434783
+INSERT INTO visit_cadence (tier, every_days) VALUES ('A', 90);
+INSERT INTO customer (customer_id, name, tier, team_id, owner_id) VALUES (1, 'Acme', 'A', 1, 5);
+INSERT INTO product_category (category_id, name) VALUES (1, 'Widgets');
+INSERT INTO sale (sold_on, member_id, customer_id, category_id, amount) VALUES ('2025-06-10', 5, 1, 1, 1000.00);
+REFRESH MATERIALIZED VIEW v_credited_sales_daily;
+SELECT results_eq('SELECT quota, quota_relief, relief_credit, credited_sales, attainment FROM sales_supervisor.v_rep_attainment WHERE member_id = 5 AND period_id = 11',
+                  $$VALUES (3000.00, 700.00, 0.00, 1000.00, 0.434783)$$,
+                  'v_rep_attainment: June attainment against the quota less the relief');
 
 -- who may relieve
 CREATE ROLE ss_relief_mgr; CREATE ROLE ss_relief_rep;

@@ -63,6 +63,18 @@ REVOKE EXECUTE ON FUNCTION score_kpis(integer, name), calibrate_appraisal_cycle(
 --@ replace procedure run_job
 
 -- ---------------------------------------------------------------------------
+-- Quota relief, leaves of absence and proration (issue 14.2)
+-- ---------------------------------------------------------------------------
+--@ create table quota_relief, member_leave
+SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.quota_relief', '');
+SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.quota_relief_relief_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.member_leave', '');
+SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.member_leave_leave_id_seq', '');
+--@ create policies on quota_relief, member_leave
+--@ create trigger quota_relief_audit, quota_relief_append_only, member_leave_audit
+--@ replace function quota_relief_for, refuse_change
+
+-- ---------------------------------------------------------------------------
 -- Reporting views: statistics, column types, comments (issue 12.8, 12.9)
 -- ---------------------------------------------------------------------------
 
@@ -230,13 +242,6 @@ SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.sale_credit_correct
 --@ replace function audit_rows_as_of
 
 -- ---------------------------------------------------------------------------
--- Quota relief, leaves of absence and proration (issue 14.2)
+-- Proration of quotas (issue 14.2; relief itself is above, before the views)
 -- ---------------------------------------------------------------------------
---@ create table quota_relief, member_leave
-SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.quota_relief', '');
-SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.quota_relief_relief_id_seq', '');
-SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.member_leave', '');
-SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.member_leave_leave_id_seq', '');
---@ create policies on quota_relief, member_leave
---@ create trigger quota_relief_audit, quota_relief_append_only, member_leave_audit
---@ replace function quota_absent_days, prorate_quotas, quota_relief_for, refuse_change
+--@ replace function quota_absent_days, prorate_quotas
