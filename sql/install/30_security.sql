@@ -142,6 +142,86 @@ REVOKE ALL ON FUNCTION managed_team_ids(name) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION managed_team_ids(name)
   TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager, sales_supervisor_hr;
 
+-- Sales lines follow the history of assignments (member_assignment): a
+-- supervisor or manager sees a rep's sales lines dated while the rep was in
+-- the subtree they lead, and not the others.  The common case -- a member
+-- whose every assignment lies in the subtree -- stays an array test
+-- (sale_scope_member_ids); only the few members who moved in or out of it
+-- (sale_scope_moved_ids) are checked by date, against the days they were in it
+-- (sale_scope_moved_dates, an array indexed by member id, so the per-row test
+-- is one subscript and one containment).  Days before a member's first or after
+-- their last assignment count with that assignment.  The subtree is the one led
+-- today (team_leader).
+CREATE FUNCTION sale_scope_moved(login name DEFAULT current_user)
+RETURNS TABLE (member_id integer, dates datemultirange)
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+DECLARE
+  v_me integer := sales_supervisor.current_member_id(login);   -- refuses NULL and foreign logins
+  v_teams integer[] := sales_supervisor.led_team_ids(login);
+BEGIN
+  RETURN QUERY
+  WITH a AS (
+    SELECT x.member_id, x.team_id = ANY (v_teams) AS inside,
+           daterange(CASE WHEN lower(x.valid) > min(lower(x.valid)) OVER w THEN lower(x.valid) END,
+                     CASE WHEN lower(x.valid) < max(lower(x.valid)) OVER w THEN upper(x.valid) END) AS days
+    FROM sales_supervisor.member_assignment x
+    WHERE x.member_id IS DISTINCT FROM v_me
+    WINDOW w AS (PARTITION BY x.member_id))
+  SELECT a.member_id, range_agg(a.days) FILTER (WHERE a.inside)
+  FROM a
+  GROUP BY a.member_id
+  HAVING bool_or(a.inside) AND NOT bool_and(a.inside);
+END
+$$;
+COMMENT ON FUNCTION sale_scope_moved(name) IS
+'Internal (sale policies): the members who were in the subtree the login leads for part of their history only, with the days they were in it (before the first and after the last assignment counting with it). Security definer; refuses a NULL login and a login the session may not act as.';
+REVOKE ALL ON FUNCTION sale_scope_moved(name) FROM PUBLIC;
+
+CREATE FUNCTION sale_scope_member_ids(login name DEFAULT current_user)
+RETURNS integer[]
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+  SELECT coalesce(array_agg(v.id ORDER BY v.id), '{}')
+  FROM unnest(sales_supervisor.visible_member_ids(login)) v(id)
+  WHERE v.id NOT IN (SELECT s.member_id FROM sales_supervisor.sale_scope_moved(login) s)
+$$;
+COMMENT ON FUNCTION sale_scope_member_ids(name) IS
+'The members whose sales lines the login sees whatever their date: the login''s member and the members of visible_member_ids() whose whole assignment history lies in the subtree the login leads. Used by the sale policy. Security definer; refuses a NULL login and a login the session may not act as.';
+
+CREATE FUNCTION sale_scope_moved_ids(login name DEFAULT current_user)
+RETURNS integer[]
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+  SELECT coalesce(array_agg(s.member_id ORDER BY s.member_id), '{}') FROM sales_supervisor.sale_scope_moved(login) s
+$$;
+COMMENT ON FUNCTION sale_scope_moved_ids(name) IS
+'The members who moved into or out of the subtree the login leads (part of their member_assignment history inside it): their sales lines are visible on the days they were inside (sale_scope_moved_dates). Used by the sale policy. Security definer.';
+
+CREATE FUNCTION sale_scope_moved_dates(login name DEFAULT current_user)
+RETURNS datemultirange[]
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+DECLARE
+  v_dates datemultirange[] := '{}';
+  r record;
+BEGIN
+  FOR r IN SELECT s.member_id, s.dates FROM sales_supervisor.sale_scope_moved(login) s ORDER BY s.member_id LOOP
+    v_dates[r.member_id] := r.dates;     -- subscript = member id (gaps are NULL)
+  END LOOP;
+  RETURN v_dates;
+END
+$$;
+COMMENT ON FUNCTION sale_scope_moved_dates(name) IS
+'The days each member of sale_scope_moved_ids() was in the subtree the login leads, as an array subscripted by member id (NULL for every other member): the sale policy tests sold_on <@ dates[member_id]. Security definer.';
+REVOKE ALL ON FUNCTION sale_scope_member_ids(name), sale_scope_moved_ids(name), sale_scope_moved_dates(name) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION sale_scope_member_ids(name), sale_scope_moved_ids(name), sale_scope_moved_dates(name)
+  TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager, sales_supervisor_hr;
+
 -- ---------------------------------------------------------------------------
 -- Grants (commands) — row-level security below decides the rows.
 -- ---------------------------------------------------------------------------
@@ -152,6 +232,10 @@ GRANT SELECT ON team, team_leader, visit_cadence, product_category, fiscal_perio
   grade_policy, promotion_rule, commission_period_lock, member, kpi_target, bonus_target
   TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager, sales_supervisor_hr;
 
+-- The assignment history is read like member (row-level security below) and
+-- written through transfer_member() and the triggers on member only.
+GRANT SELECT ON member_assignment
+  TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager, sales_supervisor_hr;
 GRANT INSERT, UPDATE ON member TO sales_supervisor_hr;
 GRANT INSERT, UPDATE ON team, team_leader TO sales_supervisor_manager, sales_supervisor_hr;
 GRANT DELETE ON team_leader TO sales_supervisor_manager, sales_supervisor_hr;
@@ -228,6 +312,17 @@ CREATE POLICY member_own ON member TO sales_supervisor_rep
 CREATE POLICY member_subtree ON member TO sales_supervisor_supervisor, sales_supervisor_manager
   USING (member_id = ANY ((SELECT sales_supervisor.visible_member_ids())::integer[]));
 CREATE POLICY member_hr ON member TO sales_supervisor_hr USING (true);
+
+-- Assignments: one's own; a supervisor's or manager's scope, and every row
+-- dated in a team of the subtree they lead (the history of who was there);
+-- HR all.  Read only (no write grant).
+ALTER TABLE member_assignment ENABLE ROW LEVEL SECURITY;
+CREATE POLICY member_assignment_own ON member_assignment TO sales_supervisor_rep
+  USING (member_id = (SELECT sales_supervisor.current_member_id()));
+CREATE POLICY member_assignment_subtree ON member_assignment TO sales_supervisor_supervisor, sales_supervisor_manager
+  USING (member_id = ANY ((SELECT sales_supervisor.visible_member_ids())::integer[])
+         OR team_id = ANY ((SELECT sales_supervisor.led_team_ids())::integer[]));
+CREATE POLICY member_assignment_hr ON member_assignment TO sales_supervisor_hr USING (true);
 
 -- The org structure decides every scope, so it is changed only by HR, or by a
 -- manager strictly inside their own subtree: a manager may add teams under
@@ -337,8 +432,14 @@ ALTER TABLE sale ENABLE ROW LEVEL SECURITY;
 CREATE POLICY sale_own ON sale TO sales_supervisor_rep
   USING (member_id = (SELECT sales_supervisor.current_member_id())
          OR sale_id = ANY ((SELECT sales_supervisor.credited_sale_ids())::bigint[]));
+-- Supervisors and managers: by the assignment history (sale_scope_member_ids,
+-- sale_scope_moved_ids and _dates above): a moved rep's lines dated while the
+-- rep was in their subtree.  Each arm can use an index on sale (member_id,
+-- sale_id), so a small scope is still answered by a BitmapOr.
 CREATE POLICY sale_subtree ON sale TO sales_supervisor_supervisor, sales_supervisor_manager
-  USING (member_id = ANY ((SELECT sales_supervisor.visible_member_ids())::integer[])
+  USING (member_id = ANY ((SELECT sales_supervisor.sale_scope_member_ids())::integer[])
+         OR (member_id = ANY ((SELECT sales_supervisor.sale_scope_moved_ids())::integer[])
+             AND sold_on <@ ((SELECT sales_supervisor.sale_scope_moved_dates())::datemultirange[])[member_id])
          OR sale_id = ANY ((SELECT sales_supervisor.credited_sale_ids())::bigint[]));
 
 -- The late-line queue shows a line to whoever can see the line.
