@@ -16,8 +16,8 @@
 -- without them counts fully for sale.member_id; refund lines (negative) count
 -- the same way.  So a report and an appraisal never differ by a fraction of a
 -- cent.  Team figures roll up the team tree: a team's sales figure covers
--- every sale made by a member while in its subtree (member_team_days: the team
--- in force on the sale date); member counts and quotas use the current team.
+-- every sale made by a member while in its subtree (the team in force on the
+-- sale date, member_assignment); member counts and quotas use the current team.
 --
 -- The one view that reads the sales lines, v_credited_sales_daily, is
 -- materialized (one row per rep and day instead of one per line, so tens of
@@ -121,11 +121,17 @@ WITH RECURSIVE subtree(team_id, sub_team_id, depth) AS (
   SELECT st.team_id, c.team_id, st.depth + 1
   FROM subtree st JOIN team c ON c.parent_id = st.sub_team_id
   WHERE st.depth < 1000),
+seller_team AS (   -- member_team_days() written out: a view reads tables as its owner, not functions
+  SELECT a.member_id, a.team_id,
+         daterange(CASE WHEN lower(a.valid) > min(lower(a.valid)) OVER w THEN lower(a.valid) END,
+                   CASE WHEN lower(a.valid) < max(lower(a.valid)) OVER w THEN upper(a.valid) END) AS days
+  FROM member_assignment a
+  WINDOW w AS (PARTITION BY a.member_id)),
 seller_team_period AS (   -- each day's credit for the team the rep was in that day
   SELECT fp.period_id, a.team_id, sum(d.credited_amount) AS credited, sum(d.sales_lines) AS lines
   FROM fiscal_period fp
   JOIN v_credited_sales_daily d ON d.sold_on BETWEEN fp.start_on AND fp.end_on
-  JOIN member_team_days() a ON a.member_id = d.member_id AND a.days @> d.sold_on
+  JOIN seller_team a ON a.member_id = d.member_id AND a.days @> d.sold_on
   GROUP BY fp.period_id, a.team_id),
 team_period AS (
   SELECT st.team_id, rp.period_id, sum(rp.credited) AS credited, sum(rp.lines) AS lines

@@ -68,7 +68,7 @@ REVOKE EXECUTE ON FUNCTION score_kpis(integer, name), calibrate_appraisal_cycle(
 -- Effective-dated assignments (issue 14.1)
 -- ---------------------------------------------------------------------------
 -- (Before the reporting views: v_team_attainment, replaced below, reads
--- member_team_days().)  The history table, one open-ended row per member with
+-- member_assignment.)  The history table, one open-ended row per member with
 -- the team and level it has today, from hire_date to left_on; then the
 -- triggers that keep member and the history in step, the helpers that read the
 -- team in force on a date, transfer_member, apply_due_assignments, and the sale
