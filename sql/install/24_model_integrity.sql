@@ -293,9 +293,11 @@ CREATE TRIGGER member_assignment_follow_member AFTER UPDATE OF team_id, level, h
 -- when it does not (or a restore runs): the first row of a new member needs no
 -- check, and queues no trigger event -- a pending event would make a later
 -- TRUNCATE in the same transaction fail (generate_demo_org(replace => true)).
+-- Security invoker: only the owner writes member_assignment (the triggers and
+-- transfer_member are security definers), so the WHEN runs as the owner.
 CREATE FUNCTION assignment_spans_employment(p_member integer, p_valid daterange)
 RETURNS boolean
-LANGUAGE sql STABLE SECURITY DEFINER
+LANGUAGE sql STABLE
 SET search_path = pg_catalog, sales_supervisor, pg_temp
 AS $$
   SELECT sales_supervisor.is_restoring()

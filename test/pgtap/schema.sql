@@ -191,7 +191,7 @@ SELECT is((SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_proc p
 SELECT is((SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_proc p
            WHERE p.pronamespace = 'sales_supervisor'::regnamespace AND p.prosecdef),
           ARRAY['allocate_quotas', 'appraisal_consequence_check_state', 'appraisal_cycle_check_state',
-                'approve_promotion', 'assignment_spans_employment', 'audit_row', 'calibrate_appraisal_cycle',
+                'approve_promotion', 'audit_row', 'calibrate_appraisal_cycle',
                 'close_appraisal_cycle', 'commission_check_period', 'commission_credit_check_period',
                 'credited_sale_ids', 'current_member_id', 'customer_check_team', 'cycle_rows_check_state',
                 'led_team_ids', 'lock_quotas', 'managed_team_ids', 'member_assignment_check_cover',
