@@ -144,14 +144,14 @@ GRANT EXECUTE ON FUNCTION managed_team_ids(name)
 
 -- Sales lines follow the history of assignments (member_assignment): a
 -- supervisor or manager sees a rep's sales lines dated while the rep was in
--- the subtree they lead, and not the others.  The common case -- a member
--- whose every assignment lies in the subtree -- stays an array test
--- (sale_scope_member_ids); only the few members who moved in or out of it
--- (sale_scope_moved_ids) are checked by date, against the days they were in it
--- (sale_scope_moved_dates, an array indexed by member id, so the per-row test
--- is one subscript and one containment).  Days before a member's first or after
--- their last assignment count with that assignment.  The subtree is the one led
--- today (team_leader).
+-- the subtree they lead, and not the others.  The common case stays the array
+-- test of 0.2.0: a permissive policy admits the lines of every member who was
+-- ever in the subtree (sale_scope_member_ids, index-friendly, no per-row filter
+-- beyond it), and a restrictive one drops, for the few members who moved in or
+-- out of it (sale_scope_moved_ids, a short array), the lines dated outside the
+-- days they were in it (sale_scope_moved_dates, an array subscripted by member
+-- id).  Days before a member's first or after their last assignment count with
+-- that assignment.  The subtree is the one led today (team_leader).
 CREATE FUNCTION sale_scope_moved(login name DEFAULT current_user)
 RETURNS TABLE (member_id integer, dates datemultirange)
 LANGUAGE plpgsql STABLE SECURITY DEFINER
@@ -184,12 +184,13 @@ RETURNS integer[]
 LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, sales_supervisor, pg_temp
 AS $$
-  SELECT coalesce(array_agg(v.id ORDER BY v.id), '{}')
-  FROM unnest(sales_supervisor.visible_member_ids(login)) v(id)
-  WHERE v.id NOT IN (SELECT s.member_id FROM sales_supervisor.sale_scope_moved(login) s)
+  SELECT coalesce(array_agg(DISTINCT v.id ORDER BY v.id), '{}')
+  FROM (SELECT unnest(sales_supervisor.visible_member_ids(login))
+        UNION ALL
+        SELECT s.member_id FROM sales_supervisor.sale_scope_moved(login) s) v(id)
 $$;
 COMMENT ON FUNCTION sale_scope_member_ids(name) IS
-'The members whose sales lines the login sees whatever their date: the login''s member and the members of visible_member_ids() whose whole assignment history lies in the subtree the login leads. Used by the sale policy. Security definer; refuses a NULL login and a login the session may not act as.';
+'The members some of whose sales lines the login sees: visible_member_ids() and the members who were in the subtree the login leads for part of their history (sale_scope_moved_ids(), whose lines the restrictive sale policy limits to those days). Used by the sale policies. Security definer; refuses a NULL login and a login the session may not act as.';
 
 CREATE FUNCTION sale_scope_moved_ids(login name DEFAULT current_user)
 RETURNS integer[]
@@ -434,12 +435,18 @@ CREATE POLICY sale_own ON sale TO sales_supervisor_rep
          OR sale_id = ANY ((SELECT sales_supervisor.credited_sale_ids())::bigint[]));
 -- Supervisors and managers: by the assignment history (sale_scope_member_ids,
 -- sale_scope_moved_ids and _dates above): a moved rep's lines dated while the
--- rep was in their subtree.  Each arm can use an index on sale (member_id,
--- sale_id), so a small scope is still answered by a BitmapOr.
+-- rep was in their subtree.  The permissive policy is index-friendly (a small
+-- scope is answered by a BitmapOr of two index scans, its arrays only
+-- rechecked on lossy pages); the restrictive one costs a short array test per
+-- line, and a subscript only for the moved reps' lines.  (Its credited-line arm
+-- is reached only for a moved rep's line outside the dates: that InitPlan runs
+-- only then.)
 CREATE POLICY sale_subtree ON sale TO sales_supervisor_supervisor, sales_supervisor_manager
   USING (member_id = ANY ((SELECT sales_supervisor.sale_scope_member_ids())::integer[])
-         OR (member_id = ANY ((SELECT sales_supervisor.sale_scope_moved_ids())::integer[])
-             AND sold_on <@ ((SELECT sales_supervisor.sale_scope_moved_dates())::datemultirange[])[member_id])
+         OR sale_id = ANY ((SELECT sales_supervisor.credited_sale_ids())::bigint[]));
+CREATE POLICY sale_subtree_dated ON sale AS RESTRICTIVE TO sales_supervisor_supervisor, sales_supervisor_manager
+  USING (member_id <> ALL ((SELECT sales_supervisor.sale_scope_moved_ids())::integer[])
+         OR sold_on <@ ((SELECT sales_supervisor.sale_scope_moved_dates())::datemultirange[])[member_id]
          OR sale_id = ANY ((SELECT sales_supervisor.credited_sale_ids())::bigint[]));
 
 -- The late-line queue shows a line to whoever can see the line.

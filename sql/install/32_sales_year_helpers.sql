@@ -315,18 +315,22 @@ AS $$
   whole AS MATERIALIZED (
     SELECT cm.member_id, t.team_id, cm.month, cm.refunds, cm.lines, cm.amount
     FROM cm JOIN t ON t.member_id = cm.member_id AND t.days @> cm.days),
-  split AS (
+  split AS MATERIALIZED (
     SELECT DISTINCT cm.member_id, cm.days FROM cm
-    WHERE NOT EXISTS (SELECT 1 FROM whole w WHERE w.member_id = cm.member_id AND w.month = cm.month))
+    WHERE NOT EXISTS (SELECT 1 FROM whole w WHERE w.member_id = cm.member_id AND w.month = cm.month)),
+  lines AS MATERIALIZED (   -- one index scan of those reps' lines (sale (member_id, sold_on))
+    SELECT cs.member_id, cs.sold_on, cs.refund_of, cs.amount
+    FROM sales_supervisor.credited_sales((SELECT min(lower(p.days)) FROM split p),
+                                         (SELECT max(upper(p.days)) - 1 FROM split p)) cs
+    WHERE cs.member_id = ANY (ARRAY(SELECT DISTINCT p.member_id FROM split p)))
   SELECT w.member_id, w.team_id, w.month, w.refunds, w.lines, w.amount FROM whole w
   UNION ALL
   SELECT cs.member_id, coalesce(t.team_id, m.team_id), date_trunc('month', cs.sold_on::timestamp)::date,
          cs.refund_of IS NOT NULL, count(*), sum(cs.amount)
-  FROM split p
-  CROSS JOIN LATERAL sales_supervisor.credited_sales(lower(p.days), upper(p.days) - 1) cs
+  FROM lines cs
+  JOIN split p ON p.member_id = cs.member_id AND p.days @> cs.sold_on
   JOIN sales_supervisor.member m ON m.member_id = cs.member_id
   LEFT JOIN t ON t.member_id = cs.member_id AND t.days @> cs.sold_on
-  WHERE cs.member_id = p.member_id
   GROUP BY 1, 2, 3, 4
 $$;
 COMMENT ON FUNCTION credit_by_team_month(date, date) IS
