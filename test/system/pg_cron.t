@@ -41,10 +41,11 @@ q "CREATE EXTENSION IF NOT EXISTS pg_cron" >/dev/null
 ok $? "pg_cron is installed in $DB ($(q "SELECT extversion FROM pg_extension WHERE extname = 'pg_cron'"))"
 
 out=$(q "SELECT count(*) FILTER (WHERE action = 'scheduled') FROM sales_supervisor.schedule_jobs()")
-[ "$out" = 7 ]
-ok $? "schedule_jobs() schedules the 7 standard jobs ($out)"
+[ "$out" = 8 ]
+ok $? "schedule_jobs() schedules the 8 standard jobs ($out)"
 
 expect="appraisal_close|0 6 5 1 *|CALL sales_supervisor.run_job('appraisal_close')
+assignments_due|5 0 * * *|CALL sales_supervisor.run_job('assignments_due')
 commission_run|0 4 1 * *|CALL sales_supervisor.run_job('commission_run')
 kpi_snapshot|0 3 1 * *|CALL sales_supervisor.run_job('kpi_snapshot')
 overdue_feedback|20 1 * * *|CALL sales_supervisor.run_job('overdue_feedback')

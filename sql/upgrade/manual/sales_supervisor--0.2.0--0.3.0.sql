@@ -129,6 +129,11 @@ DROP POLICY sale_subtree ON sale;
 --@ create policies on sale
 --@ replace function member_team_days, member_team_on, credit_by_team_month
 --@ replace function transfer_member, apply_due_assignments
+--@ replace procedure apply_assignments_for_day
+INSERT INTO job_setting (job_name, schedule, command, description) VALUES
+  ('assignments_due', '5 0 * * *', 'CALL sales_supervisor.apply_assignments_for_day()',
+   'Daily: member.team_id and member.level become the assignment in force today (future-dated transfers; procedure of the sales-year layer).')
+ON CONFLICT (job_name) DO NOTHING;
 
 -- ---------------------------------------------------------------------------
 -- Reporting views: statistics, column types, comments (issue 12.8, 12.9)
