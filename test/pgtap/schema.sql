@@ -141,7 +141,7 @@ SELECT is((SELECT array_agg(relname::text ORDER BY relname) FROM pg_class c
 SELECT policies_are('sales_supervisor', 'member', ARRAY['member_own', 'member_subtree', 'member_hr'], 'member policies');
 SELECT policies_are('sales_supervisor', 'customer', ARRAY['customer_own', 'customer_subtree'], 'customer policies');
 SELECT policies_are('sales_supervisor', 'customer_visit', ARRAY['customer_visit_via_customer'], 'visit policies');
-SELECT policies_are('sales_supervisor', 'sale', ARRAY['sale_own', 'sale_subtree'], 'sale policies');
+SELECT policies_are('sales_supervisor', 'sale', ARRAY['sale_own', 'sale_subtree', 'sale_subtree_dated'], 'sale policies');
 SELECT policies_are('sales_supervisor', 'sale_credit', ARRAY['sale_credit_via_sale'], 'sale_credit policies');
 SELECT policies_are('sales_supervisor', 'quota', ARRAY['quota_own', 'quota_subtree'], 'quota policies');
 SELECT policies_are('sales_supervisor', 'task', ARRAY['task_own', 'task_subtree'], 'task policies');
