@@ -26,13 +26,16 @@
 --   Sam (leads A) sees Rob's lines while Rob was in A: s1, s2
 --   Sue (leads B) sees Rob's from the 17th, and Dee's: s3, s4
 --   Rob sees all his own: s1, s2, s3
+-- A MANAGER (Sam, granted the manager role at the end; team 3 C under A)
+--   moves 6 Ivy from A to C on 2025-07-01; moving someone from or to
+--   outside A's subtree, a level, or himself is refused (42501)
 BEGIN;
 SET LOCAL search_path = sales_supervisor, public;
 SET LOCAL TimeZone = 'UTC';
 -- other suites in this database used the identity of member_assignment
 -- (sequences are not rolled back): restart it so the ids below are 1, 2, ...
 SELECT setval(pg_get_serial_sequence('sales_supervisor.member_assignment', 'assignment_id'), 1, false) AS restart \gset
-SELECT plan(30);
+SELECT plan(36);
 
 -- ---------------------------------------------------------------- the org
 INSERT INTO team (team_id, name) VALUES (1, 'A'), (2, 'B');
@@ -137,6 +140,28 @@ SET LOCAL ROLE ss_asg_rob;
 SELECT is((SELECT array_agg(sale_id ORDER BY sale_id) FROM sale), '{1,2,3}'::bigint[], 'Rob sees all his own lines');
 SELECT is((SELECT count(*)::int FROM member_assignment), 2, 'Rob sees his own assignments');
 RESET ROLE;
+
+-- ---------------------------------------------------------------- a manager moves within their subtree
+-- team 3 C is added under A; Sam (leads A, so A and C) is granted the manager
+-- role; 6 Ivy (rep, hired 2025-01-01) joins A
+INSERT INTO team (team_id, name, parent_id) VALUES (3, 'C', 1);
+INSERT INTO member (member_id, full_name, level, team_id, hire_date) VALUES (6, 'Ivy', 'sales_rep', 1, '2025-01-01');
+GRANT sales_supervisor_manager TO ss_asg_sam;
+SET LOCAL ROLE ss_asg_sam;
+SELECT lives_ok($$SELECT sales_supervisor.transfer_member(6, 3, '2025-07-01', 'to C')$$,
+  'manager: moves a member of their subtree to a team of it');
+SELECT throws_ok($$SELECT sales_supervisor.transfer_member(4, 1, '2025-07-01', 'poached')$$, '42501', NULL,
+  'manager: cannot take a member of another department (42501)');
+SELECT throws_ok($$SELECT sales_supervisor.transfer_member(6, 2, '2025-08-01', 'away')$$, '42501', NULL,
+  'manager: cannot move a member out of their subtree');
+SELECT throws_ok($$SELECT sales_supervisor.transfer_member(6, 3, '2025-08-01', 'raise', 'sales_manager')$$, '42501', NULL,
+  'manager: cannot change a level (HR''s)');
+SELECT throws_ok($$SELECT sales_supervisor.transfer_member(1, 3, '2025-08-01', 'myself')$$, '42501', NULL,
+  'manager: cannot move themselves');
+RESET ROLE;
+SELECT results_eq($$SELECT team_id, valid::text, recorded_by::text = session_user::text FROM member_assignment WHERE member_id = 6 ORDER BY lower(valid)$$,
+  $$VALUES (1, '[2025-01-01,2025-07-01)', true), (3, '[2025-07-01,)', true)$$,
+  'Ivy''s history: A until June, C from July (recorded by the session user)');
 
 SELECT * FROM finish();
 ROLLBACK;
