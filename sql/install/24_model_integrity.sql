@@ -358,6 +358,49 @@ CREATE CONSTRAINT TRIGGER member_assignment_cover_ins AFTER INSERT ON member_ass
 CREATE CONSTRAINT TRIGGER member_assignment_cover AFTER UPDATE OR DELETE ON member_assignment
   DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION member_assignment_check_cover();
 
+-- team_leadership follows team_leader: an appointment (INSERT, or UPDATE of
+-- the member or the date) from its since date on rewrites the history from
+-- that day (rows from then on deleted, the one running then cut) and opens a
+-- row; a removal (DELETE) ends the leadership yesterday.  Security definer:
+-- managers change the leaders of their subtree and have no grant on the history.
+CREATE FUNCTION team_leadership_follow()
+RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+DECLARE
+  v_team integer := CASE WHEN TG_OP = 'DELETE' THEN OLD.team_id ELSE NEW.team_id END;
+  v_from date := CASE WHEN TG_OP = 'INSERT' THEN NEW.since
+                      WHEN TG_OP = 'DELETE' THEN CURRENT_DATE
+                      WHEN NEW.since IS DISTINCT FROM OLD.since THEN NEW.since
+                      ELSE CURRENT_DATE END;
+BEGIN
+  IF is_restoring() THEN
+    RETURN NULL;                      -- the dump carries the history
+  END IF;
+  IF TG_OP = 'UPDATE' AND (OLD.team_id, OLD.member_id, OLD.since) IS NOT DISTINCT FROM (NEW.team_id, NEW.member_id, NEW.since) THEN
+    RETURN NULL;
+  END IF;
+  IF TG_OP = 'UPDATE' AND OLD.team_id <> NEW.team_id THEN   -- the leadership of the old team ends
+    DELETE FROM team_leadership l WHERE l.team_id = OLD.team_id AND lower(l.valid) >= CURRENT_DATE;
+    UPDATE team_leadership l SET valid = daterange(lower(l.valid), CURRENT_DATE)
+    WHERE l.team_id = OLD.team_id AND l.valid @> CURRENT_DATE;
+  END IF;
+  DELETE FROM team_leadership l WHERE l.team_id = v_team AND lower(l.valid) >= v_from;
+  UPDATE team_leadership l SET valid = daterange(lower(l.valid), v_from)
+  WHERE l.team_id = v_team AND l.valid @> v_from;
+  IF TG_OP <> 'DELETE' THEN
+    INSERT INTO team_leadership (team_id, member_id, valid) VALUES (NEW.team_id, NEW.member_id, daterange(v_from, NULL));
+  END IF;
+  RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION team_leadership_follow() IS
+'Trigger on team_leader: records each appointment in team_leadership from its since date (rewriting the history from that day) and ends the leadership on removal (up to yesterday); stands aside while pg_restore runs.';
+REVOKE ALL ON FUNCTION team_leadership_follow() FROM PUBLIC;
+CREATE TRIGGER team_leadership_follow AFTER INSERT OR UPDATE OR DELETE ON team_leader
+  FOR EACH ROW EXECUTE FUNCTION team_leadership_follow();
+
 -- Shares of a split sale sum to 100 (deferred: a split is written row by row).
 CREATE FUNCTION sale_credit_check_sum()
 RETURNS trigger

@@ -237,6 +237,8 @@ GRANT SELECT ON team, team_leader, visit_cadence, product_category, fiscal_perio
 -- written through transfer_member() and the triggers on member only.
 GRANT SELECT ON member_assignment
   TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager, sales_supervisor_hr;
+GRANT SELECT ON team_leadership
+  TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager, sales_supervisor_hr;
 GRANT INSERT, UPDATE ON member TO sales_supervisor_hr;
 GRANT INSERT, UPDATE ON team, team_leader TO sales_supervisor_manager, sales_supervisor_hr;
 GRANT DELETE ON team_leader TO sales_supervisor_manager, sales_supervisor_hr;
@@ -360,6 +362,11 @@ CREATE POLICY team_leader_manager_update ON team_leader FOR UPDATE TO sales_supe
               AND member_id = ANY ((SELECT sales_supervisor.visible_member_ids())::integer[]));
 CREATE POLICY team_leader_manager_delete ON team_leader FOR DELETE TO sales_supervisor_manager
   USING (team_id = ANY ((SELECT sales_supervisor.managed_team_ids())::integer[]));
+-- The history of leadership is read like team_leader; written by its trigger only.
+ALTER TABLE team_leadership ENABLE ROW LEVEL SECURITY;
+CREATE POLICY team_leadership_read ON team_leadership FOR SELECT
+  TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager, sales_supervisor_hr
+  USING (true);
 
 ALTER TABLE customer ENABLE ROW LEVEL SECURITY;
 CREATE POLICY customer_own ON customer TO sales_supervisor_rep

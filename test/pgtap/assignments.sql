@@ -28,14 +28,16 @@
 --   Rob sees all his own: s1, s2, s3
 -- A MANAGER (Sam, granted the manager role at the end; team 3 C under A)
 --   moves 6 Ivy from A to C on 2025-07-01; moving someone from or to
---   outside A's subtree, a level, or himself is refused (42501)
+--   outside A's subtree, a level, or himself is refused (42501); he appoints
+--   Ivy to lead C from 2025-09-01 and removes her: team_leadership keeps
+--   [2025-09-01, today)
 BEGIN;
 SET LOCAL search_path = sales_supervisor, public;
 SET LOCAL TimeZone = 'UTC';
 -- other suites in this database used the identity of member_assignment
 -- (sequences are not rolled back): restart it so the ids below are 1, 2, ...
 SELECT setval(pg_get_serial_sequence('sales_supervisor.member_assignment', 'assignment_id'), 1, false) AS restart \gset
-SELECT plan(36);
+SELECT plan(39);
 
 -- ---------------------------------------------------------------- the org
 INSERT INTO team (team_id, name) VALUES (1, 'A'), (2, 'B');
@@ -158,7 +160,14 @@ SELECT throws_ok($$SELECT sales_supervisor.transfer_member(6, 3, '2025-08-01', '
   'manager: cannot change a level (HR''s)');
 SELECT throws_ok($$SELECT sales_supervisor.transfer_member(1, 3, '2025-08-01', 'myself')$$, '42501', NULL,
   'manager: cannot move themselves');
+-- ... and appoints Ivy to lead C from September, then removes her
+SELECT lives_ok($$INSERT INTO sales_supervisor.team_leader (team_id, member_id, since) VALUES (3, 6, '2025-09-01')$$,
+  'manager: appoints a leader of a team inside their subtree');
+SELECT lives_ok($$DELETE FROM sales_supervisor.team_leader WHERE team_id = 3$$, 'manager: removes the leader');
 RESET ROLE;
+SELECT results_eq($$SELECT team_id, member_id, valid::text FROM team_leadership ORDER BY team_id, lower(valid)$$,
+  format($$VALUES (1, 1, '[%s,)'), (2, 2, '[%s,)'), (3, 6, '[2025-09-01,%s)')$$, current_date, current_date, current_date),
+  'team_leadership: the leaders since today (the default), and Ivy''s lead of C until yesterday');
 SELECT results_eq($$SELECT team_id, valid::text, recorded_by::text = session_user::text FROM member_assignment WHERE member_id = 6 ORDER BY lower(valid)$$,
   $$VALUES (1, '[2025-01-01,2025-07-01)', true), (3, '[2025-07-01,)', true)$$,
   'Ivy''s history: A until June, C from July (recorded by the session user)');

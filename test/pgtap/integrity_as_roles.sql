@@ -473,7 +473,8 @@ SELECT is((SELECT count(*)::int FROM commission_late_sale WHERE sale_id = 990002
           'sale_queue_late_lines: a line dated in a credited window is queued (only the owner writes sales lines)');
 
 -- member_assignment_on_hire and _follow_member keep the history of what HR
--- writes to member (HR has no grant on member_assignment)
+-- writes to member (HR has no grant on member_assignment; team_leadership_follow
+-- is tested as a manager in assignments.sql)
 SET ROLE ss_test_hr;
 SELECT lives_ok($$INSERT INTO sales_supervisor.member (member_id, full_name, team_id, hire_date) VALUES (990, 'New Hire', 7, '2025-03-17')$$,
                 'HR: hires a member');
@@ -496,7 +497,8 @@ SELECT is((SELECT array_agg(t.tgname::text ORDER BY t.tgname)
              AND t.tgfoid NOT IN ('sales_supervisor.audit_row'::regproc, 'sales_supervisor.settings_restore_merge'::regproc)
              AND t.tgname::text NOT IN (SELECT c.rule FROM cases c
                                         UNION ALL VALUES ('work_report_stamp'), ('sale_queue_late_lines'),
-                                                         ('member_assignment_on_hire'), ('member_assignment_follow_member'))),
+                                                         ('member_assignment_on_hire'), ('member_assignment_follow_member'),
+                                                         ('team_leadership_follow'))),
           NULL, 'every trigger of the extension''s tables is violated here as every role (audit triggers and restore merges excepted)');
 -- The class: a trigger function that judges a row against other rows runs as
 -- the extension owner (SECURITY DEFINER), so row-level security hides none of

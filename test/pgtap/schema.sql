@@ -5,7 +5,7 @@ SET LOCAL search_path = sales_supervisor, public;
 SELECT plan(75);
 
 SELECT tables_are('sales_supervisor', ARRAY[
-  'team', 'member', 'member_assignment', 'team_leader', 'visit_cadence', 'customer', 'customer_contact', 'customer_visit',
+  'team', 'member', 'member_assignment', 'team_leader', 'team_leadership', 'visit_cadence', 'customer', 'customer_contact', 'customer_visit',
   'feedback', 'survey_response', 'product_category', 'sale', 'sale_credit', 'opportunity',
   'fiscal_period', 'quota', 'seasonal_distribution', 'forecast', 'task', 'training_session',
   'training_attendance', 'work_report', 'appraisal_cycle', 'appraisal_component_weight',
@@ -39,8 +39,8 @@ SELECT is((SELECT array_agg(c.relname::text ORDER BY c.relname) FROM pg_class c
              AND c.oid <> ALL ((SELECT extconfig FROM pg_extension WHERE extname = 'sales_supervisor')::oid[])),
           NULL, 'every table and sequence is registered with pg_extension_config_dump');
 SELECT is((SELECT count(*)::int FROM pg_class c
-           WHERE c.relnamespace = 'sales_supervisor'::regnamespace AND c.relkind = 'S'), 27,
-          'the 27 identity sequences exist, one per table with a generated key (and are registered, above)');
+           WHERE c.relnamespace = 'sales_supervisor'::regnamespace AND c.relkind = 'S'), 28,
+          'the 28 identity sequences exist, one per table with a generated key (and are registered, above)');
 SELECT is((SELECT array_agg(t.typname::text ORDER BY t.typname) FROM pg_type t
            WHERE t.typnamespace = 'sales_supervisor'::regnamespace AND t.typtype = 'e'
              AND obj_description(t.oid, 'pg_type') IS NULL), NULL, 'every enum has a comment');
@@ -88,6 +88,7 @@ SELECT is((SELECT array_agg(conrelid::regclass::text || '.' || conname ORDER BY 
                 'review_score.review_score_review_id_fkey',
                 'sale_credit.sale_credit_sale_id_fkey',
                 'team_leader.team_leader_team_id_fkey',
+                'team_leadership.team_leadership_team_id_fkey',
                 'training_attendance.training_attendance_session_id_fkey'],
           'only pure children cascade; everything else restricts');
 SELECT is((SELECT count(*)::int FROM pg_constraint
@@ -126,7 +127,7 @@ SELECT is((SELECT array_agg(relname::text ORDER BY relname) FROM pg_class
                 'customer', 'customer_contact', 'customer_visit', 'feedback', 'feedback_overdue_flag', 'forecast',
                 'job_log', 'job_setting', 'kpi_result', 'member', 'member_assignment', 'opportunity', 'ops_setting', 'pay', 'promotion',
                 'promotion_candidate', 'quota', 'review', 'review_score', 'sale', 'sale_credit', 'survey_response',
-                'task', 'team', 'team_leader', 'training_attendance', 'visit_overdue_flag', 'work_report'],
+                'task', 'team', 'team_leader', 'team_leadership', 'training_attendance', 'visit_overdue_flag', 'work_report'],
           'row-level security on every table with personal or customer data, and on the org structure that decides scope');
 SELECT is((SELECT array_agg(relname::text ORDER BY relname) FROM pg_class c
            WHERE relnamespace = 'sales_supervisor'::regnamespace AND relkind = 'r' AND NOT relrowsecurity
@@ -201,7 +202,7 @@ SELECT is((SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_proc p
                 'sale_credit_check_credited', 'sale_credit_check_sum',
                 'sale_queue_late_lines', 'sale_scope_member_ids', 'sale_scope_moved', 'sale_scope_moved_dates',
                 'sale_scope_moved_ids', 'scope_root_team_ids', 'score_kpis', 'seasonal_distribution_check', 'start_appraisal_reviews',
-                'team_check_tree', 'transfer_member', 'visible_member_ids', 'year_end_pay'],
+                'team_check_tree', 'team_leadership_follow', 'transfer_member', 'visible_member_ids', 'year_end_pay'],
           'exactly the functions that must cross the security lines are SECURITY DEFINER');
 SELECT is((SELECT provolatile::text FROM pg_proc WHERE oid = 'sales_supervisor.generate_demo_org'::regproc), 'v',
           'the generator is VOLATILE');
