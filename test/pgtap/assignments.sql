@@ -22,6 +22,7 @@
 --   May: A = s2 = 1 000.00;  B = s3 + s4 = 2 000 + 4 000 = 6 000.00
 --   2025: A = s1 + s2 = 500 + 1 000 = 1 500.00;  B = 6 000.00
 --   (by the current team alone it would have been A 0 and B 7 500 in 2025)
+--   KPI team_sales_amount (score_kpis): Sam 1 500.00, Sue 6 000.00
 -- ROW-LEVEL SECURITY (sale)
 --   Sam (leads A) sees Rob's lines while Rob was in A: s1, s2
 --   Sue (leads B) sees Rob's from the 17th, and Dee's: s3, s4
@@ -37,7 +38,7 @@ SET LOCAL TimeZone = 'UTC';
 -- other suites in this database used the identity of member_assignment
 -- (sequences are not rolled back): restart it so the ids below are 1, 2, ...
 SELECT setval(pg_get_serial_sequence('sales_supervisor.member_assignment', 'assignment_id'), 1, false) AS restart \gset
-SELECT plan(39);
+SELECT plan(40);
 
 -- ---------------------------------------------------------------- the org
 INSERT INTO team (team_id, name) VALUES (1, 'A'), (2, 'B');
@@ -124,6 +125,15 @@ SELECT results_eq($$SELECT member_id, team_id, month, amount FROM credit_by_team
   $$VALUES (3, 1, date '2025-03-01', 500.00::numeric), (3, 1, '2025-05-01', 1000.00), (3, 2, '2025-05-01', 2000.00),
            (4, 2, '2025-05-01', 4000.00)$$,
   'credit_by_team_month: the month of the transfer split by sale date');
+-- the KPI team_sales_amount of the two supervisors: Sam (A) 500 + 1 000 = 1 500, Sue (B) 2 000 + 4 000 = 6 000
+-- (by the current team it would be Sam 0, Sue 7 500)
+SELECT open_appraisal_cycle(2025, 'Appraisal 2025', 1, 5, '{"sales_customer_supervisor": {"team_performance": 100}}') AS cyc \gset
+INSERT INTO kpi_definition (code, name, metric, component) VALUES ('team_sales', 'Team sales', 'team_sales_amount', 'team_performance')
+RETURNING kpi_id AS kpi \gset
+INSERT INTO kpi_weight (cycle_id, level, kpi_id, weight) VALUES (:cyc, 'sales_customer_supervisor', :kpi, 100);
+SELECT results_eq(format('SELECT member_id, actual FROM sales_supervisor.score_kpis(%s) ORDER BY 1', :cyc),
+  $$VALUES (1, 1500.00::numeric), (2, 6000.00)$$,
+  'score_kpis: team_sales_amount counts each sale for the team its rep was in on the sale date');
 
 -- ---------------------------------------------------------------- row-level security
 CREATE ROLE ss_asg_sam NOLOGIN; CREATE ROLE ss_asg_sue NOLOGIN; CREATE ROLE ss_asg_rob NOLOGIN;
