@@ -120,6 +120,287 @@ CREATE TRIGGER customer_visit_check_team BEFORE INSERT OR UPDATE OF member_id, c
   FOR EACH ROW EXECUTE FUNCTION customer_check_team();
 REVOKE ALL ON FUNCTION customer_check_team() FROM PUBLIC;
 
+-- ---------------------------------------------------------------------------
+-- member_assignment: the effective-dated team and level of each member
+-- ---------------------------------------------------------------------------
+-- member.team_id and member.level are maintained as the assignment in force
+-- today: inserting a member opens its first assignment on hire_date;
+-- UPDATE member SET team_id / level records a change dated today; changes of
+-- hire_date and left_on move the ends of the history.  transfer_member()
+-- (33_assignments.sql) dates a change in the past or the future, and
+-- apply_due_assignments() brings member up to date when a future-dated row
+-- comes into force.  While pg_restore loads a dump the history is loaded as
+-- dumped, so these triggers stand aside.
+
+-- assignment_current(member): the row member.team_id / level stand for -- the
+-- one in force today, else the latest one begun before today (the member
+-- left), else the first one (not hired yet).
+CREATE FUNCTION assignment_current(p_member integer)
+RETURNS member_assignment
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+  SELECT a.* FROM sales_supervisor.member_assignment a
+  WHERE a.member_id = p_member
+  ORDER BY lower(a.valid) <= CURRENT_DATE DESC,
+           CASE WHEN lower(a.valid) <= CURRENT_DATE THEN lower(a.valid) END DESC NULLS LAST,
+           lower(a.valid)
+  LIMIT 1
+$$;
+COMMENT ON FUNCTION assignment_current(integer) IS
+'Internal: the member_assignment row member.team_id and member.level stand for -- in force today, else the latest begun before today, else the first; NULL fields when the member has none.';
+REVOKE ALL ON FUNCTION assignment_current(integer) FROM PUBLIC;
+
+-- assignment_split: from the day effective, the member is in team p_team at
+-- p_level (NULL: the level in force that day) until the next recorded change.
+-- The row in force that day is cut in two (or rewritten when it starts that
+-- day); later rows are kept.  Returns the id of the row in force that day.
+CREATE FUNCTION assignment_split(p_member integer, p_team integer, p_level member_level,
+                                 p_effective date, p_reason text)
+RETURNS integer
+LANGUAGE plpgsql
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+DECLARE
+  r member_assignment;
+  v_id integer;
+BEGIN
+  SELECT * INTO r FROM member_assignment a
+  WHERE a.member_id = p_member AND a.valid @> p_effective FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'member % has no assignment in force on %', p_member, p_effective
+      USING ERRCODE = 'check_violation',
+            DETAIL = (SELECT format('Member %s was hired on %s%s.', m.member_id, m.hire_date,
+                                    coalesce(' and left on ' || m.left_on, ''))
+                      FROM member m WHERE m.member_id = p_member),
+            HINT = 'Date a transfer within the member''s employment (hire_date .. left_on).';
+  END IF;
+  IF r.team_id = p_team AND r.level = coalesce(p_level, r.level) THEN
+    RETURN r.assignment_id;                     -- nothing changes
+  END IF;
+  IF lower(r.valid) = p_effective THEN
+    UPDATE member_assignment a
+    SET team_id = p_team, level = coalesce(p_level, r.level), reason = p_reason,
+        recorded_at = now(), recorded_by = session_user
+    WHERE a.assignment_id = r.assignment_id;
+    RETURN r.assignment_id;
+  END IF;
+  UPDATE member_assignment a SET valid = daterange(lower(r.valid), p_effective)
+  WHERE a.assignment_id = r.assignment_id;
+  INSERT INTO member_assignment (member_id, team_id, level, valid, reason)
+  VALUES (p_member, p_team, coalesce(p_level, r.level), daterange(p_effective, upper(r.valid)), p_reason)
+  RETURNING assignment_id INTO v_id;
+  RETURN v_id;
+END
+$$;
+COMMENT ON FUNCTION assignment_split(integer, integer, member_level, date, text) IS
+'Internal: records that from p_effective the member is in team p_team at p_level (NULL: unchanged) until the next recorded change, cutting the assignment in force that day in two (or rewriting it when it starts that day). Returns the id of the row in force on p_effective; 23514 when the member has none that day.';
+REVOKE ALL ON FUNCTION assignment_split(integer, integer, member_level, date, text) FROM PUBLIC;
+
+-- assignment_sync_member: member.team_id and member.level := the row in force
+-- today (assignment_current).  True when the member row changed.
+CREATE FUNCTION assignment_sync_member(p_member integer)
+RETURNS boolean
+LANGUAGE plpgsql
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+DECLARE
+  r member_assignment := assignment_current(p_member);
+BEGIN
+  UPDATE member m SET team_id = r.team_id, level = r.level
+  WHERE m.member_id = p_member AND r.assignment_id IS NOT NULL
+    AND (m.team_id, m.level) IS DISTINCT FROM (r.team_id, r.level);
+  RETURN FOUND;
+END
+$$;
+COMMENT ON FUNCTION assignment_sync_member(integer) IS
+'Internal: sets member.team_id and member.level to the member_assignment row in force today (assignment_current); true when the member row changed.';
+REVOKE ALL ON FUNCTION assignment_sync_member(integer) FROM PUBLIC;
+
+-- Inserted members: the first assignment, from hire_date to left_on or open.
+CREATE FUNCTION member_assignment_on_hire()
+RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+BEGIN
+  IF is_restoring() THEN
+    RETURN NULL;                      -- the dump carries the history
+  END IF;
+  INSERT INTO member_assignment (member_id, team_id, level, valid, reason)
+  SELECT n.member_id, n.team_id, n.level, daterange(n.hire_date, n.left_on + 1), 'hired'
+  FROM new_members n;
+  RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION member_assignment_on_hire() IS
+'Statement trigger on member: each inserted member gets its first member_assignment row, team and level as inserted, from hire_date to left_on (or open-ended).';
+REVOKE ALL ON FUNCTION member_assignment_on_hire() FROM PUBLIC;
+CREATE TRIGGER member_assignment_on_hire AFTER INSERT ON member
+  REFERENCING NEW TABLE AS new_members
+  FOR EACH STATEMENT EXECUTE FUNCTION member_assignment_on_hire();
+
+-- Updated members: a new hire_date or left_on moves the ends of the history
+-- (rows wholly outside the employment are deleted); a new team_id or level
+-- that is not the row in force today is a change dated today (or the nearest
+-- day of the employment).
+CREATE FUNCTION member_assignment_follow_member()
+RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+DECLARE
+  v_span daterange := daterange(NEW.hire_date, NEW.left_on + 1);
+  r member_assignment;
+BEGIN
+  IF is_restoring() THEN
+    RETURN NULL;
+  END IF;
+  IF (OLD.hire_date, OLD.left_on) IS DISTINCT FROM (NEW.hire_date, NEW.left_on) THEN
+    DELETE FROM member_assignment a WHERE a.member_id = NEW.member_id AND NOT a.valid && v_span;
+    UPDATE member_assignment a SET valid = daterange(NEW.hire_date, upper(a.valid))
+    WHERE a.member_id = NEW.member_id
+      AND lower(a.valid) = (SELECT min(lower(b.valid)) FROM member_assignment b WHERE b.member_id = NEW.member_id);
+    UPDATE member_assignment a SET valid = daterange(lower(a.valid), NEW.left_on + 1)
+    WHERE a.member_id = NEW.member_id
+      AND lower(a.valid) = (SELECT max(lower(b.valid)) FROM member_assignment b WHERE b.member_id = NEW.member_id);
+    IF NOT FOUND THEN                 -- nothing was left of the old history
+      INSERT INTO member_assignment (member_id, team_id, level, valid, reason)
+      VALUES (NEW.member_id, NEW.team_id, NEW.level, v_span, 'employment dates changed');
+    END IF;
+  END IF;
+  IF (OLD.team_id, OLD.level) IS DISTINCT FROM (NEW.team_id, NEW.level) THEN
+    r := assignment_current(NEW.member_id);
+    IF (r.team_id, r.level) IS DISTINCT FROM (NEW.team_id, NEW.level) THEN
+      PERFORM assignment_split(NEW.member_id, NEW.team_id, NEW.level,
+                               greatest(NEW.hire_date, least(CURRENT_DATE, NEW.left_on)),
+                               'member updated');
+    END IF;
+  END IF;
+  RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION member_assignment_follow_member() IS
+'Trigger on member: a changed hire_date or left_on moves the ends of the member''s member_assignment history; a changed team_id or level that is not the assignment in force today is recorded as a change dated today (clamped to the employment).';
+REVOKE ALL ON FUNCTION member_assignment_follow_member() FROM PUBLIC;
+CREATE TRIGGER member_assignment_follow_member AFTER UPDATE OF team_id, level, hire_date, left_on ON member
+  FOR EACH ROW
+  WHEN ((OLD.team_id, OLD.level, OLD.hire_date, OLD.left_on) IS DISTINCT FROM (NEW.team_id, NEW.level, NEW.hire_date, NEW.left_on))
+  EXECUTE FUNCTION member_assignment_follow_member();
+
+-- assignment_spans_employment: does this one row cover the member's whole
+-- employment?  The deferred check below is queued for an inserted row only
+-- when it does not (or a restore runs): the first row of a new member needs no
+-- check, and queues no trigger event -- a pending event would make a later
+-- TRUNCATE in the same transaction fail (generate_demo_org(replace => true)).
+-- Security invoker: only the owner writes member_assignment (the triggers and
+-- transfer_member are security definers), so the WHEN runs as the owner.
+CREATE FUNCTION assignment_spans_employment(p_member integer, p_valid daterange)
+RETURNS boolean
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+  SELECT sales_supervisor.is_restoring()
+         OR EXISTS (SELECT 1 FROM sales_supervisor.member m
+                    WHERE m.member_id = p_member AND p_valid = daterange(m.hire_date, m.left_on + 1))
+$$;
+COMMENT ON FUNCTION assignment_spans_employment(integer, daterange) IS
+'Internal (WHEN of member_assignment_cover_ins): true when the range is exactly the member''s employment (hire_date .. left_on, or open), so the inserted row needs no coverage check; true while pg_restore runs.';
+REVOKE ALL ON FUNCTION assignment_spans_employment(integer, daterange) FROM PUBLIC;
+
+-- No gaps: at commit, each member's assignments cover every day from
+-- hire_date to left_on (or open-ended), and none lies outside.
+CREATE FUNCTION member_assignment_check_cover()
+RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+DECLARE
+  v_member integer;
+  m member;
+  v_span datemultirange;
+  v_cover datemultirange;
+BEGIN
+  IF is_restoring() THEN
+    RETURN NULL;
+  END IF;
+  FOREACH v_member IN ARRAY CASE TG_OP WHEN 'INSERT' THEN ARRAY[NEW.member_id]
+                                       WHEN 'DELETE' THEN ARRAY[OLD.member_id]
+                                       ELSE ARRAY[OLD.member_id, NEW.member_id] END
+  LOOP
+    SELECT * INTO m FROM member x WHERE x.member_id = v_member;
+    CONTINUE WHEN NOT FOUND;          -- the member was deleted (its rows with it)
+    v_span := datemultirange(daterange(m.hire_date, m.left_on + 1));
+    SELECT coalesce(range_agg(a.valid), '{}') INTO v_cover FROM member_assignment a WHERE a.member_id = v_member;
+    IF NOT isempty(v_span - v_cover) THEN
+      RAISE EXCEPTION 'member % has no assignment on %', v_member, v_span - v_cover
+        USING ERRCODE = 'check_violation',
+              DETAIL = format('The assignments of member %s must cover every day from hire_date %s to %s without a gap.',
+                              v_member, m.hire_date, coalesce('left_on ' || m.left_on, 'today and on')),
+              HINT = 'Change a member''s team or level with transfer_member(), which splits the assignment in force.';
+    END IF;
+    IF NOT isempty(v_cover - v_span) THEN
+      RAISE EXCEPTION 'member % has assignments outside their employment: %', v_member, v_cover - v_span
+        USING ERRCODE = 'check_violation',
+              DETAIL = format('Member %s was hired on %s%s.', v_member, m.hire_date, coalesce(' and left on ' || m.left_on, ''));
+    END IF;
+  END LOOP;
+  RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION member_assignment_check_cover() IS
+'Deferred constraint trigger on member_assignment: at commit the assignments of each member written cover every day from hire_date to left_on (or open-ended) without a gap and none lies outside (23514, naming the member and the days).';
+REVOKE ALL ON FUNCTION member_assignment_check_cover() FROM PUBLIC;
+CREATE CONSTRAINT TRIGGER member_assignment_cover_ins AFTER INSERT ON member_assignment
+  DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
+  WHEN (NOT sales_supervisor.assignment_spans_employment(NEW.member_id, NEW.valid))
+  EXECUTE FUNCTION member_assignment_check_cover();
+CREATE CONSTRAINT TRIGGER member_assignment_cover AFTER UPDATE OR DELETE ON member_assignment
+  DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION member_assignment_check_cover();
+
+-- team_leadership follows team_leader: an appointment (INSERT, or UPDATE of
+-- the member or the date) from its since date on rewrites the history from
+-- that day (rows from then on deleted, the one running then cut) and opens a
+-- row; a removal (DELETE) ends the leadership yesterday.  Security definer:
+-- managers change the leaders of their subtree and have no grant on the history.
+CREATE FUNCTION team_leadership_follow()
+RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+DECLARE
+  v_team integer := CASE WHEN TG_OP = 'DELETE' THEN OLD.team_id ELSE NEW.team_id END;
+  v_from date := CASE WHEN TG_OP = 'INSERT' THEN NEW.since
+                      WHEN TG_OP = 'DELETE' THEN CURRENT_DATE
+                      WHEN NEW.since IS DISTINCT FROM OLD.since THEN NEW.since
+                      ELSE CURRENT_DATE END;
+BEGIN
+  IF is_restoring() THEN
+    RETURN NULL;                      -- the dump carries the history
+  END IF;
+  IF TG_OP = 'UPDATE' AND (OLD.team_id, OLD.member_id, OLD.since) IS NOT DISTINCT FROM (NEW.team_id, NEW.member_id, NEW.since) THEN
+    RETURN NULL;
+  END IF;
+  IF TG_OP = 'UPDATE' AND OLD.team_id <> NEW.team_id THEN   -- the leadership of the old team ends
+    DELETE FROM team_leadership l WHERE l.team_id = OLD.team_id AND lower(l.valid) >= CURRENT_DATE;
+    UPDATE team_leadership l SET valid = daterange(lower(l.valid), CURRENT_DATE)
+    WHERE l.team_id = OLD.team_id AND l.valid @> CURRENT_DATE;
+  END IF;
+  DELETE FROM team_leadership l WHERE l.team_id = v_team AND lower(l.valid) >= v_from;
+  UPDATE team_leadership l SET valid = daterange(lower(l.valid), v_from)
+  WHERE l.team_id = v_team AND l.valid @> v_from;
+  IF TG_OP <> 'DELETE' THEN
+    INSERT INTO team_leadership (team_id, member_id, valid) VALUES (NEW.team_id, NEW.member_id, daterange(v_from, NULL));
+  END IF;
+  RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION team_leadership_follow() IS
+'Trigger on team_leader: records each appointment in team_leadership from its since date (rewriting the history from that day) and ends the leadership on removal (up to yesterday); stands aside while pg_restore runs.';
+REVOKE ALL ON FUNCTION team_leadership_follow() FROM PUBLIC;
+CREATE TRIGGER team_leadership_follow AFTER INSERT OR UPDATE OR DELETE ON team_leader
+  FOR EACH ROW EXECUTE FUNCTION team_leadership_follow();
+
 -- Shares of a split sale sum to 100 (deferred: a split is written row by row).
 CREATE FUNCTION sale_credit_check_sum()
 RETURNS trigger

@@ -142,6 +142,87 @@ REVOKE ALL ON FUNCTION managed_team_ids(name) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION managed_team_ids(name)
   TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager, sales_supervisor_hr;
 
+-- Sales lines follow the history of assignments (member_assignment): a
+-- supervisor or manager sees a rep's sales lines dated while the rep was in
+-- the subtree they lead, and not the others.  The common case stays the array
+-- test of 0.2.0: a permissive policy admits the lines of every member who was
+-- ever in the subtree (sale_scope_member_ids, index-friendly, no per-row filter
+-- beyond it), and a restrictive one drops, for the few members who moved in or
+-- out of it (sale_scope_moved_ids, a short array), the lines dated outside the
+-- days they were in it (sale_scope_moved_dates, an array subscripted by member
+-- id).  Days before a member's first or after their last assignment count with
+-- that assignment.  The subtree is the one led today (team_leader).
+CREATE FUNCTION sale_scope_moved(login name DEFAULT current_user)
+RETURNS TABLE (member_id integer, dates datemultirange)
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+DECLARE
+  v_me integer := sales_supervisor.current_member_id(login);   -- refuses NULL and foreign logins
+  v_teams integer[] := sales_supervisor.led_team_ids(login);
+BEGIN
+  RETURN QUERY
+  WITH a AS (
+    SELECT x.member_id, x.team_id = ANY (v_teams) AS inside,
+           daterange(CASE WHEN lower(x.valid) > min(lower(x.valid)) OVER w THEN lower(x.valid) END,
+                     CASE WHEN lower(x.valid) < max(lower(x.valid)) OVER w THEN upper(x.valid) END) AS days
+    FROM sales_supervisor.member_assignment x
+    WHERE x.member_id IS DISTINCT FROM v_me
+    WINDOW w AS (PARTITION BY x.member_id))
+  SELECT a.member_id, range_agg(a.days) FILTER (WHERE a.inside)
+  FROM a
+  GROUP BY a.member_id
+  HAVING bool_or(a.inside) AND NOT bool_and(a.inside);
+END
+$$;
+COMMENT ON FUNCTION sale_scope_moved(name) IS
+'Internal (sale policies): the members who were in the subtree the login leads for part of their history only, with the days they were in it (before the first and after the last assignment counting with it). Security definer; refuses a NULL login and a login the session may not act as.';
+REVOKE ALL ON FUNCTION sale_scope_moved(name) FROM PUBLIC;
+
+CREATE FUNCTION sale_scope_member_ids(login name DEFAULT current_user)
+RETURNS integer[]
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+  SELECT coalesce(array_agg(DISTINCT v.id ORDER BY v.id), '{}')
+  FROM (SELECT unnest(sales_supervisor.visible_member_ids(login))
+        UNION ALL
+        SELECT s.member_id FROM sales_supervisor.sale_scope_moved(login) s) v(id)
+$$;
+COMMENT ON FUNCTION sale_scope_member_ids(name) IS
+'The members some of whose sales lines the login sees: visible_member_ids() and the members who were in the subtree the login leads for part of their history (sale_scope_moved_ids(), whose lines the restrictive sale policy limits to those days). Used by the sale policies. Security definer; refuses a NULL login and a login the session may not act as.';
+
+CREATE FUNCTION sale_scope_moved_ids(login name DEFAULT current_user)
+RETURNS integer[]
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+  SELECT coalesce(array_agg(s.member_id ORDER BY s.member_id), '{}') FROM sales_supervisor.sale_scope_moved(login) s
+$$;
+COMMENT ON FUNCTION sale_scope_moved_ids(name) IS
+'The members who moved into or out of the subtree the login leads (part of their member_assignment history inside it): their sales lines are visible on the days they were inside (sale_scope_moved_dates). Used by the sale policy. Security definer.';
+
+CREATE FUNCTION sale_scope_moved_dates(login name DEFAULT current_user)
+RETURNS datemultirange[]
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+DECLARE
+  v_dates datemultirange[] := '{}';
+  r record;
+BEGIN
+  FOR r IN SELECT s.member_id, s.dates FROM sales_supervisor.sale_scope_moved(login) s ORDER BY s.member_id LOOP
+    v_dates[r.member_id] := r.dates;     -- subscript = member id (gaps are NULL)
+  END LOOP;
+  RETURN v_dates;
+END
+$$;
+COMMENT ON FUNCTION sale_scope_moved_dates(name) IS
+'The days each member of sale_scope_moved_ids() was in the subtree the login leads, as an array subscripted by member id (NULL for every other member): the sale policy tests sold_on <@ dates[member_id]. Security definer.';
+REVOKE ALL ON FUNCTION sale_scope_member_ids(name), sale_scope_moved_ids(name), sale_scope_moved_dates(name) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION sale_scope_member_ids(name), sale_scope_moved_ids(name), sale_scope_moved_dates(name)
+  TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager, sales_supervisor_hr;
+
 -- ---------------------------------------------------------------------------
 -- Grants (commands) — row-level security below decides the rows.
 -- ---------------------------------------------------------------------------
@@ -152,6 +233,12 @@ GRANT SELECT ON team, team_leader, visit_cadence, product_category, fiscal_perio
   grade_policy, promotion_rule, commission_period_lock, member, kpi_target, bonus_target
   TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager, sales_supervisor_hr;
 
+-- The assignment history is read like member (row-level security below) and
+-- written through transfer_member() and the triggers on member only.
+GRANT SELECT ON member_assignment
+  TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager, sales_supervisor_hr;
+GRANT SELECT ON team_leadership
+  TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager, sales_supervisor_hr;
 GRANT INSERT, UPDATE ON member TO sales_supervisor_hr;
 GRANT INSERT, UPDATE ON team, team_leader TO sales_supervisor_manager, sales_supervisor_hr;
 GRANT DELETE ON team_leader TO sales_supervisor_manager, sales_supervisor_hr;
@@ -229,6 +316,17 @@ CREATE POLICY member_subtree ON member TO sales_supervisor_supervisor, sales_sup
   USING (member_id = ANY ((SELECT sales_supervisor.visible_member_ids())::integer[]));
 CREATE POLICY member_hr ON member TO sales_supervisor_hr USING (true);
 
+-- Assignments: one's own; a supervisor's or manager's scope, and every row
+-- dated in a team of the subtree they lead (the history of who was there);
+-- HR all.  Read only (no write grant).
+ALTER TABLE member_assignment ENABLE ROW LEVEL SECURITY;
+CREATE POLICY member_assignment_own ON member_assignment TO sales_supervisor_rep
+  USING (member_id = (SELECT sales_supervisor.current_member_id()));
+CREATE POLICY member_assignment_subtree ON member_assignment TO sales_supervisor_supervisor, sales_supervisor_manager
+  USING (member_id = ANY ((SELECT sales_supervisor.visible_member_ids())::integer[])
+         OR team_id = ANY ((SELECT sales_supervisor.led_team_ids())::integer[]));
+CREATE POLICY member_assignment_hr ON member_assignment TO sales_supervisor_hr USING (true);
+
 -- The org structure decides every scope, so it is changed only by HR, or by a
 -- manager strictly inside their own subtree: a manager may add teams under
 -- any team of their subtree, move a team that lies strictly inside it to
@@ -264,6 +362,11 @@ CREATE POLICY team_leader_manager_update ON team_leader FOR UPDATE TO sales_supe
               AND member_id = ANY ((SELECT sales_supervisor.visible_member_ids())::integer[]));
 CREATE POLICY team_leader_manager_delete ON team_leader FOR DELETE TO sales_supervisor_manager
   USING (team_id = ANY ((SELECT sales_supervisor.managed_team_ids())::integer[]));
+-- The history of leadership is read like team_leader; written by its trigger only.
+ALTER TABLE team_leadership ENABLE ROW LEVEL SECURITY;
+CREATE POLICY team_leadership_read ON team_leadership FOR SELECT
+  TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager, sales_supervisor_hr
+  USING (true);
 
 ALTER TABLE customer ENABLE ROW LEVEL SECURITY;
 CREATE POLICY customer_own ON customer TO sales_supervisor_rep
@@ -337,8 +440,20 @@ ALTER TABLE sale ENABLE ROW LEVEL SECURITY;
 CREATE POLICY sale_own ON sale TO sales_supervisor_rep
   USING (member_id = (SELECT sales_supervisor.current_member_id())
          OR sale_id = ANY ((SELECT sales_supervisor.credited_sale_ids())::bigint[]));
+-- Supervisors and managers: by the assignment history (sale_scope_member_ids,
+-- sale_scope_moved_ids and _dates above): a moved rep's lines dated while the
+-- rep was in their subtree.  The permissive policy is index-friendly (a small
+-- scope is answered by a BitmapOr of two index scans, its arrays only
+-- rechecked on lossy pages); the restrictive one costs a short array test per
+-- line, and a subscript only for the moved reps' lines.  (Its credited-line arm
+-- is reached only for a moved rep's line outside the dates: that InitPlan runs
+-- only then.)
 CREATE POLICY sale_subtree ON sale TO sales_supervisor_supervisor, sales_supervisor_manager
-  USING (member_id = ANY ((SELECT sales_supervisor.visible_member_ids())::integer[])
+  USING (member_id = ANY ((SELECT sales_supervisor.sale_scope_member_ids())::integer[])
+         OR sale_id = ANY ((SELECT sales_supervisor.credited_sale_ids())::bigint[]));
+CREATE POLICY sale_subtree_dated ON sale AS RESTRICTIVE TO sales_supervisor_supervisor, sales_supervisor_manager
+  USING (member_id <> ALL ((SELECT sales_supervisor.sale_scope_moved_ids())::integer[])
+         OR sold_on <@ ((SELECT sales_supervisor.sale_scope_moved_dates())::datemultirange[])[member_id]
          OR sale_id = ANY ((SELECT sales_supervisor.credited_sale_ids())::bigint[]));
 
 -- The late-line queue shows a line to whoever can see the line.

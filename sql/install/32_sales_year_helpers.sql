@@ -8,6 +8,9 @@
 --   year_bounds          first and last day of a fiscal year
 --   credit_by_month      credited_sales_by_month, read from the commission
 --                        ledger for the months the runs have credited
+--   member_team_days, member_team_on, credit_by_team_month
+--                        the team in force on a date (member_assignment), and
+--                        credit_by_month split by it
 
 -- ---------------------------------------------------------------------------
 -- require_role: the explicit role check every step starts with.
@@ -260,6 +263,86 @@ $fn$;
 COMMENT ON FUNCTION credit_by_month(date, date) IS
 'Equal to credited_sales_by_month(from_date, to_date), read from the commission ledger for the whole calendar months that commission runs have credited (their ledger lines plus the late lines still waiting) and from the sales lines for the other dates. Internal: the sales-year steps read the year through it.';
 REVOKE ALL ON FUNCTION credit_by_month(date, date) FROM PUBLIC;
+
+-- ---------------------------------------------------------------------------
+-- The team in force on a date (member_assignment)
+-- ---------------------------------------------------------------------------
+
+-- member_team_days: every assignment of every member with the days it answers
+-- for -- its own days, and for the first assignment every day before it, for
+-- the last every day after it, so a sales line dated before the hire or after
+-- the leave still has a team (the nearest one).  The ranges of a member never
+-- overlap and, gap-free, cover every date: join on
+-- "member_id = x.member_id AND days @> x.sold_on" for the team of a dated fact.
+-- SQL-standard body: inlined into the caller's query (a hash join on member_id
+-- over the few assignment rows, the range test per line).
+CREATE FUNCTION member_team_days()
+RETURNS TABLE (member_id integer, team_id integer, level member_level, days daterange)
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+  SELECT a.member_id, a.team_id, a.level,
+         daterange(CASE WHEN lower(a.valid) > min(lower(a.valid)) OVER w THEN lower(a.valid) END,
+                   CASE WHEN lower(a.valid) < max(lower(a.valid)) OVER w THEN upper(a.valid) END)
+  FROM sales_supervisor.member_assignment a
+  WINDOW w AS (PARTITION BY a.member_id);
+END;
+COMMENT ON FUNCTION member_team_days() IS
+'Every member_assignment row with the days it answers for: its own, and before the first / after the last assignment of the member the days up to it / from it (so every date has exactly one row per member). Join on member_id and days @> a date for the team and level in force that date. Security invoker: row-level security of the caller applies.';
+GRANT EXECUTE ON FUNCTION member_team_days()
+  TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager, sales_supervisor_hr;
+
+-- member_team_on: the team of one member on one date (member_team_days).
+CREATE FUNCTION member_team_on(member integer, on_date date)
+RETURNS integer
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+  SELECT d.team_id FROM sales_supervisor.member_team_days() d
+  WHERE d.member_id = member_team_on.member AND d.days @> member_team_on.on_date;
+END;
+COMMENT ON FUNCTION member_team_on(integer, date) IS
+'Team the member was in on the date (member_assignment; before the hire the first team, after leaving the last); NULL for an unknown member or a NULL argument. For many rows join member_team_days() instead. Security invoker.';
+GRANT EXECUTE ON FUNCTION member_team_on(integer, date)
+  TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager, sales_supervisor_hr;
+
+-- credit_by_team_month: credit_by_month split by the team each rep was in on
+-- the sale date.  A rep's month that one assignment answers for whole (all
+-- but the months of a transfer) goes to that team as one row; the few months
+-- in which a rep changed team are read line by line (credited_sales of that
+-- rep and those days) and each line goes to the team in force on its date.
+CREATE FUNCTION credit_by_team_month(from_date date, to_date date)
+RETURNS TABLE (member_id integer, team_id integer, month date, refunds boolean, lines bigint, amount numeric)
+LANGUAGE sql STABLE STRICT
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+  WITH cm AS MATERIALIZED (
+    SELECT c.member_id, c.month, c.refunds, c.lines, c.amount,
+           daterange(greatest(c.month, from_date), least((c.month + interval '1 month')::date, to_date + 1)) AS days
+    FROM sales_supervisor.credit_by_month(from_date, to_date) c),
+  t AS MATERIALIZED (SELECT * FROM sales_supervisor.member_team_days()),
+  whole AS MATERIALIZED (
+    SELECT cm.member_id, t.team_id, cm.month, cm.refunds, cm.lines, cm.amount
+    FROM cm JOIN t ON t.member_id = cm.member_id AND t.days @> cm.days),
+  split AS MATERIALIZED (
+    SELECT DISTINCT cm.member_id, cm.days FROM cm
+    WHERE NOT EXISTS (SELECT 1 FROM whole w WHERE w.member_id = cm.member_id AND w.month = cm.month)),
+  lines AS MATERIALIZED (   -- one index scan of those reps' lines (sale (member_id, sold_on))
+    SELECT cs.member_id, cs.sold_on, cs.refund_of, cs.amount
+    FROM sales_supervisor.credited_sales((SELECT min(lower(p.days)) FROM split p),
+                                         (SELECT max(upper(p.days)) - 1 FROM split p)) cs
+    WHERE cs.member_id = ANY (ARRAY(SELECT DISTINCT p.member_id FROM split p)))
+  SELECT w.member_id, w.team_id, w.month, w.refunds, w.lines, w.amount FROM whole w
+  UNION ALL
+  SELECT cs.member_id, coalesce(t.team_id, m.team_id), date_trunc('month', cs.sold_on::timestamp)::date,
+         cs.refund_of IS NOT NULL, count(*), sum(cs.amount)
+  FROM lines cs
+  JOIN split p ON p.member_id = cs.member_id AND p.days @> cs.sold_on
+  JOIN sales_supervisor.member m ON m.member_id = cs.member_id
+  LEFT JOIN t ON t.member_id = cs.member_id AND t.days @> cs.sold_on
+  GROUP BY 1, 2, 3, 4
+$$;
+COMMENT ON FUNCTION credit_by_team_month(date, date) IS
+'credit_by_month(from_date, to_date) split by the team each rep was in on the sale date (member_team_days): a rep''s month within one assignment as one row, a month with a transfer line by line. Internal: the sales-year steps read team figures through it.';
+REVOKE ALL ON FUNCTION credit_by_team_month(date, date) FROM PUBLIC;
 
 -- appraisal_cycle_row: the appraisal cycle a step works on.  Every step that
 -- takes a cycle id starts here, so each refuses the same way: a NULL id with

@@ -125,13 +125,14 @@ REVOKE ALL ON FUNCTION kpi_measure_check(integer) FROM PUBLIC;
 -- kpi_metrics() puts in the family, the actual (NULL: no data, no result) and
 -- the natural target (NULL when the target comes from kpi_target).  One
 -- statement each, set-based; they read the temporary tables _k_who, _k_scope
--- and _k_credit of the calling kpi_measure, so they run only inside it
+-- and _k_credit (_k_credit_team) of the calling kpi_measure, so they run only inside it
 -- (PARALLEL RESTRICTED: temporary tables), in its snapshot (STABLE).
 
 -- kpi_measure_sales: sales_amount -- the member's credited sales of the year
 -- against their yearly quota, both net of quota relief (quota_relief_for); team_sales_amount -- the credited sales of the
 -- team scope (the teams the member leads whose parent they do not also lead,
--- else their own team, with the subtrees) against the yearly quota of those teams.
+-- else their own team, with the subtrees) against the yearly quota of those
+-- teams; a sale counts for the team its seller was in on the sale date.
 CREATE FUNCTION kpi_measure_sales(fiscal_year integer)
 RETURNS TABLE (member_id integer, metric text, actual numeric, target numeric)
 LANGUAGE plpgsql STABLE STRICT PARALLEL RESTRICTED
@@ -156,12 +157,11 @@ BEGIN
       SELECT s.root_id, t.team_id, s.depth + 1 FROM team t JOIN s ON t.parent_id = s.team_id
       WHERE s.depth < 1000)
     SELECT s.root_id, s.team_id FROM s),
-  team_sold AS MATERIALIZED (
-    SELECT tr.member_id, sum(so.amount) AS amount
+  team_sold AS MATERIALIZED (   -- each sale counts for the team its seller was in on the sale date
+    SELECT tr.member_id, sum(kt.amount) AS amount
     FROM team_root tr
     JOIN team_down td ON td.root_id = tr.team_id
-    JOIN member mm ON mm.team_id = td.team_id
-    JOIN sold so ON so.member_id = mm.member_id
+    JOIN _k_credit_team kt ON kt.team_id = td.team_id
     GROUP BY tr.member_id),
   team_quota AS MATERIALIZED (
     SELECT tr.member_id, sum(q.amount) AS amount
@@ -361,6 +361,7 @@ BEGIN
   IF to_regclass('pg_temp._k_who') IS NOT NULL THEN DROP TABLE pg_temp._k_who; END IF;
   IF to_regclass('pg_temp._k_scope') IS NOT NULL THEN DROP TABLE pg_temp._k_scope; END IF;
   IF to_regclass('pg_temp._k_credit') IS NOT NULL THEN DROP TABLE pg_temp._k_credit; END IF;
+  IF to_regclass('pg_temp._k_credit_team') IS NOT NULL THEN DROP TABLE pg_temp._k_credit_team; END IF;
   -- who is scored: active members hired by the year end whose level carries KPIs
   CREATE TEMP TABLE _k_who ON COMMIT DROP AS
   SELECT m.member_id, m.level, m.team_id FROM member m
@@ -377,11 +378,14 @@ BEGIN
   UNION
   SELECT led.member_id, m.member_id FROM led JOIN member m ON m.team_id = led.team_id;
   -- credited sales of the year per member and quarter (the ledger for the months
-  -- the commission runs credited, one scan of the other dates' sales)
+  -- the commission runs credited, one scan of the other dates' sales), and per
+  -- team the seller was in on the sale date (member_assignment)
+  CREATE TEMP TABLE _k_credit_team ON COMMIT DROP AS
+  SELECT * FROM credit_by_team_month(y.start_on, y.end_on);
   CREATE TEMP TABLE _k_credit ON COMMIT DROP AS
   SELECT cs.member_id, extract(quarter FROM cs.month)::integer AS quarter, sum(cs.amount) AS amount
-  FROM credit_by_month(y.start_on, y.end_on) cs GROUP BY 1, 2;
-  ANALYZE _k_who; ANALYZE _k_scope; ANALYZE _k_credit;
+  FROM _k_credit_team cs GROUP BY 1, 2;
+  ANALYZE _k_who; ANALYZE _k_scope; ANALYZE _k_credit; ANALYZE _k_credit_team;
 
   RETURN QUERY
   WITH kw AS MATERIALIZED (

@@ -153,7 +153,9 @@ GRANT EXECUTE ON FUNCTION start_appraisal_reviews(integer, name) TO sales_superv
 -- ---------------------------------------------------------------------------
 
 -- appraisal_who: who a cycle appraises -- the active members hired by the end
--- of its year (end_on) whose level has component weights in the cycle.
+-- of its year (end_on) whose level has component weights in the cycle.  Their
+-- team is the one they were in at the end of the year (member_assignment),
+-- whose leader's team performance is their team component.
 CREATE FUNCTION appraisal_who(cycle integer, end_on date)
 RETURNS TABLE (member_id integer, level member_level, team_id integer)
 LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
@@ -161,13 +163,14 @@ SET search_path = pg_catalog, sales_supervisor, pg_temp
 AS $fn$
 BEGIN
   RETURN QUERY
-  SELECT m.member_id, m.level, m.team_id FROM member m
+  SELECT m.member_id, m.level, coalesce(a.team_id, m.team_id) FROM member m
+  LEFT JOIN member_team_days() a ON a.member_id = m.member_id AND a.days @> end_on
   WHERE m.active AND m.hire_date <= end_on
     AND EXISTS (SELECT 1 FROM appraisal_component_weight w WHERE w.cycle_id = cycle AND w.level = m.level);
 END
 $fn$;
 COMMENT ON FUNCTION appraisal_who(integer, date) IS
-'Internal part of appraisal_compute: the members an appraisal cycle appraises -- active, hired by end_on (the end of the cycle''s year), at a level with component weights in the cycle.';
+'Internal part of appraisal_compute: the members an appraisal cycle appraises -- active, hired by end_on (the end of the cycle''s year), at a level with component weights in the cycle -- with the team they were in on end_on (member_team_days).';
 REVOKE ALL ON FUNCTION appraisal_who(integer, date) FROM PUBLIC;
 
 -- appraisal_kpi_components: the components that come from KPI scores -- per

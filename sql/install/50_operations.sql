@@ -50,6 +50,8 @@ COMMENT ON COLUMN ops_setting.value IS 'The setting''s value, in days (1..36500)
 COMMENT ON COLUMN ops_setting.description IS 'What the setting controls.';
 
 INSERT INTO job_setting (job_name, schedule, command, description) VALUES
+  ('assignments_due', '5 0 * * *', 'CALL sales_supervisor.apply_assignments_for_day()',
+   'Daily: member.team_id and member.level become the assignment in force today (future-dated transfers; procedure of the sales-year layer).'),
   ('overdue_visits', '15 1 * * *', 'CALL sales_supervisor.flag_overdue_visits()',
    'Daily: refresh visit_overdue_flag, the customers whose return visit is overdue.'),
   ('overdue_feedback', '20 1 * * *', 'CALL sales_supervisor.flag_overdue_feedback()',

@@ -1,9 +1,9 @@
 -- Layer 5, operations: the sales-year steps as calendar jobs.
 --
--- The default job_setting rows (50_operations.sql) call these three
+-- The default job_setting rows (50_operations.sql) call these four
 -- procedures.  Each decides from the calendar which cycles or periods are due,
--- calls the sales-year step (41_kpis.sql, 42_commission.sql, 43_appraisal.sql)
--- for each, and reports progress with job_progress().  They never COMMIT:
+-- calls the sales-year step (41_kpis.sql, 42_commission.sql, 43_appraisal.sql,
+-- 33_assignments.sql) for each, and reports progress with job_progress().  They never COMMIT:
 -- run_job executes them in a subtransaction, so a failure rolls the whole run
 -- back and is logged.  They run as the job's owner (pg_cron runs a job as the
 -- user who scheduled it), whose rights the steps' role checks apply to.
@@ -95,6 +95,22 @@ END
 $$;
 COMMENT ON PROCEDURE close_due_appraisal_cycles() IS
 'Job appraisal_close (yearly, 5 January): close_appraisal_cycle() for every cycle of an ended fiscal year whose reviews have started; cycles still open are reported and skipped; rows affected = results.';
+
+-- Daily: the future-dated transfers whose day has come (member_assignment)
+-- show in member.team_id and member.level.
+CREATE PROCEDURE apply_assignments_for_day()
+LANGUAGE plpgsql
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+DECLARE
+  n integer := apply_due_assignments();
+BEGIN
+  PERFORM job_progress(format('assignments due: %s members now in the team or level in force today', n), n);
+END
+$$;
+COMMENT ON PROCEDURE apply_assignments_for_day() IS
+'Job assignments_due (daily): apply_due_assignments(), so member.team_id and member.level are the assignment in force today; rows affected = members changed.';
+REVOKE ALL ON PROCEDURE apply_assignments_for_day() FROM PUBLIC;
 
 REVOKE ALL ON PROCEDURE score_kpis_for_month() FROM PUBLIC;
 REVOKE ALL ON PROCEDURE run_commission_for_month() FROM PUBLIC;

@@ -15,8 +15,9 @@
 -- the credited reps in exact cents (allocate_quota, largest remainder), a line
 -- without them counts fully for sale.member_id; refund lines (negative) count
 -- the same way.  So a report and an appraisal never differ by a fraction of a
--- cent.  Team figures roll up the team tree: a team's
--- figure covers every member whose current team lies in its subtree.
+-- cent.  Team figures roll up the team tree: a team's sales figure covers
+-- every sale made by a member while in its subtree (the team in force on the
+-- sale date, member_assignment); member counts and quotas use the current team.
 --
 -- The one view that reads the sales lines, v_credited_sales_daily, is
 -- materialized (one row per rep and day instead of one per line, so tens of
@@ -128,16 +129,22 @@ WITH RECURSIVE subtree(team_id, sub_team_id, depth) AS (
   SELECT st.team_id, c.team_id, st.depth + 1
   FROM subtree st JOIN team c ON c.parent_id = st.sub_team_id
   WHERE st.depth < 1000),
-rep_period AS (
-  SELECT fp.period_id, d.member_id, sum(d.credited_amount) AS credited, sum(d.sales_lines) AS lines
+seller_team AS (   -- member_team_days() written out: a view reads tables as its owner, not functions
+  SELECT a.member_id, a.team_id,
+         daterange(CASE WHEN lower(a.valid) > min(lower(a.valid)) OVER w THEN lower(a.valid) END,
+                   CASE WHEN lower(a.valid) < max(lower(a.valid)) OVER w THEN upper(a.valid) END) AS days
+  FROM member_assignment a
+  WINDOW w AS (PARTITION BY a.member_id)),
+seller_team_period AS (   -- each day's credit for the team the rep was in that day
+  SELECT fp.period_id, a.team_id, sum(d.credited_amount) AS credited, sum(d.sales_lines) AS lines
   FROM fiscal_period fp
   JOIN v_credited_sales_daily d ON d.sold_on BETWEEN fp.start_on AND fp.end_on
-  GROUP BY fp.period_id, d.member_id),
+  JOIN seller_team a ON a.member_id = d.member_id AND a.days @> d.sold_on
+  GROUP BY fp.period_id, a.team_id),
 team_period AS (
   SELECT st.team_id, rp.period_id, sum(rp.credited) AS credited, sum(rp.lines) AS lines
-  FROM rep_period rp
-  JOIN member m ON m.member_id = rp.member_id
-  JOIN subtree st ON st.sub_team_id = m.team_id
+  FROM seller_team_period rp
+  JOIN subtree st ON st.sub_team_id = rp.team_id
   GROUP BY st.team_id, rp.period_id),
 team_rep_quota AS (
   SELECT st.team_id, q.period_id, sum(q.amount) AS rep_quotas
@@ -157,7 +164,7 @@ LEFT JOIN quota tq ON tq.team_id = t.team_id AND tq.period_id = fp.period_id
 LEFT JOIN team_rep_quota trq ON trq.team_id = t.team_id AND trq.period_id = fp.period_id
 LEFT JOIN team_period tp ON tp.team_id = t.team_id AND tp.period_id = fp.period_id;
 COMMENT ON VIEW v_team_attainment IS
-'Attainment of each team per fiscal period, rolled up the team tree: sales credited to every member whose current team lies in the team''s subtree, against the team''s own quota and against the sum of its members'' quotas. One row per team and period.';
+'Attainment of each team per fiscal period, rolled up the team tree: sales credited to the members while they were in the team''s subtree (member_assignment: a sale counts for the team its rep was in on the sale date), against the team''s own quota and against the sum of its members'' quotas. One row per team and period.';
 COMMENT ON COLUMN v_team_attainment.period_id IS 'Id of the fiscal period (fiscal_period.period_id).';
 COMMENT ON COLUMN v_team_attainment.period_kind IS 'Kind of the period: year, quarter or month.';
 COMMENT ON COLUMN v_team_attainment.fiscal_year IS 'Fiscal year of the period.';
@@ -170,7 +177,7 @@ COMMENT ON COLUMN v_team_attainment.team_name IS 'Name of the team.';
 COMMENT ON COLUMN v_team_attainment.parent_id IS 'Parent team (team.team_id; NULL for a department).';
 COMMENT ON COLUMN v_team_attainment.team_quota IS 'Quota set for the team itself for the period, in the company currency; NULL when none.';
 COMMENT ON COLUMN v_team_attainment.rep_quotas IS 'Sum of the quotas of the members in the subtree for the period, in the company currency; NULL when none.';
-COMMENT ON COLUMN v_team_attainment.credited_sales IS 'Sales credited to the members in the subtree within the period, in the company currency to the cent.';
+COMMENT ON COLUMN v_team_attainment.credited_sales IS 'Sales credited within the period to members while they were in the subtree (by sale date), in the company currency to the cent.';
 COMMENT ON COLUMN v_team_attainment.sales_lines IS 'Count of sales lines credited to them within the period.';
 COMMENT ON COLUMN v_team_attainment.attainment IS 'kpi_attainment(credited_sales, team_quota) as a ratio with 6 decimals (1.000000 = 100 %); NULL without a team quota.';
 COMMENT ON COLUMN v_team_attainment.attainment_vs_rep_quotas IS 'kpi_attainment(credited_sales, rep_quotas) as a ratio with 6 decimals (1.000000 = 100 %): against the members'' quotas added up.';

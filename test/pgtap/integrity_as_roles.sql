@@ -352,6 +352,18 @@ INSERT INTO cases (rule, what, stmt, state, tbl, priv, cols) VALUES
 ('audit_log_no_truncate', 'the audit log truncated',
  'TRUNCATE sales_supervisor.audit_log', '42501', 'audit_log', 'TRUNCATE', NULL);
 
+-- Assignments: no overlap, no gap, nothing outside the employment (only the
+-- owner writes member_assignment; the others go through transfer_member)
+INSERT INTO cases (rule, what, stmt, state, tbl, priv, cols) VALUES
+('member_assignment_no_overlap', 'a second assignment of rep 11 overlapping the first (exclusion constraint)',
+ $$INSERT INTO sales_supervisor.member_assignment (member_id, team_id, level, valid) VALUES (11, 4, 'sales_rep', '[2025-06-01,2025-07-01)')$$,
+ '23P01', 'member_assignment', 'INSERT', NULL),
+('member_assignment_cover_ins', 'an assignment of rep 11 before their hire',
+ $$INSERT INTO sales_supervisor.member_assignment (member_id, team_id, level, valid) VALUES (11, 7, 'sales_rep', '[1990-01-01,1990-02-01)')$$,
+ '23514', 'member_assignment', 'INSERT', NULL),
+('member_assignment_cover', 'the assignment of rep 11 deleted (a gap)',
+ 'DELETE FROM sales_supervisor.member_assignment WHERE member_id = 11', '23514', 'member_assignment', 'DELETE', NULL);
+
 -- the logins a case runs as, besides the owner
 CREATE FUNCTION pg_temp.case_logins(c cases) RETURNS TABLE (ord integer, grp name, login name)
 LANGUAGE sql STABLE AS $$
@@ -377,7 +389,7 @@ BEGIN
 END
 $$;
 
-SELECT plan(21 + (SELECT count(*)::int + sum((SELECT count(*) FROM pg_temp.case_logins(c)))::int FROM cases c));
+SELECT plan(24 + (SELECT count(*)::int + sum((SELECT count(*) FROM pg_temp.case_logins(c)))::int FROM cases c));
 
 -- what a login sees of customer 4 and of members 9 and 2
 CREATE FUNCTION pg_temp.sees(login name) RETURNS text LANGUAGE plpgsql AS $$
@@ -481,6 +493,18 @@ INSERT INTO sale (sale_id, sold_on, member_id, customer_id, category_id, amount)
 SELECT is((SELECT count(*)::int FROM commission_late_sale WHERE sale_id = 990002 AND credited_period_id IS NULL), 1,
           'sale_queue_late_lines: a line dated in a credited window is queued (only the owner writes sales lines)');
 
+-- member_assignment_on_hire and _follow_member keep the history of what HR
+-- writes to member (HR has no grant on member_assignment; team_leadership_follow
+-- is tested as a manager in assignments.sql)
+SET ROLE ss_test_hr;
+SELECT lives_ok($$INSERT INTO sales_supervisor.member (member_id, full_name, team_id, hire_date) VALUES (990, 'New Hire', 7, '2025-03-17')$$,
+                'HR: hires a member');
+SELECT lives_ok('UPDATE sales_supervisor.member SET team_id = 4 WHERE member_id = 990', 'HR: moves them with a plain UPDATE');
+RESET ROLE;
+SELECT is((SELECT string_agg(team_id || ' ' || valid, '; ' ORDER BY lower(valid)) FROM member_assignment WHERE member_id = 990),
+          format('7 [2025-03-17,%s); 4 [%s,)', current_date, current_date),
+          'member_assignment_on_hire / _follow_member: the hire and the move dated today are recorded');
+
 -- ---------------------------------------------------------------- nothing left out
 -- Every trigger on the extension's tables has a case above, but the audit
 -- triggers (audit_row records who changed what; it judges nothing) and the
@@ -494,7 +518,9 @@ SELECT is((SELECT array_agg(t.tgname::text ORDER BY t.tgname)
              AND t.tgfoid NOT IN ('sales_supervisor.audit_row'::regproc, 'sales_supervisor.settings_restore_merge'::regproc)
              AND t.tgname::text NOT IN (SELECT c.rule FROM cases c
                                         UNION ALL VALUES ('work_report_stamp'), ('sale_queue_late_lines'),
-                                                         ('commission_credit_own_period'))),
+                                                         ('commission_credit_own_period'),
+                                                         ('member_assignment_on_hire'), ('member_assignment_follow_member'),
+                                                         ('team_leadership_follow'))),
           NULL, 'every trigger of the extension''s tables is violated here as every role (audit triggers and restore merges excepted)');
 -- The class: a trigger function that judges a row against other rows runs as
 -- the extension owner (SECURITY DEFINER), so row-level security hides none of

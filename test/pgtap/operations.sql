@@ -33,6 +33,7 @@ SELECT is((SELECT array_agg(relname::text ORDER BY relname) FROM pg_class
           'row-level security on the operations tables (the settings and the log without any policy)');
 SELECT results_eq($$SELECT job_name, schedule, command, enabled FROM job_setting ORDER BY job_name$$,
   $$VALUES ('appraisal_close', '0 6 5 1 *', 'CALL sales_supervisor.close_due_appraisal_cycles()', true),
+           ('assignments_due', '5 0 * * *', 'CALL sales_supervisor.apply_assignments_for_day()', true),
            ('commission_run', '0 4 1 * *', 'CALL sales_supervisor.run_commission_for_month()', true),
            ('kpi_snapshot', '0 3 1 * *', 'CALL sales_supervisor.score_kpis_for_month()', true),
            ('overdue_feedback', '20 1 * * *', 'CALL sales_supervisor.flag_overdue_feedback()', true),

@@ -5,7 +5,7 @@ SET LOCAL search_path = sales_supervisor, public;
 SELECT plan(75);
 
 SELECT tables_are('sales_supervisor', ARRAY[
-  'team', 'member', 'team_leader', 'visit_cadence', 'customer', 'customer_contact', 'customer_visit',
+  'team', 'member', 'member_assignment', 'team_leader', 'team_leadership', 'visit_cadence', 'customer', 'customer_contact', 'customer_visit',
   'feedback', 'survey_response', 'product_category', 'sale', 'sale_credit', 'opportunity',
   'fiscal_period', 'quota', 'seasonal_distribution', 'forecast', 'task', 'training_session',
   'training_attendance', 'work_report', 'appraisal_cycle', 'appraisal_component_weight',
@@ -39,8 +39,8 @@ SELECT is((SELECT array_agg(c.relname::text ORDER BY c.relname) FROM pg_class c
              AND c.oid <> ALL ((SELECT extconfig FROM pg_extension WHERE extname = 'sales_supervisor')::oid[])),
           NULL, 'every table and sequence is registered with pg_extension_config_dump');
 SELECT is((SELECT count(*)::int FROM pg_class c
-           WHERE c.relnamespace = 'sales_supervisor'::regnamespace AND c.relkind = 'S'), 29,
-          'the 29 identity sequences exist, one per table with a generated key (and are registered, above)');
+           WHERE c.relnamespace = 'sales_supervisor'::regnamespace AND c.relkind = 'S'), 31,
+          'the 31 identity sequences exist, one per table with a generated key (and are registered, above)');
 SELECT is((SELECT array_agg(t.typname::text ORDER BY t.typname) FROM pg_type t
            WHERE t.typnamespace = 'sales_supervisor'::regnamespace AND t.typtype = 'e'
              AND obj_description(t.oid, 'pg_type') IS NULL), NULL, 'every enum has a comment');
@@ -85,9 +85,11 @@ SELECT is((SELECT array_agg(conrelid::regclass::text || '.' || conname ORDER BY 
                 'grade_policy.grade_policy_cycle_id_fkey',
                 'kpi_target.kpi_target_cycle_id_fkey',
                 'kpi_weight.kpi_weight_cycle_id_fkey',
+                'member_assignment.member_assignment_member_id_fkey',
                 'review_score.review_score_review_id_fkey',
                 'sale_credit.sale_credit_sale_id_fkey',
                 'team_leader.team_leader_team_id_fkey',
+                'team_leadership.team_leadership_team_id_fkey',
                 'training_attendance.training_attendance_session_id_fkey'],
           'only pure children cascade; everything else restricts');
 SELECT is((SELECT count(*)::int FROM pg_constraint
@@ -124,9 +126,9 @@ SELECT is((SELECT array_agg(relname::text ORDER BY relname) FROM pg_class
           ARRAY['appraisal_consequence', 'appraisal_result', 'audit_log', 'commission_credit', 'commission_late_sale',
                 'commission_payout', 'commission_plan', 'commission_plan_version',
                 'customer', 'customer_contact', 'customer_visit', 'feedback', 'feedback_overdue_flag', 'forecast',
-                'job_log', 'job_setting', 'kpi_result', 'member', 'member_leave', 'opportunity', 'ops_setting', 'pay', 'promotion',
+                'job_log', 'job_setting', 'kpi_result', 'member', 'member_assignment', 'member_leave', 'opportunity', 'ops_setting', 'pay', 'promotion',
                 'promotion_candidate', 'quota', 'quota_relief', 'review', 'review_score', 'sale', 'sale_credit', 'sale_credit_correction', 'survey_response',
-                'task', 'team', 'team_leader', 'training_attendance', 'visit_overdue_flag', 'work_report'],
+                'task', 'team', 'team_leader', 'team_leadership', 'training_attendance', 'visit_overdue_flag', 'work_report'],
           'row-level security on every table with personal or customer data, and on the org structure that decides scope');
 SELECT is((SELECT array_agg(relname::text ORDER BY relname) FROM pg_class c
            WHERE relnamespace = 'sales_supervisor'::regnamespace AND relkind = 'r' AND NOT relrowsecurity
@@ -141,7 +143,7 @@ SELECT is((SELECT array_agg(relname::text ORDER BY relname) FROM pg_class c
 SELECT policies_are('sales_supervisor', 'member', ARRAY['member_own', 'member_subtree', 'member_hr'], 'member policies');
 SELECT policies_are('sales_supervisor', 'customer', ARRAY['customer_own', 'customer_subtree'], 'customer policies');
 SELECT policies_are('sales_supervisor', 'customer_visit', ARRAY['customer_visit_via_customer'], 'visit policies');
-SELECT policies_are('sales_supervisor', 'sale', ARRAY['sale_own', 'sale_subtree'], 'sale policies');
+SELECT policies_are('sales_supervisor', 'sale', ARRAY['sale_own', 'sale_subtree', 'sale_subtree_dated'], 'sale policies');
 SELECT policies_are('sales_supervisor', 'sale_credit', ARRAY['sale_credit_via_sale'], 'sale_credit policies');
 SELECT policies_are('sales_supervisor', 'quota', ARRAY['quota_own', 'quota_subtree'], 'quota policies');
 SELECT policies_are('sales_supervisor', 'task', ARRAY['task_own', 'task_subtree'], 'task policies');
@@ -194,12 +196,14 @@ SELECT is((SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_proc p
                 'approve_promotion', 'audit_row', 'calibrate_appraisal_cycle',
                 'close_appraisal_cycle', 'commission_check_period', 'commission_credit_check_period',
                 'commission_plan_record_version', 'correct_sale_credit', 'credited_sale_ids', 'current_member_id', 'customer_check_team', 'cycle_rows_check_state',
-                'led_team_ids', 'lock_quotas', 'managed_team_ids',
+                'led_team_ids', 'lock_quotas', 'managed_team_ids', 'member_assignment_check_cover',
+                'member_assignment_follow_member', 'member_assignment_on_hire',
                 'open_appraisal_cycle', 'promotion_candidates', 'prorate_quotas', 'recalculate_commission', 'reopen_appraisal_cycle', 'require_role',
                 'review_check_cycle', 'review_summary', 'run_commission', 'sale_check_credited',
                 'sale_credit_check_credited', 'sale_credit_check_sum',
-                'sale_queue_late_lines', 'scope_root_team_ids', 'score_kpis', 'seasonal_distribution_check', 'start_appraisal_reviews',
-                'team_check_tree', 'visible_member_ids', 'year_end_pay'],
+                'sale_queue_late_lines', 'sale_scope_member_ids', 'sale_scope_moved', 'sale_scope_moved_dates',
+                'sale_scope_moved_ids', 'scope_root_team_ids', 'score_kpis', 'seasonal_distribution_check', 'start_appraisal_reviews',
+                'team_check_tree', 'team_leadership_follow', 'transfer_member', 'visible_member_ids', 'year_end_pay'],
           'exactly the functions that must cross the security lines are SECURITY DEFINER');
 SELECT is((SELECT provolatile::text FROM pg_proc WHERE oid = 'sales_supervisor.generate_demo_org'::regproc), 'v',
           'the generator is VOLATILE');

@@ -90,7 +90,16 @@ INSERT INTO sample (signature, args, allowed) VALUES
   ('promotion_candidates(integer, name)', ARRAY[:'cycle', 'current_user'], '{hr}'),
   ('approve_promotion(integer, integer, integer, date, name)',
    ARRAY[:'cycle', '8', :'rule', $$'2026-01-01'$$, 'current_user'], '{hr}'),
-  ('year_end_pay(integer, numeric, name)', ARRAY[:'cycle', '1', 'current_user'], '{hr}');
+  ('year_end_pay(integer, numeric, name)', ARRAY[:'cycle', '1', 'current_user'], '{hr}'),
+  ('sale_scope_member_ids(name)', ARRAY['current_user'], '{rep,supervisor,manager,hr}'),
+  ('sale_scope_moved_ids(name)', ARRAY['current_user'], '{rep,supervisor,manager,hr}'),
+  ('sale_scope_moved_dates(name)', ARRAY['current_user'], '{rep,supervisor,manager,hr}'),
+  ('sale_scope_moved(name)', ARRAY['current_user'], '{}');
+-- level NULL (its default) keeps the level; rep 11 "moved" to its own team 7
+-- (department 1, manager 1's) records nothing, so both calls return the same id
+INSERT INTO sample (signature, args, allowed, null_means_default) VALUES
+  ('transfer_member(integer, integer, date, text, member_level, name)',
+   ARRAY['11', '7', $$'2025-06-17'$$, $$'sample'$$, 'NULL', 'current_user'], '{manager,hr}', '{5}');
 -- reviewee NULL (its default) means oneself; into_period NULL the next open period
 INSERT INTO sample (signature, args, allowed, null_means_default) VALUES
   ('review_summary(integer, integer, name)', ARRAY[:'cycle', '11', 'current_user'], '{supervisor,manager,hr}', '{2}'),

@@ -41,10 +41,11 @@ q "CREATE EXTENSION IF NOT EXISTS pg_cron" >/dev/null
 ok $? "pg_cron is installed in $DB ($(q "SELECT extversion FROM pg_extension WHERE extname = 'pg_cron'"))"
 
 out=$(q "SELECT count(*) FILTER (WHERE action = 'scheduled') FROM sales_supervisor.schedule_jobs()")
-[ "$out" = 7 ]
-ok $? "schedule_jobs() schedules the 7 standard jobs ($out)"
+[ "$out" = 8 ]
+ok $? "schedule_jobs() schedules the 8 standard jobs ($out)"
 
 expect="appraisal_close|0 6 5 1 *|CALL sales_supervisor.run_job('appraisal_close')
+assignments_due|5 0 * * *|CALL sales_supervisor.run_job('assignments_due')
 commission_run|0 4 1 * *|CALL sales_supervisor.run_job('commission_run')
 kpi_snapshot|0 3 1 * *|CALL sales_supervisor.run_job('kpi_snapshot')
 overdue_feedback|20 1 * * *|CALL sales_supervisor.run_job('overdue_feedback')
@@ -62,7 +63,7 @@ ids1=$(q "SELECT string_agg(jobid::text, ',' ORDER BY jobid) FROM cron.job WHERE
 q "SELECT count(*) FROM sales_supervisor.schedule_jobs()" >/dev/null
 ids2=$(q "SELECT string_agg(jobid::text, ',' ORDER BY jobid) FROM cron.job WHERE jobname LIKE 'sales\_supervisor:%'")
 [ -n "$ids1" ] && [ "$ids1" = "$ids2" ]
-ok $? "schedule_jobs() again is idempotent: the same 7 cron jobs ($ids2)"
+ok $? "schedule_jobs() again is idempotent: the same 8 cron jobs ($ids2)"
 
 # one overdue customer for the succeeding probe to flag
 q "INSERT INTO sales_supervisor.visit_cadence (tier, every_days) VALUES ('TAP', 30);
@@ -135,8 +136,8 @@ out=$(q "SELECT job_name || ':' || action FROM sales_supervisor.schedule_jobs() 
 ok $? "a job whose setting was deleted is unscheduled by schedule_jobs() ($out)"
 
 out=$(q "SELECT count(*) FROM sales_supervisor.unschedule_jobs()")
-[ "$out" = 7 ] && [ "$(q "SELECT count(*) FROM cron.job WHERE jobname LIKE 'sales\_supervisor:%'")" = 0 ]
-ok $? "unschedule_jobs() removes the 7 jobs from cron.job ($out)"
+[ "$out" = 8 ] && [ "$(q "SELECT count(*) FROM cron.job WHERE jobname LIKE 'sales\_supervisor:%'")" = 0 ]
+ok $? "unschedule_jobs() removes the 8 jobs from cron.job ($out)"
 
 [ "$(q "SELECT count(*) FROM sales_supervisor.unschedule_jobs()")" = 0 ]
 ok $? "unschedule_jobs() again removes nothing"
