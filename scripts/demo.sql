@@ -12,9 +12,9 @@ SET search_path = sales_supervisor, public;
 SELECT extversion AS version FROM pg_extension WHERE extname = 'sales_supervisor';
 
 \echo
-\echo '== Demo organisation (generate_demo_org: seeded, skewed, 12 teams, 60 reps)'
+\echo '== Demo organisation (generate_demo_org: seeded, skewed, 12 teams, 60 reps, a year''s changes)'
 SELECT * FROM generate_demo_org(seed => 42, teams => 12, depth => 3, reps => 60,
-                                customers => 2000, sales_lines => 100000);
+                                customers => 2000, sales_lines => 100000, changes => true);
 SELECT department_name AS department, count(*) AS teams, sum(active_members) AS members,
        sum(active_reps) AS reps, sum(active_customers) AS customers
 FROM v_org_summary GROUP BY department_name ORDER BY department_name;
@@ -112,6 +112,7 @@ UPDATE promotion_rule SET consecutive_years = 1 WHERE from_level = 'sales_rep';
 SELECT count(*) AS quota_nodes
 FROM allocate_quotas(2025, (SELECT round(sum(amount) * 1.1, -3) FROM sale), basis => 'potential',
                      over_assignment_pct => '{0,5,5}');
+SELECT count(*) AS months_prorated, sum(relief) AS quota_relieved FROM prorate_quotas(2025);
 SELECT count(*) AS kpi_results FROM score_kpis(1);
 SELECT count(*) AS commission_rows_jan_jun
 FROM fiscal_period p CROSS JOIN LATERAL run_commission(p.period_id) WHERE p.kind = 'month' AND p.month <= 6;
@@ -147,6 +148,16 @@ SELECT 'Q' || p.quarter AS quarter,
         WHERE pp.quarter = p.quarter AND pp.fiscal_year = p.fiscal_year) AS commission_paid
 FROM commission_credit c JOIN fiscal_period p USING (period_id)
 GROUP BY p.fiscal_year, p.quarter ORDER BY p.quarter;
+
+\echo
+\echo '== The year''s changes: transfers (dated assignments), hires through the year, leaves, and the quota they relieve'
+SELECT m.full_name AS member, string_agg(format('%s from %s', t.name, lower(a.valid)), ' -> ' ORDER BY lower(a.valid)) AS teams
+FROM member_assignment a JOIN member m USING (member_id) JOIN team t ON t.team_id = a.team_id
+WHERE a.member_id IN (SELECT member_id FROM member_assignment GROUP BY 1 HAVING count(*) > 1)
+GROUP BY m.member_id, m.full_name ORDER BY m.member_id;
+SELECT m.full_name AS member, r.kind, sum(r.amount) AS relieved, min(r.reason) AS first_reason
+FROM quota_relief r JOIN member m USING (member_id)
+GROUP BY m.member_id, m.full_name, r.kind ORDER BY m.member_id;
 
 \echo
 \echo '== The year''s adjustments: paid in July for the months they belong to, each with its cause'

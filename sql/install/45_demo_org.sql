@@ -35,7 +35,8 @@ CREATE FUNCTION generate_demo_org(seed integer DEFAULT 42, teams integer DEFAULT
                                   depth integer DEFAULT 3, reps integer DEFAULT 60,
                                   customers integer DEFAULT 2000, sales_lines integer DEFAULT 100000,
                                   surveys integer DEFAULT 3000, reviews_per_member integer DEFAULT 4,
-                                  year integer DEFAULT 2025, replace boolean DEFAULT false)
+                                  year integer DEFAULT 2025, replace boolean DEFAULT false,
+                                  changes boolean DEFAULT false)
 RETURNS TABLE (table_name text, row_count bigint)
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, sales_supervisor, pg_temp
@@ -59,7 +60,8 @@ DECLARE
 BEGIN
   -- ---- arguments
   IF p_seed IS NULL OR p_teams IS NULL OR p_depth IS NULL OR p_reps IS NULL OR p_cust IS NULL
-     OR p_lines IS NULL OR p_surveys IS NULL OR p_rpm IS NULL OR p_year IS NULL OR replace IS NULL THEN
+     OR p_lines IS NULL OR p_surveys IS NULL OR p_rpm IS NULL OR p_year IS NULL OR replace IS NULL
+     OR changes IS NULL THEN
     RAISE EXCEPTION 'generate_demo_org arguments must not be null' USING ERRCODE = 'null_value_not_allowed';
   END IF;
   IF p_teams < 1 OR p_teams > 100000 THEN
@@ -99,6 +101,9 @@ BEGIN
   v_cycle := demo_org_appraisal_setup(p_year);
   PERFORM demo_org_reviews(p_seed, p_rpm, p_year, v_cycle);
   PERFORM demo_org_pay(p_seed, p_year);
+  IF changes THEN
+    PERFORM demo_org_changes(p_seed, p_year);
+  END IF;
   PERFORM demo_org_sequences_statistics();
 
   -- ---- what was made
@@ -113,9 +118,72 @@ BEGIN
   END LOOP;
 END
 $fn$;
-COMMENT ON FUNCTION generate_demo_org(integer, integer, integer, integer, integer, integer, integer, integer, integer, boolean) IS
-'Fills the empty data model with a deterministic demo organisation (same seed, same rows): teams in a tree of the given depth, leaders and reps with login-role names ss_demo_<member_id> (roles are not created), Pareto-sized customers, visits, feedback, surveys, a year of seasonal sales lines with top performers, split credits and refunds, pipeline, forecasts, fiscal periods, tasks, training, work reports, and an appraisal cycle in state reviewing with 360-degree reviews. Errors if data exists unless replace => true (which truncates every table but the audit log). Run as the extension owner: it drops and re-creates the sales indexes and foreign keys around the bulk insert, and analyzes the extension''s tables at the end. Returns the row count of each table filled.';
-REVOKE ALL ON FUNCTION generate_demo_org(integer, integer, integer, integer, integer, integer, integer, integer, integer, boolean) FROM PUBLIC;
+COMMENT ON FUNCTION generate_demo_org(integer, integer, integer, integer, integer, integer, integer, integer, integer, boolean, boolean) IS
+'Fills the empty data model with a deterministic demo organisation (same seed, same rows): teams in a tree of the given depth, leaders and reps with login-role names ss_demo_<member_id> (roles are not created), Pareto-sized customers, visits, feedback, surveys, a year of seasonal sales lines with top performers, split credits and refunds, pipeline, forecasts, fiscal periods, tasks, training, work reports, and an appraisal cycle in state reviewing with 360-degree reviews. Errors if data exists unless replace => true (which truncates every table but the audit log). With changes => true the year also has the changes of a real one: about 5 % of the reps move team on a day between March and October with their customers, about 2 % new reps are hired on days through the year (a customer and sales lines of their own after the hire), and about 2 % of the reps take a leave of 2 to 8 weeks. Run as the extension owner: it drops and re-creates the sales indexes and foreign keys around the bulk insert, and analyzes the extension''s tables at the end. Returns the row count of each table filled.';
+REVOKE ALL ON FUNCTION generate_demo_org(integer, integer, integer, integer, integer, integer, integer, integer, integer, boolean, boolean) FROM PUBLIC;
+
+-- demo_org_changes: the changes of a real year (generate_demo_org(changes =>
+-- true)), seeded like the rest: about 5 % of the reps (at least one) move on
+-- a day between March and October to the next leaf team, with their
+-- customers (the territory is handed over) and their new team's leader as
+-- manager (transfer_member records the dated assignment); about 2 % new reps
+-- (at least one) are hired on days through the year, each with a customer of
+-- their own and 30 sales lines after the hire; about 2 % of the reps (at
+-- least one) take a leave of 2 to 8 weeks (member_leave).
+CREATE FUNCTION demo_org_changes(p_seed integer, p_year integer)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $fn$
+DECLARE
+  r        record;
+  v_hire   integer := greatest(1, round((SELECT count(*) FROM demo_member WHERE NOT is_leader) * 0.02)::integer);
+  v_member integer := (SELECT max(member_id) FROM member);
+  v_cust   integer := (SELECT max(customer_id) FROM customer);
+BEGIN
+  CREATE TEMP TABLE demo_leaf ON COMMIT DROP AS
+  SELECT team_id, row_number() OVER (ORDER BY team_id) AS i, count(*) OVER () AS n FROM demo_team WHERE is_leaf;
+  FOR r IN SELECT m.member_id, m.team_id AS from_team, l2.team_id AS to_team,
+                  make_date(p_year, 3, 1) + floor(demo_random(p_seed, m.member_id, 32) * 245)::integer AS on_day
+           FROM demo_member m JOIN demo_leaf l ON l.team_id = m.team_id JOIN demo_leaf l2 ON l2.i = l.i % l.n + 1
+           WHERE NOT m.is_leader AND l.n > 1
+             AND (demo_random(p_seed, m.member_id, 31) < 0.05
+                  OR m.member_id = (SELECT min(x.member_id) FROM demo_member x WHERE NOT x.is_leader))
+           ORDER BY m.member_id LOOP
+    PERFORM transfer_member(r.member_id, r.to_team, r.on_day, 'demo: moved team');
+    UPDATE member SET manager_id = r.to_team WHERE member_id = r.member_id;
+    UPDATE customer SET team_id = r.to_team WHERE owner_id = r.member_id;
+  END LOOP;
+  INSERT INTO member (member_id, full_name, email, level, team_id, manager_id, hire_date, active, login_role)
+  SELECT v_member + g, format('New Hire %s', g), format('member%s@demo.example', v_member + g), 'sales_rep',
+         l.team_id, l.team_id, make_date(p_year, 1, 1) + floor(demo_random(p_seed, 900000 + g, 33) * 300)::integer,
+         true, format('ss_demo_%s', v_member + g)
+  FROM generate_series(1, v_hire) g JOIN demo_leaf l ON l.i = (g - 1) % l.n + 1;
+  INSERT INTO customer (customer_id, name, industry, region, tier, team_id, owner_id, since)
+  SELECT v_cust + g, format('New Account %s', g), 'Retail', 'North', (SELECT min(tier) FROM visit_cadence),
+         m.team_id, m.member_id, m.hire_date
+  FROM generate_series(1, v_hire) g JOIN member m ON m.member_id = v_member + g;
+  INSERT INTO sale (sold_on, member_id, customer_id, category_id, amount)
+  SELECT m.hire_date + floor(demo_random(p_seed, 950000 + 100 * g + k, 34) * (make_date(p_year, 12, 31) - m.hire_date + 1))::integer,
+         m.member_id, v_cust + g, (SELECT min(category_id) FROM product_category),
+         round((200 + demo_random(p_seed, 960000 + 100 * g + k, 35) * 3000)::numeric, 2)
+  FROM generate_series(1, v_hire) g JOIN member m ON m.member_id = v_member + g
+  CROSS JOIN generate_series(1, 30) k
+  ORDER BY 1, 2;
+  INSERT INTO member_leave (member_id, during, reason)
+  SELECT m.member_id, daterange(d, d + 14 + floor(demo_random(p_seed, m.member_id, 37) * 43)::integer),
+         'demo: leave of absence'
+  FROM demo_member m
+  CROSS JOIN LATERAL (SELECT make_date(p_year, 2, 1) + floor(demo_random(p_seed, m.member_id, 36) * 270)::integer AS d) x
+  WHERE NOT m.is_leader
+    AND (demo_random(p_seed, m.member_id, 38) < 0.02
+         OR m.member_id = (SELECT max(y.member_id) FROM demo_member y WHERE NOT y.is_leader))
+  ORDER BY m.member_id;
+END
+$fn$;
+COMMENT ON FUNCTION demo_org_changes(integer, integer) IS
+'Part of generate_demo_org (changes => true): about 5 % of the reps move team mid-year with their customers (transfer_member), about 2 % new reps are hired on days through the year with a customer and 30 sales lines after the hire, about 2 % of the reps take a leave of 2 to 8 weeks; seeded.';
+REVOKE ALL ON FUNCTION demo_org_changes(integer, integer) FROM PUBLIC;
 
 -- demo_org_reset: the "empty model, or replace" step.  Refuses a model that
 -- holds data unless replace; then truncates every table of the user's data.

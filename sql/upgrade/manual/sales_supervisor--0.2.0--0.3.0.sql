@@ -224,6 +224,8 @@ ANALYZE team, member, visit_cadence, fiscal_period, quota, appraisal_cycle, grad
 -- generate_demo_org keeps its signature and output and calls one new function
 -- per part (not executable by PUBLIC); the reset truncates the tables
 -- registered in pg_extension.extconfig instead of a list written by hand.
+-- (0.3.0 adds the argument changes: the old signature goes first)
+DROP FUNCTION generate_demo_org(integer, integer, integer, integer, integer, integer, integer, integer, integer, boolean);
 --@ replace function generate_demo_org, demo_org_reset, demo_org_reference, demo_org_teams, demo_org_members
 --@ replace function demo_org_customers, demo_org_visits_feedback_surveys, demo_org_sales, demo_org_split_credits
 --@ replace function demo_org_pipeline_forecasts, demo_org_tasks_training_reports, demo_org_appraisal_setup
@@ -349,3 +351,4 @@ SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.sale_credit_correct
 -- Proration of quotas (issue 14.2; relief itself is above, before the views)
 -- ---------------------------------------------------------------------------
 --@ replace function quota_absent_days, prorate_quotas
+--@ replace function demo_org_changes
