@@ -240,3 +240,12 @@ SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.member_leave_leave_
 --@ create policies on quota_relief, member_leave
 --@ create trigger quota_relief_audit, quota_relief_append_only, member_leave_audit
 --@ replace function quota_absent_days, prorate_quotas, quota_relief_for, refuse_change
+
+-- ---------------------------------------------------------------------------
+-- What-if of an appraisal (issue 14.6): the parts of appraisal_compute take an
+-- optional variant (their new signatures come with the directive of issue
+-- 13.2 above: those parts are new in 0.3.0, so nothing to drop), and the
+-- helpers and the what-if itself
+-- ---------------------------------------------------------------------------
+--@ replace function appraisal_kpi_weights, appraisal_component_weights
+--@ replace function appraisal_what_if_check_weights, appraisal_what_if_check, appraisal_what_if
