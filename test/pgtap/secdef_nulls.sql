@@ -90,7 +90,9 @@ INSERT INTO sample (signature, args, allowed) VALUES
   ('promotion_candidates(integer, name)', ARRAY[:'cycle', 'current_user'], '{hr}'),
   ('approve_promotion(integer, integer, integer, date, name)',
    ARRAY[:'cycle', '8', :'rule', $$'2026-01-01'$$, 'current_user'], '{hr}'),
-  ('year_end_pay(integer, numeric, name)', ARRAY[:'cycle', '1', 'current_user'], '{hr}');
+  ('year_end_pay(integer, numeric, name)', ARRAY[:'cycle', '1', 'current_user'], '{hr}'),
+  ('appraisal_what_if(integer, jsonb, text, name)',
+   ARRAY[:'cycle', $$'{"as is": {}}'$$, $$'level'$$, 'current_user'], '{hr}');
 -- reviewee NULL (its default) means oneself; into_period NULL the next open period
 INSERT INTO sample (signature, args, allowed, null_means_default) VALUES
   ('review_summary(integer, integer, name)', ARRAY[:'cycle', '11', 'current_user'], '{supervisor,manager,hr}', '{2}'),
