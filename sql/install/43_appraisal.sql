@@ -173,26 +173,86 @@ COMMENT ON FUNCTION appraisal_who(integer, date) IS
 'Internal part of appraisal_compute: the members an appraisal cycle appraises -- active, hired by end_on (the end of the cycle''s year), at a level with component weights in the cycle -- with the team they were in on end_on (member_team_days).';
 REVOKE ALL ON FUNCTION appraisal_who(integer, date) FROM PUBLIC;
 
+-- appraisal_kpi_weights: the KPI weights a computation uses -- the cycle's
+-- kpi_weight rows, except for the levels a what-if variant reweights
+-- (variant->'kpi_weights', {"level": {"kpi code or id": weight}}), whose
+-- rows are the variant's.  variant NULL: the table, as closing uses it.
+-- (A variant is checked first by appraisal_what_if_check.)
+CREATE FUNCTION appraisal_kpi_weights(cycle integer, variant jsonb)
+RETURNS TABLE (level member_level, kpi_id integer, weight numeric)
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $fn$
+  SELECT kw.level, kw.kpi_id, kw.weight
+  FROM sales_supervisor.kpi_weight kw
+  WHERE kw.cycle_id = appraisal_kpi_weights.cycle
+    AND NOT coalesce(variant -> 'kpi_weights' ? kw.level::text, false)
+  UNION ALL
+  SELECT l.key::sales_supervisor.member_level, d.kpi_id, (k.value #>> '{}')::numeric
+  FROM jsonb_each(coalesce(variant -> 'kpi_weights', '{}')) l
+  CROSS JOIN LATERAL jsonb_each(l.value) k
+  JOIN sales_supervisor.kpi_definition d ON d.code = k.key OR d.kpi_id::text = k.key
+$fn$;
+COMMENT ON FUNCTION appraisal_kpi_weights(integer, jsonb) IS
+'Internal part of appraisal_compute and appraisal_what_if: the KPI weights (level, kpi_id, weight) of the cycle -- its kpi_weight rows, but for each level a what-if variant reweights (variant->''kpi_weights'', {"level": {"KPI code or id": weight}}) the variant''s weights instead; variant NULL: the kpi_weight rows.';
+REVOKE ALL ON FUNCTION appraisal_kpi_weights(integer, jsonb) FROM PUBLIC;
+
+-- appraisal_component_weights: the component weights a computation uses --
+-- the cycle's appraisal_component_weight rows, except for the levels a
+-- what-if variant reweights (variant->'component_weights').  variant NULL:
+-- the table.
+CREATE FUNCTION appraisal_component_weights(cycle integer, variant jsonb)
+RETURNS TABLE (level member_level, component appraisal_component, weight numeric)
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $fn$
+  SELECT cw.level, cw.component, cw.weight
+  FROM sales_supervisor.appraisal_component_weight cw
+  WHERE cw.cycle_id = appraisal_component_weights.cycle
+    AND NOT coalesce(variant -> 'component_weights' ? cw.level::text, false)
+  UNION ALL
+  SELECT l.key::sales_supervisor.member_level, k.key::sales_supervisor.appraisal_component,
+         (k.value #>> '{}')::numeric
+  FROM jsonb_each(coalesce(variant -> 'component_weights', '{}')) l
+  CROSS JOIN LATERAL jsonb_each(l.value) k
+$fn$;
+COMMENT ON FUNCTION appraisal_component_weights(integer, jsonb) IS
+'Internal part of appraisal_compute and appraisal_what_if: the component weights (level, component, weight) of the cycle -- its appraisal_component_weight rows, but for each level a what-if variant reweights (variant->''component_weights'', {"level": {"component": weight}}) the variant''s weights instead; variant NULL: the table rows.';
+REVOKE ALL ON FUNCTION appraisal_component_weights(integer, jsonb) FROM PUBLIC;
+
 -- appraisal_kpi_components: the components that come from KPI scores -- per
--- member, the weighted_score (by kpi_weight, rounded to 6 decimals) of their
--- KPI scores of each component: team_performance (a leader's own),
+-- member, the weighted_score (by the KPI weights, rounded to 6 decimals) of
+-- their KPI scores of each component: team_performance (a leader's own),
 -- individual_performance and customer_satisfaction.  NULL: no such KPI score.
-CREATE FUNCTION appraisal_kpi_components(cycle integer)
+-- A what-if variant may reweight levels (appraisal_kpi_weights) and give KPIs
+-- other curves (variant->'curves', {"KPI code or id": "curve"}): those KPIs
+-- are scored again from the stored attainment, kpi_score(attainment, curve),
+-- as kpi_store scored them; the others keep their stored score.  variant
+-- NULL: the stored scores and kpi_weight, as closing uses them.
+CREATE FUNCTION appraisal_kpi_components(cycle integer, variant jsonb DEFAULT NULL)
 RETURNS TABLE (member_id integer, team_performance float8, individual_performance float8,
                customer_satisfaction float8)
-LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, sales_supervisor, pg_temp
 AS $fn$
 BEGIN
   RETURN QUERY
-  WITH kpi_comp AS MATERIALIZED (
+  WITH kw AS MATERIALIZED (SELECT * FROM appraisal_kpi_weights(cycle, variant)),
+  cv AS MATERIALIZED (
+    SELECT d.kpi_id, (c.value #>> '{}')::score_curve AS curve
+    FROM jsonb_each(coalesce(variant -> 'curves', '{}')) c
+    JOIN kpi_definition d ON d.code = c.key OR d.kpi_id::text = c.key),
+  kpi_comp AS MATERIALIZED (
     SELECT r.member_id, d.component,
-           round(weighted_score(r.score, kw.weight::float8)::numeric, 6)::float8 AS score
+           round(weighted_score(s.score, kw.weight::float8)::numeric, 6)::float8 AS score
     FROM kpi_result r
     JOIN kpi_definition d ON d.kpi_id = r.kpi_id
     JOIN member m ON m.member_id = r.member_id
-    JOIN kpi_weight kw ON kw.cycle_id = r.cycle_id AND kw.kpi_id = r.kpi_id AND kw.level = m.level
-    WHERE r.cycle_id = cycle AND r.score IS NOT NULL
+    JOIN kw ON kw.kpi_id = r.kpi_id AND kw.level = m.level
+    LEFT JOIN cv ON cv.kpi_id = r.kpi_id
+    CROSS JOIN LATERAL (SELECT CASE WHEN cv.kpi_id IS NULL THEN r.score
+                                    ELSE kpi_score(r.attainment::float8, cv.curve) END AS score) s
+    WHERE r.cycle_id = cycle AND s.score IS NOT NULL
     GROUP BY r.member_id, d.component)
   SELECT k.member_id,
          max(k.score) FILTER (WHERE k.component = 'team_performance'),
@@ -201,16 +261,17 @@ BEGIN
   FROM kpi_comp k GROUP BY k.member_id;
 END
 $fn$;
-COMMENT ON FUNCTION appraisal_kpi_components(integer) IS
-'Internal part of appraisal_compute: per member with KPI scores in the cycle, the weighted_score (by kpi_weight, rounded to 6 decimals) of their KPI scores of each component -- team_performance, individual_performance, customer_satisfaction; NULL where they have none of that component.';
-REVOKE ALL ON FUNCTION appraisal_kpi_components(integer) FROM PUBLIC;
+COMMENT ON FUNCTION appraisal_kpi_components(integer, jsonb) IS
+'Internal part of appraisal_compute: per member with KPI scores in the cycle, the weighted_score (by the KPI weights, rounded to 6 decimals) of their KPI scores of each component -- team_performance, individual_performance, customer_satisfaction; NULL where they have none of that component. A what-if variant (appraisal_what_if) may reweight levels (appraisal_kpi_weights) and rescore KPIs from their stored attainment on other curves (variant->''curves''); variant NULL: kpi_weight and the stored scores.';
+REVOKE ALL ON FUNCTION appraisal_kpi_components(integer, jsonb) FROM PUBLIC;
 
 -- appraisal_team_scores: the team_performance of a member without their own:
 -- per team, the team_performance KPI result of the leader of the nearest team
--- at or above it (itself first, then upwards) who has one.
-CREATE FUNCTION appraisal_team_scores(cycle integer)
+-- at or above it (itself first, then upwards) who has one.  variant: a
+-- what-if variant for appraisal_kpi_components (NULL: the tables).
+CREATE FUNCTION appraisal_team_scores(cycle integer, variant jsonb DEFAULT NULL)
 RETURNS TABLE (team_id integer, score float8)
-LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, sales_supervisor, pg_temp
 AS $fn$
 BEGIN
@@ -226,13 +287,13 @@ BEGIN
   SELECT DISTINCT ON (tu.team_id) tu.team_id, kp.team_performance
   FROM team_up tu
   JOIN team_leader tl ON tl.team_id = tu.ancestor_id
-  JOIN appraisal_kpi_components(cycle) kp ON kp.member_id = tl.member_id AND kp.team_performance IS NOT NULL
+  JOIN appraisal_kpi_components(cycle, variant) kp ON kp.member_id = tl.member_id AND kp.team_performance IS NOT NULL
   ORDER BY tu.team_id, tu.depth, tl.member_id;
 END
 $fn$;
-COMMENT ON FUNCTION appraisal_team_scores(integer) IS
-'Internal part of appraisal_compute: per team, the team_performance KPI result of the leader of the nearest team at or above it (the team itself first) who has one; the team_performance of its members who have none of their own.';
-REVOKE ALL ON FUNCTION appraisal_team_scores(integer) FROM PUBLIC;
+COMMENT ON FUNCTION appraisal_team_scores(integer, jsonb) IS
+'Internal part of appraisal_compute: per team, the team_performance KPI result of the leader of the nearest team at or above it (the team itself first) who has one; the team_performance of its members who have none of their own. variant: a what-if variant passed to appraisal_kpi_components (NULL: the tables).';
+REVOKE ALL ON FUNCTION appraisal_team_scores(integer, jsonb) FROM PUBLIC;
 
 -- appraisal_team_management: the team_management component of everyone who
 -- leads a team or manages someone, from the non-self reviews of the cycle:
@@ -320,19 +381,20 @@ REVOKE ALL ON FUNCTION appraisal_survey_satisfaction(integer, date, date) FROM P
 -- capped at 100 (NULL stays NULL: the component is missing): team_performance
 -- (own KPI result, else the team's), individual_performance (KPIs),
 -- team_management (reviews), customer_satisfaction (KPIs for a level that has
--- such KPIs, else surveys, rounded to 6 decimals).
-CREATE FUNCTION appraisal_components(cycle integer, start_on date, end_on date)
+-- such KPIs, else surveys, rounded to 6 decimals).  variant: a what-if
+-- variant's KPI weights and curves (NULL: the tables).
+CREATE FUNCTION appraisal_components(cycle integer, start_on date, end_on date, variant jsonb DEFAULT NULL)
 RETURNS TABLE (member_id integer, level member_level, team_id integer, team_performance float8,
                individual_performance float8, team_management float8, customer_satisfaction float8)
-LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, sales_supervisor, pg_temp
 AS $fn$
 BEGIN
   RETURN QUERY
-  WITH kpi_pivot AS MATERIALIZED (SELECT * FROM appraisal_kpi_components(cycle)),
+  WITH kpi_pivot AS MATERIALIZED (SELECT * FROM appraisal_kpi_components(cycle, variant)),
   cs_by_kpi AS MATERIALIZED (   -- levels whose customer satisfaction comes from KPIs
-    SELECT DISTINCT kw.level FROM kpi_weight kw JOIN kpi_definition d ON d.kpi_id = kw.kpi_id
-    WHERE kw.cycle_id = cycle AND d.component = 'customer_satisfaction'),
+    SELECT DISTINCT kw.level FROM appraisal_kpi_weights(cycle, variant) kw JOIN kpi_definition d ON d.kpi_id = kw.kpi_id
+    WHERE d.component = 'customer_satisfaction'),
   comp0 AS (
     SELECT w.member_id, w.level, w.team_id,
            coalesce(kp.team_performance, ts.score) AS team_performance,
@@ -342,7 +404,7 @@ BEGIN
                 ELSE round(sv.score, 6)::float8 END AS customer_satisfaction
     FROM appraisal_who(cycle, end_on) w
     LEFT JOIN kpi_pivot kp ON kp.member_id = w.member_id
-    LEFT JOIN appraisal_team_scores(cycle) ts ON ts.team_id = w.team_id
+    LEFT JOIN appraisal_team_scores(cycle, variant) ts ON ts.team_id = w.team_id
     LEFT JOIN appraisal_team_management(cycle) tm ON tm.member_id = w.member_id
     LEFT JOIN appraisal_survey_satisfaction(cycle, start_on, end_on) sv ON sv.member_id = w.member_id
     LEFT JOIN cs_by_kpi cb ON cb.level = w.level)
@@ -354,9 +416,9 @@ BEGIN
   FROM comp0 c0;
 END
 $fn$;
-COMMENT ON FUNCTION appraisal_components(integer, date, date) IS
-'Internal part of appraisal_compute: the level, team and four components on 0..100 (each capped at 100, NULL when missing) of every member appraised in the cycle: team_performance, individual_performance, team_management, customer_satisfaction.';
-REVOKE ALL ON FUNCTION appraisal_components(integer, date, date) FROM PUBLIC;
+COMMENT ON FUNCTION appraisal_components(integer, date, date, jsonb) IS
+'Internal part of appraisal_compute: the level, team and four components on 0..100 (each capped at 100, NULL when missing) of every member appraised in the cycle: team_performance, individual_performance, team_management, customer_satisfaction. variant: a what-if variant''s KPI weights and curves (NULL: the tables).';
+REVOKE ALL ON FUNCTION appraisal_components(integer, date, date, jsonb) FROM PUBLIC;
 
 -- appraisal_ranking: the final result row of everyone appraised -- the
 -- components, final_score = weighted_score over the components present with
@@ -364,27 +426,29 @@ REVOKE ALL ON FUNCTION appraisal_components(integer, date, date) FROM PUBLIC;
 -- per team (group_by) ordered by final_score DESC: rank (ties share),
 -- percentile = 100 x (1 - percent_rank()) and the grade by forced distribution
 -- (grades and shares of the grade policy by ordinal).  No final score: no rank.
+-- variant: a what-if variant's weights and curves (appraisal_components,
+-- appraisal_component_weights); NULL: the tables, as closing uses them.
 CREATE FUNCTION appraisal_ranking(cycle integer, group_by text, grades text[], shares numeric[],
-                                  start_on date, end_on date)
+                                  start_on date, end_on date, variant jsonb DEFAULT NULL)
 RETURNS TABLE (member_id integer, level member_level, team_performance float8,
                individual_performance float8, team_management float8, customer_satisfaction float8,
                final_score float8, rank bigint, percentile numeric, grade text)
-LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, sales_supervisor, pg_temp
 AS $fn$
 BEGIN
   RETURN QUERY
-  WITH final AS (
+  WITH cweight AS MATERIALIZED (SELECT * FROM appraisal_component_weights(cycle, variant)),
+  final AS (
     SELECT cp.*,
            (SELECT round(weighted_score(v.score, cw.weight::float8)::numeric, 6)::float8
             FROM (VALUES ('team_performance'::appraisal_component, cp.team_performance),
                          ('individual_performance', cp.individual_performance),
                          ('team_management', cp.team_management),
                          ('customer_satisfaction', cp.customer_satisfaction)) v(component, score)
-            JOIN appraisal_component_weight cw ON cw.cycle_id = cycle AND cw.level = cp.level
-                                              AND cw.component = v.component) AS final_score,
+            JOIN cweight cw ON cw.level = cp.level AND cw.component = v.component) AS final_score,
            CASE WHEN group_by = 'team' THEN cp.team_id::text ELSE cp.level::text END AS grp
-    FROM appraisal_components(cycle, start_on, end_on) cp)
+    FROM appraisal_components(cycle, start_on, end_on, variant) cp)
   SELECT f.member_id, f.level, f.team_performance, f.individual_performance, f.team_management,
          f.customer_satisfaction, f.final_score,
          CASE WHEN f.final_score IS NOT NULL THEN
@@ -396,9 +460,9 @@ BEGIN
   FROM final f;
 END
 $fn$;
-COMMENT ON FUNCTION appraisal_ranking(integer, text, text[], numeric[], date, date) IS
-'Internal part of appraisal_compute: the result row of every member appraised in the cycle -- components, final score renormalised over the components present (rounded to 6 decimals), and per level or team (group_by) by final score: rank (ties share), percentile and grade by forced distribution over grades and shares.';
-REVOKE ALL ON FUNCTION appraisal_ranking(integer, text, text[], numeric[], date, date) FROM PUBLIC;
+COMMENT ON FUNCTION appraisal_ranking(integer, text, text[], numeric[], date, date, jsonb) IS
+'Internal part of appraisal_compute and appraisal_what_if: the result row of every member appraised in the cycle -- components, final score renormalised over the components present (rounded to 6 decimals), and per level or team (group_by) by final score: rank (ties share), percentile and grade by forced distribution over grades and shares. variant: a what-if variant''s KPI weights, curves and component weights (NULL: the tables).';
+REVOKE ALL ON FUNCTION appraisal_ranking(integer, text, text[], numeric[], date, date, jsonb) FROM PUBLIC;
 
 -- appraisal_compute: checks the grade policy, scores the KPIs again, and
 -- replaces the cycle's results (appraisal_ranking) and their consequences.

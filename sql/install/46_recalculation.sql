@@ -392,3 +392,235 @@ COMMENT ON FUNCTION commission_what_if(integer, commission_variant[]) IS
 'What-if of commission plans: every locked period whose window ends on or after that of from_period, paid on its credit as it should be (commission_as_it_should_be) under each variant -- a set of tier tables per rep and period, rep, period or everyone, the most specific applying; reps and periods a variant does not name keep their current plan -- instead of the current plans. Returns per variant and rep the current and simulated commission and the difference, and per variant a total row (member_id NULL): the cost of the change. Several variants in one call; writes nothing, takes no lock. Row-level security of the caller applies.';
 GRANT EXECUTE ON FUNCTION commission_what_if(integer, commission_variant[])
   TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager;
+
+-- ---------------------------------------------------------------------------
+-- What-if of an appraisal: appraisal_what_if runs variants of a cycle's
+-- settings over its current inputs (the stored KPI attainments and scores,
+-- the reviews, the surveys) through the very functions closing uses
+-- (appraisal_ranking and its parts), each given the variant instead of NULL.
+-- A variant is a JSON object; every key is optional:
+--   "kpi_weights":       {"level": {"KPI code or id": weight, ...}, ...}
+--   "curves":            {"KPI code or id": "score curve", ...}
+--   "component_weights": {"level": {"component": weight, ...}, ...}
+--   "grades":            {"grade": distribution_pct, ...}   (every grade of the cycle)
+--   "group_by":          "level" or "team"
+-- A level a variant names gets exactly the weights it gives (each in
+-- (0, 100], summing to 100); the others keep the cycle's.
+-- ---------------------------------------------------------------------------
+
+-- appraisal_what_if_check_weights: one weights section of every variant
+-- ("kpi_weights" or "component_weights") is {"level": {"key": weight}} with
+-- levels the cycle weighs in that section, keys it knows (KPIs measured for
+-- the level in the cycle; appraisal components), weights in (0, 100] summing
+-- to 100 per level.  22023 naming the variant, level and key otherwise.
+CREATE FUNCTION appraisal_what_if_check_weights(cycle integer, variants jsonb, section text)
+RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $fn$
+DECLARE
+  bad record;
+BEGIN
+  SELECT v.key AS variant, l.key AS level, jsonb_typeof(l.value) AS t INTO bad
+  FROM jsonb_each(variants) v CROSS JOIN LATERAL jsonb_each(coalesce(v.value -> section, '{}')) l
+  WHERE jsonb_typeof(l.value) <> 'object' OR l.value = '{}' OR NOT EXISTS (
+          SELECT 1 FROM kpi_weight kw WHERE section = 'kpi_weights' AND kw.cycle_id = cycle AND kw.level::text = l.key
+          UNION ALL
+          SELECT 1 FROM appraisal_component_weight cw
+          WHERE section = 'component_weights' AND cw.cycle_id = cycle AND cw.level::text = l.key)
+  ORDER BY 1, 2 LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION 'variant "%": % of level "%" must be a non-empty object, for a level appraisal cycle % weighs',
+                    bad.variant, section, bad.level, cycle
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'A what-if reweights the levels the cycle has weights for; it cannot add a level.';
+  END IF;
+  SELECT v.key AS variant, l.key AS level, k.key, k.value INTO bad
+  FROM jsonb_each(variants) v CROSS JOIN LATERAL jsonb_each(coalesce(v.value -> section, '{}')) l
+  CROSS JOIN LATERAL jsonb_each(l.value) k
+  CROSS JOIN LATERAL (SELECT CASE WHEN jsonb_typeof(k.value) = 'number' THEN (k.value #>> '{}')::numeric END AS w) n
+  WHERE NOT coalesce(n.w > 0 AND n.w <= 100, false)
+     OR NOT EXISTS (
+          SELECT 1 FROM kpi_weight kw JOIN kpi_definition d ON d.kpi_id = kw.kpi_id
+          WHERE section = 'kpi_weights' AND kw.cycle_id = cycle AND kw.level::text = l.key
+            AND (d.code = k.key OR d.kpi_id::text = k.key)
+          UNION ALL
+          SELECT 1 FROM unnest(enum_range(NULL::appraisal_component)) c
+          WHERE section = 'component_weights' AND c::text = k.key)
+  ORDER BY 1, 2, 3 LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION 'variant "%": bad weight % for "%" of level "%" in %', bad.variant, bad.value, bad.key, bad.level, section
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = CASE section WHEN 'kpi_weights'
+                       THEN 'A KPI weight names a KPI (code or id) appraisal cycle ' || cycle || ' measures for the level, with a number in (0, 100].'
+                       ELSE 'Components: ' || array_to_string(enum_range(NULL::appraisal_component), ', ') || '; a weight is a number in (0, 100].' END;
+  END IF;
+  SELECT v.key AS variant, l.key AS level, sum((k.value #>> '{}')::numeric) AS total INTO bad
+  FROM jsonb_each(variants) v CROSS JOIN LATERAL jsonb_each(coalesce(v.value -> section, '{}')) l
+  CROSS JOIN LATERAL jsonb_each(l.value) k
+  GROUP BY 1, 2 HAVING sum((k.value #>> '{}')::numeric) <> 100 ORDER BY 1, 2 LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION 'variant "%": % of level "%" sum to %, not 100', bad.variant, section, bad.level, bad.total
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+END
+$fn$;
+COMMENT ON FUNCTION appraisal_what_if_check_weights(integer, jsonb, text) IS
+'Internal, part of appraisal_what_if_check: refuses (22023) a variant whose kpi_weights or component_weights (section) names a level the cycle has no such weights for, a KPI not measured for the level in the cycle or an unknown component, a weight that is no number in (0, 100], or weights of a level not summing to 100.';
+REVOKE ALL ON FUNCTION appraisal_what_if_check_weights(integer, jsonb, text) FROM PUBLIC;
+
+-- appraisal_what_if_check: the variants are a non-empty object of named
+-- objects with known keys only; curves name known KPIs and parse as score
+-- curves; grades name every grade of the cycle's policy, each share in
+-- [0, 100], summing to 100; group_by is level or team; then the weights.
+CREATE FUNCTION appraisal_what_if_check(cycle integer, variants jsonb)
+RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $fn$
+DECLARE
+  bad record;
+BEGIN
+  IF variants IS NULL THEN
+    RAISE EXCEPTION 'variants must not be null' USING ERRCODE = 'null_value_not_allowed',
+      HINT = 'Pass a JSON object of named variants, for example {"as is": {}}.';
+  END IF;
+  IF jsonb_typeof(variants) <> 'object' OR variants = '{}'
+     OR EXISTS (SELECT 1 FROM jsonb_each(variants) v WHERE jsonb_typeof(v.value) <> 'object' OR btrim(v.key) = '') THEN
+    RAISE EXCEPTION 'variants must be a non-empty JSON object of named variants, each an object, got %', variants
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'For example {"more sales": {"kpi_weights": {"sales_rep": {"sales": 60, ...}}}}.';
+  END IF;
+  SELECT v.key AS variant, k.key INTO bad
+  FROM jsonb_each(variants) v CROSS JOIN LATERAL jsonb_each(v.value) k
+  WHERE k.key NOT IN ('kpi_weights', 'curves', 'component_weights', 'grades', 'group_by')
+     OR (k.key <> 'group_by' AND jsonb_typeof(k.value) <> 'object')
+     OR (k.key = 'group_by' AND coalesce(k.value #>> '{}', '') NOT IN ('level', 'team'))
+  ORDER BY 1, 2 LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION 'variant "%": unknown key or bad value "%"', bad.variant, bad.key
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = 'Keys: kpi_weights, curves, component_weights, grades (objects) and group_by ("level" or "team").';
+  END IF;
+  SELECT v.key AS variant, c.key INTO bad
+  FROM jsonb_each(variants) v CROSS JOIN LATERAL jsonb_each(coalesce(v.value -> 'curves', '{}')) c
+  WHERE jsonb_typeof(c.value) <> 'string'
+     OR NOT EXISTS (SELECT 1 FROM kpi_definition d WHERE d.code = c.key OR d.kpi_id::text = c.key)
+  ORDER BY 1, 2 LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION 'variant "%": curve of unknown KPI "%", or not a string', bad.variant, bad.key
+      USING ERRCODE = 'invalid_parameter_value', HINT = 'For example {"curves": {"sales": "linear[(0.5,0),(1,100),(1.5,150)]"}}.';
+  END IF;
+  PERFORM (c.value #>> '{}')::score_curve   -- a bad curve is refused by the type
+  FROM jsonb_each(variants) v CROSS JOIN LATERAL jsonb_each(coalesce(v.value -> 'curves', '{}')) c;
+  SELECT v.key AS variant, array_to_string(array_agg(g.key ORDER BY g.key), ', ') AS grades, sum(n.s) AS total INTO bad
+  FROM jsonb_each(variants) v CROSS JOIN LATERAL jsonb_each(v.value -> 'grades') g
+  CROSS JOIN LATERAL (SELECT CASE WHEN jsonb_typeof(g.value) = 'number' THEN (g.value #>> '{}')::numeric END AS s) n
+  GROUP BY v.key
+  HAVING array_agg(g.key ORDER BY g.key) IS DISTINCT FROM
+           (SELECT array_agg(gp.grade ORDER BY gp.grade) FROM grade_policy gp WHERE gp.cycle_id = cycle)
+      OR NOT bool_and(coalesce(n.s BETWEEN 0 AND 100, false)) OR sum(n.s) IS DISTINCT FROM 100
+  ORDER BY 1 LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION 'variant "%": grades % with shares summing to % are not a distribution of the grades of appraisal cycle %',
+                    bad.variant, bad.grades, coalesce(bad.total::text, 'NULL'), cycle
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = format('The grades are %s; each needs a share in [0, 100], together 100.',
+                            (SELECT string_agg(gp.grade, ', ' ORDER BY gp.ordinal) FROM grade_policy gp WHERE gp.cycle_id = cycle));
+  END IF;
+  PERFORM appraisal_what_if_check_weights(cycle, variants, 'kpi_weights');
+  PERFORM appraisal_what_if_check_weights(cycle, variants, 'component_weights');
+END
+$fn$;
+COMMENT ON FUNCTION appraisal_what_if_check(integer, jsonb) IS
+'Internal: refuses NULL variants (22004) and (22023) variants that are no non-empty object of named objects, an unknown key, group_by other than level or team, a curve of an unknown KPI or that is no score curve, grades other than the cycle''s grades or shares outside [0, 100] or not summing to 100, and bad weights (appraisal_what_if_check_weights).';
+REVOKE ALL ON FUNCTION appraisal_what_if_check(integer, jsonb) FROM PUBLIC;
+
+-- appraisal_what_if: each variant's ranking next to the current one, both
+-- by appraisal_ranking (current: variant NULL, the cycle's own grades,
+-- shares and the group_by it was closed with), per member with the cost of
+-- a changed grade where pay data exists -- the difference in raise,
+-- round(base x (raise_pct sim - cur) / 100, 2), and in year-end bonus,
+-- year_end_pay's formula at company factor 1: greatest(0, round(target bonus
+-- x multiplier, 2) + reward or penalty), 0 without a grade -- and a total row
+-- per variant.  Writes nothing, locks nothing.
+CREATE FUNCTION appraisal_what_if(cycle integer, variants jsonb, group_by text DEFAULT 'level',
+                                  login name DEFAULT current_user)
+RETURNS TABLE (variant text, member_id integer, level member_level, current_score float8,
+               simulated_score float8, score_difference numeric, current_grade text, simulated_grade text,
+               grade_changes bigint, raise_cost numeric, bonus_cost numeric)
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $fn$
+#variable_conflict use_column
+DECLARE
+  c appraisal_cycle;
+  y record;
+  v_grades text[];
+  v_shares numeric[];
+BEGIN
+  PERFORM require_role(login, ARRAY['sales_supervisor_hr'], 'simulate an appraisal cycle');
+  IF cycle IS NULL OR group_by IS NULL THEN
+    RAISE EXCEPTION 'cycle must not be null, nor group_by' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  SELECT * INTO c FROM appraisal_cycle a WHERE a.cycle_id = appraisal_what_if.cycle;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'appraisal cycle % does not exist', cycle USING ERRCODE = 'no_data_found';
+  END IF;
+  IF group_by NOT IN ('level', 'team') THEN
+    RAISE EXCEPTION 'group_by must be level or team, got %', group_by USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  PERFORM appraisal_what_if_check(cycle, variants);
+  SELECT * INTO y FROM year_bounds(c.fiscal_year);
+  SELECT array_agg(g.grade ORDER BY g.ordinal), array_agg(g.distribution_pct ORDER BY g.ordinal)
+    INTO v_grades, v_shares FROM grade_policy g WHERE g.cycle_id = appraisal_what_if.cycle;
+  IF v_grades IS NULL OR array_position(v_shares, NULL) IS NOT NULL THEN
+    RAISE EXCEPTION 'appraisal cycle % has no forced distribution in its grade policy', cycle
+      USING ERRCODE = 'object_not_in_prerequisite_state';
+  END IF;
+  RETURN QUERY
+  WITH cur AS MATERIALIZED (
+    SELECT * FROM appraisal_ranking(c.cycle_id, group_by, v_grades, v_shares, y.start_on, y.end_on, NULL)),
+  sim AS (
+    SELECT v.key AS variant, r.*
+    FROM jsonb_each(variants) v
+    CROSS JOIN LATERAL appraisal_ranking(
+      c.cycle_id, coalesce(v.value ->> 'group_by', group_by), v_grades,
+      ARRAY(SELECT coalesce((v.value -> 'grades' ->> g)::numeric, s) FROM unnest(v_grades, v_shares) u(g, s)),
+      y.start_on, y.end_on, v.value) r),
+  pair AS (
+    SELECT s.variant, s.member_id, cu.level, cu.final_score AS cur_score, s.final_score AS sim_score,
+           cu.grade AS cur_grade, s.grade AS sim_grade, p.base_salary,
+           round(p.base_salary * coalesce(b.target_bonus_pct, 0) / 100, 2) AS target_bonus,
+           gc.raise_pct AS cur_raise, gs.raise_pct AS sim_raise,
+           CASE WHEN cu.grade IS NULL THEN 0
+                ELSE greatest(0, round(round(p.base_salary * coalesce(b.target_bonus_pct, 0) / 100, 2) * gc.bonus_multiplier, 2)
+                                 + gc.reward_or_penalty) END AS cur_bonus,
+           CASE WHEN s.grade IS NULL THEN 0
+                ELSE greatest(0, round(round(p.base_salary * coalesce(b.target_bonus_pct, 0) / 100, 2) * gs.bonus_multiplier, 2)
+                                 + gs.reward_or_penalty) END AS sim_bonus
+    FROM sim s
+    JOIN cur cu ON cu.member_id = s.member_id
+    LEFT JOIN grade_policy gc ON gc.cycle_id = c.cycle_id AND gc.grade = cu.grade
+    LEFT JOIN grade_policy gs ON gs.cycle_id = c.cycle_id AND gs.grade = s.grade
+    LEFT JOIN pay p ON p.member_id = s.member_id AND p.fiscal_year = c.fiscal_year
+    LEFT JOIN bonus_target b ON b.fiscal_year = c.fiscal_year AND b.level = cu.level)
+  SELECT x.variant, x.member_id,
+         CASE WHEN grouping(x.member_id) = 0 THEN max(x.level) END,
+         CASE WHEN grouping(x.member_id) = 0 THEN max(x.cur_score) END,
+         CASE WHEN grouping(x.member_id) = 0 THEN max(x.sim_score) END,
+         CASE WHEN grouping(x.member_id) = 0 THEN max(x.sim_score)::numeric - max(x.cur_score)::numeric END,
+         CASE WHEN grouping(x.member_id) = 0 THEN max(x.cur_grade) END,
+         CASE WHEN grouping(x.member_id) = 0 THEN max(x.sim_grade) END,
+         count(*) FILTER (WHERE x.cur_grade IS DISTINCT FROM x.sim_grade),
+         sum(round(x.base_salary * (coalesce(x.sim_raise, 0) - coalesce(x.cur_raise, 0)) / 100, 2)),
+         sum(CASE WHEN x.base_salary IS NOT NULL THEN x.sim_bonus - x.cur_bonus END)
+  FROM pair x
+  GROUP BY GROUPING SETS ((x.variant, x.member_id), (x.variant))
+  ORDER BY 1, 2 NULLS LAST;
+END
+$fn$;
+COMMENT ON FUNCTION appraisal_what_if(integer, jsonb, text, name) IS
+'What-if of an appraisal cycle: runs each variant -- a JSON object of named variants, each overriding any of kpi_weights {"level": {"KPI code or id": weight}}, curves {"KPI code or id": "curve"} (KPIs rescored from their stored attainment), component_weights {"level": {"component": weight}}, grades {"grade": distribution_pct} (every grade of the cycle) and group_by -- over the cycle''s current inputs, through the same computation as closing, next to the current settings (group_by: the grouping the cycle was calibrated or closed with). Returns per variant and member appraised the current and simulated final score and grade and the score difference, grade_changes (1 when the grade changes), and where a pay row exists the cost of the grade change: raise_cost = round(base x (raise_pct simulated - current) / 100, 2), bonus_cost = the difference in year-end bonus at company factor 1 (greatest(0, round(target bonus x multiplier, 2) + reward or penalty), 0 without a grade); and per variant a total row (member_id NULL): members changing grade and the summed costs. Writes nothing, takes no lock. HR only.';
+REVOKE ALL ON FUNCTION appraisal_what_if(integer, jsonb, text, name) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION appraisal_what_if(integer, jsonb, text, name) TO sales_supervisor_hr;

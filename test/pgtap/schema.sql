@@ -192,7 +192,7 @@ SELECT is((SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_proc p
           NULL, 'no SECURITY DEFINER function is executable by PUBLIC');
 SELECT is((SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_proc p
            WHERE p.pronamespace = 'sales_supervisor'::regnamespace AND p.prosecdef),
-          ARRAY['allocate_quotas', 'appraisal_consequence_check_state', 'appraisal_cycle_check_state',
+          ARRAY['allocate_quotas', 'appraisal_consequence_check_state', 'appraisal_cycle_check_state', 'appraisal_what_if',
                 'approve_promotion', 'audit_row', 'calibrate_appraisal_cycle',
                 'close_appraisal_cycle', 'commission_check_period', 'commission_credit_check_period',
                 'commission_plan_record_version', 'correct_sale_credit', 'credited_sale_ids', 'current_member_id', 'customer_check_team', 'cycle_rows_check_state',

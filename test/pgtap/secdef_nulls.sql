@@ -94,7 +94,9 @@ INSERT INTO sample (signature, args, allowed) VALUES
   ('sale_scope_member_ids(name)', ARRAY['current_user'], '{rep,supervisor,manager,hr}'),
   ('sale_scope_moved_ids(name)', ARRAY['current_user'], '{rep,supervisor,manager,hr}'),
   ('sale_scope_moved_dates(name)', ARRAY['current_user'], '{rep,supervisor,manager,hr}'),
-  ('sale_scope_moved(name)', ARRAY['current_user'], '{}');
+  ('sale_scope_moved(name)', ARRAY['current_user'], '{}'),
+  ('appraisal_what_if(integer, jsonb, text, name)',
+   ARRAY[:'cycle', $$'{"as is": {}}'$$, $$'level'$$, 'current_user'], '{hr}');
 -- level NULL (its default) keeps the level; rep 11 "moved" to its own team 7
 -- (department 1, manager 1's) records nothing, so both calls return the same id
 INSERT INTO sample (signature, args, allowed, null_means_default) VALUES

@@ -352,3 +352,12 @@ SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.sale_credit_correct
 -- ---------------------------------------------------------------------------
 --@ replace function quota_absent_days, prorate_quotas
 --@ replace function demo_org_changes
+
+-- ---------------------------------------------------------------------------
+-- What-if of an appraisal (issue 14.6): the parts of appraisal_compute take an
+-- optional variant (their new signatures come with the directive of issue
+-- 13.2 above: those parts are new in 0.3.0, so nothing to drop), and the
+-- helpers and the what-if itself
+-- ---------------------------------------------------------------------------
+--@ replace function appraisal_kpi_weights, appraisal_component_weights
+--@ replace function appraisal_what_if_check_weights, appraisal_what_if_check, appraisal_what_if
