@@ -5,8 +5,10 @@
 #   bench/sales_year.sh [LINES [REPS]]        (defaults 1000000 lines, 1000 reps)
 #
 # Builds and installs, starts a throw-away cluster (the same settings as
-# bench/run), generates the org (generate_demo_org, seed 42), then runs and
-# times: allocate_quotas (blend), score_kpis, run_commission for the 12 months,
+# bench/run), generates the org (generate_demo_org, seed 42, with a year's
+# changes: about 5 % of the reps move team mid-year, hires through the year,
+# leaves), then runs and times: allocate_quotas (blend), prorate_quotas,
+# score_kpis, run_commission for the 12 months,
 # close_appraisal_cycle, promotion_candidates, year_end_pay; and the floor
 # (median of 3 runs).  Then, outside the year: next year's allocation by
 # history, conservation_violations, a recalculation of the whole year after a
@@ -44,7 +46,8 @@ echo "generating: $REPS reps, $TEAMS teams, $LINES sales lines ..." >&2
 t0=$(now)
 q "SELECT count(*) FROM generate_demo_org(seed => 42, teams => $TEAMS, depth => 3, reps => $REPS,
                                            customers => $(( REPS * 20 )), sales_lines => $LINES,
-                                           surveys => $(( REPS * 30 )), reviews_per_member => 4)" >/dev/null
+                                           surveys => $(( REPS * 30 )), reviews_per_member => 4,
+                                           changes => true)" >/dev/null
 q "VACUUM ANALYZE" >/dev/null
 echo "  generated in $(awk "BEGIN { printf \"%.1f\", $(now) - $t0 }") s" >&2
 # configuration the year needs beyond the generator: KPI targets, commission plans, bonus targets
@@ -65,6 +68,7 @@ FLOOR=$(printf '%s\n' "${fl[@]}" | sort -n | sed -n 2p)
 echo "  floor: $FLOOR s" >&2
 
 step "allocate_quotas" "SELECT count(*) FROM allocate_quotas(2025, 400000000, basis => 'blend')"
+step "prorate_quotas" "SELECT count(*) FROM prorate_quotas(2025)"
 step "score_kpis" "SELECT count(*) FROM score_kpis(1)"
 step "run_commission x12" "SELECT count(*) FROM fiscal_period p, LATERAL run_commission(p.period_id) r WHERE p.kind = 'month'"
 step "close_appraisal_cycle" "SELECT count(*) FROM close_appraisal_cycle(1)"
@@ -92,7 +96,7 @@ echo "  conservation_violations: $CONS s, $VIOL violations" >&2
 # Changes to the past (issue 14): every rep's March plan corrected, then the
 # whole year recalculated into January 2026 (against the twelve runs), and a
 # what-if of one variant plan over the whole year (against the recalculation).
-RUNS=${TIMES[2]}
+RUNS=${TIMES[3]}
 JAN=$(q "SELECT period_id FROM fiscal_period WHERE kind = 'month' AND fiscal_year = 2025 AND month = 1")
 q "UPDATE commission_plan SET tiers = 'marginal[(0,0.025),(20000,0.03),(60000,0.05)] cap 20000'
    WHERE period_id = (SELECT period_id FROM fiscal_period WHERE kind = 'month' AND fiscal_year = 2025 AND month = 3)" >/dev/null
