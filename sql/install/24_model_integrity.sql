@@ -156,7 +156,7 @@ REVOKE ALL ON FUNCTION assignment_current(integer) FROM PUBLIC;
 -- The row in force that day is cut in two (or rewritten when it starts that
 -- day); later rows are kept.  Returns the id of the row in force that day.
 CREATE FUNCTION assignment_split(p_member integer, p_team integer, p_level member_level,
-                                 p_effective date, p_reason text)
+                                 p_effective date, p_reason text, p_quota_policy text DEFAULT 'carry')
 RETURNS integer
 LANGUAGE plpgsql
 SET search_path = pg_catalog, sales_supervisor, pg_temp
@@ -181,21 +181,21 @@ BEGIN
   IF lower(r.valid) = p_effective THEN
     UPDATE member_assignment a
     SET team_id = p_team, level = coalesce(p_level, r.level), reason = p_reason,
-        recorded_at = now(), recorded_by = session_user
+        recorded_at = now(), recorded_by = session_user, quota_policy = p_quota_policy
     WHERE a.assignment_id = r.assignment_id;
     RETURN r.assignment_id;
   END IF;
   UPDATE member_assignment a SET valid = daterange(lower(r.valid), p_effective)
   WHERE a.assignment_id = r.assignment_id;
-  INSERT INTO member_assignment (member_id, team_id, level, valid, reason)
-  VALUES (p_member, p_team, coalesce(p_level, r.level), daterange(p_effective, upper(r.valid)), p_reason)
+  INSERT INTO member_assignment (member_id, team_id, level, valid, reason, quota_policy)
+  VALUES (p_member, p_team, coalesce(p_level, r.level), daterange(p_effective, upper(r.valid)), p_reason, p_quota_policy)
   RETURNING assignment_id INTO v_id;
   RETURN v_id;
 END
 $$;
-COMMENT ON FUNCTION assignment_split(integer, integer, member_level, date, text) IS
-'Internal: records that from p_effective the member is in team p_team at p_level (NULL: unchanged) until the next recorded change, cutting the assignment in force that day in two (or rewriting it when it starts that day). Returns the id of the row in force on p_effective; 23514 when the member has none that day.';
-REVOKE ALL ON FUNCTION assignment_split(integer, integer, member_level, date, text) FROM PUBLIC;
+COMMENT ON FUNCTION assignment_split(integer, integer, member_level, date, text, text) IS
+'Internal: records that from p_effective the member is in team p_team at p_level (NULL: unchanged), the quota going by p_quota_policy (carry or leave), until the next recorded change, cutting the assignment in force that day in two (or rewriting it when it starts that day). Returns the id of the row in force on p_effective; 23514 when the member has none that day.';
+REVOKE ALL ON FUNCTION assignment_split(integer, integer, member_level, date, text, text) FROM PUBLIC;
 
 -- assignment_sync_member: member.team_id and member.level := the row in force
 -- today (assignment_current).  True when the member row changed.

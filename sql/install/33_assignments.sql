@@ -13,7 +13,8 @@
 -- as member.level is).  A change dated today or earlier shows in member at
 -- once; a future one from its day on, through apply_due_assignments().
 CREATE FUNCTION transfer_member(member integer, team integer, effective date, reason text,
-                                level member_level DEFAULT NULL, login name DEFAULT current_user)
+                                level member_level DEFAULT NULL, login name DEFAULT current_user,
+                                quota_policy text DEFAULT 'carry')
 RETURNS integer
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, sales_supervisor, pg_temp
@@ -24,6 +25,11 @@ DECLARE
   v_id integer;
 BEGIN
   v_me := require_role(login, ARRAY['sales_supervisor_hr', 'sales_supervisor_manager'], 'transfer a member');
+  IF quota_policy IS NULL OR quota_policy NOT IN ('carry', 'leave') THEN
+    RAISE EXCEPTION 'quota_policy must be carry or leave, got %', coalesce(quota_policy, 'NULL')
+      USING ERRCODE = CASE WHEN quota_policy IS NULL THEN 'null_value_not_allowed' ELSE 'invalid_parameter_value' END,
+            HINT = 'carry: the member''s quota counts for the new team from the effective day; leave: it stays with the old team.';
+  END IF;
   IF member IS NULL OR team IS NULL OR effective IS NULL OR reason IS NULL THEN
     RAISE EXCEPTION 'member, team, effective and reason must not be null'
       USING ERRCODE = 'null_value_not_allowed',
@@ -47,15 +53,16 @@ BEGIN
               HINT = 'Ask HR (sales_supervisor_hr).';
     END IF;
   END IF;
-  v_id := assignment_split(transfer_member.member, team, transfer_member.level, effective, reason);
+  v_id := assignment_split(transfer_member.member, team, transfer_member.level, effective, reason,
+                           transfer_member.quota_policy);
   PERFORM assignment_sync_member(transfer_member.member);
   RETURN v_id;
 END
 $fn$;
-COMMENT ON FUNCTION transfer_member(integer, integer, date, text, member_level, name) IS
-'Records that from effective on the member is in team (at level; NULL keeps it) until the next recorded change: the member_assignment in force that day is split, later ones kept; member.team_id/level follow at once for a date up to today, for a future date through apply_due_assignments(). Returns the assignment id. HR, or a manager for a member of their subtree moved within it (no level change, not themselves; else 42501). 22004 for a NULL argument, P0002 unknown member, 23503 unknown team, 23514 a date outside the employment.';
-REVOKE ALL ON FUNCTION transfer_member(integer, integer, date, text, member_level, name) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION transfer_member(integer, integer, date, text, member_level, name)
+COMMENT ON FUNCTION transfer_member(integer, integer, date, text, member_level, name, text) IS
+'Records that from effective on the member is in team (at level; NULL keeps it) until the next recorded change, the member''s quota from that day counting for the new team (quota_policy carry) or staying with the old one (leave), recorded in member_assignment.quota_policy: the member_assignment in force that day is split, later ones kept; member.team_id/level follow at once for a date up to today, for a future date through apply_due_assignments(). Returns the assignment id. HR, or a manager for a member of their subtree moved within it (no level change, not themselves; else 42501). 22004 for a NULL argument, P0002 unknown member, 23503 unknown team, 23514 a date outside the employment.';
+REVOKE ALL ON FUNCTION transfer_member(integer, integer, date, text, member_level, name, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION transfer_member(integer, integer, date, text, member_level, name, text)
   TO sales_supervisor_hr, sales_supervisor_manager;
 
 -- apply_due_assignments: member.team_id and member.level of every member whose

@@ -146,12 +146,26 @@ team_period AS (
   FROM seller_team_period rp
   JOIN subtree st ON st.sub_team_id = rp.team_id
   GROUP BY st.team_id, rp.period_id),
-team_rep_quota AS (
-  SELECT st.team_id, q.period_id, sum(q.amount) AS rep_quotas
+rep_quota_part AS (   -- each rep quota over the member's assignments in its period, by days, exactly
+                      -- (allocate_quota); a part whose assignment began with quota_policy leave
+                      -- stays with the team before it; no assignment in the period: today's team
+  SELECT q.period_id, coalesce(CASE WHEN a.quota_policy = 'leave' THEN a.prev_team END, a.team_id, m.team_id) AS team_id,
+         CASE WHEN a.team_id IS NULL THEN q.amount
+              ELSE allocate_quota(q.amount, a.days::numeric) OVER (PARTITION BY q.quota_id ORDER BY a.first_day) END AS amount
   FROM quota q
+  JOIN fiscal_period qp ON qp.period_id = q.period_id
   JOIN member m ON m.member_id = q.member_id
-  JOIN subtree st ON st.sub_team_id = m.team_id
-  GROUP BY st.team_id, q.period_id)
+  LEFT JOIN LATERAL (
+    SELECT a.team_id, a.quota_policy, lower(a.valid) AS first_day,
+           upper(a.valid * daterange(qp.start_on, qp.end_on, '[]')) - lower(a.valid * daterange(qp.start_on, qp.end_on, '[]')) AS days,
+           (SELECT b.team_id FROM member_assignment b WHERE b.member_id = a.member_id AND upper(b.valid) = lower(a.valid)) AS prev_team
+    FROM member_assignment a
+    WHERE a.member_id = q.member_id AND a.valid && daterange(qp.start_on, qp.end_on, '[]')) a ON true),
+team_rep_quota AS (
+  SELECT st.team_id, rp.period_id, sum(rp.amount) AS rep_quotas
+  FROM rep_quota_part rp
+  JOIN subtree st ON st.sub_team_id = rp.team_id
+  GROUP BY st.team_id, rp.period_id)
 SELECT fp.period_id, fp.kind AS period_kind, fp.fiscal_year, fp.quarter, fp.month, fp.start_on, fp.end_on,
        t.team_id, t.name AS team_name, t.parent_id,
        tq.amount AS team_quota, trq.rep_quotas::numeric(38,2) AS rep_quotas,
@@ -164,7 +178,7 @@ LEFT JOIN quota tq ON tq.team_id = t.team_id AND tq.period_id = fp.period_id
 LEFT JOIN team_rep_quota trq ON trq.team_id = t.team_id AND trq.period_id = fp.period_id
 LEFT JOIN team_period tp ON tp.team_id = t.team_id AND tp.period_id = fp.period_id;
 COMMENT ON VIEW v_team_attainment IS
-'Attainment of each team per fiscal period, rolled up the team tree: sales credited to the members while they were in the team''s subtree (member_assignment: a sale counts for the team its rep was in on the sale date), against the team''s own quota and against the sum of its members'' quotas. One row per team and period.';
+'Attainment of each team per fiscal period, rolled up the team tree: sales credited to the members while they were in the team''s subtree (member_assignment: a sale counts for the team its rep was in on the sale date), against the team''s own quota and against the sum of its members'' quotas -- each rep quota counted for the teams the rep was in during its period, split by days exactly (allocate_quota), a transfer with quota_policy leave leaving the rest with the team before. One row per team and period.';
 COMMENT ON COLUMN v_team_attainment.period_id IS 'Id of the fiscal period (fiscal_period.period_id).';
 COMMENT ON COLUMN v_team_attainment.period_kind IS 'Kind of the period: year, quarter or month.';
 COMMENT ON COLUMN v_team_attainment.fiscal_year IS 'Fiscal year of the period.';
@@ -176,7 +190,7 @@ COMMENT ON COLUMN v_team_attainment.team_id IS 'Team measured (team.team_id); it
 COMMENT ON COLUMN v_team_attainment.team_name IS 'Name of the team.';
 COMMENT ON COLUMN v_team_attainment.parent_id IS 'Parent team (team.team_id; NULL for a department).';
 COMMENT ON COLUMN v_team_attainment.team_quota IS 'Quota set for the team itself for the period, in the company currency; NULL when none.';
-COMMENT ON COLUMN v_team_attainment.rep_quotas IS 'Sum of the quotas of the members in the subtree for the period, in the company currency; NULL when none.';
+COMMENT ON COLUMN v_team_attainment.rep_quotas IS 'Sum of the members'' quotas counted for the subtree for the period, in the company currency (a member there for part of the period counts for those days, split exactly; after a transfer with quota_policy leave the rest stays with the old team); NULL when none.';
 COMMENT ON COLUMN v_team_attainment.credited_sales IS 'Sales credited within the period to members while they were in the subtree (by sale date), in the company currency to the cent.';
 COMMENT ON COLUMN v_team_attainment.sales_lines IS 'Count of sales lines credited to them within the period.';
 COMMENT ON COLUMN v_team_attainment.attainment IS 'kpi_attainment(credited_sales, team_quota) as a ratio with 6 decimals (1.000000 = 100 %); NULL without a team quota.';

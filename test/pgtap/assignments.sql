@@ -38,7 +38,7 @@ SET LOCAL TimeZone = 'UTC';
 -- other suites in this database used the identity of member_assignment
 -- (sequences are not rolled back): restart it so the ids below are 1, 2, ...
 SELECT setval(pg_get_serial_sequence('sales_supervisor.member_assignment', 'assignment_id'), 1, false) AS restart \gset
-SELECT plan(40);
+SELECT plan(43);
 
 -- ---------------------------------------------------------------- the org
 INSERT INTO team (team_id, name) VALUES (1, 'A'), (2, 'B');
@@ -181,6 +181,25 @@ SELECT results_eq($$SELECT team_id, member_id, valid::text FROM team_leadership 
 SELECT results_eq($$SELECT team_id, valid::text, recorded_by::text = session_user::text FROM member_assignment WHERE member_id = 6 ORDER BY lower(valid)$$,
   $$VALUES (1, '[2025-01-01,2025-07-01)', true), (3, '[2025-07-01,)', true)$$,
   'Ivy''s history: A until June, C from July (recorded by the session user)');
+
+-- ---------------------------------------------------------------- quotas across the transfer
+-- Rob's quotas: May 3 100.00 (31 days: 16 in A, May 1..16, and 15 in B) and the
+-- year 36 500.00 (365 days: 136 in A, Jan 1..May 16 = 31+28+31+30+16, 229 in B).
+-- carry (the default): May A 3 100 x 16/31 = 1 600.00, B 1 500.00;
+--                      year A 36 500 x 136/365 = 13 600.00, B 22 900.00.
+-- leave: the part after the transfer stays with A: May A 3 100.00, year A 36 500.00, B none.
+INSERT INTO quota (member_id, period_id, amount, method) VALUES (3, 10, 3100, 'manual'), (3, 1, 36500, 'manual');
+SELECT results_eq($$SELECT period_id, team_id, rep_quotas FROM sales_supervisor.v_team_attainment
+                    WHERE period_id IN (1, 10) AND team_id IN (1, 2) ORDER BY 1, 2$$,
+                  $$VALUES (1, 1, 13600.00), (1, 2, 22900.00), (10, 1, 1600.00), (10, 2, 1500.00)$$,
+                  'a transferred rep''s quotas count for each team by the days there (carry)');
+UPDATE member_assignment SET quota_policy = 'leave' WHERE member_id = 3 AND team_id = 2;
+SELECT results_eq($$SELECT period_id, team_id, rep_quotas FROM sales_supervisor.v_team_attainment
+                    WHERE period_id IN (1, 10) AND team_id IN (1, 2) ORDER BY 1, 2$$,
+                  $$VALUES (1, 1, 36500.00), (1, 2, NULL), (10, 1, 3100.00), (10, 2, NULL)$$,
+                  'with quota_policy leave the rest of the quota stays with the old team');
+SELECT throws_ok($$SELECT sales_supervisor.transfer_member(3, 1, '2025-09-01', 'x', quota_policy => 'split')$$, '22023',
+                 'quota_policy must be carry or leave, got split', 'an unknown quota policy is refused');
 
 SELECT * FROM finish();
 ROLLBACK;

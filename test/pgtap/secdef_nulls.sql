@@ -100,8 +100,8 @@ INSERT INTO sample (signature, args, allowed) VALUES
 -- level NULL (its default) keeps the level; rep 11 "moved" to its own team 7
 -- (department 1, manager 1's) records nothing, so both calls return the same id
 INSERT INTO sample (signature, args, allowed, null_means_default) VALUES
-  ('transfer_member(integer, integer, date, text, member_level, name)',
-   ARRAY['11', '7', $$'2025-06-17'$$, $$'sample'$$, 'NULL', 'current_user'], '{manager,hr}', '{5}');
+  ('transfer_member(integer, integer, date, text, member_level, name, text)',
+   ARRAY['11', '7', $$'2025-06-17'$$, $$'sample'$$, 'NULL', 'current_user', $$'carry'$$], '{manager,hr}', '{5}');
 -- reviewee NULL (its default) means oneself; into_period NULL the next open period
 INSERT INTO sample (signature, args, allowed, null_means_default) VALUES
   ('review_summary(integer, integer, name)', ARRAY[:'cycle', '11', 'current_user'], '{supervisor,manager,hr}', '{2}'),

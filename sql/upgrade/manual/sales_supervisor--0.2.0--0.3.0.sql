@@ -95,6 +95,7 @@ CREATE TABLE member_assignment (
   reason         text,
   recorded_at    timestamptz NOT NULL DEFAULT now(),
   recorded_by    name NOT NULL DEFAULT session_user,
+  quota_policy   text NOT NULL DEFAULT 'carry' CHECK (quota_policy IN ('carry', 'leave')),
   CONSTRAINT member_assignment_valid_from CHECK (NOT isempty(valid) AND lower_inc(valid) AND NOT lower_inf(valid)),
   CONSTRAINT member_assignment_no_overlap
     EXCLUDE USING gist (int4range(member_id, member_id, '[]') WITH =, valid WITH &&)
@@ -111,6 +112,7 @@ COMMENT ON COLUMN member_assignment.valid IS 'Days the assignment is in force: [
 COMMENT ON COLUMN member_assignment.reason IS 'Why the assignment was made or changed (hired, transfer, promotion, ...).';
 COMMENT ON COLUMN member_assignment.recorded_at IS 'When the row was last written.';
 COMMENT ON COLUMN member_assignment.recorded_by IS 'Session user who wrote it.';
+COMMENT ON COLUMN member_assignment.quota_policy IS 'Where the member''s quota goes from the first day of this assignment: carry (it counts for the new team, the default) or leave (it stays with the team of the assignment before, which keeps the target; the member starts in the new team without it). Read by v_team_attainment (rep_quotas).';
 SELECT pg_catalog.pg_extension_config_dump('member_assignment', '');
 SELECT pg_catalog.pg_extension_config_dump('member_assignment_assignment_id_seq', '');
 INSERT INTO member_assignment (member_id, team_id, level, valid, reason)
