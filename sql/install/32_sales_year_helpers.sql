@@ -325,11 +325,23 @@ AS $$
   split AS MATERIALIZED (
     SELECT DISTINCT cm.member_id, cm.days FROM cm
     WHERE NOT EXISTS (SELECT 1 FROM whole w WHERE w.member_id = cm.member_id AND w.month = cm.month)),
-  lines AS MATERIALIZED (   -- one index scan of those reps' lines (sale (member_id, sold_on))
-    SELECT cs.member_id, cs.sold_on, cs.refund_of, cs.amount
-    FROM sales_supervisor.credited_sales((SELECT min(lower(p.days)) FROM split p),
-                                         (SELECT max(upper(p.days)) - 1 FROM split p)) cs
-    WHERE cs.member_id = ANY (ARRAY(SELECT DISTINCT p.member_id FROM split p)))
+  lines AS MATERIALIZED (   -- those reps' lines of those months, as credited_sales credits them: the
+                            -- unsplit ones by index scans of sale (member_id, sold_on) per month; the
+                            -- split ones found from their shares (sale_credit (member_id)), each split
+                            -- whole (the window needs every share of a line; credited_sales over the
+                            -- dates would split every line of the dates)
+    SELECT s.member_id, s.sold_on, s.refund_of, s.amount
+    FROM split p
+    JOIN sales_supervisor.sale s ON s.member_id = p.member_id AND s.sold_on >= lower(p.days) AND s.sold_on < upper(p.days)
+    WHERE NOT EXISTS (SELECT 1 FROM sales_supervisor.sale_credit sc WHERE sc.sale_id = s.sale_id)
+    UNION ALL
+    SELECT sc.member_id, s.sold_on, s.refund_of,
+           sign(s.amount) * sales_supervisor.allocate_quota(abs(s.amount), sc.share_pct, 0.01::numeric)
+                              OVER (PARTITION BY s.sale_id ORDER BY sc.member_id)
+    FROM sales_supervisor.sale s JOIN sales_supervisor.sale_credit sc ON sc.sale_id = s.sale_id
+    WHERE s.sale_id IN (SELECT c.sale_id FROM split p
+                        JOIN sales_supervisor.sale_credit c ON c.member_id = p.member_id
+                        JOIN sales_supervisor.sale s2 ON s2.sale_id = c.sale_id AND p.days @> s2.sold_on))
   SELECT w.member_id, w.team_id, w.month, w.refunds, w.lines, w.amount FROM whole w
   UNION ALL
   SELECT cs.member_id, coalesce(t.team_id, m.team_id), date_trunc('month', cs.sold_on::timestamp)::date,

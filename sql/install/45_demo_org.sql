@@ -128,7 +128,7 @@ REVOKE ALL ON FUNCTION generate_demo_org(integer, integer, integer, integer, int
 -- customers (the territory is handed over) and their new team's leader as
 -- manager (transfer_member records the dated assignment); about 2 % new reps
 -- (at least one) are hired on days through the year, each with a customer of
--- their own and 30 sales lines after the hire; about 2 % of the reps (at
+-- their own, 30 sales lines after the hire and a pay row; about 2 % of the reps (at
 -- least one) take a leave of 2 to 8 weeks (member_leave).
 CREATE FUNCTION demo_org_changes(p_seed integer, p_year integer)
 RETURNS void
@@ -170,6 +170,10 @@ BEGIN
   FROM generate_series(1, v_hire) g JOIN member m ON m.member_id = v_member + g
   CROSS JOIN generate_series(1, 30) k
   ORDER BY 1, 2;
+  INSERT INTO pay (member_id, fiscal_year, base_salary, commission, year_end_bonus)
+  SELECT m.member_id, p_year, 96000 + 1000 * floor(demo_random(p_seed, m.member_id, 130) * 24),
+         round(0.03 * (SELECT sum(s.amount) FROM sale s WHERE s.member_id = m.member_id), 2), 0
+  FROM generate_series(1, v_hire) g JOIN member m ON m.member_id = v_member + g;
   INSERT INTO member_leave (member_id, during, reason)
   SELECT m.member_id, daterange(d, d + 14 + floor(demo_random(p_seed, m.member_id, 37) * 43)::integer),
          'demo: leave of absence'

@@ -9,7 +9,7 @@
 --    no conservation violation.
 BEGIN;
 SET LOCAL search_path = sales_supervisor, public;
-SELECT plan(10);
+SELECT plan(11);
 
 SELECT ok((SELECT count(*) FROM generate_demo_org(seed => 5, teams => 7, depth => 2, reps => 40, customers => 200,
             sales_lines => 4000, surveys => 50, reviews_per_member => 1, changes => true)) > 0, 'demo org with changes');
@@ -53,6 +53,17 @@ END
 $$;
 SELECT is_empty('SELECT * FROM sales_supervisor.conservation_violations()',
                 'the year with transfers, hires, leaves, a late line and a corrected split is conserved');
+
+-- the credit by the team of the sale date (the KPIs' and the close's team figures), from the
+-- ledger and the transfer months line by line, against the lines joined to the assignments
+SELECT results_eq($$SELECT member_id, team_id, month, sum(amount) FROM sales_supervisor.credit_by_team_month('2025-01-01', '2025-12-31')
+                    GROUP BY 1, 2, 3 HAVING sum(amount) <> 0 ORDER BY 1, 2, 3$$,
+                  $$SELECT cs.member_id, coalesce(a.team_id, m.team_id), date_trunc('month', cs.sold_on::timestamp)::date, sum(cs.amount)
+                    FROM sales_supervisor.credited_sales('2025-01-01', '2025-12-31') cs
+                    JOIN sales_supervisor.member m ON m.member_id = cs.member_id
+                    LEFT JOIN sales_supervisor.member_assignment a ON a.member_id = cs.member_id AND a.valid @> cs.sold_on
+                    GROUP BY 1, 2, 3 HAVING sum(cs.amount) <> 0 ORDER BY 1, 2, 3$$,
+                  'credit by the team of the sale date equals the lines joined to the assignments, per rep, team and month');
 
 SELECT * FROM finish();
 ROLLBACK;
