@@ -15,7 +15,7 @@
 -- lines themselves, so it also repairs what no trigger saw.
 --
 --   correct_sale_credit       change the split of a line, credited or not
---   commission_should_credit  (internal) each period's credit from the lines
+--   commission_should_credit  each period's credit from the lines (one statement per window)
 --   recalculate_commission    post the differences into the open period
 --   commission_as_known       the ledger as it stood at a moment
 --   commission_as_it_should_be  each period's credit, due and paid, today
@@ -127,17 +127,29 @@ REVOKE ALL ON FUNCTION correct_sale_credit_check(integer[], numeric[], text) FRO
 -- window).
 CREATE FUNCTION commission_should_credit(p_from date)
 RETURNS TABLE (for_period_id integer, member_id integer, month date, refunds boolean, lines bigint, amount numeric)
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, sales_supervisor, pg_temp
 AS $fn$
-  SELECT l.period_id, b.member_id, b.month, b.refunds, b.lines, b.amount
-  FROM sales_supervisor.commission_period_lock l
-  CROSS JOIN LATERAL sales_supervisor.credited_sales_by_month(l.credited_from, l.credited_through) b
-  WHERE l.credited_from IS NOT NULL AND l.credited_through >= p_from
+DECLARE
+  w record;
+BEGIN
+  -- one statement per window, each planned for its dates (EXECUTE: the BRIN
+  -- index on sold_on reads the window's pages; a plan for any dates, or a
+  -- lateral call per window, read every line for each window)
+  FOR w IN SELECT l.period_id, l.credited_from, l.credited_through FROM commission_period_lock l
+           WHERE l.credited_from IS NOT NULL AND l.credited_through >= p_from ORDER BY l.credited_from LOOP
+    RETURN QUERY EXECUTE
+      'SELECT $1, b.member_id, b.month, b.refunds, b.lines, b.amount
+       FROM sales_supervisor.credited_sales_by_month($2, $3) b'
+    USING w.period_id, w.credited_from, w.credited_through;
+  END LOOP;
+END
 $fn$;
 COMMENT ON FUNCTION commission_should_credit(date) IS
-'Internal: per commission period whose run window ends on or after p_from, rep, month of sale and refunds (false: sales lines, true: refund lines), the credit of the lines dated in the window with today''s splits (lines and exact amount) -- what a fresh run of every period on today''s lines would credit.';
+'Per commission period whose run window ends on or after p_from, rep, month of sale and refunds (false: sales lines, true: refund lines), the credit of the lines dated in the window with today''s splits (lines and exact amount) -- what a fresh run of every period on today''s lines would credit. Security invoker: row-level security of the caller applies (commission_as_it_should_be reads it).';
 REVOKE ALL ON FUNCTION commission_should_credit(date) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION commission_should_credit(date)
+  TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager;
 
 -- commission_recalculate_credit: the credit step of a recalculation -- each
 -- locked period's credit in the ledger (every line for it, whatever period
@@ -291,8 +303,9 @@ AS $fn$
              WHERE l.credited_from IS NOT NULL
                AND l.credited_through >= (SELECT f.credited_from FROM sales_supervisor.commission_period_lock f
                                           WHERE f.period_id = from_period)),
-  x AS (SELECT w.period_id, b.member_id, 0 AS ledger, b.amount AS should, 0 AS paid
-        FROM w CROSS JOIN LATERAL sales_supervisor.credited_sales_by_month(w.credited_from, w.credited_through) b
+  x AS (SELECT b.for_period_id AS period_id, b.member_id, 0 AS ledger, b.amount AS should, 0 AS paid
+        FROM sales_supervisor.commission_should_credit((SELECT f.credited_from FROM sales_supervisor.commission_period_lock f
+                                                        WHERE f.period_id = from_period)) b
         UNION ALL
         SELECT cc.for_period_id, cc.member_id, cc.amount, 0, 0
         FROM sales_supervisor.commission_credit cc WHERE cc.for_period_id IN (SELECT w.period_id FROM w)
