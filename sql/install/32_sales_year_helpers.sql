@@ -126,12 +126,14 @@ GRANT EXECUTE ON FUNCTION credited_sales(date, date)
 -- splitting every line: the lines are summed as booked (one pass, like a plain
 -- GROUP BY), then the few split lines are moved from the booked rep to the
 -- credited reps.  Equal to grouping credited_sales(from_date, to_date).
--- The split lines are found from sale_credit by sale_id, within the range of
--- ids the first pass met among the sales lines and among the refund lines
--- (ids follow the order lines are entered, and refunds come later, so a
--- month's window reads about a month's splits), each probing sale by its key:
--- a hash join would read every line of the window a second time.  The ranges
--- only narrow the search; the probe decides.
+-- The split lines are found from sale_credit by sale_id, within the ranges of
+-- ids the first pass met, per rep, month and sign, merged (range_agg): ids
+-- follow the order lines are entered, so a month's window reads about a
+-- month's splits, and a few lines entered late (with ids far from their
+-- month's) add a narrow range of their own instead of widening one range to
+-- the whole table; each probes sale by its key: a hash join would read every
+-- line of the window a second time.  The ranges only narrow the search; the
+-- probe decides.
 CREATE FUNCTION credited_sales_by_month(from_date date, to_date date)
 RETURNS TABLE (member_id integer, month date, refunds boolean, lines bigint, amount numeric)
 LANGUAGE sql STABLE PARALLEL SAFE
@@ -146,16 +148,14 @@ BEGIN ATOMIC
     SELECT s.member_id AS booked_id, s.sold_on, s.refund, s.amount, sc.member_id,
            row_number() OVER w = 1 AS first_share,
            sign(s.amount) * sales_supervisor.allocate_quota(abs(s.amount), sc.share_pct, 0.01::numeric) OVER w AS credit
-    FROM sales_supervisor.sale_credit sc
+    FROM (SELECT lower(r) AS lo, upper(r) - 1 AS hi   -- the id ranges of the groups, merged
+          FROM unnest((SELECT range_agg(int8range(b.lo, b.hi, '[]')) FROM booked b)) r) ids
+    JOIN sales_supervisor.sale_credit sc ON sc.sale_id BETWEEN ids.lo AND ids.hi
     CROSS JOIN LATERAL (
       SELECT s1.member_id, s1.sold_on, s1.refund_of IS NOT NULL AS refund, s1.amount
       FROM sales_supervisor.sale s1
       WHERE s1.sale_id = sc.sale_id AND s1.sold_on >= from_date AND s1.sold_on <= to_date
       OFFSET 0) s   -- (kept a parameterised probe of sale's key)
-    WHERE sc.sale_id BETWEEN (SELECT min(b.lo) FROM booked b WHERE NOT b.refund)
-                         AND (SELECT max(b.hi) FROM booked b WHERE NOT b.refund)
-       OR sc.sale_id BETWEEN (SELECT min(b.lo) FROM booked b WHERE b.refund)
-                         AND (SELECT max(b.hi) FROM booked b WHERE b.refund)
     WINDOW w AS (PARTITION BY sc.sale_id ORDER BY sc.member_id))
   SELECT x.member_id, x.month, x.refund, sum(x.lines)::bigint, sum(x.amount)
   FROM (

@@ -334,7 +334,7 @@ SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.sale_credit_correct
 --@ replace function commission_credit_own_period
 --@ create trigger commission_credit_own_period
 --@ create policies on commission_plan_version, sale_credit_correction
---@ replace function credit_by_month
+--@ replace function credit_by_month, credited_sales_by_month
 --@ replace function commission_company_step, commission_run_window, commission_run_credit, commission_credit_waiting
 --@ replace function commission_run_payout, commission_period_due, commission_settle, commission_plan_corrected_periods, run_commission
 --@ replace view commission_credit_line
