@@ -329,6 +329,55 @@ COMMENT ON FUNCTION quota_spread(fiscal_period, text, text, numeric[], numeric, 
 REVOKE ALL ON FUNCTION quota_spread(fiscal_period, text, text, numeric[], numeric, integer[], integer[], numeric[], numeric[], boolean[])
   FROM PUBLIC;
 
+-- quota_args_check: the arguments of an allocation (allocate_quotas and its
+-- what-if, quota_what_if) are valid -- none NULL, a known basis, weights and
+-- percentages in range, the target a non-negative multiple of the unit.
+CREATE FUNCTION quota_args_check(p_year integer, company_target numeric, basis text, history_weight numeric,
+                                 over_assignment_pct numeric[], seasonal text, ramp_pct numeric[], p_unit numeric)
+RETURNS void
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $fn$
+BEGIN
+  IF p_year IS NULL OR company_target IS NULL OR basis IS NULL OR history_weight IS NULL
+     OR over_assignment_pct IS NULL OR seasonal IS NULL OR ramp_pct IS NULL OR p_unit IS NULL THEN
+    RAISE EXCEPTION 'quota allocation arguments must not be null'
+      USING ERRCODE = 'null_value_not_allowed', HINT = 'Pass every argument or leave it to its default.';
+  END IF;
+  IF basis NOT IN ('history', 'potential', 'blend', 'equal') THEN
+    RAISE EXCEPTION 'unknown allocation basis "%"', basis
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = 'history: last year''s credited sales; potential: weighted open pipeline of the year; blend: history_weight x history share + (1 - history_weight) x potential share; equal.',
+            HINT = 'Use history, potential, blend or equal.';
+  END IF;
+  IF history_weight < 0 OR history_weight > 1 THEN
+    RAISE EXCEPTION 'history_weight must be between 0 and 1, got %', history_weight
+      USING ERRCODE = 'invalid_parameter_value', HINT = '0.5 weighs history and potential equally.';
+  END IF;
+  IF p_unit <= 0 THEN
+    RAISE EXCEPTION 'unit must be positive, got %', p_unit
+      USING ERRCODE = 'invalid_parameter_value', HINT = 'Quotas are whole multiples of unit (1 = whole currency units).';
+  END IF;
+  IF company_target < 0 OR company_target % p_unit <> 0 THEN
+    RAISE EXCEPTION 'company_target % is not a non-negative multiple of unit %', company_target, p_unit
+      USING ERRCODE = 'invalid_parameter_value', HINT = 'Round the target to the unit.';
+  END IF;
+  IF EXISTS (SELECT 1 FROM unnest(over_assignment_pct) o WHERE o IS NULL OR o < 0 OR o > 100) THEN
+    RAISE EXCEPTION 'over_assignment_pct % has an element outside 0..100', over_assignment_pct
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = 'Element d is the over-assignment, in percent, when a node of depth d - 2 splits its target among its children (element 1: company to departments).';
+  END IF;
+  IF cardinality(ramp_pct) = 0 OR EXISTS (SELECT 1 FROM unnest(ramp_pct) r WHERE r IS NULL OR r < 0 OR r > 100) THEN
+    RAISE EXCEPTION 'ramp_pct % must list percentages within 0..100', ramp_pct
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Element k is the capacity of a new hire in their k-th month (the month of hire is month 1), for example {25,50,75,100}.';
+  END IF;
+END
+$fn$;
+COMMENT ON FUNCTION quota_args_check(integer, numeric, text, numeric, numeric[], text, numeric[], numeric) IS
+'Internal: refuses the arguments of a quota allocation (allocate_quotas, quota_what_if) that are NULL (22004), an unknown basis, a history_weight outside 0..1, a unit not positive, a company_target that is no non-negative multiple of the unit, an over_assignment_pct or ramp_pct element outside 0..100 (22023).';
+REVOKE ALL ON FUNCTION quota_args_check(integer, numeric, text, numeric, numeric[], text, numeric[], numeric) FROM PUBLIC;
+
 -- allocate_quotas: the entry point -- the role and scope of the login, the
 -- arguments, then the phases above.
 CREATE FUNCTION allocate_quotas(fiscal_year integer, company_target numeric,
@@ -365,39 +414,7 @@ BEGIN
       USING ERRCODE = 'insufficient_privilege',
             HINT = 'A manager allocates the target of the teams they lead (team_leader).';
   END IF;
-  IF p_year IS NULL OR company_target IS NULL OR basis IS NULL OR history_weight IS NULL
-     OR over_assignment_pct IS NULL OR seasonal IS NULL OR ramp_pct IS NULL OR p_unit IS NULL THEN
-    RAISE EXCEPTION 'allocate_quotas arguments must not be null'
-      USING ERRCODE = 'null_value_not_allowed', HINT = 'Pass every argument or leave it to its default.';
-  END IF;
-  IF basis NOT IN ('history', 'potential', 'blend', 'equal') THEN
-    RAISE EXCEPTION 'unknown allocation basis "%"', basis
-      USING ERRCODE = 'invalid_parameter_value',
-            DETAIL = 'history: last year''s credited sales; potential: weighted open pipeline of the year; blend: history_weight x history share + (1 - history_weight) x potential share; equal.',
-            HINT = 'Use history, potential, blend or equal.';
-  END IF;
-  IF history_weight < 0 OR history_weight > 1 THEN
-    RAISE EXCEPTION 'history_weight must be between 0 and 1, got %', history_weight
-      USING ERRCODE = 'invalid_parameter_value', HINT = '0.5 weighs history and potential equally.';
-  END IF;
-  IF p_unit <= 0 THEN
-    RAISE EXCEPTION 'unit must be positive, got %', p_unit
-      USING ERRCODE = 'invalid_parameter_value', HINT = 'Quotas are whole multiples of unit (1 = whole currency units).';
-  END IF;
-  IF company_target < 0 OR company_target % p_unit <> 0 THEN
-    RAISE EXCEPTION 'company_target % is not a non-negative multiple of unit %', company_target, p_unit
-      USING ERRCODE = 'invalid_parameter_value', HINT = 'Round the target to the unit.';
-  END IF;
-  IF EXISTS (SELECT 1 FROM unnest(over_assignment_pct) o WHERE o IS NULL OR o < 0 OR o > 100) THEN
-    RAISE EXCEPTION 'over_assignment_pct % has an element outside 0..100', over_assignment_pct
-      USING ERRCODE = 'invalid_parameter_value',
-            DETAIL = 'Element d is the over-assignment, in percent, when a node of depth d - 2 splits its target among its children (element 1: company to departments).';
-  END IF;
-  IF cardinality(ramp_pct) = 0 OR EXISTS (SELECT 1 FROM unnest(ramp_pct) r WHERE r IS NULL OR r < 0 OR r > 100) THEN
-    RAISE EXCEPTION 'ramp_pct % must list percentages within 0..100', ramp_pct
-      USING ERRCODE = 'invalid_parameter_value',
-            HINT = 'Element k is the capacity of a new hire in their k-th month (the month of hire is month 1), for example {25,50,75,100}.';
-  END IF;
+  PERFORM quota_args_check(p_year, company_target, basis, history_weight, over_assignment_pct, seasonal, ramp_pct, p_unit);
   v_year := quota_year(p_year, seasonal);
 
   SELECT array_agg(s.team_id), array_agg(s.member_id), array_agg(s.depth), array_agg(s.weight),
@@ -473,3 +490,94 @@ COMMENT ON COLUMN quota_rollup.period_id IS 'Fiscal period.';
 COMMENT ON COLUMN quota_rollup.team_quota IS 'The team''s own quota.';
 COMMENT ON COLUMN quota_rollup.rep_quota_sum IS 'Sum of the quotas of the reps in the team''s subtree for the period.';
 GRANT SELECT ON quota_rollup TO sales_supervisor_supervisor, sales_supervisor_manager;
+
+-- quota_what_if_args: the allocate_quotas arguments of one what-if variant,
+-- defaults filled in -- company_target, when missing, the sum of the year's
+-- yearly quotas of the scope's top teams (the departments for the whole
+-- organisation); NULL where a value has the wrong JSON type (then refused by
+-- quota_args_check, 22004).
+CREATE TYPE quota_allocation_args AS (company_target numeric, basis text, history_weight numeric,
+                                      over_assignment_pct numeric[], seasonal text, ramp_pct numeric[], unit numeric);
+COMMENT ON TYPE quota_allocation_args IS 'The arguments of one quota allocation (allocate_quotas), as quota_what_if reads a variant.';
+CREATE FUNCTION quota_what_if_args(p_year fiscal_period, p_roots integer[], v jsonb)
+RETURNS quota_allocation_args
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $fn$
+  SELECT ROW(CASE WHEN v ? 'company_target' THEN (CASE WHEN jsonb_typeof(v -> 'company_target') = 'number' THEN (v ->> 'company_target')::numeric END)
+              ELSE (SELECT coalesce(sum(q.amount), 0) FROM sales_supervisor.quota q JOIN sales_supervisor.team t ON t.team_id = q.team_id
+                    WHERE q.period_id = p_year.period_id
+                      AND CASE WHEN p_roots IS NULL THEN t.parent_id IS NULL ELSE t.team_id = ANY (p_roots) END) END,
+             CASE WHEN v ? 'basis' THEN (CASE WHEN jsonb_typeof(v -> 'basis') = 'string' THEN v ->> 'basis' END) ELSE 'history' END,
+             CASE WHEN v ? 'history_weight' THEN (CASE WHEN jsonb_typeof(v -> 'history_weight') = 'number' THEN (v ->> 'history_weight')::numeric END) ELSE 0.5 END,
+             CASE WHEN v ? 'over_assignment_pct' THEN (CASE WHEN jsonb_typeof(v -> 'over_assignment_pct') = 'array'
+                  AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(v -> 'over_assignment_pct') e WHERE jsonb_typeof(e) <> 'number')
+                  THEN ARRAY(SELECT e::text::numeric FROM jsonb_array_elements(v -> 'over_assignment_pct') e) END) ELSE '{}'::numeric[] END,
+             CASE WHEN v ? 'seasonal' THEN (CASE WHEN jsonb_typeof(v -> 'seasonal') = 'string' THEN v ->> 'seasonal' END) ELSE 'default' END,
+             CASE WHEN v ? 'ramp_pct' THEN (CASE WHEN jsonb_typeof(v -> 'ramp_pct') = 'array'
+                  AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(v -> 'ramp_pct') e WHERE jsonb_typeof(e) <> 'number')
+                  THEN ARRAY(SELECT e::text::numeric FROM jsonb_array_elements(v -> 'ramp_pct') e) END) ELSE '{25,50,75,100}'::numeric[] END,
+             CASE WHEN v ? 'unit' THEN (CASE WHEN jsonb_typeof(v -> 'unit') = 'number' THEN (v ->> 'unit')::numeric END) ELSE 1 END
+            )::sales_supervisor.quota_allocation_args
+$fn$;
+COMMENT ON FUNCTION quota_what_if_args(fiscal_period, integer[], jsonb) IS
+'Internal, part of quota_what_if: one variant''s allocate_quotas arguments with the defaults filled in (company_target: the year''s quotas of the scope''s top teams added up); NULL for a value of the wrong JSON type.';
+REVOKE ALL ON FUNCTION quota_what_if_args(fiscal_period, integer[], jsonb) FROM PUBLIC;
+
+-- quota_what_if: another quota split, without writing -- each variant is a
+-- set of allocate_quotas arguments (a JSON object; a missing key keeps
+-- allocate_quotas' default, company_target defaults to the target the year's
+-- department quotas add up to), allocated by the same phases (quota_year,
+-- quota_level_split: locked quotas kept, ramps capped) and set against the
+-- yearly quotas stored now; for reps, the year's credited sales and the
+-- attainment under each.  Nothing is written, no lock is taken.
+CREATE FUNCTION quota_what_if(fiscal_year integer, variants jsonb, login name DEFAULT current_user)
+RETURNS TABLE (variant text, team_id integer, member_id integer, current_quota numeric, simulated_quota numeric,
+               difference numeric, credited_sales numeric, current_attainment numeric, simulated_attainment numeric)
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $fn$
+#variable_conflict use_column
+DECLARE
+  v_roots integer[];
+  v_year  fiscal_period;
+  v       record;
+BEGIN
+  PERFORM require_role(login, ARRAY['sales_supervisor_manager'], 'simulate quotas');
+  v_roots := scope_root_team_ids(login);
+  IF fiscal_year IS NULL OR variants IS NULL THEN
+    RAISE EXCEPTION 'fiscal_year and variants must not be null' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  IF jsonb_typeof(variants) <> 'object' OR variants = '{}'
+     OR EXISTS (SELECT 1 FROM jsonb_each(variants) x, jsonb_object_keys(CASE WHEN jsonb_typeof(x.value) = 'object' THEN x.value ELSE '{"?": 0}' END) k
+                WHERE k NOT IN ('company_target', 'basis', 'history_weight', 'over_assignment_pct', 'seasonal', 'ramp_pct', 'unit')) THEN
+    RAISE EXCEPTION 'variants must be a non-empty object of named objects of allocate_quotas arguments, got %', variants
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Keys: company_target, basis, history_weight, over_assignment_pct, seasonal, ramp_pct, unit; for example {"equal": {"basis": "equal"}}.';
+  END IF;
+  SELECT * INTO v_year FROM fiscal_period fp WHERE fp.kind = 'year' AND fp.fiscal_year = quota_what_if.fiscal_year;
+  IF NOT FOUND THEN   -- (quota_year, per variant below, says what else the year needs)
+    RAISE EXCEPTION 'fiscal year % has no fiscal_period of kind year', fiscal_year
+      USING ERRCODE = 'object_not_in_prerequisite_state';
+  END IF;
+  FOR v IN SELECT x.key AS name, quota_what_if_args(v_year, v_roots, x.value) AS a FROM jsonb_each(variants) x ORDER BY x.key LOOP
+    PERFORM quota_args_check(fiscal_year, (v.a).company_target, (v.a).basis, (v.a).history_weight,
+                             (v.a).over_assignment_pct, (v.a).seasonal, (v.a).ramp_pct, (v.a).unit);
+    PERFORM quota_year(fiscal_year, (v.a).seasonal);
+    RETURN QUERY
+    SELECT v.name, s.team_id, s.member_id, q.amount, s.amount, s.amount - q.amount, c.credited,
+           kpi_attainment(c.credited, q.amount)::numeric(38,6), kpi_attainment(c.credited, s.amount)::numeric(38,6)
+    FROM quota_level_split(v_roots, v_year, (v.a).company_target, (v.a).basis, (v.a).history_weight,
+                           (v.a).over_assignment_pct, (v.a).seasonal, (v.a).ramp_pct, (v.a).unit) s
+    LEFT JOIN quota q ON q.period_id = v_year.period_id
+                     AND (q.team_id = s.team_id OR q.member_id = s.member_id)
+    LEFT JOIN (SELECT cm.member_id, sum(cm.amount) AS credited FROM credit_by_month(v_year.start_on, v_year.end_on) cm
+               GROUP BY cm.member_id) c ON c.member_id = s.member_id
+    ORDER BY s.depth, s.team_id NULLS LAST, s.member_id;
+  END LOOP;
+END
+$fn$;
+COMMENT ON FUNCTION quota_what_if(integer, jsonb, name) IS
+'What-if of another quota split: for each variant (a JSON object of allocate_quotas arguments: company_target -- default, what the year''s department quotas add up to -- basis, history_weight, over_assignment_pct, seasonal, ramp_pct, unit; others keep allocate_quotas'' defaults), the yearly quota of every team and rep of the caller''s scope as allocate_quotas would allocate it now (locked quotas kept), next to the yearly quota stored, the difference, and for reps the year''s credited sales and the attainment under each. Writes nothing, takes no lock. Managers, within their scope.';
+REVOKE ALL ON FUNCTION quota_what_if(integer, jsonb, name) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION quota_what_if(integer, jsonb, name) TO sales_supervisor_manager;

@@ -120,7 +120,7 @@ SET LOCAL TimeZone = 'UTC';
 -- other suites in this database used the identity of appraisal_cycle (sequences are not
 -- rolled back): restart it so the cycle opened below is cycle 1
 SELECT setval(pg_get_serial_sequence('sales_supervisor.appraisal_cycle', 'cycle_id'), 1, false) AS restart \gset
-SELECT plan(38);
+SELECT plan(41);
 
 -- ---------------------------------------------------------------- the org
 INSERT INTO team (team_id, name) VALUES (1, 'North'), (2, 'South');
@@ -441,8 +441,27 @@ SELECT throws_ok('SELECT sales_supervisor.year_end_pay(1, -1)', '22023', 'compan
 SELECT throws_ok('SELECT * FROM sales_supervisor.promotion_candidates(3)', 'P0002', 'appraisal cycle 3 does not exist',
                  'an unknown cycle is refused');
 
--- whatever this scenario did, money and quota are conserved (as the owner)
+-- what-if of another quota split (as the owner: the whole organisation).  With the
+-- allocation's own arguments nothing differs; without over-assignment ({0,0}) team 1
+-- splits 720 000: Cat capped at floor(0.7625 x 720 000 x 250/750) = 183 000, the
+-- rest 537 000 by 3:2 -> Ann 322 200, Bob 214 800; team 2 480 000 -> Dan, Eve 240 000.
+-- Attainment then: Ann 389 862 / 322 200 = 1.21, Bob 212 652 / 214 800 = 0.99,
+-- Cat 241 560 / 183 000 = 1.32, Dan 264 000 / 240 000 = 1.1, Eve 198 000 / 240 000 = 0.825.
 RESET ROLE;
+SELECT is_empty($$SELECT * FROM sales_supervisor.quota_what_if(2025, '{"same": {"company_target": 1200000, "basis": "history",
+                    "over_assignment_pct": [0, 10], "seasonal": "plan"}}') WHERE difference <> 0$$,
+                'quota what-if with the allocation''s own arguments: no difference');
+SELECT results_eq($$SELECT member_id, current_quota, simulated_quota, difference, simulated_attainment
+                    FROM sales_supervisor.quota_what_if(2025, '{"no over-assignment": {"basis": "history", "seasonal": "plan"}}')
+                    WHERE member_id IS NOT NULL ORDER BY member_id$$,
+                  $$VALUES (3, 354420.00, 322200::numeric, -32220.00, 1.210000), (4, 236280.00, 214800, -21480.00, 0.990000),
+                           (5, 201300.00, 183000, -18300.00, 1.320000), (6, 264000.00, 240000, -24000.00, 1.100000),
+                           (7, 264000.00, 240000, -24000.00, 0.825000)$$,
+                  'quota what-if without over-assignment, by hand (company target: the departments'' quotas)');
+SELECT throws_ok($$SELECT * FROM sales_supervisor.quota_what_if(2025, '{"x": {"target": 1}}')$$, '22023', NULL,
+                 'a quota what-if with an unknown argument is refused');
+
+-- whatever this scenario did, money and quota are conserved (as the owner)
 SELECT is_empty('SELECT * FROM sales_supervisor.conservation_violations()',
                 'conservation_violations() finds nothing at the end of the scenario');
 

@@ -198,7 +198,7 @@ SELECT is((SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_proc p
                 'commission_plan_record_version', 'correct_sale_credit', 'credited_sale_ids', 'current_member_id', 'customer_check_team', 'cycle_rows_check_state',
                 'led_team_ids', 'lock_quotas', 'managed_team_ids', 'member_assignment_check_cover',
                 'member_assignment_follow_member', 'member_assignment_on_hire',
-                'open_appraisal_cycle', 'promotion_candidates', 'prorate_quotas', 'recalculate_commission', 'reopen_appraisal_cycle', 'require_role',
+                'open_appraisal_cycle', 'promotion_candidates', 'prorate_quotas', 'quota_what_if', 'recalculate_commission', 'reopen_appraisal_cycle', 'require_role',
                 'review_check_cycle', 'review_summary', 'run_commission', 'sale_check_credited',
                 'sale_credit_check_credited', 'sale_credit_check_sum',
                 'sale_queue_late_lines', 'sale_scope_member_ids', 'sale_scope_moved', 'sale_scope_moved_dates',

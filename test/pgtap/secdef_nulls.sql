@@ -76,6 +76,7 @@ INSERT INTO sample (signature, args, allowed) VALUES
    '{manager}'),
   ('lock_quotas(integer, name)', ARRAY['2025', 'current_user'], '{manager}'),
   ('prorate_quotas(integer, name)', ARRAY['2025', 'current_user'], '{manager}'),
+  ('quota_what_if(integer, jsonb, name)', ARRAY['2025', $$'{"same": {"basis": "equal"}}'$$, 'current_user'], '{manager}'),
   ('score_kpis(integer, name)', ARRAY[:'cycle', 'current_user'], '{hr}'),
   -- a company-wide step: manager 1 leads one department only
   ('run_commission(integer, name)', ARRAY[:'period', 'current_user'], '{}'),

@@ -363,3 +363,9 @@ SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.sale_credit_correct
 -- ---------------------------------------------------------------------------
 --@ replace function appraisal_kpi_weights, appraisal_component_weights
 --@ replace function appraisal_what_if_check_weights, appraisal_what_if_check, appraisal_what_if
+
+-- ---------------------------------------------------------------------------
+-- What-if of another quota split (issue 14.6): allocate_quotas' checks shared
+-- ---------------------------------------------------------------------------
+--@ create type quota_allocation_args
+--@ replace function quota_args_check, allocate_quotas, quota_what_if_args, quota_what_if
