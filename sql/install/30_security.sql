@@ -530,7 +530,8 @@ CREATE POLICY sale_credit_correction_via_sale ON sale_credit_correction
 
 -- Quota relief is read like quotas (the rep their own, supervisors and
 -- managers their scope, HR all) and written by managers for the members of
--- their scope (append-only: no UPDATE or DELETE for anyone); leaves of
+-- their scope but not for themselves (append-only: no UPDATE or DELETE for
+-- anyone); leaves of
 -- absence are HR data, read by the member and their supervisors.
 GRANT SELECT ON quota_relief, member_leave
   TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager, sales_supervisor_hr;
@@ -539,8 +540,12 @@ GRANT INSERT, UPDATE, DELETE ON member_leave TO sales_supervisor_hr;
 ALTER TABLE quota_relief ENABLE ROW LEVEL SECURITY;
 CREATE POLICY quota_relief_own ON quota_relief FOR SELECT TO sales_supervisor_rep
   USING (member_id = (SELECT sales_supervisor.current_member_id()));
-CREATE POLICY quota_relief_subtree ON quota_relief TO sales_supervisor_supervisor, sales_supervisor_manager
+CREATE POLICY quota_relief_subtree ON quota_relief FOR SELECT TO sales_supervisor_supervisor, sales_supervisor_manager
   USING (member_id = ANY ((SELECT sales_supervisor.visible_member_ids())::integer[]));
+-- a manager relieves the members of their scope, never themself
+CREATE POLICY quota_relief_manager_insert ON quota_relief FOR INSERT TO sales_supervisor_manager
+  WITH CHECK (member_id = ANY ((SELECT sales_supervisor.visible_member_ids())::integer[])
+              AND member_id IS DISTINCT FROM (SELECT sales_supervisor.current_member_id()));
 CREATE POLICY quota_relief_hr ON quota_relief FOR SELECT TO sales_supervisor_hr USING (true);
 ALTER TABLE member_leave ENABLE ROW LEVEL SECURITY;
 CREATE POLICY member_leave_own ON member_leave FOR SELECT TO sales_supervisor_rep

@@ -19,7 +19,7 @@
 --   Dan's Q2: 709.68 + 1 000.00 = 1 709.68.
 BEGIN;
 SET LOCAL search_path = sales_supervisor, public;
-SELECT plan(17);
+SELECT plan(18);
 
 \ir include/fiscal_2025.sql
 INSERT INTO team (team_id, name) VALUES (1, 'North');
@@ -86,6 +86,9 @@ SET LOCAL ROLE ss_relief_mgr;
 SELECT lives_ok($$INSERT INTO sales_supervisor.quota_relief (member_id, period_id, kind, amount, reason)
                   VALUES (2, 8, 'credit', 500, 'territory handed over mid-month')$$,
                 'a manager credits a rep of their team');
+SELECT throws_ok($$INSERT INTO sales_supervisor.quota_relief (member_id, period_id, kind, amount, reason)
+                  VALUES (1, 8, 'credit', 500, 'my own territory')$$, '42501', NULL,
+                 'a manager cannot relieve themself');
 SELECT throws_ok($$SELECT * FROM sales_supervisor.prorate_quotas(NULL)$$, '22004', NULL, 'a NULL year is refused');
 RESET ROLE;
 SET LOCAL ROLE ss_relief_rep;
