@@ -135,11 +135,15 @@ CREATE TABLE quota (
   locked        boolean NOT NULL DEFAULT false,
   allocated_at  timestamptz NOT NULL DEFAULT now(),
   allocated_by  name NOT NULL DEFAULT session_user,
-  CONSTRAINT quota_member_xor_team CHECK (num_nonnulls(member_id, team_id) = 1)
+  parent_quota_id integer REFERENCES quota ON DELETE RESTRICT,
+  parts_total   numeric(14,2) CHECK (parts_total >= 0),
+  CONSTRAINT quota_member_xor_team CHECK (num_nonnulls(member_id, team_id) = 1),
+  CONSTRAINT quota_parent_not_self CHECK (parent_quota_id <> quota_id)
 );
 CREATE UNIQUE INDEX quota_member_period_key ON quota (member_id, period_id) WHERE member_id IS NOT NULL;
 CREATE UNIQUE INDEX quota_team_period_key ON quota (team_id, period_id) WHERE team_id IS NOT NULL;
 CREATE INDEX quota_period_idx ON quota (period_id);
+CREATE INDEX quota_parent_idx ON quota (parent_quota_id) WHERE parent_quota_id IS NOT NULL;
 COMMENT ON TABLE quota IS
 'Sales quotas per rep or per team and period, with the allocation method recorded and a lock. A locked quota cannot be changed or deleted (only unlocked, which is audited like every change).';
 COMMENT ON COLUMN quota.quota_id IS 'Quota identifier.';
@@ -152,6 +156,10 @@ COMMENT ON COLUMN quota.method IS
 COMMENT ON COLUMN quota.locked IS 'True once the quota is final; a locked quota can only be unlocked.';
 COMMENT ON COLUMN quota.allocated_at IS 'When the amount was allocated.';
 COMMENT ON COLUMN quota.allocated_by IS 'Session user who allocated it.';
+COMMENT ON COLUMN quota.parent_quota_id IS
+'The team''s yearly quota this yearly quota is a part of, as allocate_quotas split it (a child team''s or a rep''s share); NULL for a root, a manual quota, a month, or a part left out of a later allocation.';
+COMMENT ON COLUMN quota.parts_total IS
+'What the parts of this team quota (the quotas naming it as parent_quota_id) were allocated to add up to: its amount raised by its level''s over-assignment, in whole units; NULL when allocate_quotas has not split it. conservation_violations() checks the parts still add up to it (rule quota_split).';
 
 -- Quota relief (issue 14.2): a reduction of a rep's quota, or a credit towards
 -- it, for a period, with a reason -- an audited, append-only row, never an edit

@@ -329,6 +329,57 @@ COMMENT ON FUNCTION quota_spread(fiscal_period, text, text, numeric[], numeric, 
 REVOKE ALL ON FUNCTION quota_spread(fiscal_period, text, text, numeric[], numeric, integer[], integer[], numeric[], numeric[], boolean[])
   FROM PUBLIC;
 
+-- quota_link_parts: records what the allocation split, so that
+-- conservation_violations() can prove later that the parts still add up:
+-- every yearly quota of a node points at its parent team's yearly quota
+-- (parent_quota_id; a rep's parent is their team, a team's its parent team,
+-- the roots have none), and every team quota with parts records what they
+-- were allocated to add up to (parts_total: its amount raised by its level's
+-- over-assignment, rounded to the unit, as quota_level_split splits it).  A
+-- part of an earlier allocation that this one left out (a rep who left) is
+-- detached.  Locked quotas are linked too (the lock guards their amount).
+CREATE FUNCTION quota_link_parts(p_year fiscal_period, p_over_assignment_pct numeric[], p_unit numeric,
+                                 p_team_ids integer[], p_member_ids integer[], p_depths integer[])
+RETURNS void
+LANGUAGE sql VOLATILE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+BEGIN ATOMIC
+  -- the nodes with their yearly quota and the team they are a part of
+  WITH node AS (
+    SELECT n.team_id, n.member_id, n.depth, q.quota_id, q.amount,
+           CASE WHEN n.member_id IS NOT NULL THEN m.team_id ELSE t.parent_id END AS parent_team
+    FROM unnest(p_team_ids, p_member_ids, p_depths) n(team_id, member_id, depth)
+    JOIN sales_supervisor.quota q ON q.period_id = p_year.period_id
+                                 AND (q.team_id = n.team_id OR q.member_id = n.member_id)
+    LEFT JOIN sales_supervisor.member m ON m.member_id = n.member_id
+    LEFT JOIN sales_supervisor.team t ON t.team_id = n.team_id),
+  part AS (
+    SELECT c.quota_id, p.quota_id AS parent_quota_id
+    FROM node c JOIN node p ON p.member_id IS NULL AND p.team_id = c.parent_team),
+  total AS (
+    SELECT p.quota_id,
+           round(p.amount * (1 + coalesce(p_over_assignment_pct[p.depth + 2], 0) / 100) / p_unit) * p_unit AS parts_total
+    FROM node p WHERE p.member_id IS NULL AND EXISTS (SELECT 1 FROM part WHERE part.parent_quota_id = p.quota_id)),
+  detached AS (   -- rows that are no node of this allocation: disjoint from the update below
+    UPDATE sales_supervisor.quota q SET parent_quota_id = NULL
+    FROM node p
+    WHERE p.member_id IS NULL AND q.parent_quota_id = p.quota_id
+      AND NOT EXISTS (SELECT 1 FROM node n WHERE n.quota_id = q.quota_id)
+    RETURNING 1)
+  -- a root keeps the parent an allocation above it gave it
+  UPDATE sales_supervisor.quota q
+  SET parent_quota_id = coalesce(pt.parent_quota_id, q.parent_quota_id), parts_total = tt.parts_total
+  FROM node n
+  LEFT JOIN part pt ON pt.quota_id = n.quota_id
+  LEFT JOIN total tt ON tt.quota_id = n.quota_id
+  WHERE q.quota_id = n.quota_id
+    AND (q.parent_quota_id IS DISTINCT FROM coalesce(pt.parent_quota_id, q.parent_quota_id)
+         OR q.parts_total IS DISTINCT FROM tt.parts_total);
+END;
+COMMENT ON FUNCTION quota_link_parts(fiscal_period, numeric[], numeric, integer[], integer[], integer[]) IS
+'Internal, the last phase of allocate_quotas: links each allocated yearly quota to its parent team''s (parent_quota_id), records on each split team quota what its parts add up to (parts_total = round(amount x (1 + over_assignment_pct[depth + 2] / 100) / unit) x unit) and detaches the parts an earlier allocation made that this one left out; conservation_violations() checks the sums (rule quota_split).';
+REVOKE ALL ON FUNCTION quota_link_parts(fiscal_period, numeric[], numeric, integer[], integer[], integer[]) FROM PUBLIC;
+
 -- quota_args_check: the arguments of an allocation (allocate_quotas and its
 -- what-if, quota_what_if) are valid -- none NULL, a known basis, weights and
 -- percentages in range, the target a non-negative multiple of the unit.
@@ -423,6 +474,7 @@ BEGIN
   FROM quota_level_split(v_roots, v_year, company_target, basis, history_weight, over_assignment_pct,
                          seasonal, ramp_pct, p_unit) s;
   PERFORM quota_spread(v_year, basis, seasonal, ramp_pct, p_unit, n_team, n_member, n_amount, n_ramp, n_locked);
+  PERFORM quota_link_parts(v_year, over_assignment_pct, p_unit, n_team, n_member, n_depth);
 
   RETURN QUERY
   SELECT q.team_id, q.member_id, q.depth, q.weight, round(q.ramp_factor, 6), q.amount,

@@ -82,6 +82,7 @@ DECLARE
   pc promotion_candidate;
   pr promotion_rule;
   v_level member_level;
+  v_team integer;
   v_id integer;
 BEGIN
   v_me := require_role(login, ARRAY['sales_supervisor_hr'], 'approve a promotion');
@@ -101,16 +102,26 @@ BEGIN
             DETAIL = 'A candidate is decided once.';
   END IF;
   SELECT * INTO pr FROM promotion_rule r WHERE r.rule_id = rule;
-  SELECT m.level INTO v_level FROM member m WHERE m.member_id = member FOR NO KEY UPDATE;
+  PERFORM 1 FROM member m WHERE m.member_id = member FOR NO KEY UPDATE;
+  -- the level in force the day before the promotion takes effect
+  SELECT d.level, d.team_id INTO v_level, v_team FROM member_team_days() d
+  WHERE d.member_id = member AND d.days @> (effective_on - 1);
   IF v_level <> pr.from_level THEN
-    RAISE EXCEPTION 'member % is now %, not % as rule % requires', member, v_level, pr.from_level, rule
+    RAISE EXCEPTION 'member % is % on %, not % as rule % requires', member, v_level, effective_on - 1, pr.from_level, rule
       USING ERRCODE = 'object_not_in_prerequisite_state',
             DETAIL = 'The member''s level changed after the candidate was listed.';
   END IF;
   INSERT INTO promotion (member_id, from_level, to_level, effective_on, cycle_id, approved_by, reason)
   VALUES (member, pr.from_level, pr.to_level, effective_on, cycle, v_me, pc.note)
   RETURNING promotion_id INTO v_id;
-  UPDATE member m SET level = pr.to_level WHERE m.member_id = member;
+  -- the new level from effective_on (dated in the history, like a transfer),
+  -- also in the changes already recorded after it; member.level follows today
+  PERFORM assignment_split(member, v_team, pr.to_level, effective_on, format('promotion %s', v_id),
+                           (SELECT a.quota_policy FROM member_assignment a
+                            WHERE a.member_id = member AND a.valid @> effective_on));
+  UPDATE member_assignment a SET level = pr.to_level
+  WHERE a.member_id = member AND lower(a.valid) > effective_on AND a.level = pr.from_level;
+  PERFORM assignment_sync_member(member);
   UPDATE promotion_candidate x SET status = 'approved'
   WHERE x.cycle_id = cycle AND x.member_id = member AND x.rule_id = rule;
   -- the other rules of the same member and cycle are settled by this decision
@@ -120,7 +131,7 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION approve_promotion(integer, integer, integer, date, name) IS
-'Approves a proposed promotion candidate: records the promotion (levels, effective date, cycle, approver, the candidate''s reason; audited), sets the member''s level, marks the candidate approved and the member''s other proposals of the cycle rejected. Returns the promotion id. HR only; nobody approves their own promotion.';
+'Approves a proposed promotion candidate: records the promotion (levels, effective date, cycle, approver, the candidate''s reason; audited), dates the new level from effective_on in the member''s history (member_assignment, in the team of that day; member.level changes when that day has come: apply_due_assignments for a future date), marks the candidate approved and the member''s other proposals of the cycle rejected. Returns the promotion id. HR only; nobody approves their own promotion.';
 REVOKE ALL ON FUNCTION approve_promotion(integer, integer, integer, date, name) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION approve_promotion(integer, integer, integer, date, name) TO sales_supervisor_hr;
 

@@ -32,6 +32,9 @@
 --                  reverses, for the same rep and period
 --   quota_months   where a rep or team has monthly quotas in a fiscal year
 --                  with a yearly quota, the months add up to the year
+--   quota_split    the yearly quotas allocate_quotas split a team's yearly
+--                  quota into (parent_quota_id) add up to what it split
+--                  (parts_total: the amount raised by the over-assignment)
 -- The integrity triggers keep all of this true for every write they see; the
 -- function proves it for the data as it is (after a restore, a bulk load with
 -- triggers disabled, a bug): run it after each scenario (the tests do) or from
@@ -184,8 +187,16 @@ BEGIN ATOMIC
         JOIN sales_supervisor.fiscal_period pm ON pm.period_id = q.period_id AND pm.kind = 'month'
         GROUP BY 1, 2) m
     ON m.fiscal_year = py.fiscal_year AND m.holder = coalesce('m' || y.member_id, 't' || y.team_id)
-  WHERE m.months <> y.amount;
+  WHERE m.months <> y.amount
+  UNION ALL
+  -- quota_split (the parts of each team quota allocate_quotas split)
+  SELECT 'quota_split', p.period_id, NULL::integer, 'team ' || p.team_id || ', parts of quota ' || p.quota_id,
+         p.parts_total, coalesce(c.parts, 0)
+  FROM sales_supervisor.quota p
+  LEFT JOIN (SELECT q.parent_quota_id, sum(q.amount) AS parts FROM sales_supervisor.quota q
+             WHERE q.parent_quota_id IS NOT NULL GROUP BY 1) c ON c.parent_quota_id = p.quota_id
+  WHERE p.parts_total IS NOT NULL AND coalesce(c.parts, 0) <> p.parts_total;
 END;
 COMMENT ON FUNCTION conservation_violations() IS
-'Every place where the ledgers or quotas differ from what today''s sales lines, splits, corrections, plans and quotas say they must hold; no row when money and quota are conserved. Rules: split_sum (shares of a split line sum to 100), credit_window and credit_late (ledger credit as booked = the credited lines of the run''s window, resp. the late lines and split corrections its run credited, amount and line count, per period, rep, kind and month of sale), credit_for_period (the credit for each locked period, adjustments included, = its window''s lines today less what waits), late_waiting (a waiting late line lies in a credited window), payout (payout lines for a locked period = round(tiered_commission(its credit, tiers of the plan version last paid), 2)), plan_version (a plan''s last version holds its tiers), reversal (a reversal line negates the line it reverses), quota_months (monthly quotas add up to the yearly one). Reads every table whole: owner only.';
+'Every place where the ledgers or quotas differ from what today''s sales lines, splits, corrections, plans and quotas say they must hold; no row when money and quota are conserved. Rules: split_sum (shares of a split line sum to 100), credit_window and credit_late (ledger credit as booked = the credited lines of the run''s window, resp. the late lines and split corrections its run credited, amount and line count, per period, rep, kind and month of sale), credit_for_period (the credit for each locked period, adjustments included, = its window''s lines today less what waits), late_waiting (a waiting late line lies in a credited window), payout (payout lines for a locked period = round(tiered_commission(its credit, tiers of the plan version last paid), 2)), plan_version (a plan''s last version holds its tiers), reversal (a reversal line negates the line it reverses), quota_months (monthly quotas add up to the yearly one), quota_split (the yearly quotas allocate_quotas split a team''s quota into add up to what it split: parts_total). Reads every table whole: owner only.';
 REVOKE ALL ON FUNCTION conservation_violations() FROM PUBLIC;

@@ -120,7 +120,7 @@ SET LOCAL TimeZone = 'UTC';
 -- other suites in this database used the identity of appraisal_cycle (sequences are not
 -- rolled back): restart it so the cycle opened below is cycle 1
 SELECT setval(pg_get_serial_sequence('sales_supervisor.appraisal_cycle', 'cycle_id'), 1, false) AS restart \gset
-SELECT plan(41);
+SELECT plan(44);
 
 -- ---------------------------------------------------------------- the org
 \ir include/small_org.sql
@@ -320,6 +320,20 @@ SELECT results_eq($$SELECT member_id, from_level::text, to_level::text, effectiv
 SELECT is((SELECT status FROM promotion_candidate WHERE member_id = 1), 'approved', 'the candidate is approved');
 SELECT throws_ok($$SELECT sales_supervisor.approve_promotion(1, 1, 2, '2026-01-01')$$, '55000', NULL,
                  'approving twice is refused');
+-- the level is dated: Sam was a supervisor until 2025-12-31 and is a manager
+-- from 2026-01-01 (his history was one row from his hire on 2019-01-01)
+SELECT results_eq($$SELECT team_id, level::text, valid FROM member_assignment WHERE member_id = 1 ORDER BY valid$$,
+                  $$VALUES (1, 'sales_customer_supervisor', daterange('2019-01-01', '2026-01-01')),
+                           (1, 'sales_manager', daterange('2026-01-01', NULL))$$,
+                  'Sam''s history: supervisor until the promotion''s effective date, manager from it');
+-- Dan's promotion takes effect on 2099-03-01, after today: he is a rep until
+-- then (member.level), the history already says from when he will not be
+SELECT ok(approve_promotion(1, 6, 1, '2099-03-01') > 0, 'Dan''s promotion approved, effective 2099-03-01');
+SELECT results_eq($$SELECT m.level::text, (SELECT array_agg(a.level::text || ' ' || a.valid::text ORDER BY a.valid)
+                                           FROM member_assignment a WHERE a.member_id = 6)
+                    FROM member m WHERE m.member_id = 6$$,
+                  $$VALUES ('sales_rep', ARRAY['sales_rep [2020-01-01,2099-03-01)', 'sales_customer_supervisor [2099-03-01,)'])$$,
+                  'Dan is a rep today, a supervisor in his history from 2099-03-01');
 
 -- ---------------------------------------------------------------- 6. year-end pay
 INSERT INTO pay (member_id, fiscal_year, base_salary) VALUES

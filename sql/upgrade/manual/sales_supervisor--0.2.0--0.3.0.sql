@@ -206,9 +206,21 @@ COMMENT ON TABLE review IS
 --@ replace function appraisal_cycle_row, start_appraisal_reviews, appraisal_prepare, year_end_pay
 
 -- ---------------------------------------------------------------------------
+-- Quota parts add up to their parent, provably (issue 14.7): allocate_quotas
+-- records each yearly quota's parent and what the parts of a team quota add
+-- up to; quotas allocated by 0.2.0 carry no link (the next allocation links
+-- them), so the new rule quota_split reports nothing on them.
+-- ---------------------------------------------------------------------------
+ALTER TABLE quota ADD COLUMN parent_quota_id integer REFERENCES quota ON DELETE RESTRICT,
+  ADD COLUMN parts_total numeric(14,2) CHECK (parts_total >= 0),
+  ADD CONSTRAINT quota_parent_not_self CHECK (parent_quota_id <> quota_id);
+CREATE INDEX quota_parent_idx ON quota (parent_quota_id) WHERE parent_quota_id IS NOT NULL;
+--@ comments on table quota
+
+-- ---------------------------------------------------------------------------
 -- allocate_quotas and run_commission in short functions (issue 13.2)
 -- ---------------------------------------------------------------------------
---@ replace function allocate_quotas, quota_year, quota_tree, quota_weights, quota_level_split, quota_spread
+--@ replace function allocate_quotas, quota_year, quota_tree, quota_weights, quota_level_split, quota_spread, quota_link_parts
 --@ replace function run_commission, commission_run_window, commission_run_credit, commission_run_payout
 
 -- ---------------------------------------------------------------------------
@@ -320,3 +332,7 @@ SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.sale_credit_correct
 -- ---------------------------------------------------------------------------
 --@ create type quota_allocation_args
 --@ replace function quota_args_check, allocate_quotas, quota_what_if_args, quota_what_if
+
+
+-- A promotion is dated in the member's history from its effective date (14.1)
+--@ replace function approve_promotion
