@@ -16,8 +16,18 @@
 -- without them counts fully for sale.member_id; refund lines (negative) count
 -- the same way.  So a report and an appraisal never differ by a fraction of a
 -- cent.  Team figures roll up the team tree: a team's sales figure covers
--- every sale made by a member while in its subtree (the team in force on the
--- sale date, member_assignment); member counts and quotas use the current team.
+-- every sale made by a member while in its subtree.  Every team (and level) a
+-- view shows is the one in force on the date the row is about
+-- (member_assignment, read as member_team_days() reads it): a sale's date
+-- (v_rep_sales_month, v_team_attainment), an opportunity's expected close
+-- (v_pipeline), the day a rep submitted their latest forecast for the period
+-- (v_forecast_accuracy, v_team_scorecard's forecast_wape), a work report's due
+-- date (reports_on_time_pct), the last day of the fiscal year or today if
+-- earlier (v_team_scorecard's active_members), the last day of the fiscal year
+-- or of a leaver's last assignment (v_pay_summary); a rep quota is split over
+-- the teams of its period by days (v_team_attainment).  Customers are not
+-- dated: customer.team_id.  v_rep_attainment, v_promotion_pipeline and
+-- v_org_summary show today's team and level (member).
 --
 -- The one view that reads the sales lines, v_credited_sales_daily, is
 -- materialized (one row per rep and day instead of one per line, so tens of
@@ -59,20 +69,27 @@ COMMENT ON COLUMN v_credited_sales_daily.split_lines IS 'Count of those lines wh
 GRANT SELECT ON v_credited_sales_daily TO sales_supervisor_bi;
 
 CREATE VIEW v_rep_sales_month AS
-SELECT d.member_id, m.full_name, m.team_id, date_trunc('month', d.sold_on)::date AS month,
+WITH team_days AS (   -- member_team_days() written out: a view reads tables as its owner, not functions
+  SELECT a.member_id, a.team_id, a.level,
+         daterange(CASE WHEN lower(a.valid) > min(lower(a.valid)) OVER w THEN lower(a.valid) END,
+                   CASE WHEN lower(a.valid) < max(lower(a.valid)) OVER w THEN upper(a.valid) END) AS days
+  FROM member_assignment a
+  WINDOW w AS (PARTITION BY a.member_id))
+SELECT d.member_id, m.full_name, a.team_id, date_trunc('month', d.sold_on)::date AS month,
        sum(d.credited_amount)::numeric(38,2) AS credited_amount, sum(d.sales_lines)::bigint AS sales_lines,
        sum(d.refund_lines)::bigint AS refund_lines, sum(d.split_lines)::bigint AS split_lines
 FROM v_credited_sales_daily d
 JOIN member m ON m.member_id = d.member_id
-GROUP BY d.member_id, m.full_name, m.team_id, date_trunc('month', d.sold_on);
+JOIN team_days a ON a.member_id = d.member_id AND a.days @> d.sold_on   -- each day's credit for the team that day
+GROUP BY d.member_id, m.full_name, a.team_id, date_trunc('month', d.sold_on);
 COMMENT ON VIEW v_rep_sales_month IS
-'Sales credited to each rep per calendar month (from the materialized v_credited_sales_daily: as fresh as its last refresh).';
+'Sales credited to each rep per calendar month and team, the team being the one the rep was in on the sale date (member_assignment): a month in which the rep changed team has one row per team. From the materialized v_credited_sales_daily: as fresh as its last refresh.';
 COMMENT ON COLUMN v_rep_sales_month.member_id IS 'Id of the rep credited (member.member_id).';
 COMMENT ON COLUMN v_rep_sales_month.full_name IS 'Full name of the rep.';
-COMMENT ON COLUMN v_rep_sales_month.team_id IS 'Rep''s current team (team.team_id).';
+COMMENT ON COLUMN v_rep_sales_month.team_id IS 'Team the rep was in on the sale dates of the row (team.team_id; member_assignment).';
 COMMENT ON COLUMN v_rep_sales_month.month IS 'First day of the calendar month.';
-COMMENT ON COLUMN v_rep_sales_month.credited_amount IS 'Sales credited to the rep in the month, in the company currency to the cent (split credit, refunds negative).';
-COMMENT ON COLUMN v_rep_sales_month.sales_lines IS 'Count of sales lines credited to the rep in the month.';
+COMMENT ON COLUMN v_rep_sales_month.credited_amount IS 'Sales credited to the rep in the month while in the team, in the company currency to the cent (split credit, refunds negative).';
+COMMENT ON COLUMN v_rep_sales_month.sales_lines IS 'Count of sales lines credited to the rep in the month while in the team.';
 COMMENT ON COLUMN v_rep_sales_month.refund_lines IS 'Count of those lines that are refund lines.';
 COMMENT ON COLUMN v_rep_sales_month.split_lines IS 'Count of those lines whose credit is split between reps.';
 GRANT SELECT ON v_rep_sales_month TO sales_supervisor_bi;
@@ -202,18 +219,25 @@ GRANT SELECT ON v_team_attainment TO sales_supervisor_bi;
 -- ---------------------------------------------------------------------------
 
 CREATE VIEW v_pipeline AS
-SELECT o.member_id, m.full_name, m.team_id, o.stage,
+WITH team_days AS (   -- member_team_days() written out: a view reads tables as its owner, not functions
+  SELECT a.member_id, a.team_id, a.level,
+         daterange(CASE WHEN lower(a.valid) > min(lower(a.valid)) OVER w THEN lower(a.valid) END,
+                   CASE WHEN lower(a.valid) < max(lower(a.valid)) OVER w THEN upper(a.valid) END) AS days
+  FROM member_assignment a
+  WINDOW w AS (PARTITION BY a.member_id))
+SELECT o.member_id, m.full_name, a.team_id, o.stage,
        date_trunc('month', o.expected_close)::date AS expected_close_month,
        count(*) AS opportunities, sum(o.amount)::numeric(38,2) AS amount,
        (sum(o.amount * o.probability) / 100)::numeric(38,2) AS weighted_amount
 FROM opportunity o
 JOIN member m ON m.member_id = o.member_id
-GROUP BY o.member_id, m.full_name, m.team_id, o.stage, date_trunc('month', o.expected_close);
+JOIN team_days a ON a.member_id = o.member_id AND a.days @> o.expected_close
+GROUP BY o.member_id, m.full_name, a.team_id, o.stage, date_trunc('month', o.expected_close);
 COMMENT ON VIEW v_pipeline IS
-'Sales pipeline per rep, stage and month of expected close: number of opportunities, their amount and the amount weighted by probability. won and lost are the closed stages.';
+'Sales pipeline per rep, team, stage and month of expected close: number of opportunities, their amount and the amount weighted by probability. The team is the one in force on each opportunity''s expected close date (member_assignment, future-dated transfers included), so a month in which the rep changes team has one row per team. won and lost are the closed stages.';
 COMMENT ON COLUMN v_pipeline.member_id IS 'Rep who owns the opportunities (member.member_id).';
 COMMENT ON COLUMN v_pipeline.full_name IS 'Full name of the rep.';
-COMMENT ON COLUMN v_pipeline.team_id IS 'Rep''s current team (team.team_id).';
+COMMENT ON COLUMN v_pipeline.team_id IS 'Team the rep is (or was) in on the opportunities'' expected close date (team.team_id; member_assignment, future-dated transfers included).';
 COMMENT ON COLUMN v_pipeline.stage IS 'Pipeline stage of the opportunities (won and lost are closed).';
 COMMENT ON COLUMN v_pipeline.expected_close_month IS 'First day of the month the opportunities are expected to close.';
 COMMENT ON COLUMN v_pipeline.opportunities IS 'Count of opportunities in the group.';
@@ -222,17 +246,23 @@ COMMENT ON COLUMN v_pipeline.weighted_amount IS 'Sum of amount x probability / 1
 GRANT SELECT ON v_pipeline TO sales_supervisor_bi;
 
 CREATE VIEW v_forecast_accuracy AS
-WITH latest AS (
-  SELECT DISTINCT ON (f.member_id, f.period_id) f.member_id, f.period_id, f.amount
+WITH team_days AS (   -- member_team_days() written out: a view reads tables as its owner, not functions
+  SELECT a.member_id, a.team_id, a.level,
+         daterange(CASE WHEN lower(a.valid) > min(lower(a.valid)) OVER w THEN lower(a.valid) END,
+                   CASE WHEN lower(a.valid) < max(lower(a.valid)) OVER w THEN upper(a.valid) END) AS days
+  FROM member_assignment a
+  WINDOW w AS (PARTITION BY a.member_id)),
+latest AS (
+  SELECT DISTINCT ON (f.member_id, f.period_id) f.member_id, f.period_id, f.amount, f.submitted_at
   FROM forecast f
   ORDER BY f.member_id, f.period_id, f.submitted_at DESC),
-fa AS (
-  SELECT l.period_id, m.team_id, l.member_id, l.amount AS forecast,
+fa AS (   -- each latest forecast for the team the rep was in the day they submitted it
+  SELECT l.period_id, a.team_id, l.member_id, l.amount AS forecast,
          (SELECT coalesce(sum(d.credited_amount), 0) FROM v_credited_sales_daily d
           WHERE d.member_id = l.member_id AND d.sold_on BETWEEN fp.start_on AND fp.end_on) AS actual
   FROM latest l
   JOIN fiscal_period fp ON fp.period_id = l.period_id
-  JOIN member m ON m.member_id = l.member_id)
+  JOIN team_days a ON a.member_id = l.member_id AND a.days @> l.submitted_at::date)
 SELECT fp.period_id, fp.kind AS period_kind, fp.fiscal_year, fp.quarter, fp.month,
        fa.team_id, t.name AS team_name,
        count(*) AS forecasts, sum(fa.forecast)::numeric(38,2) AS forecast_total,
@@ -245,13 +275,13 @@ JOIN fiscal_period fp ON fp.period_id = fa.period_id
 JOIN team t ON t.team_id = fa.team_id
 GROUP BY fp.period_id, fp.kind, fp.fiscal_year, fp.quarter, fp.month, fa.team_id, t.name;
 COMMENT ON VIEW v_forecast_accuracy IS
-'Forecast accuracy per fiscal period and team (the forecasting reps'' current team): each rep''s latest forecast for the period against the sales then credited to them, with the wape, forecast_bias and mape aggregates. Actuals come from the materialized v_credited_sales_daily.';
+'Forecast accuracy per fiscal period and team: each rep''s latest forecast for the period against the sales credited to them within the period, with the wape, forecast_bias and mape aggregates. A forecast counts for the team the rep was in on the day they submitted it (submitted_at::date in the session time zone; member_assignment). Actuals come from the materialized v_credited_sales_daily.';
 COMMENT ON COLUMN v_forecast_accuracy.period_id IS 'Fiscal period forecast (fiscal_period.period_id).';
 COMMENT ON COLUMN v_forecast_accuracy.period_kind IS 'Kind of the period: year, quarter or month.';
 COMMENT ON COLUMN v_forecast_accuracy.fiscal_year IS 'Fiscal year of the period.';
 COMMENT ON COLUMN v_forecast_accuracy.quarter IS 'Quarter of the fiscal year, 1..4 (NULL for a year).';
 COMMENT ON COLUMN v_forecast_accuracy.month IS 'Month of the fiscal year, 1..12 (months only).';
-COMMENT ON COLUMN v_forecast_accuracy.team_id IS 'Current team of the forecasting reps (team.team_id).';
+COMMENT ON COLUMN v_forecast_accuracy.team_id IS 'Team the forecasting reps were in on the day they submitted their latest forecast for the period (team.team_id; member_assignment).';
 COMMENT ON COLUMN v_forecast_accuracy.team_name IS 'Name of the team.';
 COMMENT ON COLUMN v_forecast_accuracy.forecasts IS 'Count of reps with a forecast for the period.';
 COMMENT ON COLUMN v_forecast_accuracy.forecast_total IS 'Sum of their latest forecasts, in the company currency.';
@@ -327,24 +357,39 @@ WITH RECURSIVE subtree(team_id, sub_team_id, depth) AS (
   SELECT st.team_id, c.team_id, st.depth + 1
   FROM subtree st JOIN team c ON c.parent_id = st.sub_team_id
   WHERE st.depth < 1000),
-yr AS (SELECT fp.period_id, fp.fiscal_year, fp.start_on, fp.end_on FROM fiscal_period fp WHERE fp.kind = 'year')
+team_days AS (   -- member_team_days() written out: a view reads tables as its owner, not functions
+  SELECT a.member_id, a.team_id, a.level,
+         daterange(CASE WHEN lower(a.valid) > min(lower(a.valid)) OVER w THEN lower(a.valid) END,
+                   CASE WHEN lower(a.valid) < max(lower(a.valid)) OVER w THEN upper(a.valid) END) AS days
+  FROM member_assignment a
+  WINDOW w AS (PARTITION BY a.member_id)),
+yr AS (SELECT fp.period_id, fp.fiscal_year, fp.start_on, fp.end_on, least(fp.end_on, CURRENT_DATE) AS as_of
+       FROM fiscal_period fp WHERE fp.kind = 'year'),
+quarter_forecast AS (   -- each rep's latest forecast for each quarter against the rep's credited
+                        -- sales in it, for the team the rep was in the day they submitted it
+  SELECT q.fiscal_year, a.team_id, l.amount AS forecast,
+         (SELECT coalesce(sum(d.credited_amount), 0) FROM v_credited_sales_daily d
+          WHERE d.member_id = l.member_id AND d.sold_on BETWEEN q.start_on AND q.end_on) AS actual
+  FROM fiscal_period q
+  JOIN LATERAL (SELECT DISTINCT ON (f.member_id) f.member_id, f.amount, f.submitted_at FROM forecast f
+                WHERE f.period_id = q.period_id
+                ORDER BY f.member_id, f.submitted_at DESC) l ON true
+  JOIN team_days a ON a.member_id = l.member_id AND a.days @> l.submitted_at::date
+  WHERE q.kind = 'quarter'),
+team_wape AS (   -- by subtree and year, in one pass (not a scan of every forecast per team)
+  SELECT st.team_id, qf.fiscal_year, wape(qf.actual::float8, qf.forecast::float8) AS wape
+  FROM quarter_forecast qf JOIN subtree st ON st.sub_team_id = qf.team_id
+  GROUP BY st.team_id, qf.fiscal_year)
 SELECT t.team_id, t.name AS team_name, t.parent_id, yr.fiscal_year,
-       (SELECT count(*) FROM member m JOIN subtree st ON st.sub_team_id = m.team_id
-        WHERE st.team_id = t.team_id AND m.active) AS active_members,
+       (SELECT count(*) FROM member m   -- employed on as_of, in the subtree that day
+        JOIN team_days a ON a.member_id = m.member_id AND a.days @> yr.as_of
+        JOIN subtree st ON st.sub_team_id = a.team_id
+        WHERE st.team_id = t.team_id AND m.hire_date <= yr.as_of
+          AND (m.left_on >= yr.as_of OR m.left_on IS NULL AND m.active)) AS active_members,
        (SELECT count(*) FROM customer c JOIN subtree st ON st.sub_team_id = c.team_id
         WHERE st.team_id = t.team_id AND c.active) AS active_customers,
        ta.credited_sales, ta.team_quota, ta.attainment,
-       (SELECT wape(x.actual::float8, x.forecast::float8)
-        FROM (SELECT l.amount AS forecast,
-                     (SELECT coalesce(sum(d.credited_amount), 0) FROM v_credited_sales_daily d
-                      WHERE d.member_id = l.member_id AND d.sold_on BETWEEN q.start_on AND q.end_on) AS actual
-              FROM fiscal_period q
-              JOIN LATERAL (SELECT DISTINCT ON (f.member_id) f.member_id, f.amount FROM forecast f
-                            WHERE f.period_id = q.period_id
-                            ORDER BY f.member_id, f.submitted_at DESC) l ON true
-              JOIN member m ON m.member_id = l.member_id
-              JOIN subtree st ON st.sub_team_id = m.team_id AND st.team_id = t.team_id
-              WHERE q.kind = 'quarter' AND q.fiscal_year = yr.fiscal_year) x)::numeric(38,6) AS forecast_wape,
+       tw.wape::numeric(38,6) AS forecast_wape,
        sv.responses AS survey_responses, sv.csat_pct::numeric(5,2) AS csat_pct, sv.nps::numeric(5,2) AS nps,
        (SELECT count(*) FROM feedback f JOIN customer c ON c.customer_id = f.customer_id
         JOIN subtree st ON st.sub_team_id = c.team_id
@@ -354,35 +399,36 @@ SELECT t.team_id, t.name AS team_name, t.parent_id, yr.fiscal_year,
         WHERE st.team_id = t.team_id) AS overdue_customers_now,
        (SELECT round(100.0 * count(*) FILTER (WHERE w.submitted_at IS NOT NULL AND w.submitted_at::date <= w.due_on)
                      / nullif(count(*), 0), 2)
-        FROM work_report w JOIN member m ON m.member_id = w.member_id
-        JOIN subtree st ON st.sub_team_id = m.team_id
+        FROM work_report w JOIN team_days a ON a.member_id = w.member_id AND a.days @> w.due_on
+        JOIN subtree st ON st.sub_team_id = a.team_id
         WHERE st.team_id = t.team_id AND w.due_on BETWEEN yr.start_on AND yr.end_on)::numeric(5,2) AS reports_on_time_pct
 FROM team t
 CROSS JOIN yr
 LEFT JOIN v_team_attainment ta ON ta.team_id = t.team_id AND ta.period_id = yr.period_id
+LEFT JOIN team_wape tw ON tw.team_id = t.team_id AND tw.fiscal_year = yr.fiscal_year
 LEFT JOIN LATERAL (SELECT count(*) AS responses, csat(r.csat) AS csat_pct, nps(r.nps) AS nps
                    FROM survey_response r JOIN customer c ON c.customer_id = r.customer_id
                    JOIN subtree st ON st.sub_team_id = c.team_id
                    WHERE st.team_id = t.team_id
                      AND r.answered_at >= yr.start_on AND r.answered_at < yr.end_on + 1) sv ON true;
 COMMENT ON VIEW v_team_scorecard IS
-'One row per team and fiscal year, rolled up the team tree (the team and every team below it): head counts, credited sales against the team''s yearly quota, forecast error (wape of the reps'' latest quarterly forecasts), customer satisfaction (csat, nps of the year''s survey responses), complaints received in the year, customers flagged overdue for a visit at the last overdue_visits run, and the share of work reports submitted on time.';
+'One row per team and fiscal year, rolled up the team tree (the team and every team below it): head counts, credited sales against the team''s yearly quota, forecast error (wape of the reps'' latest quarterly forecasts), customer satisfaction (csat, nps of the year''s survey responses), complaints received in the year, customers flagged overdue for a visit at the last overdue_visits run, and the share of work reports submitted on time. Members count for the team they were in on the date each figure is about (member_assignment): members on the last day of the year (today while the year runs), sales on the sale date, forecasts on the day submitted, work reports on the due date. Customers count for the team that owns them today (customer.team_id; customers are not dated).';
 COMMENT ON COLUMN v_team_scorecard.team_id IS 'Team measured (team.team_id); its whole subtree is counted.';
 COMMENT ON COLUMN v_team_scorecard.team_name IS 'Name of the team.';
 COMMENT ON COLUMN v_team_scorecard.parent_id IS 'Parent team (team.team_id; NULL for a department).';
 COMMENT ON COLUMN v_team_scorecard.fiscal_year IS 'Fiscal year (a fiscal_period of kind year).';
-COMMENT ON COLUMN v_team_scorecard.active_members IS 'Count of active members in the subtree today.';
-COMMENT ON COLUMN v_team_scorecard.active_customers IS 'Count of active customers owned by teams of the subtree today.';
-COMMENT ON COLUMN v_team_scorecard.credited_sales IS 'Sales credited in the year to the members of the subtree, in the company currency to the cent.';
+COMMENT ON COLUMN v_team_scorecard.active_members IS 'Count of members employed on the last day of the year, or today while the year runs (hired by then, and left_on not before it, or no left_on and active), who were in the subtree that day (member_assignment).';
+COMMENT ON COLUMN v_team_scorecard.active_customers IS 'Count of active customers owned by teams of the subtree today (customer.team_id; customers are not dated).';
+COMMENT ON COLUMN v_team_scorecard.credited_sales IS 'Sales credited in the year to members while they were in the subtree (by sale date), in the company currency to the cent.';
 COMMENT ON COLUMN v_team_scorecard.team_quota IS 'The team''s quota for the year, in the company currency; NULL when none.';
 COMMENT ON COLUMN v_team_scorecard.attainment IS 'kpi_attainment(credited_sales, team_quota) as a ratio with 6 decimals (1.000000 = 100 %); NULL without a team quota.';
-COMMENT ON COLUMN v_team_scorecard.forecast_wape IS 'wape of the subtree reps'' latest forecasts for the year''s quarters against their credited sales, a ratio with 6 decimals (0.1 = 10 % error); NULL without forecasts or sales.';
+COMMENT ON COLUMN v_team_scorecard.forecast_wape IS 'wape of the reps'' latest forecasts for the year''s quarters against their credited sales in the quarter, a ratio with 6 decimals (0.1 = 10 % error), each forecast counted for the subtree the rep was in on the day they submitted it; NULL without forecasts or sales.';
 COMMENT ON COLUMN v_team_scorecard.survey_responses IS 'Count of survey responses received in the year from the subtree''s customers.';
 COMMENT ON COLUMN v_team_scorecard.csat_pct IS 'csat() of those responses: percentage 0..100 (2 decimals) of satisfied answers; NULL without CSAT answers.';
 COMMENT ON COLUMN v_team_scorecard.nps IS 'nps() of those responses: net promoter score on the -100..100 scale (2 decimals); NULL without NPS answers.';
 COMMENT ON COLUMN v_team_scorecard.complaints IS 'Count of complaints opened in the year by the subtree''s customers.';
 COMMENT ON COLUMN v_team_scorecard.overdue_customers_now IS 'Count of customers of the subtree flagged overdue for a visit at the last overdue_visits run (a current figure, not the year''s).';
-COMMENT ON COLUMN v_team_scorecard.reports_on_time_pct IS 'Percentage 0..100 (2 decimals) of the work reports due in the year that were submitted by their due date; NULL when none were due.';
+COMMENT ON COLUMN v_team_scorecard.reports_on_time_pct IS 'Percentage 0..100 (2 decimals) of the work reports due in the year, from members in the subtree on the due date, that were submitted by their due date; NULL when none were due.';
 GRANT SELECT ON v_team_scorecard TO sales_supervisor_bi;
 
 -- ---------------------------------------------------------------------------
@@ -454,7 +500,21 @@ COMMENT ON COLUMN v_promotion_pipeline.promoted IS 'Count of promotions recorded
 GRANT SELECT ON v_promotion_pipeline TO sales_supervisor_bi;
 
 CREATE VIEW v_pay_summary AS
-SELECT p.fiscal_year, m.team_id, t.name AS team_name, m.level, p.currency,
+WITH team_days AS (   -- member_team_days() written out: a view reads tables as its owner, not functions
+  SELECT a.member_id, a.team_id, a.level,
+         daterange(CASE WHEN lower(a.valid) > min(lower(a.valid)) OVER w THEN lower(a.valid) END,
+                   CASE WHEN lower(a.valid) < max(lower(a.valid)) OVER w THEN upper(a.valid) END) AS days
+  FROM member_assignment a
+  WINDOW w AS (PARTITION BY a.member_id)),
+pay_team AS (   -- each pay row with the team and level in force on the last day of its fiscal year
+                 -- (a year without a fiscal_period of kind year: today's, from member)
+  SELECT p.fiscal_year, p.currency, p.base_salary, p.commission, p.year_end_bonus,
+         coalesce(a.team_id, m.team_id) AS team_id, coalesce(a.level, m.level) AS level
+  FROM pay p
+  JOIN member m ON m.member_id = p.member_id
+  LEFT JOIN fiscal_period yr ON yr.kind = 'year' AND yr.fiscal_year = p.fiscal_year
+  LEFT JOIN team_days a ON a.member_id = p.member_id AND a.days @> yr.end_on)
+SELECT p.fiscal_year, p.team_id, t.name AS team_name, p.level, p.currency,
        count(*) AS headcount,
        (CASE WHEN count(*) >= 3 THEN sum(p.base_salary) END)::numeric(38,2) AS base_salary_total,
        (CASE WHEN count(*) >= 3 THEN avg(p.base_salary) END)::numeric(38,2) AS base_salary_avg,
@@ -462,16 +522,15 @@ SELECT p.fiscal_year, m.team_id, t.name AS team_name, m.level, p.currency,
        (CASE WHEN count(*) >= 3 THEN sum(p.year_end_bonus) END)::numeric(38,2) AS year_end_bonus_total,
        (CASE WHEN count(*) >= 3 THEN sum(p.base_salary + p.commission + p.year_end_bonus) END)::numeric(38,2) AS total_pay,
        (CASE WHEN count(*) >= 3 THEN avg(p.base_salary + p.commission + p.year_end_bonus) END)::numeric(38,2) AS total_pay_avg
-FROM pay p
-JOIN member m ON m.member_id = p.member_id
-JOIN team t ON t.team_id = m.team_id
-GROUP BY p.fiscal_year, m.team_id, t.name, m.level, p.currency;
+FROM pay_team p
+JOIN team t ON t.team_id = p.team_id
+GROUP BY p.fiscal_year, p.team_id, t.name, p.level, p.currency;
 COMMENT ON VIEW v_pay_summary IS
-'Pay per fiscal year, team (the member''s current team, not its subtree), current career level and currency: head count and the totals and averages of base salary, commission and year-end bonus. Pay is personal: the amounts are NULL for groups of fewer than 3 people, so no one''s pay can be read off.';
+'Pay per fiscal year, team (not its subtree), career level and currency: head count and the totals and averages of base salary, commission and year-end bonus. Team and level are those in force on the last day of the fiscal year (the fiscal_period of kind year; member_assignment), or for someone who left before it those of their last assignment (a year without a fiscal_period of kind year: today''s team and level). Pay is personal: the amounts are NULL for groups of fewer than 3 people, so no one''s pay can be read off.';
 COMMENT ON COLUMN v_pay_summary.fiscal_year IS 'Fiscal year the pay is for.';
-COMMENT ON COLUMN v_pay_summary.team_id IS 'Members'' current team (team.team_id).';
+COMMENT ON COLUMN v_pay_summary.team_id IS 'Team the members were in on the last day of the fiscal year, or on their last day for a leaver (team.team_id; member_assignment).';
 COMMENT ON COLUMN v_pay_summary.team_name IS 'Name of the team.';
-COMMENT ON COLUMN v_pay_summary.level IS 'Members'' current career level.';
+COMMENT ON COLUMN v_pay_summary.level IS 'Career level of the members on the last day of the fiscal year, or on their last day for a leaver (member_assignment).';
 COMMENT ON COLUMN v_pay_summary.currency IS 'Currency of the amounts in this row (ISO code).';
 COMMENT ON COLUMN v_pay_summary.headcount IS 'Count of people in the group.';
 COMMENT ON COLUMN v_pay_summary.base_salary_total IS 'Sum of base salaries, in the row''s currency to the cent (NULL below 3 people).';
