@@ -2,7 +2,7 @@
 -- members, leadership) and customers (contacts, visits, feedback, surveys),
 -- and the overdue_visit view over them (PRODUCT.md section 2).
 --
--- Conventions of the model parts (20-24):
+-- Conventions of the model parts (20-25):
 --  * Every table has a primary key, COMMENT ON the table and each column, and is
 --    registered with pg_extension_config_dump (with its identity sequence) by
 --    the last part, 90_pg_dump.sql, so pg_dump / pg_restore carry the user's rows.

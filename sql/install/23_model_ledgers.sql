@@ -13,7 +13,18 @@ CREATE TABLE commission_plan (
   period_id    integer NOT NULL REFERENCES fiscal_period ON DELETE RESTRICT,
   tiers        tier_table NOT NULL,
   on_target    numeric(14,2) CHECK (on_target >= 0),
-  CONSTRAINT commission_plan_one_per_period UNIQUE (member_id, period_id)
+  earn_on      text NOT NULL DEFAULT 'booking',
+  clawback_days integer,
+  draw_kind    text,
+  draw_amount  numeric(14,2),
+  draw_recovery_limit numeric(14,2),
+  pay_negative boolean NOT NULL DEFAULT false,
+  CONSTRAINT commission_plan_one_per_period UNIQUE (member_id, period_id),
+  CONSTRAINT commission_plan_earn_on CHECK (earn_on IN ('booking', 'payment_in_full', 'payment_pro_rata')),
+  CONSTRAINT commission_plan_clawback_days CHECK (clawback_days >= 0),
+  CONSTRAINT commission_plan_draw CHECK (draw_kind IN ('recoverable', 'guarantee')
+                                         AND (draw_kind IS NULL) = (draw_amount IS NULL) AND draw_amount > 0),
+  CONSTRAINT commission_plan_draw_recovery CHECK (draw_recovery_limit >= 0)
 );
 COMMENT ON TABLE commission_plan IS 'Commission plan of a member for a period: the tier table and the on-target commission.';
 COMMENT ON COLUMN commission_plan.plan_id IS 'Plan identifier.';
@@ -21,6 +32,12 @@ COMMENT ON COLUMN commission_plan.member_id IS 'Member the plan pays.';
 COMMENT ON COLUMN commission_plan.period_id IS 'Period the plan covers.';
 COMMENT ON COLUMN commission_plan.tiers IS 'Commission tiers of the plan (for example marginal[(0,0.02),(100000,0.03)] cap 50000); a tier_table value, validated when it is written.';
 COMMENT ON COLUMN commission_plan.on_target IS 'On-target commission for the period, if the plan pays against attainment.';
+COMMENT ON COLUMN commission_plan.earn_on IS 'When the period''s commission is earned (issue 15): booking (when the lines are credited, the default), payment_in_full (the commission of a line on an invoice is held until the invoice is paid in full), payment_pro_rata (held in the unpaid share of its invoice). Lines without an invoice count as paid.';
+COMMENT ON COLUMN commission_plan.clawback_days IS 'For a plan earning on booking: commission on an invoice still unpaid this many days after its due date is clawed back, in the unpaid share, and released again by a later payment. NULL: never clawed back.';
+COMMENT ON COLUMN commission_plan.draw_kind IS 'recoverable (an advance up to draw_amount, recovered from later earnings) or guarantee (a non-recoverable top-up of the period''s pay to draw_amount); NULL: no draw in the period.';
+COMMENT ON COLUMN commission_plan.draw_amount IS 'The draw of the period: what the rep is paid at least (positive; with draw_kind).';
+COMMENT ON COLUMN commission_plan.draw_recovery_limit IS 'Most that may be recovered of outstanding recoverable draws in the period (NULL: no limit; 0: none this period).';
+COMMENT ON COLUMN commission_plan.pay_negative IS 'True: a negative balance at the period''s close is collected (a negative payout line); false, the default: it is carried forward into the next period.';
 
 -- Plan versions (issue 14.3).  A plan's effective dates are its period's; a
 -- correction of its tiers or on-target figure is an UPDATE of commission_plan,
@@ -38,10 +55,16 @@ CREATE TABLE commission_plan_version (
   recorded_at  timestamptz NOT NULL DEFAULT now(),
   recorded_by  name NOT NULL DEFAULT session_user,
   reason       text,
+  earn_on      text NOT NULL DEFAULT 'booking',
+  clawback_days integer,
+  draw_kind    text,
+  draw_amount  numeric(14,2),
+  draw_recovery_limit numeric(14,2),
+  pay_negative boolean NOT NULL DEFAULT false,
   PRIMARY KEY (plan_id, version)
 );
 COMMENT ON TABLE commission_plan_version IS
-'Every version of every commission plan, numbered from 1 in the order they were written: the first is the plan as inserted, each correction (an UPDATE of tiers or on_target) adds the next. Append-only; a version a payout line was computed with cannot be deleted (commission_payout references it).';
+'Every version of every commission plan, numbered from 1 in the order they were written: the first is the plan as inserted, each correction (an UPDATE of tiers, on_target or the payment terms) adds the next. Append-only; a version a payout line was computed with cannot be deleted (commission_payout references it).';
 COMMENT ON COLUMN commission_plan_version.plan_id IS 'Plan versioned.';
 COMMENT ON COLUMN commission_plan_version.version IS 'Version number, 1 for the plan as first written, +1 per correction.';
 COMMENT ON COLUMN commission_plan_version.member_id IS 'Member the plan pays (as in the plan).';
@@ -51,6 +74,12 @@ COMMENT ON COLUMN commission_plan_version.on_target IS 'On-target commission of 
 COMMENT ON COLUMN commission_plan_version.recorded_at IS 'When this version was written (it is the plan as known from then until the next version).';
 COMMENT ON COLUMN commission_plan_version.recorded_by IS 'Session user who wrote it.';
 COMMENT ON COLUMN commission_plan_version.reason IS 'Why (the setting sales_supervisor.change_reason of the writing transaction, if set).';
+COMMENT ON COLUMN commission_plan_version.earn_on IS 'When commission is earned under this version (commission_plan.earn_on).';
+COMMENT ON COLUMN commission_plan_version.clawback_days IS 'Clawback horizon of this version (commission_plan.clawback_days).';
+COMMENT ON COLUMN commission_plan_version.draw_kind IS 'Draw kind of this version (commission_plan.draw_kind).';
+COMMENT ON COLUMN commission_plan_version.draw_amount IS 'Draw of this version (commission_plan.draw_amount).';
+COMMENT ON COLUMN commission_plan_version.draw_recovery_limit IS 'Draw recovery limit of this version (commission_plan.draw_recovery_limit).';
+COMMENT ON COLUMN commission_plan_version.pay_negative IS 'Whether this version collects a negative balance (commission_plan.pay_negative).';
 
 CREATE TABLE commission_period_lock (
   period_id         integer PRIMARY KEY REFERENCES fiscal_period ON DELETE RESTRICT,

@@ -691,20 +691,25 @@ BEGIN
         USING ERRCODE = 'object_not_in_prerequisite_state',
               HINT = 'Correct its tiers (a new version), or give the member a plan of its own for the other period.';
     END IF;
-    IF (NEW.tiers, NEW.on_target) IS NOT DISTINCT FROM (OLD.tiers, OLD.on_target)
+    IF (NEW.tiers, NEW.on_target, NEW.earn_on, NEW.clawback_days, NEW.draw_kind, NEW.draw_amount,
+        NEW.draw_recovery_limit, NEW.pay_negative)
+       IS NOT DISTINCT FROM (OLD.tiers, OLD.on_target, OLD.earn_on, OLD.clawback_days, OLD.draw_kind, OLD.draw_amount,
+                             OLD.draw_recovery_limit, OLD.pay_negative)
        AND (NEW.member_id, NEW.period_id) IS NOT DISTINCT FROM (OLD.member_id, OLD.period_id) THEN
       RETURN NULL;
     END IF;
   END IF;
-  INSERT INTO commission_plan_version (plan_id, version, member_id, period_id, tiers, on_target, reason)
+  INSERT INTO commission_plan_version (plan_id, version, member_id, period_id, tiers, on_target, reason,
+                                       earn_on, clawback_days, draw_kind, draw_amount, draw_recovery_limit, pay_negative)
   SELECT NEW.plan_id, coalesce(max(v.version), 0) + 1, NEW.member_id, NEW.period_id, NEW.tiers, NEW.on_target,
-         nullif(btrim(current_setting('sales_supervisor.change_reason', true)), '')
+         nullif(btrim(current_setting('sales_supervisor.change_reason', true)), ''),
+         NEW.earn_on, NEW.clawback_days, NEW.draw_kind, NEW.draw_amount, NEW.draw_recovery_limit, NEW.pay_negative
   FROM commission_plan_version v WHERE v.plan_id = NEW.plan_id;
   RETURN NULL;
 END
 $$;
 COMMENT ON FUNCTION commission_plan_record_version() IS
-'Trigger on commission_plan: records the plan as inserted, and each change of its tiers or on-target figure, as the next numbered commission_plan_version (reason: the setting sales_supervisor.change_reason); refuses moving a plan that has paid to another member or period (55000).';
+'Trigger on commission_plan: records the plan as inserted, and each change of its tiers, on-target figure or payment terms (earn_on, clawback, draw, pay_negative), as the next numbered commission_plan_version (reason: the setting sales_supervisor.change_reason); refuses moving a plan that has paid to another member or period (55000).';
 CREATE TRIGGER commission_plan_record_version AFTER INSERT OR UPDATE ON commission_plan
   FOR EACH ROW EXECUTE FUNCTION commission_plan_record_version();
 REVOKE ALL ON FUNCTION commission_plan_record_version() FROM PUBLIC;

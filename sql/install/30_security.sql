@@ -634,3 +634,48 @@ GRANT EXECUTE ON FUNCTION review_summary(integer, integer, name)
 
 -- The BI role reads documented views only: the reporting views, v_org_summary
 -- included, are in 55_reports.sql.
+
+-- From credit to payout (issue 15).  Invoices and payments are read like the
+-- customers they bill (written by the owner's billing integration, like the
+-- sales lines); the account (entries, balances, payout batch lines) and
+-- disputes are read like the commission ledgers -- the rep their own,
+-- supervisors and managers their scope, HR all -- and written only by the
+-- extension's functions.  Batch headers and SPIFFs are no one's personal data.
+GRANT SELECT ON invoice TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager;
+GRANT SELECT ON invoice_payment TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager;
+ALTER TABLE invoice ENABLE ROW LEVEL SECURITY;
+CREATE POLICY invoice_via_customer ON invoice
+  TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager
+  USING (EXISTS (SELECT 1 FROM sales_supervisor.customer c WHERE c.customer_id = invoice.customer_id));
+ALTER TABLE invoice_payment ENABLE ROW LEVEL SECURITY;
+CREATE POLICY invoice_payment_via_invoice ON invoice_payment
+  TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager
+  USING (EXISTS (SELECT 1 FROM sales_supervisor.invoice i WHERE i.invoice_id = invoice_payment.invoice_id));
+GRANT SELECT ON commission_entry, commission_balance, payout_batch_line, commission_dispute
+  TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager, sales_supervisor_hr;
+GRANT SELECT ON payout_batch, spiff
+  TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager, sales_supervisor_hr;
+ALTER TABLE commission_entry ENABLE ROW LEVEL SECURITY;
+CREATE POLICY commission_entry_own ON commission_entry TO sales_supervisor_rep
+  USING (member_id = (SELECT sales_supervisor.current_member_id()));
+CREATE POLICY commission_entry_subtree ON commission_entry TO sales_supervisor_supervisor, sales_supervisor_manager
+  USING (member_id = ANY ((SELECT sales_supervisor.visible_member_ids())::integer[]));
+CREATE POLICY commission_entry_hr ON commission_entry TO sales_supervisor_hr USING (true);
+ALTER TABLE commission_balance ENABLE ROW LEVEL SECURITY;
+CREATE POLICY commission_balance_own ON commission_balance TO sales_supervisor_rep
+  USING (member_id = (SELECT sales_supervisor.current_member_id()));
+CREATE POLICY commission_balance_subtree ON commission_balance TO sales_supervisor_supervisor, sales_supervisor_manager
+  USING (member_id = ANY ((SELECT sales_supervisor.visible_member_ids())::integer[]));
+CREATE POLICY commission_balance_hr ON commission_balance TO sales_supervisor_hr USING (true);
+ALTER TABLE payout_batch_line ENABLE ROW LEVEL SECURITY;
+CREATE POLICY payout_batch_line_own ON payout_batch_line TO sales_supervisor_rep
+  USING (member_id = (SELECT sales_supervisor.current_member_id()));
+CREATE POLICY payout_batch_line_subtree ON payout_batch_line TO sales_supervisor_supervisor, sales_supervisor_manager
+  USING (member_id = ANY ((SELECT sales_supervisor.visible_member_ids())::integer[]));
+CREATE POLICY payout_batch_line_hr ON payout_batch_line TO sales_supervisor_hr USING (true);
+ALTER TABLE commission_dispute ENABLE ROW LEVEL SECURITY;
+CREATE POLICY commission_dispute_own ON commission_dispute TO sales_supervisor_rep
+  USING (member_id = (SELECT sales_supervisor.current_member_id()));
+CREATE POLICY commission_dispute_subtree ON commission_dispute TO sales_supervisor_supervisor, sales_supervisor_manager
+  USING (member_id = ANY ((SELECT sales_supervisor.visible_member_ids())::integer[]));
+CREATE POLICY commission_dispute_hr ON commission_dispute TO sales_supervisor_hr USING (true);

@@ -93,6 +93,21 @@ INSERT INTO sale (sale_id, sold_on, member_id, customer_id, category_id, amount)
   VALUES (990001, '2026-01-15', 11, 4, 1, 100);
 INSERT INTO sale_credit VALUES (990001, 11, 50), (990001, 15, 50);
 
+-- invoices (issue 15): 4001 bills customer 4 (line 990001), 4002 customer 1;
+-- payment 4101 on 4001; period 7 settled by batch 4201 (approved), with rep
+-- 11's line 4301, paid entry 4401 and balance
+INSERT INTO invoice (invoice_id, customer_id, issued_on, due_on) OVERRIDING SYSTEM VALUE
+  VALUES (4001, 4, '2026-01-15', '2026-02-14'), (4002, 1, '2026-01-15', '2026-02-14');
+UPDATE sale SET invoice_id = 4001 WHERE sale_id = 990001;
+INSERT INTO invoice_payment (payment_id, invoice_id, paid_on, amount) OVERRIDING SYSTEM VALUE
+  VALUES (4101, 4001, '2026-02-01', 40);
+INSERT INTO payout_batch (batch_id, period_id) OVERRIDING SYSTEM VALUE VALUES (4201, 7);
+INSERT INTO payout_batch_line (line_id, batch_id, member_id, amount) OVERRIDING SYSTEM VALUE VALUES (4301, 4201, 11, 50);
+INSERT INTO commission_entry (entry_id, member_id, period_id, kind, amount, batch_line_id) OVERRIDING SYSTEM VALUE
+  VALUES (4401, 11, 7, 'paid', -50, 4301);
+INSERT INTO commission_balance VALUES (11, 7, 0, 50, 0, 0, 0, 0, 0, 0, 0, 50, 0, 0);
+UPDATE payout_batch SET approved_at = now(), approved_by = session_user WHERE batch_id = 4201;
+
 CREATE TEMP TABLE k AS SELECT
   (SELECT min(visit_id) FROM customer_visit WHERE customer_id = 4 AND member_id = 11) AS visit,
   (SELECT min(s.sale_id) FROM sale s WHERE s.refund_of IS NULL AND s.sold_on < '2026-01-01'
@@ -389,6 +404,34 @@ BEGIN
 END
 $$;
 
+-- From credit to payout (only the owner writes lines, payments and the account)
+INSERT INTO cases (rule, what, stmt, state, tbl, priv, cols) VALUES
+('invoice_track_lines_insert', 'a line of customer 1 billed on invoice 4001 of customer 4',
+ $$INSERT INTO sales_supervisor.sale (sold_on, member_id, customer_id, category_id, amount, invoice_id) VALUES ('2026-01-20', 8, 1, 1, 10, 4001)$$,
+ '23514', 'sale', 'INSERT', NULL),
+('invoice_track_lines_update', 'line 990001 (customer 4) moved to invoice 4002 of customer 1',
+ 'UPDATE sales_supervisor.sale SET invoice_id = 4002 WHERE sale_id = 990001', '23514', 'sale', 'UPDATE', '{invoice_id}'),
+('invoice_track_payments', 'a reversal of payment 4101 (40) for 30',
+ $$INSERT INTO sales_supervisor.invoice_payment (invoice_id, paid_on, amount, reverses_id) VALUES (4001, '2026-02-02', -30, 4101)$$,
+ '23514', 'invoice_payment', 'INSERT', NULL),
+('invoice_payment_append_only', 'payment 4101 changed',
+ 'UPDATE sales_supervisor.invoice_payment SET amount = 41 WHERE payment_id = 4101', '42501', 'invoice_payment', 'UPDATE', '{amount}'),
+('invoice_check_totals', 'invoice 4001''s total written directly',
+ 'UPDATE sales_supervisor.invoice SET total = 1 WHERE invoice_id = 4001', '23514', 'invoice', 'UPDATE', '{total}'),
+('commission_entry_check_period', 'an adjustment into settled period 7',
+ $$INSERT INTO sales_supervisor.commission_entry (member_id, period_id, kind, amount) VALUES (11, 7, 'adjustment', 5)$$,
+ '55000', 'commission_entry', 'INSERT', NULL),
+('commission_entry_append_only', 'entry 4401 changed',
+ 'UPDATE sales_supervisor.commission_entry SET amount = -49 WHERE entry_id = 4401', '42501', 'commission_entry', 'UPDATE', '{amount}'),
+('commission_balance_append_only', 'rep 11''s balance of period 7 deleted',
+ 'DELETE FROM sales_supervisor.commission_balance WHERE member_id = 11 AND period_id = 7', '42501', 'commission_balance', 'DELETE', NULL),
+('payout_batch_line_append_only', 'line 4301 of an approved batch changed',
+ 'UPDATE sales_supervisor.payout_batch_line SET amount = 51 WHERE line_id = 4301', '42501', 'payout_batch_line', 'UPDATE', '{amount}'),
+('payout_batch_check_approval', 'approved batch 4201 approved again',
+ 'UPDATE sales_supervisor.payout_batch SET approved_at = now() WHERE batch_id = 4201', '55000', 'payout_batch', 'UPDATE', '{approved_at}'),
+('payout_batch_line_check_approval', 'a line added to approved batch 4201',
+ 'INSERT INTO sales_supervisor.payout_batch_line (batch_id, member_id, amount) VALUES (4201, 15, 5)', '55000', 'payout_batch_line', 'INSERT', NULL);
+
 SELECT plan(24 + (SELECT count(*)::int + sum((SELECT count(*) FROM pg_temp.case_logins(c)))::int FROM cases c));
 
 -- what a login sees of customer 4 and of members 9 and 2
@@ -520,7 +563,8 @@ SELECT is((SELECT array_agg(t.tgname::text ORDER BY t.tgname)
                                         UNION ALL VALUES ('work_report_stamp'), ('sale_queue_late_lines'),
                                                          ('commission_credit_own_period'),
                                                          ('member_assignment_on_hire'), ('member_assignment_follow_member'),
-                                                         ('team_leadership_follow'))),
+                                                         ('team_leadership_follow'),
+                                                         ('invoice_track_lines_delete'))),
           NULL, 'every trigger of the extension''s tables is violated here as every role (audit triggers and restore merges excepted)');
 -- The class: a trigger function that judges a row against other rows runs as
 -- the extension owner (SECURITY DEFINER), so row-level security hides none of
@@ -528,7 +572,8 @@ SELECT is((SELECT array_agg(t.tgname::text ORDER BY t.tgname)
 SELECT is((SELECT array_agg(DISTINCT p.proname::text ORDER BY p.proname::text)
            FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid JOIN pg_class c ON c.oid = t.tgrelid
            WHERE c.relnamespace = 'sales_supervisor'::regnamespace AND NOT t.tgisinternal AND NOT p.prosecdef),
-          ARRAY['commission_credit_own_period', 'quota_check_lock', 'refuse_change', 'settings_restore_merge', 'work_report_stamp'],
+          ARRAY['commission_credit_own_period', 'invoice_check_totals', 'quota_check_lock', 'refuse_change',
+                'settings_restore_merge', 'work_report_stamp'],
           'every trigger function that reads other rows is SECURITY DEFINER');
 
 SELECT * FROM finish();

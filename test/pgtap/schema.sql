@@ -13,7 +13,9 @@ SELECT tables_are('sales_supervisor', ARRAY[
   'appraisal_result', 'promotion_rule', 'promotion_candidate', 'promotion', 'pay',
   'commission_plan', 'commission_period_lock', 'commission_credit', 'commission_payout', 'audit_log',
   'commission_late_sale', 'commission_run_gate', 'job_setting', 'ops_setting', 'job_log', 'visit_overdue_flag', 'feedback_overdue_flag',
-  'kpi_target', 'appraisal_consequence', 'bonus_target', 'commission_plan_version', 'sale_credit_correction', 'quota_relief', 'member_leave'],
+  'kpi_target', 'appraisal_consequence', 'bonus_target', 'commission_plan_version', 'sale_credit_correction', 'quota_relief', 'member_leave',
+  'invoice', 'invoice_payment', 'spiff', 'payout_batch', 'payout_batch_line', 'commission_dispute', 'commission_entry',
+  'commission_balance'],
   'the data model''s tables');
 SELECT views_are('sales_supervisor', ARRAY['overdue_visit', 'v_org_summary', 'v_rep_sales_month', 'v_rep_attainment',
   'v_team_attainment', 'v_pipeline', 'v_forecast_accuracy', 'v_customer_health', 'v_team_scorecard',
@@ -39,8 +41,8 @@ SELECT is((SELECT array_agg(c.relname::text ORDER BY c.relname) FROM pg_class c
              AND c.oid <> ALL ((SELECT extconfig FROM pg_extension WHERE extname = 'sales_supervisor')::oid[])),
           NULL, 'every table and sequence is registered with pg_extension_config_dump');
 SELECT is((SELECT count(*)::int FROM pg_class c
-           WHERE c.relnamespace = 'sales_supervisor'::regnamespace AND c.relkind = 'S'), 31,
-          'the 31 identity sequences exist, one per table with a generated key (and are registered, above)');
+           WHERE c.relnamespace = 'sales_supervisor'::regnamespace AND c.relkind = 'S'), 38,
+          'the 38 identity sequences exist, one per table with a generated key (and are registered, above)');
 SELECT is((SELECT array_agg(t.typname::text ORDER BY t.typname) FROM pg_type t
            WHERE t.typnamespace = 'sales_supervisor'::regnamespace AND t.typtype = 'e'
              AND obj_description(t.oid, 'pg_type') IS NULL), NULL, 'every enum has a comment');
@@ -54,7 +56,7 @@ SELECT enum_has_labels('sales_supervisor', 'member_level',
   ARRAY['sales_rep', 'sales_customer_supervisor', 'sales_manager', 'sales_director', 'customer_director'],
   'the career ladder in order');
 SELECT columns_are('sales_supervisor', 'sale', ARRAY['sale_id', 'sold_on', 'member_id', 'customer_id',
-  'category_id', 'amount', 'refund_of'], 'sale columns');
+  'category_id', 'amount', 'refund_of', 'invoice_id', 'quantity'], 'sale columns');
 SELECT col_type_is('sales_supervisor', 'sale', 'amount', 'numeric(14,2)', 'money is exact numeric');
 SELECT fk_ok('sales_supervisor', 'sale', 'customer_id', 'sales_supervisor', 'customer', 'customer_id', 'sale -> customer');
 SELECT fk_ok('sales_supervisor', 'sale', 'member_id', 'sales_supervisor', 'member', 'member_id', 'sale -> member');
@@ -123,10 +125,11 @@ SELECT is((SELECT array_agg(table_name::text ORDER BY table_name) FROM informati
 -- row-level security
 SELECT is((SELECT array_agg(relname::text ORDER BY relname) FROM pg_class
            WHERE relnamespace = 'sales_supervisor'::regnamespace AND relkind = 'r' AND relrowsecurity),
-          ARRAY['appraisal_consequence', 'appraisal_result', 'audit_log', 'commission_credit', 'commission_late_sale',
+          ARRAY['appraisal_consequence', 'appraisal_result', 'audit_log', 'commission_balance', 'commission_credit',
+                'commission_dispute', 'commission_entry', 'commission_late_sale',
                 'commission_payout', 'commission_plan', 'commission_plan_version',
                 'customer', 'customer_contact', 'customer_visit', 'feedback', 'feedback_overdue_flag', 'forecast',
-                'job_log', 'job_setting', 'kpi_result', 'member', 'member_assignment', 'member_leave', 'opportunity', 'ops_setting', 'pay', 'promotion',
+                'invoice', 'invoice_payment', 'job_log', 'job_setting', 'kpi_result', 'member', 'member_assignment', 'member_leave', 'opportunity', 'ops_setting', 'pay', 'payout_batch_line', 'promotion',
                 'promotion_candidate', 'quota', 'quota_relief', 'review', 'review_score', 'sale', 'sale_credit', 'sale_credit_correction', 'survey_response',
                 'task', 'team', 'team_leader', 'team_leadership', 'training_attendance', 'visit_overdue_flag', 'work_report'],
           'row-level security on every table with personal or customer data, and on the org structure that decides scope');
@@ -137,9 +140,9 @@ SELECT is((SELECT array_agg(relname::text ORDER BY relname) FROM pg_class c
           -- (commission_run_gate holds no data: only its owner's functions touch it)
           ARRAY['appraisal_component_weight', 'appraisal_cycle', 'bonus_target', 'commission_period_lock',
                 'commission_run_gate', 'fiscal_period',
-                'grade_policy', 'kpi_definition', 'kpi_target', 'kpi_weight', 'product_category', 'promotion_rule',
-                'seasonal_distribution', 'training_session', 'visit_cadence'],
-          'the granted tables without row-level security are reference data only');
+                'grade_policy', 'kpi_definition', 'kpi_target', 'kpi_weight', 'payout_batch', 'product_category',
+                'promotion_rule', 'seasonal_distribution', 'spiff', 'training_session', 'visit_cadence'],
+          'the granted tables without row-level security are reference data only (and payout batch headers)');
 SELECT policies_are('sales_supervisor', 'member', ARRAY['member_own', 'member_subtree', 'member_hr'], 'member policies');
 SELECT policies_are('sales_supervisor', 'customer', ARRAY['customer_own', 'customer_subtree'], 'customer policies');
 SELECT policies_are('sales_supervisor', 'customer_visit', ARRAY['customer_visit_via_customer'], 'visit policies');
@@ -194,11 +197,11 @@ SELECT is((SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_proc p
            WHERE p.pronamespace = 'sales_supervisor'::regnamespace AND p.prosecdef),
           ARRAY['allocate_quotas', 'appraisal_consequence_check_state', 'appraisal_cycle_check_state', 'appraisal_what_if',
                 'approve_promotion', 'audit_row', 'calibrate_appraisal_cycle',
-                'close_appraisal_cycle', 'commission_check_period', 'commission_credit_check_period',
+                'close_appraisal_cycle', 'commission_check_period', 'commission_credit_check_period', 'commission_entry_check_period',
                 'commission_plan_record_version', 'correct_sale_credit', 'credited_sale_ids', 'current_member_id', 'customer_check_team', 'cycle_rows_check_state',
-                'led_team_ids', 'lock_quotas', 'managed_team_ids', 'member_assignment_check_cover',
+                'invoice_track_lines', 'invoice_track_payments', 'led_team_ids', 'lock_quotas', 'managed_team_ids', 'member_assignment_check_cover',
                 'member_assignment_follow_member', 'member_assignment_on_hire',
-                'open_appraisal_cycle', 'promotion_candidates', 'prorate_quotas', 'quota_what_if', 'recalculate_commission', 'reopen_appraisal_cycle', 'require_role',
+                'open_appraisal_cycle', 'payout_batch_check_approval', 'promotion_candidates', 'prorate_quotas', 'quota_what_if', 'recalculate_commission', 'reopen_appraisal_cycle', 'require_role',
                 'review_check_cycle', 'review_summary', 'run_commission', 'sale_check_credited',
                 'sale_credit_check_credited', 'sale_credit_check_sum',
                 'sale_queue_late_lines', 'sale_scope_member_ids', 'sale_scope_moved', 'sale_scope_moved_dates',

@@ -336,3 +336,51 @@ SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.sale_credit_correct
 
 -- A promotion is dated in the member's history from its effective date (14.1)
 --@ replace function approve_promotion
+
+-- ---------------------------------------------------------------------------
+-- From credit to payout (issue 15): invoices and payments, payment terms of
+-- the plans, the reps' accounts, payout batches, SPIFFs and disputes.
+-- Existing plans earn on booking, without clawback or draw, and carry no
+-- negative balance; existing lines have no invoice (paid when booked); the
+-- accounts open at zero with the first settlement.
+-- ---------------------------------------------------------------------------
+--@ create table invoice
+ALTER TABLE sale ADD COLUMN invoice_id bigint, ADD COLUMN quantity numeric(12,3),
+  ADD CONSTRAINT sale_invoice_fk FOREIGN KEY (invoice_id) REFERENCES invoice ON DELETE RESTRICT,
+  ADD CONSTRAINT sale_quantity_positive CHECK (quantity > 0);
+CREATE INDEX sale_invoice_idx ON sale (invoice_id) WHERE invoice_id IS NOT NULL;
+--@ comments on table sale
+ALTER TABLE commission_plan ADD COLUMN earn_on text NOT NULL DEFAULT 'booking', ADD COLUMN clawback_days integer,
+  ADD COLUMN draw_kind text, ADD COLUMN draw_amount numeric(14,2), ADD COLUMN draw_recovery_limit numeric(14,2),
+  ADD COLUMN pay_negative boolean NOT NULL DEFAULT false,
+  ADD CONSTRAINT commission_plan_earn_on CHECK (earn_on IN ('booking', 'payment_in_full', 'payment_pro_rata')),
+  ADD CONSTRAINT commission_plan_clawback_days CHECK (clawback_days >= 0),
+  ADD CONSTRAINT commission_plan_draw CHECK (draw_kind IN ('recoverable', 'guarantee')
+                                             AND (draw_kind IS NULL) = (draw_amount IS NULL) AND draw_amount > 0),
+  ADD CONSTRAINT commission_plan_draw_recovery CHECK (draw_recovery_limit >= 0);
+-- (commission_plan_version is new in 0.3.0: created above with these columns)
+--@ comments on table commission_plan
+--@ replace function commission_plan_record_version
+--@ create table invoice_payment, spiff, payout_batch, payout_batch_line, commission_dispute, commission_entry, commission_balance
+SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.invoice', '');
+SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.invoice_payment', '');
+SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.spiff', '');
+SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.payout_batch', '');
+SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.payout_batch_line', '');
+SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.commission_dispute', '');
+SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.commission_entry', '');
+SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.commission_balance', '');
+SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.invoice_invoice_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.invoice_payment_payment_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.spiff_spiff_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.payout_batch_batch_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.payout_batch_line_line_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.commission_dispute_dispute_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.commission_entry_entry_id_seq', '');
+--@ replace function invoice_track_lines, invoice_track_payments, invoice_check_totals
+--@ replace function commission_entry_check_period, payout_batch_check_approval
+--@ create trigger invoice_track_lines_insert, invoice_track_lines_update, invoice_track_lines_delete
+--@ create trigger invoice_track_payments, invoice_payment_append_only, invoice_check_totals
+--@ create trigger commission_entry_check_period, commission_entry_append_only, commission_balance_append_only
+--@ create trigger payout_batch_line_append_only, payout_batch_check_approval, payout_batch_line_check_approval
+--@ create policies on invoice, invoice_payment, commission_entry, commission_balance, payout_batch_line, commission_dispute
