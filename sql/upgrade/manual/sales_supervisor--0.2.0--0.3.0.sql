@@ -384,3 +384,4 @@ SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.commission_entry_en
 --@ create trigger commission_entry_check_period, commission_entry_append_only, commission_balance_append_only
 --@ create trigger payout_batch_line_append_only, payout_batch_check_approval, payout_batch_line_check_approval
 --@ create policies on invoice, invoice_payment, commission_entry, commission_balance, payout_batch_line, commission_dispute
+--@ replace function settlement_open_period
