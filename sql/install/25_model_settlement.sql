@@ -163,6 +163,7 @@ CREATE TABLE commission_entry (
   for_period_id integer REFERENCES fiscal_period ON DELETE RESTRICT,
   plan_id      integer,
   plan_version integer,
+  payout_id    bigint UNIQUE REFERENCES commission_payout ON DELETE RESTRICT,
   spiff_id     integer REFERENCES spiff ON DELETE RESTRICT,
   dispute_id   integer UNIQUE REFERENCES commission_dispute ON DELETE RESTRICT,
   batch_line_id bigint UNIQUE REFERENCES payout_batch_line ON DELETE RESTRICT,
@@ -175,6 +176,7 @@ CREATE TABLE commission_entry (
                                                WHEN kind IN ('released', 'draw_paid', 'guarantee_paid') THEN amount > 0
                                                ELSE true END),
   CONSTRAINT commission_entry_about CHECK ((for_period_id IS NOT NULL) = (kind IN ('earned', 'held', 'released', 'clawed_back'))),
+  CONSTRAINT commission_entry_earned CHECK ((payout_id IS NOT NULL) = (kind = 'earned')),
   CONSTRAINT commission_entry_spiff CHECK ((spiff_id IS NOT NULL) = (kind = 'spiff')),
   CONSTRAINT commission_entry_dispute CHECK (dispute_id IS NULL OR kind = 'adjustment'),
   CONSTRAINT commission_entry_paid CHECK ((batch_line_id IS NOT NULL) = (kind = 'paid')),
@@ -194,6 +196,7 @@ COMMENT ON COLUMN commission_entry.amount IS 'Effect on the rep''s balance, in t
 COMMENT ON COLUMN commission_entry.for_period_id IS 'For earned, held, released and clawed_back: the commission period whose commission the entry is about.';
 COMMENT ON COLUMN commission_entry.plan_id IS 'Plan whose terms the entry applied (held, clawed back and released: the plan of for_period_id; draws: of period_id).';
 COMMENT ON COLUMN commission_entry.plan_version IS 'Version of that plan (commission_plan_version).';
+COMMENT ON COLUMN commission_entry.payout_id IS 'For an earned entry: the commission payout line it brings into the account (each once).';
 COMMENT ON COLUMN commission_entry.spiff_id IS 'For a spiff entry: the SPIFF paid.';
 COMMENT ON COLUMN commission_entry.dispute_id IS 'For an adjustment: the accepted dispute it settles.';
 COMMENT ON COLUMN commission_entry.batch_line_id IS 'For a paid entry: the payout batch line that pays it.';

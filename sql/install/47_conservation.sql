@@ -145,6 +145,76 @@ COMMENT ON FUNCTION conservation_payout_violations() IS
 'Internal part of conservation_violations: the rules payout (payout lines for each locked period = round(tiered_commission(credit for the period, tiers of the plan version of its last payout line), 2)) and plan_version (a plan''s last version holds its tiers and on-target figure).';
 REVOKE ALL ON FUNCTION conservation_payout_violations() FROM PUBLIC;
 
+-- conservation_settlement_violations: the rules of the reps' accounts
+-- (issue 15): every balance row is the sum of its period's entries, kind by
+-- kind, and opens with the closing (and outstanding draws) of the rep's
+-- previous settlement; what a batch pays a rep is the balance's paid and
+-- the paid entry; an earned entry is its payout line; what the account
+-- withholds of a period's commission lies between nothing and all of it.
+CREATE FUNCTION conservation_settlement_violations()
+RETURNS TABLE (rule text, period_id integer, member_id integer, subject text, expected numeric, actual numeric)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $fn$
+  WITH e AS (
+    SELECT x.member_id, x.period_id,
+           coalesce(sum(x.amount) FILTER (WHERE x.kind = 'earned'), 0) AS earned,
+           coalesce(sum(x.amount) FILTER (WHERE x.kind = 'held'), 0) AS held,
+           coalesce(sum(x.amount) FILTER (WHERE x.kind = 'released'), 0) AS released,
+           coalesce(sum(x.amount) FILTER (WHERE x.kind = 'clawed_back'), 0) AS clawed_back,
+           coalesce(sum(x.amount) FILTER (WHERE x.kind = 'spiff'), 0) AS spiffs,
+           coalesce(sum(x.amount) FILTER (WHERE x.kind = 'adjustment'), 0) AS adjustments,
+           coalesce(sum(x.amount) FILTER (WHERE x.kind IN ('draw_paid', 'guarantee_paid')), 0) AS draw_paid,
+           coalesce(sum(x.amount) FILTER (WHERE x.kind = 'draw_paid'), 0) AS advanced,
+           coalesce(sum(x.amount) FILTER (WHERE x.kind = 'draw_recovered'), 0) AS draw_recovered,
+           coalesce(-sum(x.amount) FILTER (WHERE x.kind = 'paid'), 0) AS paid
+    FROM commission_entry x GROUP BY 1, 2),
+  b AS (
+    SELECT bl.*, coalesce(lag(bl.closing) OVER w, 0) AS prev_closing,
+           coalesce(lag(bl.draw_outstanding) OVER w, 0) AS prev_outstanding
+    FROM commission_balance bl JOIN fiscal_period fp ON fp.period_id = bl.period_id
+    WINDOW w AS (PARTITION BY bl.member_id, fp.kind ORDER BY fp.start_on))
+  -- balance_entries, balance_opening
+  SELECT 'balance_' || v.what, b.period_id, b.member_id, v.what || ' of the statement', v.expected, v.actual
+  FROM b
+  LEFT JOIN e ON e.member_id = b.member_id AND e.period_id = b.period_id
+  CROSS JOIN LATERAL (VALUES
+    ('entries', coalesce(e.earned, 0), b.earned), ('entries', coalesce(e.held, 0), b.held),
+    ('entries', coalesce(e.released, 0), b.released), ('entries', coalesce(e.clawed_back, 0), b.clawed_back),
+    ('entries', coalesce(e.spiffs, 0), b.spiffs), ('entries', coalesce(e.adjustments, 0), b.adjustments),
+    ('entries', coalesce(e.draw_paid, 0), b.draw_paid), ('entries', coalesce(e.draw_recovered, 0), b.draw_recovered),
+    ('entries', coalesce(e.paid, 0), b.paid),
+    ('opening', b.prev_closing, b.opening),
+    ('opening', b.prev_outstanding + coalesce(e.advanced, 0) + coalesce(e.draw_recovered, 0), b.draw_outstanding)) v(what, expected, actual)
+  WHERE v.expected <> v.actual
+  UNION ALL
+  -- payout_batch: a batch pays each rep the statement's paid
+  SELECT 'payout_batch', b.period_id, b.member_id, 'batch ' || pb.batch_id, b.paid, coalesce(l.amount, 0)
+  FROM commission_balance b
+  JOIN payout_batch pb ON pb.period_id = b.period_id
+  LEFT JOIN (SELECT x.batch_id, x.member_id, sum(x.amount) AS amount FROM payout_batch_line x
+             WHERE x.reverses_id IS NULL GROUP BY 1, 2) l ON l.batch_id = pb.batch_id AND l.member_id = b.member_id
+  WHERE b.paid <> coalesce(l.amount, 0)
+  UNION ALL
+  -- earned_entry: an earned entry brings its payout line in, to the cent
+  SELECT 'earned_entry', x.period_id, x.member_id, 'entry ' || x.entry_id || ', payout line ' || po.payout_id,
+         po.amount, x.amount
+  FROM commission_entry x JOIN commission_payout po ON po.payout_id = x.payout_id
+  WHERE x.amount <> po.amount OR x.member_id <> po.member_id
+  UNION ALL
+  -- withheld: between nothing and the period's whole commission
+  SELECT 'withheld', w.for_period_id, w.member_id, 'commission withheld of period ' || w.for_period_id,
+         least(greatest(w.withheld, 0), coalesce(c.commission, 0)), w.withheld
+  FROM (SELECT x.member_id, x.for_period_id, -sum(x.amount) AS withheld FROM commission_entry x
+        WHERE x.kind IN ('held', 'released', 'clawed_back') GROUP BY 1, 2) w
+  LEFT JOIN (SELECT po.member_id, po.for_period_id, sum(po.amount) AS commission FROM commission_payout po
+             GROUP BY 1, 2) c ON c.member_id = w.member_id AND c.for_period_id = w.for_period_id
+  WHERE w.withheld < 0 OR w.withheld > greatest(coalesce(c.commission, 0), 0)
+$fn$;
+COMMENT ON FUNCTION conservation_settlement_violations() IS
+'Internal part of conservation_violations: the rules of the reps'' accounts -- balance_entries (each figure of a balance row = the sum of the period''s entries of its kind), balance_opening (opening = the previous closing of the kind; draw_outstanding = previous + advanced + recovered), payout_batch (the batch pays each rep the balance''s paid), earned_entry (an earned entry = its payout line), withheld (what the account withholds of a period''s commission lies in 0 .. that commission).';
+REVOKE ALL ON FUNCTION conservation_settlement_violations() FROM PUBLIC;
+
 CREATE FUNCTION conservation_violations()
 RETURNS TABLE (rule text, period_id integer, member_id integer, subject text,
                expected numeric, actual numeric)
@@ -195,8 +265,11 @@ BEGIN ATOMIC
   FROM sales_supervisor.quota p
   LEFT JOIN (SELECT q.parent_quota_id, sum(q.amount) AS parts FROM sales_supervisor.quota q
              WHERE q.parent_quota_id IS NOT NULL GROUP BY 1) c ON c.parent_quota_id = p.quota_id
-  WHERE p.parts_total IS NOT NULL AND coalesce(c.parts, 0) <> p.parts_total;
+  WHERE p.parts_total IS NOT NULL AND coalesce(c.parts, 0) <> p.parts_total
+  UNION ALL
+  -- the accounts (issue 15)
+  SELECT * FROM sales_supervisor.conservation_settlement_violations();
 END;
 COMMENT ON FUNCTION conservation_violations() IS
-'Every place where the ledgers or quotas differ from what today''s sales lines, splits, corrections, plans and quotas say they must hold; no row when money and quota are conserved. Rules: split_sum (shares of a split line sum to 100), credit_window and credit_late (ledger credit as booked = the credited lines of the run''s window, resp. the late lines and split corrections its run credited, amount and line count, per period, rep, kind and month of sale), credit_for_period (the credit for each locked period, adjustments included, = its window''s lines today less what waits), late_waiting (a waiting late line lies in a credited window), payout (payout lines for a locked period = round(tiered_commission(its credit, tiers of the plan version last paid), 2)), plan_version (a plan''s last version holds its tiers), reversal (a reversal line negates the line it reverses), quota_months (monthly quotas add up to the yearly one), quota_split (the yearly quotas allocate_quotas split a team''s quota into add up to what it split: parts_total). Reads every table whole: owner only.';
+'Every place where the ledgers or quotas differ from what today''s sales lines, splits, corrections, plans and quotas say they must hold; no row when money and quota are conserved. Rules: split_sum (shares of a split line sum to 100), credit_window and credit_late (ledger credit as booked = the credited lines of the run''s window, resp. the late lines and split corrections its run credited, amount and line count, per period, rep, kind and month of sale), credit_for_period (the credit for each locked period, adjustments included, = its window''s lines today less what waits), late_waiting (a waiting late line lies in a credited window), payout (payout lines for a locked period = round(tiered_commission(its credit, tiers of the plan version last paid), 2)), plan_version (a plan''s last version holds its tiers), reversal (a reversal line negates the line it reverses), quota_months (monthly quotas add up to the yearly one), quota_split (the yearly quotas allocate_quotas split a team''s quota into add up to what it split: parts_total), and the accounts'' rules balance_entries, balance_opening, payout_batch, earned_entry, withheld (conservation_settlement_violations). Reads every table whole: owner only.';
 REVOKE ALL ON FUNCTION conservation_violations() FROM PUBLIC;

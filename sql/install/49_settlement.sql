@@ -34,3 +34,499 @@ $fn$;
 COMMENT ON FUNCTION settlement_open_period(integer) IS
 'Internal: the first period of p_period''s kind, starting on or after it, without a payout batch -- where an amount decided now for p_period is posted (an accepted dispute''s adjustment); NULL when none is defined.';
 REVOKE ALL ON FUNCTION settlement_open_period(integer) FROM PUBLIC;
+
+-- settlement_plan_terms: the payment terms of each rep's plan for each period
+-- as known at p_as_of (the last version recorded by then).  Under no plan a
+-- rep's commission is earned on booking, without clawback or draw.
+CREATE FUNCTION settlement_plan_terms(p_as_of timestamptz)
+RETURNS TABLE (member_id integer, period_id integer, plan_id integer, version integer, earn_on text,
+               clawback_days integer, draw_kind text, draw_amount numeric, draw_recovery_limit numeric,
+               pay_negative boolean)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $fn$
+  SELECT DISTINCT ON (v.plan_id) v.member_id, v.period_id, v.plan_id, v.version, v.earn_on, v.clawback_days,
+         v.draw_kind, v.draw_amount, v.draw_recovery_limit, v.pay_negative
+  FROM commission_plan_version v
+  WHERE v.recorded_at <= p_as_of
+  ORDER BY v.plan_id, v.version DESC
+$fn$;
+COMMENT ON FUNCTION settlement_plan_terms(timestamptz) IS
+'Internal: per plan, its last version recorded by p_as_of -- the member, period and payment terms (earn_on, clawback_days, draw, pay_negative) the settlement applies.';
+REVOKE ALL ON FUNCTION settlement_plan_terms(timestamptz) FROM PUBLIC;
+
+-- settlement_unpaid_credit: per rep and commission period, the credit on
+-- invoices that the rep's plan for that period does not count yet on p_day,
+-- as known at p_as_of: under payment_in_full every line of an invoice not
+-- fully paid, under payment_pro_rata the unpaid share of each line, under
+-- booking with a clawback horizon the unpaid share once the invoice is
+-- unpaid past due_on + clawback_days.  An invoice's total and payments are
+-- taken as of p_day (credit notes and payments dated later do not count; a
+-- payment recorded after p_as_of neither), so a settled statement can be
+-- reproduced.  Only invoices open now, or paid after p_day, can count: the
+-- rest are found by index, not read.
+CREATE FUNCTION settlement_unpaid_credit(p_day date, p_as_of timestamptz)
+RETURNS TABLE (member_id integer, for_period_id integer, unpaid_credit numeric, invoices bigint[])
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $fn$
+  WITH cand AS (
+    SELECT i.invoice_id FROM invoice i WHERE i.paid < i.total
+    UNION
+    SELECT ip.invoice_id FROM invoice_payment ip WHERE ip.paid_on > p_day OR ip.recorded_at > p_as_of),
+  state AS (    -- each candidate invoice on p_day: what it owes and the share unpaid
+    SELECT i.invoice_id, i.due_on, t.total, t.total - coalesce(pd.paid, 0) AS unpaid
+    FROM cand JOIN invoice i ON i.invoice_id = cand.invoice_id
+    CROSS JOIN LATERAL (SELECT sum(s.amount) AS total FROM sale s
+                        WHERE s.invoice_id = i.invoice_id AND s.sold_on <= p_day) t
+    LEFT JOIN LATERAL (SELECT sum(ip.amount) AS paid FROM invoice_payment ip
+                       WHERE ip.invoice_id = i.invoice_id AND ip.paid_on <= p_day
+                         AND ip.recorded_at <= p_as_of) pd ON true
+    WHERE t.total > 0 AND t.total - coalesce(pd.paid, 0) > 0),
+  line AS (     -- their lines credited in a run window, with the period of the window
+    SELECT s.sale_id, st.invoice_id, st.due_on, st.unpaid / st.total AS unpaid_share, pl.period_id
+    FROM state st
+    JOIN sale s ON s.invoice_id = st.invoice_id AND s.sold_on <= p_day
+    JOIN commission_period_lock pl ON s.sold_on BETWEEN pl.credited_from AND pl.credited_through)
+  SELECT cs.member_id, l.period_id,
+         sum(cs.amount * CASE t.earn_on WHEN 'payment_in_full' THEN 1
+                                        WHEN 'payment_pro_rata' THEN l.unpaid_share
+                                        ELSE CASE WHEN p_day > l.due_on + t.clawback_days THEN l.unpaid_share
+                                                  ELSE 0 END END),
+         array_agg(DISTINCT l.invoice_id ORDER BY l.invoice_id)
+  -- the split of just these lines: credited_sales restricted to their ids (an
+  -- array, so the restriction reaches both of its branches and their index)
+  FROM credited_sales((SELECT min(s.sold_on) FROM line JOIN sale s USING (sale_id)), p_day) cs
+  JOIN line l ON l.sale_id = cs.sale_id
+  JOIN settlement_plan_terms(p_as_of) t ON t.member_id = cs.member_id AND t.period_id = l.period_id
+  WHERE cs.sale_id = ANY (ARRAY(SELECT line.sale_id FROM line))
+    AND (t.earn_on <> 'booking' OR t.clawback_days IS NOT NULL)
+  GROUP BY cs.member_id, l.period_id
+$fn$;
+COMMENT ON FUNCTION settlement_unpaid_credit(date, timestamptz) IS
+'Internal: per rep and commission period, the credit of their lines on invoices their plan for that period does not count yet on p_day, as known at p_as_of (payment_in_full: whole lines of invoices not paid in full; payment_pro_rata: the unpaid share; booking with clawback_days: the unpaid share once past due_on + clawback_days), with the invoices behind it.';
+REVOKE ALL ON FUNCTION settlement_unpaid_credit(date, timestamptz) FROM PUBLIC;
+
+-- settlement_withheld_entries: the held, clawed_back and released entries a
+-- settlement of p_period posts -- per rep and commission period, the share of
+-- the period's commission (its payout lines) that its unpaid credit
+-- (settlement_unpaid_credit on p_period's last day) stands for, rounded to
+-- the cent, less what the account already withholds for it.  Posting the
+-- difference of a state keeps every chain exact: once the invoices are paid
+-- the state is 0 and the releases have given back every held cent.
+CREATE FUNCTION settlement_withheld_entries(p_period integer, p_as_of timestamptz)
+RETURNS TABLE (member_id integer, kind text, amount numeric, for_period_id integer, plan_id integer,
+               plan_version integer, note text)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $fn$
+  WITH p AS (SELECT * FROM fiscal_period WHERE period_id = p_period),
+  now_unpaid AS (SELECT u.* FROM p CROSS JOIN LATERAL settlement_unpaid_credit(p.end_on, p_as_of) u),
+  posted AS (SELECT e.member_id, e.for_period_id, -sum(e.amount) AS withheld FROM commission_entry e
+             WHERE e.kind IN ('held', 'released', 'clawed_back') GROUP BY 1, 2 HAVING sum(e.amount) <> 0),
+  pair AS (SELECT coalesce(n.member_id, o.member_id) AS member_id, coalesce(n.for_period_id, o.for_period_id) AS f,
+                  coalesce(n.unpaid_credit, 0) AS unpaid, coalesce(o.withheld, 0) AS withheld, n.invoices
+           FROM now_unpaid n FULL JOIN posted o ON o.member_id = n.member_id AND o.for_period_id = n.for_period_id),
+  target AS (
+    SELECT pr.*, t.plan_id, t.version, t.earn_on,
+           CASE WHEN c.credit > 0 AND c.commission > 0
+                THEN round(c.commission * least(greatest(pr.unpaid / c.credit, 0), 1), 2) ELSE 0 END AS due
+    FROM pair pr
+    CROSS JOIN LATERAL (
+      SELECT (SELECT coalesce(sum(po.amount), 0) FROM commission_payout po
+              WHERE po.for_period_id = pr.f AND po.member_id = pr.member_id AND po.created_at <= p_as_of) AS commission,
+             (SELECT coalesce(sum(cc.amount), 0) FROM commission_credit cc
+              WHERE cc.for_period_id = pr.f AND cc.member_id = pr.member_id AND cc.created_at <= p_as_of) AS credit) c
+    LEFT JOIN settlement_plan_terms(p_as_of) t ON t.member_id = pr.member_id AND t.period_id = pr.f)
+  SELECT x.member_id,
+         CASE WHEN x.due < x.withheld THEN 'released' WHEN x.earn_on = 'booking' THEN 'clawed_back' ELSE 'held' END,
+         x.withheld - x.due, x.f, x.plan_id, x.version,
+         format('%s of the commission of period %s on %s invoice(s) unpaid on %s%s', x.due, x.f,
+                coalesce(cardinality(x.invoices), 0), (SELECT end_on FROM p),
+                CASE WHEN x.invoices IS NOT NULL
+                     THEN ': ' || array_to_string(x.invoices[1:10], ', ')
+                          || CASE WHEN cardinality(x.invoices) > 10 THEN ', ...' ELSE '' END
+                     ELSE '' END)
+  FROM target x
+  WHERE x.due <> x.withheld
+$fn$;
+COMMENT ON FUNCTION settlement_withheld_entries(integer, timestamptz) IS
+'Internal: the held / clawed_back (negative) and released (positive) entries a settlement of p_period posts: per rep and commission period, round(commission of the period x unpaid credit / credit, 2) (settlement_unpaid_credit on the period''s last day, as known at p_as_of) less what the account already withholds for it; the kind by the plan''s earn_on (booking: clawed_back).';
+REVOKE ALL ON FUNCTION settlement_withheld_entries(integer, timestamptz) FROM PUBLIC;
+
+-- settlement_entries: every entry a settlement of p_period posts before the
+-- draws and the payout -- the payout lines booked in the period (earned, each
+-- once), the withheld differences, the SPIFFs ending in the period.
+CREATE FUNCTION settlement_entries(p_period integer, p_as_of timestamptz)
+RETURNS TABLE (member_id integer, kind text, amount numeric, for_period_id integer, plan_id integer,
+               plan_version integer, payout_id bigint, spiff_id integer, note text)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $fn$
+BEGIN
+  RETURN QUERY
+  SELECT po.member_id, 'earned'::text, po.amount, po.for_period_id, po.plan_id, po.plan_version, po.payout_id,
+         NULL::integer,
+         format('payout line %s: %s', po.payout_id,
+                coalesce(po.cause, po.note, format('commission of period %s on credit %s', po.for_period_id, po.credit_base)))
+  FROM commission_payout po
+  WHERE po.period_id = p_period AND po.created_at <= p_as_of AND po.amount <> 0
+    AND NOT EXISTS (SELECT 1 FROM commission_entry e WHERE e.payout_id = po.payout_id)
+  UNION ALL
+  SELECT w.member_id, w.kind, w.amount, w.for_period_id, w.plan_id, w.plan_version, NULL::bigint, NULL::integer, w.note
+  FROM settlement_withheld_entries(p_period, p_as_of) w
+  UNION ALL
+  SELECT se.member_id, 'spiff', se.amount, NULL::integer, NULL::integer, NULL::integer, NULL::bigint, se.spiff_id,
+         format('SPIFF %s: %s', sp.name, CASE sp.per WHEN 'unit' THEN se.units || ' unit(s)'
+                                                  WHEN 'line' THEN se.lines || ' line(s)' ELSE 'once' END)
+  FROM spiff_earnings(p_period) se JOIN spiff sp ON sp.spiff_id = se.spiff_id
+  WHERE se.amount <> 0;
+END
+$fn$;
+COMMENT ON FUNCTION settlement_entries(integer, timestamptz) IS
+'Internal: the entries a settlement of p_period posts before draws and payout, as known at p_as_of: earned (each payout line booked in the period, once), held / clawed_back / released (settlement_withheld_entries), spiff (spiff_earnings).';
+REVOKE ALL ON FUNCTION settlement_entries(integer, timestamptz) FROM PUBLIC;
+
+-- settlement_walk: the balance walk of every rep for p_period -- the opening
+-- (the closing of their last settled period of the kind), the period's
+-- entries by kind (posted; with p_preview, also those a settlement would post
+-- now), then the draw of the plan and the payout:
+--   b = opening + earned + held + released + clawed_back + spiffs + adjustments
+--   guarantee: guarantee_paid = max(0, draw_amount - b)   (never recovered)
+--   recoverable: draw_paid = max(0, draw_amount - b), owed back (outstanding)
+--   otherwise, or with nothing advanced this period, recovered =
+--     min(outstanding, max(0, b - the recoverable draw kept), draw_recovery_limit)
+--   paid = b when positive (or under pay_negative); closing = b - paid.
+CREATE FUNCTION settlement_walk(p_period integer, p_preview boolean)
+RETURNS TABLE (member_id integer, opening numeric, earned numeric, held numeric, released numeric,
+               clawed_back numeric, spiffs numeric, adjustments numeric, draw_kind text, draw_paid numeric,
+               draw_recovered numeric, paid numeric, closing numeric, draw_outstanding numeric,
+               plan_id integer, plan_version integer)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $fn$
+DECLARE
+  p fiscal_period;
+BEGIN
+  SELECT * INTO p FROM fiscal_period fp WHERE fp.period_id = p_period;
+  RETURN QUERY
+  WITH e AS (
+    SELECT x.member_id, x.kind, x.amount FROM commission_entry x
+    WHERE x.period_id = p_period AND x.kind NOT IN ('draw_paid', 'guarantee_paid', 'draw_recovered', 'paid')
+    UNION ALL
+    SELECT y.member_id, y.kind, y.amount FROM settlement_entries(p_period, now()) y WHERE p_preview),
+  prev AS (SELECT DISTINCT ON (b.member_id) b.member_id, b.closing, b.draw_outstanding
+           FROM commission_balance b JOIN fiscal_period fp ON fp.period_id = b.period_id
+           WHERE fp.kind = p.kind AND fp.start_on < p.start_on
+           ORDER BY b.member_id, fp.start_on DESC),
+  sums AS (SELECT e.member_id,
+                  sum(e.amount) FILTER (WHERE e.kind = 'earned') AS earned, sum(e.amount) FILTER (WHERE e.kind = 'held') AS held,
+                  sum(e.amount) FILTER (WHERE e.kind = 'released') AS released,
+                  sum(e.amount) FILTER (WHERE e.kind = 'clawed_back') AS clawed_back,
+                  sum(e.amount) FILTER (WHERE e.kind = 'spiff') AS spiffs,
+                  sum(e.amount) FILTER (WHERE e.kind = 'adjustment') AS adjustments
+           FROM e GROUP BY e.member_id),
+  who AS (SELECT s.member_id FROM sums s
+          UNION SELECT pv.member_id FROM prev pv WHERE pv.closing <> 0 OR pv.draw_outstanding <> 0
+          UNION SELECT t.member_id FROM settlement_plan_terms(now()) t WHERE t.period_id = p_period)
+  SELECT w.member_id, o.opening, z.earned, z.held, z.released, z.clawed_back, z.spiffs, z.adjustments,
+         t.draw_kind, d.advance, -r.recovered, pay.paid, b.b0 + d.advance - r.recovered - pay.paid,
+         o.outstanding + CASE WHEN t.draw_kind = 'recoverable' THEN d.advance ELSE 0 END - r.recovered,
+         t.plan_id, t.version
+  FROM who w
+  LEFT JOIN sums s ON s.member_id = w.member_id
+  LEFT JOIN prev pv ON pv.member_id = w.member_id
+  LEFT JOIN settlement_plan_terms(now()) t ON t.member_id = w.member_id AND t.period_id = p_period
+  CROSS JOIN LATERAL (SELECT coalesce(pv.closing, 0) AS opening, coalesce(pv.draw_outstanding, 0) AS outstanding) o
+  CROSS JOIN LATERAL (SELECT coalesce(s.earned, 0) AS earned, coalesce(s.held, 0) AS held,
+                             coalesce(s.released, 0) AS released, coalesce(s.clawed_back, 0) AS clawed_back,
+                             coalesce(s.spiffs, 0) AS spiffs, coalesce(s.adjustments, 0) AS adjustments) z
+  CROSS JOIN LATERAL (SELECT o.opening + z.earned + z.held + z.released + z.clawed_back + z.spiffs
+                             + z.adjustments AS b0) b
+  CROSS JOIN LATERAL (SELECT CASE WHEN t.draw_kind IS NOT NULL THEN greatest(0, t.draw_amount - b.b0)
+                                  ELSE 0 END AS advance) d
+  CROSS JOIN LATERAL (
+    SELECT CASE WHEN d.advance > 0 OR o.outstanding = 0 THEN 0
+                ELSE least(o.outstanding,
+                           greatest(0, b.b0 - CASE WHEN t.draw_kind = 'recoverable' THEN t.draw_amount ELSE 0 END),
+                           coalesce(t.draw_recovery_limit, o.outstanding)) END AS recovered) r
+  CROSS JOIN LATERAL (SELECT CASE WHEN b.b0 + d.advance - r.recovered > 0 OR coalesce(t.pay_negative, false)
+                                  THEN b.b0 + d.advance - r.recovered ELSE 0 END AS paid) pay
+  ORDER BY w.member_id;
+END
+$fn$;
+COMMENT ON FUNCTION settlement_walk(integer, boolean) IS
+'Internal: per rep, the balance walk of p_period: opening (closing of the last settled period of the kind), the period''s entries by kind (posted; with p_preview also those settlement_entries would post now), the draw of the rep''s plan for the period (guarantee: topped up to draw_amount, never recovered; recoverable: advanced up to draw_amount, owed back), the recovery of outstanding recoverable draws from what exceeds the draw kept (at most draw_recovery_limit), the amount paid (the balance when positive, or under pay_negative) and the closing balance carried forward.';
+REVOKE ALL ON FUNCTION settlement_walk(integer, boolean) FROM PUBLIC;
+
+-- settlement_check: p_period can be settled now -- it exists, its commission
+-- has been run (locked with a window) and it is not settled; settlements of
+-- a kind go in order once the account has started (no later period settled,
+-- no earlier run period left unsettled after the first settlement).
+CREATE FUNCTION settlement_check(p_period integer)
+RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $fn$
+DECLARE
+  p fiscal_period;
+  v_other integer;
+BEGIN
+  SELECT * INTO p FROM fiscal_period fp WHERE fp.period_id = p_period;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'fiscal period % does not exist', p_period
+      USING ERRCODE = 'no_data_found', HINT = 'Pass a period_id of fiscal_period.';
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM commission_period_lock l WHERE l.period_id = p_period AND l.credited_from IS NOT NULL) THEN
+    RAISE EXCEPTION 'commission period % has not been run', p_period
+      USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'Run run_commission(period) first.';
+  END IF;
+  IF EXISTS (SELECT 1 FROM payout_batch b WHERE b.period_id = p_period) THEN
+    RAISE EXCEPTION 'commission period % is settled already', p_period
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = 'A settled period is final: later amounts go into the next settlement.';
+  END IF;
+  SELECT fp.period_id INTO v_other FROM payout_batch b JOIN fiscal_period fp ON fp.period_id = b.period_id
+  WHERE fp.kind = p.kind AND fp.start_on > p.start_on LIMIT 1;
+  IF NOT FOUND THEN
+    SELECT fp.period_id INTO v_other FROM commission_period_lock l JOIN fiscal_period fp ON fp.period_id = l.period_id
+    WHERE fp.kind = p.kind AND fp.start_on < p.start_on AND l.credited_from IS NOT NULL
+      AND NOT EXISTS (SELECT 1 FROM payout_batch b WHERE b.period_id = fp.period_id)
+      AND fp.start_on > (SELECT min(f2.start_on) FROM payout_batch b2 JOIN fiscal_period f2 ON f2.period_id = b2.period_id
+                         WHERE f2.kind = p.kind)
+    ORDER BY fp.start_on LIMIT 1;
+  END IF;
+  IF FOUND THEN
+    RAISE EXCEPTION 'commission period % cannot be settled before or after period % out of order', p_period, v_other
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = 'Settle the periods of a kind in order, each once its commission has been run.';
+  END IF;
+END
+$fn$;
+COMMENT ON FUNCTION settlement_check(integer) IS
+'Internal: refuses to settle a period that does not exist (P0002), has not been run or is settled (55000), or out of order: a later period of its kind is settled, or an earlier run period after the first settlement of the kind is not (55000).';
+REVOKE ALL ON FUNCTION settlement_check(integer) FROM PUBLIC;
+
+-- settle_commission_period: closes a run period for payroll, in one
+-- transaction -- posts the period's entries, then the draws, the payout batch
+-- with one line per rep paid and its paid entries, and the balance walk.
+CREATE FUNCTION settle_commission_period(period integer, login name DEFAULT current_user)
+RETURNS TABLE (member_id integer, opening numeric, earned numeric, held numeric, released numeric,
+               clawed_back numeric, spiffs numeric, adjustments numeric, draw_paid numeric, draw_recovered numeric,
+               paid numeric, closing numeric, draw_outstanding numeric)
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $fn$
+#variable_conflict use_column
+DECLARE
+  v_batch integer;
+BEGIN
+  PERFORM commission_company_step(login, 'settle commissions');
+  PERFORM 1 FROM fiscal_period fp WHERE fp.period_id = period FOR NO KEY UPDATE;
+  LOCK TABLE commission_entry, payout_batch IN SHARE ROW EXCLUSIVE MODE;
+  PERFORM settlement_check(period);
+
+  INSERT INTO commission_entry (member_id, period_id, kind, amount, for_period_id, plan_id, plan_version, payout_id,
+                                spiff_id, note)
+  SELECT e.member_id, period, e.kind, e.amount, e.for_period_id, e.plan_id, e.plan_version, e.payout_id, e.spiff_id, e.note
+  FROM settlement_entries(period, now()) e ORDER BY e.member_id, e.kind, e.for_period_id, e.payout_id, e.spiff_id;
+  INSERT INTO commission_entry (member_id, period_id, kind, amount, plan_id, plan_version, note)
+  SELECT w.member_id, period, x.kind, x.amount, w.plan_id, w.plan_version,
+         format('%s draw of %s (plan %s version %s)', w.draw_kind, (SELECT cp.draw_amount FROM commission_plan cp
+                                                                    WHERE cp.plan_id = w.plan_id), w.plan_id, w.plan_version)
+  FROM settlement_walk(period, false) w
+  CROSS JOIN LATERAL (VALUES (CASE w.draw_kind WHEN 'guarantee' THEN 'guarantee_paid' ELSE 'draw_paid' END, w.draw_paid),
+                             ('draw_recovered', w.draw_recovered)) x(kind, amount)
+  WHERE x.amount <> 0 ORDER BY w.member_id, x.kind;
+
+  INSERT INTO payout_batch (period_id) VALUES (period) RETURNING batch_id INTO v_batch;
+  WITH line AS (
+    INSERT INTO payout_batch_line (batch_id, member_id, amount, note)
+    SELECT v_batch, w.member_id, w.paid, format('commission settlement of period %s', period)
+    FROM settlement_walk(period, false) w WHERE w.paid <> 0 ORDER BY w.member_id
+    RETURNING line_id, member_id, amount)
+  INSERT INTO commission_entry (member_id, period_id, kind, amount, batch_line_id, note)
+  SELECT l.member_id, period, 'paid', -l.amount, l.line_id, format('payout batch %s', v_batch) FROM line l;
+  INSERT INTO commission_balance (member_id, period_id, opening, earned, held, released, clawed_back, spiffs,
+                                  adjustments, draw_paid, draw_recovered, paid, closing, draw_outstanding)
+  SELECT w.member_id, period, w.opening, w.earned, w.held, w.released, w.clawed_back, w.spiffs, w.adjustments,
+         w.draw_paid, w.draw_recovered, w.paid, w.closing, w.draw_outstanding
+  FROM settlement_walk(period, false) w;
+
+  RETURN QUERY
+  SELECT b.member_id, b.opening, b.earned, b.held, b.released, b.clawed_back, b.spiffs, b.adjustments, b.draw_paid,
+         b.draw_recovered, b.paid, b.closing, b.draw_outstanding
+  FROM commission_balance b WHERE b.period_id = period ORDER BY b.member_id;
+END
+$fn$;
+COMMENT ON FUNCTION settle_commission_period(integer, name) IS
+'Settles a commission period that run_commission has run, in one transaction: posts into each rep''s account (commission_entry) the payout lines booked in the period (earned), the commission held on or clawed back for unpaid invoices and released by payments since (by the plans'' earn_on and clawback_days), the SPIFFs ending in the period, the draw of the plan (recoverable advance or guarantee) and its recovery, and what is paid; writes the payout batch (one line per rep paid; approve_payout_batch releases it to payroll) and the balance walk (commission_balance); returns the walk per rep. A negative balance is carried forward unless the plan says pay_negative. Periods of a kind are settled in order; a settled period is final. A company-wide step: the extension owner (the calendar job) or a manager who leads every department.';
+REVOKE ALL ON FUNCTION settle_commission_period(integer, name) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION settle_commission_period(integer, name) TO sales_supervisor_manager;
+
+-- commission_statement: a rep's statement for a period, line by line --
+-- the opening balance, each entry with what it comes from and the plan
+-- version, the balance after each, the closing balance.  A settled period
+-- shows what was posted; an open one the preview: what a settlement would
+-- post now (commission already run for the period, holds and releases by
+-- today's payments, SPIFFs, draws, the payout), written nowhere, locking
+-- nothing.  Read as the owner, so the rep and HR see the same lines; who may
+-- read whose statement is checked here: the rep their own, supervisors and
+-- managers the members of their scope, HR everyone.
+CREATE FUNCTION commission_statement(member integer, period integer, login name DEFAULT current_user)
+RETURNS TABLE (line integer, kind text, for_period_id integer, amount numeric, balance numeric,
+               plan_id integer, plan_version integer, note text, preview boolean)
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $fn$
+#variable_conflict use_column
+DECLARE
+  v_me integer := require_role(login, ARRAY['sales_supervisor_rep', 'sales_supervisor_supervisor',
+                                            'sales_supervisor_manager', 'sales_supervisor_hr'], 'read a commission statement');
+  v_settled boolean;
+BEGIN
+  IF member IS NULL OR period IS NULL THEN
+    RAISE EXCEPTION 'member and period must not be null' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  IF NOT (pg_has_role(login, 'sales_supervisor_hr', 'MEMBER') IS TRUE OR member = v_me
+          OR (pg_has_role(login, 'sales_supervisor_supervisor', 'MEMBER') IS TRUE
+              OR pg_has_role(login, 'sales_supervisor_manager', 'MEMBER') IS TRUE)
+             AND member = ANY (visible_member_ids(login))) THEN
+    RAISE EXCEPTION 'role "%" may not read the statement of member %', login, member
+      USING ERRCODE = 'insufficient_privilege',
+            HINT = 'A rep reads their own statement; supervisors and managers those of their scope; HR all.';
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM fiscal_period fp WHERE fp.period_id = commission_statement.period) THEN
+    RAISE EXCEPTION 'fiscal period % does not exist', period USING ERRCODE = 'no_data_found';
+  END IF;
+  v_settled := EXISTS (SELECT 1 FROM payout_batch b WHERE b.period_id = commission_statement.period);
+  RETURN QUERY
+  WITH w AS (SELECT * FROM settlement_walk(period, NOT v_settled) x WHERE x.member_id = commission_statement.member),
+  e AS (
+    SELECT x.kind, x.for_period_id, x.amount, x.plan_id, x.plan_version, x.note, x.entry_id AS ord
+    FROM commission_entry x WHERE v_settled AND x.member_id = commission_statement.member AND x.period_id = period
+    UNION ALL
+    SELECT y.kind, y.for_period_id, y.amount, y.plan_id, y.plan_version, y.note, NULL
+    FROM commission_entry y WHERE NOT v_settled AND y.member_id = commission_statement.member AND y.period_id = period
+    UNION ALL
+    SELECT z.kind, z.for_period_id, z.amount, z.plan_id, z.plan_version, z.note, NULL
+    FROM settlement_entries(period, now()) z WHERE NOT v_settled AND z.member_id = commission_statement.member
+    UNION ALL
+    SELECT d.kind, NULL, d.amount, w.plan_id, w.plan_version, format('%s draw (preview)', w.draw_kind), NULL
+    FROM w CROSS JOIN LATERAL (VALUES (CASE w.draw_kind WHEN 'guarantee' THEN 'guarantee_paid' ELSE 'draw_paid' END,
+                                       w.draw_paid), ('draw_recovered', w.draw_recovered)) d(kind, amount)
+    WHERE NOT v_settled AND d.amount <> 0
+    UNION ALL
+    SELECT 'paid', NULL, -w.paid, NULL, NULL, 'to be paid (preview)', NULL FROM w WHERE NOT v_settled AND w.paid <> 0),
+  seq AS (
+    SELECT e.*, row_number() OVER o AS n, sum(e.amount) OVER o AS running
+    FROM e WINDOW o AS (ORDER BY array_position(ARRAY['earned', 'held', 'released', 'clawed_back', 'spiff', 'adjustment',
+                                                      'draw_paid', 'guarantee_paid', 'draw_recovered', 'paid'], e.kind),
+                                 e.for_period_id, e.ord, e.note))
+  SELECT 0, 'opening'::text, NULL::integer, w.opening, w.opening, NULL::integer, NULL::integer,
+         'balance carried from the previous settlement'::text, NOT v_settled FROM w
+  UNION ALL
+  SELECT s.n::integer, s.kind, s.for_period_id, s.amount, w.opening + s.running, s.plan_id, s.plan_version, s.note,
+         NOT v_settled
+  FROM seq s CROSS JOIN w
+  UNION ALL
+  SELECT (SELECT count(*) FROM seq)::integer + 1, 'closing', NULL, w.closing, w.closing, NULL, NULL,
+         CASE WHEN w.draw_outstanding <> 0 THEN format('recoverable draws outstanding: %s', w.draw_outstanding)
+              ELSE 'balance carried forward' END, NOT v_settled FROM w
+  ORDER BY 1;
+END
+$fn$;
+COMMENT ON FUNCTION commission_statement(integer, integer, name) IS
+'A rep''s commission statement for a period: the opening balance, each account entry (earned payout lines, commission held or clawed back on unpaid invoices and released, SPIFFs, dispute adjustments, draws and their recovery, paid) with its source, plan version and the running balance, and the closing balance. For a settled period, what was posted; for an open one, the preview of what settling it now would post (nothing written, no lock). The rep reads their own, supervisors and managers those of their scope, HR everyone (42501 otherwise).';
+REVOKE ALL ON FUNCTION commission_statement(integer, integer, name) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION commission_statement(integer, integer, name)
+  TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager, sales_supervisor_hr;
+
+-- approve_payout_batch: releases a settled period's batch to payroll; from
+-- then on it never changes.
+CREATE FUNCTION approve_payout_batch(batch integer, login name DEFAULT current_user)
+RETURNS payout_batch
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $fn$
+DECLARE
+  b payout_batch;
+BEGIN
+  PERFORM require_role(login, ARRAY['sales_supervisor_hr'], 'approve a payout batch');
+  IF batch IS NULL THEN
+    RAISE EXCEPTION 'batch must not be null' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  UPDATE payout_batch x SET approved_at = now(), approved_by = login
+  WHERE x.batch_id = batch AND x.approved_at IS NULL RETURNING * INTO b;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'payout batch % does not exist or is approved already', batch
+      USING ERRCODE = 'object_not_in_prerequisite_state';
+  END IF;
+  RETURN b;
+END
+$fn$;
+COMMENT ON FUNCTION approve_payout_batch(integer, name) IS
+'Approves a payout batch for payroll (HR only); an approved batch never changes (55000 for an unknown or approved batch).';
+REVOKE ALL ON FUNCTION approve_payout_batch(integer, name) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION approve_payout_batch(integer, name) TO sales_supervisor_hr;
+
+-- The statements' headers and the payroll export, for BI tools and payroll:
+-- security_invoker, so each role sees the rows its row-level security shows
+-- (a rep their own, supervisors and managers their scope, HR all).
+CREATE VIEW v_commission_statement WITH (security_invoker = true) AS
+SELECT b.member_id, m.full_name, b.period_id, fp.kind AS period_kind, fp.fiscal_year, fp.month, fp.start_on, fp.end_on,
+       b.opening, b.earned, b.held, b.released, b.clawed_back, b.spiffs, b.adjustments, b.draw_paid, b.draw_recovered,
+       b.paid, b.closing, b.draw_outstanding, pb.batch_id, pb.approved_at IS NOT NULL AS approved
+FROM commission_balance b
+JOIN member m ON m.member_id = b.member_id
+JOIN fiscal_period fp ON fp.period_id = b.period_id
+LEFT JOIN payout_batch pb ON pb.period_id = b.period_id;
+COMMENT ON VIEW v_commission_statement IS
+'Header of every settled commission statement (commission_balance): per rep and period the balance walk -- opening + earned + held + released + clawed_back + spiffs + adjustments + draw_paid + draw_recovered - paid = closing -- with the payout batch. Security invoker: row-level security of the caller applies. The lines: commission_statement(member, period).';
+COMMENT ON COLUMN v_commission_statement.member_id IS 'Rep (member.member_id).';
+COMMENT ON COLUMN v_commission_statement.full_name IS 'Full name of the rep.';
+COMMENT ON COLUMN v_commission_statement.period_id IS 'Settled period (fiscal_period.period_id).';
+COMMENT ON COLUMN v_commission_statement.period_kind IS 'Kind of the period: month, quarter or year.';
+COMMENT ON COLUMN v_commission_statement.fiscal_year IS 'Fiscal year of the period.';
+COMMENT ON COLUMN v_commission_statement.month IS 'Month of the fiscal year, 1..12 (months only).';
+COMMENT ON COLUMN v_commission_statement.start_on IS 'First day of the period.';
+COMMENT ON COLUMN v_commission_statement.end_on IS 'Last day of the period.';
+COMMENT ON COLUMN v_commission_statement.opening IS 'Balance carried from the previous settlement (negative: owed by the rep).';
+COMMENT ON COLUMN v_commission_statement.earned IS 'Commission payout lines booked in the period.';
+COMMENT ON COLUMN v_commission_statement.held IS 'Commission held on unpaid invoices (<= 0).';
+COMMENT ON COLUMN v_commission_statement.released IS 'Held or clawed-back commission released by payments (>= 0).';
+COMMENT ON COLUMN v_commission_statement.clawed_back IS 'Commission clawed back on invoices unpaid past the horizon (<= 0).';
+COMMENT ON COLUMN v_commission_statement.spiffs IS 'SPIFFs earned.';
+COMMENT ON COLUMN v_commission_statement.adjustments IS 'Adjustments of accepted disputes.';
+COMMENT ON COLUMN v_commission_statement.draw_paid IS 'Draws paid: recoverable advances and guarantees (>= 0).';
+COMMENT ON COLUMN v_commission_statement.draw_recovered IS 'Recoverable draws recovered (<= 0).';
+COMMENT ON COLUMN v_commission_statement.paid IS 'Amount paid out in the payout batch.';
+COMMENT ON COLUMN v_commission_statement.closing IS 'Balance carried forward.';
+COMMENT ON COLUMN v_commission_statement.draw_outstanding IS 'Recoverable draws not yet recovered.';
+COMMENT ON COLUMN v_commission_statement.batch_id IS 'Payout batch of the period.';
+COMMENT ON COLUMN v_commission_statement.approved IS 'True once the batch is approved for payroll.';
+GRANT SELECT ON v_commission_statement
+  TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager, sales_supervisor_hr;
+
+CREATE VIEW v_payout_export WITH (security_invoker = true) AS
+SELECT pb.batch_id, fp.period_id, fp.start_on AS period_start, fp.end_on AS period_end, l.line_id, l.member_id,
+       m.full_name, l.amount, l.reverses_id, l.note, pb.approved_at, pb.approved_by
+FROM payout_batch_line l
+JOIN payout_batch pb ON pb.batch_id = l.batch_id
+JOIN fiscal_period fp ON fp.period_id = pb.period_id
+JOIN member m ON m.member_id = l.member_id;
+COMMENT ON VIEW v_payout_export IS
+'The payroll export, one row per payout batch line -- the layout of the CSV: \copy (SELECT * FROM sales_supervisor.v_payout_export WHERE batch_id = N AND approved_at IS NOT NULL ORDER BY line_id) TO ''batch.csv'' CSV HEADER. Security invoker (HR sees every line).';
+COMMENT ON COLUMN v_payout_export.batch_id IS 'Payout batch.';
+COMMENT ON COLUMN v_payout_export.period_id IS 'Period settled by the batch.';
+COMMENT ON COLUMN v_payout_export.period_start IS 'First day of that period.';
+COMMENT ON COLUMN v_payout_export.period_end IS 'Last day of that period.';
+COMMENT ON COLUMN v_payout_export.line_id IS 'Line identifier (unique; a correction reverses a line by it).';
+COMMENT ON COLUMN v_payout_export.member_id IS 'Rep paid (member.member_id).';
+COMMENT ON COLUMN v_payout_export.full_name IS 'Full name of the rep.';
+COMMENT ON COLUMN v_payout_export.amount IS 'Amount to pay, company currency, two decimals (negative: to collect).';
+COMMENT ON COLUMN v_payout_export.reverses_id IS 'For a correction: the line it reverses.';
+COMMENT ON COLUMN v_payout_export.note IS 'Why the line was written.';
+COMMENT ON COLUMN v_payout_export.approved_at IS 'When the batch was approved; NULL for a draft (not for payroll yet).';
+COMMENT ON COLUMN v_payout_export.approved_by IS 'Who approved it.';
+GRANT SELECT ON v_payout_export TO sales_supervisor_hr;

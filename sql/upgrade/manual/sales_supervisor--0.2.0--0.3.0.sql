@@ -304,7 +304,7 @@ SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.sale_credit_correct
 --@ replace function sale_credit_change, correct_sale_credit, correct_sale_credit_check, commission_should_credit
 --@ replace function commission_recalculate_credit, commission_open_period, recalculate_commission
 --@ replace function commission_as_known, commission_as_it_should_be, commission_what_if_check, commission_what_if
---@ replace function conservation_credit_violations, conservation_payout_violations, conservation_violations
+--@ replace function conservation_credit_violations, conservation_payout_violations
 
 -- ---------------------------------------------------------------------------
 -- The appraisal's plans audited, and any audited table as of a moment (14.3)
@@ -385,3 +385,8 @@ SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.commission_entry_en
 --@ create trigger payout_batch_line_append_only, payout_batch_check_approval, payout_batch_line_check_approval
 --@ create policies on invoice, invoice_payment, commission_entry, commission_balance, payout_batch_line, commission_dispute
 --@ replace function settlement_open_period
+--@ replace function settlement_plan_terms, settlement_unpaid_credit, settlement_withheld_entries
+--@ replace function settlement_entries, settlement_walk, settlement_check, settle_commission_period, commission_statement, approve_payout_batch
+--@ replace view v_commission_statement, v_payout_export
+-- conservation_violations reads the accounts too (so it is replaced here, after them)
+--@ replace function conservation_settlement_violations, conservation_violations
