@@ -180,7 +180,8 @@ BEGIN
          format('SPIFF %s: %s', sp.name, CASE sp.per WHEN 'unit' THEN se.units || ' unit(s)'
                                                   WHEN 'line' THEN se.lines || ' line(s)' ELSE 'once' END)
   FROM spiff_earnings(p_period) se JOIN spiff sp ON sp.spiff_id = se.spiff_id
-  WHERE se.amount <> 0;
+  WHERE se.amount <> 0     -- (paid once, should a month and its quarter both be settled)
+    AND NOT EXISTS (SELECT 1 FROM commission_entry e WHERE e.spiff_id = se.spiff_id AND e.member_id = se.member_id);
 END
 $fn$;
 COMMENT ON FUNCTION settlement_entries(integer, timestamptz) IS
@@ -323,7 +324,8 @@ DECLARE
 BEGIN
   PERFORM commission_company_step(login, 'settle commissions');
   PERFORM 1 FROM fiscal_period fp WHERE fp.period_id = period FOR NO KEY UPDATE;
-  LOCK TABLE commission_entry, payout_batch IN SHARE ROW EXCLUSIVE MODE;
+  -- no entry, batch or SPIFF written meanwhile by another transaction
+  LOCK TABLE commission_entry, payout_batch, spiff IN SHARE ROW EXCLUSIVE MODE;
   PERFORM settlement_check(period);
 
   INSERT INTO commission_entry (member_id, period_id, kind, amount, for_period_id, plan_id, plan_version, payout_id,

@@ -19,6 +19,7 @@ SELECT tables_are('sales_supervisor', ARRAY[
   'the data model''s tables');
 SELECT views_are('sales_supervisor', ARRAY['overdue_visit', 'v_org_summary', 'v_rep_sales_month', 'v_rep_attainment',
   'v_team_attainment', 'v_pipeline', 'v_forecast_accuracy', 'v_customer_health', 'v_team_scorecard',
+  'v_commission_statement', 'v_payout_export',
   'v_grade_distribution', 'v_promotion_pipeline', 'v_pay_summary', 'v_job_status', 'quota_rollup',
   'commission_credit_line'], 'the data model''s views');
 
@@ -196,8 +197,8 @@ SELECT is((SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_proc p
 SELECT is((SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_proc p
            WHERE p.pronamespace = 'sales_supervisor'::regnamespace AND p.prosecdef),
           ARRAY['allocate_quotas', 'appraisal_consequence_check_state', 'appraisal_cycle_check_state', 'appraisal_what_if',
-                'approve_promotion', 'audit_row', 'calibrate_appraisal_cycle',
-                'close_appraisal_cycle', 'commission_check_period', 'commission_credit_check_period', 'commission_entry_check_period',
+                'approve_payout_batch', 'approve_promotion', 'audit_row', 'calibrate_appraisal_cycle',
+                'close_appraisal_cycle', 'commission_check_period', 'commission_statement', 'commission_credit_check_period', 'commission_entry_check_period',
                 'commission_plan_record_version', 'correct_sale_credit', 'credited_sale_ids', 'current_member_id', 'customer_check_team', 'cycle_rows_check_state',
                 'invoice_track_lines', 'invoice_track_payments', 'led_team_ids', 'lock_quotas', 'managed_team_ids', 'member_assignment_check_cover',
                 'member_assignment_follow_member', 'member_assignment_on_hire',
@@ -205,7 +206,7 @@ SELECT is((SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_proc p
                 'review_check_cycle', 'review_summary', 'run_commission', 'sale_check_credited',
                 'sale_credit_check_credited', 'sale_credit_check_sum',
                 'sale_queue_late_lines', 'sale_scope_member_ids', 'sale_scope_moved', 'sale_scope_moved_dates',
-                'sale_scope_moved_ids', 'scope_root_team_ids', 'score_kpis', 'seasonal_distribution_check', 'start_appraisal_reviews',
+                'sale_scope_moved_ids', 'scope_root_team_ids', 'score_kpis', 'seasonal_distribution_check', 'settle_commission_period', 'start_appraisal_reviews',
                 'team_check_tree', 'team_leadership_follow', 'transfer_member', 'visible_member_ids', 'year_end_pay'],
           'exactly the functions that must cross the security lines are SECURITY DEFINER');
 SELECT is((SELECT provolatile::text FROM pg_proc WHERE oid = 'sales_supervisor.generate_demo_org'::regproc), 'v',

@@ -97,7 +97,12 @@ INSERT INTO sample (signature, args, allowed) VALUES
   ('sale_scope_moved_dates(name)', ARRAY['current_user'], '{rep,supervisor,manager,hr}'),
   ('sale_scope_moved(name)', ARRAY['current_user'], '{}'),
   ('appraisal_what_if(integer, jsonb, text, name)',
-   ARRAY[:'cycle', $$'{"as is": {}}'$$, $$'level'$$, 'current_user'], '{hr}');
+   ARRAY[:'cycle', $$'{"as is": {}}'$$, $$'level'$$, 'current_user'], '{hr}'),
+  -- a company-wide step, like run_commission
+  ('settle_commission_period(integer, name)', ARRAY[:'period', 'current_user'], '{}'),
+  -- rep 8's statement: rep 8 themselves, manager 1 (department 1), HR; not supervisor 3
+  ('commission_statement(integer, integer, name)', ARRAY['8', :'period', 'current_user'], '{rep,manager,hr}'),
+  ('approve_payout_batch(integer, name)', ARRAY['1', 'current_user'], '{hr}');
 -- level NULL (its default) keeps the level; rep 11 "moved" to its own team 7
 -- (department 1, manager 1's) records nothing, so both calls return the same id
 INSERT INTO sample (signature, args, allowed, null_means_default) VALUES
