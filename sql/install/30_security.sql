@@ -655,6 +655,9 @@ GRANT SELECT ON commission_entry, commission_balance, payout_batch_line, commiss
   TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager, sales_supervisor_hr;
 GRANT SELECT ON payout_batch, spiff
   TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager, sales_supervisor_hr;
+-- SPIFFs are set up by managers and HR (audited; a SPIFF whose payout is
+-- settled is final: spiff_check_settled, 49_incentive_spiffs.sql)
+GRANT INSERT, UPDATE, DELETE ON spiff TO sales_supervisor_manager, sales_supervisor_hr;
 ALTER TABLE commission_entry ENABLE ROW LEVEL SECURITY;
 CREATE POLICY commission_entry_own ON commission_entry TO sales_supervisor_rep
   USING (member_id = (SELECT sales_supervisor.current_member_id()));

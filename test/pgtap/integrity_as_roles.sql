@@ -94,13 +94,16 @@ INSERT INTO sale (sale_id, sold_on, member_id, customer_id, category_id, amount)
 INSERT INTO sale_credit VALUES (990001, 11, 50), (990001, 15, 50);
 
 -- invoices (issue 15): 4001 bills customer 4 (line 990001), 4002 customer 1;
--- payment 4101 on 4001; period 7 settled by batch 4201 (approved), with rep
--- 11's line 4301, paid entry 4401 and balance
+-- payment 4101 on 4001; SPIFF 4501 of period 7, set up before period 7 is
+-- settled by batch 4201 (approved), with rep 11's line 4301, paid entry 4401
+-- and balance
 INSERT INTO invoice (invoice_id, customer_id, issued_on, due_on) OVERRIDING SYSTEM VALUE
   VALUES (4001, 4, '2026-01-15', '2026-02-14'), (4002, 1, '2026-01-15', '2026-02-14');
 UPDATE sale SET invoice_id = 4001 WHERE sale_id = 990001;
 INSERT INTO invoice_payment (payment_id, invoice_id, paid_on, amount) OVERRIDING SYSTEM VALUE
   VALUES (4101, 4001, '2026-02-01', 40);
+INSERT INTO spiff (spiff_id, name, category_id, period_id, per, amount) OVERRIDING SYSTEM VALUE
+  VALUES (4501, 'February push', 1, 7, 'unit', 5);
 INSERT INTO payout_batch (batch_id, period_id) OVERRIDING SYSTEM VALUE VALUES (4201, 7);
 INSERT INTO payout_batch_line (line_id, batch_id, member_id, amount) OVERRIDING SYSTEM VALUE VALUES (4301, 4201, 11, 50);
 INSERT INTO commission_entry (entry_id, member_id, period_id, kind, amount, batch_line_id) OVERRIDING SYSTEM VALUE
@@ -404,7 +407,8 @@ BEGIN
 END
 $$;
 
--- From credit to payout (only the owner writes lines, payments and the account)
+-- From credit to payout (only the owner writes lines, payments and the account;
+-- managers and HR write SPIFFs)
 INSERT INTO cases (rule, what, stmt, state, tbl, priv, cols) VALUES
 ('invoice_track_lines_insert', 'a line of customer 1 billed on invoice 4001 of customer 4',
  $$INSERT INTO sales_supervisor.sale (sold_on, member_id, customer_id, category_id, amount, invoice_id) VALUES ('2026-01-20', 8, 1, 1, 10, 4001)$$,
@@ -430,7 +434,14 @@ INSERT INTO cases (rule, what, stmt, state, tbl, priv, cols) VALUES
 ('payout_batch_check_approval', 'approved batch 4201 approved again',
  'UPDATE sales_supervisor.payout_batch SET approved_at = now() WHERE batch_id = 4201', '55000', 'payout_batch', 'UPDATE', '{approved_at}'),
 ('payout_batch_line_check_approval', 'a line added to approved batch 4201',
- 'INSERT INTO sales_supervisor.payout_batch_line (batch_id, member_id, amount) VALUES (4201, 15, 5)', '55000', 'payout_batch_line', 'INSERT', NULL);
+ 'INSERT INTO sales_supervisor.payout_batch_line (batch_id, member_id, amount) VALUES (4201, 15, 5)', '55000', 'payout_batch_line', 'INSERT', NULL),
+('spiff_check_settled', 'a SPIFF added for settled period 7',
+ $$INSERT INTO sales_supervisor.spiff (name, category_id, period_id, per, amount) VALUES ('late push', 1, 7, 'line', 5)$$,
+ '55000', 'spiff', 'INSERT', NULL),
+('spiff_check_settled', 'SPIFF 4501 of settled period 7 changed',
+ 'UPDATE sales_supervisor.spiff SET amount = 6 WHERE spiff_id = 4501', '55000', 'spiff', 'UPDATE', '{amount}'),
+('spiff_check_settled', 'SPIFF 4501 of settled period 7 deleted',
+ 'DELETE FROM sales_supervisor.spiff WHERE spiff_id = 4501', '55000', 'spiff', 'DELETE', NULL);
 
 SELECT plan(24 + (SELECT count(*)::int + sum((SELECT count(*) FROM pg_temp.case_logins(c)))::int FROM cases c));
 

@@ -385,6 +385,12 @@ SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.commission_entry_en
 --@ create trigger payout_batch_line_append_only, payout_batch_check_approval, payout_batch_line_check_approval
 --@ create policies on invoice, invoice_payment, commission_entry, commission_balance, payout_batch_line, commission_dispute
 --@ replace function settlement_open_period
+
+-- SPIFFs (issue 15): what each rep earns from the SPIFFs paid with a period's
+-- settlement; managers and HR write SPIFFs (the grant comes with spiff above),
+-- audited, and a SPIFF whose payout is settled is final.
+--@ replace function spiff_earnings, spiff_check_settled
+--@ create trigger spiff_check_settled, spiff_audit
 --@ replace function settlement_plan_terms, settlement_unpaid_credit, settlement_withheld_entries
 --@ replace function settlement_entries, settlement_walk, settlement_check, settle_commission_period, commission_statement, approve_payout_batch
 --@ replace view v_commission_statement, v_payout_export

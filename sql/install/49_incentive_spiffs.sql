@@ -1,0 +1,127 @@
+-- Layer 4, the sales year: SPIFFs -- one-off incentives for selling a product
+-- category in a period, paid through the commission account (issue 15).
+--
+-- A SPIFF (table spiff, 25_model_settlement.sql) is paid with the settlement
+-- of the period its own period ends in: a monthly SPIFF with its month, a
+-- quarterly one with the quarter's last month.  settle_commission_period()
+-- (49_settlement.sql) posts one commission_entry of kind spiff per row of
+-- spiff_earnings() with an amount; once that settlement exists (a payout
+-- batch) the SPIFF is history and cannot change (spiff_check_settled).
+--
+-- What a rep earns, from the SPIFF category's sales lines sold within the
+-- SPIFF period's dates, credited exactly as credited_sales() credits them:
+--   unit    amount per unit: a line is worth coalesce(quantity, 1) x amount
+--           (to the cent, half away from zero; exact for whole quantities);
+--   line    amount per line: a line is worth the amount;
+--   period  the amount once to each rep whose net credited amount of the
+--           category in the SPIFF period is above 0.
+-- Per unit and per line, a refund line is worth the negative (it gives back
+-- its units, takes back a line), and a split line's worth is divided between
+-- its credited reps in proportion to their credited amounts, in exact cents
+-- with allocate_quota(worth, |credit|, 0.01) over the line (largest
+-- remainder; ties to the larger credit, then the lower member id): the shares
+-- of a line add up to exactly what the line is worth unsplit, so a split
+-- neither creates nor loses a cent (rounding each rep's exact share once
+-- would: two halves of 2.55 are 1.275 each, 2.56 rounded).  A rep's amount
+-- is the sum of their shares; a negative sum pays 0 (a SPIFF never charges a
+-- rep), and then at most the cap.  The units and lines reported are
+-- information, whatever the SPIFF pays per: units the line's quantity divided
+-- the same way in thousandths of a unit (the scale of sale.quantity), lines
+-- the lines the rep is credited with (a split line counts once for each of
+-- its reps) less the refund lines.
+
+-- spiff_earnings: what each rep earns from each SPIFF paid with the
+-- settlement of p_period -- one row per SPIFF and rep credited with a line
+-- of its category in its period (also when the amount is 0).  Internal:
+-- settle_commission_period() reads it, as the owner (the lines are read with
+-- the caller's row-level security, as credited_sales() does).
+CREATE FUNCTION spiff_earnings(p_period integer)
+RETURNS TABLE (spiff_id integer, member_id integer, lines bigint, units numeric, amount numeric)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $fn$
+  WITH due AS (   -- the SPIFFs whose own period ends within p_period
+    SELECT sp.spiff_id, sp.category_id, sp.per, sp.amount, sp.cap, own.start_on, own.end_on
+    FROM sales_supervisor.fiscal_period p
+    JOIN sales_supervisor.fiscal_period own ON own.end_on >= p.start_on AND own.end_on <= p.end_on
+    JOIN sales_supervisor.spiff sp ON sp.period_id = own.period_id
+    WHERE p.period_id = p_period),
+  share AS (      -- each credited line of the category: the rep's share of it
+    SELECT d.spiff_id, cs.member_id, cs.amount AS credit, sign(s.amount) AS sgn,
+           CASE WHEN s.refund_of IS NULL THEN 1 ELSE -1 END AS line,
+           sales_supervisor.allocate_quota(coalesce(s.quantity, 1), abs(cs.amount), 0.001::numeric) OVER w AS units,
+           sales_supervisor.allocate_quota(CASE d.per WHEN 'unit' THEN round(coalesce(s.quantity, 1) * d.amount, 2)
+                                                      ELSE d.amount END,
+                                           abs(cs.amount), 0.01::numeric) OVER w AS worth
+    FROM due d
+    CROSS JOIN LATERAL sales_supervisor.credited_sales(d.start_on, d.end_on) cs
+    JOIN sales_supervisor.sale s ON s.sale_id = cs.sale_id AND s.category_id = d.category_id
+    WINDOW w AS (PARTITION BY d.spiff_id, cs.sale_id ORDER BY cs.member_id)),
+  rep AS (
+    SELECT sh.spiff_id, sh.member_id, sum(sh.line)::bigint AS lines, sum(sh.sgn * sh.units) AS units,
+           sum(sh.sgn * sh.worth) AS worth, sum(sh.credit) AS credit
+    FROM share sh
+    GROUP BY sh.spiff_id, sh.member_id)
+  SELECT r.spiff_id, r.member_id, r.lines, r.units,
+         -- never below 0, then at most the cap (least() ignores a NULL cap)
+         least(greatest(CASE WHEN d.per <> 'period' THEN r.worth
+                             WHEN r.credit > 0 THEN d.amount ELSE 0.00 END, 0.00),
+               d.cap)
+  FROM rep r
+  JOIN due d ON d.spiff_id = r.spiff_id
+$fn$;
+COMMENT ON FUNCTION spiff_earnings(integer) IS
+'Internal (settle_commission_period): per SPIFF whose own period ends within p_period''s dates and per rep credited with a line of its category sold in the SPIFF period (split as credited_sales does): lines (credited lines less refund lines, a split line once per rep), units (coalesce(quantity, 1), refunds negative, a split line''s quantity divided by credit in thousandths) and the amount earned -- per unit quantity x amount a line, per line the amount a line, each line''s worth divided between its reps by credit in exact cents (allocate_quota), refunds negative; per period the amount once if the rep''s net credit is above 0; a negative total is 0, then at most the cap. No rows for a NULL or unknown period.';
+REVOKE ALL ON FUNCTION spiff_earnings(integer) FROM PUBLIC;
+
+-- spiff_check_settled: a SPIFF is paid with the settlement of the period its
+-- own period ends in; once that settlement exists -- a payout batch for a
+-- period whose dates contain the SPIFF period's last day -- what was paid is
+-- final, so the SPIFF cannot be added, changed (nor moved into or out of such
+-- a period) or deleted.  Security definer: it judges the row by other tables'
+-- rows, which the caller's row-level security must not hide.
+CREATE FUNCTION spiff_check_settled()
+RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+DECLARE
+  v_periods integer[];
+  v_name    text;
+  r         record;
+BEGIN
+  IF is_restoring() THEN
+    RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+  END IF;
+  IF TG_OP = 'INSERT' THEN
+    v_periods := ARRAY[NEW.period_id]; v_name := NEW.name;
+  ELSIF TG_OP = 'DELETE' THEN
+    v_periods := ARRAY[OLD.period_id]; v_name := OLD.name;
+  ELSE
+    v_periods := ARRAY[OLD.period_id, NEW.period_id]; v_name := OLD.name;
+  END IF;
+  SELECT own.period_id AS own_period, own.end_on, b.period_id AS settled, b.batch_id INTO r
+  FROM unnest(v_periods) WITH ORDINALITY x(period_id, ord)
+  JOIN fiscal_period own ON own.period_id = x.period_id
+  JOIN fiscal_period p ON own.end_on >= p.start_on AND own.end_on <= p.end_on
+  JOIN payout_batch b ON b.period_id = p.period_id
+  ORDER BY x.ord, p.start_on, b.batch_id
+  LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION 'SPIFF "%" of period % (ending %) is paid with period %, which is settled (payout batch %): it cannot be %',
+                    v_name, r.own_period, r.end_on, r.settled, r.batch_id,
+                    CASE TG_OP WHEN 'INSERT' THEN 'added' WHEN 'UPDATE' THEN 'changed' ELSE 'deleted' END
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = 'A settled SPIFF is final: correct what it paid with an accepted dispute''s adjustment; a new SPIFF needs a period ending in one not yet settled.';
+  END IF;
+  RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+END
+$$;
+COMMENT ON FUNCTION spiff_check_settled() IS
+'Trigger on spiff: a SPIFF whose payout is settled (a payout batch exists for a period containing the last day of the SPIFF''s period) cannot be inserted, changed, moved or deleted (55000).';
+REVOKE ALL ON FUNCTION spiff_check_settled() FROM PUBLIC;
+CREATE TRIGGER spiff_check_settled BEFORE INSERT OR UPDATE OR DELETE ON spiff
+  FOR EACH ROW EXECUTE FUNCTION spiff_check_settled();
+-- SPIFFs are written by managers and HR: audited like the other plans
+CREATE TRIGGER spiff_audit AFTER INSERT OR UPDATE OR DELETE ON spiff
+  FOR EACH ROW EXECUTE FUNCTION audit_row('spiff_id');
