@@ -385,3 +385,8 @@ SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.commission_entry_en
 --@ create trigger payout_batch_line_append_only, payout_batch_check_approval, payout_batch_line_check_approval
 --@ create policies on invoice, invoice_payment, commission_entry, commission_balance, payout_batch_line, commission_dispute
 --@ replace function settlement_open_period
+
+-- Disputes (issue 15): a member files, their manager or HR decides once
+-- (accepting posts an adjustment entry in the open period); audited.
+--@ replace function dispute_check_subject, file_dispute, dispute_for_decision, decide_dispute, commission_dispute_check_state
+--@ create trigger commission_dispute_check_state, commission_dispute_audit
