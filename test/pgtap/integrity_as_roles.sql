@@ -110,6 +110,11 @@ INSERT INTO commission_entry (entry_id, member_id, period_id, kind, amount, batc
   VALUES (4401, 11, 7, 'paid', -50, 4301);
 INSERT INTO commission_balance VALUES (11, 7, 0, 50, 0, 0, 0, 0, 0, 0, 0, 50, 0, 0);
 UPDATE payout_batch SET approved_at = now(), approved_by = session_user WHERE batch_id = 4201;
+-- disputes of rep 11: 4501 open (against entry 4401), 4502 rejected
+INSERT INTO commission_dispute (dispute_id, member_id, period_id, entry_id, reason_code, detail) OVERRIDING SYSTEM VALUE
+  VALUES (4501, 11, 7, 4401, 'wrong_amount', 'fixture'), (4502, 11, 7, NULL, 'other', 'fixture');
+UPDATE commission_dispute SET state = 'rejected', resolution = 'fixture', decided_at = now(), decided_by = session_user
+WHERE dispute_id = 4502;
 
 CREATE TEMP TABLE k AS SELECT
   (SELECT min(visit_id) FROM customer_visit WHERE customer_id = 4 AND member_id = 11) AS visit,
@@ -442,6 +447,23 @@ INSERT INTO cases (rule, what, stmt, state, tbl, priv, cols) VALUES
  'UPDATE sales_supervisor.spiff SET amount = 6 WHERE spiff_id = 4501', '55000', 'spiff', 'UPDATE', '{amount}'),
 ('spiff_check_settled', 'SPIFF 4501 of settled period 7 deleted',
  'DELETE FROM sales_supervisor.spiff WHERE spiff_id = 4501', '55000', 'spiff', 'DELETE', NULL);
+
+-- Disputes: decided once, never edited or deleted, accepted only with the
+-- adjustment entry (written through file_dispute and decide_dispute only)
+INSERT INTO cases (rule, what, stmt, state, tbl, priv, cols) VALUES
+('commission_dispute_check_state', 'open dispute 4501''s detail rewritten',
+ $$UPDATE sales_supervisor.commission_dispute SET detail = 'rewritten' WHERE dispute_id = 4501$$,
+ '55000', 'commission_dispute', 'UPDATE', '{detail}'),
+('commission_dispute_check_state', 'open dispute 4501 deleted',
+ 'DELETE FROM sales_supervisor.commission_dispute WHERE dispute_id = 4501', '55000', 'commission_dispute', 'DELETE', NULL),
+('commission_dispute_check_state', 'rejected dispute 4502 reopened',
+ $$UPDATE sales_supervisor.commission_dispute SET state = 'open', resolution = NULL, decided_at = NULL, decided_by = NULL
+   WHERE dispute_id = 4502$$,
+ '55000', 'commission_dispute', 'UPDATE', '{state,resolution,decided_at,decided_by}'),
+('commission_dispute_check_state', 'dispute 4501 accepted without its adjustment entry',
+ $$UPDATE sales_supervisor.commission_dispute SET state = 'accepted', resolution = 'x', adjustment = 5, decided_at = now(),
+   decided_by = session_user WHERE dispute_id = 4501$$,
+ '23514', 'commission_dispute', 'UPDATE', '{state,resolution,adjustment,decided_at,decided_by}');
 
 SELECT plan(24 + (SELECT count(*)::int + sum((SELECT count(*) FROM pg_temp.case_logins(c)))::int FROM cases c));
 

@@ -396,3 +396,7 @@ SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.commission_entry_en
 --@ replace view v_commission_statement, v_payout_export
 -- conservation_violations reads the accounts too (so it is replaced here, after them)
 --@ replace function conservation_settlement_violations, conservation_violations
+-- Disputes (issue 15): a member files, their manager or HR decides once
+-- (accepting posts an adjustment entry in the open period); audited.
+--@ replace function dispute_check_subject, file_dispute, dispute_for_decision, decide_dispute, commission_dispute_check_state
+--@ create trigger commission_dispute_check_state, commission_dispute_audit
