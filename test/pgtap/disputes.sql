@@ -11,7 +11,7 @@
 -- Customers: 1 owned by Ann, 2 owned by Bob (both team 2).
 -- Sales lines: 101 Ann -> customer 1; 102 Bob -> customer 1 (Ann's customer:
 --   the line she says is missing); 103 Bob -> customer 2.
--- Account: entry 201 Ann earned 20.00 in March, 202 Bob earned 30.00; March is
+-- Account: entry 201 Ann 20.00 in March, 202 Bob 30.00 (adjustments); March is
 --   settled (payout batch), so an adjustment decided for March goes to April.
 BEGIN;
 SET LOCAL search_path = sales_supervisor, public;
@@ -31,8 +31,8 @@ INSERT INTO customer (customer_id, name, tier, team_id, owner_id) VALUES (1, 'Ac
 INSERT INTO product_category (category_id, name) VALUES (1, 'Widgets');
 INSERT INTO sale (sale_id, sold_on, member_id, customer_id, category_id, amount) VALUES
   (101, '2025-03-05', 4, 1, 1, 1000.00), (102, '2025-03-06', 5, 1, 1, 500.00), (103, '2025-03-07', 5, 2, 1, 700.00);
-INSERT INTO commission_entry (entry_id, member_id, period_id, kind, amount, for_period_id) OVERRIDING SYSTEM VALUE VALUES
-  (201, 4, 8, 'earned', 20.00, 8), (202, 5, 8, 'earned', 30.00, 8);
+INSERT INTO commission_entry (entry_id, member_id, period_id, kind, amount) OVERRIDING SYSTEM VALUE VALUES
+  (201, 4, 8, 'adjustment', 20.00), (202, 5, 8, 'adjustment', 30.00);
 INSERT INTO payout_batch (period_id) VALUES (8);
 
 CREATE ROLE ss_dsp_mia NOLOGIN; CREATE ROLE ss_dsp_sid NOLOGIN; CREATE ROLE ss_dsp_sue NOLOGIN;
