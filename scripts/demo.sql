@@ -12,9 +12,9 @@ SET search_path = sales_supervisor, public;
 SELECT extversion AS version FROM pg_extension WHERE extname = 'sales_supervisor';
 
 \echo
-\echo '== Demo organisation (generate_demo_org: seeded, skewed, 12 teams, 60 reps, a year''s changes)'
+\echo '== Demo organisation (generate_demo_org: seeded, skewed, 12 teams, 60 reps, a year''s changes, billed)'
 SELECT * FROM generate_demo_org(seed => 42, teams => 12, depth => 3, reps => 60,
-                                customers => 2000, sales_lines => 100000, changes => true);
+                                customers => 2000, sales_lines => 100000, changes => true, billing => true);
 SELECT department_name AS department, count(*) AS teams, sum(active_members) AS members,
        sum(active_reps) AS reps, sum(active_customers) AS customers
 FROM v_org_summary GROUP BY department_name ORDER BY department_name;
@@ -102,9 +102,21 @@ GROUP BY grade ORDER BY grade;
 -- has a single year of history, a one-year rule for reps.
 INSERT INTO kpi_target (cycle_id, kpi_id, level, target)
 VALUES (1, 3, 'sales_rep', 0.2), (1, 4, 'sales_customer_supervisor', 80), (1, 4, 'sales_manager', 80);
-INSERT INTO commission_plan (member_id, period_id, tiers)
-SELECT m.member_id, p.period_id, 'marginal[(0,0.02),(20000,0.03),(60000,0.05)] cap 20000'
-FROM member m CROSS JOIN fiscal_period p WHERE m.level = 'sales_rep' AND p.kind = 'month';
+-- Payment terms: a third of the reps earn on booking with a 30-day clawback,
+-- a third when the invoice is paid in full, a third pro rata to payment; the
+-- year's new hires draw 1 500 (recoverable, at most 500 a month recovered)
+-- in their first three months.
+INSERT INTO commission_plan (member_id, period_id, tiers, earn_on, clawback_days, draw_kind, draw_amount,
+                             draw_recovery_limit)
+SELECT m.member_id, p.period_id, 'marginal[(0,0.02),(20000,0.03),(60000,0.05)] cap 20000',
+       (ARRAY['booking', 'payment_in_full', 'payment_pro_rata'])[m.member_id % 3 + 1],
+       CASE WHEN m.member_id % 3 = 0 THEN 30 END,
+       CASE WHEN d.new_draw THEN 'recoverable' END, CASE WHEN d.new_draw THEN 1500 END, 500
+FROM member m CROSS JOIN fiscal_period p
+CROSS JOIN LATERAL (SELECT extract(year FROM m.hire_date) = 2025
+                           AND p.start_on >= date_trunc('month', m.hire_date)
+                           AND p.start_on < date_trunc('month', m.hire_date) + interval '3 months' AS new_draw) d
+WHERE m.level = 'sales_rep' AND p.kind = 'month';
 INSERT INTO bonus_target VALUES (2025, 'sales_rep', 15), (2025, 'sales_customer_supervisor', 20),
                                 (2025, 'sales_manager', 25);
 UPDATE promotion_rule SET consecutive_years = 1 WHERE from_level = 'sales_rep';
@@ -200,8 +212,27 @@ SELECT q.sale_id, s.sold_on, s.amount, coalesce(q.credited_period_id::text, 'wai
 FROM commission_late_sale q JOIN sale s USING (sale_id);
 
 \echo
+\echo '== From credit to payout: the twelve months settled (commission held until invoices are paid,'
+\echo '   clawed back past the horizon, released by payments; new hires'' draws; the payout batches)'
+SELECT fp.month, count(*) AS reps, sum(s.earned) AS earned, sum(s.held) AS held, sum(s.released) AS released,
+       sum(s.clawed_back) AS clawed_back, sum(s.draw_paid) AS draws, sum(s.draw_recovered) AS recovered,
+       sum(s.spiffs) AS spiffs, sum(s.paid) AS paid, sum(s.closing) AS carried
+FROM (SELECT period_id FROM fiscal_period WHERE kind = 'month' AND fiscal_year = 2025 ORDER BY start_on) p
+CROSS JOIN LATERAL settle_commission_period(p.period_id) s
+JOIN fiscal_period fp ON fp.period_id = p.period_id
+GROUP BY fp.month ORDER BY fp.month;
+
+\echo
+\echo '== One rep''s statement for a month: held in an earlier month, released by a payment now'
+SELECT line, kind, for_period_id AS for_period, amount, balance, left(note, 70) AS source
+FROM (SELECT e.member_id, e.period_id FROM commission_entry e
+      WHERE e.kind = 'released' ORDER BY e.period_id, e.member_id LIMIT 1) x
+CROSS JOIN LATERAL commission_statement(x.member_id, x.period_id) ORDER BY line;
+
+\echo
 \echo '== Money and quota conserved: every rule conservation_violations() checks holds'
-\echo '   (ledger credit = credited lines, payouts = tier tables, splits = 100 %, months = year)'
+\echo '   (ledger credit = credited lines, payouts = tier tables, splits = 100 %, months = year,'
+\echo '    statements = their entries, batches = statements)'
 SELECT count(*) AS violations FROM conservation_violations();
 
 \echo

@@ -36,7 +36,7 @@ CREATE FUNCTION generate_demo_org(seed integer DEFAULT 42, teams integer DEFAULT
                                   customers integer DEFAULT 2000, sales_lines integer DEFAULT 100000,
                                   surveys integer DEFAULT 3000, reviews_per_member integer DEFAULT 4,
                                   year integer DEFAULT 2025, replace boolean DEFAULT false,
-                                  changes boolean DEFAULT false)
+                                  changes boolean DEFAULT false, billing boolean DEFAULT false)
 RETURNS TABLE (table_name text, row_count bigint)
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, sales_supervisor, pg_temp
@@ -61,7 +61,7 @@ BEGIN
   -- ---- arguments
   IF p_seed IS NULL OR p_teams IS NULL OR p_depth IS NULL OR p_reps IS NULL OR p_cust IS NULL
      OR p_lines IS NULL OR p_surveys IS NULL OR p_rpm IS NULL OR p_year IS NULL OR replace IS NULL
-     OR changes IS NULL THEN
+     OR changes IS NULL OR billing IS NULL THEN
     RAISE EXCEPTION 'generate_demo_org arguments must not be null' USING ERRCODE = 'null_value_not_allowed';
   END IF;
   IF p_teams < 1 OR p_teams > 100000 THEN
@@ -94,7 +94,7 @@ BEGIN
   PERFORM demo_org_members(p_seed, p_teams, p_reps, p_year);
   PERFORM demo_org_customers(p_seed, p_teams, p_reps, p_cust, p_lines, p_year);
   PERFORM demo_org_visits_feedback_surveys(p_seed, p_cust, p_surveys, p_year);
-  PERFORM demo_org_sales(p_seed, p_year, v_season);
+  PERFORM demo_org_sales(p_seed, p_year, v_season, billing);
   PERFORM demo_org_split_credits(p_seed);
   PERFORM demo_org_pipeline_forecasts(p_seed, p_cust, p_year);
   PERFORM demo_org_tasks_training_reports(p_seed, p_year);
@@ -104,13 +104,17 @@ BEGIN
   IF changes THEN
     PERFORM demo_org_changes(p_seed, p_year);
   END IF;
+  IF billing THEN
+    PERFORM demo_org_billing(p_seed, p_year);
+  END IF;
   PERFORM demo_org_sequences_statistics();
 
   -- ---- what was made
   FOR v_tab IN SELECT unnest(ARRAY['team', 'member', 'customer', 'customer_contact', 'customer_visit',
                                    'feedback', 'survey_response', 'sale', 'sale_credit', 'opportunity',
                                    'forecast', 'task', 'training_session', 'training_attendance',
-                                   'work_report', 'review', 'review_score', 'pay']) LOOP
+                                   'work_report', 'review', 'review_score', 'pay']
+                                 || CASE WHEN billing THEN ARRAY['invoice', 'invoice_payment', 'spiff'] ELSE '{}' END) LOOP
     EXECUTE format('SELECT count(*) FROM sales_supervisor.%I', v_tab) INTO v_n;
     table_name := v_tab;
     row_count := v_n;
@@ -118,9 +122,9 @@ BEGIN
   END LOOP;
 END
 $fn$;
-COMMENT ON FUNCTION generate_demo_org(integer, integer, integer, integer, integer, integer, integer, integer, integer, boolean, boolean) IS
-'Fills the empty data model with a deterministic demo organisation (same seed, same rows): teams in a tree of the given depth, leaders and reps with login-role names ss_demo_<member_id> (roles are not created), Pareto-sized customers, visits, feedback, surveys, a year of seasonal sales lines with top performers, split credits and refunds, pipeline, forecasts, fiscal periods, tasks, training, work reports, and an appraisal cycle in state reviewing with 360-degree reviews. Errors if data exists unless replace => true (which truncates every table but the audit log). With changes => true the year also has the changes of a real one: about 5 % of the reps move team on a day between March and October with their customers, about 2 % new reps are hired on days through the year (a customer and sales lines of their own after the hire), and about 2 % of the reps take a leave of 2 to 8 weeks. Run as the extension owner: it drops and re-creates the sales indexes and foreign keys around the bulk insert, and analyzes the extension''s tables at the end. Returns the row count of each table filled.';
-REVOKE ALL ON FUNCTION generate_demo_org(integer, integer, integer, integer, integer, integer, integer, integer, integer, boolean, boolean) FROM PUBLIC;
+COMMENT ON FUNCTION generate_demo_org(integer, integer, integer, integer, integer, integer, integer, integer, integer, boolean, boolean, boolean) IS
+'Fills the empty data model with a deterministic demo organisation (same seed, same rows): teams in a tree of the given depth, leaders and reps with login-role names ss_demo_<member_id> (roles are not created), Pareto-sized customers, visits, feedback, surveys, a year of seasonal sales lines with top performers, split credits and refunds, pipeline, forecasts, fiscal periods, tasks, training, work reports, and an appraisal cycle in state reviewing with 360-degree reviews. Errors if data exists unless replace => true (which truncates every table but the audit log). With changes => true the year also has the changes of a real one: about 5 % of the reps move team on a day between March and October with their customers, about 2 % new reps are hired on days through the year (a customer and sales lines of their own after the hire), and about 2 % of the reps take a leave of 2 to 8 weeks. With billing => true the sales lines are billed: one invoice per customer and month (issued on its last day, due 30 days later; a refund line is a credit note on its line''s invoice), paid -- 80 % in full around the due date, 12 % half on time and the rest late, 5 % 40 to 90 days late, 3 % not at all -- and a year-end SPIFF (10 per line of the first category in the fourth quarter, at most 300 a rep). Run as the extension owner: it drops and re-creates the sales indexes and foreign keys around the bulk insert, and analyzes the extension''s tables at the end. Returns the row count of each table filled.';
+REVOKE ALL ON FUNCTION generate_demo_org(integer, integer, integer, integer, integer, integer, integer, integer, integer, boolean, boolean, boolean) FROM PUBLIC;
 
 -- demo_org_changes: the changes of a real year (generate_demo_org(changes =>
 -- true)), seeded like the rest: about 5 % of the reps (at least one) move on
@@ -188,6 +192,40 @@ $fn$;
 COMMENT ON FUNCTION demo_org_changes(integer, integer) IS
 'Part of generate_demo_org (changes => true): about 5 % of the reps move team mid-year with their customers (transfer_member), about 2 % new reps are hired on days through the year with a customer and 30 sales lines after the hire, about 2 % of the reps take a leave of 2 to 8 weeks; seeded.';
 REVOKE ALL ON FUNCTION demo_org_changes(integer, integer) FROM PUBLIC;
+
+-- demo_org_billing: the payments of the invoices demo_org_sales billed
+-- (generate_demo_org(billing => true)), seeded per invoice: 80 % paid in full
+-- between 10 days before and 10 days after the due date; 12 % half by the
+-- due date and the rest 30 to 60 days after it; 5 % in full 40 to 90 days
+-- late (past a 30-day clawback horizon); 3 % not paid.  And a year-end SPIFF:
+-- 10 per line of the first category sold in the fourth quarter, at most 300.
+CREATE FUNCTION demo_org_billing(p_seed integer, p_year integer)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $fn$
+BEGIN
+  INSERT INTO invoice_payment (invoice_id, paid_on, amount, recorded_at)
+  SELECT i.invoice_id, x.paid_on, x.amount, x.paid_on::timestamptz
+  FROM invoice i
+  CROSS JOIN LATERAL (SELECT demo_random(p_seed, i.invoice_id, 70) AS r, demo_random(p_seed, i.invoice_id, 71) AS d) k
+  CROSS JOIN LATERAL (VALUES
+      (CASE WHEN k.r < 0.80 THEN i.due_on - 10 + floor(k.d * 21)::integer
+            WHEN k.r < 0.92 THEN i.due_on - floor(k.d * 10)::integer
+            WHEN k.r < 0.97 THEN i.due_on + 40 + floor(k.d * 51)::integer END,
+       CASE WHEN k.r < 0.80 OR k.r >= 0.92 THEN i.total ELSE round(i.total / 2, 2) END),
+      (CASE WHEN k.r >= 0.80 AND k.r < 0.92 THEN i.due_on + 30 + floor(k.d * 31)::integer END,
+       i.total - round(i.total / 2, 2))) x(paid_on, amount)
+  WHERE i.total > 0 AND x.paid_on IS NOT NULL AND x.amount > 0
+  ORDER BY i.invoice_id, x.paid_on;
+  INSERT INTO spiff (name, category_id, period_id, per, amount, cap)
+  SELECT 'Year-end push', (SELECT min(category_id) FROM product_category), fp.period_id, 'line', 10, 300
+  FROM fiscal_period fp WHERE fp.kind = 'quarter' AND fp.fiscal_year = p_year AND fp.quarter = 4;
+END
+$fn$;
+COMMENT ON FUNCTION demo_org_billing(integer, integer) IS
+'Part of generate_demo_org (billing => true): the payments of the invoices -- 80 % in full around the due date, 12 % half on time and half 30 to 60 days late, 5 % 40 to 90 days late, 3 % unpaid -- each recorded on the day it is paid, and a fourth-quarter SPIFF (10 a line of the first category, at most 300); seeded.';
+REVOKE ALL ON FUNCTION demo_org_billing(integer, integer) FROM PUBLIC;
 
 -- demo_org_reset: the "empty model, or replace" step.  Refuses a model that
 -- holds data unless replace; then truncates every table of the user's data.
@@ -510,7 +548,7 @@ REVOKE ALL ON FUNCTION demo_org_visits_feedback_surveys(integer, integer, intege
 -- demo_org_sales: the sales lines of p_year (months by p_season, the
 -- cumulative shares v_cum) and 1 % refunds; the bulk insert runs without the
 -- secondary indexes and foreign keys of sale, which it re-creates.
-CREATE FUNCTION demo_org_sales(p_seed integer, p_year integer, p_season numeric[])
+CREATE FUNCTION demo_org_sales(p_seed integer, p_year integer, p_season numeric[], p_billing boolean)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, sales_supervisor, pg_temp
@@ -527,12 +565,22 @@ BEGIN
   -- re-validated by PostgreSQL) after one set-based INSERT.
   PERFORM set_config('maintenance_work_mem', '512MB', true);
   ALTER TABLE sale DROP CONSTRAINT sale_member_fk, DROP CONSTRAINT sale_customer_fk,
-    DROP CONSTRAINT sale_category_fk;
-  DROP INDEX sale_member_idx, sale_customer_idx, sale_sold_on_brin;
+    DROP CONSTRAINT sale_category_fk, DROP CONSTRAINT sale_invoice_fk;
+  DROP INDEX sale_member_idx, sale_customer_idx, sale_sold_on_brin, sale_invoice_idx;
   PERFORM set_config('work_mem', '256MB', true);
-  INSERT INTO sale (sale_id, sold_on, member_id, customer_id, category_id, amount)
+  -- billed: an invoice per customer and month, id (customer - 1) x 12 + month,
+  -- issued on the month's last day and due 30 days later (the empty ones are
+  -- removed below)
+  INSERT INTO invoice (invoice_id, customer_id, issued_on, due_on)
+  SELECT (c.customer_id - 1)::bigint * 12 + m, c.customer_id, x.last_day, x.last_day + 30
+  FROM demo_customer c CROSS JOIN generate_series(1, 12) m
+  CROSS JOIN LATERAL (SELECT (make_date(p_year, m, 1) + interval '1 month' - interval '1 day')::date AS last_day) x
+  WHERE p_billing AND c.n_lines > 0
+  ORDER BY 1;
+  INSERT INTO sale (sale_id, sold_on, member_id, customer_id, category_id, amount, invoice_id)
   SELECT row_number() OVER (ORDER BY l.sold_on, l.customer_id, l.g), l.sold_on, l.owner_id, l.customer_id,
-         l.category, l.amount
+         l.category, l.amount,
+         CASE WHEN p_billing THEN (l.customer_id - 1)::bigint * 12 + extract(month FROM l.sold_on)::integer END
   FROM (
   SELECT c.customer_id, g, c.owner_id,
          make_date(p_year, x.month, 1)
@@ -558,25 +606,29 @@ BEGIN
                  greatest(1, (SELECT max(sale_id) FROM sale)), (SELECT count(*) > 0 FROM sale));
 
   -- refunds: 1 % of the lines are refunded in full two weeks later (within the year)
-  INSERT INTO sale (sold_on, member_id, customer_id, category_id, amount, refund_of)
+  INSERT INTO sale (sold_on, member_id, customer_id, category_id, amount, refund_of, invoice_id)
   SELECT least(s.sold_on + 14, make_date(p_year, 12, 31)), s.member_id, s.customer_id, s.category_id,
-         -s.amount, s.sale_id
+         -s.amount, s.sale_id, s.invoice_id
   FROM sale s
   WHERE demo_random(p_seed, s.sale_id, 66) < 0.01
   ORDER BY s.sale_id;
+  DELETE FROM invoice i WHERE p_billing AND i.total = 0
+    AND NOT EXISTS (SELECT 1 FROM sale s WHERE s.invoice_id = i.invoice_id);
 
   CREATE INDEX sale_member_idx ON sale (member_id, sold_on);
   CREATE INDEX sale_customer_idx ON sale (customer_id, sold_on);
   CREATE INDEX sale_sold_on_brin ON sale USING brin (sold_on);
+  CREATE INDEX sale_invoice_idx ON sale (invoice_id) WHERE invoice_id IS NOT NULL;
   ALTER TABLE sale
     ADD CONSTRAINT sale_member_fk FOREIGN KEY (member_id) REFERENCES member ON DELETE RESTRICT,
     ADD CONSTRAINT sale_customer_fk FOREIGN KEY (customer_id) REFERENCES customer ON DELETE RESTRICT,
-    ADD CONSTRAINT sale_category_fk FOREIGN KEY (category_id) REFERENCES product_category ON DELETE RESTRICT;
+    ADD CONSTRAINT sale_category_fk FOREIGN KEY (category_id) REFERENCES product_category ON DELETE RESTRICT,
+    ADD CONSTRAINT sale_invoice_fk FOREIGN KEY (invoice_id) REFERENCES invoice ON DELETE RESTRICT;
 END
 $fn$;
-COMMENT ON FUNCTION demo_org_sales(integer, integer, numeric[]) IS
-'Part of generate_demo_org: each customer''s sales lines of p_year (month by the seasonal shares p_season, category, amount by owner talent and category), ids in date order, and full refunds of 1 % of them; drops and re-creates sale''s secondary indexes and foreign keys around the bulk insert (run as the extension owner).';
-REVOKE ALL ON FUNCTION demo_org_sales(integer, integer, numeric[]) FROM PUBLIC;
+COMMENT ON FUNCTION demo_org_sales(integer, integer, numeric[], boolean) IS
+'Part of generate_demo_org: each customer''s sales lines of p_year (month by the seasonal shares p_season, category, amount by owner talent and category), ids in date order, and full refunds of 1 % of them; with p_billing, billed on one invoice per customer and month (a refund on its line''s); drops and re-creates sale''s secondary indexes and foreign keys around the bulk insert (run as the extension owner).';
+REVOKE ALL ON FUNCTION demo_org_sales(integer, integer, numeric[], boolean) FROM PUBLIC;
 
 -- demo_org_split_credits: shared credit on 3 % of the lines (refunds split
 -- like their line), and the scratch table demo_sold (sales per rep and

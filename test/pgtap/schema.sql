@@ -220,8 +220,8 @@ SELECT is((SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_proc p
 SELECT is((SELECT reloptions FROM pg_class WHERE oid = 'sales_supervisor.overdue_visit'::regclass),
           ARRAY['security_invoker=true'], 'overdue_visit runs with the caller''s row-level security');
 SELECT has_function('sales_supervisor', 'generate_demo_org',
-  ARRAY['integer', 'integer', 'integer', 'integer', 'integer', 'integer', 'integer', 'integer', 'integer', 'boolean', 'boolean'],
-  'generate_demo_org(seed, teams, depth, reps, customers, sales_lines, surveys, reviews_per_member, year, replace, changes)');
+  ARRAY['integer', 'integer', 'integer', 'integer', 'integer', 'integer', 'integer', 'integer', 'integer', 'boolean', 'boolean', 'boolean'],
+  'generate_demo_org(seed, teams, depth, reps, customers, sales_lines, surveys, reviews_per_member, year, replace, changes, billing)');
 SELECT has_function('sales_supervisor', 'reopen_appraisal_cycle', ARRAY['integer', 'text', 'name'], 'reopen_appraisal_cycle');
 SELECT has_function('sales_supervisor', 'review_summary', ARRAY['integer', 'integer', 'name'], 'review_summary');
 

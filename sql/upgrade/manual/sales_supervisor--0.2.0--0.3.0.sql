@@ -400,3 +400,5 @@ SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.commission_entry_en
 -- (accepting posts an adjustment entry in the open period); audited.
 --@ replace function dispute_check_subject, file_dispute, dispute_for_decision, decide_dispute, commission_dispute_check_state
 --@ create trigger commission_dispute_check_state, commission_dispute_audit
+-- the demo organisation bills its sales (generate_demo_org(billing => true))
+--@ replace function demo_org_billing

@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# From credit to payout (issue 15), timed on the generator's billed org:
+#
+#   bench/settlement.sh [LINES [REPS]]        (defaults 1000000 lines, 1000 reps)
+#
+# Builds and installs, starts a throw-away cluster (the settings of
+# bench/sales_year.sh), generates the org (generate_demo_org, seed 42, with a
+# year's changes and billing => true: an invoice per customer and month,
+# payments partial, late and missing, a SPIFF), gives a third of the reps plans
+# earning on booking with a 30-day clawback, a third on payment in full, a
+# third pro rata, and the year's new hires a recoverable draw; then times
+#   * run_commission for the 12 months, then settle_commission_period for the
+#     12 months (the target: settling <= 2 x the runs);
+#   * commission_statement of one rep and period, settled and preview (median
+#     of 21 calls; target <= 20 ms), against what a user would write instead --
+#     the rep's entries of the period with a running sum (plain SQL) -- and the
+#     floor, one index lookup of the rep's balance row;
+#   * the accounts' invariant check (conservation_settlement_violations)
+#     against the floor of one scan of the ledger tables it reads (target <= 2x).
+# Hold /tmp/ss_install.lock around it on a shared machine:
+#   flock /tmp/ss_install.lock bench/settlement.sh 10000000
+set -euo pipefail
+cd "$(dirname "$0")/.."
+LINES=${1:-1000000}
+REPS=${2:-1000}
+if [ -z "${SS_IN_CLUSTER:-}" ]; then
+  scripts/build.sh
+  mkdir -p bench/out
+  export SS_IN_CLUSTER=1
+  exec pg_virtualenv -v 15 -o shared_buffers=2GB -o work_mem=256MB -o max_parallel_workers_per_gather=0 \
+    -o jit=off -o max_wal_size=8GB -o checkpoint_timeout=30min \
+    "$0" "$LINES" "$REPS"
+fi
+DB=sales_supervisor_bench_settle
+createdb "$DB"
+q() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$DB" -c "SET search_path = sales_supervisor, public" -c "$1"; }
+now() { date +%s.%N; }
+secs() { awk "BEGIN { printf \"%.3f\", $(now) - $1 }"; }
+q "CREATE EXTENSION sales_supervisor"
+# the median time of n executions of a statement inside the server, in
+# seconds (no client round trip in it)
+q "CREATE FUNCTION public.bench_median(stmt text, n integer) RETURNS float8 LANGUAGE plpgsql AS \$\$
+   DECLARE t0 timestamptz; ts float8[] := '{}';
+   BEGIN
+     FOR i IN 1..n LOOP
+       t0 := clock_timestamp(); EXECUTE stmt; ts := ts || extract(epoch FROM clock_timestamp() - t0)::float8;
+     END LOOP;
+     RETURN (SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY x) FROM unnest(ts) x);
+   END \$\$"
+inmedian() { q "SELECT round(public.bench_median(\$b\$$2\$b\$, $1)::numeric, 6)"; }
+TEAMS=$(( REPS / 6 > 1 ? REPS / 6 : 2 ))
+echo "generating: $REPS reps, $TEAMS teams, $LINES sales lines, billed ..." >&2
+t0=$(now)
+q "SELECT count(*) FROM generate_demo_org(seed => 42, teams => $TEAMS, depth => 3, reps => $REPS,
+                                           customers => $(( REPS * 20 )), sales_lines => $LINES,
+                                           surveys => $(( REPS * 30 )), reviews_per_member => 1,
+                                           changes => true, billing => true)" >/dev/null
+q "INSERT INTO commission_plan (member_id, period_id, tiers, earn_on, clawback_days, draw_kind, draw_amount,
+                                draw_recovery_limit)
+   SELECT m.member_id, p.period_id, 'marginal[(0,0.02),(20000,0.03),(60000,0.05)] cap 20000',
+          (ARRAY['booking', 'payment_in_full', 'payment_pro_rata'])[m.member_id % 3 + 1],
+          CASE WHEN m.member_id % 3 = 0 THEN 30 END,
+          CASE WHEN d.new_draw THEN 'recoverable' END, CASE WHEN d.new_draw THEN 1500 END, 500
+   FROM member m CROSS JOIN fiscal_period p
+   CROSS JOIN LATERAL (SELECT extract(year FROM m.hire_date) = 2025
+                              AND p.start_on >= date_trunc('month', m.hire_date)
+                              AND p.start_on < date_trunc('month', m.hire_date) + interval '3 months' AS new_draw) d
+   WHERE m.level = 'sales_rep' AND p.kind = 'month'" >/dev/null
+q "VACUUM ANALYZE" >/dev/null
+echo "  generated in $(secs "$t0") s: $(q "SELECT count(*) FROM invoice") invoices, $(q "SELECT count(*) FROM invoice_payment") payments" >&2
+
+MONTHS="(SELECT period_id FROM fiscal_period WHERE kind = 'month' AND fiscal_year = 2025 ORDER BY start_on) p"
+t0=$(now); q "SELECT count(*) FROM $MONTHS CROSS JOIN LATERAL run_commission(p.period_id) r" >/dev/null; RUNS=$(secs "$t0")
+echo "  run_commission x12: $RUNS s" >&2
+# the statement previewed before June is settled (the open period), then settled
+REP=$(q "SELECT min(member_id) FROM commission_plan WHERE earn_on = 'payment_pro_rata'")
+JUN=$(q "SELECT period_id FROM fiscal_period WHERE kind = 'month' AND fiscal_year = 2025 AND month = 6")
+q "SELECT count(*) FROM (SELECT period_id FROM fiscal_period WHERE kind = 'month' AND fiscal_year = 2025 AND month < 6
+                         ORDER BY start_on) p CROSS JOIN LATERAL settle_commission_period(p.period_id) s" >/dev/null
+PREVIEW=$(inmedian 21 "SELECT count(*) FROM commission_statement($REP, $JUN)")
+echo "  commission_statement preview (open period): $PREVIEW s" >&2
+q "SELECT count(*) FROM (SELECT period_id FROM fiscal_period WHERE kind = 'month' AND fiscal_year = 2025 AND month >= 6
+                         ORDER BY start_on) p CROSS JOIN LATERAL settle_commission_period(p.period_id) s" >/dev/null
+# the timed settlement: the same twelve months again, on a fresh account (the
+# entries, balances and batches of the first pass removed as the owner)
+q "ALTER TABLE commission_entry DISABLE TRIGGER USER; ALTER TABLE commission_balance DISABLE TRIGGER USER;
+   ALTER TABLE payout_batch_line DISABLE TRIGGER USER; ALTER TABLE payout_batch DISABLE TRIGGER USER;
+   DELETE FROM commission_entry; DELETE FROM commission_balance; DELETE FROM payout_batch_line; DELETE FROM payout_batch;
+   ALTER TABLE commission_entry ENABLE TRIGGER USER; ALTER TABLE commission_balance ENABLE TRIGGER USER;
+   ALTER TABLE payout_batch_line ENABLE TRIGGER USER; ALTER TABLE payout_batch ENABLE TRIGGER USER;
+   VACUUM ANALYZE commission_entry, commission_balance, payout_batch_line, payout_batch" >/dev/null
+t0=$(now); q "SELECT count(*) FROM $MONTHS CROSS JOIN LATERAL settle_commission_period(p.period_id) s" >/dev/null; SETTLE=$(secs "$t0")
+echo "  settle_commission_period x12: $SETTLE s" >&2
+VIOL=$(q "SELECT count(*) FROM conservation_violations()")
+[ "$VIOL" = 0 ] || { echo "conservation_violations found $VIOL violations" >&2; exit 1; }
+q "ANALYZE" >/dev/null
+STMT=$(inmedian 21 "SELECT count(*) FROM commission_statement($REP, $JUN)")
+USER_SQL="SELECT count(*) FROM (SELECT e.kind, e.amount, b.opening + sum(e.amount) OVER (ORDER BY e.entry_id) AS balance
+          FROM commission_entry e JOIN commission_balance b USING (member_id, period_id)
+          WHERE e.member_id = $REP AND e.period_id = $JUN) x"
+USER=$(inmedian 21 "$USER_SQL")
+FLOOR1=$(inmedian 21 "SELECT closing FROM commission_balance WHERE member_id = $REP AND period_id = $JUN")
+echo "  commission_statement settled: $STMT s (plain SQL $USER s, floor $FLOOR1 s)" >&2
+CHECK=$(inmedian 3 "SELECT count(*) FROM conservation_settlement_violations()")
+FLOOR2=$(inmedian 3 "SELECT (SELECT count(*) FROM (SELECT member_id, period_id, kind, sum(amount) FROM commission_entry GROUP BY 1, 2, 3) e)
+                         + (SELECT count(*) FROM commission_balance) + (SELECT count(*) FROM payout_batch_line)
+                         + (SELECT count(*) FROM (SELECT member_id, for_period_id, sum(amount) FROM commission_payout GROUP BY 1, 2) p)")
+echo "  conservation_settlement_violations: $CHECK s (floor $FLOOR2 s)" >&2
+ms() { awk "BEGIN { printf \"%.1f\", $1 * 1000 }"; }
+{
+  echo "settlement: $REPS reps, $LINES sales lines, $(q "SELECT count(*) FROM invoice") invoices, $(q "SELECT count(*) FROM invoice_payment") payments; $(q "SELECT count(*) FROM commission_entry") account entries, $(q "SELECT count(*) FROM commission_balance") statements"
+  echo
+  echo "| step | time | ratio |"
+  echo "|---|---|---|"
+  echo "| run_commission x12 | $RUNS s | 1.00 |"
+  echo "| settle_commission_period x12 (entries, holds, clawbacks, releases, SPIFFs, draws, batches, walks) | $SETTLE s | $(awk "BEGIN { printf \"%.2f\", $SETTLE / $RUNS }") x the runs |"
+  echo "| commission_statement, settled (median of 21) | $(ms "$STMT") ms | $(awk "BEGIN { printf \"%.2f\", $STMT / $USER }") x plain SQL, $(awk "BEGIN { printf \"%.2f\", $STMT / $FLOOR1 }") x floor |"
+  echo "| commission_statement, preview of an open period (median of 21) | $(ms "$PREVIEW") ms | $(awk "BEGIN { printf \"%.2f\", $PREVIEW / $FLOOR1 }") x floor |"
+  echo "| plain SQL: the rep's entries with a running sum | $(ms "$USER") ms | |"
+  echo "| floor: the rep's balance row by key | $(ms "$FLOOR1") ms | 1.00 |"
+  echo "| conservation_settlement_violations (whole year, median of 3) | $CHECK s | $(awk "BEGIN { printf \"%.2f\", $CHECK / $FLOOR2 }") x floor |"
+  echo "| floor: one grouped scan of the ledger tables | $FLOOR2 s | 1.00 |"
+} | tee "bench/out/settlement_${LINES}.md"
