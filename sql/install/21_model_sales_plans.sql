@@ -63,7 +63,7 @@ CREATE INDEX sale_member_idx ON sale (member_id, sold_on);
 CREATE INDEX sale_customer_idx ON sale (customer_id, sold_on);
 CREATE INDEX sale_sold_on_brin ON sale USING brin (sold_on);
 CREATE INDEX sale_refund_of_idx ON sale (refund_of) WHERE refund_of IS NOT NULL;
-CREATE INDEX sale_invoice_idx ON sale (invoice_id) WHERE invoice_id IS NOT NULL;
+CREATE INDEX sale_invoice_idx ON sale (invoice_id, sold_on) WHERE invoice_id IS NOT NULL;
 COMMENT ON TABLE sale IS
 'Sales lines: who sold what category to which customer on which day for how much. A refund or cancellation is a new negative line pointing at the line it reverses (refund_of); lines are never edited to undo a sale.';
 COMMENT ON COLUMN sale.sale_id IS 'Sales line identifier.';

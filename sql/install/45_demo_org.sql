@@ -618,7 +618,7 @@ BEGIN
   CREATE INDEX sale_member_idx ON sale (member_id, sold_on);
   CREATE INDEX sale_customer_idx ON sale (customer_id, sold_on);
   CREATE INDEX sale_sold_on_brin ON sale USING brin (sold_on);
-  CREATE INDEX sale_invoice_idx ON sale (invoice_id) WHERE invoice_id IS NOT NULL;
+  CREATE INDEX sale_invoice_idx ON sale (invoice_id, sold_on) WHERE invoice_id IS NOT NULL;
   ALTER TABLE sale
     ADD CONSTRAINT sale_member_fk FOREIGN KEY (member_id) REFERENCES member ON DELETE RESTRICT,
     ADD CONSTRAINT sale_customer_fk FOREIGN KEY (customer_id) REFERENCES customer ON DELETE RESTRICT,

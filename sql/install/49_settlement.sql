@@ -141,7 +141,7 @@ AS $fn$
   SELECT x.member_id,
          CASE WHEN x.due < x.withheld THEN 'released' WHEN x.earn_on = 'booking' THEN 'clawed_back' ELSE 'held' END,
          x.withheld - x.due, x.f, x.plan_id, x.version,
-         format('%s of the commission of period %s on %s invoice(s) unpaid on %s%s', x.due, x.f,
+         format('withheld now: %s of the commission of period %s, %s invoice(s) unpaid on %s%s', x.due, x.f,
                 coalesce(cardinality(x.invoices), 0), (SELECT end_on FROM p),
                 CASE WHEN x.invoices IS NOT NULL
                      THEN ': ' || array_to_string(x.invoices[1:10], ', ')

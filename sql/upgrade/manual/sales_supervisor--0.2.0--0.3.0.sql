@@ -348,7 +348,7 @@ SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.sale_credit_correct
 ALTER TABLE sale ADD COLUMN invoice_id bigint, ADD COLUMN quantity numeric(12,3),
   ADD CONSTRAINT sale_invoice_fk FOREIGN KEY (invoice_id) REFERENCES invoice ON DELETE RESTRICT,
   ADD CONSTRAINT sale_quantity_positive CHECK (quantity > 0);
-CREATE INDEX sale_invoice_idx ON sale (invoice_id) WHERE invoice_id IS NOT NULL;
+CREATE INDEX sale_invoice_idx ON sale (invoice_id, sold_on) WHERE invoice_id IS NOT NULL;
 --@ comments on table sale
 ALTER TABLE commission_plan ADD COLUMN earn_on text NOT NULL DEFAULT 'booking', ADD COLUMN clawback_days integer,
   ADD COLUMN draw_kind text, ADD COLUMN draw_amount numeric(14,2), ADD COLUMN draw_recovery_limit numeric(14,2),
