@@ -210,9 +210,20 @@ AS $fn$
   LEFT JOIN (SELECT po.member_id, po.for_period_id, sum(po.amount) AS commission FROM commission_payout po
              GROUP BY 1, 2) c ON c.member_id = w.member_id AND c.for_period_id = w.for_period_id
   WHERE w.withheld < 0 OR w.withheld > greatest(coalesce(c.commission, 0), 0)
+  UNION ALL
+  -- reversals: a bounced payment and a corrected payout line are taken back whole
+  SELECT 'payment_reversal', NULL::integer, NULL::integer, 'payment ' || r.payment_id || ' reverses ' || o.payment_id,
+         -o.amount, r.amount
+  FROM invoice_payment r JOIN invoice_payment o ON o.payment_id = r.reverses_id
+  WHERE r.amount <> -o.amount OR r.invoice_id <> o.invoice_id
+  UNION ALL
+  SELECT 'batch_reversal', NULL::integer, r.member_id, 'payout batch line ' || r.line_id || ' reverses ' || o.line_id,
+         -o.amount, r.amount
+  FROM payout_batch_line r JOIN payout_batch_line o ON o.line_id = r.reverses_id
+  WHERE r.amount <> -o.amount OR r.member_id <> o.member_id
 $fn$;
 COMMENT ON FUNCTION conservation_settlement_violations() IS
-'Internal part of conservation_violations: the rules of the reps'' accounts -- balance_entries (each figure of a balance row = the sum of the period''s entries of its kind), balance_opening (opening = the previous closing of the kind; draw_outstanding = previous + advanced + recovered), payout_batch (the batch pays each rep the balance''s paid), earned_entry (an earned entry = its payout line), withheld (what the account withholds of a period''s commission lies in 0 .. that commission).';
+'Internal part of conservation_violations: the rules of the reps'' accounts -- balance_entries (each figure of a balance row = the sum of the period''s entries of its kind), balance_opening (opening = the previous closing of the kind; draw_outstanding = previous + advanced + recovered), payout_batch (the batch pays each rep the balance''s paid), earned_entry (an earned entry = its payout line), withheld (what the account withholds of a period''s commission lies in 0 .. that commission), payment_reversal and batch_reversal (a reversal takes back its payment or payout line whole).';
 REVOKE ALL ON FUNCTION conservation_settlement_violations() FROM PUBLIC;
 
 CREATE FUNCTION conservation_violations()
@@ -267,9 +278,19 @@ BEGIN ATOMIC
              WHERE q.parent_quota_id IS NOT NULL GROUP BY 1) c ON c.parent_quota_id = p.quota_id
   WHERE p.parts_total IS NOT NULL AND coalesce(c.parts, 0) <> p.parts_total
   UNION ALL
+  -- invoice_totals: an invoice's total and paid are its lines' and payments' sums
+  SELECT 'invoice_totals', NULL::integer, NULL::integer, 'invoice ' || i.invoice_id,
+         coalesce(l.total, 0) + coalesce(pm.paid, 0), i.total + i.paid
+  FROM sales_supervisor.invoice i
+  LEFT JOIN (SELECT s.invoice_id, sum(s.amount) AS total FROM sales_supervisor.sale s
+             WHERE s.invoice_id IS NOT NULL GROUP BY 1) l ON l.invoice_id = i.invoice_id
+  LEFT JOIN (SELECT ip.invoice_id, sum(ip.amount) AS paid FROM sales_supervisor.invoice_payment ip GROUP BY 1) pm
+    ON pm.invoice_id = i.invoice_id
+  WHERE i.total <> coalesce(l.total, 0) OR i.paid <> coalesce(pm.paid, 0)
+  UNION ALL
   -- the accounts (issue 15)
   SELECT * FROM sales_supervisor.conservation_settlement_violations();
 END;
 COMMENT ON FUNCTION conservation_violations() IS
-'Every place where the ledgers or quotas differ from what today''s sales lines, splits, corrections, plans and quotas say they must hold; no row when money and quota are conserved. Rules: split_sum (shares of a split line sum to 100), credit_window and credit_late (ledger credit as booked = the credited lines of the run''s window, resp. the late lines and split corrections its run credited, amount and line count, per period, rep, kind and month of sale), credit_for_period (the credit for each locked period, adjustments included, = its window''s lines today less what waits), late_waiting (a waiting late line lies in a credited window), payout (payout lines for a locked period = round(tiered_commission(its credit, tiers of the plan version last paid), 2)), plan_version (a plan''s last version holds its tiers), reversal (a reversal line negates the line it reverses), quota_months (monthly quotas add up to the yearly one), quota_split (the yearly quotas allocate_quotas split a team''s quota into add up to what it split: parts_total), and the accounts'' rules balance_entries, balance_opening, payout_batch, earned_entry, withheld (conservation_settlement_violations). Reads every table whole: owner only.';
+'Every place where the ledgers or quotas differ from what today''s sales lines, splits, corrections, plans and quotas say they must hold; no row when money and quota are conserved. Rules: split_sum (shares of a split line sum to 100), credit_window and credit_late (ledger credit as booked = the credited lines of the run''s window, resp. the late lines and split corrections its run credited, amount and line count, per period, rep, kind and month of sale), credit_for_period (the credit for each locked period, adjustments included, = its window''s lines today less what waits), late_waiting (a waiting late line lies in a credited window), payout (payout lines for a locked period = round(tiered_commission(its credit, tiers of the plan version last paid), 2)), plan_version (a plan''s last version holds its tiers), reversal (a reversal line negates the line it reverses), quota_months (monthly quotas add up to the yearly one), quota_split (the yearly quotas allocate_quotas split a team''s quota into add up to what it split: parts_total), invoice_totals (an invoice''s total and paid are the sums of its lines and payments), and the accounts'' rules balance_entries, balance_opening, payout_batch, earned_entry, withheld, payment_reversal, batch_reversal (conservation_settlement_violations). Reads every table whole: owner only.';
 REVOKE ALL ON FUNCTION conservation_violations() FROM PUBLIC;

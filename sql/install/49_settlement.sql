@@ -70,11 +70,15 @@ RETURNS TABLE (member_id integer, for_period_id integer, unpaid_credit numeric, 
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, sales_supervisor, pg_temp
 AS $fn$
-  WITH cand AS (
+  -- one step after the other (MATERIALIZED): the invoices that can be unpaid
+  -- on p_day (open now, or paid since), what each owed then (its lines up to
+  -- p_day, by index), their lines credited in a run window, and the credit
+  -- of just those lines
+  WITH cand AS MATERIALIZED (
     SELECT i.invoice_id FROM invoice i WHERE i.paid < i.total
     UNION
     SELECT ip.invoice_id FROM invoice_payment ip WHERE ip.paid_on > p_day OR ip.recorded_at > p_as_of),
-  state AS (    -- each candidate invoice on p_day: what it owes and the share unpaid
+  state AS MATERIALIZED (
     SELECT i.invoice_id, i.due_on, t.total, t.total - coalesce(pd.paid, 0) AS unpaid
     FROM cand JOIN invoice i ON i.invoice_id = cand.invoice_id
     CROSS JOIN LATERAL (SELECT sum(s.amount) AS total FROM sale s
@@ -83,25 +87,34 @@ AS $fn$
                        WHERE ip.invoice_id = i.invoice_id AND ip.paid_on <= p_day
                          AND ip.recorded_at <= p_as_of) pd ON true
     WHERE t.total > 0 AND t.total - coalesce(pd.paid, 0) > 0),
-  line AS (     -- their lines credited in a run window, with the period of the window
-    SELECT s.sale_id, st.invoice_id, st.due_on, st.unpaid / st.total AS unpaid_share, pl.period_id
+  line AS MATERIALIZED (
+    SELECT x.sale_id, x.member_id, x.amount, st.invoice_id, st.due_on, st.unpaid / st.total AS share, pl.period_id
     FROM state st
-    JOIN sale s ON s.invoice_id = st.invoice_id AND s.sold_on <= p_day
-    JOIN commission_period_lock pl ON s.sold_on BETWEEN pl.credited_from AND pl.credited_through)
-  SELECT cs.member_id, l.period_id,
-         sum(cs.amount * CASE t.earn_on WHEN 'payment_in_full' THEN 1
-                                        WHEN 'payment_pro_rata' THEN l.unpaid_share
-                                        ELSE CASE WHEN p_day > l.due_on + t.clawback_days THEN l.unpaid_share
-                                                  ELSE 0 END END),
+    CROSS JOIN LATERAL (SELECT s.sale_id, s.member_id, s.amount, s.sold_on FROM sale s
+                        WHERE s.invoice_id = st.invoice_id AND s.sold_on <= p_day) x
+    JOIN commission_period_lock pl ON x.sold_on BETWEEN pl.credited_from AND pl.credited_through),
+  -- credited exactly as credited_sales credits a line (its rule, for these lines)
+  credit AS (
+    SELECT l.sale_id, l.member_id, l.amount FROM line l
+    WHERE NOT EXISTS (SELECT 1 FROM sale_credit sc WHERE sc.sale_id = l.sale_id)
+    UNION ALL
+    SELECT l.sale_id, sc.member_id,
+           sign(l.amount) * allocate_quota(abs(l.amount), sc.share_pct, 0.01::numeric)
+                              OVER (PARTITION BY l.sale_id ORDER BY sc.member_id)
+    FROM line l JOIN sale_credit sc ON sc.sale_id = l.sale_id),
+  credited AS MATERIALIZED (   -- each line's credit with its invoice's state (joined first)
+    SELECT c.member_id, c.amount, l.period_id, l.invoice_id, l.due_on, l.share
+    FROM credit c JOIN line l ON l.sale_id = c.sale_id)
+  SELECT l.member_id, l.period_id,
+         sum(l.amount * CASE t.earn_on WHEN 'payment_in_full' THEN 1
+                                       WHEN 'payment_pro_rata' THEN l.share
+                                       ELSE CASE WHEN p_day > l.due_on + t.clawback_days THEN l.share
+                                                 ELSE 0 END END),
          array_agg(DISTINCT l.invoice_id ORDER BY l.invoice_id)
-  -- the split of just these lines: credited_sales restricted to their ids (an
-  -- array, so the restriction reaches both of its branches and their index)
-  FROM credited_sales((SELECT min(s.sold_on) FROM line JOIN sale s USING (sale_id)), p_day) cs
-  JOIN line l ON l.sale_id = cs.sale_id
-  JOIN settlement_plan_terms(p_as_of) t ON t.member_id = cs.member_id AND t.period_id = l.period_id
-  WHERE cs.sale_id = ANY (ARRAY(SELECT line.sale_id FROM line))
-    AND (t.earn_on <> 'booking' OR t.clawback_days IS NOT NULL)
-  GROUP BY cs.member_id, l.period_id
+  FROM credited l
+  JOIN settlement_plan_terms(p_as_of) t ON t.member_id = l.member_id AND t.period_id = l.period_id
+  WHERE t.earn_on <> 'booking' OR t.clawback_days IS NOT NULL
+  GROUP BY l.member_id, l.period_id
 $fn$;
 COMMENT ON FUNCTION settlement_unpaid_credit(date, timestamptz) IS
 'Internal: per rep and commission period, the credit of their lines on invoices their plan for that period does not count yet on p_day, as known at p_as_of (payment_in_full: whole lines of invoices not paid in full; payment_pro_rata: the unpaid share; booking with clawback_days: the unpaid share once past due_on + clawback_days), with the invoices behind it.';

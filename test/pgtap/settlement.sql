@@ -27,11 +27,15 @@
 -- April.  Bob: credit 3 000, earned 300; I2 paid Apr 15: 200 released;
 --   -200 + 300 + 200 = 300, all recovered (limit 300): paid 0, outstanding 500.
 --   Ann: nothing (a zero statement under her plan).
--- May.  Bob: credit 1 000, earned 100; I4 and I5 paid; 100 recovered
---   (outstanding 400): paid 0.  Ann: nothing.
+-- Before May: a SPIFF for May of 50 a line of Goods, capped at 40; Ann
+--   disputes her March release (accepted by Sam: +15, posted in May, the
+--   first period not settled), Bob files one Sam rejects (nothing posted).
+-- May.  Bob: credit 1 000, earned 100, SPIFF 40 (one line, 50 capped at 40);
+--   I4 and I5 paid; 140 recovered (outstanding 360): paid 0.  Ann: the
+--   adjustment of 15: paid 15.
 BEGIN;
 SET LOCAL search_path = sales_supervisor, public;
-SELECT plan(23);
+SELECT plan(28);
 
 INSERT INTO team (team_id, name) VALUES (1, 'North');
 INSERT INTO member (member_id, full_name, level, team_id, manager_id, hire_date, login_role) VALUES
@@ -87,6 +91,29 @@ SELECT is((SELECT count(*)::int FROM run_commission(8)), 2, 'March run');
 INSERT INTO walk SELECT * FROM pg_temp.month(8);
 SELECT is((SELECT count(*)::int FROM run_commission(9)), 2, 'April run');
 INSERT INTO walk SELECT * FROM pg_temp.month(9);
+INSERT INTO spiff (name, category_id, period_id, per, amount, cap) VALUES ('May push', 1, 10, 'line', 50, 40);
+SET LOCAL ROLE ss_settle_ann;
+CREATE TEMP TABLE ann_dispute AS
+SELECT sales_supervisor.file_dispute(8, 'wrong_amount', 'the March release should be 75',
+                                     entry => (SELECT entry_id FROM sales_supervisor.commission_entry
+                                               WHERE member_id = 3 AND period_id = 8 AND kind = 'released'),
+                                     claimed => 15) AS id;
+GRANT SELECT ON ann_dispute TO PUBLIC;
+RESET ROLE;
+SET LOCAL ROLE ss_settle_bob;
+CREATE TEMP TABLE bob_dispute AS
+SELECT sales_supervisor.file_dispute(9, 'other', 'the April recovery was too high') AS id;
+GRANT SELECT ON bob_dispute TO PUBLIC;
+RESET ROLE;
+SET LOCAL ROLE ss_settle_sam;
+SELECT ok(sales_supervisor.decide_dispute((SELECT id FROM ann_dispute), true, 'the March release missed a payment', 15) > 0,
+          'Sam accepts Ann''s dispute: an adjustment of 15');
+SELECT is(sales_supervisor.decide_dispute((SELECT id FROM bob_dispute), false, 'the recovery follows the plan'), NULL,
+          'Sam rejects Bob''s: nothing posted');
+RESET ROLE;
+SELECT results_eq('SELECT member_id, period_id, kind, amount, dispute_id IS NOT NULL FROM commission_entry WHERE kind = ''adjustment''',
+                  $$VALUES (3, 10, 'adjustment', 15.00, true)$$,
+                  'the accepted dispute''s adjustment waits in May, the first period not settled');
 SELECT is((SELECT count(*)::int FROM run_commission(10)), 2, 'May run');
 INSERT INTO walk SELECT * FROM pg_temp.month(10);
 
@@ -97,8 +124,8 @@ SELECT results_eq(
            (7, 0, 50, 0, 0, 0, 0, 0, 50, 0, 0),
            (8, 0, 0, 0, 60, 0, 0, 0, 60, 0, 0),
            (9, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0),
-           (10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)$$,
-  'Ann: 60 of January''s 100 held while I1 is 60 % unpaid, released in March when it is paid');
+           (10, 0, 0, 0, 0, 0, 0, 0, 15, 0, 0)$$,
+  'Ann: 60 of January''s 100 held while I1 is 60 % unpaid, released in March when it is paid; May pays the dispute''s 15');
 SELECT results_eq(
   $$SELECT period_id, opening, earned, held, released, clawed_back, draw_paid, draw_recovered, paid, closing, draw_outstanding
     FROM walk WHERE member_id = 4 ORDER BY period_id$$,
@@ -106,10 +133,10 @@ SELECT results_eq(
            (7, 0, 0, 0, 0, 0, 500, 0, 500, 0, 800),
            (8, 0, 0, 0, 0, -200, 0, 0, 0, -200, 800),
            (9, -200, 300, 0, 200, 0, 0, -300, 0, 0, 500),
-           (10, 0, 100, 0, 0, 0, 0, -100, 0, 0, 400)$$,
-  'Bob: the draw advanced 300 and 500, January clawed back in March (-200 carried forward), released in April, the draw recovered 300 then 100');
+           (10, 0, 100, 0, 0, 0, 0, -140, 0, 0, 360)$$,
+  'Bob: the draw advanced 300 and 500, January clawed back in March (-200 carried forward), released in April, the draw recovered 300 then 140 (May''s commission and SPIFF)');
 SELECT results_eq('SELECT b.period_id, l.member_id, l.amount FROM payout_batch_line l JOIN payout_batch b USING (batch_id) ORDER BY 1, 2',
-                  $$VALUES (6, 3, 40.00), (6, 4, 500.00), (7, 3, 50.00), (7, 4, 500.00), (8, 3, 60.00)$$,
+                  $$VALUES (6, 3, 40.00), (6, 4, 500.00), (7, 3, 50.00), (7, 4, 500.00), (8, 3, 60.00), (10, 3, 15.00)$$,
                   'the payout batches pay what the statements pay, one line per rep paid');
 SELECT results_eq(
   $$SELECT line, kind, for_period_id, amount, balance FROM commission_statement(4, 9) ORDER BY line$$,
@@ -117,6 +144,13 @@ SELECT results_eq(
            (2, 'released', 6, 200.00, 300.00), (3, 'draw_recovered', NULL, -300.00, 0.00),
            (4, 'closing', NULL, 0.00, 0.00)$$,
   'Bob''s April statement: the balance walk line by line');
+SELECT results_eq(
+  $$SELECT line, kind, amount, balance FROM commission_statement(4, 10) ORDER BY line$$,
+  $$VALUES (0, 'opening', 0.00, 0.00), (1, 'earned', 100.00, 100.00), (2, 'spiff', 40.00, 140.00),
+           (3, 'draw_recovered', -140.00, 0.00), (4, 'closing', 0.00, 0.00)$$,
+  'Bob''s May statement: the SPIFF capped at 40, all recovered against the draw');
+SELECT results_eq($$SELECT spiffs, adjustments FROM v_commission_statement WHERE period_id = 10 ORDER BY member_id$$,
+                  $$VALUES (0.00, 15.00), (40.00, 0.00)$$, 'the May headers: Ann''s adjustment, Bob''s SPIFF');
 SELECT is_empty('SELECT * FROM sales_supervisor.conservation_violations()', 'no violation after five settlements');
 
 -- the account's invariants catch damage done behind the triggers' back
