@@ -99,13 +99,20 @@ GRANT SELECT ON v_rep_sales_month TO sales_supervisor_bi;
 -- ---------------------------------------------------------------------------
 
 CREATE VIEW v_rep_attainment AS
+WITH team_days AS (   -- member_team_days() written out: a view reads tables as its owner, not functions
+  SELECT a.member_id, a.team_id, a.level,
+         daterange(CASE WHEN lower(a.valid) > min(lower(a.valid)) OVER w THEN lower(a.valid) END,
+                   CASE WHEN lower(a.valid) < max(lower(a.valid)) OVER w THEN upper(a.valid) END) AS days
+  FROM member_assignment a
+  WINDOW w AS (PARTITION BY a.member_id))
 SELECT fp.period_id, fp.kind AS period_kind, fp.fiscal_year, fp.quarter, fp.month, fp.start_on, fp.end_on,
-       m.member_id, m.full_name, m.team_id, m.level,
+       m.member_id, m.full_name, coalesce(td.team_id, m.team_id) AS team_id, coalesce(td.level, m.level) AS level,
        q.amount AS quota, s.credited_sales, s.sales_lines,
        kpi_attainment(s.credited_sales + rf.credit, q.amount - rf.reduction)::numeric(38,6) AS attainment,
        rf.reduction AS quota_relief, rf.credit AS relief_credit
 FROM fiscal_period fp
 CROSS JOIN member m
+LEFT JOIN team_days td ON td.member_id = m.member_id AND td.days @> fp.end_on
 LEFT JOIN quota q ON q.member_id = m.member_id AND q.period_id = fp.period_id
 CROSS JOIN LATERAL (   -- quota_relief_for, written out: a view's functions run as the caller (the BI role reads no table)
   SELECT coalesce(sum(r.amount) FILTER (WHERE r.kind = 'reduction'), 0)::numeric(14,2) AS reduction,
@@ -129,8 +136,8 @@ COMMENT ON COLUMN v_rep_attainment.start_on IS 'First day of the period.';
 COMMENT ON COLUMN v_rep_attainment.end_on IS 'Last day of the period (inclusive).';
 COMMENT ON COLUMN v_rep_attainment.member_id IS 'Id of the member measured (member.member_id).';
 COMMENT ON COLUMN v_rep_attainment.full_name IS 'Full name of the member.';
-COMMENT ON COLUMN v_rep_attainment.team_id IS 'Member''s current team (team.team_id).';
-COMMENT ON COLUMN v_rep_attainment.level IS 'Member''s current career level.';
+COMMENT ON COLUMN v_rep_attainment.team_id IS 'Member''s team on the last day of the period (member_assignment; a member who left before it: their last team) (team.team_id).';
+COMMENT ON COLUMN v_rep_attainment.level IS 'Member''s career level on the last day of the period (member_assignment).';
 COMMENT ON COLUMN v_rep_attainment.quota IS 'Quota of the member for the period, in the company currency; NULL when none is set.';
 COMMENT ON COLUMN v_rep_attainment.credited_sales IS 'Sales credited to the member within the period, in the company currency to the cent (0 when none).';
 COMMENT ON COLUMN v_rep_attainment.sales_lines IS 'Count of sales lines credited to the member within the period.';

@@ -31,7 +31,7 @@
 BEGIN;
 SET LOCAL search_path = sales_supervisor, public;
 SET LOCAL TimeZone = 'UTC';     -- forecast.submitted_at::date is read in the session time zone
-SELECT plan(8);
+SELECT plan(9);
 
 -- the 17th of next month, the day of Bob's future transfer; its month
 SELECT (date_trunc('month', current_date) + interval '1 month 16 days')::date AS fut,
@@ -161,5 +161,12 @@ SELECT results_eq($$SELECT base_salary_total, base_salary_avg, commission_total,
             141600.00::numeric(38,2), 47200.00::numeric(38,2))$$,
   'v_pay_summary: the year-end group of three shows its amounts');
 
+-- v_rep_attainment: the team and level on the period's last day.  Ann (sales
+-- in March and May) was in North on March 31 and in South on May 31 and on
+-- the year's last day; the view by today's team says South for all three.
+SELECT results_eq($$SELECT period_id, team_id, level::text FROM v_rep_attainment
+                    WHERE member_id = 1 AND period_id IN (1, 8, 10) ORDER BY period_id$$,
+                  $$VALUES (1, 2, 'sales_rep'), (8, 1, 'sales_rep'), (10, 2, 'sales_rep')$$,
+                  'v_rep_attainment: Ann in North for March, in South for May and for the year');
 SELECT * FROM finish();
 ROLLBACK;
