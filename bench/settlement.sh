@@ -87,8 +87,8 @@ q "ALTER TABLE commission_entry DISABLE TRIGGER USER; ALTER TABLE commission_bal
    ALTER TABLE payout_batch_line DISABLE TRIGGER USER; ALTER TABLE payout_batch DISABLE TRIGGER USER;
    DELETE FROM commission_entry; DELETE FROM commission_balance; DELETE FROM payout_batch_line; DELETE FROM payout_batch;
    ALTER TABLE commission_entry ENABLE TRIGGER USER; ALTER TABLE commission_balance ENABLE TRIGGER USER;
-   ALTER TABLE payout_batch_line ENABLE TRIGGER USER; ALTER TABLE payout_batch ENABLE TRIGGER USER;
-   VACUUM ANALYZE commission_entry, commission_balance, payout_batch_line, payout_batch" >/dev/null
+   ALTER TABLE payout_batch_line ENABLE TRIGGER USER; ALTER TABLE payout_batch ENABLE TRIGGER USER" >/dev/null
+q "VACUUM ANALYZE commission_entry, commission_balance, payout_batch_line, payout_batch" >/dev/null
 t0=$(now); q "SELECT count(*) FROM $MONTHS CROSS JOIN LATERAL settle_commission_period(p.period_id) s" >/dev/null; SETTLE=$(secs "$t0")
 echo "  settle_commission_period x12: $SETTLE s" >&2
 VIOL=$(q "SELECT count(*) FROM conservation_violations()")

@@ -416,7 +416,16 @@ BEGIN
   END IF;
   v_settled := EXISTS (SELECT 1 FROM payout_batch b WHERE b.period_id = commission_statement.period);
   RETURN QUERY
-  WITH w AS (SELECT * FROM settlement_walk(period, NOT v_settled) x WHERE x.member_id = commission_statement.member),
+  -- the walk: a settled period's is its balance row; an open one's computed
+  WITH w AS (
+    SELECT b.opening, b.closing, b.draw_outstanding, NULL::text AS draw_kind, NULL::numeric AS draw_paid,
+           NULL::numeric AS draw_recovered, NULL::numeric AS paid, NULL::integer AS plan_id, NULL::integer AS plan_version
+    FROM commission_balance b
+    WHERE v_settled AND b.member_id = commission_statement.member AND b.period_id = commission_statement.period
+    UNION ALL
+    SELECT x.opening, x.closing, x.draw_outstanding, x.draw_kind, x.draw_paid, x.draw_recovered, x.paid, x.plan_id,
+           x.plan_version
+    FROM settlement_walk(period, true) x WHERE NOT v_settled AND x.member_id = commission_statement.member),
   e AS (
     SELECT x.kind, x.for_period_id, x.amount, x.plan_id, x.plan_version, x.note, x.entry_id AS ord
     FROM commission_entry x WHERE v_settled AND x.member_id = commission_statement.member AND x.period_id = period
