@@ -25,7 +25,7 @@ CREATE TABLE invoice_payment (
   CONSTRAINT invoice_payment_sign CHECK (CASE WHEN reverses_id IS NULL THEN amount > 0 ELSE amount < 0 END)
 );
 CREATE INDEX invoice_payment_invoice_idx ON invoice_payment (invoice_id, paid_on);
-CREATE INDEX invoice_payment_recent_idx ON invoice_payment (paid_on);
+CREATE INDEX invoice_payment_recorded_idx ON invoice_payment (recorded_at);
 COMMENT ON TABLE invoice_payment IS
 'Payments received against invoices: several per invoice, partial or whole; append-only -- a payment booked by mistake (or a bounced one) is taken back by a reversal line (reverses_id, the negative amount). A payment counts from paid_on, as known from recorded_at: a statement stays what it was when it was settled.';
 COMMENT ON COLUMN invoice_payment.payment_id IS 'Payment identifier.';
@@ -274,29 +274,31 @@ BEGIN
   END IF;
   -- a transition table exists only for the events that have it
   IF TG_OP = 'INSERT' THEN
-    UPDATE invoice i SET total = i.total + d.amount
-    FROM (SELECT n.invoice_id, sum(n.amount) AS amount FROM new_lines n
+    UPDATE invoice i SET total = i.total + d.amount, first_sold_on = least(i.first_sold_on, d.first_sold_on)
+    FROM (SELECT n.invoice_id, sum(n.amount) AS amount, min(n.sold_on) AS first_sold_on FROM new_lines n
           WHERE n.invoice_id IS NOT NULL GROUP BY 1) d
     WHERE i.invoice_id = d.invoice_id;
   ELSIF TG_OP = 'DELETE' THEN
-    UPDATE invoice i SET total = i.total - d.amount
+    UPDATE invoice i SET total = i.total - d.amount,
+                         first_sold_on = (SELECT min(s.sold_on) FROM sale s WHERE s.invoice_id = i.invoice_id)
     FROM (SELECT o.invoice_id, sum(o.amount) AS amount FROM old_lines o
           WHERE o.invoice_id IS NOT NULL GROUP BY 1) d
     WHERE i.invoice_id = d.invoice_id;
-  ELSE
-    UPDATE invoice i SET total = i.total + d.amount
+  ELSE                          -- (the earliest line read again: a line may have moved away)
+    UPDATE invoice i SET total = i.total + d.amount,
+                         first_sold_on = (SELECT min(s.sold_on) FROM sale s WHERE s.invoice_id = i.invoice_id)
     FROM (SELECT x.invoice_id, sum(x.amount) AS amount
           FROM (SELECT n.invoice_id, n.amount FROM new_lines n WHERE n.invoice_id IS NOT NULL
                 UNION ALL
                 SELECT o.invoice_id, -o.amount FROM old_lines o WHERE o.invoice_id IS NOT NULL) x
           GROUP BY 1) d
-    WHERE i.invoice_id = d.invoice_id AND d.amount <> 0;
+    WHERE i.invoice_id = d.invoice_id;
   END IF;
   RETURN NULL;
 END
 $$;
 COMMENT ON FUNCTION invoice_track_lines() IS
-'Statement trigger on sale: keeps invoice.total the sum of each invoice''s lines and refuses a line billed on another customer''s invoice (23514).';
+'Statement trigger on sale: keeps invoice.total the sum of each invoice''s lines and first_sold_on its earliest line''s date, and refuses a line billed on another customer''s invoice (23514).';
 REVOKE ALL ON FUNCTION invoice_track_lines() FROM PUBLIC;
 CREATE TRIGGER invoice_track_lines_insert AFTER INSERT ON sale
   REFERENCING NEW TABLE AS new_lines FOR EACH STATEMENT EXECUTE FUNCTION invoice_track_lines();
@@ -326,14 +328,14 @@ BEGIN
                     bad.payment_id, bad.orig, -bad.orig_amount
       USING ERRCODE = 'check_violation';
   END IF;
-  UPDATE invoice i SET paid = i.paid + d.amount
-  FROM (SELECT n.invoice_id, sum(n.amount) AS amount FROM new_payments n GROUP BY 1) d
+  UPDATE invoice i SET paid = i.paid + d.amount, last_paid_on = greatest(i.last_paid_on, d.last_paid_on)
+  FROM (SELECT n.invoice_id, sum(n.amount) AS amount, max(n.paid_on) AS last_paid_on FROM new_payments n GROUP BY 1) d
   WHERE i.invoice_id = d.invoice_id;
   RETURN NULL;
 END
 $$;
 COMMENT ON FUNCTION invoice_track_payments() IS
-'Statement trigger on invoice_payment: keeps invoice.paid the sum of each invoice''s payments and refuses a reversal that is not the exact negative of a payment on the same invoice (23514).';
+'Statement trigger on invoice_payment: keeps invoice.paid the sum of each invoice''s payments and last_paid_on their latest date, and refuses a reversal that is not the exact negative of a payment on the same invoice (23514).';
 REVOKE ALL ON FUNCTION invoice_track_payments() FROM PUBLIC;
 CREATE TRIGGER invoice_track_payments AFTER INSERT ON invoice_payment
   REFERENCING NEW TABLE AS new_payments FOR EACH STATEMENT EXECUTE FUNCTION invoice_track_payments();
@@ -348,9 +350,11 @@ SET search_path = pg_catalog, sales_supervisor, pg_temp
 AS $$
 BEGIN
   IF pg_trigger_depth() = 1 AND NOT is_restoring()
-     AND (TG_OP = 'INSERT' AND (NEW.total, NEW.paid) IS DISTINCT FROM (0::numeric, 0::numeric)
-          OR TG_OP = 'UPDATE' AND (NEW.total, NEW.paid) IS DISTINCT FROM (OLD.total, OLD.paid)) THEN
-    RAISE EXCEPTION 'invoice.total and invoice.paid are kept from the lines and payments'
+     AND (TG_OP = 'INSERT' AND (NEW.total, NEW.paid, NEW.first_sold_on, NEW.last_paid_on)
+                               IS DISTINCT FROM (0::numeric, 0::numeric, NULL::date, NULL::date)
+          OR TG_OP = 'UPDATE' AND (NEW.total, NEW.paid, NEW.first_sold_on, NEW.last_paid_on)
+                               IS DISTINCT FROM (OLD.total, OLD.paid, OLD.first_sold_on, OLD.last_paid_on)) THEN
+    RAISE EXCEPTION 'invoice.total, paid, first_sold_on and last_paid_on are kept from the lines and payments'
       USING ERRCODE = 'check_violation',
             HINT = 'Bill lines on the invoice (sale.invoice_id) and record payments (invoice_payment).';
   END IF;
@@ -358,9 +362,9 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION invoice_check_totals() IS
-'Trigger on invoice: total and paid are written only by the triggers that keep them from the lines and payments (23514 for a direct write).';
+'Trigger on invoice: total, paid, first_sold_on and last_paid_on are written only by the triggers that keep them from the lines and payments (23514 for a direct write).';
 REVOKE ALL ON FUNCTION invoice_check_totals() FROM PUBLIC;
-CREATE TRIGGER invoice_check_totals BEFORE INSERT OR UPDATE OF total, paid ON invoice
+CREATE TRIGGER invoice_check_totals BEFORE INSERT OR UPDATE OF total, paid, first_sold_on, last_paid_on ON invoice
   FOR EACH ROW EXECUTE FUNCTION invoice_check_totals();
 
 -- commission_entry_check_period: an entry goes into a period not yet settled

@@ -282,15 +282,17 @@ BEGIN ATOMIC
   SELECT 'invoice_totals', NULL::integer, NULL::integer, 'invoice ' || i.invoice_id,
          coalesce(l.total, 0) + coalesce(pm.paid, 0), i.total + i.paid
   FROM sales_supervisor.invoice i
-  LEFT JOIN (SELECT s.invoice_id, sum(s.amount) AS total FROM sales_supervisor.sale s
+  LEFT JOIN (SELECT s.invoice_id, sum(s.amount) AS total, min(s.sold_on) AS first_sold_on FROM sales_supervisor.sale s
              WHERE s.invoice_id IS NOT NULL GROUP BY 1) l ON l.invoice_id = i.invoice_id
-  LEFT JOIN (SELECT ip.invoice_id, sum(ip.amount) AS paid FROM sales_supervisor.invoice_payment ip GROUP BY 1) pm
+  LEFT JOIN (SELECT ip.invoice_id, sum(ip.amount) AS paid, max(ip.paid_on) AS last_paid_on
+             FROM sales_supervisor.invoice_payment ip GROUP BY 1) pm
     ON pm.invoice_id = i.invoice_id
   WHERE i.total <> coalesce(l.total, 0) OR i.paid <> coalesce(pm.paid, 0)
+     OR i.first_sold_on IS DISTINCT FROM l.first_sold_on OR i.last_paid_on IS DISTINCT FROM pm.last_paid_on
   UNION ALL
   -- the accounts (issue 15)
   SELECT * FROM sales_supervisor.conservation_settlement_violations();
 END;
 COMMENT ON FUNCTION conservation_violations() IS
-'Every place where the ledgers or quotas differ from what today''s sales lines, splits, corrections, plans and quotas say they must hold; no row when money and quota are conserved. Rules: split_sum (shares of a split line sum to 100), credit_window and credit_late (ledger credit as booked = the credited lines of the run''s window, resp. the late lines and split corrections its run credited, amount and line count, per period, rep, kind and month of sale), credit_for_period (the credit for each locked period, adjustments included, = its window''s lines today less what waits), late_waiting (a waiting late line lies in a credited window), payout (payout lines for a locked period = round(tiered_commission(its credit, tiers of the plan version last paid), 2)), plan_version (a plan''s last version holds its tiers), reversal (a reversal line negates the line it reverses), quota_months (monthly quotas add up to the yearly one), quota_split (the yearly quotas allocate_quotas split a team''s quota into add up to what it split: parts_total), invoice_totals (an invoice''s total and paid are the sums of its lines and payments), and the accounts'' rules balance_entries, balance_opening, payout_batch, earned_entry, withheld, payment_reversal, batch_reversal (conservation_settlement_violations). Reads every table whole: owner only.';
+'Every place where the ledgers or quotas differ from what today''s sales lines, splits, corrections, plans and quotas say they must hold; no row when money and quota are conserved. Rules: split_sum (shares of a split line sum to 100), credit_window and credit_late (ledger credit as booked = the credited lines of the run''s window, resp. the late lines and split corrections its run credited, amount and line count, per period, rep, kind and month of sale), credit_for_period (the credit for each locked period, adjustments included, = its window''s lines today less what waits), late_waiting (a waiting late line lies in a credited window), payout (payout lines for a locked period = round(tiered_commission(its credit, tiers of the plan version last paid), 2)), plan_version (a plan''s last version holds its tiers), reversal (a reversal line negates the line it reverses), quota_months (monthly quotas add up to the yearly one), quota_split (the yearly quotas allocate_quotas split a team''s quota into add up to what it split: parts_total), invoice_totals (an invoice''s total and paid are the sums of its lines and payments, first_sold_on and last_paid_on their first and last dates), and the accounts'' rules balance_entries, balance_opening, payout_batch, earned_entry, withheld, payment_reversal, batch_reversal (conservation_settlement_violations). Reads every table whole: owner only.';
 REVOKE ALL ON FUNCTION conservation_violations() FROM PUBLIC;

@@ -63,9 +63,9 @@ REVOKE ALL ON FUNCTION settlement_plan_terms(timestamptz) FROM PUBLIC;
 -- unpaid past due_on + clawback_days.  An invoice's total and payments are
 -- taken as of p_day (credit notes and payments dated later do not count; a
 -- payment recorded after p_as_of neither), so a settled statement can be
--- reproduced.  Only invoices open now, or paid after p_day, can count: the
--- rest are found by index, not read.
-CREATE FUNCTION settlement_unpaid_credit(p_day date, p_as_of timestamptz)
+-- reproduced.  Only an invoice with a line by p_day, open now or paid after
+-- p_day (invoice.first_sold_on, paid, last_paid_on), can count.
+CREATE FUNCTION settlement_unpaid_credit(p_day date, p_as_of timestamptz, p_member integer DEFAULT NULL)
 RETURNS TABLE (member_id integer, for_period_id integer, unpaid_credit numeric, invoices bigint[])
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, sales_supervisor, pg_temp
@@ -74,10 +74,16 @@ AS $fn$
   -- on p_day (open now, or paid since), what each owed then (its lines up to
   -- p_day, by index), their lines credited in a run window, and the credit
   -- of just those lines
-  WITH cand AS MATERIALIZED (
-    SELECT i.invoice_id FROM invoice i WHERE i.paid < i.total
+  WITH cand AS MATERIALIZED (   -- with a line by p_day, and open now or paid after it (or since p_as_of)
+    SELECT i.invoice_id FROM invoice i
+    WHERE i.first_sold_on <= p_day AND (i.paid < i.total OR i.last_paid_on > p_day)
+      AND (p_member IS NULL   -- one rep's: the invoices of lines booked or split to them
+           OR i.invoice_id IN (SELECT s.invoice_id FROM sale s WHERE s.member_id = p_member AND s.sold_on <= p_day
+                               UNION
+                               SELECT s.invoice_id FROM sale_credit sc JOIN sale s ON s.sale_id = sc.sale_id
+                               WHERE sc.member_id = p_member AND s.sold_on <= p_day))
     UNION
-    SELECT ip.invoice_id FROM invoice_payment ip WHERE ip.paid_on > p_day OR ip.recorded_at > p_as_of),
+    SELECT ip.invoice_id FROM invoice_payment ip WHERE ip.recorded_at > p_as_of),
   state AS MATERIALIZED (
     SELECT i.invoice_id, i.due_on, t.total, t.total - coalesce(pd.paid, 0) AS unpaid
     FROM cand JOIN invoice i ON i.invoice_id = cand.invoice_id
@@ -113,12 +119,12 @@ AS $fn$
          array_agg(DISTINCT l.invoice_id ORDER BY l.invoice_id)
   FROM credited l
   JOIN settlement_plan_terms(p_as_of) t ON t.member_id = l.member_id AND t.period_id = l.period_id
-  WHERE t.earn_on <> 'booking' OR t.clawback_days IS NOT NULL
+  WHERE (t.earn_on <> 'booking' OR t.clawback_days IS NOT NULL) AND (p_member IS NULL OR l.member_id = p_member)
   GROUP BY l.member_id, l.period_id
 $fn$;
-COMMENT ON FUNCTION settlement_unpaid_credit(date, timestamptz) IS
-'Internal: per rep and commission period, the credit of their lines on invoices their plan for that period does not count yet on p_day, as known at p_as_of (payment_in_full: whole lines of invoices not paid in full; payment_pro_rata: the unpaid share; booking with clawback_days: the unpaid share once past due_on + clawback_days), with the invoices behind it.';
-REVOKE ALL ON FUNCTION settlement_unpaid_credit(date, timestamptz) FROM PUBLIC;
+COMMENT ON FUNCTION settlement_unpaid_credit(date, timestamptz, integer) IS
+'Internal: per rep and commission period, the credit of their lines on invoices their plan for that period does not count yet on p_day, as known at p_as_of (payment_in_full: whole lines of invoices not paid in full; payment_pro_rata: the unpaid share; booking with clawback_days: the unpaid share once past due_on + clawback_days), with the invoices behind it. With p_member, that rep''s only (a statement''s preview).';
+REVOKE ALL ON FUNCTION settlement_unpaid_credit(date, timestamptz, integer) FROM PUBLIC;
 
 -- settlement_withheld_entries: the held, clawed_back and released entries a
 -- settlement of p_period posts -- per rep and commission period, the share of
@@ -127,16 +133,17 @@ REVOKE ALL ON FUNCTION settlement_unpaid_credit(date, timestamptz) FROM PUBLIC;
 -- the cent, less what the account already withholds for it.  Posting the
 -- difference of a state keeps every chain exact: once the invoices are paid
 -- the state is 0 and the releases have given back every held cent.
-CREATE FUNCTION settlement_withheld_entries(p_period integer, p_as_of timestamptz)
+CREATE FUNCTION settlement_withheld_entries(p_period integer, p_as_of timestamptz, p_member integer DEFAULT NULL)
 RETURNS TABLE (member_id integer, kind text, amount numeric, for_period_id integer, plan_id integer,
                plan_version integer, note text)
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, sales_supervisor, pg_temp
 AS $fn$
   WITH p AS (SELECT * FROM fiscal_period WHERE period_id = p_period),
-  now_unpaid AS (SELECT u.* FROM p CROSS JOIN LATERAL settlement_unpaid_credit(p.end_on, p_as_of) u),
+  now_unpaid AS (SELECT u.* FROM p CROSS JOIN LATERAL settlement_unpaid_credit(p.end_on, p_as_of, p_member) u),
   posted AS (SELECT e.member_id, e.for_period_id, -sum(e.amount) AS withheld FROM commission_entry e
-             WHERE e.kind IN ('held', 'released', 'clawed_back') GROUP BY 1, 2 HAVING sum(e.amount) <> 0),
+             WHERE e.kind IN ('held', 'released', 'clawed_back') AND (p_member IS NULL OR e.member_id = p_member)
+             GROUP BY 1, 2 HAVING sum(e.amount) <> 0),
   pair AS (SELECT coalesce(n.member_id, o.member_id) AS member_id, coalesce(n.for_period_id, o.for_period_id) AS f,
                   coalesce(n.unpaid_credit, 0) AS unpaid, coalesce(o.withheld, 0) AS withheld, n.invoices
            FROM now_unpaid n FULL JOIN posted o ON o.member_id = n.member_id AND o.for_period_id = n.for_period_id),
@@ -163,14 +170,14 @@ AS $fn$
   FROM target x
   WHERE x.due <> x.withheld
 $fn$;
-COMMENT ON FUNCTION settlement_withheld_entries(integer, timestamptz) IS
-'Internal: the held / clawed_back (negative) and released (positive) entries a settlement of p_period posts: per rep and commission period, round(commission of the period x unpaid credit / credit, 2) (settlement_unpaid_credit on the period''s last day, as known at p_as_of) less what the account already withholds for it; the kind by the plan''s earn_on (booking: clawed_back).';
-REVOKE ALL ON FUNCTION settlement_withheld_entries(integer, timestamptz) FROM PUBLIC;
+COMMENT ON FUNCTION settlement_withheld_entries(integer, timestamptz, integer) IS
+'Internal: the held / clawed_back (negative) and released (positive) entries a settlement of p_period posts: per rep and commission period, round(commission of the period x unpaid credit / credit, 2) (settlement_unpaid_credit on the period''s last day, as known at p_as_of) less what the account already withholds for it; the kind by the plan''s earn_on (booking: clawed_back). With p_member, that rep''s only (a statement''s preview).';
+REVOKE ALL ON FUNCTION settlement_withheld_entries(integer, timestamptz, integer) FROM PUBLIC;
 
 -- settlement_entries: every entry a settlement of p_period posts before the
 -- draws and the payout -- the payout lines booked in the period (earned, each
 -- once), the withheld differences, the SPIFFs ending in the period.
-CREATE FUNCTION settlement_entries(p_period integer, p_as_of timestamptz)
+CREATE FUNCTION settlement_entries(p_period integer, p_as_of timestamptz, p_member integer DEFAULT NULL)
 RETURNS TABLE (member_id integer, kind text, amount numeric, for_period_id integer, plan_id integer,
                plan_version integer, payout_id bigint, spiff_id integer, note text)
 LANGUAGE plpgsql STABLE
@@ -184,22 +191,24 @@ BEGIN
                 coalesce(po.cause, po.note, format('commission of period %s on credit %s', po.for_period_id, po.credit_base)))
   FROM commission_payout po
   WHERE po.period_id = p_period AND po.created_at <= p_as_of AND po.amount <> 0
+    AND (p_member IS NULL OR po.member_id = p_member)
     AND NOT EXISTS (SELECT 1 FROM commission_entry e WHERE e.payout_id = po.payout_id)
   UNION ALL
   SELECT w.member_id, w.kind, w.amount, w.for_period_id, w.plan_id, w.plan_version, NULL::bigint, NULL::integer, w.note
-  FROM settlement_withheld_entries(p_period, p_as_of) w
+  FROM settlement_withheld_entries(p_period, p_as_of, p_member) w
   UNION ALL
   SELECT se.member_id, 'spiff', se.amount, NULL::integer, NULL::integer, NULL::integer, NULL::bigint, se.spiff_id,
          format('SPIFF %s: %s', sp.name, CASE sp.per WHEN 'unit' THEN se.units || ' unit(s)'
                                                   WHEN 'line' THEN se.lines || ' line(s)' ELSE 'once' END)
   FROM spiff_earnings(p_period) se JOIN spiff sp ON sp.spiff_id = se.spiff_id
-  WHERE se.amount <> 0     -- (paid once, should a month and its quarter both be settled)
+  WHERE se.amount <> 0 AND (p_member IS NULL OR se.member_id = p_member)
+    -- (paid once, should a month and its quarter both be settled)
     AND NOT EXISTS (SELECT 1 FROM commission_entry e WHERE e.spiff_id = se.spiff_id AND e.member_id = se.member_id);
 END
 $fn$;
-COMMENT ON FUNCTION settlement_entries(integer, timestamptz) IS
-'Internal: the entries a settlement of p_period posts before draws and payout, as known at p_as_of: earned (each payout line booked in the period, once), held / clawed_back / released (settlement_withheld_entries), spiff (spiff_earnings).';
-REVOKE ALL ON FUNCTION settlement_entries(integer, timestamptz) FROM PUBLIC;
+COMMENT ON FUNCTION settlement_entries(integer, timestamptz, integer) IS
+'Internal: the entries a settlement of p_period posts before draws and payout, as known at p_as_of: earned (each payout line booked in the period, once), held / clawed_back / released (settlement_withheld_entries), spiff (spiff_earnings). With p_member, that rep''s only (a statement''s preview).';
+REVOKE ALL ON FUNCTION settlement_entries(integer, timestamptz, integer) FROM PUBLIC;
 
 -- settlement_walk: the balance walk of every rep for p_period -- the opening
 -- (the closing of their last settled period of the kind), the period's
@@ -211,7 +220,7 @@ REVOKE ALL ON FUNCTION settlement_entries(integer, timestamptz) FROM PUBLIC;
 --   otherwise, or with nothing advanced this period, recovered =
 --     min(outstanding, max(0, b - the recoverable draw kept), draw_recovery_limit)
 --   paid = b when positive (or under pay_negative); closing = b - paid.
-CREATE FUNCTION settlement_walk(p_period integer, p_preview boolean)
+CREATE FUNCTION settlement_walk(p_period integer, p_preview boolean, p_member integer DEFAULT NULL)
 RETURNS TABLE (member_id integer, opening numeric, earned numeric, held numeric, released numeric,
                clawed_back numeric, spiffs numeric, adjustments numeric, draw_kind text, draw_paid numeric,
                draw_recovered numeric, paid numeric, closing numeric, draw_outstanding numeric,
@@ -227,11 +236,12 @@ BEGIN
   WITH e AS (
     SELECT x.member_id, x.kind, x.amount FROM commission_entry x
     WHERE x.period_id = p_period AND x.kind NOT IN ('draw_paid', 'guarantee_paid', 'draw_recovered', 'paid')
+      AND (p_member IS NULL OR x.member_id = p_member)
     UNION ALL
-    SELECT y.member_id, y.kind, y.amount FROM settlement_entries(p_period, now()) y WHERE p_preview),
+    SELECT y.member_id, y.kind, y.amount FROM settlement_entries(p_period, now(), p_member) y WHERE p_preview),
   prev AS (SELECT DISTINCT ON (b.member_id) b.member_id, b.closing, b.draw_outstanding
            FROM commission_balance b JOIN fiscal_period fp ON fp.period_id = b.period_id
-           WHERE fp.kind = p.kind AND fp.start_on < p.start_on
+           WHERE fp.kind = p.kind AND fp.start_on < p.start_on AND (p_member IS NULL OR b.member_id = p_member)
            ORDER BY b.member_id, fp.start_on DESC),
   sums AS (SELECT e.member_id,
                   sum(e.amount) FILTER (WHERE e.kind = 'earned') AS earned, sum(e.amount) FILTER (WHERE e.kind = 'held') AS held,
@@ -242,7 +252,8 @@ BEGIN
            FROM e GROUP BY e.member_id),
   who AS (SELECT s.member_id FROM sums s
           UNION SELECT pv.member_id FROM prev pv WHERE pv.closing <> 0 OR pv.draw_outstanding <> 0
-          UNION SELECT t.member_id FROM settlement_plan_terms(now()) t WHERE t.period_id = p_period)
+          UNION SELECT t.member_id FROM settlement_plan_terms(now()) t
+                WHERE t.period_id = p_period AND (p_member IS NULL OR t.member_id = p_member))
   SELECT w.member_id, o.opening, z.earned, z.held, z.released, z.clawed_back, z.spiffs, z.adjustments,
          t.draw_kind, d.advance, -r.recovered, pay.paid, b.b0 + d.advance - r.recovered - pay.paid,
          o.outstanding + CASE WHEN t.draw_kind = 'recoverable' THEN d.advance ELSE 0 END - r.recovered,
@@ -269,9 +280,9 @@ BEGIN
   ORDER BY w.member_id;
 END
 $fn$;
-COMMENT ON FUNCTION settlement_walk(integer, boolean) IS
-'Internal: per rep, the balance walk of p_period: opening (closing of the last settled period of the kind), the period''s entries by kind (posted; with p_preview also those settlement_entries would post now), the draw of the rep''s plan for the period (guarantee: topped up to draw_amount, never recovered; recoverable: advanced up to draw_amount, owed back), the recovery of outstanding recoverable draws from what exceeds the draw kept (at most draw_recovery_limit), the amount paid (the balance when positive, or under pay_negative) and the closing balance carried forward.';
-REVOKE ALL ON FUNCTION settlement_walk(integer, boolean) FROM PUBLIC;
+COMMENT ON FUNCTION settlement_walk(integer, boolean, integer) IS
+'Internal: per rep, the balance walk of p_period: opening (closing of the last settled period of the kind), the period''s entries by kind (posted; with p_preview also those settlement_entries would post now), the draw of the rep''s plan for the period (guarantee: topped up to draw_amount, never recovered; recoverable: advanced up to draw_amount, owed back), the recovery of outstanding recoverable draws from what exceeds the draw kept (at most draw_recovery_limit), the amount paid (the balance when positive, or under pay_negative) and the closing balance carried forward. With p_member, that rep''s only (a statement''s preview).';
+REVOKE ALL ON FUNCTION settlement_walk(integer, boolean, integer) FROM PUBLIC;
 
 -- settlement_check: p_period can be settled now -- it exists, its commission
 -- has been run (locked with a window) and it is not settled; settlements of
@@ -425,7 +436,7 @@ BEGIN
     UNION ALL
     SELECT x.opening, x.closing, x.draw_outstanding, x.draw_kind, x.draw_paid, x.draw_recovered, x.paid, x.plan_id,
            x.plan_version
-    FROM settlement_walk(period, true) x WHERE NOT v_settled AND x.member_id = commission_statement.member),
+    FROM settlement_walk(period, true, commission_statement.member) x WHERE NOT v_settled),
   e AS (
     SELECT x.kind, x.for_period_id, x.amount, x.plan_id, x.plan_version, x.note, x.entry_id AS ord
     FROM commission_entry x WHERE v_settled AND x.member_id = commission_statement.member AND x.period_id = period
@@ -434,7 +445,7 @@ BEGIN
     FROM commission_entry y WHERE NOT v_settled AND y.member_id = commission_statement.member AND y.period_id = period
     UNION ALL
     SELECT z.kind, z.for_period_id, z.amount, z.plan_id, z.plan_version, z.note, NULL
-    FROM settlement_entries(period, now()) z WHERE NOT v_settled AND z.member_id = commission_statement.member
+    FROM settlement_entries(period, now(), commission_statement.member) z WHERE NOT v_settled
     UNION ALL
     SELECT d.kind, NULL, d.amount, w.plan_id, w.plan_version, format('%s draw (preview)', w.draw_kind), NULL
     FROM w CROSS JOIN LATERAL (VALUES (CASE w.draw_kind WHEN 'guarantee' THEN 'guarantee_paid' ELSE 'draw_paid' END,

@@ -35,7 +35,7 @@
 --   adjustment of 15: paid 15.
 BEGIN;
 SET LOCAL search_path = sales_supervisor, public;
-SELECT plan(28);
+SELECT plan(29);
 
 INSERT INTO team (team_id, name) VALUES (1, 'North');
 INSERT INTO member (member_id, full_name, level, team_id, manager_id, hire_date, login_role) VALUES
@@ -90,7 +90,11 @@ INSERT INTO walk SELECT * FROM pg_temp.month(7);
 SELECT is((SELECT count(*)::int FROM run_commission(8)), 2, 'March run');
 INSERT INTO walk SELECT * FROM pg_temp.month(8);
 SELECT is((SELECT count(*)::int FROM run_commission(9)), 2, 'April run');
+CREATE TEMP TABLE bob_apr_preview AS SELECT kind, amount, balance FROM commission_statement(4, 9);
 INSERT INTO walk SELECT * FROM pg_temp.month(9);
+SELECT results_eq('SELECT kind, amount, balance FROM commission_statement(4, 9) ORDER BY line',
+                  'SELECT kind, amount, balance FROM bob_apr_preview',
+                  'Bob''s April preview (carried balance, release, draw recovery) equals his settled statement');
 INSERT INTO spiff (name, category_id, period_id, per, amount, cap) VALUES ('May push', 1, 10, 'line', 50, 40);
 SET LOCAL ROLE ss_settle_ann;
 CREATE TEMP TABLE ann_dispute AS
