@@ -414,10 +414,12 @@ BEGIN
   IF member IS NULL OR period IS NULL THEN
     RAISE EXCEPTION 'member and period must not be null' USING ERRCODE = 'null_value_not_allowed';
   END IF;
-  IF NOT (pg_has_role(login, 'sales_supervisor_hr', 'MEMBER') IS TRUE OR member = v_me
+  -- fail closed: only a permission proven true passes (a login that is no
+  -- member has v_me NULL, and NULL must not let it through)
+  IF NOT (pg_has_role(login, 'sales_supervisor_hr', 'MEMBER') IS TRUE OR coalesce(member = v_me, false)
           OR (pg_has_role(login, 'sales_supervisor_supervisor', 'MEMBER') IS TRUE
               OR pg_has_role(login, 'sales_supervisor_manager', 'MEMBER') IS TRUE)
-             AND member = ANY (visible_member_ids(login))) THEN
+             AND coalesce(member = ANY (visible_member_ids(login)), false)) THEN
     RAISE EXCEPTION 'role "%" may not read the statement of member %', login, member
       USING ERRCODE = 'insufficient_privilege',
             HINT = 'A rep reads their own statement; supervisors and managers those of their scope; HR all.';

@@ -137,7 +137,7 @@ BEGIN
     RAISE EXCEPTION 'role "%" may not decide dispute %: it is their own', p_login, p_dispute
       USING ERRCODE = 'insufficient_privilege', HINT = 'Their manager or HR decides it.';
   END IF;
-  IF NOT v_hr AND (NOT v_found OR d.member_id <> ALL (visible_member_ids(p_login))) THEN
+  IF v_hr IS NOT TRUE AND (NOT v_found OR NOT coalesce(d.member_id = ANY (visible_member_ids(p_login)), false)) THEN
     RAISE EXCEPTION 'role "%" may not decide dispute %', p_login, p_dispute
       USING ERRCODE = 'insufficient_privilege',
             DETAIL = 'A supervisor or manager decides the disputes of the members of their scope.',

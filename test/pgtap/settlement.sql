@@ -35,7 +35,7 @@
 --   adjustment of 15: paid 15.
 BEGIN;
 SET LOCAL search_path = sales_supervisor, public;
-SELECT plan(29);
+SELECT plan(30);
 
 INSERT INTO team (team_id, name) VALUES (1, 'North');
 INSERT INTO member (member_id, full_name, level, team_id, manager_id, hire_date, login_role) VALUES
@@ -184,6 +184,14 @@ SELECT results_eq('SELECT * FROM sales_supervisor.commission_statement(3, 6)', '
                   'Ann''s statement read by Ann equals HR''s');
 SELECT throws_ok('SELECT * FROM sales_supervisor.commission_statement(4, 6)', '42501', NULL,
                  'Ann cannot read Bob''s statement');
+RESET ROLE;
+-- a login holding the rep role but mapped to no member reads no one's statement
+CREATE ROLE ss_settle_ghost; GRANT sales_supervisor_rep TO ss_settle_ghost;
+SET LOCAL ROLE ss_settle_ghost;
+SELECT throws_ok('SELECT * FROM sales_supervisor.commission_statement(3, 6)', '42501', NULL,
+                 'a rep login that is no member is refused (no NULL lets it through)');
+RESET ROLE;
+SET LOCAL ROLE ss_settle_ann;
 SELECT is((SELECT count(*)::int FROM sales_supervisor.v_commission_statement), 5,
           'Ann sees her own five statement headers only');
 SELECT is((SELECT count(*)::int FROM sales_supervisor.payout_batch_line WHERE member_id = 4), 0,
