@@ -55,75 +55,175 @@ COMMENT ON FUNCTION settlement_plan_terms(timestamptz) IS
 'Internal: per plan, its last version recorded by p_as_of -- the member, period and payment terms (earn_on, clawback_days, draw, pay_negative) the settlement applies.';
 REVOKE ALL ON FUNCTION settlement_plan_terms(timestamptz) FROM PUBLIC;
 
+-- settlement_cache_fill: brings the settlement's cache of invoice credit up
+-- to p_day -- every run window ending by then not cached yet is credited per
+-- invoice and rep (one pass over its lines, credited_sales' rule), then every
+-- invoice marked stale is credited again over the cached windows.  The stale
+-- marks are taken (deleted) before their lines are read, so a line a
+-- concurrent transaction commits meanwhile leaves its own mark for next time.
+CREATE FUNCTION settlement_cache_fill(p_day date)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $fn$
+DECLARE
+  w record;
+  v_stale bigint[];
+  v_filled boolean := false;
+BEGIN
+  FOR w IN SELECT l.period_id, l.credited_from, l.credited_through FROM commission_period_lock l
+           WHERE l.credited_through <= p_day
+             AND NOT EXISTS (SELECT 1 FROM invoice_credit_window f WHERE f.period_id = l.period_id)
+           ORDER BY l.credited_from LOOP
+    INSERT INTO invoice_credit_window (period_id) VALUES (w.period_id);
+    -- EXECUTE: planned for the window's dates (BRIN reads its pages only)
+    EXECUTE   -- the lines summed as booked, then each split line moved to its reps
+      'WITH split AS MATERIALIZED (
+         SELECT s.sale_id, s.invoice_id, s.member_id, s.amount FROM sales_supervisor.sale s
+         WHERE s.sold_on BETWEEN $1 AND $2 AND s.invoice_id IS NOT NULL
+           AND EXISTS (SELECT 1 FROM sales_supervisor.sale_credit sc WHERE sc.sale_id = s.sale_id))
+       INSERT INTO sales_supervisor.invoice_credit (invoice_id, for_period_id, member_id, credit)
+       SELECT x.invoice_id, $3, x.member_id, sum(x.amount)
+       FROM (SELECT s.invoice_id, s.member_id, s.amount FROM sales_supervisor.sale s
+             WHERE s.sold_on BETWEEN $1 AND $2 AND s.invoice_id IS NOT NULL
+             UNION ALL
+             SELECT sp.invoice_id, sp.member_id, -sp.amount FROM split sp
+             UNION ALL
+             SELECT sp.invoice_id, cs.member_id, cs.amount
+             FROM sales_supervisor.credited_sales(''-infinity'', ''infinity'') cs JOIN split sp ON sp.sale_id = cs.sale_id
+             WHERE cs.sale_id = ANY (ARRAY(SELECT x.sale_id FROM split x))) x
+       GROUP BY x.invoice_id, x.member_id HAVING sum(x.amount) <> 0'
+    USING w.credited_from, w.credited_through, w.period_id;
+    v_filled := true;
+  END LOOP;
+  IF v_filled THEN   -- read at once by this settlement: plan it on the cache's true size
+    ANALYZE invoice_credit;
+  END IF;
+  WITH taken AS (DELETE FROM invoice_credit_stale RETURNING invoice_id)
+  SELECT array_agg(t.invoice_id) INTO v_stale FROM taken t;
+  IF v_stale IS NOT NULL THEN
+    DELETE FROM invoice_credit ic WHERE ic.invoice_id = ANY (v_stale);
+    INSERT INTO invoice_credit (invoice_id, for_period_id, member_id, credit)
+    SELECT x.invoice_id, x.period_id, cs.member_id, sum(cs.amount)
+    FROM credited_sales('-infinity', 'infinity') cs
+    JOIN (SELECT s.sale_id, s.invoice_id, f.period_id FROM sale s
+          JOIN commission_period_lock l ON s.sold_on BETWEEN l.credited_from AND l.credited_through
+          JOIN invoice_credit_window f ON f.period_id = l.period_id
+          WHERE s.invoice_id = ANY (v_stale)) x ON x.sale_id = cs.sale_id
+    WHERE cs.sale_id = ANY (ARRAY(SELECT s.sale_id FROM sale s WHERE s.invoice_id = ANY (v_stale)))
+    GROUP BY x.invoice_id, x.period_id, cs.member_id HAVING sum(cs.amount) <> 0;
+  END IF;
+END
+$fn$;
+COMMENT ON FUNCTION settlement_cache_fill(date) IS
+'Internal, a step of settle_commission_period: credits per invoice and rep (invoice_credit) the lines of every run window ending by p_day not cached yet, then credits again every invoice marked stale (invoice_credit_stale) over the cached windows.';
+REVOKE ALL ON FUNCTION settlement_cache_fill(date) FROM PUBLIC;
+
+-- settlement_invoice_state: the invoices that can be unpaid on p_day, as
+-- known at p_as_of, with what each owed then -- the candidates are those with
+-- a line by p_day, open now or paid after p_day (invoice.first_sold_on, paid,
+-- last_paid_on), and those with a payment recorded after p_as_of; an
+-- invoice's total and paid on p_day are its columns unless a line or payment
+-- came later (then its lines or payments up to p_day are summed, by index).
+-- With p_member, only the invoices of lines booked or split to that rep.
+CREATE FUNCTION settlement_invoice_state(p_day date, p_as_of timestamptz, p_member integer DEFAULT NULL)
+RETURNS TABLE (invoice_id bigint, due_on date, first_sold_on date, last_sold_on date, total numeric, unpaid numeric,
+               stale boolean)
+LANGUAGE sql STABLE
+-- BEGIN ATOMIC (names resolved at creation) instead of SET search_path: the
+-- caller's query inlines it and plans it for its arguments
+BEGIN ATOMIC
+  -- one scan of invoice; the payments of the invoices paid after p_day (or
+  -- with a payment recorded after p_as_of: late) summed up to them in one pass
+  WITH late AS MATERIALIZED (
+    SELECT DISTINCT ip.invoice_id FROM sales_supervisor.invoice_payment ip WHERE ip.recorded_at > p_as_of),
+  inv AS MATERIALIZED (
+    SELECT i.invoice_id, i.due_on, i.first_sold_on, i.last_sold_on, i.total, i.paid,
+           i.last_paid_on > p_day OR i.invoice_id IN (SELECT l.invoice_id FROM late l) AS recount
+    FROM sales_supervisor.invoice i
+    WHERE i.first_sold_on <= p_day
+      AND (i.paid < i.total OR i.last_paid_on > p_day OR i.invoice_id IN (SELECT l.invoice_id FROM late l))
+      AND (p_member IS NULL   -- one rep's: the invoices of lines booked or split to them
+           OR i.invoice_id IN (SELECT s.invoice_id FROM sales_supervisor.sale s
+                               WHERE s.member_id = p_member AND s.sold_on <= p_day
+                               UNION
+                               SELECT s.invoice_id FROM sales_supervisor.sale_credit sc
+                               JOIN sales_supervisor.sale s ON s.sale_id = sc.sale_id
+                               WHERE sc.member_id = p_member AND s.sold_on <= p_day))),
+  paid AS MATERIALIZED (
+    SELECT ip.invoice_id, sum(ip.amount) AS paid
+    FROM sales_supervisor.invoice_payment ip JOIN inv ON inv.invoice_id = ip.invoice_id AND inv.recount
+    WHERE ip.paid_on <= p_day AND ip.recorded_at <= p_as_of
+    GROUP BY ip.invoice_id)
+  SELECT v.invoice_id, v.due_on, v.first_sold_on, least(v.last_sold_on, p_day), t.total,
+         t.total - CASE WHEN v.recount THEN coalesce(pd.paid, 0) ELSE v.paid END,
+         EXISTS (SELECT 1 FROM sales_supervisor.invoice_credit_stale x WHERE x.invoice_id = v.invoice_id)
+  FROM inv v
+  LEFT JOIN paid pd ON pd.invoice_id = v.invoice_id
+  CROSS JOIN LATERAL (   -- (a line dated after p_day: the lines up to it, by index)
+    SELECT CASE WHEN v.last_sold_on <= p_day THEN v.total
+                ELSE (SELECT coalesce(sum(s.amount), 0) FROM sales_supervisor.sale s
+                      WHERE s.invoice_id = v.invoice_id AND s.sold_on <= p_day) END AS total) t
+  WHERE t.total > 0 AND t.total - CASE WHEN v.recount THEN coalesce(pd.paid, 0) ELSE v.paid END > 0;
+END;
+COMMENT ON FUNCTION settlement_invoice_state(date, timestamptz, integer) IS
+'Internal: the invoices unpaid on p_day as known at p_as_of, with due date, first and last line date (by p_day), total and unpaid amount on p_day, and whether the settlement''s cached credit of the invoice is stale. With p_member, only invoices of lines booked or split to that rep.';
+REVOKE ALL ON FUNCTION settlement_invoice_state(date, timestamptz, integer) FROM PUBLIC;
+
 -- settlement_unpaid_credit: per rep and commission period, the credit on
 -- invoices that the rep's plan for that period does not count yet on p_day,
 -- as known at p_as_of: under payment_in_full every line of an invoice not
 -- fully paid, under payment_pro_rata the unpaid share of each line, under
 -- booking with a clawback horizon the unpaid share once the invoice is
--- unpaid past due_on + clawback_days.  An invoice's total and payments are
--- taken as of p_day (credit notes and payments dated later do not count; a
--- payment recorded after p_as_of neither), so a settled statement can be
--- reproduced.  Only an invoice with a line by p_day, open now or paid after
--- p_day (invoice.first_sold_on, paid, last_paid_on), can count.
+-- unpaid past due_on + clawback_days (settlement_invoice_state).  The credit
+-- of an invoice's lines comes from the cache (invoice_credit) for the run
+-- windows it holds, and is computed from the lines (credited_sales) for the
+-- others -- a window not cached yet, one ending after p_day, a stale invoice.
 CREATE FUNCTION settlement_unpaid_credit(p_day date, p_as_of timestamptz, p_member integer DEFAULT NULL)
 RETURNS TABLE (member_id integer, for_period_id integer, unpaid_credit numeric, invoices bigint[])
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, sales_supervisor, pg_temp
 AS $fn$
-  -- one step after the other (MATERIALIZED): the invoices that can be unpaid
-  -- on p_day (open now, or paid since), what each owed then (its lines up to
-  -- p_day, by index), their lines credited in a run window, and the credit
-  -- of just those lines
-  WITH cand AS MATERIALIZED (   -- with a line by p_day, and open now or paid after it (or since p_as_of)
-    SELECT i.invoice_id FROM invoice i
-    WHERE i.first_sold_on <= p_day AND (i.paid < i.total OR i.last_paid_on > p_day)
-      AND (p_member IS NULL   -- one rep's: the invoices of lines booked or split to them
-           OR i.invoice_id IN (SELECT s.invoice_id FROM sale s WHERE s.member_id = p_member AND s.sold_on <= p_day
-                               UNION
-                               SELECT s.invoice_id FROM sale_credit sc JOIN sale s ON s.sale_id = sc.sale_id
-                               WHERE sc.member_id = p_member AND s.sold_on <= p_day))
-    UNION
-    SELECT ip.invoice_id FROM invoice_payment ip WHERE ip.recorded_at > p_as_of),
-  state AS MATERIALIZED (
-    SELECT i.invoice_id, i.due_on, t.total, t.total - coalesce(pd.paid, 0) AS unpaid
-    FROM cand JOIN invoice i ON i.invoice_id = cand.invoice_id
-    CROSS JOIN LATERAL (SELECT sum(s.amount) AS total FROM sale s
-                        WHERE s.invoice_id = i.invoice_id AND s.sold_on <= p_day) t
-    LEFT JOIN LATERAL (SELECT sum(ip.amount) AS paid FROM invoice_payment ip
-                       WHERE ip.invoice_id = i.invoice_id AND ip.paid_on <= p_day
-                         AND ip.recorded_at <= p_as_of) pd ON true
-    WHERE t.total > 0 AND t.total - coalesce(pd.paid, 0) > 0),
-  line AS MATERIALIZED (
-    SELECT x.sale_id, x.member_id, x.amount, st.invoice_id, st.due_on, st.unpaid / st.total AS share, pl.period_id
-    FROM state st
-    CROSS JOIN LATERAL (SELECT s.sale_id, s.member_id, s.amount, s.sold_on FROM sale s
-                        WHERE s.invoice_id = st.invoice_id AND s.sold_on <= p_day) x
-    JOIN commission_period_lock pl ON x.sold_on BETWEEN pl.credited_from AND pl.credited_through),
-  -- credited exactly as credited_sales credits a line (its rule, for these lines)
-  credit AS (
-    SELECT l.sale_id, l.member_id, l.amount FROM line l
-    WHERE NOT EXISTS (SELECT 1 FROM sale_credit sc WHERE sc.sale_id = l.sale_id)
+BEGIN
+  -- EXECUTE: planned for these arguments (a plan for any rep would probe the
+  -- cache row by row for the whole company)
+  RETURN QUERY EXECUTE '  WITH st AS MATERIALIZED (SELECT * FROM sales_supervisor.settlement_invoice_state($1, $2, $3)),
+  win AS MATERIALIZED (
+    SELECT l.period_id, l.credited_from, least(l.credited_through, $1) AS through,
+           (l.credited_through <= $1 AND EXISTS (SELECT 1 FROM invoice_credit_window f
+                                                    WHERE f.period_id = l.period_id)) AS cached
+    FROM commission_period_lock l WHERE l.credited_from <= $1),
+  fresh_line AS MATERIALIZED (   -- lines the cache does not hold, by index per invoice and window
+    SELECT x.sale_id, st.invoice_id, w.period_id FROM st
+    JOIN win w ON (st.stale OR NOT w.cached) AND w.credited_from <= st.last_sold_on AND w.through >= st.first_sold_on
+    CROSS JOIN LATERAL (SELECT s.sale_id FROM sale s
+                        WHERE s.invoice_id = st.invoice_id AND s.sold_on BETWEEN w.credited_from AND w.through
+                        OFFSET 0) x),
+  credited AS (
+    SELECT ic.member_id, ic.for_period_id AS period_id, ic.credit AS amount, ic.invoice_id
+    FROM st JOIN invoice_credit ic ON ic.invoice_id = st.invoice_id
+    JOIN win w ON w.period_id = ic.for_period_id AND w.cached
+    WHERE NOT st.stale AND ($3 IS NULL OR ic.member_id = $3)
     UNION ALL
-    SELECT l.sale_id, sc.member_id,
-           sign(l.amount) * allocate_quota(abs(l.amount), sc.share_pct, 0.01::numeric)
-                              OVER (PARTITION BY l.sale_id ORDER BY sc.member_id)
-    FROM line l JOIN sale_credit sc ON sc.sale_id = l.sale_id),
-  credited AS MATERIALIZED (   -- each line's credit with its invoice's state (joined first)
-    SELECT c.member_id, c.amount, l.period_id, l.invoice_id, l.due_on, l.share
-    FROM credit c JOIN line l ON l.sale_id = c.sale_id)
-  SELECT l.member_id, l.period_id,
-         sum(l.amount * CASE t.earn_on WHEN 'payment_in_full' THEN 1
-                                       WHEN 'payment_pro_rata' THEN l.share
-                                       ELSE CASE WHEN p_day > l.due_on + t.clawback_days THEN l.share
+    SELECT cs.member_id, fl.period_id, cs.amount, fl.invoice_id
+    FROM credited_sales(''-infinity'', $1) cs JOIN fresh_line fl ON fl.sale_id = cs.sale_id
+    WHERE cs.sale_id = ANY (ARRAY(SELECT x.sale_id FROM fresh_line x)))
+  SELECT c.member_id, c.period_id,
+         sum(c.amount * CASE t.earn_on WHEN ''payment_in_full'' THEN 1
+                                       WHEN ''payment_pro_rata'' THEN st.unpaid / st.total
+                                       ELSE CASE WHEN $1 > st.due_on + t.clawback_days THEN st.unpaid / st.total
                                                  ELSE 0 END END),
-         array_agg(DISTINCT l.invoice_id ORDER BY l.invoice_id)
-  FROM credited l
-  JOIN settlement_plan_terms(p_as_of) t ON t.member_id = l.member_id AND t.period_id = l.period_id
-  WHERE (t.earn_on <> 'booking' OR t.clawback_days IS NOT NULL) AND (p_member IS NULL OR l.member_id = p_member)
-  GROUP BY l.member_id, l.period_id
+         array_agg(DISTINCT c.invoice_id ORDER BY c.invoice_id)
+  FROM credited c
+  JOIN st ON st.invoice_id = c.invoice_id
+  JOIN settlement_plan_terms($2) t ON t.member_id = c.member_id AND t.period_id = c.period_id
+  WHERE (t.earn_on <> ''booking'' OR t.clawback_days IS NOT NULL) AND ($3 IS NULL OR c.member_id = $3)
+  GROUP BY c.member_id, c.period_id'
+  USING p_day, p_as_of, p_member;
+END
 $fn$;
 COMMENT ON FUNCTION settlement_unpaid_credit(date, timestamptz, integer) IS
-'Internal: per rep and commission period, the credit of their lines on invoices their plan for that period does not count yet on p_day, as known at p_as_of (payment_in_full: whole lines of invoices not paid in full; payment_pro_rata: the unpaid share; booking with clawback_days: the unpaid share once past due_on + clawback_days), with the invoices behind it. With p_member, that rep''s only (a statement''s preview).';
+'Internal: per rep and commission period, the credit of their lines on invoices their plan for that period does not count yet on p_day, as known at p_as_of (payment_in_full: whole lines of invoices not paid in full; payment_pro_rata: the unpaid share; booking with clawback_days: the unpaid share once past due_on + clawback_days), with the invoices behind it; the lines'' credit from the settlement''s cache (invoice_credit) where it holds them, from the lines otherwise. With p_member, that rep''s only (a statement''s preview).';
 REVOKE ALL ON FUNCTION settlement_unpaid_credit(date, timestamptz, integer) FROM PUBLIC;
 
 -- settlement_withheld_entries: the held, clawed_back and released entries a
@@ -351,6 +451,7 @@ BEGIN
   -- no entry, batch or SPIFF written meanwhile by another transaction
   LOCK TABLE commission_entry, payout_batch, spiff IN SHARE ROW EXCLUSIVE MODE;
   PERFORM settlement_check(period);
+  PERFORM settlement_cache_fill((SELECT fp.end_on FROM fiscal_period fp WHERE fp.period_id = period));
 
   INSERT INTO commission_entry (member_id, period_id, kind, amount, for_period_id, plan_id, plan_version, payout_id,
                                 spiff_id, note)

@@ -377,7 +377,14 @@ SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.payout_batch_batch_
 SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.payout_batch_line_line_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.commission_dispute_dispute_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.commission_entry_entry_id_seq', '');
---@ replace function invoice_track_lines, invoice_track_payments, invoice_check_totals
+-- the settlement's cache of invoice credit (kept in step by the triggers on
+-- sale and sale_credit below)
+--@ create table invoice_credit_window, invoice_credit, invoice_credit_stale
+SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.invoice_credit_window', '');
+SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.invoice_credit', '');
+SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.invoice_credit_stale', '');
+--@ replace function invoice_track_lines, invoice_track_payments, invoice_check_totals, invoice_credit_split_changed
+--@ create trigger invoice_credit_split_insert, invoice_credit_split_update, invoice_credit_split_delete
 --@ replace function commission_entry_check_period, payout_batch_check_approval
 --@ create trigger invoice_track_lines_insert, invoice_track_lines_update, invoice_track_lines_delete
 --@ create trigger invoice_track_payments, invoice_payment_append_only, invoice_check_totals
@@ -391,7 +398,7 @@ SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.commission_entry_en
 -- audited, and a SPIFF whose payout is settled is final.
 --@ replace function spiff_earnings, spiff_check_settled
 --@ create trigger spiff_check_settled, spiff_audit
---@ replace function settlement_plan_terms, settlement_unpaid_credit, settlement_withheld_entries
+--@ replace function settlement_plan_terms, settlement_cache_fill, settlement_invoice_state, settlement_unpaid_credit, settlement_withheld_entries
 --@ replace function settlement_entries, settlement_walk, settlement_check, settle_commission_period, commission_statement, approve_payout_batch
 --@ replace view v_commission_statement, v_payout_export
 -- conservation_violations reads the accounts too (so it is replaced here, after them)
