@@ -53,6 +53,9 @@ else
 fi
 
 # ---- build: binary packages only, unsigned; the log in build/deb/build.log
+# The build's test cluster picks a free port: a PGPORT of a surrounding
+# cluster (pg_virtualenv exports one) would be taken as the port to use.
+unset PGPORT
 echo "package: building $version in $src (log: build/deb/build.log)"
 start=$(date +%s)
 if ! (cd "$src" && dpkg-buildpackage -b -us -uc -j"$(nproc)") >"$out/build.log" 2>&1; then

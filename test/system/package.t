@@ -18,6 +18,9 @@ set -u
 cd "$(dirname "$0")/../.."
 . test/system/lib.sh
 PKG=postgresql-15-sales-supervisor
+# nothing here uses the surrounding cluster; its PGPORT would be taken by the
+# nested pg_virtualenv clusters (the build's and the smoke test's) as theirs
+unset PGPORT
 EXTDIR=/usr/share/postgresql/15/extension
 echo "1..17"
 
