@@ -119,9 +119,9 @@ SELECT throws_ok($$SELECT sales_supervisor.open_calibration_session(1, 'level', 
 SELECT throws_ok($$SELECT sales_supervisor.open_calibration_session(1, 'department', 5, '{1}', team => 1, level => 'sales_rep')$$,
                  '22023', 'a department session needs a team and no level', 'a scope is one thing');
 RESET ROLE;
-SELECT results_eq($$SELECT scope, level::text, team_id, max_adjustment, calibrators, opened_by::text, closed_at IS NULL
+SELECT results_eq($$SELECT scope, level::text, team_id, max_adjustment, calibrators, opened_by = 'ss_cal_hr', closed_at IS NULL
                     FROM calibration_session WHERE session_id = $$ || :s_level,
-                  $$VALUES ('level', 'sales_rep', NULL::int, 10.00, '{1,2}'::int[], 'ss_cal_hr', true)$$,
+                  $$VALUES ('level', 'sales_rep', NULL::int, 10.00, '{1,2}'::int[], true, true)$$,
                   'the level session: its settings and who opened it');
 SET ROLE ss_cal_1;
 SELECT open_calibration_session(1, 'department', 5, '{1}', team => 1) AS s_dept \gset
