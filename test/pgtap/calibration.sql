@@ -46,7 +46,7 @@ BEGIN;
 SET LOCAL search_path = sales_supervisor, public;
 SET LOCAL TimeZone = 'UTC';
 SELECT setval(pg_get_serial_sequence('sales_supervisor.appraisal_cycle', 'cycle_id'), 1, false) AS restart \gset
-SELECT plan(67);
+SELECT plan(70);
 
 -- ---------------------------------------------------------------- setup (sales_year_small_org.sql)
 \ir include/small_org.sql
@@ -334,6 +334,27 @@ RESET ROLE;
 SET ROLE ss_cal_3;
 SELECT is((SELECT count(*)::int FROM appraisal_result), 0, 'closed again but not published again: still nothing');
 RESET ROLE;
+
+-- ---------------------------------------------------------------- ranked per team
+-- Reopened and calibrated with group_by team: the calibration groups are North
+-- {Sam, Ann, Bob, Cat} and South {Sue, Dan, Eve}; the adjustments stand.
+-- North, 4 people at 20/30/40/10 %: 0.8, 1.2, 1.6, 0.4 -> floors 0, 1, 1, 0; the
+--   two spares to the largest remainders .8 (A) and .6 (C): A 1, B 1, C 2.
+--   before Ann 98.75 A, Cat 91.09375 B, Sam 89.375 C, Bob 76.333334 C
+--   after  Cat 91.09375 A, Ann 90.75 B, Sam 89.375 C, Bob 76.333334 C
+-- South, 3 people: 0.6, 0.9, 1.2, 0.3 -> floors 0, 0, 1, 0; spares to .9 (B), .6 (A):
+--   A 1, B 1, C 1.  before Dan 88.5 A, Sue 67.5 B, Eve 67.388886 C; after Dan 91.5 A.
+SET ROLE ss_cal_hr;
+SELECT lives_ok($$SELECT sales_supervisor.reopen_appraisal_cycle(1, 'ranked per team')$$, 'HR reopens it once more');
+RESET ROLE;
+SELECT results_eq($$SELECT member_id, final_score, rank, grade FROM calibrate_appraisal_cycle(1, 'team') ORDER BY 1$$,
+  $$VALUES (1, 89.375::float8, 3, 'C'), (2, 67.5, 2, 'B'), (3, 90.75, 2, 'B'), (4, 76.333334, 4, 'C'),
+           (5, 91.09375, 1, 'A'), (6, 91.5, 1, 'A'), (7, 67.388886, 3, 'C')$$,
+  'per team: the adjusted scores are ranked again within each team');
+SELECT results_eq($$SELECT member_id, grp, final_score, rank, grade FROM calibration_baseline ORDER BY 1$$,
+  $$VALUES (1, '1', 89.375::float8, 3, 'C'), (2, '2', 67.5, 2, 'B'), (3, '1', 98.75, 1, 'A'), (4, '1', 76.333334, 4, 'C'),
+           (5, '1', 91.09375, 2, 'B'), (6, '2', 88.5, 1, 'A'), (7, '2', 67.388886, 3, 'C')$$,
+  '... against the ranking per team before calibration');
 
 SELECT * FROM finish();
 ROLLBACK;
