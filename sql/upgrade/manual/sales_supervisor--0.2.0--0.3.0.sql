@@ -410,8 +410,9 @@ SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.commission_entry_en
 -- above, issue 13.2) calls the calibration hook.  Members read their own
 -- results only once the cycle is closed and published: the policies of
 -- appraisal_result and appraisal_consequence (made by a DO loop in 0.2.0) are
--- dropped and written out again.  A cycle closed before the upgrade has no
--- publication: its members see their results again once HR publishes it.
+-- dropped and written out again.  A cycle closed before the upgrade was
+-- visible to its members: it counts as published when it was closed (before
+-- the audit trigger exists, so the upgrade writes no audit entry).
 -- ---------------------------------------------------------------------------
 --@ create table calibration_baseline, calibration_session, calibration_adjustment, appraisal_publication
 SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.calibration_baseline', '');
@@ -419,6 +420,8 @@ SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.calibration_session
 SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.calibration_adjustment', '');
 SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.appraisal_publication', '');
 SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.calibration_session_session_id_seq', '');
+INSERT INTO appraisal_publication (cycle_id, published_at, published_by)
+SELECT c.cycle_id, c.closed_at, 'upgrade to 0.3.0' FROM appraisal_cycle c WHERE c.state = 'closed' ORDER BY c.cycle_id;
 --@ replace function published_cycle_ids
 DROP POLICY appraisal_result_own ON appraisal_result;
 DROP POLICY appraisal_result_subtree ON appraisal_result;
