@@ -15,7 +15,7 @@ SELECT tables_are('sales_supervisor', ARRAY[
   'commission_late_sale', 'commission_run_gate', 'job_setting', 'ops_setting', 'job_log', 'visit_overdue_flag', 'feedback_overdue_flag',
   'kpi_target', 'appraisal_consequence', 'bonus_target', 'commission_plan_version', 'sale_credit_correction', 'quota_relief', 'member_leave',
   'invoice', 'invoice_payment', 'spiff', 'payout_batch', 'payout_batch_line', 'commission_dispute', 'commission_entry',
-  'commission_balance', 'calibration_baseline', 'calibration_session', 'calibration_adjustment', 'appraisal_publication'],
+  'commission_balance', 'invoice_credit_window', 'invoice_credit', 'invoice_credit_stale', 'calibration_baseline', 'calibration_session', 'calibration_adjustment', 'appraisal_publication'],
   'the data model''s tables');
 SELECT views_are('sales_supervisor', ARRAY['overdue_visit', 'v_org_summary', 'v_rep_sales_month', 'v_rep_attainment',
   'v_team_attainment', 'v_pipeline', 'v_forecast_accuracy', 'v_customer_health', 'v_team_scorecard',
@@ -207,7 +207,7 @@ SELECT is((SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_proc p
                 'approve_payout_batch', 'approve_promotion', 'audit_row', 'calibrate_appraisal_cycle', 'calibration_raters', 'calibration_scores',
                 'close_appraisal_cycle', 'close_calibration_session', 'commission_check_period', 'commission_credit_check_period', 'commission_dispute_check_state', 'commission_entry_check_period',
                 'commission_plan_record_version', 'commission_statement', 'correct_sale_credit', 'credited_sale_ids', 'current_member_id', 'customer_check_team', 'cycle_rows_check_state',
-                'decide_dispute', 'file_dispute',
+                'decide_dispute', 'file_dispute', 'invoice_credit_split_changed',
                 'invoice_track_lines', 'invoice_track_payments', 'led_team_ids', 'lock_quotas', 'managed_team_ids', 'member_assignment_check_cover',
                 'member_assignment_follow_member', 'member_assignment_on_hire',
                 'open_appraisal_cycle', 'open_calibration_session', 'payout_batch_check_approval', 'promotion_candidates', 'prorate_quotas', 'publish_appraisal_cycle', 'quota_what_if', 'recalculate_commission', 'reopen_appraisal_cycle', 'require_role',
