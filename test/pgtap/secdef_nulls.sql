@@ -103,7 +103,10 @@ INSERT INTO sample (signature, args, allowed) VALUES
   ('settle_commission_period(integer, name)', ARRAY[:'period', 'current_user'], '{}'),
   -- rep 8's statement: rep 8 themselves, manager 1 (department 1), HR; not supervisor 3
   ('commission_statement(integer, integer, name)', ARRAY['8', :'period', 'current_user'], '{rep,manager,hr}'),
-  ('approve_payout_batch(integer, name)', ARRAY['1', 'current_user'], '{hr}');
+  ('approve_payout_batch(integer, name)', ARRAY['1', 'current_user'], '{hr}'),
+  -- the demo cycle has no merit budget: HR gets through to P0002
+  ('merit_preview(integer, integer, name)', ARRAY[:'cycle', '1', 'current_user'], '{hr}'),
+  ('merit_apply(integer, integer, numeric, name)', ARRAY[:'cycle', '1', '0', 'current_user'], '{hr}');
 -- disputes: rep 11 (team 7: supervisor 3's and manager 1's scope) has an open
 -- one; filing with reason other needs no entry or line (NULL: the default),
 -- and returns a new dispute id each time (new_id: the sequence is not rolled back)
