@@ -402,3 +402,27 @@ SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.commission_entry_en
 --@ create trigger commission_dispute_check_state, commission_dispute_audit
 -- the demo organisation bills its sales (generate_demo_org(billing => true))
 --@ replace function demo_org_billing
+
+-- ---------------------------------------------------------------------------
+-- Merit raises within a budget, and the 9-box (issue 16, items 2 and 6):
+-- salary bands, the merit matrix, budgets, overrides, applied raises and
+-- potential ratings (new tables, nothing to migrate), their row-level
+-- security and audit, merit_preview / merit_apply and the view nine_box.
+-- ---------------------------------------------------------------------------
+--@ create table salary_band, merit_matrix, merit_budget, merit_override, merit_raise, potential_rating
+SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.salary_band', '');
+SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.merit_matrix', '');
+SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.merit_budget', '');
+SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.merit_override', '');
+SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.merit_raise', '');
+SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.potential_rating', '');
+--@ create policies on salary_band, merit_matrix, merit_budget, merit_override, merit_raise, potential_rating
+--@ create trigger merit_override_audit, merit_raise_audit, potential_rating_audit
+--@ create trigger salary_band_audit, merit_matrix_audit, merit_budget_audit
+--@ replace function merit_scope
+--@ replace function merit_budget_amount
+--@ replace function merit_check
+--@ replace function merit_compute
+--@ replace function merit_result
+--@ replace function merit_preview, merit_apply
+--@ replace view nine_box
