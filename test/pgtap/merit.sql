@@ -63,7 +63,7 @@
 BEGIN;
 SET LOCAL search_path = sales_supervisor, public;
 SET LOCAL TimeZone = 'UTC';
-SELECT plan(63);
+SELECT plan(65);
 
 -- ---------------------------------------------------------------- setup
 CREATE ROLE ss_m_mia NOLOGIN; CREATE ROLE ss_m_sam NOLOGIN; CREATE ROLE ss_m_ann NOLOGIN;
@@ -275,6 +275,19 @@ SELECT results_eq($$SELECT member_id FROM sales_supervisor.merit_raise$$, $$VALU
 RESET ROLE;
 SET ROLE ss_m_hr;
 SELECT is((SELECT count(*) FROM sales_supervisor.merit_raise), 7::bigint, 'HR sees every raise');
+RESET ROLE;
+
+-- ---------------------------------------------------------------- overrides above the budget
+-- team 3's budget is 5 000.01; an override of 6 000.00 for Cat alone exceeds it
+SET ROLE ss_m_hr;
+INSERT INTO merit_override (cycle_id, member_id, raise, reason) VALUES (9201, 9105, 6000, 'market adjustment');
+SELECT throws_ok($$SELECT * FROM sales_supervisor.merit_preview(9201, 9003)$$, '55000',
+  'the merit overrides in team 9003''s scope (6000.00) exceed its budget (5000.01)',
+  'preview: overrides above the budget are refused');
+DELETE FROM merit_override WHERE cycle_id = 9201 AND member_id = 9105;
+SELECT results_eq($$SELECT member_id, raise FROM merit_preview(9201, 9003)$$,
+  $$VALUES (9105, 2500.01), (9106, 2500.00), (9108, 0.00), (NULL, 5000.01)$$,
+  'the override taken back, team 3 is as before');
 RESET ROLE;
 
 -- ---------------------------------------------------------------- potential and the 9-box
