@@ -255,7 +255,7 @@ COMMENT ON COLUMN commission_balance.draw_outstanding IS 'Recoverable draws paid
 -- and the next settlement credits that invoice again.  Derived data, checked
 -- against the lines by the conservation rule invoice_credit.
 CREATE TABLE invoice_credit_window (
-  period_id  integer PRIMARY KEY REFERENCES commission_period_lock ON DELETE CASCADE,
+  period_id  integer PRIMARY KEY REFERENCES commission_period_lock ON DELETE RESTRICT,
   filled_at  timestamptz NOT NULL DEFAULT now()
 );
 COMMENT ON TABLE invoice_credit_window IS
@@ -286,6 +286,11 @@ CREATE TABLE invoice_credit_stale (
 COMMENT ON TABLE invoice_credit_stale IS
 'Internal (settlement): invoices a line or split of which changed in a run window since their credit was cached (triggers on sale and sale_credit); the next settlement credits them again, and a statement''s preview reads their lines.';
 COMMENT ON COLUMN invoice_credit_stale.invoice_id IS 'Invoice whose invoice_credit rows are out of date.';
+-- Only the owner's functions and triggers touch the cache: no grant, and
+-- row-level security without a policy, should a grant ever be given.
+ALTER TABLE invoice_credit_window ENABLE ROW LEVEL SECURITY;
+ALTER TABLE invoice_credit ENABLE ROW LEVEL SECURITY;
+ALTER TABLE invoice_credit_stale ENABLE ROW LEVEL SECURITY;
 
 -- ---------------------------------------------------------------------------
 -- Integrity

@@ -226,6 +226,49 @@ COMMENT ON FUNCTION conservation_settlement_violations() IS
 'Internal part of conservation_violations: the rules of the reps'' accounts -- balance_entries (each figure of a balance row = the sum of the period''s entries of its kind), balance_opening (opening = the previous closing of the kind; draw_outstanding = previous + advanced + recovered), payout_batch (the batch pays each rep the balance''s paid), earned_entry (an earned entry = its payout line), withheld (what the account withholds of a period''s commission lies in 0 .. that commission), payment_reversal and batch_reversal (a reversal takes back its payment or payout line whole).';
 REVOKE ALL ON FUNCTION conservation_settlement_violations() FROM PUBLIC;
 
+-- conservation_invoice_violations: the invoices' rules -- totals kept by the
+-- triggers, and the settlement's cache of invoice credit.
+CREATE FUNCTION conservation_invoice_violations()
+RETURNS TABLE (rule text, period_id integer, member_id integer, subject text, expected numeric, actual numeric)
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+  -- invoice_totals: an invoice's total and paid are its lines' and payments' sums
+  SELECT 'invoice_totals', NULL::integer, NULL::integer, 'invoice ' || i.invoice_id,
+         coalesce(l.total, 0) + coalesce(pm.paid, 0), i.total + i.paid
+  FROM sales_supervisor.invoice i
+  LEFT JOIN (SELECT s.invoice_id, sum(s.amount) AS total, min(s.sold_on) AS first_sold_on, max(s.sold_on) AS last_sold_on
+             FROM sales_supervisor.sale s
+             WHERE s.invoice_id IS NOT NULL GROUP BY 1) l ON l.invoice_id = i.invoice_id
+  LEFT JOIN (SELECT ip.invoice_id, sum(ip.amount) AS paid, max(ip.paid_on) AS last_paid_on
+             FROM sales_supervisor.invoice_payment ip GROUP BY 1) pm
+    ON pm.invoice_id = i.invoice_id
+  WHERE i.total <> coalesce(l.total, 0) OR i.paid <> coalesce(pm.paid, 0)
+     OR i.first_sold_on IS DISTINCT FROM l.first_sold_on OR i.last_sold_on IS DISTINCT FROM l.last_sold_on
+     OR i.last_paid_on IS DISTINCT FROM pm.last_paid_on
+  UNION ALL
+  -- invoice_credit: the settlement's cache holds, per invoice, cached run
+  -- window and rep, the credit of the invoice's lines sold in the window
+  -- (an invoice marked stale waits for the next settlement)
+  SELECT 'invoice_credit', x.period_id, x.member_id, 'invoice ' || x.invoice_id, x.lines, x.cached
+  FROM (SELECT coalesce(l.invoice_id, c.invoice_id) AS invoice_id, coalesce(l.period_id, c.for_period_id) AS period_id,
+               coalesce(l.member_id, c.member_id) AS member_id, coalesce(l.credit, 0) AS lines,
+               coalesce(c.credit, 0) AS cached
+        FROM (SELECT s.invoice_id, w.period_id, cs.member_id, sum(cs.amount) AS credit
+              FROM sales_supervisor.credited_sales('-infinity', 'infinity') cs
+              JOIN sales_supervisor.sale s ON s.sale_id = cs.sale_id
+              JOIN sales_supervisor.commission_period_lock pl ON s.sold_on BETWEEN pl.credited_from AND pl.credited_through
+              JOIN sales_supervisor.invoice_credit_window w ON w.period_id = pl.period_id
+              WHERE s.invoice_id IS NOT NULL
+              GROUP BY 1, 2, 3) l
+        FULL JOIN sales_supervisor.invoice_credit c
+          ON c.invoice_id = l.invoice_id AND c.for_period_id = l.period_id AND c.member_id = l.member_id) x
+  WHERE x.lines <> x.cached
+    AND NOT EXISTS (SELECT 1 FROM sales_supervisor.invoice_credit_stale st WHERE st.invoice_id = x.invoice_id);
+END;
+COMMENT ON FUNCTION conservation_invoice_violations() IS
+'Internal part of conservation_violations: invoice_totals (an invoice''s total and paid are the sums of its lines and payments, first_sold_on, last_sold_on and last_paid_on their first and last dates) and invoice_credit (the settlement''s cache holds each invoice''s credit per cached run window and rep, unless the invoice is marked stale).';
+REVOKE ALL ON FUNCTION conservation_invoice_violations() FROM PUBLIC;
+
 CREATE FUNCTION conservation_violations()
 RETURNS TABLE (rule text, period_id integer, member_id integer, subject text,
                expected numeric, actual numeric)
@@ -278,38 +321,8 @@ BEGIN ATOMIC
              WHERE q.parent_quota_id IS NOT NULL GROUP BY 1) c ON c.parent_quota_id = p.quota_id
   WHERE p.parts_total IS NOT NULL AND coalesce(c.parts, 0) <> p.parts_total
   UNION ALL
-  -- invoice_totals: an invoice's total and paid are its lines' and payments' sums
-  SELECT 'invoice_totals', NULL::integer, NULL::integer, 'invoice ' || i.invoice_id,
-         coalesce(l.total, 0) + coalesce(pm.paid, 0), i.total + i.paid
-  FROM sales_supervisor.invoice i
-  LEFT JOIN (SELECT s.invoice_id, sum(s.amount) AS total, min(s.sold_on) AS first_sold_on, max(s.sold_on) AS last_sold_on
-             FROM sales_supervisor.sale s
-             WHERE s.invoice_id IS NOT NULL GROUP BY 1) l ON l.invoice_id = i.invoice_id
-  LEFT JOIN (SELECT ip.invoice_id, sum(ip.amount) AS paid, max(ip.paid_on) AS last_paid_on
-             FROM sales_supervisor.invoice_payment ip GROUP BY 1) pm
-    ON pm.invoice_id = i.invoice_id
-  WHERE i.total <> coalesce(l.total, 0) OR i.paid <> coalesce(pm.paid, 0)
-     OR i.first_sold_on IS DISTINCT FROM l.first_sold_on OR i.last_sold_on IS DISTINCT FROM l.last_sold_on
-     OR i.last_paid_on IS DISTINCT FROM pm.last_paid_on
-  UNION ALL
-  -- invoice_credit: the settlement's cache holds, per invoice, cached run
-  -- window and rep, the credit of the invoice's lines sold in the window
-  -- (an invoice marked stale waits for the next settlement)
-  SELECT 'invoice_credit', x.period_id, x.member_id, 'invoice ' || x.invoice_id, x.lines, x.cached
-  FROM (SELECT coalesce(l.invoice_id, c.invoice_id) AS invoice_id, coalesce(l.period_id, c.for_period_id) AS period_id,
-               coalesce(l.member_id, c.member_id) AS member_id, coalesce(l.credit, 0) AS lines,
-               coalesce(c.credit, 0) AS cached
-        FROM (SELECT s.invoice_id, w.period_id, cs.member_id, sum(cs.amount) AS credit
-              FROM sales_supervisor.credited_sales('-infinity', 'infinity') cs
-              JOIN sales_supervisor.sale s ON s.sale_id = cs.sale_id
-              JOIN sales_supervisor.commission_period_lock pl ON s.sold_on BETWEEN pl.credited_from AND pl.credited_through
-              JOIN sales_supervisor.invoice_credit_window w ON w.period_id = pl.period_id
-              WHERE s.invoice_id IS NOT NULL
-              GROUP BY 1, 2, 3) l
-        FULL JOIN sales_supervisor.invoice_credit c
-          ON c.invoice_id = l.invoice_id AND c.for_period_id = l.period_id AND c.member_id = l.member_id) x
-  WHERE x.lines <> x.cached
-    AND NOT EXISTS (SELECT 1 FROM sales_supervisor.invoice_credit_stale st WHERE st.invoice_id = x.invoice_id)
+  -- invoice_totals, invoice_credit
+  SELECT * FROM sales_supervisor.conservation_invoice_violations()
   UNION ALL
   -- the accounts (issue 15)
   SELECT * FROM sales_supervisor.conservation_settlement_violations();

@@ -2,7 +2,7 @@
 -- row-level security and policies, and function hygiene (search_path).
 BEGIN;
 SET LOCAL search_path = sales_supervisor, public;
-SELECT plan(77);
+SELECT plan(80);
 
 SELECT tables_are('sales_supervisor', ARRAY[
   'team', 'member', 'member_assignment', 'team_leader', 'team_leadership', 'visit_cadence', 'customer', 'customer_contact', 'customer_visit',
@@ -15,13 +15,15 @@ SELECT tables_are('sales_supervisor', ARRAY[
   'commission_late_sale', 'commission_run_gate', 'job_setting', 'ops_setting', 'job_log', 'visit_overdue_flag', 'feedback_overdue_flag',
   'kpi_target', 'appraisal_consequence', 'bonus_target', 'commission_plan_version', 'sale_credit_correction', 'quota_relief', 'member_leave',
   'invoice', 'invoice_payment', 'spiff', 'payout_batch', 'payout_batch_line', 'commission_dispute', 'commission_entry',
-  'commission_balance', 'invoice_credit_window', 'invoice_credit', 'invoice_credit_stale', 'calibration_baseline', 'calibration_session', 'calibration_adjustment', 'appraisal_publication'],
+  'commission_balance', 'invoice_credit_window', 'invoice_credit', 'invoice_credit_stale', 'calibration_baseline', 'calibration_session', 'calibration_adjustment', 'appraisal_publication',
+  'salary_band', 'merit_matrix', 'merit_budget', 'merit_override', 'merit_raise',
+  'potential_rating'],
   'the data model''s tables');
 SELECT views_are('sales_supervisor', ARRAY['overdue_visit', 'v_org_summary', 'v_rep_sales_month', 'v_rep_attainment',
   'v_team_attainment', 'v_pipeline', 'v_forecast_accuracy', 'v_customer_health', 'v_team_scorecard',
   'v_commission_statement', 'v_payout_export',
   'v_grade_distribution', 'v_promotion_pipeline', 'v_pay_summary', 'v_job_status', 'quota_rollup',
-  'commission_credit_line'], 'the data model''s views');
+  'commission_credit_line', 'nine_box'], 'the data model''s views');
 
 -- keys, comments, pg_dump
 SELECT is((SELECT array_agg(c.relname::text ORDER BY c.relname) FROM pg_class c
@@ -89,6 +91,8 @@ SELECT is((SELECT array_agg(conrelid::regclass::text || '.' || conname ORDER BY 
                 'kpi_target.kpi_target_cycle_id_fkey',
                 'kpi_weight.kpi_weight_cycle_id_fkey',
                 'member_assignment.member_assignment_member_id_fkey',
+                'merit_budget.merit_budget_cycle_id_fkey',
+                'merit_matrix.merit_matrix_grade_fk',
                 'review_score.review_score_review_id_fkey',
                 'sale_credit.sale_credit_sale_id_fkey',
                 'team_leader.team_leader_team_id_fkey',
@@ -131,8 +135,9 @@ SELECT is((SELECT array_agg(relname::text ORDER BY relname) FROM pg_class
                 'commission_dispute', 'commission_entry', 'commission_late_sale',
                 'commission_payout', 'commission_plan', 'commission_plan_version',
                 'customer', 'customer_contact', 'customer_visit', 'feedback', 'feedback_overdue_flag', 'forecast',
-                'invoice', 'invoice_payment', 'job_log', 'job_setting', 'kpi_result', 'member', 'member_assignment', 'member_leave', 'opportunity', 'ops_setting', 'pay', 'payout_batch_line', 'promotion',
-                'promotion_candidate', 'quota', 'quota_relief', 'review', 'review_score', 'sale', 'sale_credit', 'sale_credit_correction', 'survey_response',
+                'invoice', 'invoice_credit', 'invoice_credit_stale', 'invoice_credit_window', 'invoice_payment', 'job_log', 'job_setting', 'kpi_result', 'member', 'member_assignment', 'member_leave',
+                'merit_budget', 'merit_matrix', 'merit_override', 'merit_raise', 'opportunity', 'ops_setting', 'pay', 'payout_batch_line',
+                'potential_rating', 'promotion', 'promotion_candidate', 'quota', 'quota_relief', 'review', 'review_score', 'salary_band', 'sale', 'sale_credit', 'sale_credit_correction', 'survey_response',
                 'task', 'team', 'team_leader', 'team_leadership', 'training_attendance', 'visit_overdue_flag', 'work_report'],
           'row-level security on every table with personal or customer data, and on the org structure that decides scope');
 SELECT is((SELECT array_agg(relname::text ORDER BY relname) FROM pg_class c
@@ -184,6 +189,12 @@ SELECT policy_roles_are('sales_supervisor', 'pay', 'pay_own',
                         ARRAY['sales_supervisor_rep', 'sales_supervisor_supervisor', 'sales_supervisor_manager'],
                         'pay_own: everyone sees their own pay');
 SELECT policy_cmd_is('sales_supervisor', 'audit_log', 'audit_log_hr', 'select', 'audit_log_hr is read-only');
+SELECT policies_are('sales_supervisor', 'merit_raise', ARRAY['merit_raise_own', 'merit_raise_hr'],
+                    'merit_raise policies: one''s own raise, HR all (written by merit_apply only)');
+SELECT policies_are('sales_supervisor', 'potential_rating', ARRAY['potential_rating_subtree', 'potential_rating_hr'],
+                    'potential_rating policies: the member''s supervisors and managers, and HR; never the member');
+SELECT is((SELECT reloptions FROM pg_class WHERE oid = 'sales_supervisor.nine_box'::regclass),
+          ARRAY['security_invoker=true'], 'nine_box runs with the caller''s row-level security');
 SELECT is((SELECT count(*)::int FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid
            WHERE c.relnamespace = 'sales_supervisor'::regnamespace AND 0 = ANY (p.polroles)), 0,
           'no policy applies to PUBLIC');
@@ -209,7 +220,7 @@ SELECT is((SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_proc p
                 'commission_plan_record_version', 'commission_statement', 'correct_sale_credit', 'credited_sale_ids', 'current_member_id', 'customer_check_team', 'cycle_rows_check_state',
                 'decide_dispute', 'file_dispute', 'invoice_credit_split_changed',
                 'invoice_track_lines', 'invoice_track_payments', 'led_team_ids', 'lock_quotas', 'managed_team_ids', 'member_assignment_check_cover',
-                'member_assignment_follow_member', 'member_assignment_on_hire',
+                'member_assignment_follow_member', 'member_assignment_on_hire', 'merit_apply', 'merit_preview',
                 'open_appraisal_cycle', 'open_calibration_session', 'payout_batch_check_approval', 'promotion_candidates', 'prorate_quotas', 'publish_appraisal_cycle', 'quota_what_if', 'recalculate_commission', 'reopen_appraisal_cycle', 'require_role',
                 'review_check_cycle', 'review_summary', 'run_commission', 'sale_check_credited',
                 'sale_credit_check_credited', 'sale_credit_check_sum',

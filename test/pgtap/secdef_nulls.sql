@@ -121,6 +121,10 @@ INSERT INTO sample (signature, args, allowed) VALUES
   ('calibration_raters(integer, name)', ARRAY[:'calsession', 'current_user'], '{supervisor,manager,hr}'),
   ('calibration_scores(integer, name)', ARRAY[:'calsession', 'current_user'], '{supervisor,manager,hr}'),
   ('publish_appraisal_cycle(integer, name)', ARRAY[:'cycle', 'current_user'], '{hr}');
+INSERT INTO sample (signature, args, allowed) VALUES
+  -- the demo cycle has no merit budget: HR gets through to P0002
+  ('merit_preview(integer, integer, name)', ARRAY[:'cycle', '1', 'current_user'], '{hr}'),
+  ('merit_apply(integer, integer, numeric, name)', ARRAY[:'cycle', '1', '0', 'current_user'], '{hr}');
 -- disputes: rep 11 (team 7: supervisor 3's and manager 1's scope) has an open
 -- one; filing with reason other needs no entry or line (NULL: the default),
 -- and returns a new dispute id each time (new_id: the sequence is not rolled back)

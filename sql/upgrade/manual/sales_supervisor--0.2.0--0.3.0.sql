@@ -402,7 +402,7 @@ SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.invoice_credit_stal
 --@ replace function settlement_entries, settlement_walk, settlement_check, settle_commission_period, commission_statement, approve_payout_batch
 --@ replace view v_commission_statement, v_payout_export
 -- conservation_violations reads the accounts too (so it is replaced here, after them)
---@ replace function conservation_settlement_violations, conservation_violations
+--@ replace function conservation_settlement_violations, conservation_invoice_violations, conservation_violations
 -- Disputes (issue 15): a member files, their manager or HR decides once
 -- (accepting posts an adjustment entry in the open period); audited.
 --@ replace function dispute_check_subject, file_dispute, dispute_for_decision, decide_dispute, commission_dispute_check_state
@@ -443,3 +443,25 @@ DROP POLICY appraisal_consequence_hr ON appraisal_consequence;
 --@ replace function open_calibration_session, close_calibration_session, adjust_check, adjust_final_score
 --@ replace function calibration_raters, calibration_scores, publish_appraisal_cycle
 --@ create trigger calibration_session_audit, calibration_adjustment_audit, appraisal_publication_audit
+-- Merit raises within a budget, and the 9-box (issue 16, items 2 and 6):
+-- salary bands, the merit matrix, budgets, overrides, applied raises and
+-- potential ratings (new tables, nothing to migrate), their row-level
+-- security and audit, merit_preview / merit_apply and the view nine_box.
+-- ---------------------------------------------------------------------------
+--@ create table salary_band, merit_matrix, merit_budget, merit_override, merit_raise, potential_rating
+SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.salary_band', '');
+SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.merit_matrix', '');
+SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.merit_budget', '');
+SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.merit_override', '');
+SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.merit_raise', '');
+SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.potential_rating', '');
+--@ create policies on salary_band, merit_matrix, merit_budget, merit_override, merit_raise, potential_rating
+--@ create trigger merit_override_audit, merit_raise_audit, potential_rating_audit
+--@ create trigger salary_band_audit, merit_matrix_audit, merit_budget_audit
+--@ replace function merit_scope
+--@ replace function merit_budget_amount
+--@ replace function merit_check
+--@ replace function merit_compute
+--@ replace function merit_result
+--@ replace function merit_preview, merit_apply
+--@ replace view nine_box
