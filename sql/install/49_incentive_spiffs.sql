@@ -46,17 +46,30 @@ AS $fn$
     JOIN sales_supervisor.fiscal_period own ON own.end_on >= p.start_on AND own.end_on <= p.end_on
     JOIN sales_supervisor.spiff sp ON sp.period_id = own.period_id
     WHERE p.period_id = p_period),
-  share AS (      -- each credited line of the category: the rep's share of it
+  odd AS MATERIALIZED (   -- the lines of the category a window must apportion: split (or of 0)
+    SELECT d.spiff_id, s.sale_id FROM due d
+    JOIN sales_supervisor.sale s ON s.sold_on >= d.start_on AND s.sold_on <= d.end_on AND s.category_id = d.category_id
+    WHERE s.amount = 0 OR EXISTS (SELECT 1 FROM sales_supervisor.sale_credit x WHERE x.sale_id = s.sale_id)),
+  share AS (      -- each credited line of the category: the rep's share of it ...
     SELECT d.spiff_id, cs.member_id, cs.amount AS credit, sign(s.amount) AS sgn,
            CASE WHEN s.refund_of IS NULL THEN 1 ELSE -1 END AS line,
            sales_supervisor.allocate_quota(coalesce(s.quantity, 1), abs(cs.amount), 0.001::numeric) OVER w AS units,
            sales_supervisor.allocate_quota(CASE d.per WHEN 'unit' THEN round(coalesce(s.quantity, 1) * d.amount, 2)
                                                       ELSE d.amount END,
                                            abs(cs.amount), 0.01::numeric) OVER w AS worth
+    FROM odd o
+    JOIN due d ON d.spiff_id = o.spiff_id
+    JOIN sales_supervisor.credited_sales('-infinity', 'infinity') cs ON cs.sale_id = o.sale_id
+    JOIN sales_supervisor.sale s ON s.sale_id = o.sale_id
+    WHERE cs.sale_id = ANY (ARRAY(SELECT x.sale_id FROM odd x))   -- (probes by key in both branches)
+    WINDOW w AS (PARTITION BY d.spiff_id, cs.sale_id ORDER BY cs.member_id)
+    UNION ALL       -- ... where a line has one rep (not split), all of it: no window to apportion
+    SELECT d.spiff_id, s.member_id, s.amount, sign(s.amount), CASE WHEN s.refund_of IS NULL THEN 1 ELSE -1 END,
+           coalesce(s.quantity, 1),
+           CASE d.per WHEN 'unit' THEN round(coalesce(s.quantity, 1) * d.amount, 2) ELSE d.amount END
     FROM due d
-    CROSS JOIN LATERAL sales_supervisor.credited_sales(d.start_on, d.end_on) cs
-    JOIN sales_supervisor.sale s ON s.sale_id = cs.sale_id AND s.category_id = d.category_id
-    WINDOW w AS (PARTITION BY d.spiff_id, cs.sale_id ORDER BY cs.member_id)),
+    JOIN sales_supervisor.sale s ON s.sold_on >= d.start_on AND s.sold_on <= d.end_on AND s.category_id = d.category_id
+    WHERE s.amount <> 0 AND NOT EXISTS (SELECT 1 FROM sales_supervisor.sale_credit x WHERE x.sale_id = s.sale_id)),
   rep AS (
     SELECT sh.spiff_id, sh.member_id, sum(sh.line)::bigint AS lines, sum(sh.sgn * sh.units) AS units,
            sum(sh.sgn * sh.worth) AS worth, sum(sh.credit) AS credit

@@ -138,8 +138,11 @@ BEGIN ATOMIC
   -- with a payment recorded after p_as_of: late) summed up to them in one pass
   WITH late AS MATERIALIZED (
     SELECT DISTINCT ip.invoice_id FROM sales_supervisor.invoice_payment ip WHERE ip.recorded_at > p_as_of),
-  inv AS MATERIALIZED (
-    SELECT i.invoice_id, i.due_on, i.first_sold_on, i.last_sold_on, i.total, i.paid,
+  inv AS MATERIALIZED (   -- (a line dated after p_day: the lines up to it, by index)
+    SELECT i.invoice_id, i.due_on, i.first_sold_on, i.last_sold_on, i.paid,
+           CASE WHEN i.last_sold_on <= p_day THEN i.total
+                ELSE (SELECT coalesce(sum(s.amount), 0) FROM sales_supervisor.sale s
+                      WHERE s.invoice_id = i.invoice_id AND s.sold_on <= p_day) END AS total,
            i.last_paid_on > p_day OR i.invoice_id IN (SELECT l.invoice_id FROM late l) AS recount
     FROM sales_supervisor.invoice i
     WHERE i.first_sold_on <= p_day
@@ -158,16 +161,12 @@ BEGIN ATOMIC
     FROM sales_supervisor.invoice_payment ip JOIN inv ON inv.invoice_id = ip.invoice_id AND inv.recount
     WHERE ip.paid_on <= p_day AND ip.recorded_at <= p_as_of
     GROUP BY ip.invoice_id)
-  SELECT v.invoice_id, v.due_on, v.first_sold_on, least(v.last_sold_on, p_day), t.total,
-         t.total - CASE WHEN v.recount THEN coalesce(pd.paid, 0) ELSE v.paid END,
+  SELECT v.invoice_id, v.due_on, v.first_sold_on, least(v.last_sold_on, p_day), v.total,
+         v.total - CASE WHEN v.recount THEN coalesce(pd.paid, 0) ELSE v.paid END,
          EXISTS (SELECT 1 FROM sales_supervisor.invoice_credit_stale x WHERE x.invoice_id = v.invoice_id)
   FROM inv v
   LEFT JOIN paid pd ON pd.invoice_id = v.invoice_id
-  CROSS JOIN LATERAL (   -- (a line dated after p_day: the lines up to it, by index)
-    SELECT CASE WHEN v.last_sold_on <= p_day THEN v.total
-                ELSE (SELECT coalesce(sum(s.amount), 0) FROM sales_supervisor.sale s
-                      WHERE s.invoice_id = v.invoice_id AND s.sold_on <= p_day) END AS total) t
-  WHERE t.total > 0 AND t.total - CASE WHEN v.recount THEN coalesce(pd.paid, 0) ELSE v.paid END > 0;
+  WHERE v.total > 0 AND v.total - CASE WHEN v.recount THEN coalesce(pd.paid, 0) ELSE v.paid END > 0;
 END;
 COMMENT ON FUNCTION settlement_invoice_state(date, timestamptz, integer) IS
 'Internal: the invoices unpaid on p_day as known at p_as_of, with due date, first and last line date (by p_day), total and unpaid amount on p_day, and whether the settlement''s cached credit of the invoice is stale. With p_member, only invoices of lines booked or split to that rep.';
