@@ -627,7 +627,7 @@ REVOKE ALL ON FUNCTION cycle_rows_check_state() FROM PUBLIC;
 -- criteria are lower-case identifiers like review_score.criterion.
 CREATE FUNCTION appraisal_template_check()
 RETURNS trigger
-LANGUAGE plpgsql
+LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, sales_supervisor, pg_temp
 AS $$
 DECLARE
@@ -657,7 +657,7 @@ REVOKE ALL ON FUNCTION appraisal_template_check() FROM PUBLIC;
 -- short-stay policy) is frozen with its results.
 CREATE FUNCTION appraisal_cycle_check_policy()
 RETURNS trigger
-LANGUAGE plpgsql
+LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, sales_supervisor, pg_temp
 AS $$
 BEGIN
