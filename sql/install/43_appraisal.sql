@@ -1,14 +1,23 @@
 -- Layer 4, the sales year, step 4 -- the appraisal cycle.
 --
 -- open_appraisal_cycle   cycle + component weights per level (each level sums to 100) + rating scale
--- start_appraisal_reviews  open -> reviewing (the data model re-checks the weights)
+-- start_appraisal_reviews  open -> reviewing (the data model re-checks the weights; no weight may lie
+--                        outside its level's appraisal_template)
 -- calibrate_appraisal_cycle  computes everything below without closing (state calibrating)
 -- close_appraisal_cycle  computes and closes in ONE transaction; on a closed cycle it
 --                        returns the stored results unchanged (closing twice = same result)
 --
 -- What closing computes, per active member hired by the year end whose level
--- has component weights (all scores rounded to 6 decimals, so equal inputs tie exactly):
---  * KPIs are scored again (kpi_store), so the close sees one state of the data;
+-- on the last day of the year (member_assignment) has component weights (all
+-- scores rounded to 6 decimals, so equal inputs tie exactly):
+--  * who (appraisal_who): that level, the team then, the level's
+--    appraisal_template (what counts: components, KPIs, review criteria and
+--    scale, self and supervisor weights; none: everything the cycle weighs)
+--    and days_in_cycle (employed by member_assignment, less member_leave);
+--  * KPIs are scored again (kpi_store), so the close sees one state of the
+--    data -- only the template's KPIs; under the cycle's prorate policy a
+--    short stay's volume targets are scaled by days in the cycle / days of
+--    the year (kpi_measure_who);
 --  * individual_performance, customer_satisfaction: weighted_score of the
 --    member's KPI scores of that component, by kpi_weight; a level with no
 --    customer-satisfaction KPI takes csat() of the surveys of the customers
@@ -19,16 +28,33 @@
 --  * team_performance: the team's KPI result -- the member's own
 --    team_performance KPI score if they have one (leaders), else that of the
 --    leader of the nearest team, from the member's own team upwards, who has one;
+--  * reviews (appraisal_review_marks): each review's score is the mean of
+--    the criteria its reviewee's template counts, on the template's scale
+--    (else the cycle's); the ANONYMITY THRESHOLD: a peer or subordinate group
+--    of fewer than the cycle's min_anonymous_reviews reviews is withheld
+--    everywhere (review_summary applies the same threshold) -- not in the
+--    panel, not in the calibration; rater calibration by mean shift over the
+--    non-self reviews kept: a reviewer with at least 2 of them has their
+--    leniency removed, calibrated = score - reviewer mean + mean of all,
+--    clamped to the scale (a reviewer with 1 review counts as written);
+--    mapped to 0..100 by (s - min) / (max - min) x 100;
+--  * supervisor_review: the supervisors' marks weighted by the days each
+--    writer led the member in the year (appraisal_supervisor_days: a
+--    transfer is reviewed by both leaders in proportion; no days: the mean);
 --  * team_management (only for members who lead a team or manage someone):
---    each non-self review's score is the mean of its criteria; rater
---    calibration by mean shift: a reviewer who wrote at least 2 non-self
---    reviews in the cycle has their leniency removed, calibrated = score -
---    reviewer mean + global mean (all non-self reviews of the cycle), clamped
---    to the rating scale (a reviewer with 1 review cannot be calibrated and
---    counts as written); mapped to 0..100 by (s - min) / (max - min) x 100; the
---    panel is trimmed: trimmed_mean(score, 1) drops the top and bottom mark;
+--    the panel of the peer and subordinate marks kept and the
+--    supervisor_review as one mark, trimmed: trimmed_mean(score, 1) drops the
+--    top and bottom mark; withheld names the groups withheld and, when no
+--    panel is left, that the final score is renormalised without it;
+--  * self_assessment: the self review's mark, as written;
+--  * a component the template leaves out is NULL;
 --  * final_score = weighted_score over the components present with the
---    level's weights (weights renormalised over what the person has);
+--    level's weights (weights renormalised over what the person has); with a
+--    template self_weight / supervisor_weight (percent of the final), the
+--    weighted mean of that, the self_assessment and the supervisor_review,
+--    renormalised over the terms present; a member with fewer days in the
+--    cycle than min_days_in_cycle under the not_graded policy has none
+--    (not_graded_reason says why) and so no rank or grade;
 --  * rank (rank(), ties share), percentile = 100 x (1 - percent_rank()) and
 --    grade by grade_by_distribution(grades by ordinal, distribution_pct)
 --    ordered by final_score DESC, per level (default) or per team; peers in
@@ -159,7 +185,10 @@ GRANT EXECUTE ON FUNCTION start_appraisal_reviews(integer, name) TO sales_superv
 -- parts, one function per step of the header comment: appraisal_who (who is
 -- appraised), appraisal_kpi_components (components from KPI scores),
 -- appraisal_team_scores (team_performance of members without their own),
--- appraisal_team_management (calibrated, trimmed reviews),
+-- appraisal_review_marks (reviews as marks: anonymity threshold, calibration),
+-- appraisal_supervisor_days (days each supervisor led each reviewee),
+-- appraisal_review_components (team_management, supervisors' review,
+-- self-assessment, what was withheld),
 -- appraisal_survey_satisfaction (customer satisfaction without KPIs),
 -- appraisal_components (the four, capped), appraisal_ranking (final score,
 -- rank, percentile, grade); the consequences are appraisal_compute's last
