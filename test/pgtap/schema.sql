@@ -70,7 +70,9 @@ SELECT columns_are('sales_supervisor', 'review', ARRAY['review_id', 'cycle_id', 
 SELECT col_is_pk('sales_supervisor', 'review_score', ARRAY['review_id', 'criterion'], 'one score per review and criterion');
 SELECT columns_are('sales_supervisor', 'appraisal_result', ARRAY['cycle_id', 'member_id', 'level', 'team_performance',
   'individual_performance', 'team_management', 'customer_satisfaction', 'final_score', 'rank', 'percentile',
-  'grade', 'computed_at'], 'appraisal_result columns: the four components, final score, rank, percentile, grade');
+  'grade', 'computed_at', 'template_id', 'self_assessment', 'supervisor_review', 'days_in_cycle', 'withheld',
+  'not_graded_reason'],
+  'appraisal_result columns: the four components, final score, rank, percentile, grade; template, self-assessment, supervisors'' review, days, withheld, why not graded');
 SELECT columns_are('sales_supervisor', 'audit_log', ARRAY['audit_id', 'table_name', 'row_key', 'action', 'changed_by',
   'acting_role', 'changed_at', 'txid', 'old_row', 'new_row', 'reason'], 'audit_log columns');
 SELECT col_is_pk('sales_supervisor', 'appraisal_result', ARRAY['cycle_id', 'member_id'], 'one result per cycle and member');
