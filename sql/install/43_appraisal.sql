@@ -52,8 +52,9 @@
 --    level's weights (weights renormalised over what the person has); with a
 --    template self_weight / supervisor_weight (percent of the final), the
 --    weighted mean of that, the self_assessment and the supervisor_review,
---    renormalised over the terms present; a member with fewer days in the
---    cycle than min_days_in_cycle under the not_graded policy has none
+--    renormalised over the terms present; a member who left during the
+--    year (listed, with what is known) or, under the not_graded policy, has
+--    fewer days in the cycle than min_days_in_cycle has none
 --    (not_graded_reason says why) and so no rank or grade;
 --  * rank (rank(), ties share), percentile = 100 x (1 - percent_rank()) and
 --    grade by grade_by_distribution(grades by ordinal, distribution_pct)
@@ -199,32 +200,34 @@ GRANT EXECUTE ON FUNCTION start_appraisal_reviews(integer, name) TO sales_superv
 -- ---------------------------------------------------------------------------
 
 -- appraisal_who: who a cycle appraises -- the active members hired by the end
--- of its year (end_on) whose level on end_on (member_assignment, else
--- member.level) has component weights in the cycle, with the team they were
--- in on end_on (whose leader's team performance is their team component),
--- the appraisal template of that level (NULL: none), and their days in the
--- cycle (member_days_in: employed and not on leave between the dates).
+-- of its year (end_on), and those who left during it (left_on between the
+-- dates: listed, never graded), whose level on end_on (member_assignment,
+-- after leaving the last; else member.level) has component weights in the
+-- cycle, with the team they were in on end_on (whose leader's team
+-- performance is their team component), the appraisal template of that level
+-- (NULL: none), their days in the cycle (member_days_in: employed and not on
+-- leave between the dates) and the day they left (NULL: still there).
 CREATE FUNCTION appraisal_who(cycle integer, start_on date, end_on date)
 RETURNS TABLE (member_id integer, level member_level, team_id integer, template_id integer,
-               days_in_cycle integer)
+               days_in_cycle integer, left_on date)
 LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, sales_supervisor, pg_temp
 AS $fn$
 BEGIN
   RETURN QUERY
   SELECT m.member_id, coalesce(a.level, m.level), coalesce(a.team_id, m.team_id), tp.template_id,
-         coalesce(d.days, 0)
+         coalesce(d.days, 0), m.left_on
   FROM member m
   LEFT JOIN member_team_days() a ON a.member_id = m.member_id AND a.days @> end_on
   LEFT JOIN appraisal_template tp ON tp.level = coalesce(a.level, m.level)
   LEFT JOIN member_days_in(start_on, end_on) d ON d.member_id = m.member_id
-  WHERE m.active AND m.hire_date <= end_on
+  WHERE (m.active OR m.left_on BETWEEN start_on AND end_on) AND m.hire_date <= end_on
     AND EXISTS (SELECT 1 FROM appraisal_component_weight w
                 WHERE w.cycle_id = cycle AND w.level = coalesce(a.level, m.level));
 END
 $fn$;
 COMMENT ON FUNCTION appraisal_who(integer, date, date) IS
-'Internal part of appraisal_compute: the members an appraisal cycle appraises -- active, hired by end_on (the end of the cycle''s year), at a level (on end_on, member_team_days) with component weights in the cycle -- with that level, the team they were in on end_on, the appraisal template of the level (NULL: none) and their days in the cycle (member_days_in).';
+'Internal part of appraisal_compute: the members an appraisal cycle appraises -- active and hired by end_on (the end of the cycle''s year), or left between start_on and end_on (listed, not graded), at a level (on end_on, member_team_days) with component weights in the cycle -- with that level, the team they were in on end_on, the appraisal template of the level (NULL: none), their days in the cycle (member_days_in) and the day they left.';
 REVOKE ALL ON FUNCTION appraisal_who(integer, date, date) FROM PUBLIC;
 
 -- appraisal_kpi_weights: the KPI weights a computation uses -- the cycle's
@@ -560,14 +563,16 @@ REVOKE ALL ON FUNCTION appraisal_survey_satisfaction(integer, date, date) FROM P
 -- team_management (reviews), customer_satisfaction (KPIs for a level that has
 -- such KPIs, else surveys, rounded to 6 decimals); a component the member's
 -- template leaves out is NULL.  With them the template, the days in the
--- cycle, and from the reviews the self-assessment, the supervisors' review
--- and what the anonymity threshold withheld (appraisal_review_components).
+-- cycle, from the reviews the self-assessment, the supervisors' review and
+-- what the anonymity threshold withheld (appraisal_review_components), and
+-- why the member is not graded: a leaver never is; a short stay (fewer days
+-- in the cycle than its min_days_in_cycle) under the not_graded policy.
 -- variant: a what-if variant's KPI weights and curves (NULL: the tables).
 CREATE FUNCTION appraisal_components(cycle integer, start_on date, end_on date, variant jsonb DEFAULT NULL)
 RETURNS TABLE (member_id integer, level member_level, team_id integer, team_performance float8,
                individual_performance float8, team_management float8, customer_satisfaction float8,
                template_id integer, days_in_cycle integer, self_assessment float8, supervisor_review float8,
-               withheld text[])
+               withheld text[], not_graded_reason text)
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, sales_supervisor, pg_temp
 AS $fn$
@@ -579,6 +584,11 @@ BEGIN
     WHERE d.component = 'customer_satisfaction'),
   comp0 AS (
     SELECT w.member_id, w.level, w.team_id, w.template_id, w.days_in_cycle,
+           CASE WHEN w.left_on IS NOT NULL
+                  THEN format('left on %s, after %s days in the cycle: a leaver is not graded', w.left_on, w.days_in_cycle)
+                WHEN cy.short_stay_policy = 'not_graded' AND w.days_in_cycle < cy.min_days_in_cycle
+                  THEN format('%s days in the cycle, fewer than the %s its policy requires (not_graded)',
+                              w.days_in_cycle, cy.min_days_in_cycle) END AS not_graded,
            coalesce(tp.components, enum_range(NULL::appraisal_component)) AS counted,
            coalesce(kp.team_performance, ts.score) AS team_performance,
            kp.individual_performance,
@@ -586,6 +596,7 @@ BEGIN
            CASE WHEN cb.level IS NOT NULL THEN kp.customer_satisfaction
                 ELSE round(sv.score, 6)::float8 END AS customer_satisfaction
     FROM appraisal_who(cycle, start_on, end_on) w
+    JOIN appraisal_cycle cy ON cy.cycle_id = cycle
     LEFT JOIN appraisal_template tp ON tp.template_id = w.template_id
     LEFT JOIN kpi_pivot kp ON kp.member_id = w.member_id
     LEFT JOIN appraisal_team_scores(cycle, variant) ts ON ts.team_id = w.team_id
@@ -602,12 +613,13 @@ BEGIN
          CASE WHEN NOT 'customer_satisfaction' = ANY (c0.counted) THEN NULL
               WHEN c0.customer_satisfaction > 100 THEN 100 ELSE c0.customer_satisfaction END,
          c0.template_id, c0.days_in_cycle, c0.self_assessment, c0.supervisor_review,
-         CASE WHEN 'team_management' = ANY (c0.counted) THEN coalesce(c0.withheld, '{}') ELSE '{}' END
+         CASE WHEN 'team_management' = ANY (c0.counted) THEN coalesce(c0.withheld, '{}') ELSE '{}' END,
+         c0.not_graded
   FROM comp0 c0;
 END
 $fn$;
 COMMENT ON FUNCTION appraisal_components(integer, date, date, jsonb) IS
-'Internal part of appraisal_compute: the level, team and four components on 0..100 (each capped at 100, NULL when missing or left out by the member''s appraisal template) of every member appraised in the cycle: team_performance, individual_performance, team_management, customer_satisfaction; with the template applied, the days in the cycle, the self-assessment, the supervisors'' review and what the anonymity threshold withheld (appraisal_review_components). variant: a what-if variant''s KPI weights and curves (NULL: the tables).';
+'Internal part of appraisal_compute: the level, team and four components on 0..100 (each capped at 100, NULL when missing or left out by the member''s appraisal template) of every member appraised in the cycle: team_performance, individual_performance, team_management, customer_satisfaction; with the template applied, the days in the cycle, the self-assessment, the supervisors'' review, what the anonymity threshold withheld (appraisal_review_components) and why the member is not graded (a leaver; a short stay under the not_graded policy). variant: a what-if variant''s KPI weights and curves (NULL: the tables).';
 REVOKE ALL ON FUNCTION appraisal_components(integer, date, date, jsonb) FROM PUBLIC;
 
 -- appraisal_ranking: the final result row of everyone appraised -- the
@@ -619,9 +631,9 @@ REVOKE ALL ON FUNCTION appraisal_components(integer, date, date, jsonb) FROM PUB
 -- Issue 16: a template with a self_weight or supervisor_weight makes the
 -- final score the weighted mean of the components' score (weight 100 - both),
 -- the self-assessment (self_weight) and the supervisors' review
--- (supervisor_weight), renormalised over the terms present; a member with
--- fewer days in the cycle than its min_days_in_cycle under the not_graded
--- policy gets no final score (not_graded_reason says why).
+-- (supervisor_weight), renormalised over the terms present; a member not
+-- graded (appraisal_components: a leaver, a short stay under the not_graded
+-- policy) gets no final score, so no rank or grade.
 -- variant: a what-if variant's weights and curves (appraisal_components,
 -- appraisal_component_weights); NULL: the tables, as closing uses them.
 CREATE FUNCTION appraisal_ranking(cycle integer, group_by text, grades text[], shares numeric[],
@@ -639,9 +651,6 @@ BEGIN
   WITH cweight AS MATERIALIZED (SELECT * FROM appraisal_component_weights(cycle, variant)),
   comp AS (
     SELECT cp.*, coalesce(tp.self_weight, 0) AS self_w, coalesce(tp.supervisor_weight, 0) AS sup_w,
-           CASE WHEN cy.short_stay_policy = 'not_graded' AND cp.days_in_cycle < cy.min_days_in_cycle
-                THEN format('%s days in the cycle, fewer than the %s its policy requires (not_graded)',
-                            cp.days_in_cycle, cy.min_days_in_cycle) END AS not_graded,
            (SELECT weighted_score(v.score, cw.weight::float8)
             FROM (VALUES ('team_performance'::appraisal_component, cp.team_performance),
                          ('individual_performance', cp.individual_performance),
@@ -650,11 +659,10 @@ BEGIN
             JOIN cweight cw ON cw.level = cp.level AND cw.component = v.component) AS comp_score,
            CASE WHEN group_by = 'team' THEN cp.team_id::text ELSE cp.level::text END AS grp
     FROM appraisal_components(cycle, start_on, end_on, variant) cp
-    JOIN appraisal_cycle cy ON cy.cycle_id = cycle
     LEFT JOIN appraisal_template tp ON tp.template_id = cp.template_id),
   final AS (
     SELECT x.*,
-           CASE WHEN x.not_graded IS NOT NULL THEN NULL
+           CASE WHEN x.not_graded_reason IS NOT NULL THEN NULL
                 WHEN x.self_w = 0 AND x.sup_w = 0 THEN round(x.comp_score::numeric, 6)::float8
                 ELSE (SELECT round(weighted_score(t.score, t.weight)::numeric, 6)::float8
                       FROM (VALUES (x.comp_score, (100 - x.self_w - x.sup_w)::float8),
@@ -670,12 +678,12 @@ BEGIN
            round((100 * (1 - percent_rank() OVER (PARTITION BY f.grp, f.final_score IS NULL ORDER BY f.final_score DESC)))::numeric, 2) END,
          CASE WHEN f.final_score IS NOT NULL THEN
            grade_by_distribution(grades, shares) OVER (PARTITION BY f.grp, f.final_score IS NULL ORDER BY f.final_score DESC) END,
-         f.template_id, f.self_assessment, f.supervisor_review, f.days_in_cycle, f.withheld, f.not_graded
+         f.template_id, f.self_assessment, f.supervisor_review, f.days_in_cycle, f.withheld, f.not_graded_reason
   FROM final f;
 END
 $fn$;
 COMMENT ON FUNCTION appraisal_ranking(integer, text, text[], numeric[], date, date, jsonb) IS
-'Internal part of appraisal_compute and appraisal_what_if: the result row of every member appraised in the cycle -- components, final score renormalised over the components present (then, where the member''s template weights them, with the self-assessment and the supervisors'' review as percent of the final, renormalised over the terms present; rounded to 6 decimals; NULL when not graded under the cycle''s short-stay policy), and per level or team (group_by) by final score: rank (ties share), percentile and grade by forced distribution over grades and shares; with the template, self-assessment, supervisors'' review, days in the cycle, what was withheld and why a member is not graded. variant: a what-if variant''s KPI weights, curves and component weights (NULL: the tables).';
+'Internal part of appraisal_compute and appraisal_what_if: the result row of every member appraised in the cycle -- components, final score renormalised over the components present (then, where the member''s template weights them, with the self-assessment and the supervisors'' review as percent of the final, renormalised over the terms present; rounded to 6 decimals; NULL when not graded: a leaver, a short stay under the cycle''s not_graded policy), and per level or team (group_by) by final score: rank (ties share), percentile and grade by forced distribution over grades and shares; with the template, self-assessment, supervisors'' review, days in the cycle, what was withheld and why a member is not graded. variant: a what-if variant''s KPI weights, curves and component weights (NULL: the tables).';
 REVOKE ALL ON FUNCTION appraisal_ranking(integer, text, text[], numeric[], date, date, jsonb) FROM PUBLIC;
 
 -- appraisal_compute: checks the grade policy, scores the KPIs again, and

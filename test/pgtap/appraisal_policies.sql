@@ -9,6 +9,7 @@
 --   7 Sid (rep) in team 1 from 2020, transferred to team 2 on 2025-05-01:
 --     led by Mia Jan 1 .. Apr 30 = 31 + 28 + 31 + 30 = 120 days, by Ned May 1 .. Dec 31 = 245 days.
 --   Ray is on leave 2025-03-01 .. 03-14 (14 days): 351 days in the cycle.
+--   9 Uma (rep, team 1) left on 2025-06-30: 181 days; a leaver is listed, never graded.
 -- CYCLE 1 (scale 1..5): weights reps ip 100; supervisors ip 50, tm 30, cs 20.
 --   KPI 1 training_hours (curve 100 x attainment), target reps 10 h, supervisors 20 h.
 --   Hours: Ola 5, Pat 8, Qin 10, Ray 6, Sid 10, Tom 1.5, Mia 16, Ned 20
@@ -49,7 +50,7 @@ BEGIN;
 SET LOCAL search_path = sales_supervisor, public;
 SET LOCAL TimeZone = 'UTC';
 SELECT setval(pg_get_serial_sequence('sales_supervisor.appraisal_cycle', 'cycle_id'), 1, false) AS restart \gset
-SELECT plan(47);
+SELECT plan(48);
 
 CREATE ROLE ss_pol_mia NOLOGIN; CREATE ROLE ss_pol_ned NOLOGIN; CREATE ROLE ss_pol_ola NOLOGIN;
 CREATE ROLE ss_pol_sid NOLOGIN; CREATE ROLE ss_pol_hr NOLOGIN;
@@ -68,6 +69,8 @@ INSERT INTO member (member_id, full_name, level, team_id, manager_id, hire_date,
   (6, 'Ray', 'sales_rep', 2, 2, '2019-01-01', NULL),
   (7, 'Sid', 'sales_rep', 1, NULL, '2020-01-01', 'ss_pol_sid'),
   (8, 'Tom', 'sales_rep', 2, 2, '2025-10-20', NULL);
+INSERT INTO member (member_id, full_name, level, team_id, manager_id, hire_date, left_on, active)
+VALUES (9, 'Uma', 'sales_rep', 1, 1, '2019-01-01', '2025-06-30', false);
 INSERT INTO team_leader (team_id, member_id, since) VALUES (1, 1, '2015-01-01'), (2, 2, '2015-01-01');
 INSERT INTO member_leave (member_id, during, reason) VALUES (6, '[2025-03-01,2025-03-15)', 'sick');
 INSERT INTO visit_cadence (tier, every_days) VALUES ('A', 90);
@@ -156,7 +159,8 @@ SELECT results_eq(
            (5, 100, NULL, NULL, 100, 1, 'A', 10, 365),
            (6, 60, NULL, NULL, 60, 4, 'C', 10, 351),
            (7, 100, NULL, NULL, 83.424658, 2, 'B', 10, 365),
-           (8, 15, NULL, NULL, NULL, NULL, NULL, 10, 73)$$,
+           (8, 15, NULL, NULL, NULL, NULL, NULL, 10, 73),
+           (9, NULL, NULL, NULL, NULL, NULL, NULL, 10, 181)$$,
   'components, final scores, ranks and grades as worked out above (templates per level, days in the cycle)');
 -- item 5: the two-review component
 SELECT results_eq($$SELECT team_management, withheld FROM r1 WHERE member_id = 1$$,
@@ -208,6 +212,8 @@ SELECT results_eq($$SELECT final_score, rank, percentile, grade, not_graded_reas
                   $$VALUES (NULL::float8, NULL::int, NULL::numeric, NULL::text,
                             '73 days in the cycle, fewer than the 100 its policy requires (not_graded)')$$,
                   'Tom (73 days, fewer than 100) is not graded, with the reason recorded');
+SELECT is((SELECT not_graded_reason FROM r1 WHERE member_id = 9), 'left on 2025-06-30, after 181 days in the cycle: a leaver is not graded',
+          'Uma, who left on 2025-06-30 (Jan 1 .. Jun 30 = 181 days), is listed, not graded, with the reason');
 SELECT results_eq($$SELECT target, attainment, round(score::numeric, 6) FROM kpi_result WHERE cycle_id = 1 AND member_id = 8$$,
                   $$VALUES (10::numeric, 0.150000, 15::numeric)$$, '... his KPI target is not prorated (policy not_graded)');
 SELECT is((SELECT count(*) FROM appraisal_consequence WHERE cycle_id = 1 AND member_id = 8), 0::bigint,
