@@ -246,7 +246,7 @@ SELECT results_eq($$SELECT individual_performance, final_score, rank, grade, not
                   '... and he is graded on it: 75, rank 4 of 6 reps');
 SELECT is((SELECT target FROM kpi_result WHERE cycle_id = 1 AND member_id = 3), 10::numeric,
           'a full-year rep keeps the target as set');
-SELECT results_eq($$SELECT member_id, rank FROM r3 WHERE level = 'sales_rep' ORDER BY rank$$,
+SELECT results_eq($$SELECT member_id, rank FROM r3 WHERE level = 'sales_rep' AND rank IS NOT NULL ORDER BY rank$$,
                   $$VALUES (5, 1), (7, 2), (4, 3), (8, 4), (6, 5), (3, 6)$$,
                   'the 6 reps: Qin 100, Sid 83.424658, Pat 80, Tom 75, Ray 60, Ola 50');
 
