@@ -354,16 +354,21 @@ RETURNS TABLE (member_id integer, days integer)
 LANGUAGE sql STABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, sales_supervisor, pg_temp
 AS $fn$
+  WITH e AS (SELECT a.member_id, range_agg(a.valid) AS employed FROM sales_supervisor.member_assignment a
+             WHERE a.valid && daterange(start_on, end_on, '[]') GROUP BY a.member_id),
+  l AS (SELECT v.member_id, range_agg(v.during) AS away FROM sales_supervisor.member_leave v
+        WHERE v.during && daterange(start_on, end_on, '[]') GROUP BY v.member_id)
   SELECT m.member_id,
          coalesce((SELECT sum(upper(r) - lower(r))::integer
-                   FROM unnest((coalesce(e.employed, datemultirange(daterange(m.hire_date, m.left_on, '[]')))
+                   FROM unnest((coalesce(e.employed, CASE WHEN NOT EXISTS (SELECT 1 FROM sales_supervisor.member_assignment x
+                                                                         WHERE x.member_id = m.member_id)
+                                                          THEN datemultirange(daterange(m.hire_date, m.left_on, '[]')) END,
+                                         '{}'::datemultirange)
                                 * datemultirange(daterange(start_on, end_on, '[]')))
                                - coalesce(l.away, '{}'::datemultirange)) r), 0)
   FROM sales_supervisor.member m
-  LEFT JOIN LATERAL (SELECT range_agg(a.valid) AS employed FROM sales_supervisor.member_assignment a
-                     WHERE a.member_id = m.member_id) e ON true
-  LEFT JOIN LATERAL (SELECT range_agg(v.during) AS away FROM sales_supervisor.member_leave v
-                     WHERE v.member_id = m.member_id) l ON true
+  LEFT JOIN e ON e.member_id = m.member_id
+  LEFT JOIN l ON l.member_id = m.member_id
 $fn$;
 COMMENT ON FUNCTION member_days_in(date, date) IS
 'Internal: per member, the days from start_on to end_on (both included) they were employed (their member_assignment rows; without any, hire_date to left_on) and not on leave (member_leave): the days in the cycle of appraisal_who and kpi_measure_who.';

@@ -498,11 +498,12 @@ BEGIN
                             CASE WHEN k.n > 1 THEN 's' END, v_min) ORDER BY k.rater_role) AS notes
     FROM (SELECT x.reviewee_id, x.rater_role, count(*) AS n FROM mk x WHERE x.withheld GROUP BY 1, 2) k
     GROUP BY k.reviewee_id),
-  who AS (SELECT k.reviewee_id FROM mk k GROUP BY k.reviewee_id)
+  who AS (SELECT k.reviewee_id, max(k.mark) FILTER (WHERE k.rater_role = 'self') AS self_mark
+          FROM mk k GROUP BY k.reviewee_id)
   SELECT w.reviewee_id,
          CASE WHEN mg.member_id IS NOT NULL THEN round(tm.score::numeric, 6)::float8 END,
          round(s.mark::numeric, 6)::float8,
-         (SELECT round(k.mark::numeric, 6)::float8 FROM mk k WHERE k.reviewee_id = w.reviewee_id AND k.rater_role = 'self'),
+         round(w.self_mark::numeric, 6)::float8,
          CASE WHEN mg.member_id IS NOT NULL AND h.notes IS NOT NULL THEN
            h.notes || CASE WHEN tm.score IS NULL
                            THEN ARRAY['team_management withheld: the final score is renormalised over the other components'] END
