@@ -856,7 +856,15 @@ DECLARE
   y record;
   tp appraisal_template;
 BEGIN
-  c := appraisal_cycle_row(cycle, false);
+  IF cycle IS NULL THEN
+    RAISE EXCEPTION 'cycle must not be null'
+      USING ERRCODE = 'null_value_not_allowed', HINT = 'Pass a cycle_id of appraisal_cycle.';
+  END IF;
+  SELECT * INTO c FROM appraisal_cycle a WHERE a.cycle_id = self_assessment_comparison.cycle;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'appraisal cycle % does not exist', cycle
+      USING ERRCODE = 'no_data_found', HINT = 'Pass a cycle_id of appraisal_cycle.';
+  END IF;
   IF v_who IS NULL THEN
     RAISE EXCEPTION 'role "%" is not an active member', login
       USING ERRCODE = 'insufficient_privilege', HINT = 'Pass the member, or map the login to its member (member.login_role).';
