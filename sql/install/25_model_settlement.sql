@@ -244,6 +244,50 @@ COMMENT ON COLUMN commission_balance.closing IS 'Balance carried forward: negati
 COMMENT ON COLUMN commission_balance.draw_outstanding IS 'Recoverable draws paid and not yet recovered, after the period.';
 
 -- ---------------------------------------------------------------------------
+-- The settlement's cache of invoice credit
+-- ---------------------------------------------------------------------------
+
+-- What a settlement needs of a line is its credit per rep (the split rule of
+-- credited_sales) on its invoice; an unpaid invoice stays a candidate month
+-- after month.  So each run window's lines are credited once, per invoice,
+-- window and rep, the first time a settlement reaches the window, and kept
+-- here; a change of a line or split in a run window marks its invoice stale,
+-- and the next settlement credits that invoice again.  Derived data, checked
+-- against the lines by the conservation rule invoice_credit.
+CREATE TABLE invoice_credit_window (
+  period_id  integer PRIMARY KEY REFERENCES commission_period_lock ON DELETE CASCADE,
+  filled_at  timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE invoice_credit_window IS
+'Internal (settlement): the run windows (commission_period_lock) whose lines are credited per invoice in invoice_credit. Written by settle_commission_period.';
+COMMENT ON COLUMN invoice_credit_window.period_id IS 'Period whose run window is cached.';
+COMMENT ON COLUMN invoice_credit_window.filled_at IS 'When its lines were credited into invoice_credit.';
+
+-- (no foreign keys: a window's rows are written at once by the settlement,
+-- and a check per row would cost more than crediting the lines; the
+-- conservation rule invoice_credit finds a row without its lines)
+CREATE TABLE invoice_credit (
+  invoice_id     bigint NOT NULL,
+  for_period_id  integer NOT NULL,
+  member_id      integer NOT NULL,
+  credit         numeric(16,2) NOT NULL CHECK (credit <> 0),
+  PRIMARY KEY (invoice_id, for_period_id, member_id)
+);
+COMMENT ON TABLE invoice_credit IS
+'Internal (settlement): per invoice, cached run window and rep, the credit of the invoice''s lines sold in the window -- credited_sales'' split rule, exact cents; no row when it is zero. Valid unless the invoice is in invoice_credit_stale. Checked against the lines by the conservation rule invoice_credit.';
+COMMENT ON COLUMN invoice_credit.invoice_id IS 'Invoice.';
+COMMENT ON COLUMN invoice_credit.for_period_id IS 'Period whose run window holds the lines (invoice_credit_window).';
+COMMENT ON COLUMN invoice_credit.member_id IS 'Rep credited.';
+COMMENT ON COLUMN invoice_credit.credit IS 'Sum of the rep''s credit of those lines (refunds negative), never 0.';
+
+CREATE TABLE invoice_credit_stale (
+  invoice_id  bigint PRIMARY KEY
+);
+COMMENT ON TABLE invoice_credit_stale IS
+'Internal (settlement): invoices a line or split of which changed in a run window since their credit was cached (triggers on sale and sale_credit); the next settlement credits them again, and a statement''s preview reads their lines.';
+COMMENT ON COLUMN invoice_credit_stale.invoice_id IS 'Invoice whose invoice_credit rows are out of date.';
+
+-- ---------------------------------------------------------------------------
 -- Integrity
 -- ---------------------------------------------------------------------------
 
@@ -274,19 +318,21 @@ BEGIN
   END IF;
   -- a transition table exists only for the events that have it
   IF TG_OP = 'INSERT' THEN
-    UPDATE invoice i SET total = i.total + d.amount, first_sold_on = least(i.first_sold_on, d.first_sold_on)
-    FROM (SELECT n.invoice_id, sum(n.amount) AS amount, min(n.sold_on) AS first_sold_on FROM new_lines n
+    UPDATE invoice i SET total = i.total + d.amount, first_sold_on = least(i.first_sold_on, d.first_sold_on),
+                         last_sold_on = greatest(i.last_sold_on, d.last_sold_on)
+    FROM (SELECT n.invoice_id, sum(n.amount) AS amount, min(n.sold_on) AS first_sold_on, max(n.sold_on) AS last_sold_on
+          FROM new_lines n
           WHERE n.invoice_id IS NOT NULL GROUP BY 1) d
     WHERE i.invoice_id = d.invoice_id;
   ELSIF TG_OP = 'DELETE' THEN
-    UPDATE invoice i SET total = i.total - d.amount,
-                         first_sold_on = (SELECT min(s.sold_on) FROM sale s WHERE s.invoice_id = i.invoice_id)
+    UPDATE invoice i SET total = i.total - d.amount, (first_sold_on, last_sold_on) =
+                           (SELECT min(s.sold_on), max(s.sold_on) FROM sale s WHERE s.invoice_id = i.invoice_id)
     FROM (SELECT o.invoice_id, sum(o.amount) AS amount FROM old_lines o
           WHERE o.invoice_id IS NOT NULL GROUP BY 1) d
     WHERE i.invoice_id = d.invoice_id;
-  ELSE                          -- (the earliest line read again: a line may have moved away)
-    UPDATE invoice i SET total = i.total + d.amount,
-                         first_sold_on = (SELECT min(s.sold_on) FROM sale s WHERE s.invoice_id = i.invoice_id)
+  ELSE                          -- (the first and last lines read again: a line may have moved away)
+    UPDATE invoice i SET total = i.total + d.amount, (first_sold_on, last_sold_on) =
+                           (SELECT min(s.sold_on), max(s.sold_on) FROM sale s WHERE s.invoice_id = i.invoice_id)
     FROM (SELECT x.invoice_id, sum(x.amount) AS amount
           FROM (SELECT n.invoice_id, n.amount FROM new_lines n WHERE n.invoice_id IS NOT NULL
                 UNION ALL
@@ -294,11 +340,25 @@ BEGIN
           GROUP BY 1) d
     WHERE i.invoice_id = d.invoice_id;
   END IF;
+  -- a line changed within a run window (sold on or before the last date a run
+  -- credited): the settlement's cached credit of its invoice is stale
+  IF TG_OP <> 'DELETE' THEN
+    INSERT INTO invoice_credit_stale (invoice_id)
+    SELECT DISTINCT n.invoice_id FROM new_lines n
+    WHERE n.invoice_id IS NOT NULL AND n.sold_on <= (SELECT max(l.credited_through) FROM commission_period_lock l)
+    ON CONFLICT DO NOTHING;
+  END IF;
+  IF TG_OP <> 'INSERT' THEN
+    INSERT INTO invoice_credit_stale (invoice_id)
+    SELECT DISTINCT o.invoice_id FROM old_lines o
+    WHERE o.invoice_id IS NOT NULL AND o.sold_on <= (SELECT max(l.credited_through) FROM commission_period_lock l)
+    ON CONFLICT DO NOTHING;
+  END IF;
   RETURN NULL;
 END
 $$;
 COMMENT ON FUNCTION invoice_track_lines() IS
-'Statement trigger on sale: keeps invoice.total the sum of each invoice''s lines and first_sold_on its earliest line''s date, and refuses a line billed on another customer''s invoice (23514).';
+'Statement trigger on sale: keeps invoice.total the sum of each invoice''s lines and first_sold_on / last_sold_on its earliest and latest line''s dates, refuses a line billed on another customer''s invoice (23514), and marks the settlement''s cached credit of an invoice whose lines changed in a run window stale (invoice_credit_stale).';
 REVOKE ALL ON FUNCTION invoice_track_lines() FROM PUBLIC;
 CREATE TRIGGER invoice_track_lines_insert AFTER INSERT ON sale
   REFERENCING NEW TABLE AS new_lines FOR EACH STATEMENT EXECUTE FUNCTION invoice_track_lines();
@@ -306,6 +366,42 @@ CREATE TRIGGER invoice_track_lines_update AFTER UPDATE ON sale
   REFERENCING OLD TABLE AS old_lines NEW TABLE AS new_lines FOR EACH STATEMENT EXECUTE FUNCTION invoice_track_lines();
 CREATE TRIGGER invoice_track_lines_delete AFTER DELETE ON sale
   REFERENCING OLD TABLE AS old_lines FOR EACH STATEMENT EXECUTE FUNCTION invoice_track_lines();
+
+-- invoice_credit_split_changed: a split (sale_credit) changed on a line in a
+-- run window: the cached credit of the line's invoice is stale.
+CREATE FUNCTION invoice_credit_split_changed()
+RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+BEGIN
+  IF is_restoring() THEN
+    RETURN NULL;
+  END IF;
+  IF TG_OP <> 'DELETE' THEN
+    INSERT INTO invoice_credit_stale (invoice_id)
+    SELECT DISTINCT s.invoice_id FROM new_splits n JOIN sale s ON s.sale_id = n.sale_id
+    WHERE s.invoice_id IS NOT NULL AND s.sold_on <= (SELECT max(l.credited_through) FROM commission_period_lock l)
+    ON CONFLICT DO NOTHING;
+  END IF;
+  IF TG_OP <> 'INSERT' THEN
+    INSERT INTO invoice_credit_stale (invoice_id)
+    SELECT DISTINCT s.invoice_id FROM old_splits o JOIN sale s ON s.sale_id = o.sale_id
+    WHERE s.invoice_id IS NOT NULL AND s.sold_on <= (SELECT max(l.credited_through) FROM commission_period_lock l)
+    ON CONFLICT DO NOTHING;
+  END IF;
+  RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION invoice_credit_split_changed() IS
+'Statement trigger on sale_credit: marks the invoice of a line whose split changed within a run window stale in the settlement''s cache (invoice_credit_stale).';
+REVOKE ALL ON FUNCTION invoice_credit_split_changed() FROM PUBLIC;
+CREATE TRIGGER invoice_credit_split_insert AFTER INSERT ON sale_credit
+  REFERENCING NEW TABLE AS new_splits FOR EACH STATEMENT EXECUTE FUNCTION invoice_credit_split_changed();
+CREATE TRIGGER invoice_credit_split_update AFTER UPDATE ON sale_credit
+  REFERENCING OLD TABLE AS old_splits NEW TABLE AS new_splits FOR EACH STATEMENT EXECUTE FUNCTION invoice_credit_split_changed();
+CREATE TRIGGER invoice_credit_split_delete AFTER DELETE ON sale_credit
+  REFERENCING OLD TABLE AS old_splits FOR EACH STATEMENT EXECUTE FUNCTION invoice_credit_split_changed();
 
 -- invoice_track_payments: invoice.paid is the sum of its payments; a reversal
 -- takes back exactly the payment it names, on the same invoice.
@@ -350,11 +446,11 @@ SET search_path = pg_catalog, sales_supervisor, pg_temp
 AS $$
 BEGIN
   IF pg_trigger_depth() = 1 AND NOT is_restoring()
-     AND (TG_OP = 'INSERT' AND (NEW.total, NEW.paid, NEW.first_sold_on, NEW.last_paid_on)
-                               IS DISTINCT FROM (0::numeric, 0::numeric, NULL::date, NULL::date)
-          OR TG_OP = 'UPDATE' AND (NEW.total, NEW.paid, NEW.first_sold_on, NEW.last_paid_on)
-                               IS DISTINCT FROM (OLD.total, OLD.paid, OLD.first_sold_on, OLD.last_paid_on)) THEN
-    RAISE EXCEPTION 'invoice.total, paid, first_sold_on and last_paid_on are kept from the lines and payments'
+     AND (TG_OP = 'INSERT' AND (NEW.total, NEW.paid, NEW.first_sold_on, NEW.last_sold_on, NEW.last_paid_on)
+                               IS DISTINCT FROM (0::numeric, 0::numeric, NULL::date, NULL::date, NULL::date)
+          OR TG_OP = 'UPDATE' AND (NEW.total, NEW.paid, NEW.first_sold_on, NEW.last_sold_on, NEW.last_paid_on)
+                               IS DISTINCT FROM (OLD.total, OLD.paid, OLD.first_sold_on, OLD.last_sold_on, OLD.last_paid_on)) THEN
+    RAISE EXCEPTION 'invoice.total, paid, first_sold_on, last_sold_on and last_paid_on are kept from the lines and payments'
       USING ERRCODE = 'check_violation',
             HINT = 'Bill lines on the invoice (sale.invoice_id) and record payments (invoice_payment).';
   END IF;
@@ -362,9 +458,9 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION invoice_check_totals() IS
-'Trigger on invoice: total, paid, first_sold_on and last_paid_on are written only by the triggers that keep them from the lines and payments (23514 for a direct write).';
+'Trigger on invoice: total, paid, first_sold_on, last_sold_on and last_paid_on are written only by the triggers that keep them from the lines and payments (23514 for a direct write).';
 REVOKE ALL ON FUNCTION invoice_check_totals() FROM PUBLIC;
-CREATE TRIGGER invoice_check_totals BEFORE INSERT OR UPDATE OF total, paid, first_sold_on, last_paid_on ON invoice
+CREATE TRIGGER invoice_check_totals BEFORE INSERT OR UPDATE OF total, paid, first_sold_on, last_sold_on, last_paid_on ON invoice
   FOR EACH ROW EXECUTE FUNCTION invoice_check_totals();
 
 -- commission_entry_check_period: an entry goes into a period not yet settled

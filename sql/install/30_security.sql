@@ -486,8 +486,6 @@ BEGIN
       ('commission_payout', 'member_id', false),
       ('training_attendance', 'member_id', true),
       ('kpi_result', 'member_id', true),
-      ('appraisal_result', 'member_id', true),
-      ('appraisal_consequence', 'member_id', true),
       ('promotion', 'member_id', true)) AS v(tab, col, hr)
   LOOP
     EXECUTE pg_catalog.format('ALTER TABLE sales_supervisor.%I ENABLE ROW LEVEL SECURITY', t.tab);
@@ -504,6 +502,89 @@ BEGIN
   END LOOP;
 END
 $$;
+
+-- Appraisal results and their calibration (issue 16).  A member sees their
+-- own result, consequences, score before calibration and adjustment only
+-- once the cycle is closed and published (published_cycle_ids); until then
+-- neither as a rep nor as the supervisor or manager whose scope includes
+-- themself.  Supervisors and managers see the rest of their scope; HR all.
+-- A calibration session is seen by HR, its calibrators, and the leaders of
+-- the subtree it calibrates (a level session: HR and its calibrators); its
+-- adjustments by those who see the session or the member, never the member
+-- adjusted before publication.  The tables are written only by the
+-- extension's functions (appraisal_result and appraisal_consequence also by
+-- HR, as before).
+CREATE FUNCTION published_cycle_ids()
+RETURNS integer[]
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+  SELECT coalesce(array_agg(c.cycle_id ORDER BY c.cycle_id), '{}')
+  FROM sales_supervisor.appraisal_cycle c
+  JOIN sales_supervisor.appraisal_publication p ON p.cycle_id = c.cycle_id
+  WHERE c.state = 'closed' AND p.published_at >= c.closed_at
+$$;
+COMMENT ON FUNCTION published_cycle_ids() IS
+'The appraisal cycles whose results the members appraised may read: closed, and published (appraisal_publication) at or after their last close. Used by the policies of appraisal_result, appraisal_consequence, calibration_baseline and calibration_adjustment.';
+REVOKE ALL ON FUNCTION published_cycle_ids() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION published_cycle_ids()
+  TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager, sales_supervisor_hr;
+
+ALTER TABLE appraisal_result ENABLE ROW LEVEL SECURITY;
+CREATE POLICY appraisal_result_own ON appraisal_result TO sales_supervisor_rep
+  USING (member_id = (SELECT sales_supervisor.current_member_id())
+         AND cycle_id = ANY ((SELECT sales_supervisor.published_cycle_ids())::integer[]));
+CREATE POLICY appraisal_result_subtree ON appraisal_result TO sales_supervisor_supervisor, sales_supervisor_manager
+  USING (member_id = ANY ((SELECT sales_supervisor.visible_member_ids())::integer[])
+         AND (member_id IS DISTINCT FROM (SELECT sales_supervisor.current_member_id())
+              OR cycle_id = ANY ((SELECT sales_supervisor.published_cycle_ids())::integer[])));
+CREATE POLICY appraisal_result_hr ON appraisal_result TO sales_supervisor_hr USING (true);
+ALTER TABLE appraisal_consequence ENABLE ROW LEVEL SECURITY;
+CREATE POLICY appraisal_consequence_own ON appraisal_consequence TO sales_supervisor_rep
+  USING (member_id = (SELECT sales_supervisor.current_member_id())
+         AND cycle_id = ANY ((SELECT sales_supervisor.published_cycle_ids())::integer[]));
+CREATE POLICY appraisal_consequence_subtree ON appraisal_consequence TO sales_supervisor_supervisor, sales_supervisor_manager
+  USING (member_id = ANY ((SELECT sales_supervisor.visible_member_ids())::integer[])
+         AND (member_id IS DISTINCT FROM (SELECT sales_supervisor.current_member_id())
+              OR cycle_id = ANY ((SELECT sales_supervisor.published_cycle_ids())::integer[])));
+CREATE POLICY appraisal_consequence_hr ON appraisal_consequence TO sales_supervisor_hr USING (true);
+
+GRANT SELECT ON appraisal_publication
+  TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager, sales_supervisor_hr;
+GRANT SELECT ON calibration_baseline, calibration_adjustment
+  TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager, sales_supervisor_hr;
+GRANT SELECT ON calibration_session TO sales_supervisor_supervisor, sales_supervisor_manager, sales_supervisor_hr;
+ALTER TABLE appraisal_publication ENABLE ROW LEVEL SECURITY;
+CREATE POLICY appraisal_publication_read ON appraisal_publication FOR SELECT
+  TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager, sales_supervisor_hr
+  USING (true);
+ALTER TABLE calibration_session ENABLE ROW LEVEL SECURITY;
+CREATE POLICY calibration_session_scope ON calibration_session FOR SELECT
+  TO sales_supervisor_supervisor, sales_supervisor_manager
+  USING (team_id = ANY ((SELECT sales_supervisor.led_team_ids())::integer[])
+         OR (SELECT sales_supervisor.current_member_id()) = ANY (calibrators));
+CREATE POLICY calibration_session_hr ON calibration_session FOR SELECT TO sales_supervisor_hr USING (true);
+ALTER TABLE calibration_baseline ENABLE ROW LEVEL SECURITY;
+CREATE POLICY calibration_baseline_own ON calibration_baseline FOR SELECT
+  TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager
+  USING (member_id = (SELECT sales_supervisor.current_member_id())
+         AND cycle_id = ANY ((SELECT sales_supervisor.published_cycle_ids())::integer[]));
+CREATE POLICY calibration_baseline_subtree ON calibration_baseline FOR SELECT
+  TO sales_supervisor_supervisor, sales_supervisor_manager
+  USING (member_id = ANY ((SELECT sales_supervisor.visible_member_ids())::integer[])
+         AND member_id IS DISTINCT FROM (SELECT sales_supervisor.current_member_id()));
+CREATE POLICY calibration_baseline_hr ON calibration_baseline FOR SELECT TO sales_supervisor_hr USING (true);
+ALTER TABLE calibration_adjustment ENABLE ROW LEVEL SECURITY;
+CREATE POLICY calibration_adjustment_own ON calibration_adjustment FOR SELECT
+  TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager
+  USING (member_id = (SELECT sales_supervisor.current_member_id())
+         AND cycle_id = ANY ((SELECT sales_supervisor.published_cycle_ids())::integer[]));
+CREATE POLICY calibration_adjustment_scope ON calibration_adjustment FOR SELECT
+  TO sales_supervisor_supervisor, sales_supervisor_manager
+  USING (member_id IS DISTINCT FROM (SELECT sales_supervisor.current_member_id())
+         AND (member_id = ANY ((SELECT sales_supervisor.visible_member_ids())::integer[])
+              OR session_id IN (SELECT s.session_id FROM sales_supervisor.calibration_session s)));
+CREATE POLICY calibration_adjustment_hr ON calibration_adjustment FOR SELECT TO sales_supervisor_hr USING (true);
 
 -- Plan versions are read like the plans: the rep their own, supervisors and
 -- managers their scope.  Split corrections like the lines they correct, and

@@ -687,6 +687,94 @@ COMMENT ON FUNCTION appraisal_ranking(integer, text, text[], numeric[], date, da
 'Internal part of appraisal_compute and appraisal_what_if: the result row of every member appraised in the cycle -- components, final score renormalised over the components present (then, where the member''s template weights them, with the self-assessment and the supervisors'' review as percent of the final, renormalised over the terms present; rounded to 6 decimals; NULL when not graded: a leaver, a short stay under the cycle''s not_graded policy), and per level or team (group_by) by final score: rank (ties share), percentile and grade by forced distribution over grades and shares; with the template, self-assessment, supervisors'' review, days in the cycle, what was withheld and why a member is not graded. variant: a what-if variant''s KPI weights, curves and component weights (NULL: the tables).';
 REVOKE ALL ON FUNCTION appraisal_ranking(integer, text, text[], numeric[], date, date, jsonb) FROM PUBLIC;
 
+-- ---------------------------------------------------------------------------
+-- Issue 16, calibration sessions (26_model_calibration.sql,
+-- 43_appraisal_calibration.sql): the hook of appraisal_compute.  The ranking
+-- appraisal_ranking just gave is kept as the "before" (calibration_baseline),
+-- then the sessions' adjustments are applied (calibration_apply), so
+-- appraisal_result, and the grades closing freezes, are the calibrated ones.
+-- ---------------------------------------------------------------------------
+
+-- calibration_apply: final score = before + the member's adjustment, clamped
+-- to 0..100 (rounded to 6 decimals like every score); in each calibration
+-- group holding an adjusted member, rank, percentile and grade again by
+-- appraisal_ranking's window (rank(), percent_rank(), grade_by_distribution
+-- over final_score DESC); the groups without adjustments keep their ranking
+-- as computed.  Writes only the rows that change (audited), and the grade
+-- policy consequences of a changed grade.  Reads tables only.
+CREATE FUNCTION calibration_apply(cycle integer)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $fn$
+DECLARE
+  v_grades text[];
+  v_shares numeric[];
+BEGIN
+  SELECT array_agg(g.grade ORDER BY g.ordinal), array_agg(g.distribution_pct ORDER BY g.ordinal)
+    INTO v_grades, v_shares
+  FROM grade_policy g WHERE g.cycle_id = cycle;
+  WITH adj AS (
+    SELECT b.member_id, b.grp, b.rank, b.percentile, b.grade,
+           CASE WHEN a.points IS NULL OR b.final_score IS NULL THEN b.final_score
+                ELSE round(least(100, greatest(0, b.final_score::numeric + a.points)), 6)::float8 END AS score,
+           bool_or(a.points IS NOT NULL) OVER (PARTITION BY b.grp) AS touched
+    FROM calibration_baseline b
+    LEFT JOIN calibration_adjustment a ON a.cycle_id = b.cycle_id AND a.member_id = b.member_id
+    WHERE b.cycle_id = cycle),
+  ranked AS (
+    SELECT x.member_id, x.score,
+           CASE WHEN NOT x.touched THEN x.rank WHEN x.score IS NOT NULL THEN rank() OVER w END AS rank,
+           CASE WHEN NOT x.touched THEN x.percentile
+                WHEN x.score IS NOT NULL THEN round((100 * (1 - percent_rank() OVER w))::numeric, 2) END AS percentile,
+           CASE WHEN NOT x.touched THEN x.grade
+                WHEN x.score IS NOT NULL THEN grade_by_distribution(v_grades, v_shares) OVER w END AS grade
+    FROM adj x
+    WINDOW w AS (PARTITION BY x.grp, x.score IS NULL ORDER BY x.score DESC))
+  UPDATE appraisal_result r
+  SET final_score = k.score, rank = k.rank, percentile = k.percentile, grade = k.grade
+  FROM ranked k
+  WHERE r.cycle_id = cycle AND r.member_id = k.member_id
+    AND (r.final_score, r.rank, r.percentile, r.grade) IS DISTINCT FROM (k.score, k.rank, k.percentile, k.grade);
+  UPDATE appraisal_consequence x
+  SET grade = g.grade, raise_pct = g.raise_pct, bonus_multiplier = g.bonus_multiplier,
+      reward_or_penalty = g.reward_or_penalty
+  FROM appraisal_result r JOIN grade_policy g ON g.cycle_id = r.cycle_id AND g.grade = r.grade
+  WHERE x.cycle_id = cycle AND r.cycle_id = cycle AND r.member_id = x.member_id AND x.grade <> r.grade;
+END
+$fn$;
+COMMENT ON FUNCTION calibration_apply(integer) IS
+'Internal (calibration hook of appraisal_compute, adjust_final_score): applies the calibration adjustments of a cycle to its results -- final score = the score before calibration (calibration_baseline) + the adjustment, clamped to 0..100; rank, percentile and grade computed again, as appraisal_ranking does, within each calibration group holding an adjusted member (the other groups keep theirs) -- and updates the changed appraisal_result rows and the consequences of a changed grade.';
+REVOKE ALL ON FUNCTION calibration_apply(integer) FROM PUBLIC;
+
+-- appraisal_calibration_hook: keeps the results just computed as the
+-- cycle's calibration baseline -- with the team each member was appraised
+-- in (appraisal_who) and their calibration group (level, or team when ranked
+-- per team) -- and applies the adjustments (calibration_apply).
+CREATE FUNCTION appraisal_calibration_hook(cycle integer, group_by text, end_on date)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $fn$
+BEGIN
+  DELETE FROM calibration_baseline b WHERE b.cycle_id = cycle;
+  INSERT INTO calibration_baseline (cycle_id, member_id, level, team_id, grp, final_score, rank, percentile, grade)
+  SELECT r.cycle_id, r.member_id, r.level, w.team_id,
+         CASE WHEN group_by = 'team' THEN w.team_id::text ELSE r.level::text END,
+         r.final_score, r.rank, r.percentile, r.grade
+  FROM appraisal_result r
+  LEFT JOIN appraisal_who(cycle, (SELECT y.start_on FROM appraisal_cycle c CROSS JOIN LATERAL year_bounds(c.fiscal_year) y
+                                  WHERE c.cycle_id = appraisal_calibration_hook.cycle), end_on) w
+    ON w.member_id = r.member_id
+  WHERE r.cycle_id = cycle
+  ORDER BY r.member_id;
+  PERFORM calibration_apply(cycle);
+END
+$fn$;
+COMMENT ON FUNCTION appraisal_calibration_hook(integer, text, date) IS
+'Internal step of appraisal_compute (issue 16): replaces the cycle''s calibration_baseline by the results just computed (with each member''s team at end_on and calibration group, the level or, for group_by team, the team) and applies the calibration adjustments to appraisal_result (calibration_apply).';
+REVOKE ALL ON FUNCTION appraisal_calibration_hook(integer, text, date) FROM PUBLIC;
+
 -- appraisal_compute: checks the grade policy, scores the KPIs again, and
 -- replaces the cycle's results (appraisal_ranking) and their consequences.
 CREATE FUNCTION appraisal_compute(cycle integer, group_by text)
@@ -727,6 +815,9 @@ BEGIN
          f.template_id, f.self_assessment, f.supervisor_review, f.days_in_cycle, f.withheld, f.not_graded_reason
   FROM appraisal_ranking(cycle, group_by, v_grades, v_shares, y.start_on, y.end_on) f
   ORDER BY f.member_id;
+
+  -- issue 16, the calibration hook: this ranking is the "before"; apply the adjustments
+  PERFORM appraisal_calibration_hook(cycle, group_by, y.end_on);
 
   INSERT INTO appraisal_consequence (cycle_id, member_id, grade, raise_pct, bonus_multiplier, reward_or_penalty)
   SELECT r.cycle_id, r.member_id, r.grade, g.raise_pct, g.bonus_multiplier, g.reward_or_penalty

@@ -282,17 +282,38 @@ BEGIN ATOMIC
   SELECT 'invoice_totals', NULL::integer, NULL::integer, 'invoice ' || i.invoice_id,
          coalesce(l.total, 0) + coalesce(pm.paid, 0), i.total + i.paid
   FROM sales_supervisor.invoice i
-  LEFT JOIN (SELECT s.invoice_id, sum(s.amount) AS total, min(s.sold_on) AS first_sold_on FROM sales_supervisor.sale s
+  LEFT JOIN (SELECT s.invoice_id, sum(s.amount) AS total, min(s.sold_on) AS first_sold_on, max(s.sold_on) AS last_sold_on
+             FROM sales_supervisor.sale s
              WHERE s.invoice_id IS NOT NULL GROUP BY 1) l ON l.invoice_id = i.invoice_id
   LEFT JOIN (SELECT ip.invoice_id, sum(ip.amount) AS paid, max(ip.paid_on) AS last_paid_on
              FROM sales_supervisor.invoice_payment ip GROUP BY 1) pm
     ON pm.invoice_id = i.invoice_id
   WHERE i.total <> coalesce(l.total, 0) OR i.paid <> coalesce(pm.paid, 0)
-     OR i.first_sold_on IS DISTINCT FROM l.first_sold_on OR i.last_paid_on IS DISTINCT FROM pm.last_paid_on
+     OR i.first_sold_on IS DISTINCT FROM l.first_sold_on OR i.last_sold_on IS DISTINCT FROM l.last_sold_on
+     OR i.last_paid_on IS DISTINCT FROM pm.last_paid_on
+  UNION ALL
+  -- invoice_credit: the settlement's cache holds, per invoice, cached run
+  -- window and rep, the credit of the invoice's lines sold in the window
+  -- (an invoice marked stale waits for the next settlement)
+  SELECT 'invoice_credit', x.period_id, x.member_id, 'invoice ' || x.invoice_id, x.lines, x.cached
+  FROM (SELECT coalesce(l.invoice_id, c.invoice_id) AS invoice_id, coalesce(l.period_id, c.for_period_id) AS period_id,
+               coalesce(l.member_id, c.member_id) AS member_id, coalesce(l.credit, 0) AS lines,
+               coalesce(c.credit, 0) AS cached
+        FROM (SELECT s.invoice_id, w.period_id, cs.member_id, sum(cs.amount) AS credit
+              FROM sales_supervisor.credited_sales('-infinity', 'infinity') cs
+              JOIN sales_supervisor.sale s ON s.sale_id = cs.sale_id
+              JOIN sales_supervisor.commission_period_lock pl ON s.sold_on BETWEEN pl.credited_from AND pl.credited_through
+              JOIN sales_supervisor.invoice_credit_window w ON w.period_id = pl.period_id
+              WHERE s.invoice_id IS NOT NULL
+              GROUP BY 1, 2, 3) l
+        FULL JOIN sales_supervisor.invoice_credit c
+          ON c.invoice_id = l.invoice_id AND c.for_period_id = l.period_id AND c.member_id = l.member_id) x
+  WHERE x.lines <> x.cached
+    AND NOT EXISTS (SELECT 1 FROM sales_supervisor.invoice_credit_stale st WHERE st.invoice_id = x.invoice_id)
   UNION ALL
   -- the accounts (issue 15)
   SELECT * FROM sales_supervisor.conservation_settlement_violations();
 END;
 COMMENT ON FUNCTION conservation_violations() IS
-'Every place where the ledgers or quotas differ from what today''s sales lines, splits, corrections, plans and quotas say they must hold; no row when money and quota are conserved. Rules: split_sum (shares of a split line sum to 100), credit_window and credit_late (ledger credit as booked = the credited lines of the run''s window, resp. the late lines and split corrections its run credited, amount and line count, per period, rep, kind and month of sale), credit_for_period (the credit for each locked period, adjustments included, = its window''s lines today less what waits), late_waiting (a waiting late line lies in a credited window), payout (payout lines for a locked period = round(tiered_commission(its credit, tiers of the plan version last paid), 2)), plan_version (a plan''s last version holds its tiers), reversal (a reversal line negates the line it reverses), quota_months (monthly quotas add up to the yearly one), quota_split (the yearly quotas allocate_quotas split a team''s quota into add up to what it split: parts_total), invoice_totals (an invoice''s total and paid are the sums of its lines and payments, first_sold_on and last_paid_on their first and last dates), and the accounts'' rules balance_entries, balance_opening, payout_batch, earned_entry, withheld, payment_reversal, batch_reversal (conservation_settlement_violations). Reads every table whole: owner only.';
+'Every place where the ledgers or quotas differ from what today''s sales lines, splits, corrections, plans and quotas say they must hold; no row when money and quota are conserved. Rules: split_sum (shares of a split line sum to 100), credit_window and credit_late (ledger credit as booked = the credited lines of the run''s window, resp. the late lines and split corrections its run credited, amount and line count, per period, rep, kind and month of sale), credit_for_period (the credit for each locked period, adjustments included, = its window''s lines today less what waits), late_waiting (a waiting late line lies in a credited window), payout (payout lines for a locked period = round(tiered_commission(its credit, tiers of the plan version last paid), 2)), plan_version (a plan''s last version holds its tiers), reversal (a reversal line negates the line it reverses), quota_months (monthly quotas add up to the yearly one), quota_split (the yearly quotas allocate_quotas split a team''s quota into add up to what it split: parts_total), invoice_totals (an invoice''s total and paid are the sums of its lines and payments, first_sold_on, last_sold_on and last_paid_on their first and last dates), invoice_credit (the settlement''s cache invoice_credit holds each invoice''s credit per cached run window and rep, unless the invoice is marked stale), and the accounts'' rules balance_entries, balance_opening, payout_batch, earned_entry, withheld, payment_reversal, batch_reversal (conservation_settlement_violations). Reads every table whole: owner only.';
 REVOKE ALL ON FUNCTION conservation_violations() FROM PUBLIC;

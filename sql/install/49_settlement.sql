@@ -36,9 +36,10 @@ COMMENT ON FUNCTION settlement_open_period(integer) IS
 REVOKE ALL ON FUNCTION settlement_open_period(integer) FROM PUBLIC;
 
 -- settlement_plan_terms: the payment terms of each rep's plan for each period
--- as known at p_as_of (the last version recorded by then).  Under no plan a
--- rep's commission is earned on booking, without clawback or draw.
-CREATE FUNCTION settlement_plan_terms(p_as_of timestamptz)
+-- as known at p_as_of (the last version recorded by then); with p_member,
+-- that rep's plans only.  Under no plan a rep's commission is earned on
+-- booking, without clawback or draw.
+CREATE FUNCTION settlement_plan_terms(p_as_of timestamptz, p_member integer DEFAULT NULL)
 RETURNS TABLE (member_id integer, period_id integer, plan_id integer, version integer, earn_on text,
                clawback_days integer, draw_kind text, draw_amount numeric, draw_recovery_limit numeric,
                pay_negative boolean)
@@ -48,82 +49,184 @@ AS $fn$
   SELECT DISTINCT ON (v.plan_id) v.member_id, v.period_id, v.plan_id, v.version, v.earn_on, v.clawback_days,
          v.draw_kind, v.draw_amount, v.draw_recovery_limit, v.pay_negative
   FROM commission_plan_version v
-  WHERE v.recorded_at <= p_as_of
+  WHERE v.recorded_at <= p_as_of AND (p_member IS NULL OR v.member_id = p_member)
   ORDER BY v.plan_id, v.version DESC
 $fn$;
-COMMENT ON FUNCTION settlement_plan_terms(timestamptz) IS
-'Internal: per plan, its last version recorded by p_as_of -- the member, period and payment terms (earn_on, clawback_days, draw, pay_negative) the settlement applies.';
-REVOKE ALL ON FUNCTION settlement_plan_terms(timestamptz) FROM PUBLIC;
+COMMENT ON FUNCTION settlement_plan_terms(timestamptz, integer) IS
+'Internal: per plan, its last version recorded by p_as_of -- the member, period and payment terms (earn_on, clawback_days, draw, pay_negative) the settlement applies; with p_member, that rep''s plans only.';
+REVOKE ALL ON FUNCTION settlement_plan_terms(timestamptz, integer) FROM PUBLIC;
+
+-- settlement_cache_fill: brings the settlement's cache of invoice credit up
+-- to p_day -- every run window ending by then not cached yet is credited per
+-- invoice and rep (one pass over its lines, credited_sales' rule), then every
+-- invoice marked stale is credited again over the cached windows.  The stale
+-- marks are taken (deleted) before their lines are read, so a line a
+-- concurrent transaction commits meanwhile leaves its own mark for next time.
+CREATE FUNCTION settlement_cache_fill(p_day date)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $fn$
+DECLARE
+  w record;
+  v_stale bigint[];
+  v_filled boolean := false;
+BEGIN
+  FOR w IN SELECT l.period_id, l.credited_from, l.credited_through FROM commission_period_lock l
+           WHERE l.credited_through <= p_day
+             AND NOT EXISTS (SELECT 1 FROM invoice_credit_window f WHERE f.period_id = l.period_id)
+           ORDER BY l.credited_from LOOP
+    INSERT INTO invoice_credit_window (period_id) VALUES (w.period_id);
+    -- EXECUTE: planned for the window's dates (BRIN reads its pages only)
+    EXECUTE   -- the lines summed as booked, then each split line moved to its reps
+      'WITH split AS MATERIALIZED (
+         SELECT s.sale_id, s.invoice_id, s.member_id, s.amount FROM sales_supervisor.sale s
+         WHERE s.sold_on BETWEEN $1 AND $2 AND s.invoice_id IS NOT NULL
+           AND EXISTS (SELECT 1 FROM sales_supervisor.sale_credit sc WHERE sc.sale_id = s.sale_id))
+       INSERT INTO sales_supervisor.invoice_credit (invoice_id, for_period_id, member_id, credit)
+       SELECT x.invoice_id, $3, x.member_id, sum(x.amount)
+       FROM (SELECT s.invoice_id, s.member_id, s.amount FROM sales_supervisor.sale s
+             WHERE s.sold_on BETWEEN $1 AND $2 AND s.invoice_id IS NOT NULL
+             UNION ALL
+             SELECT sp.invoice_id, sp.member_id, -sp.amount FROM split sp
+             UNION ALL
+             SELECT sp.invoice_id, cs.member_id, cs.amount
+             FROM sales_supervisor.credited_sales(''-infinity'', ''infinity'') cs JOIN split sp ON sp.sale_id = cs.sale_id
+             WHERE cs.sale_id = ANY (ARRAY(SELECT x.sale_id FROM split x))) x
+       GROUP BY x.invoice_id, x.member_id HAVING sum(x.amount) <> 0'
+    USING w.credited_from, w.credited_through, w.period_id;
+    v_filled := true;
+  END LOOP;
+  IF v_filled THEN   -- read at once by this settlement: plan it on the cache's true size
+    ANALYZE invoice_credit;
+  END IF;
+  WITH taken AS (DELETE FROM invoice_credit_stale RETURNING invoice_id)
+  SELECT array_agg(t.invoice_id) INTO v_stale FROM taken t;
+  IF v_stale IS NOT NULL THEN
+    DELETE FROM invoice_credit ic WHERE ic.invoice_id = ANY (v_stale);
+    INSERT INTO invoice_credit (invoice_id, for_period_id, member_id, credit)
+    SELECT x.invoice_id, x.period_id, cs.member_id, sum(cs.amount)
+    FROM credited_sales('-infinity', 'infinity') cs
+    JOIN (SELECT s.sale_id, s.invoice_id, f.period_id FROM sale s
+          JOIN commission_period_lock l ON s.sold_on BETWEEN l.credited_from AND l.credited_through
+          JOIN invoice_credit_window f ON f.period_id = l.period_id
+          WHERE s.invoice_id = ANY (v_stale)) x ON x.sale_id = cs.sale_id
+    WHERE cs.sale_id = ANY (ARRAY(SELECT s.sale_id FROM sale s WHERE s.invoice_id = ANY (v_stale)))
+    GROUP BY x.invoice_id, x.period_id, cs.member_id HAVING sum(cs.amount) <> 0;
+  END IF;
+END
+$fn$;
+COMMENT ON FUNCTION settlement_cache_fill(date) IS
+'Internal, a step of settle_commission_period: credits per invoice and rep (invoice_credit) the lines of every run window ending by p_day not cached yet, then credits again every invoice marked stale (invoice_credit_stale) over the cached windows.';
+REVOKE ALL ON FUNCTION settlement_cache_fill(date) FROM PUBLIC;
+
+-- settlement_invoice_state: the invoices that can be unpaid on p_day, as
+-- known at p_as_of, with what each owed then -- the candidates are those with
+-- a line by p_day, open now or paid after p_day (invoice.first_sold_on, paid,
+-- last_paid_on), and those with a payment recorded after p_as_of; an
+-- invoice's total and paid on p_day are its columns unless a line or payment
+-- came later (then its lines or payments up to p_day are summed, by index).
+-- With p_member, only the invoices of lines booked or split to that rep.
+CREATE FUNCTION settlement_invoice_state(p_day date, p_as_of timestamptz, p_member integer DEFAULT NULL)
+RETURNS TABLE (invoice_id bigint, due_on date, first_sold_on date, last_sold_on date, total numeric, unpaid numeric,
+               stale boolean)
+LANGUAGE sql STABLE
+-- BEGIN ATOMIC (names resolved at creation) instead of SET search_path: the
+-- caller's query inlines it and plans it for its arguments
+BEGIN ATOMIC
+  -- one scan of invoice; the payments of the invoices paid after p_day (or
+  -- with a payment recorded after p_as_of: late) summed up to them in one pass
+  WITH late AS MATERIALIZED (
+    SELECT DISTINCT ip.invoice_id FROM sales_supervisor.invoice_payment ip WHERE ip.recorded_at > p_as_of),
+  inv AS MATERIALIZED (
+    SELECT i.invoice_id, i.due_on, i.first_sold_on, i.last_sold_on, i.total, i.paid,
+           i.last_paid_on > p_day OR i.invoice_id IN (SELECT l.invoice_id FROM late l) AS recount
+    FROM sales_supervisor.invoice i
+    WHERE i.first_sold_on <= p_day
+      AND (i.paid < i.total OR i.last_paid_on > p_day OR i.invoice_id IN (SELECT l.invoice_id FROM late l))
+      AND (p_member IS NULL   -- one rep's (a branch planned away for the company's): by the rep's lines
+           OR i.invoice_id = ANY (ARRAY(SELECT s.invoice_id FROM sales_supervisor.sale s
+                                        WHERE s.member_id = p_member AND s.sold_on <= p_day
+                                          AND s.invoice_id IS NOT NULL
+                                        UNION
+                                        SELECT s.invoice_id FROM sales_supervisor.sale_credit sc
+                                        JOIN sales_supervisor.sale s ON s.sale_id = sc.sale_id
+                                        WHERE sc.member_id = p_member AND s.sold_on <= p_day
+                                          AND s.invoice_id IS NOT NULL)))),
+  paid AS MATERIALIZED (
+    SELECT ip.invoice_id, sum(ip.amount) AS paid
+    FROM sales_supervisor.invoice_payment ip JOIN inv ON inv.invoice_id = ip.invoice_id AND inv.recount
+    WHERE ip.paid_on <= p_day AND ip.recorded_at <= p_as_of
+    GROUP BY ip.invoice_id)
+  SELECT v.invoice_id, v.due_on, v.first_sold_on, least(v.last_sold_on, p_day), t.total,
+         t.total - CASE WHEN v.recount THEN coalesce(pd.paid, 0) ELSE v.paid END,
+         EXISTS (SELECT 1 FROM sales_supervisor.invoice_credit_stale x WHERE x.invoice_id = v.invoice_id)
+  FROM inv v
+  LEFT JOIN paid pd ON pd.invoice_id = v.invoice_id
+  CROSS JOIN LATERAL (   -- (a line dated after p_day: the lines up to it, by index)
+    SELECT CASE WHEN v.last_sold_on <= p_day THEN v.total
+                ELSE (SELECT coalesce(sum(s.amount), 0) FROM sales_supervisor.sale s
+                      WHERE s.invoice_id = v.invoice_id AND s.sold_on <= p_day) END AS total) t
+  WHERE t.total > 0 AND t.total - CASE WHEN v.recount THEN coalesce(pd.paid, 0) ELSE v.paid END > 0;
+END;
+COMMENT ON FUNCTION settlement_invoice_state(date, timestamptz, integer) IS
+'Internal: the invoices unpaid on p_day as known at p_as_of, with due date, first and last line date (by p_day), total and unpaid amount on p_day, and whether the settlement''s cached credit of the invoice is stale. With p_member, only invoices of lines booked or split to that rep.';
+REVOKE ALL ON FUNCTION settlement_invoice_state(date, timestamptz, integer) FROM PUBLIC;
 
 -- settlement_unpaid_credit: per rep and commission period, the credit on
 -- invoices that the rep's plan for that period does not count yet on p_day,
 -- as known at p_as_of: under payment_in_full every line of an invoice not
 -- fully paid, under payment_pro_rata the unpaid share of each line, under
 -- booking with a clawback horizon the unpaid share once the invoice is
--- unpaid past due_on + clawback_days.  An invoice's total and payments are
--- taken as of p_day (credit notes and payments dated later do not count; a
--- payment recorded after p_as_of neither), so a settled statement can be
--- reproduced.  Only an invoice with a line by p_day, open now or paid after
--- p_day (invoice.first_sold_on, paid, last_paid_on), can count.
+-- unpaid past due_on + clawback_days (settlement_invoice_state).  The credit
+-- of an invoice's lines comes from the cache (invoice_credit) for the run
+-- windows it holds, and is computed from the lines (credited_sales) for the
+-- others -- a window not cached yet, one ending after p_day, a stale invoice.
 CREATE FUNCTION settlement_unpaid_credit(p_day date, p_as_of timestamptz, p_member integer DEFAULT NULL)
 RETURNS TABLE (member_id integer, for_period_id integer, unpaid_credit numeric, invoices bigint[])
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, sales_supervisor, pg_temp
 AS $fn$
-  -- one step after the other (MATERIALIZED): the invoices that can be unpaid
-  -- on p_day (open now, or paid since), what each owed then (its lines up to
-  -- p_day, by index), their lines credited in a run window, and the credit
-  -- of just those lines
-  WITH cand AS MATERIALIZED (   -- with a line by p_day, and open now or paid after it (or since p_as_of)
-    SELECT i.invoice_id FROM invoice i
-    WHERE i.first_sold_on <= p_day AND (i.paid < i.total OR i.last_paid_on > p_day)
-      AND (p_member IS NULL   -- one rep's: the invoices of lines booked or split to them
-           OR i.invoice_id IN (SELECT s.invoice_id FROM sale s WHERE s.member_id = p_member AND s.sold_on <= p_day
-                               UNION
-                               SELECT s.invoice_id FROM sale_credit sc JOIN sale s ON s.sale_id = sc.sale_id
-                               WHERE sc.member_id = p_member AND s.sold_on <= p_day))
-    UNION
-    SELECT ip.invoice_id FROM invoice_payment ip WHERE ip.recorded_at > p_as_of),
-  state AS MATERIALIZED (
-    SELECT i.invoice_id, i.due_on, t.total, t.total - coalesce(pd.paid, 0) AS unpaid
-    FROM cand JOIN invoice i ON i.invoice_id = cand.invoice_id
-    CROSS JOIN LATERAL (SELECT sum(s.amount) AS total FROM sale s
-                        WHERE s.invoice_id = i.invoice_id AND s.sold_on <= p_day) t
-    LEFT JOIN LATERAL (SELECT sum(ip.amount) AS paid FROM invoice_payment ip
-                       WHERE ip.invoice_id = i.invoice_id AND ip.paid_on <= p_day
-                         AND ip.recorded_at <= p_as_of) pd ON true
-    WHERE t.total > 0 AND t.total - coalesce(pd.paid, 0) > 0),
-  line AS MATERIALIZED (
-    SELECT x.sale_id, x.member_id, x.amount, st.invoice_id, st.due_on, st.unpaid / st.total AS share, pl.period_id
-    FROM state st
-    CROSS JOIN LATERAL (SELECT s.sale_id, s.member_id, s.amount, s.sold_on FROM sale s
-                        WHERE s.invoice_id = st.invoice_id AND s.sold_on <= p_day) x
-    JOIN commission_period_lock pl ON x.sold_on BETWEEN pl.credited_from AND pl.credited_through),
-  -- credited exactly as credited_sales credits a line (its rule, for these lines)
-  credit AS (
-    SELECT l.sale_id, l.member_id, l.amount FROM line l
-    WHERE NOT EXISTS (SELECT 1 FROM sale_credit sc WHERE sc.sale_id = l.sale_id)
+BEGIN
+  -- EXECUTE: planned for these arguments (a plan for any rep would probe the
+  -- cache row by row for the whole company)
+  RETURN QUERY EXECUTE '  WITH st AS MATERIALIZED (SELECT * FROM sales_supervisor.settlement_invoice_state($1, $2, $3)),
+  win AS MATERIALIZED (
+    SELECT l.period_id, l.credited_from, least(l.credited_through, $1) AS through,
+           (l.credited_through <= $1 AND EXISTS (SELECT 1 FROM invoice_credit_window f
+                                                    WHERE f.period_id = l.period_id)) AS cached
+    FROM commission_period_lock l WHERE l.credited_from <= $1),
+  fresh_line AS MATERIALIZED (   -- lines the cache does not hold, by index per invoice and window
+    SELECT x.sale_id, st.invoice_id, w.period_id FROM st
+    JOIN win w ON (st.stale OR NOT w.cached) AND w.credited_from <= st.last_sold_on AND w.through >= st.first_sold_on
+    CROSS JOIN LATERAL (SELECT s.sale_id FROM sale s
+                        WHERE s.invoice_id = st.invoice_id AND s.sold_on BETWEEN w.credited_from AND w.through
+                        OFFSET 0) x),
+  credited AS (
+    SELECT ic.member_id, ic.for_period_id AS period_id, ic.credit AS amount, ic.invoice_id
+    FROM st JOIN invoice_credit ic ON ic.invoice_id = st.invoice_id
+    JOIN win w ON w.period_id = ic.for_period_id AND w.cached
+    WHERE NOT st.stale AND ($3 IS NULL OR ic.member_id = $3)
     UNION ALL
-    SELECT l.sale_id, sc.member_id,
-           sign(l.amount) * allocate_quota(abs(l.amount), sc.share_pct, 0.01::numeric)
-                              OVER (PARTITION BY l.sale_id ORDER BY sc.member_id)
-    FROM line l JOIN sale_credit sc ON sc.sale_id = l.sale_id),
-  credited AS MATERIALIZED (   -- each line's credit with its invoice's state (joined first)
-    SELECT c.member_id, c.amount, l.period_id, l.invoice_id, l.due_on, l.share
-    FROM credit c JOIN line l ON l.sale_id = c.sale_id)
-  SELECT l.member_id, l.period_id,
-         sum(l.amount * CASE t.earn_on WHEN 'payment_in_full' THEN 1
-                                       WHEN 'payment_pro_rata' THEN l.share
-                                       ELSE CASE WHEN p_day > l.due_on + t.clawback_days THEN l.share
+    SELECT cs.member_id, fl.period_id, cs.amount, fl.invoice_id
+    FROM credited_sales(''-infinity'', $1) cs JOIN fresh_line fl ON fl.sale_id = cs.sale_id
+    WHERE cs.sale_id = ANY (ARRAY(SELECT x.sale_id FROM fresh_line x)))
+  SELECT c.member_id, c.period_id,
+         sum(c.amount * CASE t.earn_on WHEN ''payment_in_full'' THEN 1
+                                       WHEN ''payment_pro_rata'' THEN st.unpaid / st.total
+                                       ELSE CASE WHEN $1 > st.due_on + t.clawback_days THEN st.unpaid / st.total
                                                  ELSE 0 END END),
-         array_agg(DISTINCT l.invoice_id ORDER BY l.invoice_id)
-  FROM credited l
-  JOIN settlement_plan_terms(p_as_of) t ON t.member_id = l.member_id AND t.period_id = l.period_id
-  WHERE (t.earn_on <> 'booking' OR t.clawback_days IS NOT NULL) AND (p_member IS NULL OR l.member_id = p_member)
-  GROUP BY l.member_id, l.period_id
+         array_agg(DISTINCT c.invoice_id ORDER BY c.invoice_id)
+  FROM credited c
+  JOIN st ON st.invoice_id = c.invoice_id
+  JOIN settlement_plan_terms($2, $3) t ON t.member_id = c.member_id AND t.period_id = c.period_id
+  WHERE (t.earn_on <> ''booking'' OR t.clawback_days IS NOT NULL) AND ($3 IS NULL OR c.member_id = $3)
+  GROUP BY c.member_id, c.period_id'
+  USING p_day, p_as_of, p_member;
+END
 $fn$;
 COMMENT ON FUNCTION settlement_unpaid_credit(date, timestamptz, integer) IS
-'Internal: per rep and commission period, the credit of their lines on invoices their plan for that period does not count yet on p_day, as known at p_as_of (payment_in_full: whole lines of invoices not paid in full; payment_pro_rata: the unpaid share; booking with clawback_days: the unpaid share once past due_on + clawback_days), with the invoices behind it. With p_member, that rep''s only (a statement''s preview).';
+'Internal: per rep and commission period, the credit of their lines on invoices their plan for that period does not count yet on p_day, as known at p_as_of (payment_in_full: whole lines of invoices not paid in full; payment_pro_rata: the unpaid share; booking with clawback_days: the unpaid share once past due_on + clawback_days), with the invoices behind it; the lines'' credit from the settlement''s cache (invoice_credit) where it holds them, from the lines otherwise. With p_member, that rep''s only (a statement''s preview).';
 REVOKE ALL ON FUNCTION settlement_unpaid_credit(date, timestamptz, integer) FROM PUBLIC;
 
 -- settlement_withheld_entries: the held, clawed_back and released entries a
@@ -136,13 +239,15 @@ REVOKE ALL ON FUNCTION settlement_unpaid_credit(date, timestamptz, integer) FROM
 CREATE FUNCTION settlement_withheld_entries(p_period integer, p_as_of timestamptz, p_member integer DEFAULT NULL)
 RETURNS TABLE (member_id integer, kind text, amount numeric, for_period_id integer, plan_id integer,
                plan_version integer, note text)
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, sales_supervisor, pg_temp
 AS $fn$
-  WITH p AS (SELECT * FROM fiscal_period WHERE period_id = p_period),
-  now_unpaid AS (SELECT u.* FROM p CROSS JOIN LATERAL settlement_unpaid_credit(p.end_on, p_as_of, p_member) u),
+BEGIN
+  -- EXECUTE: planned for these arguments (one rep's entries by index, the company's in one pass)
+  RETURN QUERY EXECUTE '  WITH p AS (SELECT * FROM fiscal_period WHERE period_id = $1),
+  now_unpaid AS (SELECT u.* FROM p CROSS JOIN LATERAL settlement_unpaid_credit(p.end_on, $2, $3) u),
   posted AS (SELECT e.member_id, e.for_period_id, -sum(e.amount) AS withheld FROM commission_entry e
-             WHERE e.kind IN ('held', 'released', 'clawed_back') AND (p_member IS NULL OR e.member_id = p_member)
+             WHERE e.kind IN (''held'', ''released'', ''clawed_back'') AND ($3 IS NULL OR e.member_id = $3)
              GROUP BY 1, 2 HAVING sum(e.amount) <> 0),
   pair AS (SELECT coalesce(n.member_id, o.member_id) AS member_id, coalesce(n.for_period_id, o.for_period_id) AS f,
                   coalesce(n.unpaid_credit, 0) AS unpaid, coalesce(o.withheld, 0) AS withheld, n.invoices
@@ -154,21 +259,23 @@ AS $fn$
     FROM pair pr
     CROSS JOIN LATERAL (
       SELECT (SELECT coalesce(sum(po.amount), 0) FROM commission_payout po
-              WHERE po.for_period_id = pr.f AND po.member_id = pr.member_id AND po.created_at <= p_as_of) AS commission,
+              WHERE po.for_period_id = pr.f AND po.member_id = pr.member_id AND po.created_at <= $2) AS commission,
              (SELECT coalesce(sum(cc.amount), 0) FROM commission_credit cc
-              WHERE cc.for_period_id = pr.f AND cc.member_id = pr.member_id AND cc.created_at <= p_as_of) AS credit) c
-    LEFT JOIN settlement_plan_terms(p_as_of) t ON t.member_id = pr.member_id AND t.period_id = pr.f)
+              WHERE cc.for_period_id = pr.f AND cc.member_id = pr.member_id AND cc.created_at <= $2) AS credit) c
+    LEFT JOIN settlement_plan_terms($2, $3) t ON t.member_id = pr.member_id AND t.period_id = pr.f)
   SELECT x.member_id,
-         CASE WHEN x.due < x.withheld THEN 'released' WHEN x.earn_on = 'booking' THEN 'clawed_back' ELSE 'held' END,
+         CASE WHEN x.due < x.withheld THEN ''released'' WHEN x.earn_on = ''booking'' THEN ''clawed_back'' ELSE ''held'' END,
          x.withheld - x.due, x.f, x.plan_id, x.version,
-         format('withheld now: %s of the commission of period %s, %s invoice(s) unpaid on %s%s', x.due, x.f,
+         format(''withheld now: %s of the commission of period %s, %s invoice(s) unpaid on %s%s'', x.due, x.f,
                 coalesce(cardinality(x.invoices), 0), (SELECT end_on FROM p),
                 CASE WHEN x.invoices IS NOT NULL
-                     THEN ': ' || array_to_string(x.invoices[1:10], ', ')
-                          || CASE WHEN cardinality(x.invoices) > 10 THEN ', ...' ELSE '' END
-                     ELSE '' END)
+                     THEN '': '' || array_to_string(x.invoices[1:10], '', '')
+                          || CASE WHEN cardinality(x.invoices) > 10 THEN '', ...'' ELSE '''' END
+                     ELSE '''' END)
   FROM target x
-  WHERE x.due <> x.withheld
+  WHERE x.due <> x.withheld'
+  USING p_period, p_as_of, p_member;
+END
 $fn$;
 COMMENT ON FUNCTION settlement_withheld_entries(integer, timestamptz, integer) IS
 'Internal: the held / clawed_back (negative) and released (positive) entries a settlement of p_period posts: per rep and commission period, round(commission of the period x unpaid credit / credit, 2) (settlement_unpaid_credit on the period''s last day, as known at p_as_of) less what the account already withholds for it; the kind by the plan''s earn_on (booking: clawed_back). With p_member, that rep''s only (a statement''s preview).';
@@ -184,26 +291,27 @@ LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, sales_supervisor, pg_temp
 AS $fn$
 BEGIN
-  RETURN QUERY
-  SELECT po.member_id, 'earned'::text, po.amount, po.for_period_id, po.plan_id, po.plan_version, po.payout_id,
+  -- EXECUTE: planned for these arguments (one rep's entries by index, the company's in one pass)
+  RETURN QUERY EXECUTE '  SELECT po.member_id, ''earned''::text, po.amount, po.for_period_id, po.plan_id, po.plan_version, po.payout_id,
          NULL::integer,
-         format('payout line %s: %s', po.payout_id,
-                coalesce(po.cause, po.note, format('commission of period %s on credit %s', po.for_period_id, po.credit_base)))
+         format(''payout line %s: %s'', po.payout_id,
+                coalesce(po.cause, po.note, format(''commission of period %s on credit %s'', po.for_period_id, po.credit_base)))
   FROM commission_payout po
-  WHERE po.period_id = p_period AND po.created_at <= p_as_of AND po.amount <> 0
-    AND (p_member IS NULL OR po.member_id = p_member)
+  WHERE po.period_id = $1 AND po.created_at <= $2 AND po.amount <> 0
+    AND ($3 IS NULL OR po.member_id = $3)
     AND NOT EXISTS (SELECT 1 FROM commission_entry e WHERE e.payout_id = po.payout_id)
   UNION ALL
   SELECT w.member_id, w.kind, w.amount, w.for_period_id, w.plan_id, w.plan_version, NULL::bigint, NULL::integer, w.note
-  FROM settlement_withheld_entries(p_period, p_as_of, p_member) w
+  FROM settlement_withheld_entries($1, $2, $3) w
   UNION ALL
-  SELECT se.member_id, 'spiff', se.amount, NULL::integer, NULL::integer, NULL::integer, NULL::bigint, se.spiff_id,
-         format('SPIFF %s: %s', sp.name, CASE sp.per WHEN 'unit' THEN se.units || ' unit(s)'
-                                                  WHEN 'line' THEN se.lines || ' line(s)' ELSE 'once' END)
-  FROM spiff_earnings(p_period) se JOIN spiff sp ON sp.spiff_id = se.spiff_id
-  WHERE se.amount <> 0 AND (p_member IS NULL OR se.member_id = p_member)
+  SELECT se.member_id, ''spiff'', se.amount, NULL::integer, NULL::integer, NULL::integer, NULL::bigint, se.spiff_id,
+         format(''SPIFF %s: %s'', sp.name, CASE sp.per WHEN ''unit'' THEN se.units || '' unit(s)''
+                                                  WHEN ''line'' THEN se.lines || '' line(s)'' ELSE ''once'' END)
+  FROM spiff_earnings($1) se JOIN spiff sp ON sp.spiff_id = se.spiff_id
+  WHERE se.amount <> 0 AND ($3 IS NULL OR se.member_id = $3)
     -- (paid once, should a month and its quarter both be settled)
-    AND NOT EXISTS (SELECT 1 FROM commission_entry e WHERE e.spiff_id = se.spiff_id AND e.member_id = se.member_id);
+    AND NOT EXISTS (SELECT 1 FROM commission_entry e WHERE e.spiff_id = se.spiff_id AND e.member_id = se.member_id)'
+  USING p_period, p_as_of, p_member;
 END
 $fn$;
 COMMENT ON FUNCTION settlement_entries(integer, timestamptz, integer) IS
@@ -212,7 +320,7 @@ REVOKE ALL ON FUNCTION settlement_entries(integer, timestamptz, integer) FROM PU
 
 -- settlement_walk: the balance walk of every rep for p_period -- the opening
 -- (the closing of their last settled period of the kind), the period's
--- entries by kind (posted; with p_preview, also those a settlement would post
+-- entries by kind (posted; for a preview also p_pending, those a settlement would post
 -- now), then the draw of the plan and the payout:
 --   b = opening + earned + held + released + clawed_back + spiffs + adjustments
 --   guarantee: guarantee_paid = max(0, draw_amount - b)   (never recovered)
@@ -220,7 +328,7 @@ REVOKE ALL ON FUNCTION settlement_entries(integer, timestamptz, integer) FROM PU
 --   otherwise, or with nothing advanced this period, recovered =
 --     min(outstanding, max(0, b - the recoverable draw kept), draw_recovery_limit)
 --   paid = b when positive (or under pay_negative); closing = b - paid.
-CREATE FUNCTION settlement_walk(p_period integer, p_preview boolean, p_member integer DEFAULT NULL)
+CREATE FUNCTION settlement_walk(p_period integer, p_pending jsonb, p_member integer DEFAULT NULL)
 RETURNS TABLE (member_id integer, opening numeric, earned numeric, held numeric, released numeric,
                clawed_back numeric, spiffs numeric, adjustments numeric, draw_kind text, draw_paid numeric,
                draw_recovered numeric, paid numeric, closing numeric, draw_outstanding numeric,
@@ -237,8 +345,8 @@ BEGIN
     SELECT x.member_id, x.kind, x.amount FROM commission_entry x
     WHERE x.period_id = p_period AND x.kind NOT IN ('draw_paid', 'guarantee_paid', 'draw_recovered', 'paid')
       AND (p_member IS NULL OR x.member_id = p_member)
-    UNION ALL
-    SELECT y.member_id, y.kind, y.amount FROM settlement_entries(p_period, now(), p_member) y WHERE p_preview),
+    UNION ALL   -- (a preview: the entries a settlement would post now, computed once by the caller)
+    SELECT (y->>'member_id')::integer, y->>'kind', (y->>'amount')::numeric FROM jsonb_array_elements(p_pending) y),
   prev AS (SELECT DISTINCT ON (b.member_id) b.member_id, b.closing, b.draw_outstanding
            FROM commission_balance b JOIN fiscal_period fp ON fp.period_id = b.period_id
            WHERE fp.kind = p.kind AND fp.start_on < p.start_on AND (p_member IS NULL OR b.member_id = p_member)
@@ -252,7 +360,7 @@ BEGIN
            FROM e GROUP BY e.member_id),
   who AS (SELECT s.member_id FROM sums s
           UNION SELECT pv.member_id FROM prev pv WHERE pv.closing <> 0 OR pv.draw_outstanding <> 0
-          UNION SELECT t.member_id FROM settlement_plan_terms(now()) t
+          UNION SELECT t.member_id FROM settlement_plan_terms(now(), p_member) t
                 WHERE t.period_id = p_period AND (p_member IS NULL OR t.member_id = p_member))
   SELECT w.member_id, o.opening, z.earned, z.held, z.released, z.clawed_back, z.spiffs, z.adjustments,
          t.draw_kind, d.advance, -r.recovered, pay.paid, b.b0 + d.advance - r.recovered - pay.paid,
@@ -261,7 +369,7 @@ BEGIN
   FROM who w
   LEFT JOIN sums s ON s.member_id = w.member_id
   LEFT JOIN prev pv ON pv.member_id = w.member_id
-  LEFT JOIN settlement_plan_terms(now()) t ON t.member_id = w.member_id AND t.period_id = p_period
+  LEFT JOIN settlement_plan_terms(now(), p_member) t ON t.member_id = w.member_id AND t.period_id = p_period
   CROSS JOIN LATERAL (SELECT coalesce(pv.closing, 0) AS opening, coalesce(pv.draw_outstanding, 0) AS outstanding) o
   CROSS JOIN LATERAL (SELECT coalesce(s.earned, 0) AS earned, coalesce(s.held, 0) AS held,
                              coalesce(s.released, 0) AS released, coalesce(s.clawed_back, 0) AS clawed_back,
@@ -280,9 +388,9 @@ BEGIN
   ORDER BY w.member_id;
 END
 $fn$;
-COMMENT ON FUNCTION settlement_walk(integer, boolean, integer) IS
-'Internal: per rep, the balance walk of p_period: opening (closing of the last settled period of the kind), the period''s entries by kind (posted; with p_preview also those settlement_entries would post now), the draw of the rep''s plan for the period (guarantee: topped up to draw_amount, never recovered; recoverable: advanced up to draw_amount, owed back), the recovery of outstanding recoverable draws from what exceeds the draw kept (at most draw_recovery_limit), the amount paid (the balance when positive, or under pay_negative) and the closing balance carried forward. With p_member, that rep''s only (a statement''s preview).';
-REVOKE ALL ON FUNCTION settlement_walk(integer, boolean, integer) FROM PUBLIC;
+COMMENT ON FUNCTION settlement_walk(integer, jsonb, integer) IS
+'Internal: per rep, the balance walk of p_period: opening (closing of the last settled period of the kind), the period''s entries by kind (posted; for a preview also p_pending, the entries settlement_entries would post now, as a JSON array of objects with member_id, kind and amount), the draw of the rep''s plan for the period (guarantee: topped up to draw_amount, never recovered; recoverable: advanced up to draw_amount, owed back), the recovery of outstanding recoverable draws from what exceeds the draw kept (at most draw_recovery_limit), the amount paid (the balance when positive, or under pay_negative) and the closing balance carried forward. With p_member, that rep''s only (a statement''s preview).';
+REVOKE ALL ON FUNCTION settlement_walk(integer, jsonb, integer) FROM PUBLIC;
 
 -- settlement_check: p_period can be settled now -- it exists, its commission
 -- has been run (locked with a window) and it is not settled; settlements of
@@ -351,6 +459,7 @@ BEGIN
   -- no entry, batch or SPIFF written meanwhile by another transaction
   LOCK TABLE commission_entry, payout_batch, spiff IN SHARE ROW EXCLUSIVE MODE;
   PERFORM settlement_check(period);
+  PERFORM settlement_cache_fill((SELECT fp.end_on FROM fiscal_period fp WHERE fp.period_id = period));
 
   INSERT INTO commission_entry (member_id, period_id, kind, amount, for_period_id, plan_id, plan_version, payout_id,
                                 spiff_id, note)
@@ -360,7 +469,7 @@ BEGIN
   SELECT w.member_id, period, x.kind, x.amount, w.plan_id, w.plan_version,
          format('%s draw of %s (plan %s version %s)', w.draw_kind, (SELECT cp.draw_amount FROM commission_plan cp
                                                                     WHERE cp.plan_id = w.plan_id), w.plan_id, w.plan_version)
-  FROM settlement_walk(period, false) w
+  FROM settlement_walk(period, NULL) w
   CROSS JOIN LATERAL (VALUES (CASE w.draw_kind WHEN 'guarantee' THEN 'guarantee_paid' ELSE 'draw_paid' END, w.draw_paid),
                              ('draw_recovered', w.draw_recovered)) x(kind, amount)
   WHERE x.amount <> 0 ORDER BY w.member_id, x.kind;
@@ -369,7 +478,7 @@ BEGIN
   WITH line AS (
     INSERT INTO payout_batch_line (batch_id, member_id, amount, note)
     SELECT v_batch, w.member_id, w.paid, format('commission settlement of period %s', period)
-    FROM settlement_walk(period, false) w WHERE w.paid <> 0 ORDER BY w.member_id
+    FROM settlement_walk(period, NULL) w WHERE w.paid <> 0 ORDER BY w.member_id
     RETURNING line_id, member_id, amount)
   INSERT INTO commission_entry (member_id, period_id, kind, amount, batch_line_id, note)
   SELECT l.member_id, period, 'paid', -l.amount, l.line_id, format('payout batch %s', v_batch) FROM line l;
@@ -377,7 +486,7 @@ BEGIN
                                   adjustments, draw_paid, draw_recovered, paid, closing, draw_outstanding)
   SELECT w.member_id, period, w.opening, w.earned, w.held, w.released, w.clawed_back, w.spiffs, w.adjustments,
          w.draw_paid, w.draw_recovered, w.paid, w.closing, w.draw_outstanding
-  FROM settlement_walk(period, false) w;
+  FROM settlement_walk(period, NULL) w;
 
   RETURN QUERY
   SELECT b.member_id, b.opening, b.earned, b.held, b.released, b.clawed_back, b.spiffs, b.adjustments, b.draw_paid,
@@ -410,6 +519,7 @@ DECLARE
   v_me integer := require_role(login, ARRAY['sales_supervisor_rep', 'sales_supervisor_supervisor',
                                             'sales_supervisor_manager', 'sales_supervisor_hr'], 'read a commission statement');
   v_settled boolean;
+  v_pending jsonb;
 BEGIN
   IF member IS NULL OR period IS NULL THEN
     RAISE EXCEPTION 'member and period must not be null' USING ERRCODE = 'null_value_not_allowed';
@@ -428,6 +538,10 @@ BEGIN
     RAISE EXCEPTION 'fiscal period % does not exist', period USING ERRCODE = 'no_data_found';
   END IF;
   v_settled := EXISTS (SELECT 1 FROM payout_batch b WHERE b.period_id = commission_statement.period);
+  IF NOT v_settled THEN   -- the preview's entries, computed once for the walk and the lines
+    SELECT coalesce(jsonb_agg(to_jsonb(z)), '[]') INTO v_pending
+    FROM settlement_entries(period, now(), commission_statement.member) z;
+  END IF;
   RETURN QUERY
   -- the walk: a settled period's is its balance row; an open one's computed
   WITH w AS (
@@ -438,7 +552,7 @@ BEGIN
     UNION ALL
     SELECT x.opening, x.closing, x.draw_outstanding, x.draw_kind, x.draw_paid, x.draw_recovered, x.paid, x.plan_id,
            x.plan_version
-    FROM settlement_walk(period, true, commission_statement.member) x WHERE NOT v_settled),
+    FROM settlement_walk(period, v_pending, commission_statement.member) x WHERE NOT v_settled),
   e AS (
     SELECT x.kind, x.for_period_id, x.amount, x.plan_id, x.plan_version, x.note, x.entry_id AS ord
     FROM commission_entry x WHERE v_settled AND x.member_id = commission_statement.member AND x.period_id = period
@@ -446,8 +560,9 @@ BEGIN
     SELECT y.kind, y.for_period_id, y.amount, y.plan_id, y.plan_version, y.note, NULL
     FROM commission_entry y WHERE NOT v_settled AND y.member_id = commission_statement.member AND y.period_id = period
     UNION ALL
-    SELECT z.kind, z.for_period_id, z.amount, z.plan_id, z.plan_version, z.note, NULL
-    FROM settlement_entries(period, now(), commission_statement.member) z WHERE NOT v_settled
+    SELECT z->>'kind', (z->>'for_period_id')::integer, (z->>'amount')::numeric, (z->>'plan_id')::integer,
+           (z->>'plan_version')::integer, z->>'note', NULL
+    FROM jsonb_array_elements(v_pending) z WHERE NOT v_settled
     UNION ALL
     SELECT d.kind, NULL, d.amount, w.plan_id, w.plan_version, format('%s draw (preview)', w.draw_kind), NULL
     FROM w CROSS JOIN LATERAL (VALUES (CASE w.draw_kind WHEN 'guarantee' THEN 'guarantee_paid' ELSE 'draw_paid' END,

@@ -606,7 +606,11 @@ SELECT is((SELECT array_agg(t.tgname::text ORDER BY t.tgname)
                                                          ('commission_credit_own_period'),
                                                          ('member_assignment_on_hire'), ('member_assignment_follow_member'),
                                                          ('team_leadership_follow'),
-                                                         ('invoice_track_lines_delete'))),
+                                                         ('invoice_track_lines_delete'),
+                                                         -- (marks for the settlement's cache; only the owner
+                                                         -- writes sale_credit: settlement_cache.sql)
+                                                         ('invoice_credit_split_insert'), ('invoice_credit_split_update'),
+                                                         ('invoice_credit_split_delete'))),
           NULL, 'every trigger of the extension''s tables is violated here as every role (audit triggers and restore merges excepted)');
 -- The class: a trigger function that judges a row against other rows runs as
 -- the extension owner (SECURITY DEFINER), so row-level security hides none of

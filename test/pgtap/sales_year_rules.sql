@@ -36,7 +36,7 @@ SET LOCAL TimeZone = 'UTC';
 -- other suites in this database used the identity of appraisal_cycle (sequences are not
 -- rolled back): restart it so the cycle opened below is cycle 1
 SELECT setval(pg_get_serial_sequence('sales_supervisor.appraisal_cycle', 'cycle_id'), 1, false) AS restart \gset
-SELECT plan(55);
+SELECT plan(57);
 
 INSERT INTO team (team_id, name) VALUES (1, 'One');
 INSERT INTO member (member_id, full_name, level, team_id, manager_id, hire_date, login_role) VALUES
@@ -223,6 +223,12 @@ INSERT INTO forecast (member_id, period_id, amount, submitted_at) VALUES
 SELECT results_eq($$SELECT member_id, kpi_id, actual, target, attainment, round(score::numeric, 4) FROM score_kpis(2)$$,
                   $$VALUES (2, 3, 0.200000, 0.25, 1.200000, 120.0000)$$,
                   'forecast_wape: latest forecast per quarter against credited sales, lower is better');
+-- (issue 16) a member reads their own results once the closed cycle is published
+SET LOCAL ROLE ss_rule_rep;
+SELECT is((SELECT array_agg(member_id) FROM sales_supervisor.appraisal_consequence), NULL,
+          'a rep sees no appraisal consequence of the closed cycle before it is published, not even their own');
+RESET ROLE;
+SELECT lives_ok($$SELECT sales_supervisor.publish_appraisal_cycle(1, login => 'ss_rule_hr')$$, 'HR publishes cycle 1');
 SET LOCAL ROLE ss_rule_rep;
 SELECT is((SELECT array_agg(member_id) FROM sales_supervisor.appraisal_consequence), ARRAY[2],
           'a rep sees only their own appraisal consequence');

@@ -2,7 +2,7 @@
 -- row-level security and policies, and function hygiene (search_path).
 BEGIN;
 SET LOCAL search_path = sales_supervisor, public;
-SELECT plan(76);
+SELECT plan(78);
 
 SELECT tables_are('sales_supervisor', ARRAY[
   'team', 'member', 'member_assignment', 'team_leader', 'team_leadership', 'visit_cadence', 'customer', 'customer_contact', 'customer_visit',
@@ -15,7 +15,8 @@ SELECT tables_are('sales_supervisor', ARRAY[
   'commission_late_sale', 'commission_run_gate', 'job_setting', 'ops_setting', 'job_log', 'visit_overdue_flag', 'feedback_overdue_flag',
   'kpi_target', 'appraisal_consequence', 'bonus_target', 'commission_plan_version', 'sale_credit_correction', 'quota_relief', 'member_leave',
   'invoice', 'invoice_payment', 'spiff', 'payout_batch', 'payout_batch_line', 'commission_dispute', 'commission_entry',
-  'commission_balance', 'appraisal_template'],
+  'commission_balance', 'invoice_credit_window', 'invoice_credit', 'invoice_credit_stale', 'calibration_baseline', 'calibration_session', 'calibration_adjustment', 'appraisal_publication',
+  'appraisal_template'],
   'the data model''s tables');
 SELECT views_are('sales_supervisor', ARRAY['overdue_visit', 'v_org_summary', 'v_rep_sales_month', 'v_rep_attainment',
   'v_team_attainment', 'v_pipeline', 'v_forecast_accuracy', 'v_customer_health', 'v_team_scorecard',
@@ -42,8 +43,8 @@ SELECT is((SELECT array_agg(c.relname::text ORDER BY c.relname) FROM pg_class c
              AND c.oid <> ALL ((SELECT extconfig FROM pg_extension WHERE extname = 'sales_supervisor')::oid[])),
           NULL, 'every table and sequence is registered with pg_extension_config_dump');
 SELECT is((SELECT count(*)::int FROM pg_class c
-           WHERE c.relnamespace = 'sales_supervisor'::regnamespace AND c.relkind = 'S'), 39,
-          'the 39 identity sequences exist, one per table with a generated key (and are registered, above)');
+           WHERE c.relnamespace = 'sales_supervisor'::regnamespace AND c.relkind = 'S'), 40,
+          'the 40 identity sequences exist, one per table with a generated key (and are registered, above)');
 SELECT is((SELECT array_agg(t.typname::text ORDER BY t.typname) FROM pg_type t
            WHERE t.typnamespace = 'sales_supervisor'::regnamespace AND t.typtype = 'e'
              AND obj_description(t.oid, 'pg_type') IS NULL), NULL, 'every enum has a comment');
@@ -128,7 +129,8 @@ SELECT is((SELECT array_agg(table_name::text ORDER BY table_name) FROM informati
 -- row-level security
 SELECT is((SELECT array_agg(relname::text ORDER BY relname) FROM pg_class
            WHERE relnamespace = 'sales_supervisor'::regnamespace AND relkind = 'r' AND relrowsecurity),
-          ARRAY['appraisal_consequence', 'appraisal_result', 'appraisal_template', 'audit_log', 'commission_balance', 'commission_credit',
+          ARRAY['appraisal_consequence', 'appraisal_publication', 'appraisal_result', 'appraisal_template', 'audit_log',
+                'calibration_adjustment', 'calibration_baseline', 'calibration_session', 'commission_balance', 'commission_credit',
                 'commission_dispute', 'commission_entry', 'commission_late_sale',
                 'commission_payout', 'commission_plan', 'commission_plan_version',
                 'customer', 'customer_contact', 'customer_visit', 'feedback', 'feedback_overdue_flag', 'forecast',
@@ -157,6 +159,12 @@ SELECT policies_are('sales_supervisor', 'review', ARRAY['review_reviewer', 'revi
 SELECT policies_are('sales_supervisor', 'review_score', ARRAY['review_score_via_review', 'review_score_hr'], 'review_score policies');
 SELECT policies_are('sales_supervisor', 'appraisal_result',
                     ARRAY['appraisal_result_own', 'appraisal_result_subtree', 'appraisal_result_hr'], 'appraisal_result policies');
+SELECT policies_are('sales_supervisor', 'appraisal_consequence',
+                    ARRAY['appraisal_consequence_own', 'appraisal_consequence_subtree', 'appraisal_consequence_hr'],
+                    'appraisal_consequence policies');
+SELECT policies_are('sales_supervisor', 'calibration_adjustment',
+                    ARRAY['calibration_adjustment_own', 'calibration_adjustment_scope', 'calibration_adjustment_hr'],
+                    'calibration_adjustment policies: the member once published, the scope and the session''s viewers, HR');
 SELECT policies_are('sales_supervisor', 'pay', ARRAY['pay_own', 'pay_hr'], 'pay policies');
 SELECT policies_are('sales_supervisor', 'appraisal_template', ARRAY['appraisal_template_read', 'appraisal_template_hr'],
                     'appraisal_template policies: everybody reads the templates, HR writes them');
@@ -200,15 +208,15 @@ SELECT is((SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_proc p
           NULL, 'no SECURITY DEFINER function is executable by PUBLIC');
 SELECT is((SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_proc p
            WHERE p.pronamespace = 'sales_supervisor'::regnamespace AND p.prosecdef),
-          ARRAY['allocate_quotas', 'appraisal_consequence_check_state', 'appraisal_cycle_check_policy', 'appraisal_cycle_check_state',
+          ARRAY['adjust_final_score', 'allocate_quotas', 'appraisal_consequence_check_state', 'appraisal_cycle_check_policy', 'appraisal_cycle_check_state',
                 'appraisal_template_check', 'appraisal_what_if',
-                'approve_payout_batch', 'approve_promotion', 'audit_row', 'calibrate_appraisal_cycle',
-                'close_appraisal_cycle', 'commission_check_period', 'commission_credit_check_period', 'commission_dispute_check_state', 'commission_entry_check_period',
+                'approve_payout_batch', 'approve_promotion', 'audit_row', 'calibrate_appraisal_cycle', 'calibration_raters', 'calibration_scores',
+                'close_appraisal_cycle', 'close_calibration_session', 'commission_check_period', 'commission_credit_check_period', 'commission_dispute_check_state', 'commission_entry_check_period',
                 'commission_plan_record_version', 'commission_statement', 'correct_sale_credit', 'credited_sale_ids', 'current_member_id', 'customer_check_team', 'cycle_rows_check_state',
-                'decide_dispute', 'file_dispute',
+                'decide_dispute', 'file_dispute', 'invoice_credit_split_changed',
                 'invoice_track_lines', 'invoice_track_payments', 'led_team_ids', 'lock_quotas', 'managed_team_ids', 'member_assignment_check_cover',
                 'member_assignment_follow_member', 'member_assignment_on_hire',
-                'open_appraisal_cycle', 'payout_batch_check_approval', 'promotion_candidates', 'prorate_quotas', 'quota_what_if', 'recalculate_commission', 'reopen_appraisal_cycle', 'require_role',
+                'open_appraisal_cycle', 'open_calibration_session', 'payout_batch_check_approval', 'promotion_candidates', 'prorate_quotas', 'publish_appraisal_cycle', 'quota_what_if', 'recalculate_commission', 'reopen_appraisal_cycle', 'require_role',
                 'review_check_cycle', 'review_summary', 'run_commission', 'sale_check_credited',
                 'sale_credit_check_credited', 'sale_credit_check_sum',
                 'sale_queue_late_lines', 'sale_scope_member_ids', 'sale_scope_moved', 'sale_scope_moved_dates',

@@ -104,6 +104,23 @@ INSERT INTO sample (signature, args, allowed) VALUES
   -- rep 8's statement: rep 8 themselves, manager 1 (department 1), HR; not supervisor 3
   ('commission_statement(integer, integer, name)', ARRAY['8', :'period', 'current_user'], '{rep,manager,hr}'),
   ('approve_payout_batch(integer, name)', ARRAY['1', 'current_user'], '{hr}');
+-- calibration (issue 16): a session of department 1 on the closed demo cycle
+-- (written as the owner: sessions open only while calibrating), calibrators
+-- manager 1, HR 2 and supervisor 3; every call on it gets past its role checks
+-- to a state check (55000) or its rows.  Team NULL in a department session is
+-- refused (22023 or 42501); level NULL is its default.
+INSERT INTO calibration_session (cycle_id, scope, team_id, max_adjustment, calibrators, opened_by)
+VALUES (:cycle, 'department', 1, 5, '{1,2,3}', 'ss_demo_2') RETURNING session_id AS calsession \gset
+INSERT INTO sample (signature, args, allowed, null_means_default) VALUES
+  ('open_calibration_session(integer, text, numeric, integer[], integer, member_level, name)',
+   ARRAY[:'cycle', $$'department'$$, '5', $$'{3}'$$, '1', 'NULL', 'current_user'], '{manager,hr}', '{6}');
+INSERT INTO sample (signature, args, allowed) VALUES
+  ('close_calibration_session(integer, name)', ARRAY[:'calsession', 'current_user'], '{manager,hr}'),
+  ('adjust_final_score(integer, integer, numeric, text, name)',
+   ARRAY[:'calsession', '8', '1', $$'sample reason'$$, 'current_user'], '{supervisor,manager,hr}'),
+  ('calibration_raters(integer, name)', ARRAY[:'calsession', 'current_user'], '{supervisor,manager,hr}'),
+  ('calibration_scores(integer, name)', ARRAY[:'calsession', 'current_user'], '{supervisor,manager,hr}'),
+  ('publish_appraisal_cycle(integer, name)', ARRAY[:'cycle', 'current_user'], '{hr}');
 -- disputes: rep 11 (team 7: supervisor 3's and manager 1's scope) has an open
 -- one; filing with reason other needs no entry or line (NULL: the default),
 -- and returns a new dispute id each time (new_id: the sequence is not rolled back)

@@ -12,7 +12,7 @@
 -- bypasses row-level security) with the plain predicate the policy must mean.
 BEGIN;
 SET LOCAL search_path = sales_supervisor, public;
-SELECT plan(92);
+SELECT plan(95);
 
 -- (pgTAP grants its temp tables to PUBLIC, so assertions run as any role.)
 
@@ -256,16 +256,27 @@ SELECT throws_ok($$UPDATE sales_supervisor.appraisal_cycle SET state = 'calibrat
                  'HR: cannot reopen by updating the state');
 RESET ROLE;
 SET ROLE ss_demo_8;
-SELECT is((SELECT count(*)::int FROM appraisal_result), 1, 'rep: sees their own result only');
+SELECT is((SELECT count(*)::int FROM appraisal_result), 0, 'rep: sees no result before publication, not even their own');
 SELECT throws_ok($$UPDATE sales_supervisor.appraisal_result SET grade = 'A'$$, '42501',
                  'permission denied for table appraisal_result', 'rep: cannot change results');
 SELECT throws_ok($$SELECT sales_supervisor.reopen_appraisal_cycle(1, 'please')$$, '42501',
                  'permission denied for function reopen_appraisal_cycle', 'rep: cannot reopen');
 RESET ROLE;
 SET ROLE ss_demo_3;
-SELECT is((SELECT count(*)::int FROM appraisal_result), 5, 'supervisor: sees the 5 results of their subtree');
+SELECT is((SELECT count(*)::int FROM appraisal_result), 4, 'supervisor: sees the 4 other results of their subtree, not their own');
 SELECT throws_ok($$SELECT sales_supervisor.reopen_appraisal_cycle(1, 'please')$$, '42501',
                  'permission denied for function reopen_appraisal_cycle', 'supervisor: cannot reopen');
+RESET ROLE;
+-- published (issue 16): now each member sees their own result too
+SET ROLE ss_test_hr;
+SELECT lives_ok(format('SELECT sales_supervisor.publish_appraisal_cycle(%s)', (SELECT n FROM expect WHERE k = 'cycle')),
+                'HR: publishes the closed cycle');
+RESET ROLE;
+SET ROLE ss_demo_8;
+SELECT is((SELECT count(*)::int FROM appraisal_result), 1, 'rep: sees their own result only, once published');
+RESET ROLE;
+SET ROLE ss_demo_3;
+SELECT is((SELECT count(*)::int FROM appraisal_result), 5, 'supervisor: sees the 5 results of their subtree, once published');
 RESET ROLE;
 SELECT throws_ok($$UPDATE sales_supervisor.appraisal_result SET grade = 'A' WHERE member_id = 8$$, '55000', NULL,
                  'not even the superuser changes a closed cycle''s results directly');

@@ -379,7 +379,14 @@ SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.payout_batch_batch_
 SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.payout_batch_line_line_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.commission_dispute_dispute_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.commission_entry_entry_id_seq', '');
---@ replace function invoice_track_lines, invoice_track_payments, invoice_check_totals
+-- the settlement's cache of invoice credit (kept in step by the triggers on
+-- sale and sale_credit below)
+--@ create table invoice_credit_window, invoice_credit, invoice_credit_stale
+SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.invoice_credit_window', '');
+SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.invoice_credit', '');
+SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.invoice_credit_stale', '');
+--@ replace function invoice_track_lines, invoice_track_payments, invoice_check_totals, invoice_credit_split_changed
+--@ create trigger invoice_credit_split_insert, invoice_credit_split_update, invoice_credit_split_delete
 --@ replace function commission_entry_check_period, payout_batch_check_approval
 --@ create trigger invoice_track_lines_insert, invoice_track_lines_update, invoice_track_lines_delete
 --@ create trigger invoice_track_payments, invoice_payment_append_only, invoice_check_totals
@@ -393,7 +400,7 @@ SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.commission_entry_en
 -- audited, and a SPIFF whose payout is settled is final.
 --@ replace function spiff_earnings, spiff_check_settled
 --@ create trigger spiff_check_settled, spiff_audit
---@ replace function settlement_plan_terms, settlement_unpaid_credit, settlement_withheld_entries
+--@ replace function settlement_plan_terms, settlement_cache_fill, settlement_invoice_state, settlement_unpaid_credit, settlement_withheld_entries
 --@ replace function settlement_entries, settlement_walk, settlement_check, settle_commission_period, commission_statement, approve_payout_batch
 --@ replace view v_commission_statement, v_payout_export
 -- conservation_violations reads the accounts too (so it is replaced here, after them)
@@ -404,6 +411,40 @@ SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.commission_entry_en
 --@ create trigger commission_dispute_check_state, commission_dispute_audit
 -- the demo organisation bills its sales (generate_demo_org(billing => true))
 --@ replace function demo_org_billing
+
+-- ---------------------------------------------------------------------------
+-- Issue 16, item 1: calibration sessions and the publication of a cycle.
+-- The ranking before calibration (calibration_baseline), the sessions, their
+-- adjustments (audited) and the publication; appraisal_compute (replaced
+-- above, issue 13.2) calls the calibration hook.  Members read their own
+-- results only once the cycle is closed and published: the policies of
+-- appraisal_result and appraisal_consequence (made by a DO loop in 0.2.0) are
+-- dropped and written out again.  A cycle closed before the upgrade was
+-- visible to its members: it counts as published when it was closed (before
+-- the audit trigger exists, so the upgrade writes no audit entry).
+-- ---------------------------------------------------------------------------
+--@ create table calibration_baseline, calibration_session, calibration_adjustment, appraisal_publication
+SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.calibration_baseline', '');
+SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.calibration_session', '');
+SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.calibration_adjustment', '');
+SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.appraisal_publication', '');
+SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.calibration_session_session_id_seq', '');
+INSERT INTO appraisal_publication (cycle_id, published_at, published_by)
+SELECT c.cycle_id, c.closed_at, 'upgrade to 0.3.0' FROM appraisal_cycle c WHERE c.state = 'closed' ORDER BY c.cycle_id;
+--@ replace function published_cycle_ids
+DROP POLICY appraisal_result_own ON appraisal_result;
+DROP POLICY appraisal_result_subtree ON appraisal_result;
+DROP POLICY appraisal_result_hr ON appraisal_result;
+DROP POLICY appraisal_consequence_own ON appraisal_consequence;
+DROP POLICY appraisal_consequence_subtree ON appraisal_consequence;
+DROP POLICY appraisal_consequence_hr ON appraisal_consequence;
+--@ create policies on appraisal_result, appraisal_consequence
+--@ create policies on appraisal_publication, calibration_session, calibration_baseline, calibration_adjustment
+--@ replace function calibration_apply, appraisal_calibration_hook
+--@ replace function calibration_session_row, calibration_scope_members, calibration_viewer, calibration_check_opener, calibration_check_settings
+--@ replace function open_calibration_session, close_calibration_session, adjust_check, adjust_final_score
+--@ replace function calibration_raters, calibration_scores, publish_appraisal_cycle
+--@ create trigger calibration_session_audit, calibration_adjustment_audit, appraisal_publication_audit
 
 -- ---------------------------------------------------------------------------
 -- Issue 16, items 3-5 (the scoring pipeline): anonymity thresholds, mid-cycle
