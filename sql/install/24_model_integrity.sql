@@ -502,6 +502,7 @@ DECLARE
   v_boss integer;
   v_sub integer;
   c appraisal_cycle;
+  t record;
 BEGIN
   -- a supervisor review is written by someone above the reviewee (their line
   -- manager, or the leader of their team or of a team above it), a
@@ -548,12 +549,30 @@ BEGIN
                       NEW.score, NEW.criterion, c.rating_scale_min, c.rating_scale_max, c.cycle_id
         USING ERRCODE = 'check_violation';
     END IF;
+    -- the template of the reviewee's level on the last day of the cycle's year
+    -- (their latest assignment by then) may narrow the scale (issue 16)
+    SELECT tp.name, tp.level, tp.rating_scale_min, tp.rating_scale_max INTO t
+    FROM review r JOIN member m ON m.member_id = r.reviewee_id
+    JOIN appraisal_template tp ON tp.level = coalesce(
+      (SELECT a.level FROM member_assignment a
+       WHERE a.member_id = r.reviewee_id
+         AND lower(a.valid) <= coalesce((SELECT p.end_on FROM fiscal_period p
+                                         WHERE p.kind = 'year' AND p.fiscal_year = c.fiscal_year),
+                                        make_date(c.fiscal_year, 12, 31))
+       ORDER BY lower(a.valid) DESC LIMIT 1), m.level)
+    WHERE r.review_id = v_review;
+    IF FOUND AND (NEW.score < t.rating_scale_min OR NEW.score > t.rating_scale_max) THEN
+      RAISE EXCEPTION 'score % for criterion "%" is outside the rating scale %..% of the appraisal template "%" (level %)',
+                      NEW.score, NEW.criterion, t.rating_scale_min, t.rating_scale_max, t.name, t.level
+        USING ERRCODE = 'check_violation',
+              DETAIL = format('review %s; the reviewee''s level on the last day of fiscal year %s selects the template', v_review, c.fiscal_year);
+    END IF;
   END IF;
   RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
 END
 $$;
 COMMENT ON FUNCTION review_check_cycle() IS
-'Trigger on review and review_score: scores lie within the cycle''s rating scale; reviews of a calibrating or closed cycle are frozen; supervisor and subordinate reviews follow the organisation.';
+'Trigger on review and review_score: scores lie within the cycle''s rating scale and the scale of the reviewee''s appraisal template (their level on the last day of the cycle''s year); reviews of a calibrating or closed cycle are frozen; supervisor and subordinate reviews follow the organisation.';
 CREATE TRIGGER review_check_cycle BEFORE INSERT OR UPDATE OR DELETE ON review
   FOR EACH ROW EXECUTE FUNCTION review_check_cycle();
 CREATE TRIGGER review_score_check_cycle BEFORE INSERT OR UPDATE OR DELETE ON review_score
@@ -603,6 +622,63 @@ CREATE TRIGGER appraisal_component_weight_check_state BEFORE INSERT OR UPDATE OR
 CREATE TRIGGER kpi_weight_check_state BEFORE INSERT OR UPDATE OR DELETE ON kpi_weight
   FOR EACH ROW EXECUTE FUNCTION cycle_rows_check_state();
 REVOKE ALL ON FUNCTION cycle_rows_check_state() FROM PUBLIC;
+
+-- Appraisal templates (issue 16): the KPIs a template names exist, its
+-- criteria are lower-case identifiers like review_score.criterion.
+CREATE FUNCTION appraisal_template_check()
+RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+DECLARE
+  v_bad text;
+BEGIN
+  IF is_restoring() THEN
+    RETURN NEW;   -- a dump holds the templates as they were (kpi_definition may come later)
+  END IF;
+  SELECT k::text INTO v_bad FROM unnest(NEW.kpi_ids) k
+  WHERE NOT EXISTS (SELECT 1 FROM kpi_definition d WHERE d.kpi_id = k) LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION 'appraisal template "%" names KPI %, which does not exist', NEW.name, v_bad
+      USING ERRCODE = 'foreign_key_violation', HINT = 'kpi_ids are kpi_definition.kpi_id values.';
+  END IF;
+  SELECT x INTO v_bad FROM unnest(NEW.criteria) x WHERE x !~ '^[a-z][a-z0-9_]*$' LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION 'appraisal template "%" has criterion "%", not a lower-case identifier', NEW.name, v_bad
+      USING ERRCODE = 'check_violation', HINT = 'Criteria are named like review_score.criterion, for example teamwork.';
+  END IF;
+  RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION appraisal_template_check() IS
+'Trigger on appraisal_template: every KPI id of kpi_ids exists (23503) and every criterion is a lower-case identifier (23514); stands aside while pg_restore runs.';
+CREATE TRIGGER appraisal_template_check BEFORE INSERT OR UPDATE ON appraisal_template
+  FOR EACH ROW EXECUTE FUNCTION appraisal_template_check();
+REVOKE ALL ON FUNCTION appraisal_template_check() FROM PUBLIC;
+
+-- The policy of a closed cycle (issue 16: anonymity threshold, minimum days,
+-- short-stay policy) is frozen with its results.
+CREATE FUNCTION appraisal_cycle_check_policy()
+RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+BEGIN
+  IF OLD.state = 'closed' AND NEW.state = 'closed'
+     AND (OLD.min_anonymous_reviews, OLD.min_days_in_cycle, OLD.short_stay_policy)
+         IS DISTINCT FROM (NEW.min_anonymous_reviews, NEW.min_days_in_cycle, NEW.short_stay_policy) THEN
+    RAISE EXCEPTION 'appraisal cycle % is closed: its anonymity threshold and short-stay policy cannot change', OLD.cycle_id
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = 'Reopen it with reopen_appraisal_cycle(cycle_id, reason), which is audited.';
+  END IF;
+  RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION appraisal_cycle_check_policy() IS
+'Trigger on appraisal_cycle: min_anonymous_reviews, min_days_in_cycle and short_stay_policy of a closed cycle cannot change (55000).';
+CREATE TRIGGER appraisal_cycle_check_policy BEFORE UPDATE ON appraisal_cycle
+  FOR EACH ROW EXECUTE FUNCTION appraisal_cycle_check_policy();
+REVOKE ALL ON FUNCTION appraisal_cycle_check_policy() FROM PUBLIC;
 
 -- Append-only ledgers; commission lines only for unlocked periods.
 CREATE FUNCTION refuse_change()

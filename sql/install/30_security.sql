@@ -649,6 +649,16 @@ CREATE POLICY pay_own ON pay
   USING (member_id = (SELECT sales_supervisor.current_member_id()));
 CREATE POLICY pay_hr ON pay TO sales_supervisor_hr USING (true);
 
+-- Appraisal templates (issue 16): the form everyone is appraised on, read by
+-- everyone in the organisation; written by HR.
+GRANT SELECT ON appraisal_template
+  TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager, sales_supervisor_hr;
+GRANT INSERT, UPDATE, DELETE ON appraisal_template TO sales_supervisor_hr;
+ALTER TABLE appraisal_template ENABLE ROW LEVEL SECURITY;
+CREATE POLICY appraisal_template_read ON appraisal_template FOR SELECT
+  TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager USING (true);
+CREATE POLICY appraisal_template_hr ON appraisal_template TO sales_supervisor_hr USING (true) WITH CHECK (true);
+
 -- Reviews: a reviewer sees (and writes) only what they wrote; HR sees all.
 -- Reviewees and their supervisors get aggregates only, through review_summary().
 ALTER TABLE review ENABLE ROW LEVEL SECURITY;
@@ -675,6 +685,9 @@ AS $$
 DECLARE
   v_me integer := sales_supervisor.current_member_id(login);   -- refuses NULL and foreign logins
   v_who integer := coalesce(reviewee, v_me);                    -- reviewee NULL (the default): oneself
+  -- the cycle's anonymity threshold (issue 16), the one the appraisal applies
+  v_min integer := coalesce((SELECT a.min_anonymous_reviews FROM sales_supervisor.appraisal_cycle a
+                             WHERE a.cycle_id = review_summary.cycle), 3);
 BEGIN
   IF cycle IS NULL THEN
     RAISE EXCEPTION 'cycle must not be null'
@@ -698,7 +711,7 @@ BEGIN
   END IF;
   RETURN QUERY
   SELECT r.rater_role, s.criterion, count(*),
-         CASE WHEN r.rater_role IN ('peer', 'subordinate') AND count(*) < 3 THEN NULL
+         CASE WHEN r.rater_role IN ('peer', 'subordinate') AND count(*) < v_min THEN NULL
               ELSE round(avg(s.score), 2) END
   FROM sales_supervisor.review r
   JOIN sales_supervisor.review_score s ON s.review_id = r.review_id
@@ -708,7 +721,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION review_summary(integer, integer, name) IS
-'Aggregated reviews of a reviewee in a cycle (default: the caller), by rater role and criterion: number of reviews and average score, never reviewer ids or comments. Peer and subordinate averages are withheld (NULL) below 3 reviews, so a small panel cannot be de-anonymised. Allowed for oneself, for supervisors and managers over their scope, and for HR. reviewee NULL means the caller (the default); a NULL cycle or login is refused (22004).';
+'Aggregated reviews of a reviewee in a cycle (default: the caller), by rater role and criterion: number of reviews and average score, never reviewer ids or comments. Peer and subordinate averages are withheld (NULL) below the cycle''s min_anonymous_reviews (default 3) reviews, so a small panel cannot be de-anonymised -- the same threshold below which the appraisal withholds the group from the score. Allowed for oneself, for supervisors and managers over their scope, and for HR. reviewee NULL means the caller (the default); a NULL cycle or login is refused (22004).';
 REVOKE ALL ON FUNCTION review_summary(integer, integer, name) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION review_summary(integer, integer, name)
   TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager, sales_supervisor_hr;

@@ -69,6 +69,9 @@ CREATE TRIGGER appraisal_component_weight_audit AFTER INSERT OR UPDATE OR DELETE
   FOR EACH ROW EXECUTE FUNCTION audit_row('cycle_id', 'level', 'component');
 CREATE TRIGGER grade_policy_audit AFTER INSERT OR UPDATE OR DELETE ON grade_policy
   FOR EACH ROW EXECUTE FUNCTION audit_row('cycle_id', 'grade');
+-- issue 16: the appraisal templates (what each level is appraised on)
+CREATE TRIGGER appraisal_template_audit AFTER INSERT OR UPDATE OR DELETE ON appraisal_template
+  FOR EACH ROW EXECUTE FUNCTION audit_row('template_id');
 
 -- Quota relief and leaves of absence are audited like quotas; relief rows are
 -- never changed (a mistaken one is taken back by a row of the opposite sign).
@@ -97,7 +100,7 @@ AS $$
   ORDER BY x.row_key
 $$;
 COMMENT ON FUNCTION audit_rows_as_of(text, timestamptz) IS
-'An audited table (quota, quota_relief, member_leave, appraisal_result, appraisal_cycle, appraisal_consequence, promotion, kpi_definition, kpi_weight, kpi_target, appraisal_component_weight, grade_policy) as it stood at as_of, from audit_log: per row key, the row its last change up to then left, who wrote it and when; rows deleted by then are absent. Reads the audit log: HR (who may read it) and the owner.';
+'An audited table (quota, quota_relief, member_leave, appraisal_result, appraisal_cycle, appraisal_consequence, promotion, kpi_definition, kpi_weight, kpi_target, appraisal_component_weight, grade_policy, appraisal_template) as it stood at as_of, from audit_log: per row key, the row its last change up to then left, who wrote it and when; rows deleted by then are absent. Reads the audit log: HR (who may read it) and the owner.';
 REVOKE ALL ON FUNCTION audit_rows_as_of(text, timestamptz) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION audit_rows_as_of(text, timestamptz) TO sales_supervisor_hr;
 

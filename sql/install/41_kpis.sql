@@ -42,33 +42,37 @@
 -- kpi_metrics: the metrics score_kpis measures -- the one place they are
 -- listed.  Each row names the metric, the metric it is a synonym of (else
 -- itself: "measures"), the family whose function computes it
--- (kpi_measure_<family>, below), and whether its target comes from kpi_target
--- because it has no natural one (a quota, a required count).  kpi_measure_check
+-- (kpi_measure_<family>, below), whether its target comes from kpi_target
+-- because it has no natural one (a quota, a required count), and whether
+-- that target is a volume of the whole year, prorated by days in the cycle
+-- for a short stay under the cycle's prorate policy (new customers, training
+-- hours; not rates such as csat, and not the quota, whose allocation already
+-- ramps new hires and prorate_quotas relieves leaves).  kpi_measure_check
 -- refuses a weighted KPI whose metric is not here and builds its message from
 -- this list; kpi_measure combines the family functions by it.  A new metric is
 -- a row here and a branch in its family function.  kpi_definition.metric has
 -- no CHECK against the list: a KPI may be defined with any metric, and scoring
 -- a cycle that weights one not measured is refused with 22023 naming the KPI.
 CREATE FUNCTION kpi_metrics()
-RETURNS TABLE (metric text, measures text, family text, needs_target boolean)
+RETURNS TABLE (metric text, measures text, family text, needs_target boolean, prorated boolean)
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, sales_supervisor, pg_temp
 AS $fn$
-  SELECT l.metric, coalesce(l.synonym_of, l.metric), l.family, l.needs_target
-  FROM (VALUES ('sales_amount', NULL, 'sales', false),
-               ('team_sales_amount', NULL, 'sales', false),
-               ('new_customers', NULL, 'customers', true),
-               ('visit_completion', NULL, 'customers', false),
-               ('visits_done', 'visit_completion', 'customers', false),
-               ('feedback_hours', NULL, 'service', true),
-               ('csat', NULL, 'service', true),
-               ('nps', NULL, 'service', true),
-               ('training_hours', NULL, 'development', true),
-               ('on_time_reports', NULL, 'development', false),
-               ('forecast_wape', NULL, 'forecast', true)) l(metric, synonym_of, family, needs_target)
+  SELECT l.metric, coalesce(l.synonym_of, l.metric), l.family, l.needs_target, l.prorated
+  FROM (VALUES ('sales_amount', NULL, 'sales', false, false),
+               ('team_sales_amount', NULL, 'sales', false, false),
+               ('new_customers', NULL, 'customers', true, true),
+               ('visit_completion', NULL, 'customers', false, false),
+               ('visits_done', 'visit_completion', 'customers', false, false),
+               ('feedback_hours', NULL, 'service', true, false),
+               ('csat', NULL, 'service', true, false),
+               ('nps', NULL, 'service', true, false),
+               ('training_hours', NULL, 'development', true, true),
+               ('on_time_reports', NULL, 'development', false, false),
+               ('forecast_wape', NULL, 'forecast', true, false)) l(metric, synonym_of, family, needs_target, prorated)
 $fn$;
 COMMENT ON FUNCTION kpi_metrics() IS
-'The KPI metrics score_kpis measures, in the order its messages name them: metric (a value of kpi_definition.metric), measures (the metric it is a synonym of, else itself), family (the internal function kpi_measure_<family> that computes it) and needs_target (true when the target comes from kpi_target: the metric has no natural target such as a quota or a required count). Internal: the one list of metrics kpi_measure and its checks read.';
+'The KPI metrics score_kpis measures, in the order its messages name them: metric (a value of kpi_definition.metric), measures (the metric it is a synonym of, else itself), family (the internal function kpi_measure_<family> that computes it) needs_target (true when the target comes from kpi_target: the metric has no natural target such as a quota or a required count) and prorated (true when that target is a volume of the whole year, scaled by days in the cycle / days of the year for a short stay under the cycle''s prorate policy). Internal: the one list of metrics kpi_measure and its checks read.';
 REVOKE ALL ON FUNCTION kpi_metrics() FROM PUBLIC;
 
 -- kpi_measure_check: refuses to score a cycle that weights a KPI kpi_measure
@@ -92,7 +96,7 @@ BEGIN
   IF FOUND THEN
     -- "sales_amount, ..., visit_completion (visits_done), ..." in the list's order
     SELECT array_agg(m.metric || coalesce(' (' || s.synonyms || ')', '') ORDER BY m.n) INTO measured
-    FROM kpi_metrics() WITH ORDINALITY m(metric, measures, family, needs_target, n)
+    FROM kpi_metrics() WITH ORDINALITY m(metric, measures, family, needs_target, prorated, n)
     CROSS JOIN LATERAL (SELECT string_agg(k.metric, ', ') AS synonyms FROM kpi_metrics() k
                         WHERE k.measures = m.metric AND k.metric <> m.metric) s
     WHERE m.metric = m.measures;
@@ -341,6 +345,61 @@ COMMENT ON FUNCTION kpi_measure_forecast(integer) IS
 'Internal step of kpi_measure (reads its temporary tables): for every member scored, forecast_wape (wape of the member''s latest forecast per quarter of the fiscal year against their credited sales of the quarter) as metric and actual; its target comes from kpi_target.';
 REVOKE ALL ON FUNCTION kpi_measure_forecast(integer) FROM PUBLIC;
 
+-- member_days_in: per member, the days between the dates (both included)
+-- they were employed -- covered by their member_assignment rows, else from
+-- hire_date to left_on -- and not on leave (member_leave).  The days in the
+-- cycle of the mid-cycle joiner and leaver policy (issue 16).
+CREATE FUNCTION member_days_in(start_on date, end_on date)
+RETURNS TABLE (member_id integer, days integer)
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $fn$
+  WITH e AS (SELECT a.member_id, range_agg(a.valid) AS employed FROM sales_supervisor.member_assignment a
+             WHERE a.valid && daterange(start_on, end_on, '[]') GROUP BY a.member_id),
+  l AS (SELECT v.member_id, range_agg(v.during) AS away FROM sales_supervisor.member_leave v
+        WHERE v.during && daterange(start_on, end_on, '[]') GROUP BY v.member_id)
+  SELECT m.member_id,
+         coalesce((SELECT sum(upper(r) - lower(r))::integer
+                   FROM unnest((coalesce(e.employed, CASE WHEN NOT EXISTS (SELECT 1 FROM sales_supervisor.member_assignment x
+                                                                         WHERE x.member_id = m.member_id)
+                                                          THEN datemultirange(daterange(m.hire_date, m.left_on, '[]')) END,
+                                         '{}'::datemultirange)
+                                * datemultirange(daterange(start_on, end_on, '[]')))
+                               - coalesce(l.away, '{}'::datemultirange)) r), 0)
+  FROM sales_supervisor.member m
+  LEFT JOIN e ON e.member_id = m.member_id
+  LEFT JOIN l ON l.member_id = m.member_id
+$fn$;
+COMMENT ON FUNCTION member_days_in(date, date) IS
+'Internal: per member, the days from start_on to end_on (both included) they were employed (their member_assignment rows; without any, hire_date to left_on) and not on leave (member_leave): the days in the cycle of appraisal_who and kpi_measure_who.';
+REVOKE ALL ON FUNCTION member_days_in(date, date) FROM PUBLIC;
+
+-- kpi_measure_who: who a cycle's KPIs are scored for -- the active members
+-- hired by the year end whose level on the last day of the year (their
+-- assignment then, member_team_days) carries KPI weights, with that level,
+-- their team today, and the factor (days in the cycle / days of the year) by
+-- which the prorated targets of a short stay are scaled under the cycle's
+-- prorate policy (NULL: targets as set).
+CREATE FUNCTION kpi_measure_who(cycle integer, start_on date, end_on date)
+RETURNS TABLE (member_id integer, level member_level, team_id integer, prorate numeric)
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $fn$
+  SELECT m.member_id, coalesce(a.level, m.level), m.team_id,
+         CASE WHEN c.short_stay_policy = 'prorate' AND d.days < c.min_days_in_cycle
+              THEN d.days::numeric / (end_on - start_on + 1) END
+  FROM sales_supervisor.member m
+  JOIN sales_supervisor.appraisal_cycle c ON c.cycle_id = kpi_measure_who.cycle
+  LEFT JOIN sales_supervisor.member_team_days() a ON a.member_id = m.member_id AND a.days @> end_on
+  LEFT JOIN sales_supervisor.member_days_in(start_on, end_on) d ON d.member_id = m.member_id
+  WHERE m.active AND m.hire_date <= end_on
+    AND EXISTS (SELECT 1 FROM sales_supervisor.kpi_weight w
+                WHERE w.cycle_id = kpi_measure_who.cycle AND w.level = coalesce(a.level, m.level))
+$fn$;
+COMMENT ON FUNCTION kpi_measure_who(integer, date, date) IS
+'Internal step of kpi_measure: the members a cycle''s KPIs are scored for -- active, hired by end_on, at a level (on end_on, member_team_days) with KPI weights -- with that level, their team and the proration factor of their targets (days in the cycle / days of the year when the cycle''s short_stay_policy is prorate and they were in it fewer than min_days_in_cycle days; else NULL).';
+REVOKE ALL ON FUNCTION kpi_measure_who(integer, date, date) FROM PUBLIC;
+
 -- kpi_measure: the actual and target of every KPI weighted in a cycle, for
 -- every member whose level carries it (the set-based core of score_kpis):
 -- checks the KPIs, fills the temporary tables the families read, and joins
@@ -363,10 +422,7 @@ BEGIN
   IF to_regclass('pg_temp._k_credit') IS NOT NULL THEN DROP TABLE pg_temp._k_credit; END IF;
   IF to_regclass('pg_temp._k_credit_team') IS NOT NULL THEN DROP TABLE pg_temp._k_credit_team; END IF;
   -- who is scored: active members hired by the year end whose level carries KPIs
-  CREATE TEMP TABLE _k_who ON COMMIT DROP AS
-  SELECT m.member_id, m.level, m.team_id FROM member m
-  WHERE m.active AND m.hire_date <= y.end_on
-    AND EXISTS (SELECT 1 FROM kpi_weight w WHERE w.cycle_id = cycle AND w.level = m.level);
+  CREATE TEMP TABLE _k_who ON COMMIT DROP AS SELECT * FROM kpi_measure_who(cycle, y.start_on, y.end_on);
   -- scope: the member, plus the members of the subtree of every team they lead
   CREATE TEMP TABLE _k_scope ON COMMIT DROP AS
   WITH RECURSIVE led(member_id, team_id, depth) AS (
@@ -388,12 +444,13 @@ BEGIN
   ANALYZE _k_who; ANALYZE _k_scope; ANALYZE _k_credit; ANALYZE _k_credit_team;
 
   RETURN QUERY
-  WITH kw AS MATERIALIZED (
-    SELECT w.level, d.kpi_id, d.metric, km.needs_target, t.target AS set_target
+  WITH kw AS MATERIALIZED (   -- the KPIs weighted for each level, within its template's KPI set
+    SELECT w.level, d.kpi_id, d.metric, km.needs_target, km.prorated, t.target AS set_target
     FROM kpi_weight w JOIN kpi_definition d ON d.kpi_id = w.kpi_id
     JOIN kpi_metrics() km ON km.metric = d.metric
     LEFT JOIN kpi_target t ON t.cycle_id = w.cycle_id AND t.kpi_id = w.kpi_id AND t.level = w.level
-    WHERE w.cycle_id = cycle),
+    LEFT JOIN appraisal_template tp ON tp.level = w.level
+    WHERE w.cycle_id = cycle AND (tp.kpi_ids IS NULL OR w.kpi_id = ANY (tp.kpi_ids))),
   measured AS MATERIALIZED (   -- one statement per family, every member scored
     SELECT * FROM kpi_measure_sales(c.fiscal_year)
     UNION ALL SELECT * FROM kpi_measure_customers(y.start_on, y.end_on)
@@ -401,7 +458,9 @@ BEGIN
     UNION ALL SELECT * FROM kpi_measure_development(y.start_on, y.end_on)
     UNION ALL SELECT * FROM kpi_measure_forecast(c.fiscal_year))
   SELECT w.member_id, kw.kpi_id, ms.actual,
-         coalesce(CASE WHEN kw.needs_target THEN kw.set_target ELSE ms.target END, 0)
+         coalesce(CASE WHEN kw.needs_target AND kw.prorated AND w.prorate IS NOT NULL
+                         THEN round(kw.set_target * w.prorate, 6)
+                       WHEN kw.needs_target THEN kw.set_target ELSE ms.target END, 0)
   FROM _k_who w
   JOIN kw ON kw.level = w.level
   JOIN measured ms ON ms.member_id = w.member_id AND ms.metric = kw.metric
@@ -409,7 +468,7 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION kpi_measure(integer) IS
-'Actual and target of every KPI weighted in an appraisal cycle, for every active member whose level carries it (the metrics of kpi_metrics(), measured by one internal function per family; docs/sales-year.md explains each). Internal step of score_kpis; reads across row-level security only when called by it.';
+'Actual and target of every KPI weighted in an appraisal cycle, for every active member whose level (on the last day of the year) carries it within its appraisal template''s KPI set, a short stay''s volume targets prorated under the cycle''s prorate policy (kpi_measure_who; the metrics of kpi_metrics(), measured by one internal function per family; docs/sales-year.md explains each). Internal step of score_kpis; reads across row-level security only when called by it.';
 REVOKE ALL ON FUNCTION kpi_measure(integer) FROM PUBLIC;
 
 -- kpi_store: replace the kpi_result rows of a cycle (internal; callers check roles and state).

@@ -330,10 +330,15 @@ DECLARE
 BEGIN
   RETURN QUERY
   WITH scope AS MATERIALIZED (SELECT x.member_id FROM calibration_scope_members(s.session_id) x),
+  held AS MATERIALIZED (   -- issue 16: the reviews the anonymity threshold withholds count nowhere
+    SELECT w.review_id FROM appraisal_cycle c CROSS JOIN LATERAL year_bounds(c.fiscal_year) y
+    CROSS JOIN LATERAL appraisal_review_marks(c.cycle_id, y.start_on, y.end_on) w
+    WHERE c.cycle_id = s.cycle_id AND w.withheld),
   mark AS MATERIALIZED (
     SELECT r.reviewer_id, avg(sc.score) AS mark
     FROM review r JOIN review_score sc ON sc.review_id = r.review_id
     WHERE r.cycle_id = s.cycle_id AND r.rater_role <> 'self' AND r.reviewee_id IN (SELECT member_id FROM scope)
+      AND r.review_id NOT IN (SELECT h.review_id FROM held h)
     GROUP BY r.review_id, r.reviewer_id),
   panel AS (SELECT count(*) AS n, avg(m.mark) AS mean, stddev_pop(m.mark) AS sd FROM mark m)
   SELECT m.reviewer_id, mb.full_name, count(*), round(avg(m.mark), 4), round(stddev_pop(m.mark), 4),
@@ -345,7 +350,7 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION calibration_raters(integer, name) IS
-'The rater view of a calibration session: per reviewer of the members of its scope, their marks (non-self reviews of the scope in the cycle, each the mean of its criteria) -- count, mean, population standard deviation -- against the panel of all those marks (count, mean, population standard deviation), and leniency_z = (rater mean - panel mean) / panel stddev (unrounded, then rounded to 4 decimals; NULL when the panel stddev is 0). For HR, the session''s calibrators and the leaders of its team.';
+'The rater view of a calibration session: per reviewer of the members of its scope, their marks (non-self reviews of the scope in the cycle, each the mean of its criteria; not the reviews the cycle''s anonymity threshold withholds, appraisal_review_marks) -- count, mean, population standard deviation -- against the panel of all those marks (count, mean, population standard deviation), and leniency_z = (rater mean - panel mean) / panel stddev (unrounded, then rounded to 4 decimals; NULL when the panel stddev is 0). For HR, the session''s calibrators and the leaders of its team.';
 REVOKE ALL ON FUNCTION calibration_raters(integer, name) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION calibration_raters(integer, name)
   TO sales_supervisor_supervisor, sales_supervisor_manager, sales_supervisor_hr;

@@ -5,7 +5,8 @@
 -- setup is not factored out); every number below comes from the hand
 -- computation at the top of that file.  Closed with group_by level:
 --   reps:        Ann 98.75 A, Cat 91.09375 B, Dan 88.5 B, Bob 76.333334 C, Eve 67.388886 C
---   supervisors: Sam 89.375 B, Sue 67.5 C
+--   supervisors: Sam 92.5 B, Sue 80.357143 C (issue 16: the anonymity threshold withholds Sue's
+--                two subordinate reviews and both peer reviews; worked out there -- they were 89.375, 67.5)
 -- Pay (2025): base Sam 200 000, Sue 180 000, Ann 100 000, Bob 90 000, Cat 80 000,
 -- Dan 95 000, Eve 85 000; target bonus reps 10 %, supervisors 20 %;
 -- grades A raise 8 % x1.5 +5 000, B 5 % x1.2 +2 000, C 3 % x1.0, D 0 % x0.5 -1 000.
@@ -94,7 +95,7 @@ INSERT INTO pay (member_id, fiscal_year, base_salary) VALUES
 INSERT INTO bonus_target VALUES (2025, 'sales_rep', 10), (2025, 'sales_customer_supervisor', 20);
 
 SELECT results_eq($$SELECT member_id, final_score, grade FROM appraisal_result WHERE cycle_id = 1 ORDER BY 1$$,
-  $$VALUES (1, 89.375::float8, 'B'), (2, 67.5, 'C'), (3, 98.75, 'A'), (4, 76.333334, 'C'), (5, 91.09375, 'B'),
+  $$VALUES (1, 92.5::float8, 'B'), (2, 80.357143, 'C'), (3, 98.75, 'A'), (4, 76.333334, 'C'), (5, 91.09375, 'B'),
            (6, 88.5, 'B'), (7, 67.388886, 'C')$$,
   'setup: the closed cycle has the hand-computed results of sales_year_small_org.sql');
 
@@ -153,8 +154,8 @@ SELECT is((SELECT count(*) FROM w c JOIN w a ON a.member_id = c.member_id AND a.
 -- (2) hand-computed: component weights and a curve
 SELECT results_eq($$SELECT member_id, simulated_score, score_difference, current_grade, simulated_grade, grade_changes,
                            raise_cost, bonus_cost FROM w WHERE variant = 'components' ORDER BY member_id NULLS LAST$$,
-  $$VALUES (1, 89.375::float8, 0::numeric, 'B', 'B', 0::bigint, 0::numeric, 0::numeric),
-           (2, 67.5, 0, 'C', 'C', 0, 0, 0),
+  $$VALUES (1, 92.5::float8, 0::numeric, 'B', 'B', 0::bigint, 0::numeric, 0::numeric),
+           (2, 80.357143, 0, 'C', 'C', 0, 0, 0),
            (3, 97.5, -1.25, 'A', 'A', 0, 0, 0),
            (4, 84.222222, 7.888888, 'C', 'B', 1, 1800.00, 3800.00),
            (5, 92.083333, 0.989583, 'B', 'B', 0, 0, 0),

@@ -5,7 +5,10 @@
 -- group_by level (the "before"):
 --   reps:        Ann(3) 98.75 r1 A, Cat(5) 91.09375 r2 B, Dan(6) 88.5 r3 B,
 --                Bob(4) 76.333334 r4 C, Eve(7) 67.388886 r5 C
---   supervisors: Sam(1) 89.375 r1 B, Sue(2) 67.5 r2 C
+--   supervisors: Sam(1) 92.5 r1 B, Sue(2) 80.357143 r2 C
+--   (issue 16: the anonymity threshold withholds Sue's two subordinate reviews and
+--   both peer reviews from team management -- worked out in sales_year_small_org.sql;
+--   they were 89.375 and 67.5, same ranks and grades)
 -- Grades A 20 / B 30 / C 40 / D 10 %: 5 reps -> 1 A, 2 B, 2 C (see there).
 -- Teams: North (1) = Sam (leader), Ann, Bob, Cat; South (2) = Sue (leader), Dan, Eve;
 -- both are departments.
@@ -16,17 +19,18 @@
 --   Eve wrote Sue 2;  Ann's self review (5) is no mark.
 --
 -- SESSION L: level sales_rep, max 10 points, calibrators Sam and Sue (opened by HR).
---   Panel = the marks of the reps 3..7: Sam 5, 4, 4; Sue 3, 2; Bob 4; Dan 4.
---     n = 7, sum 26, mean 26/7 = 3.714286
---     squared deviations x 49: (35-26)^2 = 81, (28-26)^2 = 4, 4, (21-26)^2 = 25,
---       (14-26)^2 = 144, 4, 4 -> 266; variance 266/343 = 38/49;
---     stddev = sqrt(38)/7 = 6.164414/7 = 0.880631
+--   Panel = the marks of the reps 3..7: Sam 5, 4, 4; Sue 3, 2 (Bob's peer review of Ann
+--     and Dan's of Eve are the only peer reviews of each: withheld by the anonymity
+--     threshold of issue 16, they count nowhere -- with them the panel had 7 marks,
+--     Sam's z 0.7030, Sue's -1.3789).
+--     n = 5, sum 18, mean 18/5 = 3.6
+--     deviations 1.4, .4, .4, -.6, -1.6 -> squares 1.96 + .16 + .16 + .36 + 2.56 = 5.2;
+--     variance 5.2/5 = 1.04; stddev = sqrt(1.04) = 1.019804
 --   Sam: 3 marks, mean 13/3 = 4.333333, stddev sqrt(((2/3)^2 + 2 (1/3)^2)/3) = sqrt(2)/3 = 0.471405
---        z = (13/3 - 26/7) / (sqrt(38)/7) = (13/21) x 7/sqrt(38) = 13 / (3 sqrt(38)) = 13/18.493242 = 0.702959
+--        z = (13/3 - 18/5) / sqrt(1.04) = (11/15) / 1.019804 = 0.733333 / 1.019804 = 0.719092
 --   Sue: 2 marks, mean 2.5, stddev 0.5
---        z = (5/2 - 26/7) / (sqrt(38)/7) = (-17/14) x 7/sqrt(38) = -17 / (2 sqrt(38)) = -17/12.328828 = -1.378882
---   Bob, Dan: 1 mark of 4, stddev 0, z = (2/7) x 7/sqrt(38) = 2/6.164414 = 0.324443
---   Sam is lenient (+0.70 sd), Sue strict (-1.38 sd).
+--        z = (5/2 - 18/5) / sqrt(1.04) = -1.1 / 1.019804 = -1.078638
+--   Sam is lenient (+0.72 sd), Sue strict (-1.08 sd).
 -- ADJUSTMENTS: Sue lowers Ann (Sam's lenient 5) by 10, then replaces it by -8;
 --   Sam raises Dan (Sue's strict 3) by 3.  After:
 --     Ann 98.75 - 8 = 90.75, Dan 88.5 + 3 = 91.5, others unchanged ->
@@ -100,11 +104,11 @@ UPDATE member SET login_role = 'ss_cal_' || member_id WHERE member_id BETWEEN 1 
 SELECT throws_ok($$SELECT sales_supervisor.open_calibration_session(1, 'level', 10, '{1,2}', level => 'sales_rep', login => 'ss_cal_hr')$$,
                  '55000', 'appraisal cycle 1 is not calibrated: it is reviewing', 'no session before the cycle is calibrated');
 SELECT results_eq($$SELECT member_id, final_score, rank, grade FROM calibrate_appraisal_cycle(1) ORDER BY 1$$,
-  $$VALUES (1, 89.375::float8, 1, 'B'), (2, 67.5, 2, 'C'), (3, 98.75, 1, 'A'), (4, 76.333334, 4, 'C'),
+  $$VALUES (1, 92.5::float8, 1, 'B'), (2, 80.357143, 2, 'C'), (3, 98.75, 1, 'A'), (4, 76.333334, 4, 'C'),
            (5, 91.09375, 2, 'B'), (6, 88.5, 3, 'B'), (7, 67.388886, 5, 'C')$$,
   'calibrated: the hand-computed results (no adjustment yet)');
 SELECT results_eq($$SELECT member_id, team_id, grp, final_score, rank, grade FROM calibration_baseline WHERE cycle_id = 1 ORDER BY 1$$,
-  $$VALUES (1, 1, 'sales_customer_supervisor', 89.375::float8, 1, 'B'), (2, 2, 'sales_customer_supervisor', 67.5, 2, 'C'),
+  $$VALUES (1, 1, 'sales_customer_supervisor', 92.5::float8, 1, 'B'), (2, 2, 'sales_customer_supervisor', 80.357143, 2, 'C'),
            (3, 1, 'sales_rep', 98.75, 1, 'A'), (4, 1, 'sales_rep', 76.333334, 4, 'C'), (5, 1, 'sales_rep', 91.09375, 2, 'B'),
            (6, 2, 'sales_rep', 88.5, 3, 'B'), (7, 2, 'sales_rep', 67.388886, 5, 'C')$$,
   'the baseline keeps the ranking before calibration, with team and calibration group');
@@ -139,11 +143,9 @@ RESET ROLE;
 SET ROLE ss_cal_hr;
 SELECT results_eq(format('SELECT reviewer_id, reviewer, reviews, mean, stddev, panel_reviews, panel_mean, panel_stddev, leniency_z
                           FROM sales_supervisor.calibration_raters(%s)', :s_level),
-  $$VALUES (1, 'Sam', 3::bigint, 4.3333, 0.4714, 7::bigint, 3.7143, 0.8806, 0.7030),
-           (2, 'Sue', 2, 2.5000, 0.5000, 7, 3.7143, 0.8806, -1.3789),
-           (4, 'Bob', 1, 4.0000, 0.0000, 7, 3.7143, 0.8806, 0.3244),
-           (6, 'Dan', 1, 4.0000, 0.0000, 7, 3.7143, 0.8806, 0.3244)$$,
-  'rater view of the reps: Sam lenient (z 0.7030), Sue strict (z -1.3789), against the panel of 7 marks');
+  $$VALUES (1, 'Sam', 3::bigint, 4.3333, 0.4714, 5::bigint, 3.6000, 1.0198, 0.7191),
+           (2, 'Sue', 2, 2.5000, 0.5000, 5, 3.6000, 1.0198, -1.0786)$$,
+  'rater view of the reps: Sam lenient (z 0.7191), Sue strict (z -1.0786), against the panel of 5 marks (the 2 single peer reviews withheld)');
 SELECT results_eq(format('SELECT member_id, score_before, points, score_after, rank_before, rank_after, grade_before, grade_after
                           FROM sales_supervisor.calibration_scores(%s)', :s_level),
   $$VALUES (3, 98.75::float8, NULL::numeric, 98.75::float8, 1, 1, 'A', 'A'), (4, 76.333334, NULL, 76.333334, 4, 4, 'C', 'C'),
@@ -194,7 +196,7 @@ SELECT results_eq(format('SELECT member_id, score_before, points, score_after, r
   'before and after: Ann 98.75 A -> 90.75 B (rank 3), Dan 88.5 B -> 91.5 A (rank 1)');
 RESET ROLE;
 SELECT results_eq($$SELECT member_id, final_score, rank, percentile, grade FROM appraisal_result ORDER BY 1$$,
-  $$VALUES (1, 89.375::float8, 1, 100.00, 'B'), (2, 67.5, 2, 0.00, 'C'), (3, 90.75, 3, 50.00, 'B'), (4, 76.333334, 4, 25.00, 'C'),
+  $$VALUES (1, 92.5::float8, 1, 100.00, 'B'), (2, 80.357143, 2, 0.00, 'C'), (3, 90.75, 3, 50.00, 'B'), (4, 76.333334, 4, 25.00, 'C'),
            (5, 91.09375, 2, 75.00, 'B'), (6, 91.5, 1, 100.00, 'A'), (7, 67.388886, 5, 0.00, 'C')$$,
   'appraisal_result is the calibrated ranking (supervisors untouched)');
 SELECT results_eq($$SELECT member_id, grade, raise_pct, bonus_multiplier, reward_or_penalty FROM appraisal_consequence
@@ -213,11 +215,11 @@ SELECT ok((SELECT count(*) FROM audit_log WHERE table_name = 'appraisal_result' 
 
 -- ---------------------------------------------------------------- repeatable
 SELECT results_eq($$SELECT member_id, final_score, rank, grade FROM calibrate_appraisal_cycle(1) ORDER BY 1$$,
-  $$VALUES (1, 89.375::float8, 1, 'B'), (2, 67.5, 2, 'C'), (3, 90.75, 3, 'B'), (4, 76.333334, 4, 'C'),
+  $$VALUES (1, 92.5::float8, 1, 'B'), (2, 80.357143, 2, 'C'), (3, 90.75, 3, 'B'), (4, 76.333334, 4, 'C'),
            (5, 91.09375, 2, 'B'), (6, 91.5, 1, 'A'), (7, 67.388886, 5, 'C')$$,
   'calibrating again applies the adjustments again: the same after');
 SELECT results_eq($$SELECT member_id, final_score, rank, grade FROM calibration_baseline ORDER BY 1$$,
-  $$VALUES (1, 89.375::float8, 1, 'B'), (2, 67.5, 2, 'C'), (3, 98.75, 1, 'A'), (4, 76.333334, 4, 'C'),
+  $$VALUES (1, 92.5::float8, 1, 'B'), (2, 80.357143, 2, 'C'), (3, 98.75, 1, 'A'), (4, 76.333334, 4, 'C'),
            (5, 91.09375, 2, 'B'), (6, 88.5, 3, 'B'), (7, 67.388886, 5, 'C')$$,
   '... and the same before');
 
@@ -268,11 +270,11 @@ RESET ROLE;
 SET ROLE ss_cal_hr;
 CREATE TEMP TABLE closed1 AS SELECT member_id, final_score, rank, percentile, grade FROM close_appraisal_cycle(1);
 SELECT results_eq($$SELECT member_id, final_score, rank, percentile, grade FROM closed1 ORDER BY 1$$,
-  $$VALUES (1, 89.375::float8, 1, 100.00, 'B'), (2, 67.5, 2, 0.00, 'C'), (3, 90.75, 3, 50.00, 'B'), (4, 76.333334, 4, 25.00, 'C'),
+  $$VALUES (1, 92.5::float8, 1, 100.00, 'B'), (2, 80.357143, 2, 0.00, 'C'), (3, 90.75, 3, 50.00, 'B'), (4, 76.333334, 4, 25.00, 'C'),
            (5, 91.09375, 2, 75.00, 'B'), (6, 91.5, 1, 100.00, 'A'), (7, 67.388886, 5, 0.00, 'C')$$,
   'closed with the calibrated scores and grades');
 SELECT results_eq($$SELECT member_id, final_score, rank, percentile, grade FROM sales_supervisor.close_appraisal_cycle(1) ORDER BY 1$$,
-  $$VALUES (1, 89.375::float8, 1, 100.00, 'B'), (2, 67.5, 2, 0.00, 'C'), (3, 90.75, 3, 50.00, 'B'), (4, 76.333334, 4, 25.00, 'C'),
+  $$VALUES (1, 92.5::float8, 1, 100.00, 'B'), (2, 80.357143, 2, 0.00, 'C'), (3, 90.75, 3, 50.00, 'B'), (4, 76.333334, 4, 25.00, 'C'),
            (5, 91.09375, 2, 75.00, 'B'), (6, 91.5, 1, 100.00, 'A'), (7, 67.388886, 5, 0.00, 'C')$$,
   'closing twice gives the same result');
 RESET ROLE;
@@ -340,20 +342,21 @@ RESET ROLE;
 -- {Sam, Ann, Bob, Cat} and South {Sue, Dan, Eve}; the adjustments stand.
 -- North, 4 people at 20/30/40/10 %: 0.8, 1.2, 1.6, 0.4 -> floors 0, 1, 1, 0; the
 --   two spares to the largest remainders .8 (A) and .6 (C): A 1, B 1, C 2.
---   before Ann 98.75 A, Cat 91.09375 B, Sam 89.375 C, Bob 76.333334 C
---   after  Cat 91.09375 A, Ann 90.75 B, Sam 89.375 C, Bob 76.333334 C
+--   before Ann 98.75 A, Sam 92.5 B, Cat 91.09375 C, Bob 76.333334 C
+--   after  Sam 92.5 A, Cat 91.09375 B, Ann 90.75 C, Bob 76.333334 C
+--   (issue 16: Sam's 92.5 after the anonymity threshold; with 89.375 he was third)
 -- South, 3 people: 0.6, 0.9, 1.2, 0.3 -> floors 0, 0, 1, 0; spares to .9 (B), .6 (A):
---   A 1, B 1, C 1.  before Dan 88.5 A, Sue 67.5 B, Eve 67.388886 C; after Dan 91.5 A.
+--   A 1, B 1, C 1.  before Dan 88.5 A, Sue 80.357143 B, Eve 67.388886 C; after Dan 91.5 A.
 SET ROLE ss_cal_hr;
 SELECT lives_ok($$SELECT sales_supervisor.reopen_appraisal_cycle(1, 'ranked per team')$$, 'HR reopens it once more');
 RESET ROLE;
 SELECT results_eq($$SELECT member_id, final_score, rank, grade FROM calibrate_appraisal_cycle(1, 'team') ORDER BY 1$$,
-  $$VALUES (1, 89.375::float8, 3, 'C'), (2, 67.5, 2, 'B'), (3, 90.75, 2, 'B'), (4, 76.333334, 4, 'C'),
-           (5, 91.09375, 1, 'A'), (6, 91.5, 1, 'A'), (7, 67.388886, 3, 'C')$$,
+  $$VALUES (1, 92.5::float8, 1, 'A'), (2, 80.357143, 2, 'B'), (3, 90.75, 3, 'C'), (4, 76.333334, 4, 'C'),
+           (5, 91.09375, 2, 'B'), (6, 91.5, 1, 'A'), (7, 67.388886, 3, 'C')$$,
   'per team: the adjusted scores are ranked again within each team');
 SELECT results_eq($$SELECT member_id, grp, final_score, rank, grade FROM calibration_baseline ORDER BY 1$$,
-  $$VALUES (1, '1', 89.375::float8, 3, 'C'), (2, '2', 67.5, 2, 'B'), (3, '1', 98.75, 1, 'A'), (4, '1', 76.333334, 4, 'C'),
-           (5, '1', 91.09375, 2, 'B'), (6, '2', 88.5, 1, 'A'), (7, '2', 67.388886, 3, 'C')$$,
+  $$VALUES (1, '1', 92.5::float8, 2, 'B'), (2, '2', 80.357143, 2, 'B'), (3, '1', 98.75, 1, 'A'), (4, '1', 76.333334, 4, 'C'),
+           (5, '1', 91.09375, 3, 'C'), (6, '2', 88.5, 1, 'A'), (7, '2', 67.388886, 3, 'C')$$,
   '... against the ranking per team before calibration');
 
 SELECT * FROM finish();

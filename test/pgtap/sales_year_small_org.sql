@@ -77,19 +77,26 @@
 --   customer satisfaction (K7): Ann 93.75, Bob 100, Cat NULL, Dan 50, Eve 100; Sam 100 (K9 125), Sue 50.
 --   team performance: Sam 100 (117.2325), Sue 92.5; reps take their team's: team 1 100, team 2 92.5.
 --   team management (Sam and Sue only), reviews on 1..5, score = mean of criteria:
---     Sam wrote Ann 5, Bob 4, Cat 4, Sue 3 (mean 4);  Sue wrote Dan 3, Eve 2, Sam 2 (mean 7/3);
---     Ann wrote Sam 4 (1 review: not calibrated);  Bob wrote Sam 5, Ann 4 (mean 4.5);
---     Cat wrote Sam 3 (1 review);  Dan wrote Sue 4, Eve 4 (mean 4);  Eve wrote Sue 2 (1 review).
---     Global mean of the 14 non-self reviews = 49 / 14 = 3.5.  Calibrated = s - reviewer mean + 3.5:
---       of Sam: Sue 2 + 7/6 = 3.1667, Ann 4, Bob 5 - 1 = 4, Cat 3 -> 0..100: 54.1667, 75, 75, 50
---         trimmed_mean(k = 1) drops 50 and 75: (54.1667 + 75) / 2 = 64.583333
---       of Sue: Sam 3 - .5 = 2.5, Dan 4 - .5 = 3.5, Eve 2 -> 37.5, 62.5, 25; k -> 1 of 3: 37.5
+--     Sam wrote Ann 5, Bob 4, Cat 4 (supervisor), Sue 3 (peer);  Sue wrote Dan 3, Eve 2 (supervisor), Sam 2 (peer);
+--     Ann wrote Sam 4 (subordinate);  Bob wrote Sam 5 (subordinate), Ann 4 (peer);
+--     Cat wrote Sam 3 (subordinate);  Dan wrote Sue 4 (subordinate), Eve 4 (peer);  Eve wrote Sue 2 (subordinate).
+--     Anonymity threshold (issue 16; the cycle's min_anonymous_reviews, default 3): a peer or
+--     subordinate group of fewer than 3 reviews is withheld everywhere.  Withheld: the single peer
+--     review of each of Sam (Sue's), Sue (Sam's), Ann (Bob's), Eve (Dan's), and Sue's 2 subordinate
+--     reviews (Dan's, Eve's).  Kept: Sam's 3 subordinate reviews and the 5 supervisor reviews.
+--     (Before issue 16 Sue's team_management was computed from those 2 subordinate reviews, 37.5,
+--     and Sam's 64.583333 took Sue's peer review in: final scores were Sam 89.375, Sue 67.5.)
+--     Calibration over the 8 kept reviews: global mean (5 + 4 + 4 + 3 + 2 + 4 + 5 + 3) / 8 = 3.75;
+--     only Sam (3 reviews) and Sue (2) have 2 or more, and they reviewed no leader.
+--       of Sam: Ann 4, Bob 5, Cat 3 (1 kept review each: as written) -> 0..100: 75, 100, 50;
+--         trimmed_mean(k = 1) drops 100 and 50: 75
+--       of Sue: nothing left -> team_management NULL, the final score renormalised over tp and cs
 --     (self reviews do not count: Ann's self review of 5 changes nothing)
 -- FINAL (component weights: reps tp 20, ip 60, cs 20; supervisors tp 50, tm 30, cs 20)
 --   Ann (2000 + 6000 + 1875) / 100 = 98.75;  Bob (2000 + 3633.33336 + 2000) / 100 = 76.333334
 --   Cat (2000 + 5287.5) / 80 = 91.09375 (no customer satisfaction: renormalised over 80)
 --   Dan (1850 + 6000 + 1000) / 100 = 88.5;  Eve (1850 + 2888.88864 + 2000) / 100 = 67.388886
---   Sam (5000 + 1937.49999 + 2000) / 100 = 89.375;  Sue (4625 + 1125 + 1000) / 100 = 67.5
+--   Sam (5000 + 2250 + 2000) / 100 = 92.5;  Sue (4625 + 1000) / 70 = 80.357142857 -> 80.357143
 -- GRADES per level, A 20 / B 30 / C 40 / D 10 %:
 --   5 reps -> 1, 1.5, 2, 0.5 -> floors 1,1,2,0, the spare to B (tie .5 with D, larger share):
 --     Ann A (rank 1, pct 100), Cat B (2, 75), Dan B (3, 50), Bob C (4, 25), Eve C (5, 0)
@@ -120,7 +127,7 @@ SET LOCAL TimeZone = 'UTC';
 -- other suites in this database used the identity of appraisal_cycle (sequences are not
 -- rolled back): restart it so the cycle opened below is cycle 1
 SELECT setval(pg_get_serial_sequence('sales_supervisor.appraisal_cycle', 'cycle_id'), 1, false) AS restart \gset
-SELECT plan(44);
+SELECT plan(45);
 
 -- ---------------------------------------------------------------- the org
 \ir include/small_org.sql
@@ -270,14 +277,20 @@ CREATE TEMP TABLE a_out AS SELECT * FROM close_appraisal_cycle(1);
 SELECT results_eq(
   $$SELECT member_id, team_performance, individual_performance, team_management, customer_satisfaction,
            final_score, rank, percentile, grade FROM a_out ORDER BY member_id$$,
-  $$VALUES (1, 100::float8, NULL::float8, 64.583333::float8, 100::float8, 89.375::float8, 1, 100.00, 'B'),
-           (2, 92.5, NULL, 37.5, 50, 67.5, 2, 0.00, 'C'),
+  $$VALUES (1, 100::float8, NULL::float8, 75::float8, 100::float8, 92.5::float8, 1, 100.00, 'B'),
+           (2, 92.5, NULL, NULL, 50, 80.357143, 2, 0.00, 'C'),
            (3, 100, 100, NULL, 93.75, 98.75, 1, 100.00, 'A'),
            (4, 100, 60.555556, NULL, 100, 76.333334, 4, 25.00, 'C'),
            (5, 100, 88.125, NULL, NULL, 91.09375, 2, 75.00, 'B'),
            (6, 92.5, 100, NULL, 50, 88.5, 3, 50.00, 'B'),
            (7, 92.5, 48.148144, NULL, 100, 67.388886, 5, 0.00, 'C')$$,
   'components, final scores, ranks, percentiles and grades as worked out above');
+SELECT results_eq($$SELECT member_id, withheld FROM a_out WHERE withheld <> '{}' ORDER BY member_id$$,
+  $$VALUES (1, ARRAY['team_management: 1 peer review withheld (fewer than 3)']),
+           (2, ARRAY['team_management: 1 peer review withheld (fewer than 3)',
+                     'team_management: 2 subordinate reviews withheld (fewer than 3)',
+                     'team_management withheld: the final score is renormalised over the other components'])$$,
+  'the result says what the anonymity threshold withheld: Sam''s peer review, Sue''s peer and subordinate reviews');
 SELECT is((SELECT state FROM appraisal_cycle WHERE cycle_id = 1), 'closed'::cycle_state, 'the cycle is closed');
 SELECT results_eq($$SELECT member_id, grade, raise_pct, bonus_multiplier, reward_or_penalty
                     FROM appraisal_consequence WHERE cycle_id = 1 ORDER BY 1$$,

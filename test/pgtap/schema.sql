@@ -2,7 +2,7 @@
 -- row-level security and policies, and function hygiene (search_path).
 BEGIN;
 SET LOCAL search_path = sales_supervisor, public;
-SELECT plan(80);
+SELECT plan(81);
 
 SELECT tables_are('sales_supervisor', ARRAY[
   'team', 'member', 'member_assignment', 'team_leader', 'team_leadership', 'visit_cadence', 'customer', 'customer_contact', 'customer_visit',
@@ -17,7 +17,7 @@ SELECT tables_are('sales_supervisor', ARRAY[
   'invoice', 'invoice_payment', 'spiff', 'payout_batch', 'payout_batch_line', 'commission_dispute', 'commission_entry',
   'commission_balance', 'invoice_credit_window', 'invoice_credit', 'invoice_credit_stale', 'calibration_baseline', 'calibration_session', 'calibration_adjustment', 'appraisal_publication',
   'salary_band', 'merit_matrix', 'merit_budget', 'merit_override', 'merit_raise',
-  'potential_rating'],
+  'potential_rating', 'appraisal_template'],
   'the data model''s tables');
 SELECT views_are('sales_supervisor', ARRAY['overdue_visit', 'v_org_summary', 'v_rep_sales_month', 'v_rep_attainment',
   'v_team_attainment', 'v_pipeline', 'v_forecast_accuracy', 'v_customer_health', 'v_team_scorecard',
@@ -44,8 +44,8 @@ SELECT is((SELECT array_agg(c.relname::text ORDER BY c.relname) FROM pg_class c
              AND c.oid <> ALL ((SELECT extconfig FROM pg_extension WHERE extname = 'sales_supervisor')::oid[])),
           NULL, 'every table and sequence is registered with pg_extension_config_dump');
 SELECT is((SELECT count(*)::int FROM pg_class c
-           WHERE c.relnamespace = 'sales_supervisor'::regnamespace AND c.relkind = 'S'), 39,
-          'the 39 identity sequences exist, one per table with a generated key (and are registered, above)');
+           WHERE c.relnamespace = 'sales_supervisor'::regnamespace AND c.relkind = 'S'), 40,
+          'the 40 identity sequences exist, one per table with a generated key (and are registered, above)');
 SELECT is((SELECT array_agg(t.typname::text ORDER BY t.typname) FROM pg_type t
            WHERE t.typnamespace = 'sales_supervisor'::regnamespace AND t.typtype = 'e'
              AND obj_description(t.oid, 'pg_type') IS NULL), NULL, 'every enum has a comment');
@@ -72,7 +72,9 @@ SELECT columns_are('sales_supervisor', 'review', ARRAY['review_id', 'cycle_id', 
 SELECT col_is_pk('sales_supervisor', 'review_score', ARRAY['review_id', 'criterion'], 'one score per review and criterion');
 SELECT columns_are('sales_supervisor', 'appraisal_result', ARRAY['cycle_id', 'member_id', 'level', 'team_performance',
   'individual_performance', 'team_management', 'customer_satisfaction', 'final_score', 'rank', 'percentile',
-  'grade', 'computed_at'], 'appraisal_result columns: the four components, final score, rank, percentile, grade');
+  'grade', 'computed_at', 'template_id', 'self_assessment', 'supervisor_review', 'days_in_cycle', 'withheld',
+  'not_graded_reason'],
+  'appraisal_result columns: the four components, final score, rank, percentile, grade; template, self-assessment, supervisors'' review, days, withheld, why not graded');
 SELECT columns_are('sales_supervisor', 'audit_log', ARRAY['audit_id', 'table_name', 'row_key', 'action', 'changed_by',
   'acting_role', 'changed_at', 'txid', 'old_row', 'new_row', 'reason'], 'audit_log columns');
 SELECT col_is_pk('sales_supervisor', 'appraisal_result', ARRAY['cycle_id', 'member_id'], 'one result per cycle and member');
@@ -130,7 +132,7 @@ SELECT is((SELECT array_agg(table_name::text ORDER BY table_name) FROM informati
 -- row-level security
 SELECT is((SELECT array_agg(relname::text ORDER BY relname) FROM pg_class
            WHERE relnamespace = 'sales_supervisor'::regnamespace AND relkind = 'r' AND relrowsecurity),
-          ARRAY['appraisal_consequence', 'appraisal_publication', 'appraisal_result', 'audit_log',
+          ARRAY['appraisal_consequence', 'appraisal_publication', 'appraisal_result', 'appraisal_template', 'audit_log',
                 'calibration_adjustment', 'calibration_baseline', 'calibration_session', 'commission_balance', 'commission_credit',
                 'commission_dispute', 'commission_entry', 'commission_late_sale',
                 'commission_payout', 'commission_plan', 'commission_plan_version',
@@ -168,6 +170,8 @@ SELECT policies_are('sales_supervisor', 'calibration_adjustment',
                     ARRAY['calibration_adjustment_own', 'calibration_adjustment_scope', 'calibration_adjustment_hr'],
                     'calibration_adjustment policies: the member once published, the scope and the session''s viewers, HR');
 SELECT policies_are('sales_supervisor', 'pay', ARRAY['pay_own', 'pay_hr'], 'pay policies');
+SELECT policies_are('sales_supervisor', 'appraisal_template', ARRAY['appraisal_template_read', 'appraisal_template_hr'],
+                    'appraisal_template policies: everybody reads the templates, HR writes them');
 SELECT policies_are('sales_supervisor', 'audit_log', ARRAY['audit_log_hr'], 'audit_log policies');
 SELECT policies_are('sales_supervisor', 'team', ARRAY['team_read', 'team_hr', 'team_manager_insert', 'team_manager_update'],
                     'team policies: everybody reads the tree; HR, or a manager inside their department, changes it');
@@ -214,7 +218,8 @@ SELECT is((SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_proc p
           NULL, 'no SECURITY DEFINER function is executable by PUBLIC');
 SELECT is((SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_proc p
            WHERE p.pronamespace = 'sales_supervisor'::regnamespace AND p.prosecdef),
-          ARRAY['adjust_final_score', 'allocate_quotas', 'appraisal_consequence_check_state', 'appraisal_cycle_check_state', 'appraisal_what_if',
+          ARRAY['adjust_final_score', 'allocate_quotas', 'appraisal_consequence_check_state', 'appraisal_cycle_check_policy', 'appraisal_cycle_check_state',
+                'appraisal_template_check', 'appraisal_what_if',
                 'approve_payout_batch', 'approve_promotion', 'audit_row', 'calibrate_appraisal_cycle', 'calibration_raters', 'calibration_scores',
                 'close_appraisal_cycle', 'close_calibration_session', 'commission_check_period', 'commission_credit_check_period', 'commission_dispute_check_state', 'commission_entry_check_period',
                 'commission_plan_record_version', 'commission_statement', 'correct_sale_credit', 'credited_sale_ids', 'current_member_id', 'customer_check_team', 'cycle_rows_check_state',
@@ -225,7 +230,7 @@ SELECT is((SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_proc p
                 'review_check_cycle', 'review_summary', 'run_commission', 'sale_check_credited',
                 'sale_credit_check_credited', 'sale_credit_check_sum',
                 'sale_queue_late_lines', 'sale_scope_member_ids', 'sale_scope_moved', 'sale_scope_moved_dates',
-                'sale_scope_moved_ids', 'scope_root_team_ids', 'score_kpis', 'seasonal_distribution_check', 'settle_commission_period', 'spiff_check_settled', 'start_appraisal_reviews',
+                'sale_scope_moved_ids', 'scope_root_team_ids', 'score_kpis', 'seasonal_distribution_check', 'self_assessment_comparison', 'settle_commission_period', 'spiff_check_settled', 'start_appraisal_reviews',
                 'team_check_tree', 'team_leadership_follow', 'transfer_member', 'visible_member_ids', 'year_end_pay'],
           'exactly the functions that must cross the security lines are SECURITY DEFINER');
 SELECT is((SELECT provolatile::text FROM pg_proc WHERE oid = 'sales_supervisor.generate_demo_org'::regproc), 'v',

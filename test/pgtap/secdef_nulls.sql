@@ -142,9 +142,10 @@ INSERT INTO sample (signature, args, allowed, null_means_default) VALUES
 INSERT INTO sample (signature, args, allowed, null_means_default) VALUES
   ('transfer_member(integer, integer, date, text, member_level, name, text)',
    ARRAY['11', '7', $$'2025-06-17'$$, $$'sample'$$, 'NULL', 'current_user', $$'carry'$$], '{manager,hr}', '{5}');
--- reviewee NULL (its default) means oneself; into_period NULL the next open period
+-- reviewee / member NULL (the default) means oneself; into_period NULL the next open period
 INSERT INTO sample (signature, args, allowed, null_means_default) VALUES
   ('review_summary(integer, integer, name)', ARRAY[:'cycle', '11', 'current_user'], '{supervisor,manager,hr}', '{2}'),
+  ('self_assessment_comparison(integer, integer, name)', ARRAY[:'cycle', '11', 'current_user'], '{supervisor,manager,hr}', '{2}'),
   ('recalculate_commission(integer, integer, name)', ARRAY[:'period', 'NULL', 'current_user'], '{}', '{2}');
 
 CREATE TEMP TABLE secdef AS

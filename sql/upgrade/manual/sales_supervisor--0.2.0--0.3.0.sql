@@ -197,7 +197,9 @@ COMMENT ON TABLE review IS
 -- component; the metric list is written once, in kpi_metrics().  No schema
 -- change: kpi_definition.metric keeps its CHECK (non-blank only).
 --@ replace function kpi_measure, kpi_metrics, kpi_measure_check, kpi_measure_sales, kpi_measure_customers, kpi_measure_service, kpi_measure_development, kpi_measure_forecast
---@ replace function appraisal_compute, appraisal_who, appraisal_kpi_components, appraisal_team_scores, appraisal_team_management, appraisal_survey_satisfaction, appraisal_components, appraisal_ranking
+--@ replace function appraisal_compute, appraisal_who, appraisal_kpi_components, appraisal_team_scores, appraisal_survey_satisfaction, appraisal_components, appraisal_ranking
+-- (appraisal_team_management of 13.2 became appraisal_review_marks, _supervisor_days and
+-- _review_components in issue 16: created in its section at the end)
 
 -- ---------------------------------------------------------------------------
 -- One lookup of the appraisal cycle for every step (issue 13; 22004 for NULL)
@@ -465,3 +467,44 @@ SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.potential_rating', 
 --@ replace function merit_result
 --@ replace function merit_preview, merit_apply
 --@ replace view nine_box
+
+-- ---------------------------------------------------------------------------
+-- Issue 16, items 3-5 (the scoring pipeline): anonymity thresholds, mid-cycle
+-- joiners and leavers, appraisal templates per level and the self-assessment.
+-- The cycle gets its policy (existing cycles: threshold 3, as review_summary
+-- had it, no minimum days); results get the template applied, the
+-- self-assessment, the supervisors' review, the days in the cycle, what was
+-- withheld and why someone is not graded (existing results: empty).  The
+-- functions of the pipeline that are new in 0.3.0 come in their current form
+-- with the directive of issue 13.2 above; they are named again here, after the
+-- columns and the table they read, for the LANGUAGE sql ones.
+-- ---------------------------------------------------------------------------
+ALTER TABLE appraisal_cycle
+  ADD COLUMN min_anonymous_reviews smallint NOT NULL DEFAULT 3
+    CONSTRAINT appraisal_cycle_min_anonymous_reviews CHECK (min_anonymous_reviews BETWEEN 1 AND 100),
+  ADD COLUMN min_days_in_cycle smallint NOT NULL DEFAULT 0
+    CONSTRAINT appraisal_cycle_min_days_in_cycle CHECK (min_days_in_cycle BETWEEN 0 AND 366),
+  ADD COLUMN short_stay_policy text NOT NULL DEFAULT 'not_graded'
+    CONSTRAINT appraisal_cycle_short_stay_policy CHECK (short_stay_policy IN ('not_graded', 'prorate'));
+--@ comments on table appraisal_cycle
+--@ create table appraisal_template
+SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.appraisal_template', '');
+SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.appraisal_template_template_id_seq', '');
+--@ create policies on appraisal_template
+ALTER TABLE appraisal_result
+  ADD COLUMN template_id integer CONSTRAINT appraisal_result_template_fk REFERENCES appraisal_template ON DELETE RESTRICT,
+  ADD COLUMN self_assessment double precision
+    CONSTRAINT appraisal_result_self_assessment CHECK (self_assessment BETWEEN 0 AND 100),
+  ADD COLUMN supervisor_review double precision
+    CONSTRAINT appraisal_result_supervisor_review CHECK (supervisor_review BETWEEN 0 AND 100),
+  ADD COLUMN days_in_cycle integer CONSTRAINT appraisal_result_days_in_cycle CHECK (days_in_cycle >= 0),
+  ADD COLUMN withheld text[] NOT NULL DEFAULT '{}',
+  ADD COLUMN not_graded_reason text;
+--@ comments on table appraisal_result
+--@ replace function appraisal_template_check, appraisal_cycle_check_policy
+--@ create trigger appraisal_template_check, appraisal_cycle_check_policy, appraisal_template_audit
+--@ replace function review_check_cycle, review_summary, audit_rows_as_of
+--@ replace function member_days_in, kpi_measure_who, kpi_metrics, kpi_measure
+--@ replace function appraisal_who, appraisal_kpi_components, appraisal_review_marks, appraisal_supervisor_days, appraisal_review_components
+--@ replace function appraisal_survey_satisfaction, appraisal_components, appraisal_ranking, appraisal_compute, start_appraisal_reviews
+--@ replace function self_assessment_comparison
