@@ -156,7 +156,9 @@ RETURNS TABLE (rule text, period_id integer, member_id integer, subject text, ex
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, sales_supervisor, pg_temp
 AS $fn$
-  WITH e AS (
+  WITH k AS (   -- (summed per kind first: one sum per entry, then a few rows per statement to pivot)
+    SELECT y.member_id, y.period_id, y.kind, sum(y.amount) AS amount FROM commission_entry y GROUP BY 1, 2, 3),
+  e AS (
     SELECT x.member_id, x.period_id,
            coalesce(sum(x.amount) FILTER (WHERE x.kind = 'earned'), 0) AS earned,
            coalesce(sum(x.amount) FILTER (WHERE x.kind = 'held'), 0) AS held,
@@ -168,7 +170,7 @@ AS $fn$
            coalesce(sum(x.amount) FILTER (WHERE x.kind = 'draw_paid'), 0) AS advanced,
            coalesce(sum(x.amount) FILTER (WHERE x.kind = 'draw_recovered'), 0) AS draw_recovered,
            coalesce(-sum(x.amount) FILTER (WHERE x.kind = 'paid'), 0) AS paid
-    FROM commission_entry x GROUP BY 1, 2),
+    FROM k x GROUP BY 1, 2),
   b AS (
     SELECT bl.*, coalesce(lag(bl.closing) OVER w, 0) AS prev_closing,
            coalesce(lag(bl.draw_outstanding) OVER w, 0) AS prev_outstanding
@@ -215,12 +217,13 @@ AS $fn$
   SELECT 'payment_reversal', NULL::integer, NULL::integer, 'payment ' || r.payment_id || ' reverses ' || o.payment_id,
          -o.amount, r.amount
   FROM invoice_payment r JOIN invoice_payment o ON o.payment_id = r.reverses_id
-  WHERE r.amount <> -o.amount OR r.invoice_id <> o.invoice_id
+  WHERE r.reverses_id IS NOT NULL   -- (the few reversals, each probing its payment by key)
+    AND (r.amount <> -o.amount OR r.invoice_id <> o.invoice_id)
   UNION ALL
   SELECT 'batch_reversal', NULL::integer, r.member_id, 'payout batch line ' || r.line_id || ' reverses ' || o.line_id,
          -o.amount, r.amount
   FROM payout_batch_line r JOIN payout_batch_line o ON o.line_id = r.reverses_id
-  WHERE r.amount <> -o.amount OR r.member_id <> o.member_id
+  WHERE r.reverses_id IS NOT NULL AND (r.amount <> -o.amount OR r.member_id <> o.member_id)
 $fn$;
 COMMENT ON FUNCTION conservation_settlement_violations() IS
 'Internal part of conservation_violations: the rules of the reps'' accounts -- balance_entries (each figure of a balance row = the sum of the period''s entries of its kind), balance_opening (opening = the previous closing of the kind; draw_outstanding = previous + advanced + recovered), payout_batch (the batch pays each rep the balance''s paid), earned_entry (an earned entry = its payout line), withheld (what the account withholds of a period''s commission lies in 0 .. that commission), payment_reversal and batch_reversal (a reversal takes back its payment or payout line whole).';

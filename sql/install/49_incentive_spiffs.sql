@@ -65,7 +65,7 @@ AS $fn$
     WINDOW w AS (PARTITION BY d.spiff_id, cs.sale_id ORDER BY cs.member_id)
     UNION ALL       -- ... where a line has one rep (not split), all of it: no window to apportion
     SELECT d.spiff_id, s.member_id, s.amount, sign(s.amount), CASE WHEN s.refund_of IS NULL THEN 1 ELSE -1 END,
-           coalesce(s.quantity, 1),
+           round(coalesce(s.quantity, 1), 3),   -- (units to the thousandth, as apportioned)
            CASE d.per WHEN 'unit' THEN round(coalesce(s.quantity, 1) * d.amount, 2) ELSE d.amount END
     FROM due d
     JOIN sales_supervisor.sale s ON s.sold_on >= d.start_on AND s.sold_on <= d.end_on AND s.category_id = d.category_id
