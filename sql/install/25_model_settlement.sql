@@ -167,6 +167,7 @@ CREATE TABLE commission_entry (
   spiff_id     integer REFERENCES spiff ON DELETE RESTRICT,
   dispute_id   integer UNIQUE REFERENCES commission_dispute ON DELETE RESTRICT,
   batch_line_id bigint UNIQUE REFERENCES payout_batch_line ON DELETE RESTRICT,
+  reverses_line_id bigint UNIQUE REFERENCES payout_batch_line ON DELETE RESTRICT,
   note         text,
   created_at   timestamptz NOT NULL DEFAULT now(),
   created_by   name NOT NULL DEFAULT session_user,
@@ -180,6 +181,7 @@ CREATE TABLE commission_entry (
   CONSTRAINT commission_entry_spiff CHECK ((spiff_id IS NOT NULL) = (kind = 'spiff')),
   CONSTRAINT commission_entry_dispute CHECK (dispute_id IS NULL OR kind = 'adjustment'),
   CONSTRAINT commission_entry_paid CHECK ((batch_line_id IS NOT NULL) = (kind = 'paid')),
+  CONSTRAINT commission_entry_reversal CHECK (reverses_line_id IS NULL OR kind = 'adjustment' AND dispute_id IS NULL),
   CONSTRAINT commission_entry_plan_version_fk FOREIGN KEY (plan_id, plan_version)
     REFERENCES commission_plan_version (plan_id, version) ON DELETE RESTRICT
 );
@@ -187,7 +189,7 @@ CREATE INDEX commission_entry_member_idx ON commission_entry (member_id, period_
 CREATE INDEX commission_entry_period_idx ON commission_entry (period_id);
 CREATE INDEX commission_entry_for_period_idx ON commission_entry (for_period_id, member_id) WHERE for_period_id IS NOT NULL;
 COMMENT ON TABLE commission_entry IS
-'Each rep''s commission account, append-only: every amount that moves what the rep is owed, booked in the period whose settlement it belongs to. earned (the commission payout lines booked in the period), held / released / clawed_back (the share of a period''s commission on unpaid invoices: held until paid under a plan earning on payment, clawed back past the clawback horizon under one earning on booking, released by payment), spiff, adjustment (an accepted dispute), draw_paid (a recoverable advance), guarantee_paid (a non-recoverable top-up), draw_recovered, paid (the payout batch line). The balance of a rep after a period is the sum of their entries up to it (commission_balance).';
+'Each rep''s commission account, append-only: every amount that moves what the rep is owed, booked in the period whose settlement it belongs to. earned (the commission payout lines booked in the period), held / released / clawed_back (the share of a period''s commission on unpaid invoices: held until paid under a plan earning on payment, clawed back past the clawback horizon under one earning on booking, released by payment), spiff, adjustment (an accepted dispute, or a payout line reversed), draw_paid (a recoverable advance), guarantee_paid (a non-recoverable top-up), draw_recovered, paid (the payout batch line). The balance of a rep after a period is the sum of their entries up to it (commission_balance).';
 COMMENT ON COLUMN commission_entry.entry_id IS 'Entry identifier.';
 COMMENT ON COLUMN commission_entry.member_id IS 'Rep whose account it is.';
 COMMENT ON COLUMN commission_entry.period_id IS 'Period whose settlement the entry belongs to (not yet settled when written).';
@@ -200,6 +202,7 @@ COMMENT ON COLUMN commission_entry.payout_id IS 'For an earned entry: the commis
 COMMENT ON COLUMN commission_entry.spiff_id IS 'For a spiff entry: the SPIFF paid.';
 COMMENT ON COLUMN commission_entry.dispute_id IS 'For an adjustment: the accepted dispute it settles.';
 COMMENT ON COLUMN commission_entry.batch_line_id IS 'For a paid entry: the payout batch line that pays it.';
+COMMENT ON COLUMN commission_entry.reverses_line_id IS 'For an adjustment that gives back a payout batch line payroll did not pay (reverse_payout_line): that line; the next settlement''s batch carries its reversing line.';
 COMMENT ON COLUMN commission_entry.note IS 'What the entry is for, in words.';
 COMMENT ON COLUMN commission_entry.created_at IS 'When the entry was written.';
 COMMENT ON COLUMN commission_entry.created_by IS 'Session user who wrote it.';

@@ -481,6 +481,11 @@ BEGIN
     RETURNING line_id, member_id, amount)
   INSERT INTO commission_entry (member_id, period_id, kind, amount, batch_line_id, note)
   SELECT l.member_id, period, 'paid', -l.amount, l.line_id, format('payout batch %s', v_batch) FROM line l;
+  -- the lines reversed since the last settlement (reverse_payout_line): their reversing lines
+  INSERT INTO payout_batch_line (batch_id, member_id, amount, reverses_id, note)
+  SELECT v_batch, o.member_id, -o.amount, o.line_id, format('reverses line %s: %s', o.line_id, e.note)
+  FROM commission_entry e JOIN payout_batch_line o ON o.line_id = e.reverses_line_id
+  WHERE e.period_id = period ORDER BY o.line_id;
   INSERT INTO commission_balance (member_id, period_id, opening, earned, held, released, clawed_back, spiffs,
                                   adjustments, draw_paid, draw_recovered, paid, closing, draw_outstanding)
   SELECT w.member_id, period, w.opening, w.earned, w.held, w.released, w.clawed_back, w.spiffs, w.adjustments,
@@ -494,7 +499,7 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION settle_commission_period(integer, name) IS
-'Settles a commission period that run_commission has run, in one transaction: posts into each rep''s account (commission_entry) the payout lines booked in the period (earned), the commission held on or clawed back for unpaid invoices and released by payments since (by the plans'' earn_on and clawback_days), the SPIFFs ending in the period, the draw of the plan (recoverable advance or guarantee) and its recovery, and what is paid; writes the payout batch (one line per rep paid; approve_payout_batch releases it to payroll) and the balance walk (commission_balance); returns the walk per rep. A negative balance is carried forward unless the plan says pay_negative. Periods of a kind are settled in order; a settled period is final. A company-wide step: the extension owner (the calendar job) or a manager who leads every department.';
+'Settles a commission period that run_commission has run, in one transaction: posts into each rep''s account (commission_entry) the payout lines booked in the period (earned), the commission held on or clawed back for unpaid invoices and released by payments since (by the plans'' earn_on and clawback_days), the SPIFFs ending in the period, the draw of the plan (recoverable advance or guarantee) and its recovery, and what is paid; writes the payout batch (one line per rep paid, and the reversing line of each line reversed since the last settlement; approve_payout_batch releases it to payroll) and the balance walk (commission_balance); returns the walk per rep. A negative balance is carried forward unless the plan says pay_negative. Periods of a kind are settled in order; a settled period is final. A company-wide step: the extension owner (the calendar job) or a manager who leads every department.';
 REVOKE ALL ON FUNCTION settle_commission_period(integer, name) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION settle_commission_period(integer, name) TO sales_supervisor_manager;
 
@@ -620,6 +625,62 @@ COMMENT ON FUNCTION approve_payout_batch(integer, name) IS
 'Approves a payout batch for payroll (HR only); an approved batch never changes (55000 for an unknown or approved batch).';
 REVOKE ALL ON FUNCTION approve_payout_batch(integer, name) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION approve_payout_batch(integer, name) TO sales_supervisor_hr;
+
+-- reverse_payout_line: payroll did not pay a line of an approved batch (a
+-- bounced transfer, a wrong account): the amount goes back into the rep's
+-- account as an adjustment in the next period to settle, whose batch carries
+-- the reversing line (and pays the rep again with the balance).
+CREATE FUNCTION reverse_payout_line(line bigint, reason text, login name DEFAULT current_user)
+RETURNS commission_entry
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $fn$
+DECLARE
+  o payout_batch_line;
+  b payout_batch;
+  v_open integer;
+  e commission_entry;
+BEGIN
+  PERFORM require_role(login, ARRAY['sales_supervisor_hr'], 'reverse a payout line');
+  IF line IS NULL OR reason IS NULL THEN
+    RAISE EXCEPTION 'line and reason must not be null' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  IF btrim(reason) = '' THEN
+    RAISE EXCEPTION 'a reason is required to reverse payout line %', line
+      USING ERRCODE = 'invalid_parameter_value', HINT = 'Say why payroll did not pay it; the note keeps it.';
+  END IF;
+  -- no settlement meanwhile (it writes the batch that carries the reversing line)
+  LOCK TABLE commission_entry, payout_batch IN SHARE ROW EXCLUSIVE MODE;
+  SELECT * INTO o FROM payout_batch_line x WHERE x.line_id = line;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'payout batch line % does not exist', line USING ERRCODE = 'no_data_found';
+  END IF;
+  SELECT * INTO b FROM payout_batch x WHERE x.batch_id = o.batch_id;
+  IF o.reverses_id IS NOT NULL OR b.approved_at IS NULL
+     OR EXISTS (SELECT 1 FROM commission_entry x WHERE x.reverses_line_id = line) THEN
+    RAISE EXCEPTION 'payout batch line % cannot be reversed: %', line,
+                    CASE WHEN o.reverses_id IS NOT NULL THEN 'it is a reversing line'
+                         WHEN b.approved_at IS NULL THEN 'its batch is not approved'
+                         ELSE 'it is reversed already' END
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = 'A line of an approved batch is reversed once; a draft batch is not paid yet.';
+  END IF;
+  v_open := settlement_open_period(b.period_id);
+  IF v_open IS NULL THEN
+    RAISE EXCEPTION 'no period after % to settle the reversal of payout line % in', b.period_id, line
+      USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'Define the next fiscal periods first.';
+  END IF;
+  INSERT INTO commission_entry (member_id, period_id, kind, amount, reverses_line_id, note)
+  VALUES (o.member_id, v_open, 'adjustment', o.amount, line,
+          format('payout line %s of batch %s not paid: %s', line, b.batch_id, reason))
+  RETURNING * INTO e;
+  RETURN e;
+END
+$fn$;
+COMMENT ON FUNCTION reverse_payout_line(bigint, text, name) IS
+'Reverses a line of an approved payout batch that payroll did not pay (HR only; a reason is required): its amount goes back into the rep''s account as an adjustment in the next period to settle, whose payout batch carries the reversing line (reverses_id) and pays the balance again. A line is reversed once; a reversing line or a line of a draft batch cannot be (55000).';
+REVOKE ALL ON FUNCTION reverse_payout_line(bigint, text, name) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION reverse_payout_line(bigint, text, name) TO sales_supervisor_hr;
 
 -- The statements' headers and the payroll export, for BI tools and payroll:
 -- security_invoker, so each role sees the rows its row-level security shows
