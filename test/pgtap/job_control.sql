@@ -114,7 +114,7 @@ CREATE TEMP TABLE m AS SELECT (date_trunc('month', now() AT TIME ZONE 'UTC') - i
 CREATE TEMP TABLE tap_fail_month (month date);
 INSERT INTO job_setting (job_name, schedule, command, per_month, depends_on) VALUES
   ('tap_a', '0 2 1 * *', $$SELECT sales_supervisor.job_progress('a ' || sales_supervisor.job_month_param(), 1)$$, true, NULL),
-  ('tap_b', '0 3 1 * *', $$SELECT CASE WHEN sales_supervisor.job_month_param() IN (SELECT month FROM tap_fail_month) THEN 1 / 0 END$$, true, 'tap_a'),
+  ('tap_b', '0 3 1 * *', $$SELECT CASE WHEN sales_supervisor.job_month_param() IN (SELECT month FROM tap_fail_month) THEN 1 / (0 * random())::integer END$$, true, 'tap_a'),
   ('tap_c', '0 4 1 * *', $$SELECT sales_supervisor.job_progress('c ' || sales_supervisor.job_month_param(), 1)$$, true, 'tap_b');
 INSERT INTO job_month (job_name, month, log_id, finished_at)
 SELECT j, (l - interval '3 months')::date, 0, now() FROM m, unnest(ARRAY['tap_a', 'tap_b', 'tap_c']) j;

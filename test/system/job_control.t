@@ -22,7 +22,7 @@ q "INSERT INTO job_setting (job_name, schedule, command, retries, retry_backoff,
      ('tap_slow', '0 5 * * *', 'SELECT pg_sleep(2)', 0, '0', NULL),
      ('tap_retry', '0 5 * * *', 'SELECT 1 / 0', 2, '200 milliseconds', NULL),
      ('tap_flaky', '0 5 * * *',
-      'SELECT CASE WHEN (SELECT count(*) FROM sales_supervisor.job_log WHERE job_name = ''tap_flaky'') = 0 THEN 1 / 0 END',
+      'SELECT CASE WHEN (SELECT count(*) FROM sales_supervisor.job_log WHERE job_name = ''tap_flaky'') = 0 THEN 1 / (0 * random())::integer END',
       2, '0', NULL),
      ('tap_timeout', '0 5 * * *', 'SELECT pg_sleep(10)', 1, '0', '300 milliseconds')" >/dev/null
 
@@ -71,8 +71,8 @@ check "job_log: attempts 1, 2, 3, each a failure with SQLSTATE 22012" \
   "1:failure:22012,2:failure:22012,3:failure:22012"
 # back-off 0.2 s doubling: attempt 2 starts >= 0.2 s after attempt 1 ended, attempt 3 >= 0.4 s after attempt 2
 check "... waiting the back-off before each retry (>= 0.2 s, then >= 0.4 s)" \
-  "$(q "SELECT string_agg((started_at - lag(finished_at) OVER (ORDER BY log_id) >= w)::text, ',')
-        FROM (SELECT l.*, ARRAY[NULL, interval '0.2 s', interval '0.4 s'][attempt] AS w FROM job_log l
+  "$(q "SELECT string_agg((started_at - prev_end >= (ARRAY[NULL, interval '0.2 s', interval '0.4 s'])[attempt])::text, ',' ORDER BY log_id)
+        FROM (SELECT l.*, lag(finished_at) OVER (ORDER BY log_id) AS prev_end FROM job_log l
               WHERE job_name = 'tap_retry') x WHERE attempt > 1")" "true,true"
 out=$(psql -X -q -d "$DB" -c "CALL sales_supervisor.run_job('tap_flaky')" 2>&1); st=$?
 check "a job that fails once succeeds at its retry: the CALL succeeds (exit $st)" "$st" 0

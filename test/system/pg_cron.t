@@ -124,7 +124,10 @@ ok $? "pg_cron ran the probe jobs (after ${waited}s)"
 if [ "$done_n" != 5 ] || [ "$cron_n" -lt 5 ]; then
   q "SELECT jobid, status, return_message FROM cron.job_run_details" | sed 's/^/#   /'
 fi
-# the probes have run: no more of them, and the hand-started busy run is cancelled
+# the probes have run: no more of them (their cron run details stay, found by
+# jobid), and the hand-started busy run is cancelled
+jobid() { q "SELECT jobid FROM cron.job WHERE jobname = 'sales_supervisor:$1'"; }
+RETRY_ID=$(jobid tap_probe_retry); TIMEOUT_ID=$(jobid tap_probe_timeout); BUSY_ID=$(jobid tap_probe_busy)
 q "DELETE FROM sales_supervisor.job_setting WHERE job_name IN ('tap_probe_retry', 'tap_probe_timeout', 'tap_probe_busy');
    SELECT count(*) FROM sales_supervisor.schedule_jobs();
    SELECT pg_cancel_backend($busy_pid)" >/dev/null
@@ -132,22 +135,22 @@ wait $BUSY
 
 row=$(q "SELECT string_agg(attempt || ':' || status || ':' || sqlstate, ',' ORDER BY log_id) FROM
            (SELECT * FROM sales_supervisor.job_log WHERE job_name = 'tap_probe_retry' ORDER BY log_id LIMIT 2) l")
-crow=$(q "SELECT d.status || '|' || d.return_message FROM cron.job_run_details d JOIN cron.job j USING (jobid)
-          WHERE j.jobname = 'sales_supervisor:tap_probe_retry' ORDER BY d.runid LIMIT 1")
+crow=$(q "SELECT d.status || '|' || d.return_message FROM cron.job_run_details d
+          WHERE d.jobid = $RETRY_ID ORDER BY d.runid LIMIT 1")
 [ "$row" = "1:failure:22012,2:failure:22012" ] && case "$crow" in 'failed|ERROR:  job "tap_probe_retry" failed: division by zero'*) true;; *) false;; esac
 ok $? "retries under pg_cron: two attempts logged, then pg_cron records the failure ($row; $crow)"
 
 row=$(q "SELECT status || ':' || sqlstate || ':' || (finished_at - started_at < interval '5 s')
          FROM sales_supervisor.job_log WHERE job_name = 'tap_probe_timeout' ORDER BY log_id LIMIT 1")
-crow=$(q "SELECT d.status || '|' || d.return_message FROM cron.job_run_details d JOIN cron.job j USING (jobid)
-          WHERE j.jobname = 'sales_supervisor:tap_probe_timeout' ORDER BY d.runid LIMIT 1")
+crow=$(q "SELECT d.status || '|' || d.return_message FROM cron.job_run_details d
+          WHERE d.jobid = $TIMEOUT_ID ORDER BY d.runid LIMIT 1")
 [ "$row" = "failure:57014:true" ] && case "$crow" in 'failed|ERROR:  job "tap_probe_timeout" failed: canceling statement due to statement timeout'*) true;; *) false;; esac
 ok $? "statement timeout under pg_cron: the 30 s command is cancelled after 1 s, 57014, and pg_cron records it ($row; $crow)"
 
 row=$(q "SELECT status || ':' || (detail LIKE 'single-flight: a run of tap_probe_busy is still in progress (process $busy_pid,%') || ':' || run_by
          FROM sales_supervisor.job_log WHERE job_name = 'tap_probe_busy' ORDER BY log_id LIMIT 1")
-crow=$(q "SELECT d.status FROM cron.job_run_details d JOIN cron.job j USING (jobid)
-          WHERE j.jobname = 'sales_supervisor:tap_probe_busy' ORDER BY d.runid LIMIT 1")
+crow=$(q "SELECT d.status FROM cron.job_run_details d
+          WHERE d.jobid = $BUSY_ID ORDER BY d.runid LIMIT 1")
 [ "$row" = "skipped:true:$(q "SELECT current_user")" ] && [ "$crow" = succeeded ]
 ok $? "single-flight under pg_cron: its run while the job runs elsewhere is skipped, naming that process ($row; cron: $crow)"
 

@@ -471,6 +471,8 @@ ALTER TABLE job_log
   ADD COLUMN attempt integer NOT NULL DEFAULT 1 CHECK (attempt >= 1),
   ADD COLUMN month date CHECK (month = date_trunc('month', month)::date);
 --@ comments on table job_log
+-- v_job_status expanded job_log's columns (SELECT *) when it was created
+--@ replace view v_job_status
 --@ replace function is_known_time_zone
 --@ create table ops_time_zone, job_month
 INSERT INTO ops_time_zone (time_zone) VALUES ('UTC');
