@@ -871,17 +871,19 @@ SELECT j.job_name,
        last.message AS last_message,
        ok.finished_at AS last_success_at,
        cron_max_gap(j.schedule) AS max_gap,
+       -- measured from the last success, else from the first run logged
        (j.enabled AND last.started_at IS NOT NULL
-        AND coalesce(ok.finished_at, '-infinity') < now() - cron_max_gap(j.schedule)
-                                                    - least(cron_max_gap(j.schedule), interval '1 hour')) AS overdue
+        AND coalesce(ok.finished_at, ok.first_run_at) < now() - cron_max_gap(j.schedule)
+                                                       - least(cron_max_gap(j.schedule), interval '1 hour')) AS overdue
 FROM job_setting j
 LEFT JOIN LATERAL (SELECT l.started_at, l.status, l.sqlstate, coalesce(l.error, l.detail) AS message
                    FROM job_log l WHERE l.job_name = j.job_name
                    ORDER BY l.log_id DESC LIMIT 1) last ON true
-LEFT JOIN LATERAL (SELECT max(l.finished_at) AS finished_at
-                   FROM job_log l WHERE l.job_name = j.job_name AND l.status = 'success') ok ON true;
+LEFT JOIN LATERAL (SELECT max(l.finished_at) FILTER (WHERE l.status = 'success') AS finished_at,
+                          min(l.started_at) AS first_run_at
+                   FROM job_log l WHERE l.job_name = j.job_name) ok ON true;
 COMMENT ON VIEW v_job_health IS
-'One row per job of job_setting: its last run (status, SQLSTATE, error or reason), its last success, and whether it is overdue: enabled, has run, and no success within the longest gap its schedule allows (cron_max_gap) plus a grace of that gap or 1 hour, whichever is less. A job that has never run is not overdue (nothing to measure from). For the administrator (not granted; the messages may hold data).';
+'One row per job of job_setting: its last run (status, SQLSTATE, error or reason), its last success, and whether it is overdue: enabled, and no success within the longest gap its schedule allows (cron_max_gap) plus a grace of that gap or 1 hour, whichever is less, counted from its last success, or from its first run in job_log when it never succeeded. A job that has never run is not overdue (nothing to measure from). For the administrator (not granted; the messages may hold data).';
 COMMENT ON COLUMN v_job_health.job_name IS 'The job (job_setting.job_name).';
 COMMENT ON COLUMN v_job_health.enabled IS 'Whether the job is scheduled.';
 COMMENT ON COLUMN v_job_health.schedule IS 'Its schedule, local time.';

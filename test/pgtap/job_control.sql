@@ -7,7 +7,7 @@
 BEGIN;
 SET LOCAL search_path = sales_supervisor, public;
 SET LOCAL client_min_messages = warning;
-SELECT plan(55);
+SELECT plan(56);
 
 -- ---------------------------------------------------------------- settings and their checks
 SELECT has_table('sales_supervisor', t, 'table ' || t) FROM unnest(ARRAY['ops_time_zone', 'job_month']) t;
@@ -160,14 +160,23 @@ INSERT INTO job_log (job_name, started_at, finished_at, status, sqlstate, error)
   ('overdue_visits', now() - interval '3 days', now() - interval '3 days', 'success', NULL, NULL),
   ('kpi_snapshot', now() - interval '10 days', now() - interval '10 days', 'success', NULL, NULL),
   ('prune_job_log', now() - interval '1 hour', now() - interval '1 hour', 'success', NULL, NULL),
-  ('prune_job_log', now() - interval '1 minute', now() - interval '1 minute', 'failure', '40P01', 'deadlock detected');
+  ('prune_job_log', now() - interval '1 minute', now() - interval '1 minute', 'failure', '40P01', 'deadlock detected'),
+  -- overdue_feedback never succeeded: first run 3 days ago (overdue), assignments_due 2 hours ago (not yet: 1 day + 1 h)
+  ('overdue_feedback', now() - interval '3 days', now() - interval '3 days', 'failure', 'XX000', 'boom'),
+  ('overdue_feedback', now() - interval '1 day', now() - interval '1 day', 'failure', 'XX000', 'boom'),
+  ('assignments_due', now() - interval '2 hours', now() - interval '2 hours', 'failure', 'XX000', 'boom');
 SELECT results_eq($$SELECT job_name, last_status, last_sqlstate, max_gap, overdue FROM v_job_health
-                    WHERE job_name IN ('overdue_visits', 'kpi_snapshot', 'prune_job_log', 'appraisal_close') ORDER BY job_name$$,
+                    WHERE job_name IN ('overdue_visits', 'kpi_snapshot', 'prune_job_log', 'appraisal_close',
+                                       'overdue_feedback', 'assignments_due') ORDER BY job_name$$,
   $$VALUES ('appraisal_close', NULL::text, NULL::text, interval '1 year', false),
+           ('assignments_due', 'failure', 'XX000', interval '1 day', false),
            ('kpi_snapshot', 'success', NULL, interval '1 month', false),
+           ('overdue_feedback', 'failure', 'XX000', interval '1 day', true),
            ('overdue_visits', 'success', NULL, interval '1 day', true),
            ('prune_job_log', 'failure', '40P01', interval '1 day', false)$$,
-  'v_job_health: last run and success per job; a daily job without success for 3 days is overdue, a monthly one after 10 days is not, a job never run is not');
+  'v_job_health: a daily job without success for 3 days is overdue, a monthly one after 10 days is not, one never successful since its first run 3 days ago is, since 2 hours ago not yet; a job never run is not');
+UPDATE job_setting SET enabled = false WHERE job_name = 'overdue_visits';
+SELECT is((SELECT overdue FROM v_job_health WHERE job_name = 'overdue_visits'), false, 'a disabled job is not overdue');
 SELECT is((SELECT last_message FROM v_job_health WHERE job_name = 'prune_job_log'), 'deadlock detected',
           'v_job_health shows the last error');
 SELECT is((SELECT count(*)::int FROM information_schema.role_table_grants WHERE table_schema = 'sales_supervisor'
