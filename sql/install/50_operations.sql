@@ -508,7 +508,7 @@ BEGIN
     RAISE EXCEPTION 'job name must not be null' USING ERRCODE = 'null_value_not_allowed';
   END IF;
   IF attempt IS NULL OR attempt < 1 THEN
-    RAISE EXCEPTION 'attempt must be 1 or more, not %', coalesce(attempt::text, 'NULL')
+    RAISE EXCEPTION 'attempt must be 1 or more, not %', attempt
       USING ERRCODE = CASE WHEN attempt IS NULL THEN 'null_value_not_allowed' ELSE 'invalid_parameter_value' END;
   END IF;
   r.job_name := job_execute.job_name;
@@ -527,7 +527,7 @@ BEGIN
     v_pid := job_lock_holder(s.job_name);
     r.status := 'skipped';
     r.detail := format('single-flight: a run of %s is still in progress (process %s, since %s); this run did not start',
-                       s.job_name, coalesce(v_pid::text, '?'),
+                       s.job_name, coalesce(format('%s', v_pid), '?'),
                        coalesce((SELECT to_char(a.xact_start, 'YYYY-MM-DD HH24:MI:SS TZ') FROM pg_stat_activity a
                                  WHERE a.pid = v_pid), '?'));
   ELSIF s.per_month THEN
@@ -647,10 +647,10 @@ SET search_path = pg_catalog, sales_supervisor, pg_temp
 RETURN CASE
   WHEN shift = 0 OR field = '*' THEN field
   WHEN field !~ '^\d{1,2}(,\d{1,2})*$' THEN NULL
-  WHEN is_weekday THEN (SELECT string_agg(((d::integer + shift + 7) % 7)::text, ',' ORDER BY o)
+  WHEN is_weekday THEN (SELECT string_agg(format('%s', (to_number(d, '99')::integer + shift + 7) % 7), ',' ORDER BY o)
                         FROM unnest(string_to_array(field, ',')) WITH ORDINALITY u(d, o))
-  WHEN (SELECT bool_and(d::integer + shift BETWEEN 1 AND 28) FROM unnest(string_to_array(field, ',')) d)
-    THEN (SELECT string_agg((d::integer + shift)::text, ',' ORDER BY o)
+  WHEN (SELECT bool_and(to_number(d, '99')::integer + shift BETWEEN 1 AND 28) FROM unnest(string_to_array(field, ',')) d)
+    THEN (SELECT string_agg(format('%s', to_number(d, '99')::integer + shift), ',' ORDER BY o)
           FROM unnest(string_to_array(field, ',')) WITH ORDINALITY u(d, o))
 END;
 COMMENT ON FUNCTION cron_shift_days(text, integer, boolean) IS
@@ -668,6 +668,7 @@ DECLARE
                           WHEN '@annually' THEN '0 0 1 1 *' ELSE schedule END;
   f text[];
   v_local timestamp;
+  v_at time;
   v_day date;
   v_utc timestamp;
   v_shift integer;
@@ -696,8 +697,10 @@ BEGIN
   END IF;
   -- the next local occurrence of that time of day, and where it falls in UTC
   v_local := at AT TIME ZONE time_zone;
-  v_day := v_local::date + CASE WHEN v_local::time > make_time(f[2]::integer, f[1]::integer, 0) THEN 1 ELSE 0 END;
-  v_utc := ((v_day + make_time(f[2]::integer, f[1]::integer, 0)) AT TIME ZONE time_zone) AT TIME ZONE 'UTC';
+  -- (to_number, not a cast from text: casts are global, a caller could have planted one)
+  v_at := make_time(to_number(f[2], '99')::integer, to_number(f[1], '99')::integer, 0);
+  v_day := v_local::date + CASE WHEN v_local::time > v_at THEN 1 ELSE 0 END;
+  v_utc := ((v_day + v_at) AT TIME ZONE time_zone) AT TIME ZONE 'UTC';
   v_shift := v_utc::date - v_day;
   v_dom := cron_shift_days(f[3], v_shift, false);
   v_dow := cron_shift_days(f[5], v_shift, true);
@@ -725,7 +728,7 @@ RETURN CASE
   WHEN schedule = '@weekly' THEN interval '7 days'
   WHEN schedule = '@daily' THEN interval '1 day'
   WHEN schedule = '@hourly' THEN interval '1 hour'
-  WHEN schedule ~ '^\d+ seconds$' THEN make_interval(secs => split_part(schedule, ' ', 1)::integer)
+  WHEN schedule ~ '^\d+ seconds$' THEN make_interval(secs => to_number(split_part(schedule, ' ', 1), '99'))
   WHEN split_part(regexp_replace(btrim(schedule), '\s+', ' ', 'g'), ' ', 4) <> '*' THEN interval '1 year'
   WHEN split_part(regexp_replace(btrim(schedule), '\s+', ' ', 'g'), ' ', 3) <> '*' THEN interval '1 month'
   WHEN split_part(regexp_replace(btrim(schedule), '\s+', ' ', 'g'), ' ', 5) <> '*' THEN interval '7 days'
