@@ -1,7 +1,9 @@
 -- Layer 5, operations: the sales-year steps as calendar jobs.
 --
 -- The default job_setting rows (50_operations.sql) call these four
--- procedures.  Each decides from the calendar which cycles or periods are due,
+-- procedures; kpi_snapshot and commission_run are the first two steps of the
+-- monthly chain (refresh_reports, 55_reports.sql, the third).  Dates are the
+-- company's (company_today(), job_month_param()), not the session's.  Each decides from the calendar which cycles or periods are due,
 -- calls the sales-year step (41_kpis.sql, 42_commission.sql, 43_appraisal.sql,
 -- 33_assignments.sql) for each, and reports progress with job_progress().  They never COMMIT:
 -- run_job executes them in a subtransaction, so a failure rolls the whole run
@@ -31,7 +33,7 @@ BEGIN
 END
 $$;
 COMMENT ON PROCEDURE score_kpis_for_month() IS
-'Job kpi_snapshot (monthly): score_kpis() for every appraisal cycle that is not closed, so kpi_result holds the year to date; rows affected = KPI results written.';
+'Job kpi_snapshot (monthly chain, step 1): score_kpis() for every appraisal cycle that is not closed, so kpi_result holds the year to date as the month closes; rows affected = KPI results written.';
 
 CREATE PROCEDURE run_commission_for_month()
 LANGUAGE plpgsql
@@ -41,11 +43,14 @@ DECLARE
   p record;
   n bigint;
   done integer := 0;
+  -- as a step of the monthly chain: the months through the one it processes
+  v_through date := coalesce((job_month_param() + interval '1 month - 1 day')::date, company_today() - 1);
 BEGIN
-  -- every month that has ended and is not locked yet, oldest first, so a
-  -- missed month is caught up in order before the next one is paid
+  -- every month that has ended (on the company's calendar) and is not locked
+  -- yet, oldest first, so a missed month is caught up in order before the
+  -- next one is paid
   FOR p IN SELECT fp.period_id, fp.start_on FROM fiscal_period fp
-           WHERE fp.kind = 'month' AND fp.end_on < current_date
+           WHERE fp.kind = 'month' AND fp.end_on <= v_through
              AND NOT EXISTS (SELECT 1 FROM commission_period_lock l WHERE l.period_id = fp.period_id)
              -- (a month ending within dates a run already credited is not run:
              -- its lines went into that run)
@@ -62,7 +67,7 @@ BEGIN
 END
 $$;
 COMMENT ON PROCEDURE run_commission_for_month() IS
-'Job commission_run (monthly): run_commission() for every ended month period that is not locked and ends after the last credited date, oldest first (catches up missed months); each run credits, pays and locks its period; rows affected = payout lines.';
+'Job commission_run (monthly chain, step 2): run_commission() for every month period that has ended (through the month the chain processes, job_month_param(), or else before today on the company''s calendar) that is not locked and ends after the last credited date, oldest first (catches up missed months); each run credits, pays and locks its period; rows affected = payout lines.';
 
 CREATE PROCEDURE close_due_appraisal_cycles()
 LANGUAGE plpgsql
@@ -76,7 +81,7 @@ BEGIN
   -- a cycle is due once its fiscal year is over and its reviews have started;
   -- a cycle still 'open' (no reviews yet) is reported, not forced
   FOR c IN SELECT cycle_id, fiscal_year, state FROM appraisal_cycle
-           WHERE state <> 'closed' AND fiscal_year < extract(year FROM current_date)
+           WHERE state <> 'closed' AND fiscal_year < extract(year FROM company_today())
            ORDER BY fiscal_year, cycle_id LOOP
     IF c.state = 'open' THEN
       PERFORM job_progress(format('appraisal close: cycle %s (%s) skipped: reviews have not started',

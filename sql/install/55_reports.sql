@@ -566,7 +566,7 @@ LEFT JOIN LATERAL (SELECT * FROM job_log x WHERE x.job_name = j.job_name
 COMMENT ON VIEW v_job_status IS
 'The scheduled jobs and how their last run went (from job_log), with run and failure counts of the last 30 days. Error texts are left out (they may quote data); they are in job_log for the administrator.';
 COMMENT ON COLUMN v_job_status.job_name IS 'Name of the scheduled job (job_setting.job_name).';
-COMMENT ON COLUMN v_job_status.schedule IS 'pg_cron schedule of the job (cron syntax).';
+COMMENT ON COLUMN v_job_status.schedule IS 'Schedule of the job (cron syntax, in the company''s local time).';
 COMMENT ON COLUMN v_job_status.enabled IS 'Whether schedule_jobs() schedules it.';
 COMMENT ON COLUMN v_job_status.last_started_at IS 'Start of the last run (timestamp); NULL if it never ran (or its log was pruned).';
 COMMENT ON COLUMN v_job_status.last_finished_at IS 'End of the last run (timestamp).';

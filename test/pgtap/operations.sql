@@ -10,7 +10,7 @@
 BEGIN;
 SET LOCAL search_path = sales_supervisor, public;
 SET LOCAL client_min_messages = warning;
-SELECT plan(64);
+SELECT plan(65);
 
 -- ---------------------------------------------------------------- schema
 SELECT has_table('sales_supervisor', t, 'table ' || t) FROM unnest(ARRAY['job_setting', 'ops_setting', 'job_log',
@@ -34,12 +34,13 @@ SELECT is((SELECT array_agg(relname::text ORDER BY relname) FROM pg_class
 SELECT results_eq($$SELECT job_name, schedule, command, enabled FROM job_setting ORDER BY job_name$$,
   $$VALUES ('appraisal_close', '0 6 5 1 *', 'CALL sales_supervisor.close_due_appraisal_cycles()', true),
            ('assignments_due', '5 0 * * *', 'CALL sales_supervisor.apply_assignments_for_day()', true),
-           ('commission_run', '0 4 1 * *', 'CALL sales_supervisor.run_commission_for_month()', true),
-           ('kpi_snapshot', '0 3 1 * *', 'CALL sales_supervisor.score_kpis_for_month()', true),
+           ('commission_run', '0 3 1 * *', 'CALL sales_supervisor.run_commission_for_month()', true),
+           ('kpi_snapshot', '0 2 1 * *', 'CALL sales_supervisor.score_kpis_for_month()', true),
+           ('local_schedules', '7 * * * *', 'CALL sales_supervisor.sync_local_schedules()', true),
            ('overdue_feedback', '20 1 * * *', 'CALL sales_supervisor.flag_overdue_feedback()', true),
            ('overdue_visits', '15 1 * * *', 'CALL sales_supervisor.flag_overdue_visits()', true),
            ('prune_job_log', '45 1 * * *', 'CALL sales_supervisor.prune_job_log()', true),
-           ('refresh_reports', '0 2 1 * *', 'CALL sales_supervisor.refresh_reports()', true)$$,
+           ('refresh_reports', '0 4 1 * *', 'CALL sales_supervisor.refresh_reports()', true)$$,
   'the standard calendar, with configurable schedules and commands');
 SELECT results_eq('SELECT name, value FROM ops_setting ORDER BY name',
   $$VALUES ('complaint_response_days', 3), ('feedback_response_days', 14), ('job_log_keep_days', 90)$$,
@@ -187,9 +188,12 @@ SELECT is((SELECT array_agg(fp.month ORDER BY fp.month) FROM commission_period_l
            JOIN fiscal_period fp USING (period_id) WHERE fp.fiscal_year = 2025),
           ARRAY[1,2,3,4,5,6,7,8,9,10,11,12]::smallint[],
           '... oldest first, all twelve 2025 months locked');
-SELECT is((SELECT status || '|' || rows_affected || '|' || (detail LIKE '%no ended month is waiting%')
+SELECT is((SELECT status || '|' || rows_affected || '|' || (detail LIKE 'nothing due: commission_run is done through %')
            FROM execute_job('commission_run')),
-          'success|0|true', 'a second commission_run finds nothing to pay');
+          'success|0|true', 'a second commission_run finds nothing due (the month just ended is done)');
+SELECT is((SELECT count(*)::int FROM job_log WHERE job_name IN ('kpi_snapshot', 'commission_run')
+             AND month = (date_trunc('month', now() AT TIME ZONE 'UTC') - interval '1 month')::date AND status = 'success'),
+          2, '... both steps ran as the monthly chain''s month just ended (company time zone UTC)');
 CREATE TEMP TABLE close_run AS SELECT * FROM execute_job('appraisal_close');
 SELECT is((SELECT status || '|' || coalesce(error, '') || '|' || rows_affected FROM close_run),
           'success||' || (SELECT count(*) FROM appraisal_result r JOIN appraisal_cycle c USING (cycle_id)

@@ -13,7 +13,7 @@ SELECT tables_are('sales_supervisor', ARRAY[
   'appraisal_result', 'promotion_rule', 'promotion_candidate', 'promotion', 'pay',
   'commission_plan', 'commission_period_lock', 'commission_credit', 'commission_payout', 'audit_log',
   'commission_late_sale', 'commission_run_gate', 'job_setting', 'ops_setting', 'job_log', 'visit_overdue_flag', 'feedback_overdue_flag',
-  'kpi_target', 'appraisal_consequence', 'bonus_target', 'commission_plan_version', 'sale_credit_correction', 'quota_relief', 'member_leave',
+  'ops_time_zone', 'job_month', 'kpi_target', 'appraisal_consequence', 'bonus_target', 'commission_plan_version', 'sale_credit_correction', 'quota_relief', 'member_leave',
   'invoice', 'invoice_payment', 'spiff', 'payout_batch', 'payout_batch_line', 'commission_dispute', 'commission_entry',
   'commission_balance', 'invoice_credit_window', 'invoice_credit', 'invoice_credit_stale', 'calibration_baseline', 'calibration_session', 'calibration_adjustment', 'appraisal_publication',
   'salary_band', 'merit_matrix', 'merit_budget', 'merit_override', 'merit_raise',
@@ -22,7 +22,7 @@ SELECT tables_are('sales_supervisor', ARRAY[
 SELECT views_are('sales_supervisor', ARRAY['overdue_visit', 'v_org_summary', 'v_rep_sales_month', 'v_rep_attainment',
   'v_team_attainment', 'v_pipeline', 'v_forecast_accuracy', 'v_customer_health', 'v_team_scorecard',
   'v_commission_statement', 'v_payout_export',
-  'v_grade_distribution', 'v_promotion_pipeline', 'v_pay_summary', 'v_job_status', 'quota_rollup',
+  'v_grade_distribution', 'v_promotion_pipeline', 'v_pay_summary', 'v_job_status', 'v_job_health', 'quota_rollup',
   'commission_credit_line', 'nine_box'], 'the data model''s views');
 
 -- keys, comments, pg_dump
@@ -137,8 +137,8 @@ SELECT is((SELECT array_agg(relname::text ORDER BY relname) FROM pg_class
                 'commission_dispute', 'commission_entry', 'commission_late_sale',
                 'commission_payout', 'commission_plan', 'commission_plan_version',
                 'customer', 'customer_contact', 'customer_visit', 'feedback', 'feedback_overdue_flag', 'forecast',
-                'invoice', 'invoice_credit', 'invoice_credit_stale', 'invoice_credit_window', 'invoice_payment', 'job_log', 'job_setting', 'kpi_result', 'member', 'member_assignment', 'member_leave',
-                'merit_budget', 'merit_matrix', 'merit_override', 'merit_raise', 'opportunity', 'ops_setting', 'pay', 'payout_batch_line',
+                'invoice', 'invoice_credit', 'invoice_credit_stale', 'invoice_credit_window', 'invoice_payment', 'job_log', 'job_month', 'job_setting', 'kpi_result', 'member', 'member_assignment', 'member_leave',
+                'merit_budget', 'merit_matrix', 'merit_override', 'merit_raise', 'opportunity', 'ops_setting', 'ops_time_zone', 'pay', 'payout_batch_line',
                 'potential_rating', 'promotion', 'promotion_candidate', 'quota', 'quota_relief', 'review', 'review_score', 'salary_band', 'sale', 'sale_credit', 'sale_credit_correction', 'survey_response',
                 'task', 'team', 'team_leader', 'team_leadership', 'training_attendance', 'visit_overdue_flag', 'work_report'],
           'row-level security on every table with personal or customer data, and on the org structure that decides scope');

@@ -59,6 +59,8 @@ try:
         cur.execute("INSERT INTO appraisal_result (cycle_id, member_id, level, final_score, grade)"
                     " SELECT c.cycle_id, m.member_id, m.level, m.member_id, (ARRAY['A','B','C','D'])[1 + m.member_id % 4]"
                     " FROM member m CROSS JOIN appraisal_cycle c")
+        # the refresh on demand, outside the monthly chain (commission_run is not run here)
+        cur.execute("UPDATE job_setting SET per_month = false, depends_on = NULL WHERE job_name = 'refresh_reports'")
         for job in ('refresh_reports', 'overdue_visits', 'overdue_feedback'):
             cur.execute("SELECT status FROM execute_job(%s)", (job,))
             if cur.fetchone()[0] != 'success':

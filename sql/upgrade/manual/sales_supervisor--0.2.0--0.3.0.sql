@@ -508,3 +508,63 @@ ALTER TABLE appraisal_result
 --@ replace function appraisal_who, appraisal_kpi_components, appraisal_review_marks, appraisal_supervisor_days, appraisal_review_components
 --@ replace function appraisal_survey_satisfaction, appraisal_components, appraisal_ranking, appraisal_compute, start_appraisal_reviews
 --@ replace function self_assessment_comparison
+
+-- ---------------------------------------------------------------------------
+-- Issue 17, items 1-5: scheduled jobs people can leave alone.  Single-flight
+-- (an advisory lock per job), a statement timeout and retries per job, the
+-- monthly chain (KPI snapshot -> commission run -> report refresh, per month,
+-- with catch-up: job_month), schedules in the company's time zone
+-- (ops_time_zone, converted to UTC for pg_cron and re-registered hourly by the
+-- new local_schedules job), alerts (NOTIFY sales_supervisor_job, v_job_health).
+-- The default jobs of the chain get their new order (02:00, 03:00, 04:00 on the
+-- 1st) unless their schedule was changed.
+-- ---------------------------------------------------------------------------
+ALTER TABLE job_setting
+  ADD COLUMN statement_timeout interval,
+  ADD COLUMN retries integer NOT NULL DEFAULT 0,
+  ADD COLUMN retry_backoff interval NOT NULL DEFAULT '30 seconds',
+  ADD COLUMN per_month boolean NOT NULL DEFAULT false,
+  ADD COLUMN depends_on text REFERENCES job_setting (job_name) ON UPDATE CASCADE,
+  ADD CONSTRAINT job_setting_statement_timeout_10ms_to_24h
+    CHECK (statement_timeout IS NULL OR statement_timeout BETWEEN interval '10 milliseconds' AND interval '24 hours'),
+  ADD CONSTRAINT job_setting_retries_0_to_10 CHECK (retries BETWEEN 0 AND 10),
+  ADD CONSTRAINT job_setting_retry_backoff_0_to_1h CHECK (retry_backoff BETWEEN interval '0' AND interval '1 hour'),
+  ADD CONSTRAINT job_setting_depends_on_needs_per_month_job
+    CHECK (depends_on IS NULL OR (per_month AND depends_on <> job_name));
+--@ comments on table job_setting
+ALTER TABLE job_log
+  ADD COLUMN attempt integer NOT NULL DEFAULT 1 CHECK (attempt >= 1),
+  ADD COLUMN month date CHECK (month = date_trunc('month', month)::date);
+--@ comments on table job_log
+-- v_job_status expanded job_log's columns (SELECT *) when it was created
+--@ replace view v_job_status
+--@ replace function is_known_time_zone
+--@ create table ops_time_zone, job_month
+INSERT INTO ops_time_zone (time_zone) VALUES ('UTC');
+SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.ops_time_zone', '');
+SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.job_month', '');
+--@ replace function settings_restore_merge
+--@ create trigger ops_time_zone_restore_merge
+--@ replace function company_time_zone, company_month, company_today
+--@ replace function job_timeout_arm, job_timeout_disarm, job_lock_key, job_lock_holder, job_log_write, job_month_param
+--@ replace function job_run_once, job_run_months, job_execute, execute_job, job_retry_wait
+--@ replace procedure run_job
+--@ replace function cron_shift_days, local_cron_to_utc, cron_max_gap, schedule_jobs
+--@ replace procedure sync_local_schedules
+--@ replace view v_job_health
+--@ replace procedure score_kpis_for_month, run_commission_for_month, close_due_appraisal_cycles
+UPDATE job_setting SET per_month = true, schedule = CASE WHEN schedule = '0 3 1 * *' THEN '0 2 1 * *' ELSE schedule END,
+       description = 'Monthly chain, step 1: score the KPIs of the open cycles as of the month just ended (procedure of the sales-year layer).'
+WHERE job_name = 'kpi_snapshot';
+UPDATE job_setting SET per_month = true, depends_on = 'kpi_snapshot',
+       schedule = CASE WHEN schedule = '0 4 1 * *' THEN '0 3 1 * *' ELSE schedule END,
+       description = 'Monthly chain, step 2: commission run of the ended months through the month just ended (procedure of the sales-year layer).'
+WHERE job_name = 'commission_run' AND EXISTS (SELECT 1 FROM job_setting j WHERE j.job_name = 'kpi_snapshot');
+UPDATE job_setting SET per_month = true, depends_on = 'commission_run',
+       schedule = CASE WHEN schedule = '0 2 1 * *' THEN '0 4 1 * *' ELSE schedule END,
+       description = 'Monthly chain, step 3: REFRESH MATERIALIZED VIEW CONCURRENTLY of the reporting views that aggregate the sales lines.'
+WHERE job_name = 'refresh_reports' AND EXISTS (SELECT 1 FROM job_setting j WHERE j.job_name = 'commission_run');
+INSERT INTO job_setting (job_name, schedule, command, description) VALUES
+  ('local_schedules', '7 * * * *', 'CALL sales_supervisor.sync_local_schedules()',
+   'Hourly: re-register in pg_cron the jobs whose UTC schedule changed with the company time zone''s offset (daylight saving).')
+ON CONFLICT (job_name) DO NOTHING;
