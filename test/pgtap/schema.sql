@@ -226,7 +226,7 @@ SELECT is((SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_proc p
                 'decide_dispute', 'file_dispute', 'invoice_credit_split_changed',
                 'invoice_track_lines', 'invoice_track_payments', 'led_team_ids', 'lock_quotas', 'managed_team_ids', 'member_assignment_check_cover',
                 'member_assignment_follow_member', 'member_assignment_on_hire', 'merit_apply', 'merit_preview',
-                'open_appraisal_cycle', 'open_calibration_session', 'payout_batch_check_approval', 'promotion_candidates', 'prorate_quotas', 'publish_appraisal_cycle', 'quota_what_if', 'recalculate_commission', 'reopen_appraisal_cycle', 'require_role',
+                'open_appraisal_cycle', 'open_calibration_session', 'payout_batch_check_approval', 'promotion_candidates', 'prorate_quotas', 'publish_appraisal_cycle', 'quota_what_if', 'recalculate_commission', 'reopen_appraisal_cycle', 'require_role', 'reverse_payout_line',
                 'review_check_cycle', 'review_summary', 'run_commission', 'sale_check_credited',
                 'sale_credit_check_credited', 'sale_credit_check_sum',
                 'sale_queue_late_lines', 'sale_scope_member_ids', 'sale_scope_moved', 'sale_scope_moved_dates',

@@ -103,7 +103,9 @@ INSERT INTO sample (signature, args, allowed) VALUES
   ('settle_commission_period(integer, name)', ARRAY[:'period', 'current_user'], '{}'),
   -- rep 8's statement: rep 8 themselves, manager 1 (department 1), HR; not supervisor 3
   ('commission_statement(integer, integer, name)', ARRAY['8', :'period', 'current_user'], '{rep,manager,hr}'),
-  ('approve_payout_batch(integer, name)', ARRAY['1', 'current_user'], '{hr}');
+  ('approve_payout_batch(integer, name)', ARRAY['1', 'current_user'], '{hr}'),
+  -- no payout line 1 in the demo: HR gets through to P0002
+  ('reverse_payout_line(bigint, text, name)', ARRAY['1', $$'sample reason'$$, 'current_user'], '{hr}');
 -- calibration (issue 16): a session of department 1 on the closed demo cycle
 -- (written as the owner: sessions open only while calibrating), calibrators
 -- manager 1, HR 2 and supervisor 3; every call on it gets past its role checks

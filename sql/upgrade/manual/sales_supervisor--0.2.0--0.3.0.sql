@@ -401,7 +401,7 @@ SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.invoice_credit_stal
 --@ replace function spiff_earnings, spiff_check_settled
 --@ create trigger spiff_check_settled, spiff_audit
 --@ replace function settlement_plan_terms, settlement_cache_fill, settlement_invoice_state, settlement_unpaid_credit, settlement_withheld_entries
---@ replace function settlement_entries, settlement_walk, settlement_check, settle_commission_period, commission_statement, approve_payout_batch
+--@ replace function settlement_entries, settlement_walk, settlement_check, settle_commission_period, commission_statement, approve_payout_batch, reverse_payout_line
 --@ replace view v_commission_statement, v_payout_export
 -- conservation_violations reads the accounts too (so it is replaced here, after them)
 --@ replace function conservation_settlement_violations, conservation_invoice_violations, conservation_violations
