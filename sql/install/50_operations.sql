@@ -40,7 +40,7 @@ CREATE TABLE job_setting (
   retries      integer NOT NULL DEFAULT 0,
   retry_backoff interval NOT NULL DEFAULT '30 seconds',
   per_month    boolean NOT NULL DEFAULT false,
-  depends_on   text REFERENCES job_setting (job_name) ON UPDATE CASCADE,
+  depends_on   text REFERENCES job_setting (job_name) ON UPDATE CASCADE ON DELETE RESTRICT,
   CONSTRAINT job_setting_statement_timeout_10ms_to_24h
     CHECK (statement_timeout IS NULL OR statement_timeout BETWEEN interval '10 milliseconds' AND interval '24 hours'),
   CONSTRAINT job_setting_retries_0_to_10 CHECK (retries BETWEEN 0 AND 10),

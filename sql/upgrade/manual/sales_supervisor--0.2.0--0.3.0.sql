@@ -524,7 +524,7 @@ ALTER TABLE job_setting
   ADD COLUMN retries integer NOT NULL DEFAULT 0,
   ADD COLUMN retry_backoff interval NOT NULL DEFAULT '30 seconds',
   ADD COLUMN per_month boolean NOT NULL DEFAULT false,
-  ADD COLUMN depends_on text REFERENCES job_setting (job_name) ON UPDATE CASCADE,
+  ADD COLUMN depends_on text REFERENCES job_setting (job_name) ON UPDATE CASCADE ON DELETE RESTRICT,
   ADD CONSTRAINT job_setting_statement_timeout_10ms_to_24h
     CHECK (statement_timeout IS NULL OR statement_timeout BETWEEN interval '10 milliseconds' AND interval '24 hours'),
   ADD CONSTRAINT job_setting_retries_0_to_10 CHECK (retries BETWEEN 0 AND 10),
