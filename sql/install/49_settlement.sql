@@ -201,15 +201,19 @@ BEGIN
     CROSS JOIN LATERAL (SELECT s.sale_id FROM sale s
                         WHERE s.invoice_id = st.invoice_id AND s.sold_on BETWEEN w.credited_from AND w.through
                         OFFSET 0) x),
+  fresh AS MATERIALIZED (   -- their credit (credited_sales, probed by key), with the invoice and window of each
+    SELECT cs.member_id, w.period_id, cs.amount, s.invoice_id
+    FROM credited_sales(''-infinity'', $1) cs
+    JOIN sale s ON s.sale_id = cs.sale_id
+    JOIN win w ON cs.sold_on BETWEEN w.credited_from AND w.through
+    WHERE cs.sale_id = ANY (ARRAY(SELECT x.sale_id FROM fresh_line x))),
   credited AS (
     SELECT ic.member_id, ic.for_period_id AS period_id, ic.credit AS amount, ic.invoice_id
     FROM st JOIN invoice_credit ic ON ic.invoice_id = st.invoice_id
     JOIN win w ON w.period_id = ic.for_period_id AND w.cached
     WHERE NOT st.stale AND ($3 IS NULL OR ic.member_id = $3)
     UNION ALL
-    SELECT cs.member_id, fl.period_id, cs.amount, fl.invoice_id
-    FROM credited_sales(''-infinity'', $1) cs JOIN fresh_line fl ON fl.sale_id = cs.sale_id
-    WHERE cs.sale_id = ANY (ARRAY(SELECT x.sale_id FROM fresh_line x)))
+    SELECT f.member_id, f.period_id, f.amount, f.invoice_id FROM fresh f)
   SELECT c.member_id, c.period_id,
          sum(c.amount * CASE t.earn_on WHEN ''payment_in_full'' THEN 1
                                        WHEN ''payment_pro_rata'' THEN st.unpaid / st.total
