@@ -19,19 +19,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 LINES=${1:-1000000}
 REPS=${2:-1000}
-if [ -z "${SS_IN_CLUSTER:-}" ]; then
-  scripts/build.sh
-  mkdir -p bench/out
-  export SS_IN_CLUSTER=1
-  exec pg_virtualenv -v 15 -o shared_buffers=2GB -o work_mem=256MB -o max_parallel_workers_per_gather=0 \
-    -o jit=off -o max_wal_size=8GB -o checkpoint_timeout=30min \
-    "$0" "$LINES" "$REPS"
-fi
+. bench/cluster.sh
+bench_cluster "$LINES" "$REPS"
 
 DB=sales_supervisor_bench_year
 createdb "$DB"
-q() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$DB" -c "SET search_path = sales_supervisor, public" -c "$1"; }
-now() { date +%s.%N; }
 declare -a NAMES TIMES
 step() {   # step name sql
   local t0 t1

@@ -23,31 +23,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 LINES=${1:-1000000}
 REPS=${2:-1000}
-if [ -z "${SS_IN_CLUSTER:-}" ]; then
-  scripts/build.sh
-  mkdir -p bench/out
-  export SS_IN_CLUSTER=1
-  exec pg_virtualenv -v 15 -o shared_buffers=2GB -o work_mem=256MB -o max_parallel_workers_per_gather=0 \
-    -o jit=off -o max_wal_size=8GB -o checkpoint_timeout=30min \
-    "$0" "$LINES" "$REPS"
-fi
-DB=sales_supervisor_bench_settle
-createdb "$DB"
-q() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$DB" -c "SET search_path = sales_supervisor, public" -c "$1"; }
-now() { date +%s.%N; }
-secs() { awk "BEGIN { printf \"%.3f\", $(now) - $1 }"; }
-q "CREATE EXTENSION sales_supervisor"
-# the median time of n executions of a statement inside the server, in
-# seconds (no client round trip in it)
-q "CREATE FUNCTION public.bench_median(stmt text, n integer) RETURNS float8 LANGUAGE plpgsql AS \$\$
-   DECLARE t0 timestamptz; ts float8[] := '{}';
-   BEGIN
-     FOR i IN 1..n LOOP
-       t0 := clock_timestamp(); EXECUTE stmt; ts := ts || extract(epoch FROM clock_timestamp() - t0)::float8;
-     END LOOP;
-     RETURN (SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY x) FROM unnest(ts) x);
-   END \$\$"
-inmedian() { q "SELECT round(public.bench_median(\$b\$$2\$b\$, $1)::numeric, 6)"; }
+. bench/cluster.sh
+bench_cluster "$LINES" "$REPS"
+bench_db sales_supervisor_bench_settle
 TEAMS=$(( REPS / 6 > 1 ? REPS / 6 : 2 ))
 echo "generating: $REPS reps, $TEAMS teams, $LINES sales lines, billed ..." >&2
 t0=$(now)
