@@ -53,21 +53,19 @@ echo "  run_commission x12: $RUNS s" >&2
 # the statement previewed before June is settled (the open period), then settled
 REP=$(q "SELECT min(member_id) FROM commission_plan WHERE earn_on = 'payment_pro_rata'")
 JUN=$(q "SELECT period_id FROM fiscal_period WHERE kind = 'month' AND fiscal_year = 2025 AND month = 6")
+# the timed settlement: the twelve months settled for the first time, each
+# filling the invoice-credit cache for its window as a real settlement does
+# (January to May, then -- after the preview of the open June -- June to December)
+t0=$(now)
 q "SELECT count(*) FROM (SELECT period_id FROM fiscal_period WHERE kind = 'month' AND fiscal_year = 2025 AND month < 6
                          ORDER BY start_on) p CROSS JOIN LATERAL settle_commission_period(p.period_id) s" >/dev/null
+SETTLE1=$(secs "$t0")
 PREVIEW=$(inmedian 21 "SELECT count(*) FROM commission_statement($REP, $JUN)")
 echo "  commission_statement preview (open period): $PREVIEW s" >&2
+t0=$(now)
 q "SELECT count(*) FROM (SELECT period_id FROM fiscal_period WHERE kind = 'month' AND fiscal_year = 2025 AND month >= 6
                          ORDER BY start_on) p CROSS JOIN LATERAL settle_commission_period(p.period_id) s" >/dev/null
-# the timed settlement: the same twelve months again, on a fresh account (the
-# entries, balances and batches of the first pass removed as the owner)
-q "ALTER TABLE commission_entry DISABLE TRIGGER USER; ALTER TABLE commission_balance DISABLE TRIGGER USER;
-   ALTER TABLE payout_batch_line DISABLE TRIGGER USER; ALTER TABLE payout_batch DISABLE TRIGGER USER;
-   DELETE FROM commission_entry; DELETE FROM commission_balance; DELETE FROM payout_batch_line; DELETE FROM payout_batch;
-   ALTER TABLE commission_entry ENABLE TRIGGER USER; ALTER TABLE commission_balance ENABLE TRIGGER USER;
-   ALTER TABLE payout_batch_line ENABLE TRIGGER USER; ALTER TABLE payout_batch ENABLE TRIGGER USER" >/dev/null
-q "VACUUM ANALYZE commission_entry, commission_balance, payout_batch_line, payout_batch" >/dev/null
-t0=$(now); q "SELECT count(*) FROM $MONTHS CROSS JOIN LATERAL settle_commission_period(p.period_id) s" >/dev/null; SETTLE=$(secs "$t0")
+SETTLE=$(awk "BEGIN { printf \"%.3f\", $SETTLE1 + $(secs "$t0") }")
 echo "  settle_commission_period x12: $SETTLE s" >&2
 VIOL=$(q "SELECT count(*) FROM conservation_violations()")
 [ "$VIOL" = 0 ] || { echo "conservation_violations found $VIOL violations" >&2; exit 1; }
