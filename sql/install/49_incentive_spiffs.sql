@@ -34,8 +34,10 @@
 -- settlement of p_period -- one row per SPIFF and rep credited with a line
 -- of its category in its period (also when the amount is 0).  Internal:
 -- settle_commission_period() reads it, as the owner (the lines are read with
--- the caller's row-level security, as credited_sales() does).
-CREATE FUNCTION spiff_earnings(p_period integer)
+-- the caller's row-level security, as credited_sales() does).  With
+-- p_member, that rep's rows only, from the rep's lines by index (a
+-- statement's preview: a year's SPIFF must not read the company's year).
+CREATE FUNCTION spiff_earnings(p_period integer, p_member integer DEFAULT NULL)
 RETURNS TABLE (spiff_id integer, member_id integer, lines bigint, units numeric, amount numeric)
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, sales_supervisor, pg_temp
@@ -46,10 +48,23 @@ AS $fn$
     JOIN sales_supervisor.fiscal_period own ON own.end_on >= p.start_on AND own.end_on <= p.end_on
     JOIN sales_supervisor.spiff sp ON sp.period_id = own.period_id
     WHERE p.period_id = p_period),
+  mine AS (       -- with p_member, the rep's lines: booked to them or split to them
+    SELECT d.spiff_id, s.sale_id, s.member_id, s.amount FROM due d
+    JOIN sales_supervisor.sale s ON s.member_id = p_member AND s.sold_on >= d.start_on AND s.sold_on <= d.end_on
+                                AND s.category_id = d.category_id
+    UNION
+    SELECT d.spiff_id, s.sale_id, s.member_id, s.amount FROM due d
+    JOIN sales_supervisor.sale_credit x ON x.member_id = p_member
+    JOIN sales_supervisor.sale s ON s.sale_id = x.sale_id AND s.sold_on >= d.start_on AND s.sold_on <= d.end_on
+                                AND s.category_id = d.category_id),
   odd AS MATERIALIZED (   -- the lines of the category a window must apportion: split (or of 0)
     SELECT d.spiff_id, s.sale_id FROM due d
     JOIN sales_supervisor.sale s ON s.sold_on >= d.start_on AND s.sold_on <= d.end_on AND s.category_id = d.category_id
-    WHERE s.amount = 0 OR EXISTS (SELECT 1 FROM sales_supervisor.sale_credit x WHERE x.sale_id = s.sale_id)),
+    WHERE p_member IS NULL   -- (a one-time filter: the company's lines, or ...)
+      AND (s.amount = 0 OR EXISTS (SELECT 1 FROM sales_supervisor.sale_credit x WHERE x.sale_id = s.sale_id))
+    UNION ALL               -- (... the rep's)
+    SELECT m.spiff_id, m.sale_id FROM mine m
+    WHERE m.amount = 0 OR EXISTS (SELECT 1 FROM sales_supervisor.sale_credit x WHERE x.sale_id = m.sale_id)),
   share AS (      -- each credited line of the category: the rep's share of it ...
     SELECT d.spiff_id, cs.member_id, cs.amount AS credit, sign(s.amount) AS sgn,
            CASE WHEN s.refund_of IS NULL THEN 1 ELSE -1 END AS line,
@@ -69,11 +84,21 @@ AS $fn$
            CASE d.per WHEN 'unit' THEN round(coalesce(s.quantity, 1) * d.amount, 2) ELSE d.amount END
     FROM due d
     JOIN sales_supervisor.sale s ON s.sold_on >= d.start_on AND s.sold_on <= d.end_on AND s.category_id = d.category_id
+    WHERE p_member IS NULL
+      AND s.amount <> 0 AND NOT EXISTS (SELECT 1 FROM sales_supervisor.sale_credit x WHERE x.sale_id = s.sale_id)
+    UNION ALL       -- (the rep's, with p_member)
+    SELECT d.spiff_id, s.member_id, s.amount, sign(s.amount), CASE WHEN s.refund_of IS NULL THEN 1 ELSE -1 END,
+           round(coalesce(s.quantity, 1), 3),
+           CASE d.per WHEN 'unit' THEN round(coalesce(s.quantity, 1) * d.amount, 2) ELSE d.amount END
+    FROM due d
+    JOIN sales_supervisor.sale s ON s.member_id = p_member AND s.sold_on >= d.start_on AND s.sold_on <= d.end_on
+                                AND s.category_id = d.category_id
     WHERE s.amount <> 0 AND NOT EXISTS (SELECT 1 FROM sales_supervisor.sale_credit x WHERE x.sale_id = s.sale_id)),
   rep AS (
     SELECT sh.spiff_id, sh.member_id, sum(sh.line)::bigint AS lines, sum(sh.sgn * sh.units) AS units,
            sum(sh.sgn * sh.worth) AS worth, sum(sh.credit) AS credit
     FROM share sh
+    WHERE p_member IS NULL OR sh.member_id = p_member   -- (a split line's other reps)
     GROUP BY sh.spiff_id, sh.member_id)
   SELECT r.spiff_id, r.member_id, r.lines, r.units,
          -- never below 0, then at most the cap (least() ignores a NULL cap)
@@ -83,9 +108,9 @@ AS $fn$
   FROM rep r
   JOIN due d ON d.spiff_id = r.spiff_id
 $fn$;
-COMMENT ON FUNCTION spiff_earnings(integer) IS
-'Internal (settle_commission_period): per SPIFF whose own period ends within p_period''s dates and per rep credited with a line of its category sold in the SPIFF period (split as credited_sales does): lines (credited lines less refund lines, a split line once per rep), units (coalesce(quantity, 1), refunds negative, a split line''s quantity divided by credit in thousandths) and the amount earned -- per unit quantity x amount a line, per line the amount a line, each line''s worth divided between its reps by credit in exact cents (allocate_quota), refunds negative; per period the amount once if the rep''s net credit is above 0; a negative total is 0, then at most the cap. No rows for a NULL or unknown period.';
-REVOKE ALL ON FUNCTION spiff_earnings(integer) FROM PUBLIC;
+COMMENT ON FUNCTION spiff_earnings(integer, integer) IS
+'Internal (settle_commission_period): per SPIFF whose own period ends within p_period''s dates and per rep credited with a line of its category sold in the SPIFF period (split as credited_sales does): lines (credited lines less refund lines, a split line once per rep), units (coalesce(quantity, 1), refunds negative, a split line''s quantity divided by credit in thousandths) and the amount earned -- per unit quantity x amount a line, per line the amount a line, each line''s worth divided between its reps by credit in exact cents (allocate_quota), refunds negative; per period the amount once if the rep''s net credit is above 0; a negative total is 0, then at most the cap. No rows for a NULL or unknown period. With p_member, only that rep''s rows (read from the rep''s lines).';
+REVOKE ALL ON FUNCTION spiff_earnings(integer, integer) FROM PUBLIC;
 
 -- spiff_check_settled: a SPIFF is paid with the settlement of the period its
 -- own period ends in; once that settlement exists -- a payout batch for a

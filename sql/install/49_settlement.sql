@@ -126,7 +126,7 @@ REVOKE ALL ON FUNCTION settlement_cache_fill(date) FROM PUBLIC;
 -- last_paid_on), and those with a payment recorded after p_as_of; an
 -- invoice's total and paid on p_day are its columns unless a line or payment
 -- came later (then its lines or payments up to p_day are summed, by index).
--- With p_member, only the invoices of lines booked or split to that rep.
+-- With p_member, only the invoices that can hold that rep's credit.
 CREATE FUNCTION settlement_invoice_state(p_day date, p_as_of timestamptz, p_member integer DEFAULT NULL)
 RETURNS TABLE (invoice_id bigint, due_on date, first_sold_on date, last_sold_on date, total numeric, unpaid numeric,
                stale boolean)
@@ -147,15 +147,30 @@ BEGIN ATOMIC
     FROM sales_supervisor.invoice i
     WHERE i.first_sold_on <= p_day
       AND (i.paid < i.total OR i.last_paid_on > p_day OR i.invoice_id IN (SELECT l.invoice_id FROM late l))
-      AND (p_member IS NULL   -- one rep's (a branch planned away for the company's): by the rep's lines
-           OR i.invoice_id = ANY (ARRAY(SELECT s.invoice_id FROM sales_supervisor.sale s
-                                        WHERE s.member_id = p_member AND s.sold_on <= p_day
-                                          AND s.invoice_id IS NOT NULL
-                                        UNION
-                                        SELECT s.invoice_id FROM sales_supervisor.sale_credit sc
-                                        JOIN sales_supervisor.sale s ON s.sale_id = sc.sale_id
-                                        WHERE sc.member_id = p_member AND s.sold_on <= p_day
-                                          AND s.invoice_id IS NOT NULL)))),
+      AND (p_member IS NULL   -- one rep's (a branch planned away for the company's): the
+                              -- invoices of the rep's credit in the cached run windows, of
+                              -- the rep's lines (booked or split) in the others, the stale
+           OR i.invoice_id = ANY (ARRAY(
+                SELECT ic.invoice_id FROM sales_supervisor.invoice_credit ic
+                JOIN sales_supervisor.commission_period_lock l ON l.period_id = ic.for_period_id
+                WHERE ic.member_id = p_member AND l.credited_through <= p_day
+                UNION
+                SELECT s.invoice_id FROM sales_supervisor.commission_period_lock l
+                JOIN sales_supervisor.sale s ON s.member_id = p_member
+                                            AND s.sold_on BETWEEN l.credited_from AND least(l.credited_through, p_day)
+                WHERE l.credited_from <= p_day AND s.invoice_id IS NOT NULL
+                  AND (l.credited_through > p_day OR NOT EXISTS (SELECT 1 FROM sales_supervisor.invoice_credit_window f
+                                                                 WHERE f.period_id = l.period_id))
+                UNION
+                SELECT s.invoice_id FROM sales_supervisor.commission_period_lock l
+                JOIN sales_supervisor.sale_credit sc ON sc.member_id = p_member
+                JOIN sales_supervisor.sale s ON s.sale_id = sc.sale_id
+                                            AND s.sold_on BETWEEN l.credited_from AND least(l.credited_through, p_day)
+                WHERE l.credited_from <= p_day AND s.invoice_id IS NOT NULL
+                  AND (l.credited_through > p_day OR NOT EXISTS (SELECT 1 FROM sales_supervisor.invoice_credit_window f
+                                                                 WHERE f.period_id = l.period_id))
+                UNION
+                SELECT x.invoice_id FROM sales_supervisor.invoice_credit_stale x)))),
   paid AS MATERIALIZED (
     SELECT ip.invoice_id, sum(ip.amount) AS paid
     FROM sales_supervisor.invoice_payment ip JOIN inv ON inv.invoice_id = ip.invoice_id AND inv.recount
@@ -169,7 +184,7 @@ BEGIN ATOMIC
   WHERE v.total > 0 AND v.total - CASE WHEN v.recount THEN coalesce(pd.paid, 0) ELSE v.paid END > 0;
 END;
 COMMENT ON FUNCTION settlement_invoice_state(date, timestamptz, integer) IS
-'Internal: the invoices unpaid on p_day as known at p_as_of, with due date, first and last line date (by p_day), total and unpaid amount on p_day, and whether the settlement''s cached credit of the invoice is stale. With p_member, only invoices of lines booked or split to that rep.';
+'Internal: the invoices unpaid on p_day as known at p_as_of, with due date, first and last line date (by p_day), total and unpaid amount on p_day, and whether the settlement''s cached credit of the invoice is stale. With p_member, only the invoices that can hold that rep''s credit: of their credit in the cached run windows, of their lines (booked or split) in the others, and the stale ones.';
 REVOKE ALL ON FUNCTION settlement_invoice_state(date, timestamptz, integer) FROM PUBLIC;
 
 -- settlement_unpaid_credit: per rep and commission period, the credit on
@@ -198,8 +213,10 @@ BEGIN
   fresh_line AS MATERIALIZED (   -- lines the cache does not hold, by index per invoice and window
     SELECT x.sale_id, st.invoice_id, w.period_id FROM st
     JOIN win w ON (st.stale OR NOT w.cached) AND w.credited_from <= st.last_sold_on AND w.through >= st.first_sold_on
-    CROSS JOIN LATERAL (SELECT s.sale_id FROM sale s
+    CROSS JOIN LATERAL (SELECT s.sale_id FROM sale s   -- (with $3, the lines booked or split to that rep)
                         WHERE s.invoice_id = st.invoice_id AND s.sold_on BETWEEN w.credited_from AND w.through
+                          AND ($3 IS NULL OR s.member_id = $3
+                               OR EXISTS (SELECT 1 FROM sale_credit sc WHERE sc.sale_id = s.sale_id AND sc.member_id = $3))
                         OFFSET 0) x),
   fresh AS MATERIALIZED (   -- their credit (credited_sales, probed by key), with the invoice and window of each
     SELECT cs.member_id, w.period_id, cs.amount, s.invoice_id
@@ -310,7 +327,7 @@ BEGIN
   SELECT se.member_id, ''spiff'', se.amount, NULL::integer, NULL::integer, NULL::integer, NULL::bigint, se.spiff_id,
          format(''SPIFF %s: %s'', sp.name, CASE sp.per WHEN ''unit'' THEN se.units || '' unit(s)''
                                                   WHEN ''line'' THEN se.lines || '' line(s)'' ELSE ''once'' END)
-  FROM spiff_earnings($1) se JOIN spiff sp ON sp.spiff_id = se.spiff_id
+  FROM spiff_earnings($1, $3) se JOIN spiff sp ON sp.spiff_id = se.spiff_id
   WHERE se.amount <> 0 AND ($3 IS NULL OR se.member_id = $3)
     -- (paid once, should a month and its quarter both be settled)
     AND NOT EXISTS (SELECT 1 FROM commission_entry e WHERE e.spiff_id = se.spiff_id AND e.member_id = se.member_id)'

@@ -35,7 +35,7 @@
 -- id); a rep's amount is the sum, 0 if negative, then at most the cap.
 BEGIN;
 SET LOCAL search_path = sales_supervisor, public;
-SELECT plan(19);
+SELECT plan(21);
 
 INSERT INTO team (team_id, name) VALUES (1, 'North');
 INSERT INTO member (member_id, full_name, level, team_id, hire_date) VALUES
@@ -141,7 +141,7 @@ SELECT results_eq($$SELECT spiff_id, member_id, lines, units, amount FROM spiff_
 SELECT is_empty($$SELECT * FROM spiff_earnings(NULL)$$, 'a NULL period pays nothing');
 SELECT is((SELECT array_agg(r ORDER BY r) FROM unnest(ARRAY['sales_supervisor_rep', 'sales_supervisor_supervisor',
              'sales_supervisor_manager', 'sales_supervisor_hr', 'sales_supervisor_bi']) r
-           WHERE has_function_privilege(r, 'sales_supervisor.spiff_earnings(integer)', 'EXECUTE')),
+           WHERE has_function_privilege(r, 'sales_supervisor.spiff_earnings(integer, integer)', 'EXECUTE')),
           NULL, 'spiff_earnings is internal: no group role may execute it');
 
 -- ---------------------------------------------------------------- writing SPIFFs
@@ -173,6 +173,15 @@ SELECT throws_ok('UPDATE spiff SET amount = 1.20 WHERE spiff_id = 5', '55000',
 SELECT is((SELECT string_agg(action || ' ' || cnt, ', ' ORDER BY action)
            FROM (SELECT action, count(*) AS cnt FROM audit_log WHERE table_name = 'spiff' GROUP BY action) a),
           'INSERT 6, UPDATE 1', 'SPIFFs are audited');
+
+-- A statement's preview reads one rep's SPIFFs (spiff_earnings(period, rep),
+-- from the rep's lines by index): for every rep and every period, exactly
+-- the rows the company's call has for that rep; none for a rep without any.
+SELECT set_eq($$SELECT p.period_id, e.* FROM fiscal_period p CROSS JOIN member m
+                CROSS JOIN LATERAL spiff_earnings(p.period_id, m.member_id) e$$,
+              $$SELECT p.period_id, e.* FROM fiscal_period p CROSS JOIN LATERAL spiff_earnings(p.period_id) e$$,
+              'spiff_earnings(period, rep) = the rep''s rows of spiff_earnings(period), every period and rep');
+SELECT is_empty($$SELECT * FROM spiff_earnings(7, -1)$$, 'no rows for an unknown rep');
 
 SELECT * FROM finish();
 ROLLBACK;
