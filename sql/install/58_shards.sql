@@ -1,4 +1,4 @@
--- Layer 3, operations: scale-out over shard servers with postgres_fdw (issue 18,
+-- Layer 5, operations: scale-out over shard servers with postgres_fdw (issue 18,
 -- first slice; docs/scale-out.md says what is built and what is not yet).
 --   month_start                the first day of a date's month: a function of
 --                              this extension, so postgres_fdw ships it (it
