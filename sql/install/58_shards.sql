@@ -8,6 +8,7 @@
 --                              mapping, the foreign tables of its sales lines
 --   shard_status               per shard: reachable, extension version, whether
 --                              its login reads every row
+--   credited_line              credited_sales as a view: what a shard aggregates
 --   shard_credited_sales_by_month
 --                              credited_sales_by_month over the shards' lines,
 --                              aggregated on each shard (GROUP BY pushed down)
@@ -19,21 +20,48 @@
 -- extract(month ...) to a remote server (their text argument carries a
 -- collation it cannot prove the same remotely), so a GROUP BY month on a
 -- foreign table is done locally over every line.  A function of an extension
--- listed in the server's `extensions` option is shippable; SET search_path
--- keeps the planner from inlining it back into date_trunc.
+-- listed in the server's `extensions` option is shippable.  In C
+-- (src/month_start.c): the shard calls it once per line.
 -- ---------------------------------------------------------------------------
 CREATE FUNCTION month_start(day date)
 RETURNS date
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-SET search_path = pg_catalog, sales_supervisor, pg_temp
-AS $$
-  SELECT date_trunc('month', day::timestamp)::date
-$$;
+AS 'MODULE_PATHNAME', 'month_start'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION month_start(date) IS
 'First day of the month of day (date_trunc(''month'', day)::date). Unlike date_trunc it is shipped by postgres_fdw to a shard whose foreign server lists extensions ''sales_supervisor'', so a GROUP BY month runs on the shard.';
 REVOKE ALL ON FUNCTION month_start(date) FROM PUBLIC;
 -- a computation like the core's: anybody may call it (the shard login too)
 GRANT EXECUTE ON FUNCTION month_start(date) TO PUBLIC;
+
+-- credited_line: credited_sales as a view, for the shards.  A shard cannot
+-- be sent a call of a set-returning function, but a foreign table may name a
+-- view: the coordinator's GROUP BY rep and month over <shard>.credited_line
+-- is shipped whole (the Remote SQL is the aggregate), so the split lines are
+-- split on their shard and only per-rep, per-month rows come back.  The
+-- window is partitioned by (sale_id, sold_on), the same partitions as by
+-- sale_id alone (a line has one date), so that the shard's planner pushes the
+-- date range of the query below it.  Security invoker: the caller's
+-- row-level security applies (the shard login reads all: BYPASSRLS).
+CREATE VIEW credited_line WITH (security_invoker = true) AS
+  SELECT s.sale_id, s.sold_on, s.member_id, 100.00::numeric AS share_pct, s.amount, s.refund_of
+  FROM sales_supervisor.sale s
+  WHERE NOT EXISTS (SELECT 1 FROM sales_supervisor.sale_credit sc WHERE sc.sale_id = s.sale_id)
+  UNION ALL
+  SELECT s.sale_id, s.sold_on, sc.member_id, sc.share_pct,
+         sign(s.amount) * sales_supervisor.allocate_quota(abs(s.amount), sc.share_pct, 0.01::numeric)
+                            OVER (PARTITION BY s.sale_id, s.sold_on ORDER BY sc.member_id),
+         s.refund_of
+  FROM sales_supervisor.sale s
+  JOIN sales_supervisor.sale_credit sc ON sc.sale_id = s.sale_id;
+COMMENT ON VIEW credited_line IS
+'Every sales line credited to its reps, as credited_sales(from, to) gives them for its dates: a line without sale_credit rows credits 100 % to sale.member_id, a split line is divided in exact cents (allocate_quota, largest remainder). A view so that a coordinator can aggregate it on a shard through postgres_fdw (docs/scale-out.md). Security invoker: row-level security of the caller applies.';
+COMMENT ON COLUMN credited_line.sale_id IS 'Sales line.';
+COMMENT ON COLUMN credited_line.sold_on IS 'Date of the line.';
+COMMENT ON COLUMN credited_line.member_id IS 'Rep credited.';
+COMMENT ON COLUMN credited_line.share_pct IS 'Share of the line credited to the rep, in percent (100 for a line not split).';
+COMMENT ON COLUMN credited_line.amount IS 'Credit in exact cents; the credits of a line add up to its amount (negative for a refund line).';
+COMMENT ON COLUMN credited_line.refund_of IS 'For a refund line: the line it reverses; NULL for a sale.';
+GRANT SELECT ON credited_line TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager;
 
 -- shard_servers: the registered shards, from the catalog.  A shard is a
 -- postgres_fdw server named ss_shard_<name>; its foreign tables live in the
@@ -204,7 +232,7 @@ BEGIN
   PERFORM sales_supervisor.shard_create_objects(add_shard.shard_name, host, port, dbname, shard_login, shard_password);
   PERFORM sales_supervisor.shard_require_ready(add_shard.shard_name);
   -- the shard's fact tables, as its (same) version of the extension defines them
-  EXECUTE format('IMPORT FOREIGN SCHEMA sales_supervisor LIMIT TO (sale, sale_credit) FROM SERVER %I INTO %I',
+  EXECUTE format('IMPORT FOREIGN SCHEMA sales_supervisor LIMIT TO (sale, sale_credit, credited_line) FROM SERVER %I INTO %I',
                  'ss_shard_' || add_shard.shard_name, v_schema);
   RETURN QUERY
   SELECT add_shard.shard_name, ('ss_shard_' || add_shard.shard_name)::name, v_schema, e.extversion
@@ -212,7 +240,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION add_shard(text, text, integer, text, text, text, name) IS
-'Registers a shard server: creates the postgres_fdw server ss_shard_<name> (extensions ''sales_supervisor'' so this extension''s functions and aggregates are shipped, async_capable), a user mapping with the shard login and password that no sales role can read, and in schema sales_supervisor_shard_<name> the foreign tables sale and sale_credit of the shard; refuses a shard that is unreachable, runs another version of sales_supervisor, or whose login does not read every row (BYPASSRLS), leaving nothing behind. Needs postgres_fdw in the database. HR or the extension owner.';
+'Registers a shard server: creates the postgres_fdw server ss_shard_<name> (extensions ''sales_supervisor'' so this extension''s functions and aggregates are shipped, async_capable), a user mapping with the shard login and password that no sales role can read, and in schema sales_supervisor_shard_<name> the foreign tables sale, sale_credit and credited_line of the shard; refuses a shard that is unreachable, runs another version of sales_supervisor, or whose login does not read every row (BYPASSRLS), leaving nothing behind. Needs postgres_fdw in the database. HR or the extension owner.';
 REVOKE ALL ON FUNCTION add_shard(text, text, integer, text, text, text, name) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION add_shard(text, text, integer, text, text, text, name) TO sales_supervisor_hr;
 
@@ -260,60 +288,33 @@ REVOKE ALL ON FUNCTION shard_status(name) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION shard_status(name) TO sales_supervisor_hr;
 
 -- shard_credit_query: the SQL of shard_credited_sales_by_month ($1, $2: the
--- dates), restructured so that PostgreSQL 15 pushes the heavy part down.  It
+-- dates), restructured so that PostgreSQL 15 pushes all of it down.  It
 -- cannot push a partial aggregate (GROUP BY rep and month over lines spread
 -- by another key), so each shard is aggregated on its own, one branch per
 -- shard of a UNION ALL (an Append of async foreign scans: the shards work at
--- the same time), and the coordinator adds up the per-shard rows:
---   booked  per shard, GROUP BY rep, month_start(sold_on), refund: the lines
---           summed as booked (Remote SQL with the GROUP BY);
---   split   per shard, the split lines joined to their shares on the shard
---           (a line and its splits live on the same shard), few rows; their
---           exact split (allocate_quota, a window function, which
---           postgres_fdw never ships) is computed here.
--- Then as credited_sales_by_month: each split line credited to its reps and
--- taken from the rep it is booked to.
+-- the same time), over the shard's credited_line (its lines split there:
+-- postgres_fdw never ships a window function itself); the coordinator adds
+-- up at most reps x months x 2 rows per shard.
 CREATE FUNCTION shard_credit_query()
 RETURNS text
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, sales_supervisor, pg_temp
 AS $$
-  SELECT format($q$
-WITH booked AS (%s),
-split AS (
-  SELECT sp.booked_id, sp.sold_on, sp.refund, sp.amount, sp.member_id, row_number() OVER w = 1 AS first_share,
-         sign(sp.amount) * sales_supervisor.allocate_quota(abs(sp.amount), sp.share_pct, 0.01::numeric) OVER w AS credit
-  FROM (%s) sp
-  WINDOW w AS (PARTITION BY sp.sale_id ORDER BY sp.member_id))
-SELECT x.member_id, x.month, x.refund, sum(x.lines)::bigint, sum(x.amount)
-FROM (
-  SELECT b.member_id, b.month, b.refund, b.lines, b.amount FROM booked b
-  UNION ALL
-  SELECT sp.member_id, sales_supervisor.month_start(sp.sold_on), sp.refund, 1, sp.credit FROM split sp
-  UNION ALL
-  SELECT sp.booked_id, sales_supervisor.month_start(sp.sold_on), sp.refund, -1, -sp.amount FROM split sp WHERE sp.first_share
-) x
-GROUP BY 1, 2, 3
-HAVING sum(x.lines) <> 0
-$q$,
-    string_agg(format('SELECT s.member_id, sales_supervisor.month_start(s.sold_on) AS month, s.refund_of IS NOT NULL AS refund,
-                              count(*) AS lines, sum(s.amount) AS amount
-                       FROM %I.sale s WHERE s.sold_on >= $1 AND s.sold_on <= $2 GROUP BY 1, 2, 3', sv.schema_name),
-               ' UNION ALL ' ORDER BY sv.server_name),
-    string_agg(format('SELECT s.member_id AS booked_id, s.sold_on, s.refund_of IS NOT NULL AS refund, s.amount,
-                              sc.sale_id, sc.member_id, sc.share_pct
-                       FROM %1$I.sale s JOIN %1$I.sale_credit sc ON sc.sale_id = s.sale_id
-                       WHERE s.sold_on >= $1 AND s.sold_on <= $2', sv.schema_name),
-               ' UNION ALL ' ORDER BY sv.server_name))
+  SELECT 'SELECT c.member_id, c.month, c.refund, sum(c.lines)::bigint, sum(c.amount) FROM ('
+         || string_agg(format('SELECT l.member_id, sales_supervisor.month_start(l.sold_on) AS month,
+                                      l.refund_of IS NOT NULL AS refund, count(*) AS lines, sum(l.amount) AS amount
+                               FROM %I.credited_line l WHERE l.sold_on >= $1 AND l.sold_on <= $2 GROUP BY 1, 2, 3',
+                              sv.schema_name), ' UNION ALL ' ORDER BY sv.server_name)
+         || ') c GROUP BY 1, 2, 3'
   FROM sales_supervisor.shard_servers() sv
   HAVING count(*) > 0
 $$;
 COMMENT ON FUNCTION shard_credit_query() IS
-'Internal: the query of shard_credited_sales_by_month over the registered shards ($1, $2: first and last date): one UNION ALL branch per shard, so each shard''s lines are aggregated on the shard (GROUP BY rep, month_start, refund pushed down), and its split lines joined to their shares there; the exact split (allocate_quota) and the final sum on the coordinator. NULL when no shard is registered.';
+'Internal: the query of shard_credited_sales_by_month over the registered shards ($1, $2: first and last date): one UNION ALL branch per shard, each a GROUP BY rep, month_start and refund over the shard''s credited_line that is shipped to the shard whole; the coordinator adds up the per-shard rows. NULL when no shard is registered.';
 REVOKE ALL ON FUNCTION shard_credit_query() FROM PUBLIC;
 
 -- shard_credited_sales_by_month: credited_sales_by_month read from the
--- shards.  Every shard is checked first (reachable, same version, login
+-- shards (the sums of the same credits, grouped the same way).  Every shard is checked first (reachable, same version, login
 -- reading every row): a missing shard is an error naming it, never a smaller
 -- total.  Reads every line the shards hold, without row-level security (the
 -- shard login bypasses it), hence HR or the owner only.
@@ -347,6 +348,6 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION shard_credited_sales_by_month(date, date, name) IS
-'credited_sales_by_month(from_date, to_date) over the sales lines held by the registered shards: each shard sums its lines per rep, month and refunds (the GROUP BY runs on the shard, all shards at once) and sends its few split lines, which are split here in exact cents. Checks every shard first: an unreachable shard, another extension version or a shard login that would not read every row is an error naming the shard, never a partial total. Reads all lines (no row-level security): HR or the extension owner.';
+'credited_sales_by_month(from_date, to_date) over the sales lines held by the registered shards: each shard credits its lines to their reps (split lines in exact cents) and sums them per rep, month and refunds (the whole GROUP BY runs on the shard, all shards at once); the coordinator adds up the shards'' rows. Checks every shard first: an unreachable shard, another extension version or a shard login that would not read every row is an error naming the shard, never a partial total. Reads all lines (no row-level security): HR or the extension owner.';
 REVOKE ALL ON FUNCTION shard_credited_sales_by_month(date, date, name) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION shard_credited_sales_by_month(date, date, name) TO sales_supervisor_hr;

@@ -23,7 +23,7 @@ SELECT views_are('sales_supervisor', ARRAY['overdue_visit', 'v_org_summary', 'v_
   'v_team_attainment', 'v_pipeline', 'v_forecast_accuracy', 'v_customer_health', 'v_team_scorecard',
   'v_commission_statement', 'v_payout_export',
   'v_grade_distribution', 'v_promotion_pipeline', 'v_pay_summary', 'v_job_status', 'v_job_health', 'quota_rollup',
-  'commission_credit_line', 'nine_box'], 'the data model''s views');
+  'commission_credit_line', 'nine_box', 'credited_line'], 'the data model''s views');
 
 -- keys, comments, pg_dump
 SELECT is((SELECT array_agg(c.relname::text ORDER BY c.relname) FROM pg_class c

@@ -572,6 +572,8 @@ ON CONFLICT (job_name) DO NOTHING;
 -- ---------------------------------------------------------------------------
 -- Issue 18, part 1 (scale-out, first slice; 58_shards): month_start, shippable
 -- to shards; add_shard, shard_status, shard_credited_sales_by_month and their
--- helpers.  New functions only: no table, no data.
+-- helpers; the view credited_line the shards aggregate.  New functions and a
+-- new view only: no table, no data.
+--@ replace view credited_line
 --@ replace function month_start, shard_servers, shard_check_args, shard_probe, shard_require_ready
 --@ replace function shard_create_objects, add_shard, shard_status, shard_credit_query, shard_credited_sales_by_month
