@@ -18,8 +18,8 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
 echo "1..23"
-BIN=$(pg_config --bindir 2>/dev/null || echo /usr/lib/postgresql/15/bin)
-[ -x "$BIN/initdb" ] || BIN=/usr/lib/postgresql/15/bin
+BIN=/usr/lib/postgresql/15/bin
+[ -x "$BIN/initdb" ] || BIN=$(pg_config --bindir)
 TMP=$(mktemp -d /tmp/ss_shards_XXXXXX)
 chmod 755 "$TMP"
 AS=(); [ "$(id -u)" -eq 0 ] && AS=(runuser -u postgres --)
