@@ -64,11 +64,11 @@ done
 
 printf '\n%-7s %10s %8s %10s %10s %10s %8s %8s %s\n' shards received bound ours_s sql_s floor_s ours/sql ours/floor same
 FLOOR=$(inmedian 5 "SELECT count(*) FROM (SELECT member_id, date_trunc('month', sold_on::timestamp), refund_of IS NOT NULL, count(*), sum(amount)
-                    FROM sales_supervisor.sale WHERE sold_on BETWEEN $Y GROUP BY 1, 2, 3) x")
+                    FROM sales_supervisor.sale WHERE sold_on BETWEEN '2025-01-01' AND '2025-12-31' GROUP BY 1, 2, 3) x")
 SQL_S=$(inmedian 5 "SELECT count(*) FROM sales_supervisor.credited_sales_by_month($Y)")
 for k in 1 2 4; do
   q "SELECT format('DROP SERVER %I CASCADE; DROP SCHEMA %I CASCADE;', server_name, schema_name)
-     FROM shard_servers()" | while read -r stmt; do q "$stmt" >/dev/null; done
+     FROM shard_servers()" | while read -r stmt; do q "$stmt" >/dev/null </dev/null; done
   for j in $(seq 0 $((k - 1))); do
     sq $j -c "SET session_replication_role = replica" -c "TRUNCATE sales_supervisor.sale_credit, sales_supervisor.sale CASCADE" >/dev/null
     for t in sale sale_credit; do
