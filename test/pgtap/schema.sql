@@ -23,7 +23,7 @@ SELECT views_are('sales_supervisor', ARRAY['overdue_visit', 'v_org_summary', 'v_
   'v_team_attainment', 'v_pipeline', 'v_forecast_accuracy', 'v_customer_health', 'v_team_scorecard',
   'v_commission_statement', 'v_payout_export',
   'v_grade_distribution', 'v_promotion_pipeline', 'v_pay_summary', 'v_job_status', 'v_job_health', 'quota_rollup',
-  'commission_credit_line', 'nine_box'], 'the data model''s views');
+  'commission_credit_line', 'nine_box', 'credited_line'], 'the data model''s views');
 
 -- keys, comments, pg_dump
 SELECT is((SELECT array_agg(c.relname::text ORDER BY c.relname) FROM pg_class c
@@ -218,7 +218,7 @@ SELECT is((SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_proc p
           NULL, 'no SECURITY DEFINER function is executable by PUBLIC');
 SELECT is((SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_proc p
            WHERE p.pronamespace = 'sales_supervisor'::regnamespace AND p.prosecdef),
-          ARRAY['adjust_final_score', 'allocate_quotas', 'appraisal_consequence_check_state', 'appraisal_cycle_check_policy', 'appraisal_cycle_check_state',
+          ARRAY['add_shard', 'adjust_final_score', 'allocate_quotas', 'appraisal_consequence_check_state', 'appraisal_cycle_check_policy', 'appraisal_cycle_check_state',
                 'appraisal_template_check', 'appraisal_what_if',
                 'approve_payout_batch', 'approve_promotion', 'audit_row', 'calibrate_appraisal_cycle', 'calibration_raters', 'calibration_scores',
                 'close_appraisal_cycle', 'close_calibration_session', 'commission_check_period', 'commission_credit_check_period', 'commission_dispute_check_state', 'commission_entry_check_period',
@@ -230,7 +230,7 @@ SELECT is((SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_proc p
                 'review_check_cycle', 'review_summary', 'run_commission', 'sale_check_credited',
                 'sale_credit_check_credited', 'sale_credit_check_sum',
                 'sale_queue_late_lines', 'sale_scope_member_ids', 'sale_scope_moved', 'sale_scope_moved_dates',
-                'sale_scope_moved_ids', 'scope_root_team_ids', 'score_kpis', 'seasonal_distribution_check', 'self_assessment_comparison', 'settle_commission_period', 'spiff_check_settled', 'start_appraisal_reviews',
+                'sale_scope_moved_ids', 'scope_root_team_ids', 'score_kpis', 'seasonal_distribution_check', 'self_assessment_comparison', 'settle_commission_period', 'shard_credited_sales_by_month', 'shard_status', 'spiff_check_settled', 'start_appraisal_reviews',
                 'team_check_tree', 'team_leadership_follow', 'transfer_member', 'visible_member_ids', 'year_end_pay'],
           'exactly the functions that must cross the security lines are SECURITY DEFINER');
 SELECT is((SELECT provolatile::text FROM pg_proc WHERE oid = 'sales_supervisor.generate_demo_org'::regproc), 'v',

@@ -106,6 +106,14 @@ INSERT INTO sample (signature, args, allowed) VALUES
   ('approve_payout_batch(integer, name)', ARRAY['1', 'current_user'], '{hr}'),
   -- no payout line 1 in the demo: HR gets through to P0002
   ('reverse_payout_line(bigint, text, name)', ARRAY['1', $$'sample reason'$$, 'current_user'], '{hr}');
+-- scale-out (issue 18): without postgres_fdw in this database add_shard gets
+-- through its role and argument checks to 55000; with no shard registered
+-- shard_status returns no row and the read is refused with 55000
+INSERT INTO sample (signature, args, allowed) VALUES
+  ('add_shard(text, text, integer, text, text, text, name)',
+   ARRAY[$$'s1'$$, $$'127.0.0.1'$$, '5999', $$'shard_db'$$, $$'ss_coordinator'$$, $$'secret'$$, 'current_user'], '{hr}'),
+  ('shard_status(name)', ARRAY['current_user'], '{hr}'),
+  ('shard_credited_sales_by_month(date, date, name)', ARRAY[$$'2025-01-01'$$, $$'2025-12-31'$$, 'current_user'], '{hr}');
 -- calibration (issue 16): a session of department 1 on the closed demo cycle
 -- (written as the owner: sessions open only while calibrating), calibrators
 -- manager 1, HR 2 and supervisor 3; every call on it gets past its role checks

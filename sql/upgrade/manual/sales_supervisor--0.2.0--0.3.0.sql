@@ -568,3 +568,12 @@ INSERT INTO job_setting (job_name, schedule, command, description) VALUES
   ('local_schedules', '7 * * * *', 'CALL sales_supervisor.sync_local_schedules()',
    'Hourly: re-register in pg_cron the jobs whose UTC schedule changed with the company time zone''s offset (daylight saving).')
 ON CONFLICT (job_name) DO NOTHING;
+
+-- ---------------------------------------------------------------------------
+-- Issue 18, part 1 (scale-out, first slice; 58_shards): month_start, shippable
+-- to shards; add_shard, shard_status, shard_credited_sales_by_month and their
+-- helpers; the view credited_line the shards aggregate.  New functions and a
+-- new view only: no table, no data.
+--@ replace view credited_line
+--@ replace function month_start, shard_servers, shard_check_args, shard_probe, shard_require_ready
+--@ replace function shard_create_objects, add_shard, shard_status, shard_credit_query, shard_credited_sales_by_month

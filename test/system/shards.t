@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# Scale-out, first slice (issue 18; docs/scale-out.md): a coordinator (this
+# throw-away cluster) and two shard clusters started here on ports 5464 and
+# 5465 (throw-away, scram password authentication over TCP).
+#
+# The org: generate_demo_org(seed 5, 4 teams, depth 2, 8 reps, 40 customers,
+# 2000 lines, 60 surveys) in the coordinator's database and, with the same seed
+# (the same rows and ids), in each shard's; then each shard keeps only its half
+# of the lines and their splits (sale_id even: shard a, odd: shard b), so a
+# line and its splits are on one shard and the shards together hold exactly
+# the coordinator's lines.  The coordinator's own credited_sales_by_month is
+# the single-server answer; shard_credited_sales_by_month must equal it to the
+# cent, aggregated on the shards (EXPLAIN VERBOSE: the Remote SQL has the
+# GROUP BY and this extension's functions, only per-rep and per-month rows come
+# back), and a stopped shard or a shard on
+# another extension version must be an error naming it, never a total.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+echo "1..23"
+BIN=/usr/lib/postgresql/15/bin
+[ -x "$BIN/initdb" ] || BIN=$(pg_config --bindir)
+TMP=$(mktemp -d /tmp/ss_shards_XXXXXX)
+chmod 755 "$TMP"
+AS=(); [ "$(id -u)" -eq 0 ] && AS=(runuser -u postgres --)
+REP_ROLE=ss_shards_rep_$$
+DB=ss_shards_$$
+cleanup() {
+  for s in a b; do
+    [ -f "$TMP/$s/data/postmaster.pid" ] && "${AS[@]}" "$BIN/pg_ctl" -D "$TMP/$s/data" -m immediate -w stop >/dev/null 2>&1
+  done
+  dropdb --if-exists "$DB" >/dev/null 2>&1
+  psql -X -q -c "DROP ROLE IF EXISTS $REP_ROLE" >/dev/null 2>&1
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+ORG="SELECT count(*) FROM generate_demo_org(seed => 5, teams => 4, depth => 2, reps => 8, customers => 40,
+                                            sales_lines => 2000, surveys => 60)"
+port_of() { [ "$1" = a ] && echo 5464 || echo 5465; }
+# sq SHARD SQL: on the shard's database, as its superuser (unix socket)
+sq() { "${AS[@]}" psql -X -q -At -v ON_ERROR_STOP=1 -h "$TMP/$1" -p "$(port_of "$1")" -d postgres \
+         -c "SET search_path = sales_supervisor, public" -c "$2"; }
+start_shard() {
+  mkdir -p "$TMP/$1"; chown postgres "$TMP/$1" 2>/dev/null
+  "${AS[@]}" "$BIN/initdb" -N -A trust --auth-host=scram-sha-256 -D "$TMP/$1/data" >/dev/null || return 1
+  printf "listen_addresses = '127.0.0.1'\nport = %s\nunix_socket_directories = '%s'\nfsync = off\nmax_connections = 20\n" \
+    "$(port_of "$1")" "$TMP/$1" >> "$TMP/$1/data/postgresql.conf"
+  "${AS[@]}" "$BIN/pg_ctl" -D "$TMP/$1/data" -l "$TMP/$1/log" -w start >/dev/null
+}
+# the shard's data: the org, this shard's half of the lines (triggers and
+# foreign keys off for the delete: the other half lives on the other shard),
+# and the coordinator's login: reads every row (BYPASSRLS), runs the functions
+load_shard() {   # load_shard NAME KEEP(0|1) BYPASS(BYPASSRLS|NOBYPASSRLS)
+  sq "$1" "CREATE EXTENSION sales_supervisor" >/dev/null &&
+  sq "$1" "$ORG" >/dev/null &&
+  sq "$1" "SET session_replication_role = replica;
+           DELETE FROM sale_credit WHERE sale_id % 2 <> $2; DELETE FROM sale WHERE sale_id % 2 <> $2" >/dev/null &&
+  sq "$1" "CREATE ROLE ss_coordinator LOGIN PASSWORD 'pw-$1' $3; GRANT sales_supervisor_manager TO ss_coordinator" >/dev/null
+}
+
+# 1-2: the clusters
+new_db "$DB"
+trap 'cleanup' EXIT
+q "$ORG" >/dev/null
+q "CREATE EXTENSION postgres_fdw" >/dev/null
+q "CREATE ROLE $REP_ROLE; GRANT sales_supervisor_rep TO $REP_ROLE" >/dev/null
+if start_shard a && start_shard b; then ok "two shard clusters started"; else nok "two shard clusters started" "$(cat "$TMP"/*/log 2>/dev/null)"; echo "Bail out!"; exit 1; fi
+if load_shard a 0 BYPASSRLS && load_shard b 1 NOBYPASSRLS; then ok "shards hold the org and half of the lines each"
+else nok "shards hold the org and half of the lines each"; echo "Bail out!"; exit 1; fi
+
+# 3-6: add_shard -- who may, what it refuses (leaving nothing behind)
+out=$(psql -X -q -At -d "$DB" -c "SET ROLE $REP_ROLE" \
+        -c "SELECT sales_supervisor.add_shard('a', '127.0.0.1', 5464, 'postgres', 'ss_coordinator', 'pw-a')" 2>&1)
+like "a rep may not add a shard" "$out" 'permission denied for function add_shard\|may not add a shard'
+out=$(q "SELECT * FROM add_shard('b', '127.0.0.1', 5465, 'postgres', 'ss_coordinator', 'pw-b')" 2>&1)
+like "a shard login without BYPASSRLS is refused (its policies would hide lines)" "$out" 'does not read every row'
+check "the refused shard left no server, mapping or schema" \
+  "$(q "SELECT (SELECT count(*) FROM pg_foreign_server) + (SELECT count(*) FROM pg_user_mappings)
+               + (SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'sales_supervisor_shard%')")" "0"
+sq b "ALTER ROLE ss_coordinator BYPASSRLS" >/dev/null
+check "add_shard registers shards a and b (same version)" \
+  "$(q "SELECT shard || ':' || extension_version FROM add_shard('a', '127.0.0.1', 5464, 'postgres', 'ss_coordinator', 'pw-a')
+        UNION ALL
+        SELECT shard || ':' || extension_version FROM add_shard('b', '127.0.0.1', 5465, 'postgres', 'ss_coordinator', 'pw-b')" | tr '\n' ' ')" \
+  "a:0.3.0 b:0.3.0 "
+
+# 7-9: status and the credentials
+STATUS="SELECT string_agg(format('%s %s %s %s', shard_name, port, reachable, same_version), ', ' ORDER BY shard_name) FROM shard_status()"
+check "shard_status: both reachable, same version" "$(q "$STATUS")" "a 5464 t t, b 5465 t t"
+check "no sales role reads a shard password (pg_user_mappings options hidden)" \
+  "$(psql -X -q -At -d "$DB" -c "SET ROLE $REP_ROLE" -c "SELECT count(*) FILTER (WHERE umoptions IS NOT NULL) || '/' || count(*) FROM pg_user_mappings")" \
+  "0/2"
+out=$(psql -X -q -At -d "$DB" -c "SET ROLE $REP_ROLE" -c "SELECT count(*) FROM sales_supervisor_shard_a.sale" 2>&1)
+like "a sales role cannot read the shards' foreign tables around row-level security" "$out" 'permission denied'
+
+# 10-14: the same credited sales as one server, to the cent
+Y="'2025-01-01', '2025-12-31'"
+check "shard_credited_sales_by_month = credited_sales_by_month of the single server, row for row" \
+  "$(q "SELECT count(*) FROM ((SELECT * FROM credited_sales_by_month($Y) EXCEPT ALL SELECT * FROM shard_credited_sales_by_month($Y))
+                              UNION ALL
+                              (SELECT * FROM shard_credited_sales_by_month($Y) EXCEPT ALL SELECT * FROM credited_sales_by_month($Y))) d")" "0"
+check "the same number of rows, lines and cents" \
+  "$(q "SELECT count(*) || ' ' || sum(lines) || ' ' || sum(amount) FROM shard_credited_sales_by_month($Y)")" \
+  "$(q "SELECT count(*) || ' ' || sum(lines) || ' ' || sum(amount) FROM credited_sales_by_month($Y)")"
+check "credited_line (what a shard aggregates) = credited_sales on one server, line by line" \
+  "$(q "SELECT count(*) FROM ((SELECT * FROM credited_sales($Y) EXCEPT ALL
+                               SELECT * FROM credited_line WHERE sold_on BETWEEN $(echo $Y | sed 's/,/ AND/'))
+                              UNION ALL
+                              (SELECT * FROM credited_line WHERE sold_on BETWEEN $(echo $Y | sed 's/,/ AND/')
+                               EXCEPT ALL SELECT * FROM credited_sales($Y))) d")" "0"
+# independent of both: credit only moves money between reps, so the year's
+# credited total is the year's booked total
+check "credited total = the lines' total on the coordinator (splits conserve money)" \
+  "$(q "SELECT sum(amount) FROM shard_credited_sales_by_month($Y)")" \
+  "$(q "SELECT sum(amount) FROM sale WHERE sold_on BETWEEN '2025-01-01' AND '2025-12-31'")"
+check "the split lines are on the shards (a line and its splits together)" \
+  "$(( $(sq a "SELECT count(*) FROM sale_credit sc JOIN sale s USING (sale_id)") + $(sq b "SELECT count(*) FROM sale_credit sc JOIN sale s USING (sale_id)") ))" \
+  "$(q "SELECT count(*) FROM sale_credit")"
+
+# 15-19: pushdown, from EXPLAIN (VERBOSE, ANALYZE) of the query the function runs
+PLAN=$(q "SELECT shard_credit_query()" | tr '\n' ' ')
+PLAN=$(psql -X -q -At -d "$DB" -c "PREPARE p(date, date) AS $PLAN" \
+         -c "EXPLAIN (VERBOSE, ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) EXECUTE p($Y)")
+AGG_REMOTE=$(printf '%s\n' "$PLAN" | grep -c 'Remote SQL: SELECT member_id, sales_supervisor.month_start(sold_on), (refund_of IS NOT NULL), count(\*), sum(amount) FROM sales_supervisor.credited_line WHERE .* GROUP BY 1, 2, 3')
+check "each shard credits and aggregates its lines: Remote SQL with GROUP BY and month_start over credited_line, once per shard" "$AGG_REMOTE" "2" "$PLAN"
+check "the shards work at the same time (two Async Foreign Scans of the aggregate)" \
+  "$(printf '%s\n' "$PLAN" | grep -A2 'Async Foreign Scan' | grep -c 'Aggregate on')" "2"
+check "nothing but the shards' aggregates is read remotely (no line, no split comes back)" \
+  "$(printf '%s\n' "$PLAN" | grep -c 'Foreign Scan')" "2"
+# rows received: at most reps x months x 2 (sales, refunds) per shard
+RECEIVED=$(printf '%s\n' "$PLAN" | grep -A1 'Async Foreign Scan' | grep -o 'actual rows=[0-9]*' | cut -d= -f2 | awk '{ s += $1 } END { print s }')
+BOUND=$(q "SELECT count(*) * 12 * 2 * 2 FROM member WHERE level = 'sales_rep'")
+echo "# rows received from the shards' aggregates: $RECEIVED (bound reps x 12 x 2 x 2 shards = $BOUND)"
+if [ -n "$RECEIVED" ] && [ "$RECEIVED" -le "$BOUND" ] && [ "$RECEIVED" -gt 0 ]; then ok "rows received from the shards: $RECEIVED <= $BOUND, not 2000 lines"
+else nok "rows received from the shards <= $BOUND" "$RECEIVED"; fi
+check "this extension's aggregates ship too (weighted_score in the Remote SQL)" \
+  "$(q "EXPLAIN (VERBOSE, COSTS OFF) SELECT member_id, month_start(sold_on), weighted_score(amount::float8, 1)
+        FROM sales_supervisor_shard_a.sale GROUP BY 1, 2" | grep -c 'Remote SQL: .*sales_supervisor.weighted_score(.*GROUP BY 1, 2')" "1"
+
+# 20-21: another extension version on a shard is refused
+sq b "UPDATE pg_extension SET extversion = '0.2.0' WHERE extname = 'sales_supervisor'" >/dev/null
+check "shard_status shows the version mismatch" \
+  "$(q "SELECT format('%s %s %s', shard_name, same_version, problem) FROM shard_status() WHERE shard_name = 'b'")" \
+  "b f runs sales_supervisor 0.2.0, the coordinator 0.3.0"
+out=$(q "SELECT * FROM shard_credited_sales_by_month($Y)" 2>&1)
+like "a read refuses a shard on another version" "$out" 'shard "b" runs sales_supervisor 0.2.0, the coordinator 0.3.0'
+sq b "UPDATE pg_extension SET extversion = '0.3.0' WHERE extname = 'sales_supervisor'" >/dev/null
+
+# 22-23: a stopped shard is an error naming it, not a smaller total
+"${AS[@]}" "$BIN/pg_ctl" -D "$TMP/b/data" -m fast -w stop >/dev/null
+check "shard_status: b unreachable, a still fine" \
+  "$(q "SELECT string_agg(format('%s %s', shard_name, reachable), ', ' ORDER BY shard_name) FROM shard_status()")" "a t, b f"
+out=$(q "SELECT count(*), sum(amount) FROM shard_credited_sales_by_month($Y)" 2>&1)
+like "with shard b stopped the read is an error naming it, no total" "$out" '^ERROR:  shard "b" is unreachable: nothing was computed' \
+  "$out"
+finish
