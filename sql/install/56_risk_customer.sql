@@ -7,14 +7,15 @@
 --   rhythm        no purchase for longer than the customer's usual gap allows
 --                 (purchase_rhythm, a C aggregate: the lower median of the gaps
 --                 between distinct purchase days), unless the silence is the
---                 customer's quiet season (a year earlier they were just as
---                 silent at the same date)
+--                 customer's quiet season (a year earlier on the same date
+--                 they were just as late, and they bought within the year)
 --   trend         net sales of the recent window well below the same window a
 --                 year earlier
 --   visit         the tier's return visit (visit_cadence) overdue on the day
 --   complaint     a complaint open past its response deadline
---                 (ops_setting complaint_response_days), or one resolved late
---                 in the recent window
+--                 (customer_risk_setting.complaint_response_days, 3 days as
+--                 the overdue_feedback job's), or one resolved late in the
+--                 recent window
 --   satisfaction  CSAT or NPS of the recent survey window well below the
 --                 window before it
 --
@@ -309,7 +310,7 @@ AS $$
                     false) AS quiet) q
 $$;
 COMMENT ON FUNCTION customer_risk_facts(date, timestamptz, customer_risk_setting) IS
-'Phase 4 of customer_risk: the measures of each customer as of p_day (rows before p_end only) and which of the five risk facts hold: late (days since the last purchase > rhythm_tolerance x usual gap, outside the quiet season), falling (recent net sales more than trend_drop_pct below the same window a year earlier), visit_late (last done visit, or customer-since, + cadence before p_day), complaints (open past the deadline or resolved late in the window), unhappy (CSAT or NPS down by satisfaction_drop points or more). Runs with the caller''s row-level security.';
+'Phase 4 of customer_risk: the measures of each customer as of p_day (rows before p_end only) and which of the five risk facts hold: late (days since the last purchase > rhythm_tolerance x usual gap, outside the quiet season: not when a year earlier on the same date the customer was as late and has bought within the year), falling (recent net sales more than trend_drop_pct below the same window a year earlier), visit_late (last done visit, or customer-since, + cadence before p_day), complaints (open past the deadline or resolved late in the window), unhappy (CSAT or NPS down by satisfaction_drop points or more). Runs with the caller''s row-level security.';
 REVOKE ALL ON FUNCTION customer_risk_facts(date, timestamptz, customer_risk_setting) FROM PUBLIC;
 
 -- Phase 5, the judgement: the score (the sum of the weights of the facts
@@ -537,8 +538,8 @@ CREATE POLICY customer_risk_setting_manager_delete ON customer_risk_setting FOR 
   USING (true);
 
 -- The flags are customer data: visible exactly when the customer is.
-GRANT SELECT ON customer_risk_flag, v_customer_risk
-  TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager;
+GRANT SELECT ON customer_risk_flag TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager;
+GRANT SELECT ON v_customer_risk TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager;
 ALTER TABLE customer_risk_flag ENABLE ROW LEVEL SECURITY;
 CREATE POLICY customer_risk_flag_via_customer ON customer_risk_flag
   TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager
