@@ -171,18 +171,29 @@ REVOKE ALL ON FUNCTION customer_risk_settings() FROM PUBLIC;
 CREATE FUNCTION customer_sales_as_of(p_day date, p_window integer)
 RETURNS TABLE (customer_id integer, rhythm purchase_rhythm_result, year_ago_last_on date,
                recent_sales numeric, year_ago_sales numeric)
-LANGUAGE sql STABLE PARALLEL SAFE
+LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, sales_supervisor, pg_temp
+-- planned with the day's dates as constants: the generic plan of a SQL
+-- function (parameters, a bitmap scan of the BRIN index, the bounds computed
+-- per line) took 4 x as long over the lines as this
+SET plan_cache_mode = force_custom_plan
 AS $$
+#variable_conflict use_column
+DECLARE
+  v_year_ago date := (p_day - interval '1 year')::date;
+  v_recent_from date := p_day - p_window;
+  v_year_ago_from date := (p_day - interval '1 year')::date - p_window;
+BEGIN
+  RETURN QUERY
   SELECT s.customer_id,
          sales_supervisor.purchase_rhythm(s.sold_on) FILTER (WHERE s.amount > 0),
-         max(s.sold_on) FILTER (WHERE s.amount > 0 AND s.sold_on <= (p_day - interval '1 year')::date),
-         coalesce(sum(s.amount) FILTER (WHERE s.sold_on > p_day - p_window), 0),
-         coalesce(sum(s.amount) FILTER (WHERE s.sold_on > (p_day - interval '1 year')::date - p_window
-                                          AND s.sold_on <= (p_day - interval '1 year')::date), 0)
+         max(s.sold_on) FILTER (WHERE s.amount > 0 AND s.sold_on <= v_year_ago),
+         coalesce(sum(s.amount) FILTER (WHERE s.sold_on > v_recent_from), 0),
+         coalesce(sum(s.amount) FILTER (WHERE s.sold_on > v_year_ago_from AND s.sold_on <= v_year_ago), 0)
   FROM sales_supervisor.sale s
   WHERE s.sold_on <= p_day
-  GROUP BY s.customer_id
+  GROUP BY s.customer_id;
+END
 $$;
 COMMENT ON FUNCTION customer_sales_as_of(date, integer) IS
 'Phase 1 of customer_risk: per customer, from the sales lines sold on or before p_day only (one scan): the purchase rhythm of the positive lines, the last purchase on or before the same day a year earlier, and net sales of the p_window days ending on p_day and of the same days a year earlier. Runs with the caller''s row-level security.';
@@ -264,15 +275,16 @@ AS $$
   SELECT c.customer_id, c.owner_id, c.team_id, c.tier, c.since, c.every_days, c.last_visit_on,
          c.open_complaints, c.late_complaints, c.csat_recent, c.csat_before, c.nps_recent, c.nps_before,
          coalesce(c.purchase_days, 0), c.last_on, coalesce(c.gaps, 0),
-         CASE WHEN c.gaps >= p_set.min_gaps THEN c.median_gap
+         CASE WHEN c.gaps >= k.min_gaps THEN c.median_gap
               WHEN c.gaps >= 1 THEN coalesce(t.gap, company.gap) END,
-         CASE WHEN c.gaps >= p_set.min_gaps THEN 'own'
+         CASE WHEN c.gaps >= k.min_gaps THEN 'own'
               WHEN c.gaps >= 1 AND t.gap IS NOT NULL THEN 'tier'
               WHEN c.gaps >= 1 AND company.gap IS NOT NULL THEN 'company' END,
          c.year_ago_last_on, c.recent_sales, c.year_ago_sales
   FROM c
   LEFT JOIN by_tier t ON t.tier = c.tier
   CROSS JOIN company
+  CROSS JOIN (SELECT p_set.min_gaps AS min_gaps OFFSET 0) k
 $$;
 COMMENT ON FUNCTION customer_rhythm_as_of(date, timestamptz, customer_risk_setting) IS
 'Phase 3 of customer_risk: phases 1 and 2 joined, and each customer''s usual gap between purchases: their own median gap with min_gaps gaps or more (basis own); with fewer but at least one, the median of the own gaps of the customers of their tier who have enough (tier), else of all such customers in sight (company); none with one purchase day or none. Runs with the caller''s row-level security.';
@@ -296,18 +308,17 @@ AS $$
          p_day - r.last_purchase_on, r.gaps, r.usual_gap, r.gap_basis, q.quiet, r.recent_sales, r.year_ago_sales,
          coalesce(r.last_visit_on, r.since) + r.every_days, r.open_complaints, r.late_complaints,
          r.csat_recent, r.csat_before, r.nps_recent, r.nps_before,
-         coalesce(p_day - r.last_purchase_on > p_set.rhythm_tolerance * r.usual_gap, false) AND NOT q.quiet,
-         r.year_ago_sales > 0 AND r.recent_sales < r.year_ago_sales * (1 - p_set.trend_drop_pct / 100),
+         coalesce(p_day - r.last_purchase_on > k.tol * r.usual_gap, false) AND NOT q.quiet,
+         r.year_ago_sales > 0 AND r.recent_sales < r.year_ago_sales * k.keep,
          coalesce(r.last_visit_on, r.since) + r.every_days < p_day,
          r.open_complaints + r.late_complaints > 0,
-         coalesce(r.csat_before - r.csat_recent >= p_set.satisfaction_drop, false)
-           OR coalesce(r.nps_before - r.nps_recent >= p_set.satisfaction_drop, false)
-  FROM sales_supervisor.customer_rhythm_as_of(p_day, p_end, p_set) r
+         coalesce(r.csat_before - r.csat_recent >= k.sat_drop, false) OR coalesce(r.nps_before - r.nps_recent >= k.sat_drop, false)
+  FROM (SELECT p_set.rhythm_tolerance AS tol, 1 - p_set.trend_drop_pct / 100 AS keep, p_set.satisfaction_drop AS sat_drop,
+               (p_day - interval '1 year')::date AS year_ago OFFSET 0) k
+  CROSS JOIN sales_supervisor.customer_rhythm_as_of(p_day, p_end, p_set) r
   CROSS JOIN LATERAL (
-    SELECT coalesce(r.year_ago_last_on IS NOT NULL
-                    AND r.last_purchase_on > (p_day - interval '1 year')::date
-                    AND (p_day - interval '1 year')::date - r.year_ago_last_on > p_set.rhythm_tolerance * r.usual_gap,
-                    false) AS quiet) q
+    SELECT coalesce(r.year_ago_last_on IS NOT NULL AND r.last_purchase_on > k.year_ago
+                    AND k.year_ago - r.year_ago_last_on > k.tol * r.usual_gap, false) AS quiet) q
 $$;
 COMMENT ON FUNCTION customer_risk_facts(date, timestamptz, customer_risk_setting) IS
 'Phase 4 of customer_risk: the measures of each customer as of p_day (rows before p_end only) and which of the five risk facts hold: late (days since the last purchase > rhythm_tolerance x usual gap, outside the quiet season: not when a year earlier on the same date the customer was as late and has bought within the year), falling (recent net sales more than trend_drop_pct below the same window a year earlier), visit_late (last done visit, or customer-since, + cadence before p_day), complaints (open past the deadline or resolved late in the window), unhappy (CSAT or NPS down by satisfaction_drop points or more). Runs with the caller''s row-level security.';
@@ -325,41 +336,42 @@ RETURNS TABLE (customer_id integer, owner_id integer, team_id integer, tier text
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, sales_supervisor, pg_temp
 AS $$
-  SELECT f.customer_id, f.owner_id, f.team_id, f.tier, p_day, sc.score, sc.score >= (s.cfg).flag_score,
+  SELECT f.customer_id, f.owner_id, f.team_id, f.tier, p_day, sc.score, sc.score >= s.flag_score,
          array_remove(ARRAY[
            CASE WHEN f.late THEN
              format('no purchase for %s days (last on %s); usual gap %s days (%s), late after %s days',
                     f.days_since_purchase, f.last_purchase_on, f.usual_gap,
                     CASE f.gap_basis WHEN 'own' THEN format('own rhythm over %s gaps', f.gaps)
                                      ELSE format('typical of the %s', f.gap_basis) END,
-                    floor((s.cfg).rhythm_tolerance * f.usual_gap)) END,
+                    floor(s.rhythm_tolerance * f.usual_gap)) END,
            CASE WHEN f.falling THEN
-             format('net sales of the last %s days %s, down %s %% from %s a year earlier', (s.cfg).trend_window_days,
+             format('net sales of the last %s days %s, down %s %% from %s a year earlier', s.trend_window_days,
                     f.recent_sales, round(100 * (1 - f.recent_sales / f.year_ago_sales)), f.year_ago_sales) END,
            CASE WHEN f.visit_late THEN
              format('return visit due on %s (tier %s: every %s days) not done', f.visit_due_on, f.tier, f.every_days) END,
            CASE WHEN f.complaints THEN
              concat_ws('; ',
                CASE WHEN f.open_complaints > 0 THEN format('%s complaint(s) open past the %s-day response deadline',
-                                                           f.open_complaints, (s.cfg).complaint_response_days) END,
+                                                           f.open_complaints, s.complaint_response_days) END,
                CASE WHEN f.late_complaints > 0 THEN format('%s complaint(s) resolved late in the last %s days',
-                                                           f.late_complaints, (s.cfg).complaint_window_days) END) END,
+                                                           f.late_complaints, s.complaint_window_days) END) END,
            CASE WHEN f.unhappy THEN
-             format('satisfaction down over the last %s days: CSAT %s -> %s, NPS %s -> %s', (s.cfg).survey_window_days,
+             format('satisfaction down over the last %s days: CSAT %s -> %s, NPS %s -> %s', s.survey_window_days,
                     coalesce(round(f.csat_before)::text, '-'), coalesce(round(f.csat_recent)::text, '-'),
                     coalesce(round(f.nps_before)::text, '-'), coalesce(round(f.nps_recent)::text, '-')) END],
            NULL),
          f.last_purchase_on, f.days_since_purchase, f.usual_gap, f.gap_basis, f.quiet_season,
          f.recent_sales, f.year_ago_sales, f.visit_due_on, f.open_complaints, f.late_complaints,
          f.csat_recent, f.csat_before, f.nps_recent, f.nps_before
-  FROM (SELECT sales_supervisor.customer_risk_settings() AS cfg) s
+  -- the settings once, as columns (a field of a composite is unpacked anew at each use)
+  FROM (SELECT x.cfg, (x.cfg).* FROM (SELECT sales_supervisor.customer_risk_settings() AS cfg OFFSET 0) x OFFSET 0) s
   CROSS JOIN LATERAL sales_supervisor.customer_risk_facts(p_day, p_end, s.cfg) f
   CROSS JOIN LATERAL (
-    SELECT (CASE WHEN f.late THEN (s.cfg).weight_rhythm ELSE 0 END
-            + CASE WHEN f.falling THEN (s.cfg).weight_trend ELSE 0 END
-            + CASE WHEN f.visit_late THEN (s.cfg).weight_visit ELSE 0 END
-            + CASE WHEN f.complaints THEN (s.cfg).weight_complaint ELSE 0 END
-            + CASE WHEN f.unhappy THEN (s.cfg).weight_satisfaction ELSE 0 END)::numeric(5,2) AS score) sc
+    SELECT (CASE WHEN f.late THEN s.weight_rhythm ELSE 0 END
+            + CASE WHEN f.falling THEN s.weight_trend ELSE 0 END
+            + CASE WHEN f.visit_late THEN s.weight_visit ELSE 0 END
+            + CASE WHEN f.complaints THEN s.weight_complaint ELSE 0 END
+            + CASE WHEN f.unhappy THEN s.weight_satisfaction ELSE 0 END)::numeric(5,2) AS score) sc
 $$;
 COMMENT ON FUNCTION customer_risk_at(date, timestamptz) IS
 'Phase 5 of customer_risk: per customer as of p_day (rows before p_end only), the score (the sum of the weights of the risk facts that hold, 0..100), at_risk (score >= flag_score) and one reason in words per fact that holds, with the measures behind them. Runs with the caller''s row-level security.';
