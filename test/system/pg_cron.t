@@ -242,8 +242,8 @@ got=$(q "SELECT substr(jobname, 18) || '|' || schedule || '|' || command FROM cr
 ok $? "back to UTC: re-registered as stated, and nothing changes when the offset has not"
 
 out=$(q "SELECT count(*) FROM sales_supervisor.unschedule_jobs()")
-[ "$out" = 9 ] && [ "$(q "SELECT count(*) FROM cron.job WHERE jobname LIKE 'sales\_supervisor:%'")" = 0 ]
-ok $? "unschedule_jobs() removes the 9 jobs from cron.job ($out)"
+[ "$out" = 10 ] && [ "$(q "SELECT count(*) FROM cron.job WHERE jobname LIKE 'sales\_supervisor:%'")" = 0 ]
+ok $? "unschedule_jobs() removes the 10 jobs from cron.job ($out)"
 
 [ "$(q "SELECT count(*) FROM sales_supervisor.unschedule_jobs()")" = 0 ]
 ok $? "unschedule_jobs() again removes nothing"
