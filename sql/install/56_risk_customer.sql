@@ -110,6 +110,7 @@ CREATE TABLE customer_risk_setting (
   survey_window_days     integer NOT NULL DEFAULT 180,
   satisfaction_drop      numeric(5,2) NOT NULL DEFAULT 20,
   complaint_response_days integer NOT NULL DEFAULT 3,
+  rhythm_min_late_days   integer NOT NULL DEFAULT 14,
   CONSTRAINT customer_risk_setting_weights_between_0_and_100
     CHECK (weight_rhythm BETWEEN 0 AND 100 AND weight_trend BETWEEN 0 AND 100 AND weight_visit BETWEEN 0 AND 100
            AND weight_complaint BETWEEN 0 AND 100 AND weight_satisfaction BETWEEN 0 AND 100),
@@ -123,7 +124,8 @@ CREATE TABLE customer_risk_setting (
            AND survey_window_days BETWEEN 7 AND 366),
   CONSTRAINT customer_risk_setting_trend_drop_pct_above_0_to_100 CHECK (trend_drop_pct > 0 AND trend_drop_pct <= 100),
   CONSTRAINT customer_risk_setting_satisfaction_drop_above_0_to_200 CHECK (satisfaction_drop > 0 AND satisfaction_drop <= 200),
-  CONSTRAINT customer_risk_setting_complaint_response_days_1_to_366 CHECK (complaint_response_days BETWEEN 1 AND 366)
+  CONSTRAINT customer_risk_setting_complaint_response_days_1_to_366 CHECK (complaint_response_days BETWEEN 1 AND 366),
+  CONSTRAINT customer_risk_setting_rhythm_min_late_days_0_to_366 CHECK (rhythm_min_late_days BETWEEN 0 AND 366)
 );
 COMMENT ON TABLE customer_risk_setting IS
 'How customer_risk() scores: the weight of each of the five risk facts (0..100 each, summing to exactly 100), the score from which a customer is at risk, and the windows. At most one row; without a row the column defaults apply (INSERT INTO customer_risk_setting DEFAULT VALUES writes them out). Managers change it; every role that sees customers reads it. Violations are check_violation (23514) naming the constraint.';
@@ -141,6 +143,7 @@ COMMENT ON COLUMN customer_risk_setting.trend_drop_pct IS 'The trend counts when
 COMMENT ON COLUMN customer_risk_setting.complaint_window_days IS 'A complaint resolved later than its response deadline counts while its resolution is within this many days of the day (7..366, default 90).';
 COMMENT ON COLUMN customer_risk_setting.survey_window_days IS 'Length of the recent survey window ending on the day, compared with the window of the same length just before it (7..366, default 180).';
 COMMENT ON COLUMN customer_risk_setting.complaint_response_days IS 'A complaint unresolved this many days after it was opened counts as open past its deadline, and one resolved later than that as resolved late (1..366, default 3, as ops_setting complaint_response_days of the overdue_feedback job, which the roles cannot read).';
+COMMENT ON COLUMN customer_risk_setting.rhythm_min_late_days IS 'However short the usual gap, the next purchase is late only this many days after it (0..366, default 14): a customer buying every 2 days is not late after 4 days of silence, but after 16.';
 COMMENT ON COLUMN customer_risk_setting.satisfaction_drop IS 'Satisfaction counts when CSAT (0..100 %) or NPS (-100..100) of the recent window is at least this many points below the window before (0 < drop <= 200, default 20).';
 
 CREATE FUNCTION customer_risk_settings()
@@ -153,7 +156,7 @@ AS $$
   SELECT x.s
   FROM (SELECT s, 0 AS k FROM sales_supervisor.customer_risk_setting s
         UNION ALL
-        SELECT ROW(true, 35, 25, 10, 20, 10, 30, 3, 1.5, 90, 30, 90, 180, 20, 3)::sales_supervisor.customer_risk_setting, 1) x
+        SELECT ROW(true, 35, 25, 10, 20, 10, 30, 3, 1.5, 90, 30, 90, 180, 20, 3, 14)::sales_supervisor.customer_risk_setting, 1) x
   ORDER BY x.k LIMIT 1
 $$;
 COMMENT ON FUNCTION customer_risk_settings() IS
@@ -308,20 +311,22 @@ AS $$
          p_day - r.last_purchase_on, r.gaps, r.usual_gap, r.gap_basis, q.quiet, r.recent_sales, r.year_ago_sales,
          coalesce(r.last_visit_on, r.since) + r.every_days, r.open_complaints, r.late_complaints,
          r.csat_recent, r.csat_before, r.nps_recent, r.nps_before,
-         coalesce(p_day - r.last_purchase_on > k.tol * r.usual_gap, false) AND NOT q.quiet,
+         coalesce(p_day - r.last_purchase_on > greatest(k.tol * r.usual_gap, r.usual_gap + k.min_late), false)
+           AND NOT q.quiet,
          r.year_ago_sales > 0 AND r.recent_sales < r.year_ago_sales * k.keep,
          coalesce(r.last_visit_on, r.since) + r.every_days < p_day,
          r.open_complaints + r.late_complaints > 0,
          coalesce(r.csat_before - r.csat_recent >= k.sat_drop, false) OR coalesce(r.nps_before - r.nps_recent >= k.sat_drop, false)
-  FROM (SELECT p_set.rhythm_tolerance AS tol, 1 - p_set.trend_drop_pct / 100 AS keep, p_set.satisfaction_drop AS sat_drop,
+  FROM (SELECT p_set.rhythm_tolerance AS tol, p_set.rhythm_min_late_days AS min_late, 1 - p_set.trend_drop_pct / 100 AS keep, p_set.satisfaction_drop AS sat_drop,
                (p_day - interval '1 year')::date AS year_ago OFFSET 0) k
   CROSS JOIN sales_supervisor.customer_rhythm_as_of(p_day, p_end, p_set) r
   CROSS JOIN LATERAL (
     SELECT coalesce(r.year_ago_last_on IS NOT NULL AND r.last_purchase_on > k.year_ago
-                    AND k.year_ago - r.year_ago_last_on > k.tol * r.usual_gap, false) AS quiet) q
+                    AND k.year_ago - r.year_ago_last_on > greatest(k.tol * r.usual_gap, r.usual_gap + k.min_late),
+                    false) AS quiet) q
 $$;
 COMMENT ON FUNCTION customer_risk_facts(date, timestamptz, customer_risk_setting) IS
-'Phase 4 of customer_risk: the measures of each customer as of p_day (rows before p_end only) and which of the five risk facts hold: late (days since the last purchase > rhythm_tolerance x usual gap, outside the quiet season: not when a year earlier on the same date the customer was as late and has bought within the year), falling (recent net sales more than trend_drop_pct below the same window a year earlier), visit_late (last done visit, or customer-since, + cadence before p_day), complaints (open past the deadline or resolved late in the window), unhappy (CSAT or NPS down by satisfaction_drop points or more). Runs with the caller''s row-level security.';
+'Phase 4 of customer_risk: the measures of each customer as of p_day (rows before p_end only) and which of the five risk facts hold: late (days since the last purchase > rhythm_tolerance x usual gap and > usual gap + rhythm_min_late_days, outside the quiet season: not when a year earlier on the same date the customer was as late and has bought within the year), falling (recent net sales more than trend_drop_pct below the same window a year earlier), visit_late (last done visit, or customer-since, + cadence before p_day), complaints (open past the deadline or resolved late in the window), unhappy (CSAT or NPS down by satisfaction_drop points or more). Runs with the caller''s row-level security.';
 REVOKE ALL ON FUNCTION customer_risk_facts(date, timestamptz, customer_risk_setting) FROM PUBLIC;
 
 -- Phase 5, the judgement: the score (the sum of the weights of the facts
@@ -343,7 +348,7 @@ AS $$
                     f.days_since_purchase, f.last_purchase_on, f.usual_gap,
                     CASE f.gap_basis WHEN 'own' THEN format('own rhythm over %s gaps', f.gaps)
                                      ELSE format('typical of the %s', f.gap_basis) END,
-                    floor(s.rhythm_tolerance * f.usual_gap)) END,
+                    floor(greatest(s.rhythm_tolerance * f.usual_gap, f.usual_gap + s.rhythm_min_late_days))) END,
            CASE WHEN f.falling THEN
              format('net sales of the last %s days %s, down %s %% from %s a year earlier', s.trend_window_days,
                     f.recent_sales, round(100 * (1 - f.recent_sales / f.year_ago_sales)), f.year_ago_sales) END,

@@ -8,7 +8,8 @@
 -- rep Dan 6).  Tiers Y and Z are visited every 3660 days (never due here), M
 -- every 60 days.  Settings are the defaults: weights rhythm 35, trend 25,
 -- visit 10, complaint 20, satisfaction 10; at risk from 30; min 3 gaps;
--- tolerance 1.5; trend window 90 days, drop 30 %; complaint window 90 days,
+-- tolerance 1.5, late at least 14 days after the usual gap (so with gaps of
+-- 30 or 31 days the tolerance decides); trend window 90 days, drop 30 %; complaint window 90 days,
 -- response 3 days; survey window 180 days, drop 20 points.
 --
 --   c1 Monthly  (Ann, Y)  bought 2025-01-15, 02-15, 03-15, 04-15, 05-15, 06-15,
@@ -48,7 +49,7 @@ BEGIN;
 SET LOCAL search_path = sales_supervisor, public;
 SET LOCAL TimeZone = 'UTC';
 SET LOCAL DateStyle = 'ISO';
-SELECT plan(61);
+SELECT plan(64);
 
 -- ---------------------------------------------------------------- the org
 INSERT INTO team (team_id, name, parent_id) VALUES (10, 'Sales', NULL);
@@ -228,6 +229,17 @@ SELECT throws_ok($$INSERT INTO customer_risk_setting (singleton) VALUES (false)$
                  'new row for relation "customer_risk_setting" violates check constraint "customer_risk_setting_one_row"',
                  'a second row: 23514');
 SELECT throws_ok($$INSERT INTO customer_risk_setting (weight_visit) VALUES (NULL)$$, '23502', NULL, 'a NULL weight: 23502');
+-- a longer minimum lateness: c1 (gap 31) late only after greatest(1.5 x 31, 31 + 20) = 51 days
+INSERT INTO customer_risk_setting (rhythm_min_late_days) VALUES (20);
+SELECT is((SELECT at_risk FROM customer_risk('2025-08-01') WHERE customer_id = 1), false,
+          'rhythm_min_late_days 20: c1 not late after 47 days (usual gap 31 + 20 = 51)');
+SELECT is((SELECT reasons FROM customer_risk('2025-08-06') WHERE customer_id = 1),
+          ARRAY['no purchase for 52 days (last on 2025-06-15); usual gap 31 days (own rhythm over 5 gaps), late after 51 days'],
+          'rhythm_min_late_days 20: c1 late after 52 days');
+SELECT throws_ok($$UPDATE customer_risk_setting SET rhythm_min_late_days = -1$$, '23514',
+                 'new row for relation "customer_risk_setting" violates check constraint "customer_risk_setting_rhythm_min_late_days_0_to_366"',
+                 'a negative minimum lateness: 23514');
+DELETE FROM customer_risk_setting;
 
 -- ---------------------------------------------------------------- roles
 CREATE ROLE ss_risk_mia NOLOGIN; CREATE ROLE ss_risk_sam NOLOGIN; CREATE ROLE ss_risk_sue NOLOGIN;
