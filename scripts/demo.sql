@@ -287,6 +287,7 @@ GROUP BY r.level ORDER BY r.level;
 \echo '== The calendar: run the daily jobs now, as pg_cron would, and read their log'
 CALL run_job('overdue_visits');
 CALL run_job('overdue_feedback');
+CALL run_job('customer_risk');
 CALL run_job('refresh_reports');
 SELECT job_name, status, rows_affected, round(extract(epoch FROM finished_at - started_at)::numeric, 3) AS seconds
 FROM job_log ORDER BY log_id;
@@ -302,3 +303,12 @@ FROM v_team_scorecard WHERE parent_id IS NULL ORDER BY team_id;
 SELECT tier, count(*) AS customers, count(*) FILTER (WHERE visit_overdue) AS overdue,
        round(avg(csat_pct), 1) AS avg_csat, sum(open_complaints) AS open_complaints
 FROM v_customer_health GROUP BY tier ORDER BY tier;
+
+\echo
+\echo '== Early warning: the Monday list of one team -- its customers at risk as of 2025-12-31, with the reasons'
+WITH r AS MATERIALIZED (SELECT * FROM customer_risk('2025-12-31') WHERE at_risk),
+     one AS (SELECT team_id FROM r GROUP BY team_id ORDER BY count(*) DESC, team_id LIMIT 1)
+SELECT t.name AS team, m.full_name AS rep, c.name AS customer, r.score, array_to_string(r.reasons, E'\n') AS reasons
+FROM r JOIN one USING (team_id) JOIN customer c USING (customer_id)
+JOIN member m ON m.member_id = r.owner_id JOIN team t ON t.team_id = r.team_id
+ORDER BY r.score DESC, c.name LIMIT 8;

@@ -35,6 +35,7 @@ SELECT results_eq($$SELECT job_name, schedule, command, enabled FROM job_setting
   $$VALUES ('appraisal_close', '0 6 5 1 *', 'CALL sales_supervisor.close_due_appraisal_cycles()', true),
            ('assignments_due', '5 0 * * *', 'CALL sales_supervisor.apply_assignments_for_day()', true),
            ('commission_run', '0 3 1 * *', 'CALL sales_supervisor.run_commission_for_month()', true),
+           ('customer_risk', '30 1 * * *', 'CALL sales_supervisor.flag_customer_risk()', true),
            ('kpi_snapshot', '0 2 1 * *', 'CALL sales_supervisor.score_kpis_for_month()', true),
            ('local_schedules', '7 * * * *', 'CALL sales_supervisor.sync_local_schedules()', true),
            ('overdue_feedback', '20 1 * * *', 'CALL sales_supervisor.flag_overdue_feedback()', true),

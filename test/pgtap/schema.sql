@@ -2,7 +2,7 @@
 -- row-level security and policies, and function hygiene (search_path).
 BEGIN;
 SET LOCAL search_path = sales_supervisor, public;
-SELECT plan(81);
+SELECT plan(83);
 
 SELECT tables_are('sales_supervisor', ARRAY[
   'team', 'member', 'member_assignment', 'team_leader', 'team_leadership', 'visit_cadence', 'customer', 'customer_contact', 'customer_visit',
@@ -17,13 +17,13 @@ SELECT tables_are('sales_supervisor', ARRAY[
   'invoice', 'invoice_payment', 'spiff', 'payout_batch', 'payout_batch_line', 'commission_dispute', 'commission_entry',
   'commission_balance', 'invoice_credit_window', 'invoice_credit', 'invoice_credit_stale', 'calibration_baseline', 'calibration_session', 'calibration_adjustment', 'appraisal_publication',
   'salary_band', 'merit_matrix', 'merit_budget', 'merit_override', 'merit_raise',
-  'potential_rating', 'appraisal_template'],
+  'potential_rating', 'appraisal_template', 'customer_risk_setting', 'customer_risk_flag'],
   'the data model''s tables');
 SELECT views_are('sales_supervisor', ARRAY['overdue_visit', 'v_org_summary', 'v_rep_sales_month', 'v_rep_attainment',
   'v_team_attainment', 'v_pipeline', 'v_forecast_accuracy', 'v_customer_health', 'v_team_scorecard',
   'v_commission_statement', 'v_payout_export',
   'v_grade_distribution', 'v_promotion_pipeline', 'v_pay_summary', 'v_job_status', 'v_job_health', 'quota_rollup',
-  'commission_credit_line', 'nine_box', 'credited_line'], 'the data model''s views');
+  'commission_credit_line', 'nine_box', 'v_customer_risk', 'credited_line'], 'the data model''s views');
 
 -- keys, comments, pg_dump
 SELECT is((SELECT array_agg(c.relname::text ORDER BY c.relname) FROM pg_class c
@@ -136,7 +136,7 @@ SELECT is((SELECT array_agg(relname::text ORDER BY relname) FROM pg_class
                 'calibration_adjustment', 'calibration_baseline', 'calibration_session', 'commission_balance', 'commission_credit',
                 'commission_dispute', 'commission_entry', 'commission_late_sale',
                 'commission_payout', 'commission_plan', 'commission_plan_version',
-                'customer', 'customer_contact', 'customer_visit', 'feedback', 'feedback_overdue_flag', 'forecast',
+                'customer', 'customer_contact', 'customer_risk_flag', 'customer_risk_setting', 'customer_visit', 'feedback', 'feedback_overdue_flag', 'forecast',
                 'invoice', 'invoice_credit', 'invoice_credit_stale', 'invoice_credit_window', 'invoice_payment', 'job_log', 'job_month', 'job_setting', 'kpi_result', 'member', 'member_assignment', 'member_leave',
                 'merit_budget', 'merit_matrix', 'merit_override', 'merit_raise', 'opportunity', 'ops_setting', 'ops_time_zone', 'pay', 'payout_batch_line',
                 'potential_rating', 'promotion', 'promotion_candidate', 'quota', 'quota_relief', 'review', 'review_score', 'salary_band', 'sale', 'sale_credit', 'sale_credit_correction', 'survey_response',
@@ -242,6 +242,12 @@ SELECT is((SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_proc p
           NULL, 'every function has a comment');
 SELECT is((SELECT reloptions FROM pg_class WHERE oid = 'sales_supervisor.overdue_visit'::regclass),
           ARRAY['security_invoker=true'], 'overdue_visit runs with the caller''s row-level security');
+SELECT is((SELECT reloptions FROM pg_class WHERE oid = 'sales_supervisor.v_customer_risk'::regclass),
+          ARRAY['security_invoker=true'], 'v_customer_risk runs with the caller''s row-level security');
+SELECT policies_are('sales_supervisor', 'customer_risk_setting',
+                    ARRAY['customer_risk_setting_read', 'customer_risk_setting_manager_insert',
+                          'customer_risk_setting_manager_update', 'customer_risk_setting_manager_delete'],
+                    'customer_risk_setting policies: the roles that see customers read, managers write');
 SELECT has_function('sales_supervisor', 'generate_demo_org',
   ARRAY['integer', 'integer', 'integer', 'integer', 'integer', 'integer', 'integer', 'integer', 'integer', 'boolean', 'boolean', 'boolean'],
   'generate_demo_org(seed, teams, depth, reps, customers, sales_lines, surveys, reviews_per_member, year, replace, changes, billing)');

@@ -48,12 +48,13 @@ q "CREATE EXTENSION IF NOT EXISTS pg_cron" >/dev/null
 ok $? "pg_cron is installed in $DB ($(q "SELECT extversion FROM pg_extension WHERE extname = 'pg_cron'"))"
 
 out=$(q "SELECT count(*) FILTER (WHERE action = 'scheduled') FROM sales_supervisor.schedule_jobs()")
-[ "$out" = 9 ]
-ok $? "schedule_jobs() schedules the 9 standard jobs ($out)"
+[ "$out" = 10 ]
+ok $? "schedule_jobs() schedules the 10 standard jobs ($out)"
 
 expect="appraisal_close|0 6 5 1 *|CALL sales_supervisor.run_job('appraisal_close')
 assignments_due|5 0 * * *|CALL sales_supervisor.run_job('assignments_due')
 commission_run|0 3 1 * *|CALL sales_supervisor.run_job('commission_run')
+customer_risk|30 1 * * *|CALL sales_supervisor.run_job('customer_risk')
 kpi_snapshot|0 2 1 * *|CALL sales_supervisor.run_job('kpi_snapshot')
 local_schedules|7 * * * *|CALL sales_supervisor.run_job('local_schedules')
 overdue_feedback|20 1 * * *|CALL sales_supervisor.run_job('overdue_feedback')
@@ -214,12 +215,13 @@ ok $? "a job whose setting was deleted is unscheduled by schedule_jobs() ($out)"
 # ---- local time (issue 17.4): schedules stated in the company's zone, registered in UTC
 # America/Sao_Paulo is UTC-3 all year (no daylight saving since 2019): every
 # time of day moves 3 hours later in UTC; local_schedules, run as pg_cron runs
-# it, re-registers the 8 jobs with a time of day (not itself: every hour)
+# it, re-registers the 9 jobs with a time of day (not itself: every hour)
 q "UPDATE sales_supervisor.ops_time_zone SET time_zone = 'America/Sao_Paulo'" >/dev/null
 psql -X -q -d "$DB" -c "CALL sales_supervisor.run_job('local_schedules')" >/dev/null 2>&1
 expect_sp="appraisal_close|0 9 5 1 *
 assignments_due|5 3 * * *
 commission_run|0 6 1 * *
+customer_risk|30 4 * * *
 kpi_snapshot|0 5 1 * *
 local_schedules|7 * * * *
 overdue_feedback|20 4 * * *
@@ -229,8 +231,8 @@ refresh_reports|0 7 1 * *"
 got=$(q "SELECT substr(jobname, 18) || '|' || schedule FROM cron.job WHERE jobname LIKE 'sales\_supervisor:%'
          AND jobname NOT LIKE 'sales\_supervisor:tap%' ORDER BY jobname")
 row=$(q "SELECT status || '|' || rows_affected FROM sales_supervisor.job_log WHERE job_name = 'local_schedules' ORDER BY log_id DESC LIMIT 1")
-[ "$got" = "$expect_sp" ] && [ "$row" = "success|8" ]
-ok $? "company time zone America/Sao_Paulo: the local_schedules job re-registers the 8 timed jobs 3 h later in UTC ($row)"
+[ "$got" = "$expect_sp" ] && [ "$row" = "success|9" ]
+ok $? "company time zone America/Sao_Paulo: the local_schedules job re-registers the 9 timed jobs 3 h later in UTC ($row)"
 [ "$got" = "$expect_sp" ] || echo "$got" | sed 's/^/#   /'
 q "UPDATE sales_supervisor.ops_time_zone SET time_zone = 'UTC'" >/dev/null
 psql -X -q -d "$DB" -c "CALL sales_supervisor.run_job('local_schedules')" >/dev/null 2>&1
@@ -240,8 +242,8 @@ got=$(q "SELECT substr(jobname, 18) || '|' || schedule || '|' || command FROM cr
 ok $? "back to UTC: re-registered as stated, and nothing changes when the offset has not"
 
 out=$(q "SELECT count(*) FROM sales_supervisor.unschedule_jobs()")
-[ "$out" = 9 ] && [ "$(q "SELECT count(*) FROM cron.job WHERE jobname LIKE 'sales\_supervisor:%'")" = 0 ]
-ok $? "unschedule_jobs() removes the 9 jobs from cron.job ($out)"
+[ "$out" = 10 ] && [ "$(q "SELECT count(*) FROM cron.job WHERE jobname LIKE 'sales\_supervisor:%'")" = 0 ]
+ok $? "unschedule_jobs() removes the 10 jobs from cron.job ($out)"
 
 [ "$(q "SELECT count(*) FROM sales_supervisor.unschedule_jobs()")" = 0 ]
 ok $? "unschedule_jobs() again removes nothing"

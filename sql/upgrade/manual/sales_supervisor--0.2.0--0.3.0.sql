@@ -570,6 +570,39 @@ INSERT INTO job_setting (job_name, schedule, command, description) VALUES
 ON CONFLICT (job_name) DO NOTHING;
 
 -- ---------------------------------------------------------------------------
+-- Issue 19, part 1: customer risk.  The purchase rhythm aggregate (C), the
+-- weights (customer_risk_setting, no row: the defaults), customer_risk(day)
+-- and its phases, the flags of the daily customer_risk job and the view
+-- v_customer_risk.  New objects only, nothing to migrate.
+-- ---------------------------------------------------------------------------
+--@ create type purchase_rhythm_result
+--@ replace function purchase_rhythm_trans, purchase_rhythm_combine, purchase_rhythm_serialize, purchase_rhythm_deserialize, purchase_rhythm_final
+CREATE AGGREGATE purchase_rhythm(day date) (
+    SFUNC = purchase_rhythm_trans,
+    STYPE = internal,
+    SSPACE = 256,
+    FINALFUNC = purchase_rhythm_final,
+    FINALFUNC_MODIFY = READ_ONLY,
+    COMBINEFUNC = purchase_rhythm_combine,
+    SERIALFUNC = purchase_rhythm_serialize,
+    DESERIALFUNC = purchase_rhythm_deserialize,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE purchase_rhythm(date) IS
+'Purchase rhythm of the days of a group (one customer''s purchase days): (purchase_days, first_on, last_on, gaps, median_gap) where median_gap is the lower median of the gaps in days between consecutive distinct days (of an even number of gaps the smaller middle one, as percentile_disc(0.5)); NULL days skipped; no day gives NULL; an infinite date is error 22023. Independent of row order; parallel safe.';
+--@ create table customer_risk_setting, customer_risk_flag
+SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.customer_risk_setting', '');
+SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.customer_risk_flag', '');
+--@ create policies on customer_risk_setting, customer_risk_flag
+--@ replace function customer_risk_settings, customer_sales_as_of, customer_contact_as_of, customer_rhythm_as_of, customer_risk_facts, customer_risk_at, customer_risk
+--@ replace procedure flag_customer_risk
+INSERT INTO job_setting (job_name, schedule, command, description) VALUES
+  ('customer_risk', '30 1 * * *', 'CALL sales_supervisor.flag_customer_risk()',
+   'Daily: refresh customer_risk_flag, the customers at risk of drifting away (customer_risk as of today).')
+ON CONFLICT (job_name) DO NOTHING;
+--@ replace view v_customer_risk
+
+-- ---------------------------------------------------------------------------
 -- Issue 18, part 1 (scale-out, first slice; 58_shards): month_start, shippable
 -- to shards; add_shard, shard_status, shard_credited_sales_by_month and their
 -- helpers; the view credited_line the shards aggregate.  New functions and a
@@ -577,3 +610,4 @@ ON CONFLICT (job_name) DO NOTHING;
 --@ replace view credited_line
 --@ replace function month_start, shard_servers, shard_check_args, shard_probe, shard_require_ready
 --@ replace function shard_create_objects, add_shard, shard_status, shard_credit_query, shard_credited_sales_by_month
+-- ---------------------------------------------------------------------------

@@ -1,0 +1,123 @@
+/*
+ * test_purchase_rhythm.c -- unit tests of src/core/purchase_rhythm.c: sorting
+ * with repeated days removed, the summary (count, first, last, gaps, lower
+ * median gap) on hand-worked cases, and the serialised state (round trip and
+ * rejection of malformed bytes).
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "purchase_rhythm.h"
+#include "unit.h"
+
+static void
+test_sort_unique(void)
+{
+	int32_t		days[] = {30, 0, 30, 60, 0, 90, 60};
+	int32_t		one[] = {7};
+	int64_t		n = rhythm_sort_unique(days, 7);
+
+	CHECK_EQ_INT(n, 4);
+	CHECK_EQ_INT(days[0], 0);
+	CHECK_EQ_INT(days[1], 30);
+	CHECK_EQ_INT(days[2], 60);
+	CHECK_EQ_INT(days[3], 90);
+	CHECK_EQ_INT(rhythm_sort_unique(one, 1), 1);
+	CHECK_EQ_INT(rhythm_sort_unique(NULL, 0), 0);
+}
+
+static void
+test_summarise(void)
+{
+	int32_t		scratch[16];
+	PurchaseRhythm r;
+	/* monthly: gaps 31, 28, 31 -> sorted 28 31 31, median (index 1) 31 */
+	int32_t		monthly[] = {9131, 9162, 9190, 9221};
+	/* even count: gaps 10, 40, 20, 30 -> sorted 10 20 30 40, lower median 20 */
+	int32_t		even[] = {0, 10, 50, 70, 100};
+	/* seasonal: gaps 30 30 30 270 30 30 30 -> median 30 */
+	int32_t		seasonal[] = {0, 30, 60, 90, 360, 390, 420, 450};
+	int32_t		single[] = {-5};
+
+	rhythm_summarise(monthly, 4, scratch, &r);
+	CHECK_EQ_INT(r.purchase_days, 4);
+	CHECK_EQ_INT(r.first_day, 9131);
+	CHECK_EQ_INT(r.last_day, 9221);
+	CHECK_EQ_INT(r.gaps, 3);
+	CHECK_EQ_INT(r.median_gap, 31);
+
+	rhythm_summarise(even, 5, scratch, &r);
+	CHECK_EQ_INT(r.gaps, 4);
+	CHECK_EQ_INT(r.median_gap, 20);
+
+	rhythm_summarise(seasonal, 8, scratch, &r);
+	CHECK_EQ_INT(r.gaps, 7);
+	CHECK_EQ_INT(r.median_gap, 30);
+
+	/* one purchase day: no gap, median undefined (0) */
+	rhythm_summarise(single, 1, scratch, &r);
+	CHECK_EQ_INT(r.purchase_days, 1);
+	CHECK_EQ_INT(r.first_day, -5);
+	CHECK_EQ_INT(r.last_day, -5);
+	CHECK_EQ_INT(r.gaps, 0);
+	CHECK_EQ_INT(r.median_gap, 0);
+
+	/* two days: one gap, its own median */
+	rhythm_summarise(even, 2, scratch, &r);
+	CHECK_EQ_INT(r.gaps, 1);
+	CHECK_EQ_INT(r.median_gap, 10);
+
+	rhythm_summarise(NULL, 0, scratch, &r);
+	CHECK_EQ_INT(r.purchase_days, 0);
+	CHECK_EQ_INT(r.gaps, 0);
+}
+
+static void
+test_serial(void)
+{
+	int32_t		days[] = {-2451545, -1, 0, 1, 2147483646, 9131};
+	int32_t		back[6];
+	unsigned char buf[8 + 4 * 6];
+	CoreError	err;
+	int64_t		n = -1;
+
+	CHECK_EQ_INT(rhythm_serial_size(6, 1000), 32);
+	CHECK_EQ_INT(rhythm_serial_size(6, 31), 0);
+	CHECK_EQ_INT(rhythm_serial_size(-1, 1000), 0);
+	CHECK_EQ_INT(rhythm_serial_size(0, 8), 8);
+	rhythm_serialize(days, 6, buf);
+	/* little-endian: n = 6 in the first byte, day -1 as ff ff ff ff */
+	CHECK_EQ_INT(buf[0], 6);
+	CHECK_EQ_INT(buf[8 + 4], 0xff);
+	core_error_clear(&err);
+	CHECK_EQ_INT(rhythm_header(buf, sizeof(buf), &n, &err), CORE_OK);
+	CHECK_EQ_INT(n, 6);
+	rhythm_read(buf, n, back);
+	CHECK(memcmp(days, back, sizeof(days)) == 0);
+
+	/* too short for the header, one byte missing, one byte too many */
+	CHECK_EQ_INT(rhythm_header(buf, 7, &n, &err), CORE_ERR_BINARY);
+	CHECK_EQ_INT(rhythm_header(buf, sizeof(buf) - 1, &n, &err), CORE_ERR_BINARY);
+	{
+		unsigned char longer[sizeof(buf) + 1];
+
+		memcpy(longer, buf, sizeof(buf));
+		longer[sizeof(buf)] = 0;
+		CHECK_EQ_INT(rhythm_header(longer, sizeof(longer), &n, &err), CORE_ERR_BINARY);
+	}
+	/* a header announcing 2^62 days must not overflow the length check */
+	memset(buf, 0, 8);
+	buf[7] = 0x40;
+	CHECK_EQ_INT(rhythm_header(buf, sizeof(buf), &n, &err), CORE_ERR_BINARY);
+	CHECK(strstr(err.msg, "does not hold") != NULL);
+}
+
+int
+main(int argc, char **argv)
+{
+	(void) argc;
+	test_sort_unique();
+	test_summarise();
+	test_serial();
+	return unit_summary(argv[0]);
+}
