@@ -89,11 +89,22 @@ BEGIN
     RAISE EXCEPTION 'pace_team_setting: %', v_bad
       USING ERRCODE = 'invalid_parameter_value', HINT = 'See the column comments of pace_team_setting.';
   END IF;
+  -- pg_restore brings the dumped row to the one CREATE EXTENSION made: update it
+  IF TG_OP = 'INSERT' AND is_restoring() THEN
+    UPDATE pace_team_setting s
+    SET seasonal_name = NEW.seasonal_name, pipeline_weight = NEW.pipeline_weight,
+        pending_probability_pct = NEW.pending_probability_pct, band_periods = NEW.band_periods,
+        band_z = NEW.band_z, gate_attainment = NEW.gate_attainment, below_gate_months = NEW.below_gate_months,
+        no_training_months = NEW.no_training_months, review_min_drop = NEW.review_min_drop,
+        dispersion_max = NEW.dispersion_max
+    WHERE s.singleton = NEW.singleton;
+    RETURN CASE WHEN FOUND THEN NULL ELSE NEW END;
+  END IF;
   RETURN NEW;
 END
 $$;
 COMMENT ON FUNCTION pace_team_setting_check() IS
-'Trigger on pace_team_setting: every setting within its range (22023 naming the setting and the value), none NULL but gate_attainment (22004).';
+'Trigger on pace_team_setting: every setting within its range (22023 naming the setting and the value), none NULL but gate_attainment (22004); while pg_restore runs, the dumped row updates the one CREATE EXTENSION made.';
 CREATE TRIGGER pace_team_setting_check BEFORE INSERT OR UPDATE ON pace_team_setting
   FOR EACH ROW EXECUTE FUNCTION pace_team_setting_check();
 

@@ -474,6 +474,15 @@ INSERT INTO cases (rule, what, stmt, state, tbl, priv, cols) VALUES
    decided_by = session_user WHERE dispute_id = 4501$$,
  '23514', 'commission_dispute', 'UPDATE', '{state,resolution,adjustment,decided_at,decided_by}');
 
+-- Pace to quota and team risk settings (issue 19): HR writes them
+INSERT INTO cases (rule, what, stmt, state, tbl, priv, cols) VALUES
+('pace_team_setting_check', 'a pipeline weight of 2 (allowed 0..1)',
+ 'UPDATE sales_supervisor.pace_team_setting SET pipeline_weight = 2', '22023', 'pace_team_setting', 'UPDATE',
+ '{pipeline_weight}'),
+('pace_team_setting_check', 'no N for the months below the gate',
+ 'UPDATE sales_supervisor.pace_team_setting SET below_gate_months = NULL', '22004', 'pace_team_setting', 'UPDATE',
+ '{below_gate_months}');
+
 SELECT plan(24 + (SELECT count(*)::int + sum((SELECT count(*) FROM pg_temp.case_logins(c)))::int FROM cases c));
 
 -- what a login sees of customer 4 and of members 9 and 2
