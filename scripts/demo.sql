@@ -302,3 +302,16 @@ FROM v_team_scorecard WHERE parent_id IS NULL ORDER BY team_id;
 SELECT tier, count(*) AS customers, count(*) FILTER (WHERE visit_overdue) AS overdue,
        round(avg(csat_pct), 1) AS avg_csat, sum(open_complaints) AS open_complaints
 FROM v_customer_health GROUP BY tier ORDER BY tier;
+
+\echo
+\echo '== Monday 2025-06-16, the supervisor of one team: reps below pace and team risks (docs/risk.md)'
+SELECT p.member_id, m.full_name, p.sales_to_date, round(p.projected_attainment, 2) AS projected,
+       round(p.band_low, 2) AS band_low, round(p.band_high, 2) AS band_high, p.gate
+FROM pace_to_quota('2025-06-16', 'month') p JOIN member m USING (member_id)
+WHERE p.subject = 'rep' AND p.below_gate
+  AND p.team_id = (SELECT min(t.team_id) FROM team t WHERE NOT EXISTS (SELECT 1 FROM team c WHERE c.parent_id = t.team_id))
+ORDER BY p.projected_attainment;
+SELECT r.member_id, r.risk, r.reason
+FROM team_risk('2025-06-16') r
+WHERE r.team_id = (SELECT min(t.team_id) FROM team t WHERE NOT EXISTS (SELECT 1 FROM team c WHERE c.parent_id = t.team_id))
+ORDER BY r.member_id NULLS FIRST, r.risk;

@@ -28,7 +28,7 @@
 CREATE TABLE pace_team_setting (
   singleton                boolean PRIMARY KEY DEFAULT true CONSTRAINT pace_team_setting_one_row CHECK (singleton),
   seasonal_name            text NOT NULL DEFAULT 'default',
-  pipeline_weight          numeric NOT NULL DEFAULT 0.5,
+  pipeline_weight          numeric NOT NULL DEFAULT 0.1,
   pending_probability_pct  numeric NOT NULL DEFAULT 50,
   band_periods             integer NOT NULL DEFAULT 6,
   band_z                   numeric NOT NULL DEFAULT 1.28,
@@ -42,7 +42,7 @@ COMMENT ON TABLE pace_team_setting IS
 'Settings of pace to quota and team risk (one row; every value checked by a trigger, 22023 naming the bad value, 22004 for NULL where a value is required). See docs/risk.md.';
 COMMENT ON COLUMN pace_team_setting.singleton IS 'Always true: the table has one row.';
 COMMENT ON COLUMN pace_team_setting.seasonal_name IS 'Name of the seasonal_distribution that says what share of a period''s quota is normally sold by a date (default: default); a fiscal year without it is paced uniformly by days.';
-COMMENT ON COLUMN pace_team_setting.pipeline_weight IS 'Weight 0..1 of the weighted open pipeline against the seasonal run rate in the rest of the period (default 0.5): projected = sales to date + (1 - w) x run rate + w x pipeline.';
+COMMENT ON COLUMN pace_team_setting.pipeline_weight IS 'Weight 0..1 of the weighted open pipeline against the seasonal run rate in the rest of the period (default 0.1, the lowest backtested WAPE without bias on the demo history): projected = sales to date + (1 - w) x run rate + w x pipeline.';
 COMMENT ON COLUMN pace_team_setting.pending_probability_pct IS 'Probability 0..100 (default 50) an opportunity closed after the as-of date counts with: its probability on that date is not recorded, and its outcome is a later fact.';
 COMMENT ON COLUMN pace_team_setting.band_periods IS 'Earlier periods of the same kind (2..60, default 6) whose projection errors, at the same day of the period, give the band.';
 COMMENT ON COLUMN pace_team_setting.band_z IS 'Half-width of the band in standard deviations of those errors (0..5, default 1.28: about 80 % if normal).';
@@ -210,10 +210,15 @@ REVOKE ALL ON FUNCTION pace_share(integer, date) FROM PUBLIC;
 -- ---------------------------------------------------------------------------
 
 -- pace_points_sales: per point, rep and team in force on the sale date, the
--- credit to date and over the period through p_through (credited_sales:
--- splits in exact cents, refunds negative).  One scan of the lines between
--- the first start and p_through, summed per rep and day, each day then
--- counted for the points whose period holds it.
+-- credit to date and over the period through p_through, as credited_sales
+-- credits it (splits in exact cents, refunds negative) but without splitting
+-- every line: the lines are summed as booked in one pass, straight into
+-- (rep, point, to date or not) -- a line's point found by its day in a small
+-- hash of the points' days -- and the few split lines are then moved from the
+-- booked rep to the credited reps (credited_sales_by_month's method, per
+-- point).  Only for the reps whose team changed (more than one assignment) is
+-- the day kept, to find the team of each line; for the others any day of the
+-- point finds their one team.
 CREATE FUNCTION pace_points_sales(p_period integer[], p_as_of date[], p_through date)
 RETURNS TABLE (k integer, member_id integer, team_id integer, to_date numeric, total numeric)
 LANGUAGE sql STABLE PARALLEL SAFE
@@ -225,19 +230,40 @@ AS $$
     JOIN fiscal_period fp ON fp.period_id = u.period_id),
   days AS MATERIALIZED (
     SELECT p.k, p.as_of, d::date AS day FROM pts p, generate_series(p.start_on, p.last_on, interval '1 day') d),
-  daily AS MATERIALIZED (
-    SELECT cs.member_id, cs.sold_on, sum(cs.amount) AS amount
-    FROM credited_sales((SELECT min(p.start_on) FROM pts p), (SELECT max(p.last_on) FROM pts p)) cs
-    GROUP BY 1, 2)
-  SELECT d.k, x.member_id, t.team_id,
-         coalesce(sum(x.amount) FILTER (WHERE x.sold_on <= d.as_of), 0), sum(x.amount)
-  FROM daily x
-  JOIN days d ON d.day = x.sold_on
-  JOIN member_team_days() t ON t.member_id = x.member_id AND t.days @> x.sold_on
+  moved AS MATERIALIZED (
+    SELECT coalesce(array_agg(a.member_id), '{}') AS ids
+    FROM (SELECT ma.member_id FROM member_assignment ma GROUP BY 1 HAVING count(*) > 1) a),
+  booked AS (
+    SELECT s.member_id, d.k, s.sold_on <= d.as_of AS in_date,
+           CASE WHEN s.member_id = ANY ((SELECT m.ids FROM moved m)) THEN s.sold_on END AS day, sum(s.amount) AS amount
+    FROM sale s JOIN days d ON d.day = s.sold_on
+    WHERE s.sold_on >= (SELECT min(p.start_on) FROM pts p) AND s.sold_on <= (SELECT max(p.last_on) FROM pts p)
+    GROUP BY 1, 2, 3, 4),
+  split AS (
+    SELECT s.member_id AS booked_id, s.sold_on, s.amount, sc.member_id, row_number() OVER w = 1 AS first_share,
+           sign(s.amount) * allocate_quota(abs(s.amount), sc.share_pct, 0.01::numeric) OVER w AS credit
+    FROM sale_credit sc JOIN sale s ON s.sale_id = sc.sale_id
+    WHERE s.sold_on >= (SELECT min(p.start_on) FROM pts p) AND s.sold_on <= (SELECT max(p.last_on) FROM pts p)
+    WINDOW w AS (PARTITION BY sc.sale_id ORDER BY sc.member_id)),
+  moves AS (
+    SELECT x.member_id, d.k, x.sold_on <= d.as_of AS in_date,
+           CASE WHEN x.member_id = ANY ((SELECT m.ids FROM moved m)) THEN x.sold_on END AS day, x.amount
+    FROM (SELECT sp.member_id, sp.sold_on, sp.credit AS amount FROM split sp
+          UNION ALL
+          SELECT sp.booked_id, sp.sold_on, -sp.amount FROM split sp WHERE sp.first_share) x
+    JOIN days d ON d.day = x.sold_on),
+  credit AS (
+    SELECT y.member_id, y.k, y.in_date, y.day, sum(y.amount) AS amount
+    FROM (SELECT * FROM booked UNION ALL SELECT * FROM moves) y
+    GROUP BY 1, 2, 3, 4)
+  SELECT c.k, c.member_id, t.team_id, coalesce(sum(c.amount) FILTER (WHERE c.in_date), 0), sum(c.amount)
+  FROM credit c
+  JOIN pts p ON p.k = c.k
+  JOIN member_team_days() t ON t.member_id = c.member_id AND t.days @> coalesce(c.day, p.as_of)
   GROUP BY 1, 2, 3
 $$;
 COMMENT ON FUNCTION pace_points_sales(integer[], date[], date) IS
-'Internal: per point k (the k-th period and as-of date), rep and the team the rep was in on the sale date: credited sales (credited_sales) from the period''s start through the as-of date, and through the period''s end or p_through if earlier. One scan of the lines of those dates.';
+'Internal: per point k (the k-th period and as-of date), rep and the team the rep was in on the sale date: credited sales (as credited_sales credits them) from the period''s start through the as-of date, and through the period''s end or p_through if earlier. One pass over the lines of those dates summed as booked, then the split lines moved to their credited reps.';
 REVOKE ALL ON FUNCTION pace_points_sales(integer[], date[], date) FROM PUBLIC;
 
 -- pace_points_pipeline: per point and rep (with the rep's team on the as-of
@@ -343,7 +369,7 @@ AS $$
   agg AS (SELECT x.k, x.member_id, x.team_id, sum(x.to_date) AS to_date, sum(x.total) AS total,
                  sum(x.pipe) AS pipe
           FROM subj x GROUP BY 1, 2, 3),
-  pts AS (SELECT u.k::integer AS k, u.period_id, u.as_of, fp.end_on, pace_share(u.period_id, u.as_of) AS share
+  pts AS MATERIALIZED (SELECT u.k::integer AS k, u.period_id, u.as_of, fp.end_on, pace_share(u.period_id, u.as_of) AS share
           FROM unnest(p_period, p_as_of) WITH ORDINALITY AS u(period_id, as_of, k)
           JOIN fiscal_period fp ON fp.period_id = u.period_id),
   f AS (
@@ -400,11 +426,10 @@ AS $$
     SELECT x.member_id, x.team_id, stddev_samp(x.projected / x.quota - x.sales_total / x.quota) AS sd
     FROM pp x WHERE x.k > 1 AND x.quota > 0
     GROUP BY 1, 2 HAVING count(*) >= 3),
-  z AS (SELECT st.band_z FROM pace_team_setting st)
+  z AS (SELECT st.band_z, pace_gate(false) AS rep_gate, pace_gate(true) AS team_gate FROM pace_team_setting st),
+  td AS MATERIALIZED (SELECT t.member_id, t.team_id FROM member_team_days() t WHERE t.days @> p_as_of)
   SELECT CASE WHEN p.member_id IS NULL THEN 'team' ELSE 'rep' END, p.period_id, p.as_of,
-         (p.as_of - c.start_on) / 7 + 1, p.member_id,
-         coalesce(p.team_id, (SELECT t.team_id FROM member_team_days() t
-                              WHERE t.member_id = p.member_id AND t.days @> p.as_of)),
+         (p.as_of - c.start_on) / 7 + 1, p.member_id, coalesce(p.team_id, td.team_id),
          p.quota, p.sales_to_date, round(p.share, 6), round(p.quota * p.share, 2), p.pipeline, p.projected,
          round(p.projected / nullif(p.quota, 0), 6),
          round(p.projected / nullif(p.quota, 0) - z.band_z * e.sd, 6),
@@ -413,8 +438,9 @@ AS $$
          p.as_of < p.end_on AND p.quota > 0 AND p.projected / p.quota < g.gate
   FROM pp p
   CROSS JOIN cur c CROSS JOIN z
-  CROSS JOIN LATERAL (SELECT pace_gate(p.member_id IS NULL) AS gate) g
-  LEFT JOIN err e ON e.member_id IS NOT DISTINCT FROM p.member_id AND e.team_id IS NOT DISTINCT FROM p.team_id
+  CROSS JOIN LATERAL (SELECT CASE WHEN p.member_id IS NULL THEN z.team_gate ELSE z.rep_gate END AS gate) g
+  LEFT JOIN td ON td.member_id = p.member_id
+  LEFT JOIN err e ON coalesce(e.member_id, -1) = coalesce(p.member_id, -1) AND coalesce(e.team_id, -1) = coalesce(p.team_id, -1)
   WHERE p.k = 1
 $$;
 COMMENT ON FUNCTION pace_compute(date, period_kind) IS
@@ -957,7 +983,7 @@ COMMENT ON VIEW v_pace_to_quota IS
 COMMENT ON COLUMN v_pace_to_quota.period_kind IS 'Kind of the period: month, quarter or year.';
 COMMENT ON COLUMN v_pace_to_quota.period_id IS 'Fiscal period paced (fiscal_period.period_id).';
 COMMENT ON COLUMN v_pace_to_quota.as_of IS 'Date of the pace.';
-COMMENT ON COLUMN v_pace_to_quota.subject IS 'rep or team.';
+COMMENT ON COLUMN v_pace_to_quota.subject IS 'What the row paces: rep or team.';
 COMMENT ON COLUMN v_pace_to_quota.member_id IS 'The rep (member.member_id); NULL for a team.';
 COMMENT ON COLUMN v_pace_to_quota.full_name IS 'Full name of the rep.';
 COMMENT ON COLUMN v_pace_to_quota.team_id IS 'The team; for a rep, the rep''s team on the date (team.team_id).';
@@ -968,9 +994,9 @@ COMMENT ON COLUMN v_pace_to_quota.seasonal_share IS 'Share of the quota normally
 COMMENT ON COLUMN v_pace_to_quota.pipeline IS 'Weighted open pipeline expected to close in the period, in the company currency.';
 COMMENT ON COLUMN v_pace_to_quota.projected IS 'Projected sales at the period''s end, in the company currency.';
 COMMENT ON COLUMN v_pace_to_quota.projected_attainment IS 'Projected / quota, a ratio with 6 decimals (1 = 100 %).';
-COMMENT ON COLUMN v_pace_to_quota.band_low IS 'Low end of the band of the projected attainment, a ratio (NULL without 3 earlier periods).';
-COMMENT ON COLUMN v_pace_to_quota.band_high IS 'High end of the band of the projected attainment, a ratio.';
-COMMENT ON COLUMN v_pace_to_quota.gate IS 'The KPI gate, an attainment ratio.';
+COMMENT ON COLUMN v_pace_to_quota.band_low IS 'Low end of the band of the projected attainment, a ratio with 6 decimals (NULL without 3 earlier periods).';
+COMMENT ON COLUMN v_pace_to_quota.band_high IS 'High end of the band of the projected attainment, a ratio with 6 decimals.';
+COMMENT ON COLUMN v_pace_to_quota.gate IS 'The KPI gate as an attainment, a ratio with 6 decimals.';
 COMMENT ON COLUMN v_pace_to_quota.below_gate IS 'True when projected below the gate before the period''s last day.';
 COMMENT ON COLUMN v_pace_to_quota.flagged_on IS 'Day first found below the gate in this period.';
 COMMENT ON COLUMN v_pace_to_quota.reason IS 'The facts behind the row, in words.';
@@ -984,12 +1010,12 @@ JOIN team t ON t.team_id = f.team_id
 LEFT JOIN member m ON m.member_id = f.member_id;
 COMMENT ON VIEW v_team_risk IS
 'Team risks found by the last risk_pace_team run (team_risk_flag): per team, and per rep where the fact is about a rep, the risk, its measure and the facts in words.';
-COMMENT ON COLUMN v_team_risk.team_id IS 'Team concerned (team.team_id).';
+COMMENT ON COLUMN v_team_risk.team_id IS 'The team the risk concerns (team.team_id).';
 COMMENT ON COLUMN v_team_risk.team_name IS 'Name of the team.';
 COMMENT ON COLUMN v_team_risk.member_id IS 'Rep concerned (member.member_id); NULL for a risk of the team as a whole.';
 COMMENT ON COLUMN v_team_risk.full_name IS 'Full name of the rep.';
 COMMENT ON COLUMN v_team_risk.risk IS 'below_gate, no_training, falling_reviews, attainment_dispersion or open_positions.';
-COMMENT ON COLUMN v_team_risk.value IS 'The measure behind the risk (see team_risk_flag.value), with 6 decimals.';
+COMMENT ON COLUMN v_team_risk.value IS 'The measure behind the risk (see team_risk_flag.value), a ratio with 6 decimals for the attainments, fall of score and deviation; days or positions otherwise.';
 COMMENT ON COLUMN v_team_risk.reason IS 'The facts, in words.';
 COMMENT ON COLUMN v_team_risk.as_of IS 'Date of the last run that found it.';
 COMMENT ON COLUMN v_team_risk.flagged_on IS 'Date it was first found in this spell.';

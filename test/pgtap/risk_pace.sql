@@ -26,7 +26,7 @@
 --   team 1: sales 40000, pipeline 4000: 40000 + 64000 + 800 = 104800.00 -> 0.524: flagged.
 BEGIN;
 SET LOCAL search_path = sales_supervisor, public;
-SELECT plan(39);
+SELECT plan(41);
 
 INSERT INTO team (team_id, name) VALUES (1, 'North'), (2, 'South');
 INSERT INTO member (member_id, full_name, level, team_id, hire_date, login_role) VALUES
@@ -191,6 +191,22 @@ SET ROLE ss_pace_bi;
 SELECT is((SELECT count(*)::int FROM v_team_risk), 3, 'BI reads v_team_risk');
 SELECT throws_ok('SELECT * FROM pace_snapshot', '42501', NULL, 'BI reads no raw table');
 RESET ROLE;
+
+-- ---- property: the one-pass credit (booked, then split lines moved) equals credited_sales
+-- a split line booked to rep 4 on May 25, 1000.01 split 50 / 50 with rep 3, and a refund of half of it
+INSERT INTO sale (sale_id, sold_on, member_id, customer_id, category_id, amount) VALUES
+  (20, '2025-05-25', 4, 2, 1, 1000.01);
+INSERT INTO sale (sale_id, sold_on, member_id, customer_id, category_id, amount, refund_of) VALUES
+  (21, '2025-06-02', 4, 2, 1, -500.01, 20);
+INSERT INTO sale_credit (sale_id, member_id, share_pct) VALUES (20, 3, 50), (20, 4, 50), (21, 3, 50), (21, 4, 50);
+SELECT set_eq(
+  $$SELECT member_id, to_date, total FROM pace_points_sales(ARRAY[3, 11], ARRAY['2025-05-31', '2025-06-10']::date[], '2025-06-30')
+    WHERE k = 1$$,
+  $$SELECT member_id, sum(amount) FILTER (WHERE sold_on <= '2025-05-31'), sum(amount)
+    FROM credited_sales('2025-04-01', '2025-06-30') GROUP BY 1$$,
+  'pace sales of a split line and its refund = credited_sales, to date and whole');
+SELECT is((SELECT string_agg(member_id || ':' || amount, ',' ORDER BY member_id) FROM credited_sales('2025-05-25', '2025-05-25')),
+          '3:500.01,4:500.00', '(the split line credits 500.01 and 500.00: the case is not trivial)');
 
 -- ---- settings validation and argument checks
 SELECT throws_ok('UPDATE pace_team_setting SET pipeline_weight = 2', '22023',
