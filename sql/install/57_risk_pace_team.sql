@@ -235,7 +235,7 @@ AS $$
     FROM (SELECT ma.member_id FROM member_assignment ma GROUP BY 1 HAVING count(*) > 1) a),
   booked AS (
     SELECT s.member_id, d.k, s.sold_on <= d.as_of AS in_date,
-           CASE WHEN s.member_id = ANY ((SELECT m.ids FROM moved m)) THEN s.sold_on END AS day, sum(s.amount) AS amount
+           CASE WHEN s.member_id = ANY ((SELECT m.ids FROM moved m)::integer[]) THEN s.sold_on END AS day, sum(s.amount) AS amount
     FROM sale s JOIN days d ON d.day = s.sold_on
     WHERE s.sold_on >= (SELECT min(p.start_on) FROM pts p) AND s.sold_on <= (SELECT max(p.last_on) FROM pts p)
     GROUP BY 1, 2, 3, 4),
@@ -247,7 +247,7 @@ AS $$
     WINDOW w AS (PARTITION BY sc.sale_id ORDER BY sc.member_id)),
   moves AS (
     SELECT x.member_id, d.k, x.sold_on <= d.as_of AS in_date,
-           CASE WHEN x.member_id = ANY ((SELECT m.ids FROM moved m)) THEN x.sold_on END AS day, x.amount
+           CASE WHEN x.member_id = ANY ((SELECT m.ids FROM moved m)::integer[]) THEN x.sold_on END AS day, x.amount
     FROM (SELECT sp.member_id, sp.sold_on, sp.credit AS amount FROM split sp
           UNION ALL
           SELECT sp.booked_id, sp.sold_on, -sp.amount FROM split sp WHERE sp.first_share) x

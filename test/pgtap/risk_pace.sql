@@ -202,7 +202,7 @@ INSERT INTO sale_credit (sale_id, member_id, share_pct) VALUES (20, 3, 50), (20,
 SELECT set_eq(
   $$SELECT member_id, to_date, total FROM pace_points_sales(ARRAY[3, 11], ARRAY['2025-05-31', '2025-06-10']::date[], '2025-06-30')
     WHERE k = 1$$,
-  $$SELECT member_id, sum(amount) FILTER (WHERE sold_on <= '2025-05-31'), sum(amount)
+  $$SELECT member_id, sum(amount) FILTER (WHERE sold_on <= '2025-05-31') AS to_date, sum(amount) AS total
     FROM credited_sales('2025-04-01', '2025-06-30') GROUP BY 1$$,
   'pace sales of a split line and its refund = credited_sales, to date and whole');
 SELECT is((SELECT string_agg(member_id || ':' || amount, ',' ORDER BY member_id) FROM credited_sales('2025-05-25', '2025-05-25')),
