@@ -213,57 +213,62 @@ REVOKE ALL ON FUNCTION pace_share(integer, date) FROM PUBLIC;
 -- credit to date and over the period through p_through, as credited_sales
 -- credits it (splits in exact cents, refunds negative) but without splitting
 -- every line: the lines are summed as booked in one pass, straight into
--- (rep, point, to date or not) -- a line's point found by its day in a small
--- hash of the points' days -- and the few split lines are then moved from the
--- booked rep to the credited reps (credited_sales_by_month's method, per
--- point).  Only for the reps whose team changed (more than one assignment) is
--- the day kept, to find the team of each line; for the others any day of the
--- point finds their one team.
+-- (rep, point, to date or not) -- a line's point looked up by its day in an
+-- array (the points' periods must not overlap) -- and the few split lines are
+-- then moved from the booked rep to the credited reps (credited_sales_by_month's
+-- method, per point).  Only for the reps whose team changed (more than one
+-- assignment) is the day kept, to find the team of each line; for the others
+-- any day of the point finds their one team.
 CREATE FUNCTION pace_points_sales(p_period integer[], p_as_of date[], p_through date)
 RETURNS TABLE (k integer, member_id integer, team_id integer, to_date numeric, total numeric)
-LANGUAGE sql STABLE PARALLEL SAFE
+LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, sales_supervisor, pg_temp
 AS $$
-  WITH pts AS MATERIALIZED (
-    SELECT u.k::integer AS k, u.as_of, fp.start_on, least(fp.end_on, p_through) AS last_on
-    FROM unnest(p_period, p_as_of) WITH ORDINALITY AS u(period_id, as_of, k)
-    JOIN fiscal_period fp ON fp.period_id = u.period_id),
-  days AS MATERIALIZED (
-    SELECT p.k, p.as_of, d::date AS day FROM pts p, generate_series(p.start_on, p.last_on, interval '1 day') d),
-  moved AS MATERIALIZED (
-    SELECT coalesce(array_agg(a.member_id), '{}') AS ids
-    FROM (SELECT ma.member_id FROM member_assignment ma GROUP BY 1 HAVING count(*) > 1) a),
-  booked AS (
-    SELECT s.member_id, d.k, s.sold_on <= d.as_of AS in_date,
-           CASE WHEN s.member_id = ANY ((SELECT m.ids FROM moved m)::integer[]) THEN s.sold_on END AS day, sum(s.amount) AS amount
-    FROM sale s JOIN days d ON d.day = s.sold_on
-    WHERE s.sold_on >= (SELECT min(p.start_on) FROM pts p) AND s.sold_on <= (SELECT max(p.last_on) FROM pts p)
+#variable_conflict use_column
+DECLARE
+  v_lo date := (SELECT min(fp.start_on) FROM fiscal_period fp WHERE fp.period_id = ANY (p_period));
+  v_hi date := least((SELECT max(fp.end_on) FROM fiscal_period fp WHERE fp.period_id = ANY (p_period)), p_through);
+  v_k integer[];     -- v_k[day - v_lo + 1]: the point holding the day, NULL for none
+  v_moved integer[] := (SELECT coalesce(array_agg(a.member_id), '{}')
+                        FROM (SELECT ma.member_id FROM member_assignment ma GROUP BY 1 HAVING count(*) > 1) a);
+BEGIN
+  SELECT array_agg(x.k ORDER BY x.day) INTO v_k
+  FROM (SELECT d::date AS day, min(u.k) AS k
+        FROM generate_series(v_lo, v_hi, interval '1 day') d
+        LEFT JOIN (unnest(p_period, p_as_of) WITH ORDINALITY AS u(period_id, as_of, k)
+                   JOIN fiscal_period fp ON fp.period_id = u.period_id) ON d::date BETWEEN fp.start_on AND fp.end_on
+        GROUP BY 1) x;
+  RETURN QUERY
+  WITH booked AS (
+    SELECT s.member_id, v_k[s.sold_on - v_lo + 1] AS k, s.sold_on <= p_as_of[v_k[s.sold_on - v_lo + 1]] AS in_date,
+           CASE WHEN s.member_id = ANY (v_moved) THEN s.sold_on END AS day, sum(s.amount) AS amount
+    FROM sale s
+    WHERE s.sold_on >= v_lo AND s.sold_on <= v_hi AND v_k[s.sold_on - v_lo + 1] IS NOT NULL
     GROUP BY 1, 2, 3, 4),
   split AS (
     SELECT s.member_id AS booked_id, s.sold_on, s.amount, sc.member_id, row_number() OVER w = 1 AS first_share,
            sign(s.amount) * allocate_quota(abs(s.amount), sc.share_pct, 0.01::numeric) OVER w AS credit
     FROM sale_credit sc JOIN sale s ON s.sale_id = sc.sale_id
-    WHERE s.sold_on >= (SELECT min(p.start_on) FROM pts p) AND s.sold_on <= (SELECT max(p.last_on) FROM pts p)
+    WHERE s.sold_on >= v_lo AND s.sold_on <= v_hi AND v_k[s.sold_on - v_lo + 1] IS NOT NULL
     WINDOW w AS (PARTITION BY sc.sale_id ORDER BY sc.member_id)),
   moves AS (
-    SELECT x.member_id, d.k, x.sold_on <= d.as_of AS in_date,
-           CASE WHEN x.member_id = ANY ((SELECT m.ids FROM moved m)::integer[]) THEN x.sold_on END AS day, x.amount
+    SELECT x.member_id, v_k[x.sold_on - v_lo + 1] AS k, x.sold_on <= p_as_of[v_k[x.sold_on - v_lo + 1]] AS in_date,
+           CASE WHEN x.member_id = ANY (v_moved) THEN x.sold_on END AS day, x.amount
     FROM (SELECT sp.member_id, sp.sold_on, sp.credit AS amount FROM split sp
           UNION ALL
-          SELECT sp.booked_id, sp.sold_on, -sp.amount FROM split sp WHERE sp.first_share) x
-    JOIN days d ON d.day = x.sold_on),
+          SELECT sp.booked_id, sp.sold_on, -sp.amount FROM split sp WHERE sp.first_share) x),
   credit AS (
     SELECT y.member_id, y.k, y.in_date, y.day, sum(y.amount) AS amount
     FROM (SELECT * FROM booked UNION ALL SELECT * FROM moves) y
     GROUP BY 1, 2, 3, 4)
   SELECT c.k, c.member_id, t.team_id, coalesce(sum(c.amount) FILTER (WHERE c.in_date), 0), sum(c.amount)
   FROM credit c
-  JOIN pts p ON p.k = c.k
-  JOIN member_team_days() t ON t.member_id = c.member_id AND t.days @> coalesce(c.day, p.as_of)
-  GROUP BY 1, 2, 3
+  JOIN member_team_days() t ON t.member_id = c.member_id AND t.days @> coalesce(c.day, p_as_of[c.k])
+  GROUP BY 1, 2, 3;
+END
 $$;
 COMMENT ON FUNCTION pace_points_sales(integer[], date[], date) IS
-'Internal: per point k (the k-th period and as-of date), rep and the team the rep was in on the sale date: credited sales (as credited_sales credits them) from the period''s start through the as-of date, and through the period''s end or p_through if earlier. One pass over the lines of those dates summed as booked, then the split lines moved to their credited reps.';
+'Internal: per point k (the k-th period and as-of date; the periods must not overlap), rep and the team the rep was in on the sale date: credited sales (as credited_sales credits them) from the period''s start through the as-of date, and through the period''s end or p_through if earlier. One pass over the lines of those dates summed as booked, then the split lines moved to their credited reps.';
 REVOKE ALL ON FUNCTION pace_points_sales(integer[], date[], date) FROM PUBLIC;
 
 -- pace_points_pipeline: per point and rep (with the rep's team on the as-of
@@ -426,7 +431,7 @@ AS $$
     SELECT x.member_id, x.team_id, stddev_samp(x.projected / x.quota - x.sales_total / x.quota) AS sd
     FROM pp x WHERE x.k > 1 AND x.quota > 0
     GROUP BY 1, 2 HAVING count(*) >= 3),
-  z AS (SELECT st.band_z, pace_gate(false) AS rep_gate, pace_gate(true) AS team_gate FROM pace_team_setting st),
+  z AS MATERIALIZED (SELECT st.band_z, pace_gate(false) AS rep_gate, pace_gate(true) AS team_gate FROM pace_team_setting st),
   td AS MATERIALIZED (SELECT t.member_id, t.team_id FROM member_team_days() t WHERE t.days @> p_as_of)
   SELECT CASE WHEN p.member_id IS NULL THEN 'team' ELSE 'rep' END, p.period_id, p.as_of,
          (p.as_of - c.start_on) / 7 + 1, p.member_id, coalesce(p.team_id, td.team_id),
@@ -806,7 +811,7 @@ COMMENT ON COLUMN pace_backtest.forecast_bias IS 'forecast_bias(actual, projecte
 COMMENT ON COLUMN pace_backtest.computed_on IS 'Day it was computed.';
 
 -- refresh_pace_backtest: every month period ended before the date, projected
--- as of its 7th, 14th, 21st and 28th day, in one pace_points call.
+-- as of its 7th, 14th, 21st and 28th day, one pace_points call per week.
 CREATE FUNCTION refresh_pace_backtest(p_as_of date)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE
@@ -820,10 +825,11 @@ BEGIN
     SELECT fp.period_id, fp.start_on + 7 * w - 1 AS as_of, w
     FROM fiscal_period fp CROSS JOIN generate_series(1, 4) w
     WHERE fp.kind = 'month' AND fp.end_on < p_as_of),
-  pp AS (
-    SELECT p.*, x.w FROM pace_points(ARRAY(SELECT period_id FROM pts ORDER BY period_id, w),
-                                     ARRAY(SELECT as_of FROM pts ORDER BY period_id, w), p_as_of) p
-    JOIN pts x ON x.period_id = p.period_id AND x.as_of = p.as_of
+  pp AS (   -- one call per week: the months of one call do not overlap
+    SELECT p.*, wk.w
+    FROM generate_series(1, 4) wk(w)
+    CROSS JOIN LATERAL pace_points(ARRAY(SELECT x.period_id FROM pts x WHERE x.w = wk.w ORDER BY x.period_id),
+                                   ARRAY(SELECT x.as_of FROM pts x WHERE x.w = wk.w ORDER BY x.period_id), p_as_of) p
     WHERE p.member_id IS NOT NULL AND p.quota > 0)
   INSERT INTO pace_backtest (period_kind, week_of_period, projections, wape, forecast_bias, computed_on)
   SELECT 'month', pp.w, count(*), round(wape(pp.sales_total::float8, pp.projected::float8)::numeric, 6),
