@@ -1039,5 +1039,6 @@ COMMENT ON COLUMN v_pace_backtest.projections IS 'Count of rep-month projections
 COMMENT ON COLUMN v_pace_backtest.wape IS 'wape(actual, projected), a ratio with 6 decimals (0.1 = 10 % error).';
 COMMENT ON COLUMN v_pace_backtest.forecast_bias IS 'forecast_bias(actual, projected), a ratio with 6 decimals: positive when the projection runs high.';
 COMMENT ON COLUMN v_pace_backtest.computed_on IS 'Day it was computed.';
-GRANT SELECT ON v_pace_backtest TO sales_supervisor_bi, sales_supervisor_supervisor, sales_supervisor_manager,
-  sales_supervisor_hr;
+-- (supervisors, managers and HR read the table pace_backtest itself: an owner-rights
+-- view is the BI role's only)
+GRANT SELECT ON v_pace_backtest TO sales_supervisor_bi;

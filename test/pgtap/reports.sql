@@ -330,7 +330,7 @@ SELECT is((SELECT array_agg(c.relname::text ORDER BY c.relname) FROM pg_class c
           'the BI role reads exactly the reporting views');
 SELECT is((SELECT array_agg(c.relname::text ORDER BY c.relname) FROM pg_class c
            WHERE c.relnamespace = 'sales_supervisor'::regnamespace AND c.relkind IN ('v', 'm')
-             AND c.relname LIKE 'v\_%' AND c.relname NOT IN ('v_org_summary', 'v_pace_backtest')
+             AND c.relname LIKE 'v\_%' AND c.relname <> 'v_org_summary'
              AND NOT coalesce('security_invoker=true' = ANY (c.reloptions), false)
              AND (has_table_privilege('sales_supervisor_rep', c.oid, 'SELECT')
                   OR has_table_privilege('sales_supervisor_supervisor', c.oid, 'SELECT')
