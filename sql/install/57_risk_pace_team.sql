@@ -608,6 +608,11 @@ AS $$
     JOIN review r ON r.cycle_id = c.cycle_id AND r.rater_role <> 'self'
     JOIN review_score rs ON rs.review_id = r.review_id
     WHERE c.state = 'closed' AND c.closed_at::date <= p_as_of
+      -- the anonymity threshold of the cycle: a peer or subordinate group
+      -- smaller than min_anonymous_reviews is left out, as everywhere else
+      AND (r.rater_role = 'supervisor'
+           OR (SELECT count(*) FROM review r2 WHERE r2.cycle_id = r.cycle_id AND r2.reviewee_id = r.reviewee_id
+                 AND r2.rater_role = r.rater_role) >= c.min_anonymous_reviews)
     GROUP BY 1, 2),
   seq AS (
     SELECT m.*, lag(m.score) OVER w AS prev, lag(m.fiscal_year) OVER w AS prev_year,
@@ -620,7 +625,7 @@ AS $$
   WHERE s.rn = 1 AND s.prev - s.score >= p_drop AND s.prev - s.score > 0
 $$;
 COMMENT ON FUNCTION team_risk_reviews(date, numeric) IS
-'Internal: reps whose mean review score from others (every criterion, cycles closed by the date) in their last closed cycle is at least p_drop (and more than 0) below the cycle before (value: the fall).';
+'Internal: reps whose mean review score from others (every criterion, cycles closed by the date; peer and subordinate groups below the cycle''s min_anonymous_reviews left out) in their last closed cycle is at least p_drop (and more than 0) below the cycle before (value: the fall).';
 REVOKE ALL ON FUNCTION team_risk_reviews(date, numeric) FROM PUBLIC;
 
 -- team_risk_dispersion: teams of three or more reps with a month quota whose
