@@ -62,6 +62,18 @@ INSERT INTO training_session (session_id, title, held_on, hours) VALUES (1, 'neg
 INSERT INTO training_attendance (session_id, member_id, attended) VALUES (1, 3, true), (2, 5, true), (1, 4, false);
 INSERT INTO team_opening (team_id, opened_on, reason) VALUES (1, '2025-05-15', 'leaver not yet replaced');
 UPDATE pace_team_setting SET pipeline_weight = 0.2, below_gate_months = 2, no_training_months = 6;
+-- reviews of rep 4 in two closed cycles (written with the triggers off: a cycle starts open and
+-- closes through its steps; only its closed state matters here): 2023 by supervisor 1: 4 and 4
+-- (mean 4.00); 2024 by supervisor 1: 3 and 4 (mean 3.50), and by one peer, rep 3: 1 and 1 -- a peer
+-- group of 1 < min_anonymous_reviews 3, left out (with it the mean would be 2.25).
+SET LOCAL session_replication_role = replica;
+INSERT INTO appraisal_cycle (cycle_id, fiscal_year, name, state, closed_at) VALUES
+  (1, 2023, 'Appraisal 2023', 'closed', '2024-01-10'), (2, 2024, 'Appraisal 2024', 'closed', '2025-01-10');
+INSERT INTO review (review_id, cycle_id, reviewer_id, reviewee_id, rater_role) VALUES
+  (1, 1, 1, 4, 'supervisor'), (2, 2, 1, 4, 'supervisor'), (3, 2, 3, 4, 'peer');
+INSERT INTO review_score (review_id, criterion, score) VALUES
+  (1, 'results', 4), (1, 'teamwork', 4), (2, 'results', 3), (2, 'teamwork', 4), (3, 'results', 1), (3, 'teamwork', 1);
+SET LOCAL session_replication_role = origin;
 
 -- ---- the gate of a curve
 SELECT is(kpi_gate('linear[(0.5,0),(1,100),(1.5,150)]'), 0.5, 'kpi_gate: linear from (0.5, 0)');
@@ -125,8 +137,9 @@ SELECT results_eq(
             '1 open position(s) since 2025-05-15; the team''s quota of 60000.00 for 2025-06 is carried by 2 rep(s) in post'),
            (1, 4, 'below_gate', 0.17,
             'attainment below the gate 0.80 in each of the last 2 ended months (2025-04: 0.17, 2025-05: 0.00)'),
+           (1, 4, 'falling_reviews', 0.50, 'mean review score 3.50 in 2024, down from 4.00 in 2023'),
            (1, 4, 'no_training', NULL, 'no training attended on record (hired 2020-01-01)')$$,
-  'team 1: rep 4 far below the gate two months running (with that reason), no training, an open position');
+  'team 1: rep 4 far below the gate two months running (with that reason), falling reviews (the lone peer left out), no training, an open position');
 
 -- ---- the daily job's tables
 -- May 31: the month May (quotas of reps 3 and 4: 2 rows), the quarter (4 rows), the year
@@ -139,7 +152,7 @@ SELECT is((SELECT string_agg(period_kind || ':' || subject || ':' || subject_id,
           'year:rep:4,quarter:rep:4,quarter:team:1', 'flagged below the gate mid-period: rep 4 (quarter, year) and team 1 (quarter)');
 SELECT is((SELECT projected FROM pace_snapshot WHERE period_kind = 'year' AND subject = 'rep' AND subject_id = 4),
           12428.57, 'year, rep 4: the quota is the sum of its month quotas');
-SELECT is(flag_team_risk('2025-06-10'), 3::bigint, 'flag_team_risk: the 3 team risks');
+SELECT is(flag_team_risk('2025-06-10'), 4::bigint, 'flag_team_risk: the 4 team risks');
 SELECT is(refresh_pace_backtest('2025-06-10'), 4::bigint, 'backtest: one row per week of the ended months');
 -- ended months with rep quotas: April (reps 3, 4), May (reps 3, 4). Week 4 (28th day):
 -- April 28 / May 28 -- every sale of those months is dated by then but May 20's is in
@@ -171,8 +184,8 @@ SELECT results_eq('SELECT subject, member_id, team_id FROM pace_to_quota(''2025-
                   $$VALUES ('rep', 3, 1), ('rep', 4, 1), ('team', NULL, 1)$$,
                   'supervisor 1 sees the reps and the team they lead, not team 2');
 SELECT results_eq('SELECT risk FROM team_risk(''2025-06-10'')',
-                  $$VALUES ('open_positions'), ('below_gate'), ('no_training')$$, 'supervisor 1 sees team 1''s risks');
-SELECT is((SELECT count(*)::int FROM team_risk_flag), 3, 'supervisor 1 reads team 1''s 3 flags');
+                  $$VALUES ('open_positions'), ('below_gate'), ('falling_reviews'), ('no_training')$$, 'supervisor 1 sees team 1''s risks');
+SELECT is((SELECT count(*)::int FROM team_risk_flag), 4, 'supervisor 1 reads team 1''s 4 flags');
 RESET ROLE;
 
 SET ROLE ss_pace_2;
@@ -184,11 +197,11 @@ RESET ROLE;
 
 SET ROLE ss_pace_hr;
 SELECT is((SELECT count(*)::int FROM pace_to_quota('2025-05-31', 'quarter')), 4, 'HR sees every pace row');
-SELECT is((SELECT count(*)::int FROM team_risk_flag), 3, 'HR reads every team risk flag');
+SELECT is((SELECT count(*)::int FROM team_risk_flag), 4, 'HR reads every team risk flag');
 RESET ROLE;
 
 SET ROLE ss_pace_bi;
-SELECT is((SELECT count(*)::int FROM v_team_risk), 3, 'BI reads v_team_risk');
+SELECT is((SELECT count(*)::int FROM v_team_risk), 4, 'BI reads v_team_risk');
 SELECT throws_ok('SELECT * FROM pace_snapshot', '42501', NULL, 'BI reads no raw table');
 RESET ROLE;
 
