@@ -312,3 +312,16 @@ SELECT t.name AS team, m.full_name AS rep, c.name AS customer, r.score, array_to
 FROM r JOIN one USING (team_id) JOIN customer c USING (customer_id)
 JOIN member m ON m.member_id = r.owner_id JOIN team t ON t.team_id = r.team_id
 ORDER BY r.score DESC, c.name LIMIT 8;
+
+\echo
+\echo '== Monday 2025-06-16, the supervisor of one team: reps below pace and team risks (docs/risk.md)'
+SELECT p.member_id, m.full_name, p.sales_to_date, round(p.projected_attainment, 2) AS projected,
+       round(p.band_low, 2) AS band_low, round(p.band_high, 2) AS band_high, p.gate
+FROM pace_to_quota('2025-06-16', 'month') p JOIN member m USING (member_id)
+WHERE p.subject = 'rep' AND p.below_gate
+  AND p.team_id = (SELECT min(t.team_id) FROM team t WHERE NOT EXISTS (SELECT 1 FROM team c WHERE c.parent_id = t.team_id))
+ORDER BY p.projected_attainment;
+SELECT r.member_id, r.risk, r.reason
+FROM team_risk('2025-06-16') r
+WHERE r.team_id = (SELECT min(t.team_id) FROM team t WHERE NOT EXISTS (SELECT 1 FROM team c WHERE c.parent_id = t.team_id))
+ORDER BY r.member_id NULLS FIRST, r.risk;

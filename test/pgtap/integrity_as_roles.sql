@@ -474,6 +474,15 @@ INSERT INTO cases (rule, what, stmt, state, tbl, priv, cols) VALUES
    decided_by = session_user WHERE dispute_id = 4501$$,
  '23514', 'commission_dispute', 'UPDATE', '{state,resolution,adjustment,decided_at,decided_by}');
 
+-- Pace to quota and team risk settings (issue 19): HR writes them
+INSERT INTO cases (rule, what, stmt, state, tbl, priv, cols) VALUES
+('pace_team_setting_check', 'a pipeline weight of 2 (allowed 0..1)',
+ 'UPDATE sales_supervisor.pace_team_setting SET pipeline_weight = 2', '22023', 'pace_team_setting', 'UPDATE',
+ '{pipeline_weight}'),
+('pace_team_setting_check', 'no N for the months below the gate',
+ 'UPDATE sales_supervisor.pace_team_setting SET below_gate_months = NULL', '22004', 'pace_team_setting', 'UPDATE',
+ '{below_gate_months}');
+
 SELECT plan(24 + (SELECT count(*)::int + sum((SELECT count(*) FROM pg_temp.case_logins(c)))::int FROM cases c));
 
 -- what a login sees of customer 4 and of members 9 and 2
@@ -618,8 +627,9 @@ SELECT is((SELECT array_agg(t.tgname::text ORDER BY t.tgname)
 SELECT is((SELECT array_agg(DISTINCT p.proname::text ORDER BY p.proname::text)
            FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid JOIN pg_class c ON c.oid = t.tgrelid
            WHERE c.relnamespace = 'sales_supervisor'::regnamespace AND NOT t.tgisinternal AND NOT p.prosecdef),
-          ARRAY['commission_credit_own_period', 'invoice_check_totals', 'quota_check_lock', 'refuse_change',
-                'settings_restore_merge', 'work_report_stamp'],
+          -- (pace_team_setting_check reads its table only while pg_restore runs, as settings_restore_merge)
+          ARRAY['commission_credit_own_period', 'invoice_check_totals', 'pace_team_setting_check', 'quota_check_lock',
+                'refuse_change', 'settings_restore_merge', 'work_report_stamp'],
           'every trigger function that reads other rows is SECURITY DEFINER');
 
 SELECT * FROM finish();

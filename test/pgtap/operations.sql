@@ -41,7 +41,8 @@ SELECT results_eq($$SELECT job_name, schedule, command, enabled FROM job_setting
            ('overdue_feedback', '20 1 * * *', 'CALL sales_supervisor.flag_overdue_feedback()', true),
            ('overdue_visits', '15 1 * * *', 'CALL sales_supervisor.flag_overdue_visits()', true),
            ('prune_job_log', '45 1 * * *', 'CALL sales_supervisor.prune_job_log()', true),
-           ('refresh_reports', '0 4 1 * *', 'CALL sales_supervisor.refresh_reports()', true)$$,
+           ('refresh_reports', '0 4 1 * *', 'CALL sales_supervisor.refresh_reports()', true),
+           ('risk_pace_team', '30 1 * * *', 'CALL sales_supervisor.flag_pace_and_team_risk()', true)$$,
   'the standard calendar, with configurable schedules and commands');
 SELECT results_eq('SELECT name, value FROM ops_setting ORDER BY name',
   $$VALUES ('complaint_response_days', 3), ('feedback_response_days', 14), ('job_log_keep_days', 90)$$,

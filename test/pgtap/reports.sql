@@ -324,8 +324,9 @@ SELECT is((SELECT array_agg(c.relname::text ORDER BY c.relname) FROM pg_class c
            WHERE c.relnamespace = 'sales_supervisor'::regnamespace
              AND has_table_privilege('sales_supervisor_bi', c.oid, 'SELECT')),
           ARRAY['v_credited_sales_daily', 'v_customer_health', 'v_forecast_accuracy', 'v_grade_distribution',
-                'v_job_status', 'v_org_summary', 'v_pay_summary', 'v_pipeline', 'v_promotion_pipeline',
-                'v_rep_attainment', 'v_rep_sales_month', 'v_team_attainment', 'v_team_scorecard'],
+                'v_job_status', 'v_org_summary', 'v_pace_backtest', 'v_pace_to_quota', 'v_pay_summary', 'v_pipeline',
+                'v_promotion_pipeline', 'v_rep_attainment', 'v_rep_sales_month', 'v_team_attainment', 'v_team_risk',
+                'v_team_scorecard'],
           'the BI role reads exactly the reporting views');
 SELECT is((SELECT array_agg(c.relname::text ORDER BY c.relname) FROM pg_class c
            WHERE c.relnamespace = 'sales_supervisor'::regnamespace AND c.relkind IN ('v', 'm')

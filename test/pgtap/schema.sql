@@ -17,13 +17,15 @@ SELECT tables_are('sales_supervisor', ARRAY[
   'invoice', 'invoice_payment', 'spiff', 'payout_batch', 'payout_batch_line', 'commission_dispute', 'commission_entry',
   'commission_balance', 'invoice_credit_window', 'invoice_credit', 'invoice_credit_stale', 'calibration_baseline', 'calibration_session', 'calibration_adjustment', 'appraisal_publication',
   'salary_band', 'merit_matrix', 'merit_budget', 'merit_override', 'merit_raise',
-  'potential_rating', 'appraisal_template', 'customer_risk_setting', 'customer_risk_flag'],
+  'potential_rating', 'appraisal_template', 'customer_risk_setting', 'customer_risk_flag',
+  'pace_team_setting', 'team_opening', 'pace_snapshot', 'team_risk_flag', 'pace_backtest'],
   'the data model''s tables');
 SELECT views_are('sales_supervisor', ARRAY['overdue_visit', 'v_org_summary', 'v_rep_sales_month', 'v_rep_attainment',
   'v_team_attainment', 'v_pipeline', 'v_forecast_accuracy', 'v_customer_health', 'v_team_scorecard',
   'v_commission_statement', 'v_payout_export',
   'v_grade_distribution', 'v_promotion_pipeline', 'v_pay_summary', 'v_job_status', 'v_job_health', 'quota_rollup',
-  'commission_credit_line', 'nine_box', 'v_customer_risk', 'credited_line'], 'the data model''s views');
+  'commission_credit_line', 'nine_box', 'v_customer_risk', 'credited_line', 'v_pace_to_quota', 'v_team_risk',
+  'v_pace_backtest'], 'the data model''s views');
 
 -- keys, comments, pg_dump
 SELECT is((SELECT array_agg(c.relname::text ORDER BY c.relname) FROM pg_class c
@@ -44,8 +46,8 @@ SELECT is((SELECT array_agg(c.relname::text ORDER BY c.relname) FROM pg_class c
              AND c.oid <> ALL ((SELECT extconfig FROM pg_extension WHERE extname = 'sales_supervisor')::oid[])),
           NULL, 'every table and sequence is registered with pg_extension_config_dump');
 SELECT is((SELECT count(*)::int FROM pg_class c
-           WHERE c.relnamespace = 'sales_supervisor'::regnamespace AND c.relkind = 'S'), 40,
-          'the 40 identity sequences exist, one per table with a generated key (and are registered, above)');
+           WHERE c.relnamespace = 'sales_supervisor'::regnamespace AND c.relkind = 'S'), 41,
+          'the 41 identity sequences exist, one per table with a generated key (and are registered, above)');
 SELECT is((SELECT array_agg(t.typname::text ORDER BY t.typname) FROM pg_type t
            WHERE t.typnamespace = 'sales_supervisor'::regnamespace AND t.typtype = 'e'
              AND obj_description(t.oid, 'pg_type') IS NULL), NULL, 'every enum has a comment');
@@ -125,8 +127,8 @@ SELECT is((SELECT count(*)::int FROM information_schema.role_table_grants
 SELECT is((SELECT array_agg(table_name::text ORDER BY table_name) FROM information_schema.role_table_grants
            WHERE table_schema = 'sales_supervisor' AND grantee = 'sales_supervisor_bi'),
           ARRAY['v_customer_health', 'v_forecast_accuracy', 'v_grade_distribution', 'v_job_status', 'v_org_summary',
-                'v_pay_summary', 'v_pipeline', 'v_promotion_pipeline', 'v_rep_attainment', 'v_rep_sales_month',
-                'v_team_attainment', 'v_team_scorecard'],
+                'v_pace_backtest', 'v_pace_to_quota', 'v_pay_summary', 'v_pipeline', 'v_promotion_pipeline', 'v_rep_attainment', 'v_rep_sales_month',
+                'v_team_attainment', 'v_team_risk', 'v_team_scorecard'],
           'the BI role reads the documented views only (information_schema leaves out the materialized one)');
 
 -- row-level security
@@ -138,9 +140,9 @@ SELECT is((SELECT array_agg(relname::text ORDER BY relname) FROM pg_class
                 'commission_payout', 'commission_plan', 'commission_plan_version',
                 'customer', 'customer_contact', 'customer_risk_flag', 'customer_risk_setting', 'customer_visit', 'feedback', 'feedback_overdue_flag', 'forecast',
                 'invoice', 'invoice_credit', 'invoice_credit_stale', 'invoice_credit_window', 'invoice_payment', 'job_log', 'job_month', 'job_setting', 'kpi_result', 'member', 'member_assignment', 'member_leave',
-                'merit_budget', 'merit_matrix', 'merit_override', 'merit_raise', 'opportunity', 'ops_setting', 'ops_time_zone', 'pay', 'payout_batch_line',
+                'merit_budget', 'merit_matrix', 'merit_override', 'merit_raise', 'opportunity', 'ops_setting', 'ops_time_zone', 'pace_backtest', 'pace_snapshot', 'pace_team_setting', 'pay', 'payout_batch_line',
                 'potential_rating', 'promotion', 'promotion_candidate', 'quota', 'quota_relief', 'review', 'review_score', 'salary_band', 'sale', 'sale_credit', 'sale_credit_correction', 'survey_response',
-                'task', 'team', 'team_leader', 'team_leadership', 'training_attendance', 'visit_overdue_flag', 'work_report'],
+                'task', 'team', 'team_leader', 'team_leadership', 'team_opening', 'team_risk_flag', 'training_attendance', 'visit_overdue_flag', 'work_report'],
           'row-level security on every table with personal or customer data, and on the org structure that decides scope');
 SELECT is((SELECT array_agg(relname::text ORDER BY relname) FROM pg_class c
            WHERE relnamespace = 'sales_supervisor'::regnamespace AND relkind = 'r' AND NOT relrowsecurity
@@ -226,12 +228,12 @@ SELECT is((SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_proc p
                 'decide_dispute', 'file_dispute', 'invoice_credit_split_changed',
                 'invoice_track_lines', 'invoice_track_payments', 'led_team_ids', 'lock_quotas', 'managed_team_ids', 'member_assignment_check_cover',
                 'member_assignment_follow_member', 'member_assignment_on_hire', 'merit_apply', 'merit_preview',
-                'open_appraisal_cycle', 'open_calibration_session', 'payout_batch_check_approval', 'promotion_candidates', 'prorate_quotas', 'publish_appraisal_cycle', 'quota_what_if', 'recalculate_commission', 'reopen_appraisal_cycle', 'require_role', 'reverse_payout_line',
+                'open_appraisal_cycle', 'open_calibration_session', 'pace_to_quota', 'payout_batch_check_approval', 'promotion_candidates', 'prorate_quotas', 'publish_appraisal_cycle', 'quota_what_if', 'recalculate_commission', 'reopen_appraisal_cycle', 'require_role', 'reverse_payout_line',
                 'review_check_cycle', 'review_summary', 'run_commission', 'sale_check_credited',
                 'sale_credit_check_credited', 'sale_credit_check_sum',
                 'sale_queue_late_lines', 'sale_scope_member_ids', 'sale_scope_moved', 'sale_scope_moved_dates',
                 'sale_scope_moved_ids', 'scope_root_team_ids', 'score_kpis', 'seasonal_distribution_check', 'self_assessment_comparison', 'settle_commission_period', 'shard_credited_sales_by_month', 'shard_status', 'spiff_check_settled', 'start_appraisal_reviews',
-                'team_check_tree', 'team_leadership_follow', 'transfer_member', 'visible_member_ids', 'year_end_pay'],
+                'team_check_tree', 'team_leadership_follow', 'team_risk', 'transfer_member', 'visible_member_ids', 'year_end_pay'],
           'exactly the functions that must cross the security lines are SECURITY DEFINER');
 SELECT is((SELECT provolatile::text FROM pg_proc WHERE oid = 'sales_supervisor.generate_demo_org'::regproc), 'v',
           'the generator is VOLATILE');

@@ -157,6 +157,11 @@ INSERT INTO sample (signature, args, allowed, null_means_default) VALUES
   ('review_summary(integer, integer, name)', ARRAY[:'cycle', '11', 'current_user'], '{supervisor,manager,hr}', '{2}'),
   ('self_assessment_comparison(integer, integer, name)', ARRAY[:'cycle', '11', 'current_user'], '{supervisor,manager,hr}', '{2}'),
   ('recalculate_commission(integer, integer, name)', ARRAY[:'period', 'NULL', 'current_user'], '{}', '{2}');
+-- pace to quota and team risk (issue 19, parts 2-3): a date within the demo year
+INSERT INTO sample (signature, args, allowed) VALUES
+  ('pace_to_quota(date, period_kind, name)', ARRAY[$$'2025-06-15'$$, $$'month'$$, 'current_user'],
+   '{rep,supervisor,manager,hr}'),
+  ('team_risk(date, name)', ARRAY[$$'2025-06-15'$$, 'current_user'], '{supervisor,manager,hr}');
 
 CREATE TEMP TABLE secdef AS
 SELECT p.oid AS fn, p.proname::text || '(' || oidvectortypes(p.proargtypes) || ')' AS signature,

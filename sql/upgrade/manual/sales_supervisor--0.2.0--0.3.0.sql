@@ -611,3 +611,29 @@ ON CONFLICT (job_name) DO NOTHING;
 --@ replace function month_start, shard_servers, shard_check_args, shard_probe, shard_require_ready
 --@ replace function shard_create_objects, add_shard, shard_status, shard_credit_query, shard_credited_sales_by_month
 -- ---------------------------------------------------------------------------
+-- Issue 19, parts 2 and 3 (pace to quota, team risk; 57_risk_pace_team.sql):
+-- new settings, open positions, the daily job's tables (nothing to migrate),
+-- their functions, row-level security, the job risk_pace_team and the BI views.
+-- ---------------------------------------------------------------------------
+--@ create table pace_team_setting, team_opening, pace_snapshot, team_risk_flag, pace_backtest
+SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.pace_team_setting', '');
+SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.team_opening', '');
+SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.team_opening_opening_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.pace_snapshot', '');
+SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.team_risk_flag', '');
+SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.pace_backtest', '');
+--@ replace function pace_team_setting_check
+--@ create trigger pace_team_setting_check
+INSERT INTO pace_team_setting DEFAULT VALUES;
+--@ replace function kpi_gate, pace_gate, pace_share, pace_points_sales, pace_points_pipeline, pace_points_quota
+--@ replace function pace_team_closure, pace_points, pace_compute, pace_reason, pace_sees_all, pace_to_quota
+--@ replace function team_risk_members, team_risk_below_gate, team_risk_training, team_risk_reviews
+--@ replace function team_risk_dispersion, team_risk_openings, team_risk_compute, team_risk
+--@ replace function refresh_pace_backtest, flag_pace_snapshot, flag_team_risk
+--@ replace procedure flag_pace_and_team_risk
+INSERT INTO job_setting (job_name, schedule, command, description) VALUES
+  ('risk_pace_team', '30 1 * * *', 'CALL sales_supervisor.flag_pace_and_team_risk()',
+   'Daily: refresh pace_snapshot (pace to quota of every rep and team), team_risk_flag and pace_backtest.')
+ON CONFLICT (job_name) DO NOTHING;
+--@ create policies on pace_team_setting, team_opening, pace_snapshot, team_risk_flag, pace_backtest
+--@ replace view v_pace_to_quota, v_team_risk, v_pace_backtest
