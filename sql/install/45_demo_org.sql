@@ -251,6 +251,8 @@ DECLARE
     'audit_log',                     -- the audit trail outlives the data it audits (and refuses TRUNCATE)
     'job_setting', 'ops_setting',    -- the operator's schedule and settings of the jobs, not org data
     'ops_time_zone',                 --   (and the company's time zone)
+    'pace_team_setting',             -- the operator's risk settings (pace and team risk
+    'customer_risk_setting',         --   read their one row), not org data
     'job_log', 'job_month',          -- the history of the scheduled jobs' runs (and the months done)
     'visit_overdue_flag',            -- derived, no foreign keys: the daily job clears the flags
     'feedback_overdue_flag'];        --   of rows that are gone at its next run
@@ -292,7 +294,7 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION demo_org_reset(boolean) IS
-'Part of generate_demo_org: errors if the data model holds data unless p_replace; then truncates (RESTART IDENTITY) every table registered for pg_dump in pg_extension.extconfig without a filter, except audit_log, job_setting, ops_setting, ops_time_zone, job_log, job_month and the two overdue-flag tables; drops the generator''s scratch tables left by an earlier call in the transaction.';
+'Part of generate_demo_org: errors if the data model holds data unless p_replace; then truncates (RESTART IDENTITY) every table registered for pg_dump in pg_extension.extconfig without a filter, except audit_log, job_setting, ops_setting, ops_time_zone, pace_team_setting, customer_risk_setting, job_log, job_month and the two overdue-flag tables; drops the generator''s scratch tables left by an earlier call in the transaction.';
 REVOKE ALL ON FUNCTION demo_org_reset(boolean) FROM PUBLIC;
 
 -- demo_org_reference: the vocabularies and the calendar every later part

@@ -22,7 +22,7 @@
 -- their non-aggregated arguments (expected values by hand).
 BEGIN;
 SET LOCAL search_path = sales_supervisor, public;
-SELECT plan(58);
+SELECT plan(60);
 
 -- ===========================================================================
 -- Part 1: the issue's reproduction, literally, and the same for kpi_score
@@ -419,7 +419,7 @@ SELECT is((SELECT array_agg(p.oid::regprocedure::text ORDER BY p.oid::regprocedu
           ARRAY['allocate_quota(numeric,numeric)', 'allocate_quota(numeric,numeric,numeric)',
                 'allocate_quota(numeric,numeric,numeric,numeric,numeric)', 'csat(integer)',
                 'forecast_bias(double precision,double precision)', 'grade_by_distribution(text[],numeric[])',
-                'mape(double precision,double precision)', 'nps(integer)',
+                'mape(double precision,double precision)', 'nps(integer)', 'purchase_rhythm(date)',
                 'trimmed_mean(double precision,integer)', 'wape(double precision,double precision)',
                 'weighted_score(double precision,double precision)'],
           'the window functions and aggregates are the ones this test covers (cover a new one here)');
@@ -564,6 +564,24 @@ SELECT is((SELECT array_agg(e.g ORDER BY e.g) FROM md_expect e
                                           mape(a, fc), weighted_score(a, fc))::text AS got FROM md WHERE md.g = e.g) l
            WHERE l.got IS DISTINCT FROM e.res), NULL,
           'the same aggregates in a LATERAL subquery per outer row');
+
+-- purchase_rhythm per group (its state holds the group's days), by hand:
+--   g 1: Jan 1, Jan 11, Jan 31 twice -> 3 days, gaps 10 and 20: lower median 10
+--   g 2: Mar 1, Mar 4, Mar 5, Mar 15 -> 4 days, gaps 3, 1, 10: median 3
+CREATE TEMP TABLE pr (g int, d date);
+INSERT INTO pr VALUES (1, '2025-01-01'), (1, '2025-01-31'), (1, '2025-01-11'), (1, '2025-01-31'),
+                      (2, '2025-03-15'), (2, '2025-03-01'), (2, '2025-03-05'), (2, '2025-03-04');
+CREATE TEMP TABLE pr_expect (g int, res text);
+INSERT INTO pr_expect VALUES (1, '(3,2025-01-01,2025-01-31,2,10)'), (2, '(4,2025-03-01,2025-03-15,3,3)');
+CREATE FUNCTION pg_temp.pr_pl(grp int) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN RETURN (SELECT purchase_rhythm(d)::text FROM pr WHERE g = grp); END $$;
+SELECT is((SELECT array_agg(e.g ORDER BY e.g) FROM pr_expect e, generate_series(1, 2) rep
+           WHERE pg_temp.pr_pl(e.g) IS DISTINCT FROM e.res), NULL,
+          'purchase_rhythm from PL/pgSQL per group, twice over');
+SELECT is((SELECT array_agg(e.g ORDER BY e.g) FROM pr_expect e
+           CROSS JOIN LATERAL (SELECT purchase_rhythm(d)::text AS got FROM pr WHERE pr.g = e.g) l
+           WHERE l.got IS DISTINCT FROM e.res), NULL,
+          'purchase_rhythm in a LATERAL subquery per outer row');
 
 -- the window functions and trimmed_mean from server-side prepared statements,
 -- generic then custom plans: cases 1, 2, 3 and 5 of each (the EXECUTEs as

@@ -18,8 +18,9 @@ DB = "ss_bi_%d" % pid
 ROLE = "ss_bi_login_%d" % pid
 PASSWORD = "bi-pw-%d-secret" % pid
 VIEWS = ['v_credited_sales_daily', 'v_customer_health', 'v_forecast_accuracy', 'v_grade_distribution',
-         'v_job_status', 'v_org_summary', 'v_pay_summary', 'v_pipeline', 'v_promotion_pipeline',
-         'v_rep_attainment', 'v_rep_sales_month', 'v_team_attainment', 'v_team_scorecard']
+         'v_job_status', 'v_org_summary', 'v_pace_backtest', 'v_pace_to_quota', 'v_pay_summary', 'v_pipeline',
+         'v_promotion_pipeline', 'v_rep_attainment', 'v_rep_sales_month', 'v_team_attainment', 'v_team_risk',
+         'v_team_scorecard']
 RAW = ['sale', 'sale_credit', 'customer', 'member', 'pay', 'review', 'appraisal_result', 'quota', 'job_log',
        'job_setting', 'visit_overdue_flag']
 
@@ -65,6 +66,12 @@ try:
             cur.execute("SELECT status FROM execute_job(%s)", (job,))
             if cur.fetchone()[0] != 'success':
                 raise RuntimeError("setup job %s failed" % job)
+        # the risk job's tables as of a day of the demo year (the job itself runs as of today)
+        cur.execute("INSERT INTO quota (period_id, member_id, amount, method)"
+                    " SELECT p.period_id, m.member_id, 20000, 'manual' FROM member m CROSS JOIN fiscal_period p"
+                    " WHERE m.level = 'sales_rep' AND p.kind = 'month'")
+        cur.execute("SELECT flag_pace_snapshot('2025-06-15'), flag_team_risk('2025-06-15'),"
+                    " refresh_pace_backtest('2026-01-01')")
         cur.execute("SELECT sum(amount) FROM sale")
         total_sales = cur.fetchone()[0]
     setup.close()

@@ -48,8 +48,8 @@ q "CREATE EXTENSION IF NOT EXISTS pg_cron" >/dev/null
 ok $? "pg_cron is installed in $DB ($(q "SELECT extversion FROM pg_extension WHERE extname = 'pg_cron'"))"
 
 out=$(q "SELECT count(*) FILTER (WHERE action = 'scheduled') FROM sales_supervisor.schedule_jobs()")
-[ "$out" = 10 ]
-ok $? "schedule_jobs() schedules the 10 standard jobs ($out)"
+[ "$out" = 11 ]
+ok $? "schedule_jobs() schedules the 11 standard jobs ($out)"
 
 expect="appraisal_close|0 6 5 1 *|CALL sales_supervisor.run_job('appraisal_close')
 assignments_due|5 0 * * *|CALL sales_supervisor.run_job('assignments_due')
@@ -60,7 +60,8 @@ local_schedules|7 * * * *|CALL sales_supervisor.run_job('local_schedules')
 overdue_feedback|20 1 * * *|CALL sales_supervisor.run_job('overdue_feedback')
 overdue_visits|15 1 * * *|CALL sales_supervisor.run_job('overdue_visits')
 prune_job_log|45 1 * * *|CALL sales_supervisor.run_job('prune_job_log')
-refresh_reports|0 4 1 * *|CALL sales_supervisor.run_job('refresh_reports')"
+refresh_reports|0 4 1 * *|CALL sales_supervisor.run_job('refresh_reports')
+risk_pace_team|30 1 * * *|CALL sales_supervisor.run_job('risk_pace_team')"
 jobs_sql="SELECT substr(jobname, 18) || '|' || schedule || '|' || command FROM cron.job
           WHERE jobname LIKE 'sales\_supervisor:%' AND database = '$DB' AND username = current_user ORDER BY jobname"
 got=$(q "$jobs_sql")
@@ -72,7 +73,7 @@ ids1=$(q "SELECT string_agg(jobid::text, ',' ORDER BY jobid) FROM cron.job WHERE
 q "SELECT count(*) FROM sales_supervisor.schedule_jobs()" >/dev/null
 ids2=$(q "SELECT string_agg(jobid::text, ',' ORDER BY jobid) FROM cron.job WHERE jobname LIKE 'sales\_supervisor:%'")
 [ -n "$ids1" ] && [ "$ids1" = "$ids2" ]
-ok $? "schedule_jobs() again is idempotent: the same 9 cron jobs ($ids2)"
+ok $? "schedule_jobs() again is idempotent: the same cron jobs ($ids2)"
 
 # one overdue customer for the succeeding probe to flag
 q "INSERT INTO sales_supervisor.visit_cadence (tier, every_days) VALUES ('TAP', 30);
@@ -215,7 +216,7 @@ ok $? "a job whose setting was deleted is unscheduled by schedule_jobs() ($out)"
 # ---- local time (issue 17.4): schedules stated in the company's zone, registered in UTC
 # America/Sao_Paulo is UTC-3 all year (no daylight saving since 2019): every
 # time of day moves 3 hours later in UTC; local_schedules, run as pg_cron runs
-# it, re-registers the 9 jobs with a time of day (not itself: every hour)
+# it, re-registers the 10 jobs with a time of day (not itself: every hour)
 q "UPDATE sales_supervisor.ops_time_zone SET time_zone = 'America/Sao_Paulo'" >/dev/null
 psql -X -q -d "$DB" -c "CALL sales_supervisor.run_job('local_schedules')" >/dev/null 2>&1
 expect_sp="appraisal_close|0 9 5 1 *
@@ -227,12 +228,13 @@ local_schedules|7 * * * *
 overdue_feedback|20 4 * * *
 overdue_visits|15 4 * * *
 prune_job_log|45 4 * * *
-refresh_reports|0 7 1 * *"
+refresh_reports|0 7 1 * *
+risk_pace_team|30 4 * * *"
 got=$(q "SELECT substr(jobname, 18) || '|' || schedule FROM cron.job WHERE jobname LIKE 'sales\_supervisor:%'
          AND jobname NOT LIKE 'sales\_supervisor:tap%' ORDER BY jobname")
 row=$(q "SELECT status || '|' || rows_affected FROM sales_supervisor.job_log WHERE job_name = 'local_schedules' ORDER BY log_id DESC LIMIT 1")
-[ "$got" = "$expect_sp" ] && [ "$row" = "success|9" ]
-ok $? "company time zone America/Sao_Paulo: the local_schedules job re-registers the 9 timed jobs 3 h later in UTC ($row)"
+[ "$got" = "$expect_sp" ] && [ "$row" = "success|10" ]
+ok $? "company time zone America/Sao_Paulo: the local_schedules job re-registers the 10 timed jobs 3 h later in UTC ($row)"
 [ "$got" = "$expect_sp" ] || echo "$got" | sed 's/^/#   /'
 q "UPDATE sales_supervisor.ops_time_zone SET time_zone = 'UTC'" >/dev/null
 psql -X -q -d "$DB" -c "CALL sales_supervisor.run_job('local_schedules')" >/dev/null 2>&1
@@ -242,8 +244,8 @@ got=$(q "SELECT substr(jobname, 18) || '|' || schedule || '|' || command FROM cr
 ok $? "back to UTC: re-registered as stated, and nothing changes when the offset has not"
 
 out=$(q "SELECT count(*) FROM sales_supervisor.unschedule_jobs()")
-[ "$out" = 10 ] && [ "$(q "SELECT count(*) FROM cron.job WHERE jobname LIKE 'sales\_supervisor:%'")" = 0 ]
-ok $? "unschedule_jobs() removes the 10 jobs from cron.job ($out)"
+[ "$out" = 11 ] && [ "$(q "SELECT count(*) FROM cron.job WHERE jobname LIKE 'sales\_supervisor:%'")" = 0 ]
+ok $? "unschedule_jobs() removes the 11 jobs from cron.job ($out)"
 
 [ "$(q "SELECT count(*) FROM sales_supervisor.unschedule_jobs()")" = 0 ]
 ok $? "unschedule_jobs() again removes nothing"
