@@ -151,14 +151,16 @@ REVOKE ALL ON FUNCTION conservation_payout_violations() FROM PUBLIC;
 -- previous settlement; what a batch pays a rep is the balance's paid and
 -- the paid entry; an earned entry is its payout line; what the account
 -- withholds of a period's commission lies between nothing and all of it.
+-- The entries are pivoted per statement in one grouping (rep, period) with
+-- a sum per kind, sorted rather than hashed (a hash table of ten numeric
+-- sums per statement took twice as long as sorting the entries).
 CREATE FUNCTION conservation_settlement_violations()
 RETURNS TABLE (rule text, period_id integer, member_id integer, subject text, expected numeric, actual numeric)
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, sales_supervisor, pg_temp
+SET enable_hashagg = off
 AS $fn$
-  WITH k AS (   -- (summed per kind first: one sum per entry, then a few rows per statement to pivot)
-    SELECT y.member_id, y.period_id, y.kind, sum(y.amount) AS amount FROM commission_entry y GROUP BY 1, 2, 3),
-  e AS (
+  WITH e AS (
     SELECT x.member_id, x.period_id,
            coalesce(sum(x.amount) FILTER (WHERE x.kind = 'earned'), 0) AS earned,
            coalesce(sum(x.amount) FILTER (WHERE x.kind = 'held'), 0) AS held,
@@ -170,33 +172,44 @@ AS $fn$
            coalesce(sum(x.amount) FILTER (WHERE x.kind = 'draw_paid'), 0) AS advanced,
            coalesce(sum(x.amount) FILTER (WHERE x.kind = 'draw_recovered'), 0) AS draw_recovered,
            coalesce(-sum(x.amount) FILTER (WHERE x.kind = 'paid'), 0) AS paid
-    FROM k x GROUP BY 1, 2),
+    FROM commission_entry x GROUP BY 1, 2),
   b AS (
     SELECT bl.*, coalesce(lag(bl.closing) OVER w, 0) AS prev_closing,
            coalesce(lag(bl.draw_outstanding) OVER w, 0) AS prev_outstanding
     FROM commission_balance bl JOIN fiscal_period fp ON fp.period_id = bl.period_id
     WINDOW w AS (PARTITION BY bl.member_id, fp.kind ORDER BY fp.start_on))
-  -- balance_entries, balance_opening
-  SELECT 'balance_' || v.what, b.period_id, b.member_id, v.what || ' of the statement', v.expected, v.actual
+  -- balance_entries, balance_opening; payout_batch: a batch pays each rep the
+  -- statement's paid (one line per batch and rep besides reversals)
+  SELECT v.rule, b.period_id, b.member_id, v.subject, v.expected, v.actual
   FROM b
   LEFT JOIN e ON e.member_id = b.member_id AND e.period_id = b.period_id
+  LEFT JOIN payout_batch pb ON pb.period_id = b.period_id
+  LEFT JOIN payout_batch_line l ON l.batch_id = pb.batch_id AND l.member_id = b.member_id AND l.reverses_id IS NULL
   CROSS JOIN LATERAL (VALUES
-    ('entries', coalesce(e.earned, 0), b.earned), ('entries', coalesce(e.held, 0), b.held),
-    ('entries', coalesce(e.released, 0), b.released), ('entries', coalesce(e.clawed_back, 0), b.clawed_back),
-    ('entries', coalesce(e.spiffs, 0), b.spiffs), ('entries', coalesce(e.adjustments, 0), b.adjustments),
-    ('entries', coalesce(e.draw_paid, 0), b.draw_paid), ('entries', coalesce(e.draw_recovered, 0), b.draw_recovered),
-    ('entries', coalesce(e.paid, 0), b.paid),
-    ('opening', b.prev_closing, b.opening),
-    ('opening', b.prev_outstanding + coalesce(e.advanced, 0) + coalesce(e.draw_recovered, 0), b.draw_outstanding)) v(what, expected, actual)
+    ('balance_entries', 'entries of the statement', coalesce(e.earned, 0), b.earned),
+    ('balance_entries', 'entries of the statement', coalesce(e.held, 0), b.held),
+    ('balance_entries', 'entries of the statement', coalesce(e.released, 0), b.released),
+    ('balance_entries', 'entries of the statement', coalesce(e.clawed_back, 0), b.clawed_back),
+    ('balance_entries', 'entries of the statement', coalesce(e.spiffs, 0), b.spiffs),
+    ('balance_entries', 'entries of the statement', coalesce(e.adjustments, 0), b.adjustments),
+    ('balance_entries', 'entries of the statement', coalesce(e.draw_paid, 0), b.draw_paid),
+    ('balance_entries', 'entries of the statement', coalesce(e.draw_recovered, 0), b.draw_recovered),
+    ('balance_entries', 'entries of the statement', coalesce(e.paid, 0), b.paid),
+    ('balance_opening', 'opening of the statement', b.prev_closing, b.opening),
+    ('balance_opening', 'opening of the statement',
+     b.prev_outstanding + coalesce(e.advanced, 0) + coalesce(e.draw_recovered, 0), b.draw_outstanding),
+    ('payout_batch', 'batch ' || pb.batch_id, CASE WHEN pb.batch_id IS NOT NULL THEN b.paid END,
+     coalesce(l.amount, 0))) v(rule, subject, expected, actual)
   WHERE v.expected <> v.actual
-  UNION ALL
-  -- payout_batch: a batch pays each rep the statement's paid
-  SELECT 'payout_batch', b.period_id, b.member_id, 'batch ' || pb.batch_id, b.paid, coalesce(l.amount, 0)
-  FROM commission_balance b
-  JOIN payout_batch pb ON pb.period_id = b.period_id
-  LEFT JOIN (SELECT x.batch_id, x.member_id, sum(x.amount) AS amount FROM payout_batch_line x
-             WHERE x.reverses_id IS NULL GROUP BY 1, 2) l ON l.batch_id = pb.batch_id AND l.member_id = b.member_id
-  WHERE b.paid <> coalesce(l.amount, 0)
+    -- (the same comparisons at once, below the VALUES: only a statement that
+    -- differs somewhere is taken apart rule by rule)
+    AND (coalesce(e.earned, 0), coalesce(e.held, 0), coalesce(e.released, 0), coalesce(e.clawed_back, 0),
+         coalesce(e.spiffs, 0), coalesce(e.adjustments, 0), coalesce(e.draw_paid, 0), coalesce(e.draw_recovered, 0),
+         coalesce(e.paid, 0), b.prev_closing, b.prev_outstanding + coalesce(e.advanced, 0) + coalesce(e.draw_recovered, 0),
+         CASE WHEN pb.batch_id IS NOT NULL THEN b.paid ELSE coalesce(l.amount, 0) END)
+        IS DISTINCT FROM
+        (b.earned, b.held, b.released, b.clawed_back, b.spiffs, b.adjustments, b.draw_paid, b.draw_recovered, b.paid,
+         b.opening, b.draw_outstanding, coalesce(l.amount, 0))
   UNION ALL
   -- earned_entry: an earned entry brings its payout line in, to the cent
   SELECT 'earned_entry', x.period_id, x.member_id, 'entry ' || x.entry_id || ', payout line ' || po.payout_id,
