@@ -34,6 +34,7 @@
 #include "core_report.h"
 #include "metrics_glue.h"
 #include "purchase_rhythm.h"
+#include "growable_array.h"
 
 PG_FUNCTION_INFO_V1(purchase_rhythm_trans);
 PG_FUNCTION_INFO_V1(purchase_rhythm_combine);
@@ -55,11 +56,7 @@ typedef struct RhythmState
 static void
 check_capacity(int64 cap)
 {
-	if ((Size) cap > MaxAllocHugeSize / sizeof(int32))
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("purchase_rhythm cannot hold more than %zu days in one group",
-						(Size) (MaxAllocHugeSize / sizeof(int32)))));
+	growable_check(cap, sizeof(int32), "purchase_rhythm", "days");
 }
 
 /* A new empty state with room for cap days, in context ctx. */
@@ -80,16 +77,8 @@ state_new(MemoryContext ctx, int64 cap)
 static void
 state_reserve(RhythmState *state, int64 extra)
 {
-	int64		need = state->n + extra;
-	int64		cap = state->cap;
-
-	if (need <= cap)
-		return;
-	while (cap < need)
-		cap *= 2;
-	check_capacity(cap);
-	state->days = (int32 *) repalloc_huge(state->days, cap * sizeof(int32));
-	state->cap = cap;
+	state->days = (int32 *) growable_reserve(state->days, &state->cap, state->n + extra, sizeof(int32),
+											   "purchase_rhythm", "days");
 }
 
 /* Sort and drop repeated days in place: the set of days is unchanged. */

@@ -32,6 +32,7 @@
 #include "core_report.h"
 #include "metrics.h"
 #include "metrics_glue.h"
+#include "growable_array.h"
 
 PG_FUNCTION_INFO_V1(trimmed_mean_trans);
 PG_FUNCTION_INFO_V1(trimmed_mean_combine);
@@ -56,11 +57,7 @@ typedef struct TrimmedMeanState
 static void
 check_capacity(int64 cap)
 {
-	if ((Size) cap > MaxAllocHugeSize / sizeof(double))
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("trimmed_mean cannot hold more than %zu scores in one group",
-						(Size) (MaxAllocHugeSize / sizeof(double)))));
+	growable_check(cap, sizeof(double), "trimmed_mean", "scores");
 }
 
 /*
@@ -90,16 +87,8 @@ state_new(MemoryContext ctx, int32 k, int64 cap)
 static void
 state_reserve(TrimmedMeanState *state, int64 extra)
 {
-	int64		need = state->n + extra;
-	int64		cap = state->cap;
-
-	if (need <= cap)
-		return;
-	while (cap < need)
-		cap *= 2;
-	check_capacity(cap);
-	state->values = (double *) repalloc_huge(state->values, cap * sizeof(double));
-	state->cap = cap;
+	state->values = (double *) growable_reserve(state->values, &state->cap, state->n + extra, sizeof(double),
+											   "trimmed_mean", "scores");
 }
 
 /* drop_each_end differs between rows (or partial states): 22023 */
