@@ -139,6 +139,26 @@ COMMENT ON COLUMN team_opening.reason IS 'Why the seat is open (leaver replaced,
 -- The gate and the seasonal share
 -- ---------------------------------------------------------------------------
 
+-- pace_require_settings: pace and team risk read pace_team_setting's one
+-- row (the install writes it); without it they would return nothing, so
+-- every entry point refuses instead, saying how to restore it.
+CREATE FUNCTION pace_require_settings()
+RETURNS void
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $fn$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pace_team_setting) THEN
+    RAISE EXCEPTION 'pace_team_setting has no row: pace to quota and team risk have no settings'
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = 'INSERT INTO sales_supervisor.pace_team_setting DEFAULT VALUES (as the owner) restores the defaults.';
+  END IF;
+END
+$fn$;
+COMMENT ON FUNCTION pace_require_settings() IS
+'Internal: refuses (55000) when pace_team_setting has no row, which pace_to_quota, team_risk and the risk_pace_team job need.';
+REVOKE ALL ON FUNCTION pace_require_settings() FROM PUBLIC;
+
 -- kpi_gate: where a curve starts to give points.  linear: the x of the last
 -- point before the first point with y > 0 (points are interpolated, so any
 -- attainment above it scores); step: the x of the first point with y > 0
@@ -504,6 +524,7 @@ BEGIN
     RAISE EXCEPTION 'pace_to_quota needs a date and a period kind'
       USING ERRCODE = 'null_value_not_allowed', HINT = 'For example pace_to_quota(date ''2025-06-15'', ''month'').';
   END IF;
+  PERFORM pace_require_settings();
   IF NOT EXISTS (SELECT 1 FROM fiscal_period fp WHERE fp.kind = pace_to_quota.period_kind
                  AND pace_to_quota.on_date BETWEEN fp.start_on AND fp.end_on) THEN
     RAISE EXCEPTION 'no fiscal period of kind % holds %', pace_to_quota.period_kind, pace_to_quota.on_date
@@ -713,6 +734,7 @@ BEGIN
     RAISE EXCEPTION 'team_risk needs a date'
       USING ERRCODE = 'null_value_not_allowed', HINT = 'For example team_risk(date ''2025-06-15'').';
   END IF;
+  PERFORM pace_require_settings();
   RETURN QUERY
   SELECT r.team_id, r.member_id, r.risk, r.value, r.reason
   FROM team_risk_compute(team_risk.on_date) r
@@ -825,6 +847,7 @@ AS $$
 DECLARE
   n bigint;
 BEGIN
+  PERFORM pace_require_settings();
   DELETE FROM pace_backtest;
   WITH pts AS MATERIALIZED (
     SELECT fp.period_id, fp.start_on + 7 * w - 1 AS as_of, w
@@ -857,6 +880,7 @@ AS $$
 DECLARE
   n bigint;
 BEGIN
+  PERFORM pace_require_settings();
   CREATE TEMP TABLE pace_now ON COMMIT DROP AS
   SELECT k.kind, c.*, pace_reason(c.projected_attainment, c.gate, c.sales_to_date, c.seasonal_share,
                                   c.pipeline, c.below_gate) AS reason
@@ -897,6 +921,7 @@ AS $$
 DECLARE
   n bigint;
 BEGIN
+  PERFORM pace_require_settings();
   CREATE TEMP TABLE risk_now ON COMMIT DROP AS
   SELECT r.team_id, coalesce(r.member_id, 0) AS member_id, r.risk, r.value, r.reason FROM team_risk_compute(p_as_of) r;
   DELETE FROM team_risk_flag f WHERE NOT EXISTS (

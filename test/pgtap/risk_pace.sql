@@ -26,7 +26,7 @@
 --   team 1: sales 40000, pipeline 4000: 40000 + 64000 + 800 = 104800.00 -> 0.524: flagged.
 BEGIN;
 SET LOCAL search_path = sales_supervisor, public;
-SELECT plan(42);
+SELECT plan(44);
 
 INSERT INTO team (team_id, name) VALUES (1, 'North'), (2, 'South');
 INSERT INTO member (member_id, full_name, level, team_id, hire_date, login_role) VALUES
@@ -236,6 +236,15 @@ SELECT throws_ok('SELECT * FROM pace_to_quota(''2030-01-01'')', 'P0002',
 -- period holding it, so no pace rows; the backtest covers the ended months of 2025)
 SELECT results_eq($$SELECT job_name, status FROM execute_job('risk_pace_team')$$,
                   $$VALUES ('risk_pace_team', 'success')$$, 'job risk_pace_team: a successful run, logged');
+
+-- Without pace_team_setting's row (only the owner can delete it) every entry
+-- point refuses with 55000 instead of answering with no rows.
+DELETE FROM pace_team_setting;
+SELECT throws_ok($$SELECT * FROM pace_to_quota('2025-06-15', 'month')$$, '55000', NULL,
+                 'pace_to_quota without settings: 55000, not an empty answer');
+SELECT throws_ok($$SELECT * FROM team_risk('2025-06-15')$$, '55000', NULL,
+                 'team_risk without settings: 55000');
+INSERT INTO pace_team_setting DEFAULT VALUES;
 
 SELECT * FROM finish();
 ROLLBACK;

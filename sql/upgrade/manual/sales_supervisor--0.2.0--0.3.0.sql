@@ -625,7 +625,7 @@ SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.pace_backtest', '')
 --@ replace function pace_team_setting_check
 --@ create trigger pace_team_setting_check
 INSERT INTO pace_team_setting DEFAULT VALUES;
---@ replace function kpi_gate, pace_gate, pace_share, pace_points_sales, pace_points_pipeline, pace_points_quota
+--@ replace function pace_require_settings, kpi_gate, pace_gate, pace_share, pace_points_sales, pace_points_pipeline, pace_points_quota
 --@ replace function pace_team_closure, pace_points, pace_compute, pace_reason, pace_sees_all, pace_to_quota
 --@ replace function team_risk_members, team_risk_below_gate, team_risk_training, team_risk_reviews
 --@ replace function team_risk_dispersion, team_risk_openings, team_risk_compute, team_risk
