@@ -63,6 +63,8 @@ CREATE TABLE commission_plan_version (
   pay_negative boolean NOT NULL DEFAULT false,
   PRIMARY KEY (plan_id, version)
 );
+-- (a statement's preview reads one rep's plan terms)
+CREATE INDEX commission_plan_version_member_idx ON commission_plan_version (member_id);
 COMMENT ON TABLE commission_plan_version IS
 'Every version of every commission plan, numbered from 1 in the order they were written: the first is the plan as inserted, each correction (an UPDATE of tiers, on_target or the payment terms) adds the next. Append-only; a version a payout line was computed with cannot be deleted (commission_payout references it).';
 COMMENT ON COLUMN commission_plan_version.plan_id IS 'Plan versioned.';

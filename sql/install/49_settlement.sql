@@ -44,20 +44,22 @@ RETURNS TABLE (member_id integer, period_id integer, plan_id integer, version in
                clawback_days integer, draw_kind text, draw_amount numeric, draw_recovery_limit numeric,
                pay_negative boolean)
 LANGUAGE sql STABLE
-SET search_path = pg_catalog, sales_supervisor, pg_temp
-AS $fn$
+-- BEGIN ATOMIC (names resolved at creation) instead of SET search_path: the
+-- caller's query inlines it, and one rep's terms are read by index
+BEGIN ATOMIC
   SELECT DISTINCT ON (v.plan_id) v.member_id, v.period_id, v.plan_id, v.version, v.earn_on, v.clawback_days,
          v.draw_kind, v.draw_amount, v.draw_recovery_limit, v.pay_negative
-  FROM commission_plan_version v
+  FROM sales_supervisor.commission_plan_version v
   WHERE v.recorded_at <= p_as_of AND (p_member IS NULL OR v.member_id = p_member)
-  ORDER BY v.plan_id, v.version DESC
-$fn$;
+  ORDER BY v.plan_id, v.version DESC;
+END;
 COMMENT ON FUNCTION settlement_plan_terms(timestamptz, integer) IS
 'Internal: per plan, its last version recorded by p_as_of -- the member, period and payment terms (earn_on, clawback_days, draw, pay_negative) the settlement applies; with p_member, that rep''s plans only.';
 REVOKE ALL ON FUNCTION settlement_plan_terms(timestamptz, integer) FROM PUBLIC;
 
 -- settlement_cache_fill: brings the settlement's cache of invoice credit up
--- to p_day -- every run window ending by then not cached yet is credited per
+-- to p_day -- the runs cache their windows (commission_run_credit); every run
+-- window ending by then not cached yet (run before 0.3.0) is credited per
 -- invoice and rep (one pass over its lines, credited_sales' rule), then every
 -- invoice marked stale is credited again over the cached windows.  The stale
 -- marks are taken (deleted) before their lines are read, so a line a
@@ -97,7 +99,10 @@ BEGIN
     USING w.credited_from, w.credited_through, w.period_id;
     v_filled := true;
   END LOOP;
-  IF v_filled THEN   -- read at once by this settlement: plan it on the cache's true size
+  -- read at once by this settlement: plan it on the cache's true size (the
+  -- runs write most of it, and leave its statistics to autovacuum)
+  IF v_filled OR (SELECT t.last_analyze IS NULL AND t.last_autoanalyze IS NULL OR t.n_mod_since_analyze > t.n_live_tup / 5
+                  FROM pg_stat_user_tables t WHERE t.relid = 'sales_supervisor.invoice_credit'::regclass) THEN
     ANALYZE invoice_credit;
   END IF;
   WITH taken AS (DELETE FROM invoice_credit_stale RETURNING invoice_id)
@@ -125,7 +130,8 @@ REVOKE ALL ON FUNCTION settlement_cache_fill(date) FROM PUBLIC;
 -- a line by p_day, open now or paid after p_day (invoice.first_sold_on, paid,
 -- last_paid_on), and those with a payment recorded after p_as_of; an
 -- invoice's total and paid on p_day are its columns unless a line or payment
--- came later (then its lines or payments up to p_day are summed, by index).
+-- came later (then the later lines are taken off, by index; its payments up
+-- to p_day are summed).
 -- With p_member, only the invoices that can hold that rep's credit.
 CREATE FUNCTION settlement_invoice_state(p_day date, p_as_of timestamptz, p_member integer DEFAULT NULL)
 RETURNS TABLE (invoice_id bigint, due_on date, first_sold_on date, last_sold_on date, total numeric, unpaid numeric,
@@ -134,16 +140,18 @@ LANGUAGE sql STABLE
 -- BEGIN ATOMIC (names resolved at creation) instead of SET search_path: the
 -- caller's query inlines it and plans it for its arguments
 BEGIN ATOMIC
-  -- one scan of invoice; the payments of the invoices paid after p_day (or
-  -- with a payment recorded after p_as_of: late) summed up to them in one pass
+  -- one scan of invoice; an invoice's total on p_day is its column less, by
+  -- index, its few lines dated after p_day; the payments of the invoices paid
+  -- after p_day (or with a payment recorded after p_as_of: late) are summed
+  -- up to p_day in one pass
   WITH late AS MATERIALIZED (
     SELECT DISTINCT ip.invoice_id FROM sales_supervisor.invoice_payment ip WHERE ip.recorded_at > p_as_of),
-  inv AS MATERIALIZED (   -- (a line dated after p_day: the lines up to it, by index)
-    SELECT i.invoice_id, i.due_on, i.first_sold_on, i.last_sold_on, i.paid,
-           CASE WHEN i.last_sold_on <= p_day THEN i.total
-                ELSE (SELECT coalesce(sum(s.amount), 0) FROM sales_supervisor.sale s
-                      WHERE s.invoice_id = i.invoice_id AND s.sold_on <= p_day) END AS total,
-           i.last_paid_on > p_day OR i.invoice_id IN (SELECT l.invoice_id FROM late l) AS recount
+  inv AS MATERIALIZED (
+    SELECT i.invoice_id, i.due_on, i.first_sold_on, i.last_sold_on,
+           CASE WHEN i.last_sold_on <= p_day THEN i.total   -- (the few lines after p_day taken off, by index)
+                ELSE i.total - (SELECT coalesce(sum(s.amount), 0) FROM sales_supervisor.sale s
+                                WHERE s.invoice_id = i.invoice_id AND s.sold_on > p_day) END AS total,
+           i.paid, i.last_paid_on > p_day OR i.invoice_id IN (SELECT l.invoice_id FROM late l) AS recount
     FROM sales_supervisor.invoice i
     WHERE i.first_sold_on <= p_day
       AND (i.paid < i.total OR i.last_paid_on > p_day OR i.invoice_id IN (SELECT l.invoice_id FROM late l))
@@ -224,21 +232,22 @@ BEGIN
     JOIN sale s ON s.sale_id = cs.sale_id
     JOIN win w ON cs.sold_on BETWEEN w.credited_from AND w.through
     WHERE cs.sale_id = ANY (ARRAY(SELECT x.sale_id FROM fresh_line x))),
-  credited AS (
-    SELECT ic.member_id, ic.for_period_id AS period_id, ic.credit AS amount, ic.invoice_id
+  credited AS (   -- (each with the state of its invoice: st is joined once)
+    SELECT ic.member_id, ic.for_period_id AS period_id, ic.credit AS amount, st.invoice_id, st.due_on, st.unpaid,
+           st.total
     FROM st JOIN invoice_credit ic ON ic.invoice_id = st.invoice_id
     JOIN win w ON w.period_id = ic.for_period_id AND w.cached
     WHERE NOT st.stale AND ($3 IS NULL OR ic.member_id = $3)
     UNION ALL
-    SELECT f.member_id, f.period_id, f.amount, f.invoice_id FROM fresh f)
+    SELECT f.member_id, f.period_id, f.amount, st.invoice_id, st.due_on, st.unpaid, st.total
+    FROM fresh f JOIN st ON st.invoice_id = f.invoice_id)
   SELECT c.member_id, c.period_id,
          sum(c.amount * CASE t.earn_on WHEN ''payment_in_full'' THEN 1
-                                       WHEN ''payment_pro_rata'' THEN st.unpaid / st.total
-                                       ELSE CASE WHEN $1 > st.due_on + t.clawback_days THEN st.unpaid / st.total
+                                       WHEN ''payment_pro_rata'' THEN c.unpaid / c.total
+                                       ELSE CASE WHEN $1 > c.due_on + t.clawback_days THEN c.unpaid / c.total
                                                  ELSE 0 END END),
          array_agg(DISTINCT c.invoice_id ORDER BY c.invoice_id)
   FROM credited c
-  JOIN st ON st.invoice_id = c.invoice_id
   JOIN settlement_plan_terms($2, $3) t ON t.member_id = c.member_id AND t.period_id = c.period_id
   WHERE (t.earn_on <> ''booking'' OR t.clawback_days IS NOT NULL) AND ($3 IS NULL OR c.member_id = $3)
   GROUP BY c.member_id, c.period_id'
@@ -328,10 +337,13 @@ BEGIN
          format(''SPIFF %s: %s'', sp.name, CASE sp.per WHEN ''unit'' THEN se.units || '' unit(s)''
                                                   WHEN ''line'' THEN se.lines || '' line(s)'' ELSE ''once'' END)
   FROM spiff_earnings($1, $3) se JOIN spiff sp ON sp.spiff_id = se.spiff_id
-  WHERE se.amount <> 0 AND ($3 IS NULL OR se.member_id = $3)
+  WHERE $4 AND se.amount <> 0 AND ($3 IS NULL OR se.member_id = $3)
     -- (paid once, should a month and its quarter both be settled)
     AND NOT EXISTS (SELECT 1 FROM commission_entry e WHERE e.spiff_id = se.spiff_id AND e.member_id = se.member_id)'
-  USING p_period, p_as_of, p_member;
+  USING p_period, p_as_of, p_member,
+        -- a SPIFF ends within the period (without, spiff_earnings is not run: planning it costs a preview)
+        EXISTS (SELECT 1 FROM fiscal_period p JOIN fiscal_period own ON own.end_on BETWEEN p.start_on AND p.end_on
+                JOIN spiff sp ON sp.period_id = own.period_id WHERE p.period_id = p_period);
 END
 $fn$;
 COMMENT ON FUNCTION settlement_entries(integer, timestamptz, integer) IS

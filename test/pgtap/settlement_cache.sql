@@ -11,7 +11,7 @@
 -- Invoice 2 (customer 12): Jan 15 800.00 booked to 12.
 BEGIN;
 SET LOCAL search_path = sales_supervisor, public;
-SELECT plan(20);
+SELECT plan(25);
 
 INSERT INTO team (team_id, name) VALUES (1, 'North');
 INSERT INTO member (member_id, full_name, level, team_id, hire_date)
@@ -34,12 +34,20 @@ INSERT INTO sale_credit (sale_id, member_id, share_pct) VALUES (102, 11, 60), (1
 SELECT is_empty($$SELECT * FROM sales_supervisor.invoice_credit_stale$$,
                 'lines entered before any run mark nothing stale');
 
--- January: run and settle; the window of period 6 is cached
-SELECT lives_ok($$SELECT sales_supervisor.run_commission(6); SELECT sales_supervisor.settle_commission_period(6)$$,
-                'January run and settled');
+-- January: the run caches its window (period 6) from its own pass over the
+-- lines, before any settlement; then settled
+SELECT lives_ok($$SELECT sales_supervisor.run_commission(6)$$, 'January run');
+SELECT results_eq($$SELECT w.period_id, count(c.*) FROM sales_supervisor.invoice_credit_window w
+                    LEFT JOIN sales_supervisor.invoice_credit c ON c.for_period_id = w.period_id GROUP BY 1$$,
+                  $$VALUES (6, 3::bigint)$$,
+                  'the run marks its window cached, with three invoice credits');
 SELECT results_eq($$SELECT invoice_id, for_period_id, member_id, credit FROM sales_supervisor.invoice_credit ORDER BY 1, 2, 3$$,
                   $$VALUES (1::bigint, 6, 11, 1300.00::numeric), (1, 6, 12, 200.00), (2, 6, 12, 800.00)$$,
-                  'cached: invoice 1 credits Ann 1000 + 300 and Bob 200, invoice 2 Bob 800');
+                  'cached by the run: invoice 1 credits Ann 1000 + 300 and Bob 200, invoice 2 Bob 800');
+SELECT lives_ok($$SELECT sales_supervisor.settle_commission_period(6)$$, 'January settled');
+SELECT results_eq($$SELECT invoice_id, for_period_id, member_id, credit FROM sales_supervisor.invoice_credit ORDER BY 1, 2, 3$$,
+                  $$VALUES (1::bigint, 6, 11, 1300.00::numeric), (1, 6, 12, 200.00), (2, 6, 12, 800.00)$$,
+                  'the settlement leaves the cache as the run wrote it');
 -- Ann: commission 130.00 on 1300, all of it on the unpaid invoice 1: held 130.00;
 -- Bob: 100.00 on 1000, unpaid share 1 of both invoices: held 100.00
 SELECT results_eq($$SELECT member_id, kind, amount FROM sales_supervisor.commission_entry
@@ -113,6 +121,22 @@ SELECT results_eq($$SELECT member_id, kind, amount FROM sales_supervisor.commiss
                   $$VALUES (11, 'held'::text, -20.00::numeric), (12, 'released', 10.00)$$,
                   'March holds and releases by the corrected split');
 SELECT is_empty($$SELECT * FROM sales_supervisor.conservation_violations()$$, 'March: no violation');
+
+-- April, a window the run did not cache (as a run of 0.2.0 left it): the
+-- settlement credits its lines itself.  Invoice 3 (customer 12): Apr 5,
+-- 300.00 booked to Bob, split 50/50: 150.00 each.
+INSERT INTO invoice (invoice_id, customer_id, issued_on, due_on) VALUES (3, 12, '2025-04-05', '2025-05-05');
+INSERT INTO sale (sale_id, sold_on, member_id, customer_id, category_id, amount, invoice_id)
+VALUES (301, '2025-04-05', 12, 12, 1, 300.00, 3);
+INSERT INTO sale_credit (sale_id, member_id, share_pct) VALUES (301, 11, 50), (301, 12, 50);
+SELECT run_commission(9);
+DELETE FROM invoice_credit WHERE for_period_id = 9;
+DELETE FROM invoice_credit_window WHERE period_id = 9;
+SELECT lives_ok($$SELECT sales_supervisor.settle_commission_period(9)$$, 'April settled');
+SELECT results_eq($$SELECT invoice_id, for_period_id, member_id, credit FROM sales_supervisor.invoice_credit
+                    WHERE for_period_id = 9 ORDER BY 1, 2, 3$$,
+                  $$VALUES (3::bigint, 9, 11, 150.00::numeric), (3, 9, 12, 150.00)$$,
+                  'a window the run did not cache is credited by the settlement: invoice 3, 150.00 each');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -637,3 +637,9 @@ INSERT INTO job_setting (job_name, schedule, command, description) VALUES
 ON CONFLICT (job_name) DO NOTHING;
 --@ create policies on pace_team_setting, team_opening, pace_snapshot, team_risk_flag, pace_backtest
 --@ replace view v_pace_to_quota, v_team_risk, v_pace_backtest
+-- ---------------------------------------------------------------------------
+-- Issue 15, performance: the run caches its window's credit per invoice for
+-- the settlement (one pass over the lines instead of two); windows run
+-- before this release are still credited by the first settlement reaching them.
+-- ---------------------------------------------------------------------------
+--@ replace function commission_window_credit, commission_run_credit, run_commission, settlement_cache_fill
