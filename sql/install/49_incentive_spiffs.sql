@@ -49,54 +49,67 @@ AS $fn$
     JOIN sales_supervisor.spiff sp ON sp.period_id = own.period_id
     WHERE p.period_id = p_period),
   mine AS (       -- with p_member, the rep's lines: booked to them or split to them
-    SELECT d.spiff_id, s.sale_id, s.member_id, s.amount FROM due d
-    JOIN sales_supervisor.sale s ON s.member_id = p_member AND s.sold_on >= d.start_on AND s.sold_on <= d.end_on
-                                AND s.category_id = d.category_id
+    SELECT d.spiff_id, s.sale_id, s.member_id, s.amount FROM due d JOIN sales_supervisor.sale s
+      ON s.member_id = p_member AND s.sold_on >= d.start_on AND s.sold_on <= d.end_on AND s.category_id = d.category_id
     UNION
     SELECT d.spiff_id, s.sale_id, s.member_id, s.amount FROM due d
     JOIN sales_supervisor.sale_credit x ON x.member_id = p_member
     JOIN sales_supervisor.sale s ON s.sale_id = x.sale_id AND s.sold_on >= d.start_on AND s.sold_on <= d.end_on
                                 AND s.category_id = d.category_id),
-  odd AS MATERIALIZED (   -- the lines of the category a window must apportion: split (or of 0)
-    SELECT d.spiff_id, s.sale_id FROM due d
-    JOIN sales_supervisor.sale s ON s.sold_on >= d.start_on AND s.sold_on <= d.end_on AND s.category_id = d.category_id
-    WHERE p_member IS NULL   -- (a one-time filter: the company's lines, or ...)
-      AND (s.amount = 0 OR EXISTS (SELECT 1 FROM sales_supervisor.sale_credit x WHERE x.sale_id = s.sale_id))
-    UNION ALL               -- (... the rep's)
-    SELECT m.spiff_id, m.sale_id FROM mine m
-    WHERE m.amount = 0 OR EXISTS (SELECT 1 FROM sales_supervisor.sale_credit x WHERE x.sale_id = m.sale_id)),
-  share AS (      -- each credited line of the category: the rep's share of it ...
-    SELECT d.spiff_id, cs.member_id, cs.amount AS credit, sign(s.amount) AS sgn,
-           CASE WHEN s.refund_of IS NULL THEN 1 ELSE -1 END AS line,
-           sales_supervisor.allocate_quota(coalesce(s.quantity, 1), abs(cs.amount), 0.001::numeric) OVER w AS units,
-           sales_supervisor.allocate_quota(CASE d.per WHEN 'unit' THEN round(coalesce(s.quantity, 1) * d.amount, 2)
-                                                      ELSE d.amount END,
-                                           abs(cs.amount), 0.01::numeric) OVER w AS worth
-    FROM odd o
-    JOIN due d ON d.spiff_id = o.spiff_id
-    JOIN sales_supervisor.credited_sales('-infinity', 'infinity') cs ON cs.sale_id = o.sale_id
-    JOIN sales_supervisor.sale s ON s.sale_id = o.sale_id
-    WHERE cs.sale_id = ANY (ARRAY(SELECT x.sale_id FROM odd x))   -- (probes by key in both branches)
-    WINDOW w AS (PARTITION BY d.spiff_id, cs.sale_id ORDER BY cs.member_id)
-    UNION ALL       -- ... where a line has one rep (not split), all of it: no window to apportion
-    SELECT d.spiff_id, s.member_id, s.amount, sign(s.amount), CASE WHEN s.refund_of IS NULL THEN 1 ELSE -1 END,
-           round(coalesce(s.quantity, 1), 3),   -- (units to the thousandth, as apportioned)
-           CASE d.per WHEN 'unit' THEN round(coalesce(s.quantity, 1) * d.amount, 2) ELSE d.amount END
+  booked AS MATERIALIZED (   -- without p_member, one pass: every line of the category as booked, per rep
+    SELECT d.spiff_id, s.member_id, sum(CASE WHEN s.refund_of IS NULL THEN 1 ELSE -1 END) AS lines,
+           sum(sign(s.amount) * round(coalesce(s.quantity, 1), 3)) AS units,   -- (units to the thousandth)
+           sum(sign(s.amount) * CASE d.per WHEN 'unit' THEN round(coalesce(s.quantity, 1) * d.amount, 2)
+                                           ELSE d.amount END) AS worth,
+           sum(s.amount) AS credit, min(s.sale_id) AS lo, max(s.sale_id) AS hi
     FROM due d
     JOIN sales_supervisor.sale s ON s.sold_on >= d.start_on AND s.sold_on <= d.end_on AND s.category_id = d.category_id
     WHERE p_member IS NULL
-      AND s.amount <> 0 AND NOT EXISTS (SELECT 1 FROM sales_supervisor.sale_credit x WHERE x.sale_id = s.sale_id)
-    UNION ALL       -- (the rep's, with p_member)
-    SELECT d.spiff_id, s.member_id, s.amount, sign(s.amount), CASE WHEN s.refund_of IS NULL THEN 1 ELSE -1 END,
-           round(coalesce(s.quantity, 1), 3),
-           CASE d.per WHEN 'unit' THEN round(coalesce(s.quantity, 1) * d.amount, 2) ELSE d.amount END
-    FROM due d
-    JOIN sales_supervisor.sale s ON s.member_id = p_member AND s.sold_on >= d.start_on AND s.sold_on <= d.end_on
-                                AND s.category_id = d.category_id
+    GROUP BY d.spiff_id, s.member_id),
+  odd AS MATERIALIZED (   -- to apportion: the company's split lines (within the ids the pass met) ...
+    SELECT DISTINCT ids.spiff_id, s.sale_id
+    FROM (SELECT b.spiff_id, unnest(range_agg(int8range(b.lo, b.hi, '[]'))) AS r FROM booked b GROUP BY 1) ids
+    JOIN sales_supervisor.sale_credit sc ON sc.sale_id >= lower(ids.r) AND sc.sale_id < upper(ids.r)
+    JOIN due d ON d.spiff_id = ids.spiff_id
+    CROSS JOIN LATERAL (SELECT s.sale_id FROM sales_supervisor.sale s WHERE s.sale_id = sc.sale_id   -- (a probe)
+                          AND s.sold_on >= d.start_on AND s.sold_on <= d.end_on AND s.category_id = d.category_id
+                        OFFSET 0) s
+    UNION ALL               -- (... or the rep's split lines and lines of 0)
+    SELECT m.spiff_id, m.sale_id FROM mine m
+    WHERE m.amount = 0 OR EXISTS (SELECT 1 FROM sales_supervisor.sale_credit x WHERE x.sale_id = m.sale_id)),
+  share AS (      -- each credited line of the category: the rep's share of it, signed ...
+    SELECT x.spiff_id, x.member_id, x.line AS lines, x.sgn * x.units AS units, x.sgn * x.worth AS worth,
+           x.credit
+    FROM (SELECT d.spiff_id, cs.member_id, cs.amount AS credit, sign(s.amount) AS sgn,
+                 CASE WHEN s.refund_of IS NULL THEN 1 ELSE -1 END AS line,
+                 sales_supervisor.allocate_quota(coalesce(s.quantity, 1), abs(cs.amount), 0.001::numeric) OVER w AS units,
+                 sales_supervisor.allocate_quota(CASE d.per WHEN 'unit' THEN round(coalesce(s.quantity, 1) * d.amount, 2)
+                                                            ELSE d.amount END,
+                                                 abs(cs.amount), 0.01::numeric) OVER w AS worth
+          FROM sales_supervisor.credited_sales('-infinity', 'infinity') cs   -- (the SPIFFs of each line found again)
+          JOIN sales_supervisor.sale s ON s.sale_id = cs.sale_id
+          JOIN due d ON d.category_id = s.category_id AND s.sold_on >= d.start_on AND s.sold_on <= d.end_on
+          WHERE cs.sale_id = ANY (ARRAY(SELECT x.sale_id FROM odd x))   -- (probes by key in both branches)
+          WINDOW w AS (PARTITION BY d.spiff_id, cs.sale_id ORDER BY cs.member_id)) x
+    UNION ALL       -- ... the company's lines as booked (a line with one rep: all of it) ...
+    SELECT b.spiff_id, b.member_id, b.lines, b.units, b.worth, b.credit FROM booked b
+    UNION ALL       -- ... less its split lines as booked (their shares are above)
+    SELECT d.spiff_id, s.member_id, CASE WHEN s.refund_of IS NULL THEN -1 ELSE 1 END,
+           -sign(s.amount) * round(coalesce(s.quantity, 1), 3),
+           -sign(s.amount) * CASE d.per WHEN 'unit' THEN round(coalesce(s.quantity, 1) * d.amount, 2) ELSE d.amount END,
+           -s.amount
+    FROM odd o JOIN due d ON d.spiff_id = o.spiff_id JOIN sales_supervisor.sale s ON s.sale_id = o.sale_id
+    WHERE p_member IS NULL
+    UNION ALL       -- ... with p_member, the rep's lines with one rep, all of it
+    SELECT d.spiff_id, s.member_id, CASE WHEN s.refund_of IS NULL THEN 1 ELSE -1 END, sign(s.amount) * round(coalesce(s.quantity, 1), 3),
+           sign(s.amount) * CASE d.per WHEN 'unit' THEN round(coalesce(s.quantity, 1) * d.amount, 2) ELSE d.amount END,
+           s.amount
+    FROM due d JOIN sales_supervisor.sale s
+      ON s.member_id = p_member AND s.sold_on >= d.start_on AND s.sold_on <= d.end_on AND s.category_id = d.category_id
     WHERE s.amount <> 0 AND NOT EXISTS (SELECT 1 FROM sales_supervisor.sale_credit x WHERE x.sale_id = s.sale_id)),
   rep AS (
-    SELECT sh.spiff_id, sh.member_id, sum(sh.line)::bigint AS lines, sum(sh.sgn * sh.units) AS units,
-           sum(sh.sgn * sh.worth) AS worth, sum(sh.credit) AS credit
+    SELECT sh.spiff_id, sh.member_id, sum(sh.lines)::bigint AS lines, sum(sh.units) AS units,
+           sum(sh.worth) AS worth, sum(sh.credit) AS credit
     FROM share sh
     WHERE p_member IS NULL OR sh.member_id = p_member   -- (a split line's other reps)
     GROUP BY sh.spiff_id, sh.member_id)

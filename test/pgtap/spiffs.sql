@@ -177,6 +177,13 @@ SELECT is((SELECT string_agg(action || ' ' || cnt, ', ' ORDER BY action)
 -- A statement's preview reads one rep's SPIFFs (spiff_earnings(period, rep),
 -- from the rep's lines by index): for every rep and every period, exactly
 -- the rows the company's call has for that rep; none for a rep without any.
+-- The company's call sums every line as booked and moves the split ones; the
+-- rep's apportions the rep's lines one by one: two ways, compared here also
+-- with a split refund and a line split three ways added to February.
+INSERT INTO sale (sale_id, sold_on, member_id, customer_id, category_id, amount, refund_of, quantity) VALUES
+  (11, '2025-02-27', 1, 1, 1, 0.07, NULL, 2),
+  (12, '2025-02-28', 2, 1, 1, -10.01, 5, 3);
+INSERT INTO sale_credit (sale_id, member_id, share_pct) VALUES (11, 1, 34), (11, 2, 33), (11, 4, 33), (12, 2, 60), (12, 3, 40);
 SELECT set_eq($$SELECT p.period_id, e.* FROM fiscal_period p CROSS JOIN member m
                 CROSS JOIN LATERAL spiff_earnings(p.period_id, m.member_id) e$$,
               $$SELECT p.period_id, e.* FROM fiscal_period p CROSS JOIN LATERAL spiff_earnings(p.period_id) e$$,
