@@ -114,16 +114,16 @@ COMMENT ON FUNCTION commission_run_window(fiscal_period) IS
 'Internal, a step of run_commission: the first sale date the run of period p credits (the day after the last date credited by any run, at the earliest the start of p''s fiscal year); refuses (55000) a locked period, one ending within the dates already credited, one before the start of its fiscal year, and one that would leave earlier periods of its kind uncredited.';
 REVOKE ALL ON FUNCTION commission_run_window(fiscal_period) FROM PUBLIC;
 
--- commission_window_credit: the run window's lines credited per rep, month
--- of sale, sign and invoice -- credited_sales_by_month with the invoice as
--- one more key, so that one pass gives the run both its ledger lines and the
--- settlement's cache of invoice credit (invoice_credit): a settlement would
--- otherwise read each window's lines a second time.  The same steps as
--- credited_sales_by_month (the lines summed as booked, then the split lines,
--- found by the id ranges the first pass met, moved to their credited reps);
--- kept separate because the extra key costs that function's other readers
--- (KPIs, quota history) about a quarter of their time.  Lines without an
--- invoice group under a NULL invoice.
+-- commission_window_credit: the parts of the run window's credit, per rep,
+-- month of sale, sign and invoice -- the steps of credited_sales_by_month (the
+-- lines summed as booked, then the split lines, found by the id ranges the
+-- first pass met, moved to their credited reps) with the invoice as one more
+-- key and without the final sum, so that the run sums them twice: per rep
+-- for its ledger lines, per invoice and rep for the settlement's cache of
+-- invoice credit (invoice_credit), which would otherwise read each window's
+-- lines a second time.  Kept apart from credited_sales_by_month because the
+-- extra key costs that function's other readers (KPIs, quota history) about
+-- a quarter of their time.  Lines without an invoice have a NULL invoice.
 CREATE FUNCTION commission_window_credit(p_from date, p_through date)
 RETURNS TABLE (member_id integer, month date, refunds boolean, invoice_id bigint, lines bigint, amount numeric)
 LANGUAGE sql STABLE PARALLEL SAFE
@@ -147,21 +147,16 @@ BEGIN ATOMIC
       WHERE s1.sale_id = sc.sale_id AND s1.sold_on >= p_from AND s1.sold_on <= p_through
       OFFSET 0) s   -- (kept a parameterised probe of sale's key)
     WINDOW w AS (PARTITION BY sc.sale_id ORDER BY sc.member_id))
-  SELECT x.member_id, x.month, x.refund, x.invoice_id, sum(x.lines)::bigint, sum(x.amount)
-  FROM (
-    SELECT b.member_id, b.month, b.refund, b.invoice_id, b.lines, b.amount FROM booked b
-    UNION ALL   -- each split line: credited to its reps ...
-    SELECT sp.member_id, date_trunc('month', sp.sold_on::timestamp)::date, sp.refund, sp.invoice_id, 1, sp.credit
-    FROM split sp
-    UNION ALL   -- ... and taken from the rep it is booked to
-    SELECT sp.booked_id, date_trunc('month', sp.sold_on::timestamp)::date, sp.refund, sp.invoice_id, -1, -sp.amount
-    FROM split sp WHERE sp.first_share
-  ) x
-  GROUP BY 1, 2, 3, 4
-  HAVING sum(x.lines) <> 0;
+  SELECT b.member_id, b.month, b.refund, b.invoice_id, b.lines, b.amount FROM booked b
+  UNION ALL   -- each split line: credited to its reps ...
+  SELECT sp.member_id, date_trunc('month', sp.sold_on::timestamp)::date, sp.refund, sp.invoice_id, 1, sp.credit
+  FROM split sp
+  UNION ALL   -- ... and taken from the rep it is booked to
+  SELECT sp.booked_id, date_trunc('month', sp.sold_on::timestamp)::date, sp.refund, sp.invoice_id, -1, -sp.amount
+  FROM split sp WHERE sp.first_share;
 END;
 COMMENT ON FUNCTION commission_window_credit(date, date) IS
-'Internal, for commission_run_credit: credited_sales(p_from, p_through) added up per rep, calendar month, refunds and invoice (NULL: lines without one) -- credited_sales_by_month with the invoice as a key, in one pass over the lines plus the split lines.';
+'Internal, for commission_run_credit: the parts of the credit of the lines sold from p_from to p_through -- the lines as booked, per rep, calendar month, refunds and invoice (NULL: lines without one), and each split line moved from the rep booked to its credited reps (exact cents); summed per rep, month and refunds they give credited_sales_by_month(p_from, p_through), per invoice and rep the credit of the invoice''s lines. One pass over the lines plus the split lines.';
 REVOKE ALL ON FUNCTION commission_window_credit(date, date) FROM PUBLIC;
 
 -- commission_run_credit: step 1 -- the lines dated from p_from to p_through,

@@ -9,10 +9,11 @@
 -- credited and waiting, for windows of whole and cut months.
 BEGIN;
 SET LOCAL search_path = sales_supervisor, public;
-SELECT plan(14);
+SELECT plan(16);
 
 SELECT lives_ok($$SELECT count(*) FROM sales_supervisor.generate_demo_org(seed => 11, teams => 6, depth => 2, reps => 24,
-                    customers => 240, sales_lines => 20000, surveys => 100)$$, 'a demo org with 20 000 lines');
+                    customers => 240, sales_lines => 20000, surveys => 100, billing => true)$$,
+                'a demo org with 20 000 lines, billed');
 -- make sure the splits cover the hard cases: a split refund line, and a split
 -- line whose booked rep keeps no share (two other reps take 70 / 30)
 INSERT INTO sale_credit (sale_id, member_id, share_pct)
@@ -42,6 +43,21 @@ SELECT w.w, b.* FROM windows w, LATERAL credited_sales_by_month(w.from_on, w.to_
 SELECT set_eq('SELECT * FROM by_month', 'SELECT * FROM by_line',
               'credited_sales_by_month = credited_sales grouped, for every window, row for row');
 SELECT is((SELECT count(*) FROM by_month WHERE w = 5), 0::bigint, 'a window without lines gives no rows');
+-- the run's one pass (commission_window_credit): its parts summed per rep
+-- and month are those groups again, and per invoice and rep they are the
+-- credited lines of each invoice
+SELECT set_eq($$SELECT w.w, c.member_id, c.month, c.refunds, sum(c.lines)::bigint AS lines, sum(c.amount) AS amount
+                FROM windows w, LATERAL sales_supervisor.commission_window_credit(w.from_on, w.to_on) c
+                GROUP BY 1, 2, 3, 4 HAVING sum(c.lines) <> 0$$,
+              'SELECT * FROM by_line', 'commission_window_credit summed per rep and month = credited_sales grouped');
+SELECT set_eq($$SELECT w.w, c.invoice_id, c.member_id, sum(c.amount) AS amount
+                FROM windows w, LATERAL sales_supervisor.commission_window_credit(w.from_on, w.to_on) c
+                WHERE c.invoice_id IS NOT NULL GROUP BY 1, 2, 3 HAVING sum(c.amount) <> 0$$,
+              $$SELECT w.w, s.invoice_id, cs.member_id, sum(cs.amount)
+                FROM windows w, LATERAL sales_supervisor.credited_sales(w.from_on, w.to_on) cs
+                JOIN sales_supervisor.sale s ON s.sale_id = cs.sale_id
+                WHERE s.invoice_id IS NOT NULL GROUP BY 1, 2, 3 HAVING sum(cs.amount) <> 0$$,
+              'commission_window_credit summed per invoice and rep = credited_sales of each invoice''s lines');
 SELECT is((SELECT sum(amount) FROM by_month WHERE w = 1), (SELECT sum(amount) FROM sale WHERE sold_on BETWEEN '2025-01-01' AND '2025-12-31'),
           'the year''s credit adds up to the year''s lines');
 SELECT is((SELECT count(*) FROM by_month WHERE lines <= 0), 0::bigint, 'no group without a credited line');
