@@ -475,30 +475,37 @@ CREATE TRIGGER invoice_check_totals BEFORE INSERT OR UPDATE OF total, paid, firs
 
 -- commission_entry_check_period: an entry goes into a period not yet settled
 -- (no payout batch), except the paid entries of the batch's own settlement.
+-- A statement trigger over the new entries (transition table): a settlement
+-- posts thousands at once, and one query checks them all.
 CREATE FUNCTION commission_entry_check_period()
 RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, sales_supervisor, pg_temp
 AS $$
+DECLARE
+  v_period integer;
 BEGIN
   IF is_restoring() THEN
-    RETURN NEW;
+    RETURN NULL;
   END IF;
-  IF EXISTS (SELECT 1 FROM payout_batch b WHERE b.period_id = NEW.period_id)
-     AND NOT (NEW.kind = 'paid' AND EXISTS (SELECT 1 FROM payout_batch_line l JOIN payout_batch b USING (batch_id)
-                                            WHERE l.line_id = NEW.batch_line_id AND b.period_id = NEW.period_id)) THEN
-    RAISE EXCEPTION 'commission period % is settled: its account entries are final', NEW.period_id
+  SELECT n.period_id INTO v_period FROM new_entries n
+  WHERE EXISTS (SELECT 1 FROM payout_batch b WHERE b.period_id = n.period_id)
+    AND NOT (n.kind = 'paid' AND EXISTS (SELECT 1 FROM payout_batch_line l JOIN payout_batch b USING (batch_id)
+                                         WHERE l.line_id = n.batch_line_id AND b.period_id = n.period_id))
+  LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION 'commission period % is settled: its account entries are final', v_period
       USING ERRCODE = 'object_not_in_prerequisite_state',
             HINT = 'Post the entry in a period not yet settled.';
   END IF;
-  RETURN NEW;
+  RETURN NULL;
 END
 $$;
 COMMENT ON FUNCTION commission_entry_check_period() IS
-'Trigger on commission_entry: no entry for a settled period (one with a payout batch), except the paid entries of its own batch (55000).';
+'Statement trigger on commission_entry: no entry for a settled period (one with a payout batch), except the paid entries of its own batch (55000).';
 REVOKE ALL ON FUNCTION commission_entry_check_period() FROM PUBLIC;
-CREATE TRIGGER commission_entry_check_period BEFORE INSERT ON commission_entry
-  FOR EACH ROW EXECUTE FUNCTION commission_entry_check_period();
+CREATE TRIGGER commission_entry_check_period AFTER INSERT ON commission_entry
+  REFERENCING NEW TABLE AS new_entries FOR EACH STATEMENT EXECUTE FUNCTION commission_entry_check_period();
 CREATE TRIGGER commission_entry_append_only BEFORE UPDATE OR DELETE ON commission_entry
   FOR EACH ROW EXECUTE FUNCTION refuse_change();
 CREATE TRIGGER commission_balance_append_only BEFORE UPDATE OR DELETE ON commission_balance
