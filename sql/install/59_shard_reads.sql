@@ -13,6 +13,8 @@
 --   shard_credit_by_team_month credit_by_team_month over the shards: the fact
 --                              read of the sales KPIs (per rep, team on the
 --                              sale date and month)
+--   shard_kpi_measure          the KPI measures whose facts the shards hold,
+--                              by kpi_measure's own family functions
 -- Why components: a shard cannot return a partial aggregate that the
 -- coordinator merges (PostgreSQL 15 ships only whole aggregates), and nps of
 -- nps is not nps.  Counts and sums of counts are exact, so each shard returns
@@ -178,6 +180,9 @@ GRANT EXECUTE ON FUNCTION shard_survey_metrics(date, date, name) TO sales_superv
 -- its credited lines per rep and month (shard_credit_query, pushed down) and
 -- a period's actual is the sum of its months -- exact because every forecast
 -- period covers whole calendar months (shard_forecast_accuracy checks it).
+-- cm keeps the lines too: a column left unused would be projected away above
+-- each shard's scan, and in PostgreSQL 15 that projection keeps the shards'
+-- scans from running asynchronously (measured).
 -- The rest is the view's text: the latest forecast per rep and period, the
 -- team on the day it was submitted, wape / forecast_bias / mape over the same
 -- per-rep (actual, forecast) rows as on one server.
@@ -188,7 +193,7 @@ SET search_path = pg_catalog, sales_supervisor, pg_temp
 AS $fn$
   SELECT format($q$
     WITH cm AS MATERIALIZED (
-      SELECT c.member_id, c.month, sum(c.amount) AS amount
+      SELECT c.member_id, c.month, sum(c.amount) AS amount, sum(c.lines) AS lines
       FROM (%s) c(member_id, month, refunds, lines, amount) GROUP BY 1, 2),
     team_days AS (
       SELECT a.member_id, a.team_id,
@@ -363,3 +368,72 @@ COMMENT ON FUNCTION shard_credit_by_team_month(date, date, name) IS
 'credit_by_team_month(from_date, to_date) over the lines held by the registered shards: credited sales per rep, team (the one the rep was in on the sale date, member_team_days) and month, refunds apart -- the fact read of the KPI measures sales_amount, team_sales_amount and forecast_wape. Each shard aggregates its lines per rep and month (pushed down); only the months in which a rep changed team are read again per day, for those reps. Equal to credit_by_team_month of one server while no commission run has credited the dates (it then reads the run''s ledger). Checks every shard first. Reads all lines (no row-level security): HR or the extension owner.';
 REVOKE ALL ON FUNCTION shard_credit_by_team_month(date, date, name) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION shard_credit_by_team_month(date, date, name) TO sales_supervisor_hr;
+
+-- shard_kpi_measure: the KPI measures whose facts the shards hold, computed
+-- by kpi_measure's own family functions over the temporary tables they read,
+-- filled from the shards: _k_credit_team from shard_credit_by_team_month and
+-- _k_credit from it (sales_amount, team_sales_amount: kpi_measure_sales;
+-- forecast_wape: kpi_measure_forecast), and csat / nps per scope from the
+-- shards' survey components (shard_survey_metrics summed over the scope's
+-- customers, nps_from_counts / csat_from_counts, rounded as
+-- kpi_measure_service rounds them).  The other metrics read coordinator
+-- tables and are kpi_measure's.
+CREATE FUNCTION shard_kpi_measure(cycle integer, login name DEFAULT current_user)
+RETURNS TABLE (member_id integer, metric text, actual numeric, target numeric)
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+DECLARE
+  c appraisal_cycle;
+  y record;
+BEGIN
+  PERFORM sales_supervisor.require_role(login, ARRAY['sales_supervisor_hr'], 'measure KPIs from the shards');
+  c := sales_supervisor.appraisal_cycle_row(cycle, false);
+  SELECT * INTO y FROM sales_supervisor.year_bounds(c.fiscal_year);
+  PERFORM sales_supervisor.shard_require_all();
+  IF to_regclass('pg_temp._k_who') IS NOT NULL THEN DROP TABLE pg_temp._k_who; END IF;
+  IF to_regclass('pg_temp._k_scope') IS NOT NULL THEN DROP TABLE pg_temp._k_scope; END IF;
+  IF to_regclass('pg_temp._k_credit') IS NOT NULL THEN DROP TABLE pg_temp._k_credit; END IF;
+  IF to_regclass('pg_temp._k_credit_team') IS NOT NULL THEN DROP TABLE pg_temp._k_credit_team; END IF;
+  IF to_regclass('pg_temp._k_survey') IS NOT NULL THEN DROP TABLE pg_temp._k_survey; END IF;
+  CREATE TEMP TABLE _k_who ON COMMIT DROP AS SELECT * FROM sales_supervisor.kpi_measure_who(cycle, y.start_on, y.end_on);
+  -- scope: the member, plus the members of the subtree of every team they lead (as kpi_measure)
+  CREATE TEMP TABLE _k_scope ON COMMIT DROP AS
+  WITH RECURSIVE led(member_id, team_id, depth) AS (
+    SELECT tl.member_id, tl.team_id, 0 FROM sales_supervisor.team_leader tl JOIN _k_who w ON w.member_id = tl.member_id
+    UNION
+    SELECT led.member_id, t.team_id, led.depth + 1 FROM sales_supervisor.team t JOIN led ON t.parent_id = led.team_id
+    WHERE led.depth < 1000)
+  SELECT w.member_id, w.member_id AS scope_id FROM _k_who w
+  UNION
+  SELECT led.member_id, m.member_id FROM led JOIN sales_supervisor.member m ON m.team_id = led.team_id;
+  CREATE TEMP TABLE _k_credit_team ON COMMIT DROP AS
+  SELECT * FROM sales_supervisor.shard_credit_by_team_month(y.start_on, y.end_on);
+  CREATE TEMP TABLE _k_credit ON COMMIT DROP AS
+  SELECT cs.member_id, extract(quarter FROM cs.month)::integer AS quarter, sum(cs.amount) AS amount
+  FROM _k_credit_team cs GROUP BY 1, 2;
+  CREATE TEMP TABLE _k_survey ON COMMIT DROP AS
+  SELECT * FROM sales_supervisor.shard_survey_metrics(y.start_on, y.end_on);
+  ANALYZE _k_who; ANALYZE _k_scope; ANALYZE _k_credit; ANALYZE _k_credit_team; ANALYZE _k_survey;
+  RETURN QUERY
+  SELECT * FROM sales_supervisor.kpi_measure_sales(c.fiscal_year)
+  UNION ALL SELECT * FROM sales_supervisor.kpi_measure_forecast(c.fiscal_year)
+  UNION ALL
+  SELECT sv.member_id, m.metric,
+         CASE m.measures WHEN 'csat' THEN sv.csat WHEN 'nps' THEN sv.nps END, NULL::numeric
+  FROM (SELECT s.member_id,
+               round(sales_supervisor.csat_from_counts(sum(p.satisfied)::bigint, sum(p.csat_answers)::bigint), 4) AS csat,
+               round(sales_supervisor.nps_from_counts(sum(p.promoters)::bigint, sum(p.detractors)::bigint,
+                                                      sum(p.nps_answers)::bigint), 4) AS nps
+        FROM _k_scope s
+        JOIN sales_supervisor.customer cu ON cu.owner_id = s.scope_id
+        JOIN _k_survey p ON p.customer_id = cu.customer_id
+        GROUP BY s.member_id) sv
+  CROSS JOIN sales_supervisor.kpi_metrics() m
+  WHERE m.measures IN ('csat', 'nps');
+END
+$$;
+COMMENT ON FUNCTION shard_kpi_measure(integer, name) IS
+'The KPI measures of an appraisal cycle whose facts the shards hold, as kpi_measure computes them on one server, per member scored: sales_amount and team_sales_amount (kpi_measure_sales) and forecast_wape (kpi_measure_forecast) over the credited sales of shard_credit_by_team_month, csat and nps of the scope''s customers from the shards'' survey counts (shard_survey_metrics, combined exactly, rounded to 4 decimals), as metric, actual and natural target. The other metrics (visits, feedback, training, reports) read coordinator tables: kpi_measure''s. Does not store anything (score_kpis does not read the shards yet). Checks every shard first. HR or the extension owner.';
+REVOKE ALL ON FUNCTION shard_kpi_measure(integer, name) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION shard_kpi_measure(integer, name) TO sales_supervisor_hr;

@@ -118,6 +118,7 @@ INSERT INTO sample (signature, args, allowed) VALUES
   -- and argument checks to 55000 (a write: past the role check to 55000)
   ('shard_survey_metrics(date, date, name)', ARRAY[$$'2025-01-01'$$, $$'2025-12-31'$$, 'current_user'], '{hr}'),
   ('shard_forecast_accuracy(name)', ARRAY['current_user'], '{hr}'),
+  ('shard_kpi_measure(integer, name)', ARRAY[:'cycle', 'current_user'], '{hr}'),
   ('shard_credit_by_team_month(date, date, name)', ARRAY[$$'2025-01-01'$$, $$'2025-12-31'$$, 'current_user'], '{hr}'),
   ('shard_write_sales(jsonb, name)', ARRAY[$$'[{"sold_on": "2025-03-01"}]'$$, 'current_user'], '{hr}'),
   ('shard_half_writes(name)', ARRAY['current_user'], '{hr}'),

@@ -17,7 +17,7 @@
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
-echo "1..26"
+echo "1..29"
 BIN=/usr/lib/postgresql/15/bin
 [ -x "$BIN/initdb" ] || BIN=$(pg_config --bindir)
 TMP=$(mktemp -d /tmp/ss_shards_reads_XXXXXX)
@@ -146,6 +146,8 @@ printf '%s\n' "$PLAN" | grep -E 'ERROR|Foreign Scan|Remote SQL|Relations' | sed 
 check "its actuals are aggregated on the shards (Remote SQL: month_start and GROUP BY over credited_line, per shard)" \
   "$(printf '%s\n' "$PLAN" | grep -c 'Remote SQL: SELECT member_id, sales_supervisor.month_start(sold_on), .*sum(amount) FROM sales_supervisor.credited_line WHERE .* GROUP BY 1, 2, 3')" \
   "2"
+check "...the shards at the same time (two Async Foreign Scans: no projection above them)" \
+  "$(printf '%s\n' "$PLAN" | grep -c 'Async Foreign Scan')" "2"
 RECEIVED=$(printf '%s\n' "$PLAN" | grep 'Foreign Scan' | grep -o 'actual rows=[0-9]*' | cut -d= -f2 | awk '{ s += $1 } END { print s }')
 BOUND=$(q "SELECT count(*) * 12 * 2 * 2 FROM member WHERE level = 'sales_rep'")
 echo "# rows received for the forecast accuracy: $RECEIVED (bound reps x 12 x 2 x 2 shards = $BOUND; lines: $(q "SELECT count(*) FROM sale"))"
@@ -173,7 +175,24 @@ check "the per-day read sends the reps and months to the shards: only the moved 
   "$(printf '%s\n' "$PLAN" | grep -c 'Remote SQL: SELECT .* FROM sales_supervisor.credited_line WHERE .*member_id = ANY (.*::integer\[\]).*sales_supervisor.month_start(sold_on) = ANY (.*::date\[\])')" \
   "2"
 
-# 20: roles
+# the KPI measures whose facts the shards hold, by kpi_measure's own family
+# functions over tables filled from the shards, against kpi_measure on one server
+CYCLE=$(q "SELECT min(cycle_id) FROM appraisal_cycle")
+# (targets for the KPIs without a natural one, which kpi_measure requires; 1 each)
+q "INSERT INTO kpi_target (cycle_id, kpi_id, level, target)
+   SELECT w.cycle_id, w.kpi_id, w.level, 1 FROM kpi_weight w JOIN kpi_definition d USING (kpi_id)
+   JOIN kpi_metrics() km ON km.metric = d.metric
+   WHERE w.cycle_id = $CYCLE AND km.needs_target
+     AND NOT EXISTS (SELECT 1 FROM kpi_target t WHERE t.cycle_id = w.cycle_id AND t.kpi_id = w.kpi_id AND t.level = w.level)" >/dev/null
+q "CREATE TABLE one_kpi AS SELECT km.member_id, d.metric, km.actual FROM kpi_measure($CYCLE) km
+   JOIN kpi_definition d USING (kpi_id) WHERE d.metric IN ('sales_amount', 'team_sales_amount', 'forecast_wape', 'csat', 'nps')" >/dev/null
+check "shard_kpi_measure = kpi_measure of one server for every member and KPI it measures (sales, team sales, forecast wape, csat)" \
+  "$(q "SELECT count(DISTINCT o.metric) || ' ' || (count(*) > 8) || ' ' || count(*) FILTER (WHERE s.actual IS DISTINCT FROM o.actual)
+        FROM one_kpi o LEFT JOIN shard_kpi_measure($CYCLE) s USING (member_id, metric)")" "4 true 0"
+check "...and it measures no member kpi_measure leaves out (a metric with data there has data here)" \
+  "$(q "SELECT count(*) FROM shard_kpi_measure($CYCLE) s JOIN one_kpi o USING (member_id, metric)")" "$(q "SELECT count(*) FROM one_kpi")"
+
+
 out=$(psql -X -q -At -d "$DB" -c "SET ROLE $REP_ROLE" -c "SELECT * FROM sales_supervisor.shard_survey_metrics('-infinity', 'infinity')" 2>&1)
 like "a rep may not read the shards' surveys" "$out" 'permission denied for function shard_survey_metrics'
 

@@ -647,6 +647,7 @@ ON CONFLICT (job_name) DO NOTHING;
 -- ---------------------------------------------------------------------------
 --@ replace function nps_from_counts, csat_from_counts, shard_require_all, shard_survey_query, shard_survey_metrics
 --@ replace function shard_forecast_query, shard_forecast_accuracy, shard_day_query, shard_credit_by_team_month
+--@ replace function shard_kpi_measure
 --@ create table shard_write_batch
 SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.shard_write_batch', '');
 --@ create policies on shard_write_batch
