@@ -6,7 +6,7 @@
 #
 # Builds and installs, starts a throw-away coordinator (bench/cluster.sh) that
 # is also the single server: generate_demo_org (seed 42) there.  Starts four
-# shard clusters (ports 5466-5469, serial, JIT off like the coordinator), each
+# shard clusters (ports 5474-5477, serial, JIT off like the coordinator), each
 # with the extension and a coordinator login (BYPASSRLS).  For 1, 2 and 4
 # shards: shard j holds the lines with sale_id % k = j and their splits
 # (COPY from the coordinator, triggers off: the shards need no reference rows
@@ -51,12 +51,12 @@ stop_shards() {
   rm -rf "$TMP"
 }
 trap stop_shards EXIT
-sq() { "${AS[@]}" psql -X -q -At -v ON_ERROR_STOP=1 -h "$TMP/$1" -p $((5466 + $1)) -d postgres "${@:2}"; }
+sq() { "${AS[@]}" psql -X -q -At -v ON_ERROR_STOP=1 -h "$TMP/$1" -p $((5474 + $1)) -d postgres "${@:2}"; }
 for j in 0 1 2 3; do
   mkdir -p "$TMP/$j"; chown postgres "$TMP/$j" 2>/dev/null || true
   "${AS[@]}" "$BIN/initdb" -N -A trust --auth-host=scram-sha-256 -D "$TMP/$j/data" >/dev/null
   printf "listen_addresses = '127.0.0.1'\nport = %s\nunix_socket_directories = '%s'\nshared_buffers = 512MB\nwork_mem = 256MB\nmax_parallel_workers_per_gather = 0\njit = off\nfsync = off\nmax_wal_size = 4GB\n" \
-    $((5466 + j)) "$TMP/$j" >> "$TMP/$j/data/postgresql.conf"
+    $((5474 + j)) "$TMP/$j" >> "$TMP/$j/data/postgresql.conf"
   "${AS[@]}" "$BIN/pg_ctl" -D "$TMP/$j/data" -l "$TMP/$j/log" -w start >/dev/null
   sq $j -c "CREATE EXTENSION sales_supervisor" \
         -c "CREATE ROLE ss_coordinator LOGIN PASSWORD 'bench-$j' BYPASSRLS" -c "GRANT sales_supervisor_manager TO ss_coordinator"
@@ -76,7 +76,7 @@ for k in 1 2 4; do
         sq $j -c "SET session_replication_role = replica" -c "COPY sales_supervisor.$t FROM STDIN"
     done
     sq $j -c "VACUUM ANALYZE sales_supervisor.sale" -c "VACUUM ANALYZE sales_supervisor.sale_credit"
-    q "SELECT * FROM add_shard('s$j', '127.0.0.1', $((5466 + j)), 'postgres', 'ss_coordinator', 'bench-$j')" >/dev/null
+    q "SELECT * FROM add_shard('s$j', '127.0.0.1', $((5474 + j)), 'postgres', 'ss_coordinator', 'bench-$j')" >/dev/null
   done
   SAME=$(q "SELECT count(*) = 0 FROM ((SELECT * FROM credited_sales_by_month($Y) EXCEPT ALL SELECT * FROM shard_credited_sales_by_month($Y))
                                      UNION ALL (SELECT * FROM shard_credited_sales_by_month($Y) EXCEPT ALL SELECT * FROM credited_sales_by_month($Y))) d")

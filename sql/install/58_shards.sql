@@ -236,7 +236,9 @@ BEGIN
   PERFORM sales_supervisor.shard_create_objects(add_shard.shard_name, host, port, dbname, shard_login, shard_password);
   PERFORM sales_supervisor.shard_require_ready(add_shard.shard_name);
   -- the shard's fact tables, as its (same) version of the extension defines them
-  EXECUTE format('IMPORT FOREIGN SCHEMA sales_supervisor LIMIT TO (sale, sale_credit, credited_line) FROM SERVER %I INTO %I',
+  EXECUTE format('IMPORT FOREIGN SCHEMA sales_supervisor LIMIT TO (sale, sale_credit, credited_line, survey_response,
+                    shard_write_batch)
+                    FROM SERVER %I INTO %I',
                  'ss_shard_' || add_shard.shard_name, v_schema);
   RETURN QUERY
   SELECT add_shard.shard_name, ('ss_shard_' || add_shard.shard_name)::name, v_schema, e.extversion
@@ -244,7 +246,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION add_shard(text, text, integer, text, text, text, name) IS
-'Registers a shard server: creates the postgres_fdw server ss_shard_<name> (extensions ''sales_supervisor'' so this extension''s functions and aggregates are shipped, async_capable), a user mapping with the shard login and password that no sales role can read, and in schema sales_supervisor_shard_<name> the foreign tables sale, sale_credit and credited_line of the shard; refuses a shard that is unreachable, runs another version of sales_supervisor, or whose login does not read every row (BYPASSRLS), leaving nothing behind. Needs postgres_fdw in the database. HR or the extension owner.';
+'Registers a shard server: creates the postgres_fdw server ss_shard_<name> (extensions ''sales_supervisor'' so this extension''s functions and aggregates are shipped, async_capable), a user mapping with the shard login and password that no sales role can read, and in schema sales_supervisor_shard_<name> the foreign tables sale, sale_credit, credited_line, survey_response and shard_write_batch of the shard; refuses a shard that is unreachable, runs another version of sales_supervisor, or whose login does not read every row (BYPASSRLS), leaving nothing behind. Needs postgres_fdw in the database. HR or the extension owner.';
 REVOKE ALL ON FUNCTION add_shard(text, text, integer, text, text, text, name) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION add_shard(text, text, integer, text, text, text, name) TO sales_supervisor_hr;
 

@@ -113,7 +113,16 @@ INSERT INTO sample (signature, args, allowed) VALUES
   ('add_shard(text, text, integer, text, text, text, name)',
    ARRAY[$$'s1'$$, $$'127.0.0.1'$$, '5999', $$'shard_db'$$, $$'ss_coordinator'$$, $$'secret'$$, 'current_user'], '{hr}'),
   ('shard_status(name)', ARRAY['current_user'], '{hr}'),
-  ('shard_credited_sales_by_month(date, date, name)', ARRAY[$$'2025-01-01'$$, $$'2025-12-31'$$, 'current_user'], '{hr}');
+  ('shard_credited_sales_by_month(date, date, name)', ARRAY[$$'2025-01-01'$$, $$'2025-12-31'$$, 'current_user'], '{hr}'),
+  -- issue 18, part 2: with no shard registered every call gets past its role
+  -- and argument checks to 55000 (a write: past the role check to 55000)
+  ('shard_survey_metrics(date, date, name)', ARRAY[$$'2025-01-01'$$, $$'2025-12-31'$$, 'current_user'], '{hr}'),
+  ('shard_forecast_accuracy(name)', ARRAY['current_user'], '{hr}'),
+  ('shard_kpi_measure(integer, name)', ARRAY[:'cycle', 'current_user'], '{hr}'),
+  ('shard_credit_by_team_month(date, date, name)', ARRAY[$$'2025-01-01'$$, $$'2025-12-31'$$, 'current_user'], '{hr}'),
+  ('shard_write_sales(jsonb, name)', ARRAY[$$'[{"sold_on": "2025-03-01"}]'$$, 'current_user'], '{hr}'),
+  ('shard_half_writes(name)', ARRAY['current_user'], '{hr}'),
+  ('shard_repair_writes(name)', ARRAY['current_user'], '{hr}');
 -- calibration (issue 16): a session of department 1 on the closed demo cycle
 -- (written as the owner: sessions open only while calibrating), calibrators
 -- manager 1, HR 2 and supervisor 3; every call on it gets past its role checks

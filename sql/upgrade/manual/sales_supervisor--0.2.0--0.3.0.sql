@@ -638,6 +638,21 @@ ON CONFLICT (job_name) DO NOTHING;
 --@ create policies on pace_team_setting, team_opening, pace_snapshot, team_risk_flag, pace_backtest
 --@ replace view v_pace_to_quota, v_team_risk, v_pace_backtest
 -- ---------------------------------------------------------------------------
+-- Issue 18, part 2 (scale-out: the other heavy reads on the shards, writes
+-- through the coordinator, half-committed batches; 59_shard_reads.sql,
+-- 59_shard_writes.sql).  add_shard (part 1's directive above, from the install
+-- script) imports survey_response and shard_write_batch too.  New functions
+-- and one new table, empty on every server (nothing to migrate).
+-- ---------------------------------------------------------------------------
+--@ replace function nps_from_counts, csat_from_counts, shard_require_all, shard_survey_query, shard_survey_metrics
+--@ replace function shard_forecast_query, shard_forecast_accuracy, shard_day_query, shard_credit_by_team_month
+--@ replace function shard_kpi_measure
+--@ create table shard_write_batch
+SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.shard_write_batch', '');
+--@ create policies on shard_write_batch
+--@ replace function shard_write_parse, shard_write_refund_homes, shard_write_place, shard_write_send, shard_write_sales
+--@ replace function shard_write_parts, shard_half_writes, shard_repair_writes
+-- ---------------------------------------------------------------------------
 -- Issue 15, performance: the run caches its window's credit per invoice for
 -- the settlement (one pass over the lines instead of two); windows run
 -- before this release are still credited by the first settlement reaching them.
