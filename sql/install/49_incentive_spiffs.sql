@@ -48,14 +48,16 @@ AS $fn$
     JOIN sales_supervisor.fiscal_period own ON own.end_on >= p.start_on AND own.end_on <= p.end_on
     JOIN sales_supervisor.spiff sp ON sp.period_id = own.period_id
     WHERE p.period_id = p_period),
-  mine AS (       -- with p_member, the rep's lines: booked to them or split to them
-    SELECT d.spiff_id, s.sale_id, s.member_id, s.amount FROM due d JOIN sales_supervisor.sale s
-      ON s.member_id = p_member AND s.sold_on >= d.start_on AND s.sold_on <= d.end_on AND s.category_id = d.category_id
-    UNION
-    SELECT d.spiff_id, s.sale_id, s.member_id, s.amount FROM due d
-    JOIN sales_supervisor.sale_credit x ON x.member_id = p_member
-    JOIN sales_supervisor.sale s ON s.sale_id = x.sale_id AND s.sold_on >= d.start_on AND s.sold_on <= d.end_on
-                                AND s.category_id = d.category_id),
+  mine AS MATERIALIZED (   -- with p_member, the rep's lines: booked to them or split to them
+    SELECT x.*, x.amount = 0 OR EXISTS (SELECT 1 FROM sales_supervisor.sale_credit c WHERE c.sale_id = x.sale_id) AS odd
+    FROM (SELECT d.spiff_id, s.sale_id, s.member_id, s.amount, s.refund_of, s.quantity FROM due d
+          JOIN sales_supervisor.sale s ON s.member_id = p_member AND s.sold_on >= d.start_on AND s.sold_on <= d.end_on
+                                      AND s.category_id = d.category_id
+          UNION
+          SELECT d.spiff_id, s.sale_id, s.member_id, s.amount, s.refund_of, s.quantity FROM due d
+          JOIN sales_supervisor.sale_credit x ON x.member_id = p_member
+          JOIN sales_supervisor.sale s ON s.sale_id = x.sale_id AND s.sold_on >= d.start_on AND s.sold_on <= d.end_on
+                                      AND s.category_id = d.category_id) x),
   booked AS MATERIALIZED (   -- without p_member, one pass: every line of the category as booked, per rep
     SELECT d.spiff_id, s.member_id, sum(CASE WHEN s.refund_of IS NULL THEN 1 ELSE -1 END) AS lines,
            sum(sign(s.amount) * round(coalesce(s.quantity, 1), 3)) AS units,   -- (units to the thousandth)
@@ -75,8 +77,7 @@ AS $fn$
                           AND s.sold_on >= d.start_on AND s.sold_on <= d.end_on AND s.category_id = d.category_id
                         OFFSET 0) s
     UNION ALL               -- (... or the rep's split lines and lines of 0)
-    SELECT m.spiff_id, m.sale_id FROM mine m
-    WHERE m.amount = 0 OR EXISTS (SELECT 1 FROM sales_supervisor.sale_credit x WHERE x.sale_id = m.sale_id)),
+    SELECT m.spiff_id, m.sale_id FROM mine m WHERE m.odd),
   share AS (      -- each credited line of the category: the rep's share of it, signed ...
     SELECT x.spiff_id, x.member_id, x.line AS lines, x.sgn * x.units AS units, x.sgn * x.worth AS worth,
            x.credit
@@ -101,12 +102,12 @@ AS $fn$
     FROM odd o JOIN due d ON d.spiff_id = o.spiff_id JOIN sales_supervisor.sale s ON s.sale_id = o.sale_id
     WHERE p_member IS NULL
     UNION ALL       -- ... with p_member, the rep's lines with one rep, all of it
-    SELECT d.spiff_id, s.member_id, CASE WHEN s.refund_of IS NULL THEN 1 ELSE -1 END, sign(s.amount) * round(coalesce(s.quantity, 1), 3),
-           sign(s.amount) * CASE d.per WHEN 'unit' THEN round(coalesce(s.quantity, 1) * d.amount, 2) ELSE d.amount END,
-           s.amount
-    FROM due d JOIN sales_supervisor.sale s
-      ON s.member_id = p_member AND s.sold_on >= d.start_on AND s.sold_on <= d.end_on AND s.category_id = d.category_id
-    WHERE s.amount <> 0 AND NOT EXISTS (SELECT 1 FROM sales_supervisor.sale_credit x WHERE x.sale_id = s.sale_id)),
+    SELECT d.spiff_id, m.member_id, CASE WHEN m.refund_of IS NULL THEN 1 ELSE -1 END,
+           sign(m.amount) * round(coalesce(m.quantity, 1), 3),
+           sign(m.amount) * CASE d.per WHEN 'unit' THEN round(coalesce(m.quantity, 1) * d.amount, 2) ELSE d.amount END,
+           m.amount
+    FROM mine m JOIN due d ON d.spiff_id = m.spiff_id
+    WHERE NOT m.odd),
   rep AS (
     SELECT sh.spiff_id, sh.member_id, sum(sh.lines)::bigint AS lines, sum(sh.units) AS units,
            sum(sh.worth) AS worth, sum(sh.credit) AS credit
