@@ -179,7 +179,8 @@ BEGIN
        INSERT INTO sales_supervisor.invoice_credit (invoice_id, for_period_id, member_id, credit)
        SELECT c.invoice_id, $1, c.member_id, sum(c.amount) FROM c
        WHERE c.invoice_id IS NOT NULL
-       GROUP BY c.invoice_id, c.member_id HAVING sum(c.amount) <> 0)
+       GROUP BY c.invoice_id, c.member_id HAVING sum(c.amount) <> 0
+       ORDER BY c.invoice_id, c.member_id)   -- (in key order: the index grows at its end)
      INSERT INTO sales_supervisor.commission_credit (period_id, member_id, kind, sold_in, lines, amount, for_period_id)
      SELECT $1, c.member_id, CASE WHEN c.refunds THEN ''refunds'' ELSE ''sales'' END, c.month, sum(c.lines), sum(c.amount), $1
      FROM c
