@@ -134,3 +134,35 @@ rhythm_read(const unsigned char *in, int64_t n, int32_t *days)
 							 (uint32_t) p[2] << 16 | (uint32_t) p[3] << 24);
 	}
 }
+
+int
+sales_window_flags(const SalesWindows *w, int32_t day)
+{
+	int			flags = 0;
+
+	if (day > w->recent_from)
+		flags |= SALES_IN_RECENT;
+	if (day <= w->year_ago)
+	{
+		flags |= SALES_BY_YEAR_AGO;
+		if (day > w->year_ago_from)
+			flags |= SALES_IN_YEAR_AGO;
+	}
+	return flags;
+}
+
+int
+rhythm_note_day(int32_t *days, int64_t *n, int32_t day, int *sorted)
+{
+	if (*n > 0)
+	{
+		int32_t		last = days[*n - 1];
+
+		if (day == last)
+			return 0;
+		if (day < last)
+			*sorted = 0;
+	}
+	days[(*n)++] = day;
+	return 1;
+}

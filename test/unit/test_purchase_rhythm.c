@@ -112,6 +112,46 @@ test_serial(void)
 	CHECK(strstr(err.msg, "does not hold") != NULL);
 }
 
+/*
+ * The windows of customer_sales_scan as of 2025-12-31 (day 9496) with a
+ * 90-day trend window: recent_from = 9496 - 90 = 9406 (2025-10-02), year_ago
+ * = 2024-12-31 = 9131, year_ago_from = 9131 - 90 = 9041 (2024-10-02).
+ */
+static void
+test_window_flags(void)
+{
+	SalesWindows w = {9406, 9041, 9131};
+
+	CHECK_EQ_INT(sales_window_flags(&w, 9496), SALES_IN_RECENT);	/* the day itself */
+	CHECK_EQ_INT(sales_window_flags(&w, 9407), SALES_IN_RECENT);	/* first recent day */
+	CHECK_EQ_INT(sales_window_flags(&w, 9406), 0);	/* recent_from is excluded */
+	CHECK_EQ_INT(sales_window_flags(&w, 9132), 0);	/* the day after a year ago */
+	CHECK_EQ_INT(sales_window_flags(&w, 9131), SALES_IN_YEAR_AGO | SALES_BY_YEAR_AGO);
+	CHECK_EQ_INT(sales_window_flags(&w, 9042), SALES_IN_YEAR_AGO | SALES_BY_YEAR_AGO);
+	CHECK_EQ_INT(sales_window_flags(&w, 9041), SALES_BY_YEAR_AGO);	/* year_ago_from excluded */
+	CHECK_EQ_INT(sales_window_flags(&w, -100000), SALES_BY_YEAR_AGO);
+}
+
+/* Appending days: a repeat of the last day is skipped, an earlier day unsorts. */
+static void
+test_note_day(void)
+{
+	int32_t		days[4];
+	int64_t		n = 0;
+	int			sorted = 1;
+
+	CHECK_EQ_INT(rhythm_note_day(days, &n, 10, &sorted), 1);
+	CHECK_EQ_INT(rhythm_note_day(days, &n, 10, &sorted), 0);
+	CHECK_EQ_INT(rhythm_note_day(days, &n, 12, &sorted), 1);
+	CHECK_EQ_INT(n, 2);
+	CHECK_EQ_INT(sorted, 1);
+	CHECK_EQ_INT(rhythm_note_day(days, &n, 10, &sorted), 1);	/* not the last: kept */
+	CHECK_EQ_INT(n, 3);
+	CHECK_EQ_INT(sorted, 0);
+	CHECK_EQ_INT(days[2], 10);
+	CHECK_EQ_INT(rhythm_sort_unique(days, n), 2);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -119,5 +159,7 @@ main(int argc, char **argv)
 	test_sort_unique();
 	test_summarise();
 	test_serial();
+	test_window_flags();
+	test_note_day();
 	return unit_summary(argv[0]);
 }
