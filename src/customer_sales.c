@@ -9,12 +9,18 @@
  * hash look-up per line and then one transition call per aggregate: the
  * purchase rhythm, the last purchase a year earlier and the two trend sums
  * were four (bench/customer_risk.sh, bench/risk_profile.sh).  This is one
- * aggregate over all the lines (no GROUP BY): its state is its own hash
- * table of customers (simplehash, keyed by customer_id), and per line it
- * looks the customer up once and updates everything the risk needs:
+ * aggregate over all the lines (no GROUP BY).  Its state is laid out for
+ * the cache: a compact slot per customer (found through an array indexed by
+ * customer_id, or a simplehash for ids beyond 4 M or negative), slots in the
+ * order customers first appear -- the lines come in sold_on order, so a
+ * day's lines sweep the slots forwards -- and one sequential log of
+ * (slot, day) for the purchase days instead of an array per customer that
+ * every line would touch at a random place.  Per line:
  *
- *	 days           the purchase days (purchase = amount > 0), appended with
- *	                the last one skipped when repeated, as purchase_rhythm
+ *	 log            a purchase day (purchase = amount > 0) unless it repeats
+ *	                the customer's last one; the final function distributes
+ *	                the log to the customers (a counting sort) and sorts a
+ *	                customer's days only when they came out of order
  *	 year_ago_last  the last purchase day on or before year_ago
  *	 recent, year   net sums of the lines of the two windows (refunds too),
  *	                kept by numeric_avg_accum -- the transition function of
@@ -49,28 +55,56 @@
 
 #include "metrics_glue.h"
 #include "purchase_rhythm.h"
+#include "numeric_cents.h"
 #include "growable_array.h"
 
 PG_FUNCTION_INFO_V1(customer_sales_trans);
 PG_FUNCTION_INFO_V1(customer_sales_final);
 
-/* One customer: everything the sales phase keeps of their lines. */
-typedef struct CustomerEntry
+/*
+ * The sum of a window's lines: whole hundredths while every amount has at
+ * most two decimals (src/core/numeric_cents.c: sales amounts are
+ * numeric(14,2)), else numeric_avg_accum's state.
+ */
+typedef struct WindowSum
 {
-	int32		customer_id;	/* hash key */
-	char		status;			/* simplehash's */
-	int			sorted;			/* days[0..n) ascending and distinct */
-	int64		n;				/* purchase days held */
-	int64		cap;			/* allocated length of days (0: none yet) */
-	int32	   *days;
-	int32		year_ago_last;	/* last purchase day <= year_ago */
-	bool		has_year_ago_last;
-	Datum		recent;			/* numeric_avg_accum states, 0 without a line */
-	Datum		year_ago;
-} CustomerEntry;
+	int64		cents;
+	int32		dscale;			/* the largest display scale added, -1: no line */
+	bool		as_numeric;		/* numeric holds the sum (cents moved into it) */
+	Datum		numeric;		/* numeric_avg_accum state, 0 before the first line */
+} WindowSum;
 
-#define SH_PREFIX		custhash
-#define SH_ELEMENT_TYPE CustomerEntry
+/* One customer: everything the sales phase keeps of their lines but the days. */
+typedef struct CustomerSlot
+{
+	int32		customer_id;
+	int32		last_day;		/* last purchase day logged, NO_DAY: none */
+	int32		year_ago_last;	/* last purchase day <= year_ago, NO_DAY: none */
+	int32		ndays;			/* days logged */
+	WindowSum	recent;
+	WindowSum	year_ago;
+} CustomerSlot;
+
+#define NO_DAY		DATEVAL_NOBEGIN
+#define DIRECT_LIMIT (1 << 22)	/* ids 0 .. 4 M - 1 found by index */
+
+/* A purchase day of the customer in slot. */
+typedef struct DayLog
+{
+	int32		slot;
+	int32		day;
+} DayLog;
+
+/* customer_id -> slot for the ids the direct array does not cover */
+typedef struct IdSlot
+{
+	int32		customer_id;
+	char		status;
+	int32		slot;
+} IdSlot;
+
+#define SH_PREFIX		idslot
+#define SH_ELEMENT_TYPE IdSlot
 #define SH_KEY_TYPE		int32
 #define SH_KEY			customer_id
 #define SH_HASH_KEY(tb, key) murmurhash32((uint32) (key))
@@ -82,12 +116,18 @@ typedef struct CustomerEntry
 
 typedef struct SalesScanState
 {
-	MemoryContext ctx;			/* the aggregate's: the days live here */
-	custhash_hash *customers;
+	MemoryContext ctx;			/* the aggregate's: everything lives here */
 	SalesWindows w;
+	int32	   *direct;			/* slot + 1 by customer_id, 0: none yet */
+	int64		ndirect;
+	idslot_hash *others;		/* created on the first id beyond direct's reach */
+	CustomerSlot *slots;
+	int64		nslots;
+	int64		capslots;
+	DayLog	   *log;
+	int64		nlog;
+	int64		caplog;
 } SalesScanState;
-
-#define DAYS_INITIAL_CAP 8
 
 /* Argument positions (0 is the state). */
 #define ARG_CUSTOMER	1
@@ -121,16 +161,21 @@ read_windows(FunctionCallInfo fcinfo, SalesWindows *w)
 	w->year_ago = v[2];
 }
 
-/* The first line's state: the customers' table and the windows. */
+/* The first line's state: the windows, room for customers and days. */
 static SalesScanState *
 state_new(FunctionCallInfo fcinfo)
 {
 	MemoryContext ctx = aggregate_context(fcinfo, "customer_sales_trans");
-	SalesScanState *st = (SalesScanState *) MemoryContextAlloc(ctx, sizeof(SalesScanState));
+	SalesScanState *st = (SalesScanState *) MemoryContextAllocZero(ctx, sizeof(SalesScanState));
 
 	st->ctx = ctx;
-	st->customers = custhash_create(ctx, 1024, NULL);
 	read_windows(fcinfo, &st->w);
+	st->ndirect = 1024;
+	st->direct = (int32 *) MemoryContextAllocZero(ctx, st->ndirect * sizeof(int32));
+	st->capslots = 1024;
+	st->slots = (CustomerSlot *) MemoryContextAlloc(ctx, st->capslots * sizeof(CustomerSlot));
+	st->caplog = 4096;
+	st->log = (DayLog *) MemoryContextAllocHuge(ctx, st->caplog * sizeof(DayLog));
 	return st;
 }
 
@@ -148,24 +193,88 @@ check_windows(FunctionCallInfo fcinfo, const SalesScanState *st)
 				 errmsg("customer_sales_scan window bounds must be the same on every line")));
 }
 
-/* A purchase day for the customer's rhythm. */
-static void
-note_purchase(SalesScanState *st, CustomerEntry *c, int32 day, int flags)
+/* A new slot for customer_id: no day, no sums; returns its index. */
+static int32
+slot_new(SalesScanState *st, int32 customer_id)
 {
-	if (c->cap == 0)
+	CustomerSlot *c;
+
+	if (st->nslots == PG_INT32_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("customer_sales_scan cannot hold more than %d customers", PG_INT32_MAX)));
+	if (st->nslots == st->capslots)
+		st->slots = (CustomerSlot *) growable_reserve(st->slots, &st->capslots, st->nslots + 1,
+													  sizeof(CustomerSlot), "customer_sales_scan", "customers");
+	c = &st->slots[st->nslots];
+	c->customer_id = customer_id;
+	c->last_day = c->year_ago_last = NO_DAY;
+	c->ndays = 0;
+	memset(&c->recent, 0, sizeof(WindowSum));
+	c->recent.dscale = -1;
+	c->year_ago = c->recent;
+	return (int32) st->nslots++;
+}
+
+/* The slot of customer_id, made on their first line. */
+static int32
+slot_of(SalesScanState *st, int32 customer_id)
+{
+	if (customer_id >= 0 && customer_id < DIRECT_LIMIT)
 	{
-		c->cap = DAYS_INITIAL_CAP;
-		c->days = (int32 *) MemoryContextAlloc(st->ctx, c->cap * sizeof(int32));
+		if (customer_id >= st->ndirect)
+		{
+			int64		n = st->ndirect;
+
+			while (n <= customer_id)
+				n *= 2;
+			n = Min(n, DIRECT_LIMIT);
+			st->direct = (int32 *) repalloc_huge(st->direct, n * sizeof(int32));
+			memset(st->direct + st->ndirect, 0, (n - st->ndirect) * sizeof(int32));
+			st->ndirect = n;
+		}
+		if (st->direct[customer_id] == 0)
+			st->direct[customer_id] = slot_new(st, customer_id) + 1;
+		return st->direct[customer_id] - 1;
 	}
-	else if (c->n == c->cap && c->days[c->n - 1] != day)
-		c->days = (int32 *) growable_reserve(c->days, &c->cap, c->n + 1, sizeof(int32),
-											 "customer_sales_scan", "purchase days");
-	rhythm_note_day(c->days, &c->n, day, &c->sorted);
-	if ((flags & SALES_BY_YEAR_AGO) && (!c->has_year_ago_last || day > c->year_ago_last))
+	else
 	{
+		bool		found;
+		IdSlot	   *e;
+
+		if (st->others == NULL)
+			st->others = idslot_create(st->ctx, 1024, NULL);
+		e = idslot_insert(st->others, customer_id, &found);
+		if (!found)
+			e->slot = slot_new(st, customer_id);
+		return e->slot;
+	}
+}
+
+/* A purchase day of the customer in slot: logged unless it repeats their last. */
+static void
+note_purchase(SalesScanState *st, int32 slot, int32 day, int flags)
+{
+	CustomerSlot *c = &st->slots[slot];
+
+	if (day != c->last_day)
+	{
+		if (st->nlog == st->caplog)
+			st->log = (DayLog *) growable_reserve(st->log, &st->caplog, st->nlog + 1, sizeof(DayLog),
+												  "customer_sales_scan", "purchase days");
+		st->log[st->nlog].slot = slot;
+		st->log[st->nlog].day = day;
+		st->nlog++;
+		c->last_day = day;
+		if (c->ndays == PG_INT32_MAX)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("customer_sales_scan cannot hold more than %d purchase days of one customer",
+							PG_INT32_MAX)));
+		c->ndays++;
+	}
+	if ((flags & SALES_BY_YEAR_AGO) && (c->year_ago_last == NO_DAY || day > c->year_ago_last))
 		c->year_ago_last = day;
-		c->has_year_ago_last = true;
-	}
 }
 
 /* Adds amount to a window's sum with sum(numeric)'s own transition function. */
@@ -182,15 +291,37 @@ accumulate(FunctionCallInfo fcinfo, Datum sum_state, Datum amount)
 	return numeric_avg_accum(acc);
 }
 
-/* A new customer's entry: no day, no sums. */
+/*
+ * Adds a line's amount to a window: to the hundredths when it has at most
+ * two decimals and the sum stays within +-2^62, else (from then on) by
+ * numeric_avg_accum, the hundredths so far moved in as one value of their
+ * display scale (so the sum and its scale are sum()'s either way).
+ */
 static void
-entry_init(CustomerEntry *c)
+add_amount(FunctionCallInfo fcinfo, WindowSum *w, Datum amount)
 {
-	c->sorted = 1;
-	c->n = c->cap = 0;
-	c->days = NULL;
-	c->has_year_ago_last = false;
-	c->recent = c->year_ago = (Datum) 0;
+	struct varlena *v = (struct varlena *) DatumGetPointer(amount);
+	int64		cents;
+	int			dscale;
+	char		text[24];
+
+	if (!w->as_numeric)
+	{
+		if (!VARATT_IS_EXTERNAL(v) && !VARATT_IS_COMPRESSED(v) &&
+			numeric_cents_read((const unsigned char *) VARDATA_ANY(v), VARSIZE_ANY_EXHDR(v), &cents, &dscale) &&
+			cents_add(&w->cents, cents))
+		{
+			w->dscale = Max(w->dscale, dscale);
+			return;
+		}
+		if (w->dscale >= 0)
+			w->numeric = accumulate(fcinfo, (Datum) 0,
+									DirectFunctionCall3(numeric_in, CStringGetDatum(cents_text(w->cents, w->dscale, text)),
+														ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
+		w->as_numeric = true;
+	}
+	w->numeric = accumulate(fcinfo, w->numeric, amount);
+	w->dscale = Max(w->dscale, 0);
 }
 
 /*
@@ -202,10 +333,10 @@ Datum
 customer_sales_trans(PG_FUNCTION_ARGS)
 {
 	SalesScanState *st = PG_ARGISNULL(0) ? NULL : (SalesScanState *) PG_GETARG_POINTER(0);
-	CustomerEntry *c;
+	CustomerSlot *c;
+	int32		slot;
 	int32		day;
 	int			flags;
-	bool		found;
 
 	if (st == NULL)
 		st = state_new(fcinfo);
@@ -222,65 +353,59 @@ customer_sales_trans(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("customer_sales_scan sale day must be a finite date, got %s",
 						DatumGetCString(DirectFunctionCall1(date_out, DateADTGetDatum(day))))));
-	c = custhash_insert(st->customers, PG_GETARG_INT32(ARG_CUSTOMER), &found);
-	if (!found)
-		entry_init(c);
+	slot = slot_of(st, PG_GETARG_INT32(ARG_CUSTOMER));
 	flags = sales_window_flags(&st->w, day);
 	if (!PG_ARGISNULL(ARG_PURCHASE) && PG_GETARG_BOOL(ARG_PURCHASE))
-		note_purchase(st, c, day, flags);
+		note_purchase(st, slot, day, flags);
+	c = &st->slots[slot];
 	if (flags & SALES_IN_RECENT)
-		c->recent = accumulate(fcinfo, c->recent, PG_GETARG_DATUM(ARG_AMOUNT));
+		add_amount(fcinfo, &c->recent, PG_GETARG_DATUM(ARG_AMOUNT));
 	if (flags & SALES_IN_YEAR_AGO)
-		c->year_ago = accumulate(fcinfo, c->year_ago, PG_GETARG_DATUM(ARG_AMOUNT));
+		add_amount(fcinfo, &c->year_ago, PG_GETARG_DATUM(ARG_AMOUNT));
 	PG_RETURN_POINTER(st);
 }
 
 /* A window's sum as coalesce(sum(amount), 0): numeric 0 without a line. */
 static Datum
-window_sum(Datum sum_state)
+window_sum(const WindowSum *w)
 {
 	LOCAL_FCINFO(fin, 1);
-	Datum		result;
+	char		text[24];
 
-	if (sum_state == (Datum) 0)
+	if (w->dscale < 0)
 		return DirectFunctionCall1(int4_numeric, Int32GetDatum(0));
+	if (!w->as_numeric)
+		return DirectFunctionCall3(numeric_in, CStringGetDatum(cents_text(w->cents, w->dscale, text)),
+								   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
 	InitFunctionCallInfoData(*fin, NULL, 1, InvalidOid, NULL, NULL);
-	fin->args[0].value = sum_state;
+	fin->args[0].value = w->numeric;
 	fin->args[0].isnull = false;
-	result = numeric_sum(fin);
-	if (fin->isnull)
-		return DirectFunctionCall1(int4_numeric, Int32GetDatum(0));
-	return result;
+	return numeric_sum(fin);
 }
 
 /*
  * One customer's row: customer_id, purchase_days, first_on, last_on, gaps,
  * median_gap (the rhythm's fields NULL without a purchase, median_gap
- * without a gap), year_ago_last_on, recent_sales, year_ago_sales.
+ * without a gap), year_ago_last_on, recent_sales, year_ago_sales.  days
+ * holds the n purchase days logged for them (repeats and disorder possible);
+ * scratch room for n - 1 gaps.
  */
 static Datum
-entry_row(CustomerEntry *c, TupleDesc tupdesc)
+slot_row(const CustomerSlot *c, int32 *days, int64 n, int32 *scratch, TupleDesc tupdesc)
 {
 	Datum		values[9];
 	bool		nulls[9] = {false, true, true, true, true, true, true, false, false};
 	PurchaseRhythm r;
+	int64		i;
 
 	values[0] = Int32GetDatum(c->customer_id);
-	if (c->n > 0)
+	if (n > 0)
 	{
-		int32	   *scratch;
-
-		if (!c->sorted)
-			c->n = rhythm_sort_unique(c->days, c->n);
-		c->sorted = 1;
-		scratch = (int32 *) palloc(Max(c->n - 1, 1) * sizeof(int32));
-		rhythm_summarise(c->days, c->n, scratch, &r);
-		pfree(scratch);
-		if (r.purchase_days > PG_INT32_MAX)
-			ereport(ERROR,
-					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-					 errmsg("customer_sales_scan counted %lld purchase days, more than an integer holds",
-							(long long) r.purchase_days)));
+		for (i = 1; i < n && days[i] > days[i - 1]; i++)
+			;
+		if (i < n)				/* out of order: sort, drop repeats */
+			n = rhythm_sort_unique(days, n);
+		rhythm_summarise(days, n, scratch, &r);
 		values[1] = Int32GetDatum((int32) r.purchase_days);
 		values[2] = DateADTGetDatum(r.first_day);
 		values[3] = DateADTGetDatum(r.last_day);
@@ -290,16 +415,42 @@ entry_row(CustomerEntry *c, TupleDesc tupdesc)
 		nulls[5] = (r.gaps == 0);
 	}
 	values[6] = DateADTGetDatum(c->year_ago_last);
-	nulls[6] = !c->has_year_ago_last;
-	values[7] = window_sum(c->recent);
-	values[8] = window_sum(c->year_ago);
+	nulls[6] = (c->year_ago_last == NO_DAY);
+	values[7] = window_sum(&c->recent);
+	values[8] = window_sum(&c->year_ago);
 	return HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls));
 }
 
 /*
- * Final: one customer_sales_row per customer seen, as an array (in no
- * particular order); NULL when no line was read.  Sorting a customer's days
- * in place keeps the set of days the state stands for (READ_ONLY holds).
+ * The log distributed to the customers (a counting sort, stable: each
+ * customer's days in the order they came): days[start[i] .. start[i + 1])
+ * are slot i's.  New memory: the state is left as it was.
+ */
+static int32 *
+distribute_log(const SalesScanState *st, int64 **start_out)
+{
+	int64	   *start = (int64 *) palloc_extended((st->nslots + 1) * sizeof(int64), MCXT_ALLOC_HUGE);
+	int64	   *fill = (int64 *) palloc_extended(Max(st->nslots, 1) * sizeof(int64), MCXT_ALLOC_HUGE);
+	int32	   *days = (int32 *) palloc_extended(Max(st->nlog, 1) * sizeof(int32), MCXT_ALLOC_HUGE);
+	int64		i;
+
+	start[0] = 0;
+	for (i = 0; i < st->nslots; i++)
+	{
+		fill[i] = start[i];
+		start[i + 1] = start[i] + st->slots[i].ndays;
+	}
+	for (i = 0; i < st->nlog; i++)
+		days[fill[st->log[i].slot]++] = st->log[i].day;
+	pfree(fill);
+	*start_out = start;
+	return days;
+}
+
+/*
+ * Final: one customer_sales_row per customer seen, as an array (in the
+ * order they first appeared); NULL when no line was read.  Reads the state
+ * only (FINALFUNC_MODIFY = READ_ONLY).
  */
 Datum
 customer_sales_final(PG_FUNCTION_ARGS)
@@ -307,10 +458,12 @@ customer_sales_final(PG_FUNCTION_ARGS)
 	SalesScanState *st;
 	Oid			rowtype;
 	TupleDesc	tupdesc;
-	custhash_iterator it;
-	CustomerEntry *c;
 	Datum	   *rows;
-	int			i = 0;
+	int32	   *days;
+	int32	   *scratch;
+	int64	   *start;
+	int64		i,
+				most = 1;
 	int16		typlen;
 	bool		typbyval;
 	char		typalign;
@@ -318,19 +471,21 @@ customer_sales_final(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	st = (SalesScanState *) PG_GETARG_POINTER(0);
-	if (st->customers->members > (uint64) MaxAllocSize / sizeof(Datum))
+	if (st->nslots > (int64) (MaxAllocSize / sizeof(Datum)))
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("customer_sales_scan cannot return %llu customers in one array",
-						(unsigned long long) st->customers->members)));
+				 errmsg("customer_sales_scan cannot return %lld customers in one array", (long long) st->nslots)));
 	rowtype = get_element_type(get_fn_expr_rettype(fcinfo->flinfo));
 	if (!OidIsValid(rowtype))
 		elog(ERROR, "customer_sales_final must return an array of a composite type");
 	tupdesc = BlessTupleDesc(lookup_rowtype_tupdesc_copy(rowtype, -1));
-	rows = (Datum *) palloc(Max(st->customers->members, 1) * sizeof(Datum));
-	custhash_start_iterate(st->customers, &it);
-	while ((c = custhash_iterate(st->customers, &it)) != NULL)
-		rows[i++] = entry_row(c, tupdesc);
+	days = distribute_log(st, &start);
+	for (i = 0; i < st->nslots; i++)
+		most = Max(most, st->slots[i].ndays);
+	scratch = (int32 *) palloc_extended(most * sizeof(int32), MCXT_ALLOC_HUGE);
+	rows = (Datum *) palloc(Max(st->nslots, 1) * sizeof(Datum));
+	for (i = 0; i < st->nslots; i++)
+		rows[i] = slot_row(&st->slots[i], days + start[i], start[i + 1] - start[i], scratch, tupdesc);
 	get_typlenbyvalalign(rowtype, &typlen, &typbyval, &typalign);
-	PG_RETURN_ARRAYTYPE_P(construct_array(rows, i, rowtype, typlen, typbyval, typalign));
+	PG_RETURN_ARRAYTYPE_P(construct_array(rows, (int) st->nslots, rowtype, typlen, typbyval, typalign));
 }

@@ -31,7 +31,7 @@ BEGIN;
 SET LOCAL search_path = sales_supervisor, public;
 SET LOCAL TimeZone = 'UTC';
 SET LOCAL DateStyle = 'ISO';
-SELECT plan(13);
+SELECT plan(14);
 
 INSERT INTO team (team_id, name, parent_id) VALUES (1, 'North', NULL);
 INSERT INTO member (member_id, full_name, level, team_id, manager_id, hire_date) VALUES
@@ -72,6 +72,19 @@ SELECT is((SELECT array_agg(x::text)
                                      (7, '2025-11-01', true, NULL::numeric), (7, '2025-11-02', NULL, 1.50)) v(c, d, p, a))) x),
           ARRAY['(7,,,,,,,1.50,0)'],
           'customer_sales_scan: a line with a NULL customer, day or amount skipped; a NULL purchase flag is no purchase');
+
+-- the sums to the hundredth while every amount has at most two decimals,
+-- numeric arithmetic from the first one that has not (or that is too large),
+-- scale as sum()'s: c1 1.10 + 2.005 = 3.105 (three decimals); c2 NaN + 1.00
+-- = NaN; c3 99999999999999999.99 (beyond the hundredths' 2^62) + 0.01 =
+-- 100000000000000000.00; c4 -0.5 + 0.25 = -0.25 (two decimals, the larger);
+-- c5 10 + 2.5 = 12.5 (one decimal); all in the recent window of 2025-11-01
+SELECT is((SELECT array_agg(x.recent_sales::text ORDER BY x.customer_id)
+           FROM unnest((SELECT customer_sales_scan(c, '2025-11-01', false, a, '2025-10-02', '2024-10-02', '2024-12-31')
+                        FROM (VALUES (1, 1.10), (1, 2.005), (2, 'NaN'), (2, 1.00), (3, 99999999999999999.99), (3, 0.01),
+                                     (4, -0.5), (4, 0.25), (5, 10), (5, 2.5)) v(c, a))) x),
+          ARRAY['3.105', 'NaN', '100000000000000000.00', '-0.25', '12.5'],
+          'customer_sales_scan sums: hundredths, then numeric arithmetic beyond them; the scale is sum()''s');
 
 -- ---------------------------------------------------------------- the property
 -- the GROUP BY with four aggregates that customer_sales_as_of ran before,
