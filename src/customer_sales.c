@@ -10,10 +10,10 @@
  * purchase rhythm, the last purchase a year earlier and the two trend sums
  * were four (bench/customer_risk.sh, bench/risk_profile.sh).  This is one
  * aggregate over all the lines (no GROUP BY).  Its state is laid out for
- * the cache: a compact slot per customer (found through an array indexed by
- * customer_id, or a simplehash for ids beyond 4 M or negative), slots in the
- * order customers first appear -- the lines come in sold_on order, so a
- * day's lines sweep the slots forwards -- and one sequential log of
+ * the cache: a compact slot per customer at the index of its customer_id
+ * (ids 0 .. 2^20 - 1; others, negative or larger, through a simplehash) --
+ * the lines come in sold_on order and, within a day, in customer order, so
+ * a day's lines sweep the slots forwards -- and one sequential log of
  * (slot, day) for the purchase days instead of an array per customer that
  * every line would touch at a random place.  Per line:
  *
@@ -23,9 +23,9 @@
  *	                customer's days only when they came out of order
  *	 year_ago_last  the last purchase day on or before year_ago
  *	 recent, year   net sums of the lines of the two windows (refunds too),
- *	                kept by numeric_avg_accum -- the transition function of
- *	                sum(numeric) itself -- so the sums, their scale and their
- *	                NULL-for-no-line are exactly sum()'s
+ *	                in whole hundredths (cents_sum.h), with numeric_avg_accum --
+ *	                the transition function of sum(numeric) itself -- beyond,
+ *	                so the sums and their scale are exactly sum()'s
  *
  * The final function returns one customer_sales_row per customer seen, as
  * an array that the SQL unnests: the lower median gap of the sorted distinct
@@ -55,24 +55,12 @@
 
 #include "metrics_glue.h"
 #include "purchase_rhythm.h"
-#include "numeric_cents.h"
+#include "cents_sum.h"
 #include "growable_array.h"
 
 PG_FUNCTION_INFO_V1(customer_sales_trans);
 PG_FUNCTION_INFO_V1(customer_sales_final);
 
-/*
- * The sum of a window's lines: whole hundredths while every amount has at
- * most two decimals (src/core/numeric_cents.c: sales amounts are
- * numeric(14,2)), else numeric_avg_accum's state.
- */
-typedef struct WindowSum
-{
-	int64		cents;
-	int32		dscale;			/* the largest display scale added, -1: no line */
-	bool		as_numeric;		/* numeric holds the sum (cents moved into it) */
-	Datum		numeric;		/* numeric_avg_accum state, 0 before the first line */
-} WindowSum;
 
 /* One customer: everything the sales phase keeps of their lines but the days. */
 typedef struct CustomerSlot
@@ -81,21 +69,25 @@ typedef struct CustomerSlot
 	int32		last_day;		/* last purchase day logged, NO_DAY: none */
 	int32		year_ago_last;	/* last purchase day <= year_ago, NO_DAY: none */
 	int32		ndays;			/* days logged */
-	WindowSum	recent;
-	WindowSum	year_ago;
+	CentsSum	recent;
+	CentsSum	year_ago;
 } CustomerSlot;
 
 #define NO_DAY		DATEVAL_NOBEGIN
-#define DIRECT_LIMIT (1 << 22)	/* ids 0 .. 4 M - 1 found by index */
+#define NO_CUSTOMER (-1)		/* customer_id of an unused direct slot */
+#define DIRECT_LIMIT (1 << 20)	/* ids 0 .. 2^20 - 1 have the slot of their id */
 
-/* A purchase day of the customer in slot. */
+/*
+ * A purchase day of the customer in slot ref: ref < DIRECT_LIMIT is the
+ * direct slot of customer ref, else others[ref - DIRECT_LIMIT].
+ */
 typedef struct DayLog
 {
 	int32		slot;
 	int32		day;
 } DayLog;
 
-/* customer_id -> slot for the ids the direct array does not cover */
+/* customer_id -> index in others, for the ids beyond the direct slots */
 typedef struct IdSlot
 {
 	int32		customer_id;
@@ -118,12 +110,14 @@ typedef struct SalesScanState
 {
 	MemoryContext ctx;			/* the aggregate's: everything lives here */
 	SalesWindows w;
-	int32	   *direct;			/* slot + 1 by customer_id, 0: none yet */
-	int64		ndirect;
-	idslot_hash *others;		/* created on the first id beyond direct's reach */
-	CustomerSlot *slots;
-	int64		nslots;
-	int64		capslots;
+	CustomerSlot *direct;		/* the slot of customer i at i (a day's lines, in
+								 * customer order, sweep them forwards) */
+	int64		ndirect;		/* allocated direct slots */
+	idslot_hash *others_id;		/* created on the first id beyond DIRECT_LIMIT */
+	CustomerSlot *others;
+	int64		nothers;
+	int64		capothers;
+	int64		ncustomers;
 	DayLog	   *log;
 	int64		nlog;
 	int64		caplog;
@@ -161,6 +155,16 @@ read_windows(FunctionCallInfo fcinfo, SalesWindows *w)
 	w->year_ago = v[2];
 }
 
+/* Marks n direct slots unused. */
+static void
+slots_clear(CustomerSlot *slots, int64 n)
+{
+	int64		i;
+
+	for (i = 0; i < n; i++)
+		slots[i].customer_id = NO_CUSTOMER;
+}
+
 /* The first line's state: the windows, room for customers and days. */
 static SalesScanState *
 state_new(FunctionCallInfo fcinfo)
@@ -171,9 +175,10 @@ state_new(FunctionCallInfo fcinfo)
 	st->ctx = ctx;
 	read_windows(fcinfo, &st->w);
 	st->ndirect = 1024;
-	st->direct = (int32 *) MemoryContextAllocZero(ctx, st->ndirect * sizeof(int32));
-	st->capslots = 1024;
-	st->slots = (CustomerSlot *) MemoryContextAlloc(ctx, st->capslots * sizeof(CustomerSlot));
+	st->direct = (CustomerSlot *) MemoryContextAlloc(ctx, st->ndirect * sizeof(CustomerSlot));
+	slots_clear(st->direct, st->ndirect);
+	st->capothers = 16;
+	st->others = (CustomerSlot *) MemoryContextAlloc(ctx, st->capothers * sizeof(CustomerSlot));
 	st->caplog = 4096;
 	st->log = (DayLog *) MemoryContextAllocHuge(ctx, st->caplog * sizeof(DayLog));
 	return st;
@@ -193,33 +198,29 @@ check_windows(FunctionCallInfo fcinfo, const SalesScanState *st)
 				 errmsg("customer_sales_scan window bounds must be the same on every line")));
 }
 
-/* A new slot for customer_id: no day, no sums; returns its index. */
-static int32
-slot_new(SalesScanState *st, int32 customer_id)
+/* A customer's first line: no day, no sums. */
+static void
+slot_init(CustomerSlot *c, int32 customer_id)
 {
-	CustomerSlot *c;
-
-	if (st->nslots == PG_INT32_MAX)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("customer_sales_scan cannot hold more than %d customers", PG_INT32_MAX)));
-	if (st->nslots == st->capslots)
-		st->slots = (CustomerSlot *) growable_reserve(st->slots, &st->capslots, st->nslots + 1,
-													  sizeof(CustomerSlot), "customer_sales_scan", "customers");
-	c = &st->slots[st->nslots];
 	c->customer_id = customer_id;
 	c->last_day = c->year_ago_last = NO_DAY;
 	c->ndays = 0;
-	memset(&c->recent, 0, sizeof(WindowSum));
-	c->recent.dscale = -1;
-	c->year_ago = c->recent;
-	return (int32) st->nslots++;
+	cents_sum_init(&c->recent);
+	cents_sum_init(&c->year_ago);
 }
 
-/* The slot of customer_id, made on their first line. */
+/*
+ * The slot reference of customer_id (see DayLog), the slot made on their
+ * first line: ids 0 .. DIRECT_LIMIT - 1 have the slot of their id (the
+ * direct slots grow by doubling to cover the largest id seen), others one
+ * found through a hash table.
+ */
 static int32
 slot_of(SalesScanState *st, int32 customer_id)
 {
+	bool		found;
+	IdSlot	   *e;
+
 	if (customer_id >= 0 && customer_id < DIRECT_LIMIT)
 	{
 		if (customer_id >= st->ndirect)
@@ -229,33 +230,48 @@ slot_of(SalesScanState *st, int32 customer_id)
 			while (n <= customer_id)
 				n *= 2;
 			n = Min(n, DIRECT_LIMIT);
-			st->direct = (int32 *) repalloc_huge(st->direct, n * sizeof(int32));
-			memset(st->direct + st->ndirect, 0, (n - st->ndirect) * sizeof(int32));
+			st->direct = (CustomerSlot *) repalloc_huge(st->direct, n * sizeof(CustomerSlot));
+			slots_clear(st->direct + st->ndirect, n - st->ndirect);
 			st->ndirect = n;
 		}
-		if (st->direct[customer_id] == 0)
-			st->direct[customer_id] = slot_new(st, customer_id) + 1;
-		return st->direct[customer_id] - 1;
+		if (st->direct[customer_id].customer_id == NO_CUSTOMER)
+		{
+			slot_init(&st->direct[customer_id], customer_id);
+			st->ncustomers++;
+		}
+		return customer_id;
 	}
-	else
+	if (st->others_id == NULL)
+		st->others_id = idslot_create(st->ctx, 1024, NULL);
+	e = idslot_insert(st->others_id, customer_id, &found);
+	if (!found)
 	{
-		bool		found;
-		IdSlot	   *e;
-
-		if (st->others == NULL)
-			st->others = idslot_create(st->ctx, 1024, NULL);
-		e = idslot_insert(st->others, customer_id, &found);
-		if (!found)
-			e->slot = slot_new(st, customer_id);
-		return e->slot;
+		if (st->nothers >= PG_INT32_MAX - DIRECT_LIMIT)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("customer_sales_scan cannot hold more than %d customers", PG_INT32_MAX - DIRECT_LIMIT)));
+		if (st->nothers == st->capothers)
+			st->others = (CustomerSlot *) growable_reserve(st->others, &st->capothers, st->nothers + 1,
+														   sizeof(CustomerSlot), "customer_sales_scan", "customers");
+		slot_init(&st->others[st->nothers], customer_id);
+		e->slot = (int32) st->nothers++;
+		st->ncustomers++;
 	}
+	return DIRECT_LIMIT + e->slot;
+}
+
+/* The slot of a reference. */
+static inline CustomerSlot *
+slot_at(SalesScanState *st, int32 ref)
+{
+	return ref < DIRECT_LIMIT ? &st->direct[ref] : &st->others[ref - DIRECT_LIMIT];
 }
 
 /* A purchase day of the customer in slot: logged unless it repeats their last. */
 static void
 note_purchase(SalesScanState *st, int32 slot, int32 day, int flags)
 {
-	CustomerSlot *c = &st->slots[slot];
+	CustomerSlot *c = slot_at(st, slot);
 
 	if (day != c->last_day)
 	{
@@ -277,52 +293,6 @@ note_purchase(SalesScanState *st, int32 slot, int32 day, int flags)
 		c->year_ago_last = day;
 }
 
-/* Adds amount to a window's sum with sum(numeric)'s own transition function. */
-static Datum
-accumulate(FunctionCallInfo fcinfo, Datum sum_state, Datum amount)
-{
-	LOCAL_FCINFO(acc, 2);
-
-	InitFunctionCallInfoData(*acc, NULL, 2, InvalidOid, fcinfo->context, NULL);
-	acc->args[0].value = sum_state;
-	acc->args[0].isnull = (sum_state == (Datum) 0);
-	acc->args[1].value = amount;
-	acc->args[1].isnull = false;
-	return numeric_avg_accum(acc);
-}
-
-/*
- * Adds a line's amount to a window: to the hundredths when it has at most
- * two decimals and the sum stays within +-2^62, else (from then on) by
- * numeric_avg_accum, the hundredths so far moved in as one value of their
- * display scale (so the sum and its scale are sum()'s either way).
- */
-static void
-add_amount(FunctionCallInfo fcinfo, WindowSum *w, Datum amount)
-{
-	struct varlena *v = (struct varlena *) DatumGetPointer(amount);
-	int64		cents;
-	int			dscale;
-	char		text[24];
-
-	if (!w->as_numeric)
-	{
-		if (!VARATT_IS_EXTERNAL(v) && !VARATT_IS_COMPRESSED(v) &&
-			numeric_cents_read((const unsigned char *) VARDATA_ANY(v), VARSIZE_ANY_EXHDR(v), &cents, &dscale) &&
-			cents_add(&w->cents, cents))
-		{
-			w->dscale = Max(w->dscale, dscale);
-			return;
-		}
-		if (w->dscale >= 0)
-			w->numeric = accumulate(fcinfo, (Datum) 0,
-									DirectFunctionCall3(numeric_in, CStringGetDatum(cents_text(w->cents, w->dscale, text)),
-														ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
-		w->as_numeric = true;
-	}
-	w->numeric = accumulate(fcinfo, w->numeric, amount);
-	w->dscale = Max(w->dscale, 0);
-}
 
 /*
  * Transition: one line.  A line with a NULL customer, day or amount is
@@ -357,31 +327,14 @@ customer_sales_trans(PG_FUNCTION_ARGS)
 	flags = sales_window_flags(&st->w, day);
 	if (!PG_ARGISNULL(ARG_PURCHASE) && PG_GETARG_BOOL(ARG_PURCHASE))
 		note_purchase(st, slot, day, flags);
-	c = &st->slots[slot];
+	c = slot_at(st, slot);
 	if (flags & SALES_IN_RECENT)
-		add_amount(fcinfo, &c->recent, PG_GETARG_DATUM(ARG_AMOUNT));
+		cents_sum_add(fcinfo, &c->recent, PG_GETARG_DATUM(ARG_AMOUNT));
 	if (flags & SALES_IN_YEAR_AGO)
-		add_amount(fcinfo, &c->year_ago, PG_GETARG_DATUM(ARG_AMOUNT));
+		cents_sum_add(fcinfo, &c->year_ago, PG_GETARG_DATUM(ARG_AMOUNT));
 	PG_RETURN_POINTER(st);
 }
 
-/* A window's sum as coalesce(sum(amount), 0): numeric 0 without a line. */
-static Datum
-window_sum(const WindowSum *w)
-{
-	LOCAL_FCINFO(fin, 1);
-	char		text[24];
-
-	if (w->dscale < 0)
-		return DirectFunctionCall1(int4_numeric, Int32GetDatum(0));
-	if (!w->as_numeric)
-		return DirectFunctionCall3(numeric_in, CStringGetDatum(cents_text(w->cents, w->dscale, text)),
-								   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
-	InitFunctionCallInfoData(*fin, NULL, 1, InvalidOid, NULL, NULL);
-	fin->args[0].value = w->numeric;
-	fin->args[0].isnull = false;
-	return numeric_sum(fin);
-}
 
 /*
  * One customer's row: customer_id, purchase_days, first_on, last_on, gaps,
@@ -416,41 +369,64 @@ slot_row(const CustomerSlot *c, int32 *days, int64 n, int32 *scratch, TupleDesc 
 	}
 	values[6] = DateADTGetDatum(c->year_ago_last);
 	nulls[6] = (c->year_ago_last == NO_DAY);
-	values[7] = window_sum(&c->recent);
-	values[8] = window_sum(&c->year_ago);
+	values[7] = cents_sum_value(&c->recent);
+	values[8] = cents_sum_value(&c->year_ago);
 	return HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls));
+}
+
+/* The slot at position p of the final enumeration: the direct slots, then the others. */
+static inline CustomerSlot *
+slot_pos(const SalesScanState *st, int64 p)
+{
+	return p < st->ndirect ? &st->direct[p] : &st->others[p - st->ndirect];
+}
+
+/* The days a slot position holds: 0 for an unused direct slot. */
+static inline int64
+pos_days(const SalesScanState *st, int64 p)
+{
+	CustomerSlot *c = slot_pos(st, p);
+
+	return p < st->ndirect && c->customer_id == NO_CUSTOMER ? 0 : c->ndays;
 }
 
 /*
  * The log distributed to the customers (a counting sort, stable: each
- * customer's days in the order they came): days[start[i] .. start[i + 1])
- * are slot i's.  New memory: the state is left as it was.
+ * customer's days in the order they came): days[start[p] .. start[p + 1])
+ * are those of slot position p.  New memory: the state is left as it was.
  */
 static int32 *
 distribute_log(const SalesScanState *st, int64 **start_out)
 {
-	int64	   *start = (int64 *) palloc_extended((st->nslots + 1) * sizeof(int64), MCXT_ALLOC_HUGE);
-	int64	   *fill = (int64 *) palloc_extended(Max(st->nslots, 1) * sizeof(int64), MCXT_ALLOC_HUGE);
+	int64		npos = st->ndirect + st->nothers;
+	int64	   *start = (int64 *) palloc_extended((npos + 1) * sizeof(int64), MCXT_ALLOC_HUGE);
+	int64	   *fill = (int64 *) palloc_extended(Max(npos, 1) * sizeof(int64), MCXT_ALLOC_HUGE);
 	int32	   *days = (int32 *) palloc_extended(Max(st->nlog, 1) * sizeof(int32), MCXT_ALLOC_HUGE);
 	int64		i;
 
 	start[0] = 0;
-	for (i = 0; i < st->nslots; i++)
+	for (i = 0; i < npos; i++)
 	{
 		fill[i] = start[i];
-		start[i + 1] = start[i] + st->slots[i].ndays;
+		start[i + 1] = start[i] + pos_days(st, i);
 	}
 	for (i = 0; i < st->nlog; i++)
-		days[fill[st->log[i].slot]++] = st->log[i].day;
+	{
+		int32		ref = st->log[i].slot;
+		int64		p = ref < DIRECT_LIMIT ? ref : st->ndirect + (ref - DIRECT_LIMIT);
+
+		days[fill[p]++] = st->log[i].day;
+	}
 	pfree(fill);
 	*start_out = start;
 	return days;
 }
 
 /*
- * Final: one customer_sales_row per customer seen, as an array (in the
- * order they first appeared); NULL when no line was read.  Reads the state
- * only (FINALFUNC_MODIFY = READ_ONLY).
+ * Final: one customer_sales_row per customer seen, as an array (direct
+ * slots in customer_id order, then the others in the order they first
+ * appeared); NULL when no line was read.  Reads the state only
+ * (FINALFUNC_MODIFY = READ_ONLY).
  */
 Datum
 customer_sales_final(PG_FUNCTION_ARGS)
@@ -462,7 +438,8 @@ customer_sales_final(PG_FUNCTION_ARGS)
 	int32	   *days;
 	int32	   *scratch;
 	int64	   *start;
-	int64		i,
+	int64		p,
+				n = 0,
 				most = 1;
 	int16		typlen;
 	bool		typbyval;
@@ -471,21 +448,24 @@ customer_sales_final(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	st = (SalesScanState *) PG_GETARG_POINTER(0);
-	if (st->nslots > (int64) (MaxAllocSize / sizeof(Datum)))
+	if (st->ncustomers == 0)
+		PG_RETURN_NULL();
+	if (st->ncustomers > (int64) (MaxAllocSize / sizeof(Datum)))
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("customer_sales_scan cannot return %lld customers in one array", (long long) st->nslots)));
+				 errmsg("customer_sales_scan cannot return %lld customers in one array", (long long) st->ncustomers)));
 	rowtype = get_element_type(get_fn_expr_rettype(fcinfo->flinfo));
 	if (!OidIsValid(rowtype))
 		elog(ERROR, "customer_sales_final must return an array of a composite type");
 	tupdesc = BlessTupleDesc(lookup_rowtype_tupdesc_copy(rowtype, -1));
 	days = distribute_log(st, &start);
-	for (i = 0; i < st->nslots; i++)
-		most = Max(most, st->slots[i].ndays);
+	for (p = 0; p < st->ndirect + st->nothers; p++)
+		most = Max(most, start[p + 1] - start[p]);
 	scratch = (int32 *) palloc_extended(most * sizeof(int32), MCXT_ALLOC_HUGE);
-	rows = (Datum *) palloc(Max(st->nslots, 1) * sizeof(Datum));
-	for (i = 0; i < st->nslots; i++)
-		rows[i] = slot_row(&st->slots[i], days + start[i], start[i + 1] - start[i], scratch, tupdesc);
+	rows = (Datum *) palloc(st->ncustomers * sizeof(Datum));
+	for (p = 0; p < st->ndirect + st->nothers; p++)
+		if (p >= st->ndirect || slot_pos(st, p)->customer_id != NO_CUSTOMER)
+			rows[n++] = slot_row(slot_pos(st, p), days + start[p], start[p + 1] - start[p], scratch, tupdesc);
 	get_typlenbyvalalign(rowtype, &typlen, &typbyval, &typalign);
-	PG_RETURN_ARRAYTYPE_P(construct_array(rows, (int) st->nslots, rowtype, typlen, typbyval, typalign));
+	PG_RETURN_ARRAYTYPE_P(construct_array(rows, (int) n, rowtype, typlen, typbyval, typalign));
 }

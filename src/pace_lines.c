@@ -14,10 +14,11 @@
  * with sale_credit -- to find the split lines (bench/risk_profile.sh).  Here
  * one aggregate over the window's lines does both: per line it finds the
  * point of the day in point_of_day[sold_on - lo] (NULL or outside: the line
- * is not read), adds the amount to its booked sum with numeric_avg_accum
- * (sum(numeric)'s own transition, so sums are sum()'s to the digit), and,
- * when the line's sale_id is in split (the sale ids of sale_credit, a hash
- * set built once), keeps the line itself for the SQL to move.
+ * is not read), adds the amount to its booked sum (in whole hundredths,
+ * cents_sum.h, so sums are sum()'s to the digit and scale), and, when the
+ * line's sale_id is in split (the sale ids of sale_credit: a bitmap over
+ * their range, or a hash set, built once), keeps the line itself for the
+ * SQL to move.
  *
  * The result, as an array of pace_line_row (sale_id, member_id, k, in_date,
  * day, amount): the sums with sale_id NULL (day NULL unless the rep is in
@@ -47,6 +48,7 @@
 
 #include "metrics_glue.h"
 #include "growable_array.h"
+#include "cents_sum.h"
 
 PG_FUNCTION_INFO_V1(pace_line_trans);
 PG_FUNCTION_INFO_V1(pace_line_final);
@@ -64,7 +66,7 @@ typedef struct PaceSum
 {
 	PaceKey		key;
 	char		status;
-	Datum		sum;			/* numeric_avg_accum state */
+	CentsSum	sum;
 } PaceSum;
 
 #define SH_PREFIX		pacesum
@@ -114,7 +116,10 @@ typedef struct PaceScanState
 	bool	   *as_of_null;
 	int			nmoved;			/* moved, sorted */
 	int32	   *moved;
-	splitset_hash *split;
+	splitset_hash *split;		/* the split sale ids when they span too wide a range */
+	uint64	   *split_bits;		/* else a bitmap of ids split_lo .. */
+	int64		split_lo;
+	int64		split_nbits;
 	pacesum_hash *sums;
 	int64		nlines;			/* split lines kept */
 	int64		cap;
@@ -201,7 +206,59 @@ read_points(FunctionCallInfo fcinfo, PaceScanState *st)
 							st->point[i], st->npoints)));
 }
 
-/* moved (sorted) and the split sale ids (a hash set), NULL elements ignored. */
+/*
+ * The split sale ids: a bitmap over their range when it spans at most 2^27
+ * ids (16 MB; sale ids are an identity, so the ids of a year's split lines
+ * are a dense range), which a line finds without a cache miss; else a hash set.
+ */
+static void
+read_split(PaceScanState *st, Datum *v, bool *nulls, int n)
+{
+	int64		lo = PG_INT64_MAX,
+				hi = PG_INT64_MIN;
+	int			i;
+	bool		found;
+
+	for (i = 0; i < n; i++)
+		if (!nulls[i])
+		{
+			lo = Min(lo, DatumGetInt64(v[i]));
+			hi = Max(hi, DatumGetInt64(v[i]));
+		}
+	if (lo > hi || (hi - lo >= 0 && hi - lo < ((int64) 1 << 27)))
+	{
+		st->split_lo = lo > hi ? 0 : lo;
+		st->split_nbits = lo > hi ? 0 : hi - lo + 1;
+		st->split_bits = (uint64 *) MemoryContextAllocZero(st->ctx, (st->split_nbits / 64 + 1) * sizeof(uint64));
+		for (i = 0; i < n; i++)
+			if (!nulls[i])
+			{
+				int64		b = DatumGetInt64(v[i]) - st->split_lo;
+
+				st->split_bits[b / 64] |= (uint64) 1 << (b % 64);
+			}
+		return;
+	}
+	st->split = splitset_create(st->ctx, Max(n, 16), NULL);
+	for (i = 0; i < n; i++)
+		if (!nulls[i])
+			splitset_insert(st->split, DatumGetInt64(v[i]), &found);
+}
+
+/* Whether sale_id is split. */
+static inline bool
+is_split(const PaceScanState *st, int64 sale_id)
+{
+	if (st->split_bits != NULL)
+	{
+		uint64		b = (uint64) sale_id - (uint64) st->split_lo;
+
+		return b < (uint64) st->split_nbits && (st->split_bits[b / 64] & ((uint64) 1 << (b % 64))) != 0;
+	}
+	return splitset_lookup(st->split, sale_id) != NULL;
+}
+
+/* moved (sorted) and the split sale ids, NULL elements ignored. */
 static void
 read_sets(FunctionCallInfo fcinfo, PaceScanState *st)
 {
@@ -209,7 +266,6 @@ read_sets(FunctionCallInfo fcinfo, PaceScanState *st)
 	bool	   *nulls;
 	int			n,
 				i;
-	bool		found;
 
 	array_elems(array_arg(fcinfo, ARG_MOVED, "moved"), INT4OID, &v, &nulls, &n);
 	st->moved = (int32 *) MemoryContextAlloc(st->ctx, Max(n, 1) * sizeof(int32));
@@ -219,10 +275,7 @@ read_sets(FunctionCallInfo fcinfo, PaceScanState *st)
 			st->moved[st->nmoved++] = DatumGetInt32(v[i]);
 	qsort(st->moved, st->nmoved, sizeof(int32), cmp_int32);
 	array_elems(array_arg(fcinfo, ARG_SPLIT, "split"), INT8OID, &v, &nulls, &n);
-	st->split = splitset_create(st->ctx, Max(n, 16), NULL);
-	for (i = 0; i < n; i++)
-		if (!nulls[i])
-			splitset_insert(st->split, DatumGetInt64(v[i]), &found);
+	read_split(st, v, nulls, n);
 }
 
 /*
@@ -281,6 +334,27 @@ state_new(FunctionCallInfo fcinfo, MemoryContext ctx)
 	return st;
 }
 
+/* Whether two states hold the same split sale ids. */
+static bool
+split_same(const PaceScanState *a, const PaceScanState *b)
+{
+	if (a->split_bits != NULL && b->split_bits != NULL)
+		return a->split_lo == b->split_lo && a->split_nbits == b->split_nbits &&
+			memcmp(a->split_bits, b->split_bits, (a->split_nbits / 64 + 1) * sizeof(uint64)) == 0;
+	if (a->split != NULL && b->split != NULL && a->split->members == b->split->members)
+	{
+		splitset_iterator it;
+		SplitId    *e;
+
+		splitset_start_iterate(a->split, &it);
+		while ((e = splitset_iterate(a->split, &it)) != NULL)
+			if (splitset_lookup(b->split, e->sale_id) == NULL)
+				return false;
+		return true;
+	}
+	return false;
+}
+
 /*
  * The arguments after the first line: the same datums (a constant or a
  * parameter of the call), or else the same values -- 22023 when they differ.
@@ -301,7 +375,7 @@ check_same(FunctionCallInfo fcinfo, PaceScanState *st)
 	tmp = AllocSetContextCreate(CurrentMemoryContext, "pace_line_scan check", ALLOCSET_DEFAULT_SIZES);
 	again = state_new(fcinfo, tmp);
 	same = again->lo == st->lo && again->ndays == st->ndays && again->npoints == st->npoints &&
-		again->nmoved == st->nmoved && again->split->members == st->split->members &&
+		again->nmoved == st->nmoved && split_same(again, st) &&
 		memcmp(again->point, st->point, st->ndays * sizeof(int32)) == 0 &&
 		memcmp(again->as_of, st->as_of, st->npoints * sizeof(DateADT)) == 0 &&
 		memcmp(again->as_of_null, st->as_of_null, st->npoints * sizeof(bool)) == 0 &&
@@ -313,19 +387,6 @@ check_same(FunctionCallInfo fcinfo, PaceScanState *st)
 	MemoryContextDelete(tmp);
 }
 
-/* Adds amount to a sum with sum(numeric)'s own transition function. */
-static Datum
-accumulate(FunctionCallInfo fcinfo, Datum sum_state, Datum amount)
-{
-	LOCAL_FCINFO(acc, 2);
-
-	InitFunctionCallInfoData(*acc, NULL, 2, InvalidOid, fcinfo->context, NULL);
-	acc->args[0].value = sum_state;
-	acc->args[0].isnull = (sum_state == (Datum) 0);
-	acc->args[1].value = amount;
-	acc->args[1].isnull = false;
-	return numeric_avg_accum(acc);
-}
 
 /* Keeps a split line (its amount copied: the row's memory is the scan's). */
 static void
@@ -382,9 +443,9 @@ pace_line_trans(PG_FUNCTION_ARGS)
 	key.day = bsearch(&member, st->moved, st->nmoved, sizeof(int32), cmp_int32) ? day : DATEVAL_NOBEGIN;
 	sum = pacesum_insert(st->sums, key, &found);
 	if (!found)
-		sum->sum = (Datum) 0;
-	sum->sum = accumulate(fcinfo, sum->sum, PG_GETARG_DATUM(ARG_AMOUNT));
-	if (!PG_ARGISNULL(ARG_SALE) && splitset_lookup(st->split, PG_GETARG_INT64(ARG_SALE)) != NULL)
+		cents_sum_init(&sum->sum);
+	cents_sum_add(fcinfo, &sum->sum, PG_GETARG_DATUM(ARG_AMOUNT));
+	if (!PG_ARGISNULL(ARG_SALE) && is_split(st, PG_GETARG_INT64(ARG_SALE)))
 	{
 		key.day = day;
 		keep_split(st, &key, PG_GETARG_INT64(ARG_SALE), PG_GETARG_DATUM(ARG_AMOUNT));
@@ -408,17 +469,6 @@ make_row(TupleDesc tupdesc, const PaceKey *key, bool is_line, int64 sale_id, Dat
 	return HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls));
 }
 
-/* A booked sum: numeric_sum of its state (never NULL: one line at least). */
-static Datum
-sum_value(Datum sum_state)
-{
-	LOCAL_FCINFO(fin, 1);
-
-	InitFunctionCallInfoData(*fin, NULL, 1, InvalidOid, NULL, NULL);
-	fin->args[0].value = sum_state;
-	fin->args[0].isnull = false;
-	return numeric_sum(fin);
-}
 
 /*
  * Final: the booked sums (sale_id NULL), then the split lines, as an array
@@ -457,7 +507,7 @@ pace_line_final(PG_FUNCTION_ARGS)
 	rows = (Datum *) palloc(total * sizeof(Datum));
 	pacesum_start_iterate(st->sums, &it);
 	while ((sum = pacesum_iterate(st->sums, &it)) != NULL)
-		rows[n++] = make_row(tupdesc, &sum->key, false, 0, sum_value(sum->sum));
+		rows[n++] = make_row(tupdesc, &sum->key, false, 0, cents_sum_value(&sum->sum));
 	for (i = 0; i < st->nlines; i++)
 		rows[n++] = make_row(tupdesc, &st->lines[i].key, true, st->lines[i].sale_id, st->lines[i].amount);
 	get_typlenbyvalalign(rowtype, &typlen, &typbyval, &typalign);

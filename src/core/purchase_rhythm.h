@@ -41,7 +41,7 @@ extern int64_t rhythm_sort_unique(int32_t *days, int64_t n);
  * first, last, gaps and the lower median gap -- of an even number of gaps
  * the smaller of the two middle ones (percentile_disc(0.5) in SQL), so the
  * usual gap is a gap that occurred, in whole days.  scratch must hold n - 1
- * int32 (it receives the gaps, sorted).
+ * int32 (it receives the gaps, reordered).
  */
 extern void rhythm_summarise(const int32_t *days, int64_t n, int32_t *scratch,
 							 PurchaseRhythm *out);

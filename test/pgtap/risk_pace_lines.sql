@@ -20,7 +20,7 @@ BEGIN;
 SET LOCAL search_path = sales_supervisor, public;
 SET LOCAL TimeZone = 'UTC';
 SET LOCAL DateStyle = 'ISO';
-SELECT plan(13);
+SELECT plan(15);
 
 CREATE TEMP TABLE lines (sale_id bigint, member_id integer, sold_on date, amount numeric(14,2));
 INSERT INTO lines VALUES (10, 5, '2025-06-01', 10.00), (11, 5, '2025-06-02', 2.50), (12, 5, '2025-06-03', 99.00),
@@ -33,6 +33,18 @@ SELECT is((SELECT array_agg(x::text ORDER BY x::text)
                                               '{2025-06-01,2025-06-05}', '{7}', '{11}') FROM lines)) x),
           ARRAY['(,5,1,f,,2.50)', '(,5,1,t,,10.00)', '(,7,2,t,2025-06-04,1.00)', '(11,5,1,f,2025-06-02,2.50)'],
           'pace_line_scan: the booked sums per rep, point and to date (the day of a moved rep), and the split line');
+SELECT is((SELECT array_agg(x::text ORDER BY x::text)
+           FROM unnest((SELECT pace_line_scan(sale_id, member_id, sold_on, amount, '2025-06-01', '{1,1,NULL,2,2}',
+                                              '{2025-06-01,2025-06-05}', '{7}', '{11,9000000000}') FROM lines)) x),
+          ARRAY['(,5,1,f,,2.50)', '(,5,1,t,,10.00)', '(,7,2,t,2025-06-04,1.00)', '(11,5,1,f,2025-06-02,2.50)'],
+          'pace_line_scan: split ids spanning more than 2^27 (a hash set instead of the bitmap) give the same');
+-- sums as sum(): 1.005 + 2.00 = 3.005 (numeric arithmetic from the amount
+-- with three decimals on), 99999999999999999.99 + 0.01 (beyond the
+-- hundredths' range) = 100000000000000000.00
+SELECT is((SELECT array_agg(x.amount::text ORDER BY x.member_id)
+           FROM unnest((SELECT pace_line_scan(NULL, m, '2025-06-01', a, '2025-06-01', '{1}', '{2025-06-01}', '{}', '{}')
+                        FROM (VALUES (1, 1.005), (1, 2.00), (2, 99999999999999999.99), (2, 0.01)) v(m, a))) x),
+          ARRAY['3.005', '100000000000000000.00'], 'pace_line_scan sums: hundredths, numeric arithmetic beyond');
 SELECT ok((SELECT pace_line_scan(sale_id, member_id, sold_on, amount, '2025-06-01', '{1}', '{2025-06-01}', '{}', '{}')
            FROM lines WHERE sold_on > '2025-06-01') IS NULL, 'pace_line_scan: no line read gives NULL');
 

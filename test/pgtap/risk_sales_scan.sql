@@ -31,7 +31,7 @@ BEGIN;
 SET LOCAL search_path = sales_supervisor, public;
 SET LOCAL TimeZone = 'UTC';
 SET LOCAL DateStyle = 'ISO';
-SELECT plan(14);
+SELECT plan(15);
 
 INSERT INTO team (team_id, name, parent_id) VALUES (1, 'North', NULL);
 INSERT INTO member (member_id, full_name, level, team_id, manager_id, hire_date) VALUES
@@ -85,6 +85,22 @@ SELECT is((SELECT array_agg(x.recent_sales::text ORDER BY x.customer_id)
                                      (4, -0.5), (4, 0.25), (5, 10), (5, 2.5)) v(c, a))) x),
           ARRAY['3.105', 'NaN', '100000000000000000.00', '-0.25', '12.5'],
           'customer_sales_scan sums: hundredths, then numeric arithmetic beyond them; the scale is sum()''s');
+
+-- customers beyond the slots found by their id (0 .. 2^20 - 1): negative,
+-- 2^20 and larger, mixed with small ids, each against the GROUP BY
+CREATE TEMP TABLE odd_ids AS
+SELECT c, d, a FROM (VALUES (-5, date '2025-10-01', 10.00), (-5, '2025-11-01', 5.00), (-5, '2025-11-20', -5.00),
+                            (3, '2025-10-05', 1.00), (3, '2025-12-05', 2.00), (1048575, '2025-12-01', 7.00),
+                            (1048576, '2025-09-01', 8.00), (1048576, '2025-09-15', 8.00), (2000000, '2024-11-01', 3.00),
+                            (2000000, '2025-12-30', 4.00), (3, '2025-10-05', 1.50)) v(c, d, a);
+SELECT set_eq($$SELECT x::text FROM unnest((SELECT customer_sales_scan(c, d, a > 0, a, '2025-10-02', '2024-10-02', '2024-12-31')
+                                           FROM odd_ids)) x$$,
+              $$SELECT (c, (r).purchase_days, (r).first_on, (r).last_on, (r).gaps, (r).median_gap, y, rs, ys)::customer_sales_row::text
+                FROM (SELECT c, purchase_rhythm(d) FILTER (WHERE a > 0) AS r, max(d) FILTER (WHERE a > 0 AND d <= '2024-12-31') AS y,
+                             coalesce(sum(a) FILTER (WHERE d > '2025-10-02'), 0) AS rs,
+                             coalesce(sum(a) FILTER (WHERE d > '2024-10-02' AND d <= '2024-12-31'), 0) AS ys
+                      FROM odd_ids GROUP BY c) g$$,
+              'customer_sales_scan: customer ids negative, 2^20 - 1, 2^20 and 2 000 000 = the GROUP BY');
 
 -- ---------------------------------------------------------------- the property
 -- the GROUP BY with four aggregates that customer_sales_as_of ran before,

@@ -5,6 +5,7 @@
  * rejection of malformed bytes).
  */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "purchase_rhythm.h"
@@ -152,6 +153,48 @@ test_note_day(void)
 	CHECK_EQ_INT(rhythm_sort_unique(days, n), 2);
 }
 
+/*
+ * The median selected (quickselect) equals the median of the sorted gaps,
+ * on 3000 pseudo-random customers of 2..80 days with gaps of 1..12 days
+ * (many ties, the selection's hard case) or 1..400.
+ */
+static int
+cmp_gap(const void *a, const void *b)
+{
+	int32_t		x = *(const int32_t *) a,
+				y = *(const int32_t *) b;
+
+	return (x > y) - (x < y);
+}
+
+static void
+test_median_random(void)
+{
+	uint32_t	seed = 12345;
+	int			trial;
+
+	for (trial = 0; trial < 3000; trial++)
+	{
+		int32_t		days[80], gaps[80], scratch[80];
+		int			n, i, spread;
+		PurchaseRhythm r;
+
+		seed = seed * 1103515245u + 12345u;
+		n = 2 + (int) ((seed >> 8) % 79);
+		spread = trial % 2 ? 12 : 400;
+		days[0] = 9000;
+		for (i = 1; i < n; i++)
+		{
+			seed = seed * 1103515245u + 12345u;
+			gaps[i - 1] = 1 + (int32_t) ((seed >> 8) % (uint32_t) spread);
+			days[i] = days[i - 1] + gaps[i - 1];
+		}
+		qsort(gaps, (size_t) (n - 1), sizeof(int32_t), cmp_gap);
+		rhythm_summarise(days, n, scratch, &r);
+		CHECK_EQ_INT(r.median_gap, gaps[(n - 1 + 1) / 2 - 1]);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -161,5 +204,6 @@ main(int argc, char **argv)
 	test_serial();
 	test_window_flags();
 	test_note_day();
+	test_median_random();
 	return unit_summary(argv[0]);
 }
