@@ -284,6 +284,10 @@ CREATE FUNCTION pace_points_sales(p_period integer[], p_as_of date[], p_through 
 RETURNS TABLE (k integer, member_id integer, team_id integer, to_date numeric, total numeric)
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, sales_supervisor, pg_temp
+-- the planner takes the unnest of pace_line_scan's array for 10 rows and
+-- would probe sale_credit's index once per split line (120 734 at 10 M
+-- lines, a heap visit each): hash joins instead
+SET enable_nestloop = off
 AS $$
 #variable_conflict use_column
 DECLARE
