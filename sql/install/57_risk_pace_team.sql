@@ -229,20 +229,65 @@ REVOKE ALL ON FUNCTION pace_share(integer, date) FROM PUBLIC;
 -- The figures of a set of points (period, as-of date), point k = k-th array element
 -- ---------------------------------------------------------------------------
 
+-- pace_line_scan (C, src/pace_lines.c): the one pass over the lines of
+-- pace_points_sales.  Per line, the point of its day (point_of_day), its
+-- amount added to the booked sum of (rep, point, on or before the point's
+-- as-of date, the day for a rep in moved), and the line itself kept when its
+-- sale is split (its sale_id in split).  A GROUP BY of those four computed
+-- keys and a hash join of the window's lines with sale_credit to find the
+-- split ones cost 8 x one scan of the lines (bench/pace_to_quota.sh).
+CREATE TYPE pace_line_row AS (
+  sale_id    bigint,
+  member_id  integer,
+  k          integer,
+  in_date    boolean,
+  day        date,
+  amount     numeric
+);
+COMMENT ON TYPE pace_line_row IS
+'One row of pace_line_scan(): with sale_id NULL the booked sum of a rep, point k and in_date (day NULL unless the rep is in moved); with a sale_id one split line (its booked rep, point, in_date, sold_on and amount).';
+
+CREATE FUNCTION pace_line_trans(internal, bigint, integer, date, numeric, date, integer[], date[], integer[], bigint[])
+RETURNS internal
+AS 'MODULE_PATHNAME', 'pace_line_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION pace_line_trans(internal, bigint, integer, date, numeric, date, integer[], date[], integer[], bigint[]) IS
+'Transition function of pace_line_scan(): one line into its booked sum, and kept when split (lines with a NULL member, day or amount, or a day without a point, not read; an infinite day 22023; NULL lo or arrays 22004; a point_of_day element beyond as_of, a multi-dimensional array, or arguments changing between lines 22023).';
+
+CREATE FUNCTION pace_line_final(internal) RETURNS pace_line_row[]
+AS 'MODULE_PATHNAME', 'pace_line_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION pace_line_final(internal) IS
+'Final function of pace_line_scan(): the booked sums, then the split lines, as pace_line_row; NULL without a line read.';
+
+CREATE AGGREGATE pace_line_scan(sale_id bigint, member_id integer, sold_on date, amount numeric, lo date,
+                                point_of_day integer[], as_of date[], moved integer[], split bigint[]) (
+    SFUNC = pace_line_trans,
+    STYPE = internal,
+    FINALFUNC = pace_line_final,
+    FINALFUNC_MODIFY = READ_ONLY,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE pace_line_scan(bigint, integer, date, numeric, date, integer[], date[], integer[], bigint[]) IS
+'The pass over the sales lines of pace to quota, in C, without GROUP BY: a line of day d belongs to point k = point_of_day[d - lo + 1] (none: not read); per (member_id, k, in_date = d <= as_of[k], day = d for a member in moved else NULL) sum(amount), and each line whose sale_id is in split kept whole; an array of pace_line_row. Lines with a NULL member, day or amount are skipped. lo and the arrays must be the same on every line (22023; pass constants), not NULL (22004), one-dimensional, point_of_day within as_of (22023). Parallel safe; no combine function.';
+
 -- pace_points_sales: per point, rep and team in force on the sale date, the
 -- credit to date and over the period through p_through, as credited_sales
 -- credits it (splits in exact cents, refunds negative) but without splitting
--- every line: the lines are summed as booked in one pass, straight into
--- (rep, point, to date or not) -- a line's point looked up by its day in an
--- array (the points' periods must not overlap) -- and the few split lines are
--- then moved from the booked rep to the credited reps (credited_sales_by_month's
--- method, per point).  Only for the reps whose team changed (more than one
--- assignment) is the day kept, to find the team of each line; for the others
--- any day of the point finds their one team.
+-- every line: one pass over the lines (pace_line_scan) sums them as booked,
+-- straight into (rep, point, to date or not) -- a line's point looked up by
+-- its day in an array (the points' periods must not overlap) -- and keeps
+-- the few split lines, which are then moved from the booked rep to the
+-- credited reps (credited_sales_by_month's method, per point).  Only for the
+-- reps whose team changed (more than one assignment) is the day kept, to find
+-- the team of each line; for the others any day of the point finds their one
+-- team.
 CREATE FUNCTION pace_points_sales(p_period integer[], p_as_of date[], p_through date)
 RETURNS TABLE (k integer, member_id integer, team_id integer, to_date numeric, total numeric)
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, sales_supervisor, pg_temp
+-- the planner takes the unnest of pace_line_scan's array for 10 rows and
+-- would probe sale_credit's index once per split line (120 734 at 10 M
+-- lines, a heap visit each): hash joins instead
+SET enable_nestloop = off
 AS $$
 #variable_conflict use_column
 DECLARE
@@ -251,6 +296,7 @@ DECLARE
   v_k integer[];     -- v_k[day - v_lo + 1]: the point holding the day, NULL for none
   v_moved integer[] := (SELECT coalesce(array_agg(a.member_id), '{}')
                         FROM (SELECT ma.member_id FROM member_assignment ma GROUP BY 1 HAVING count(*) > 1) a);
+  v_split bigint[] := (SELECT coalesce(array_agg(sc.sale_id), '{}') FROM sale_credit sc);
 BEGIN
   SELECT array_agg(x.k ORDER BY x.day) INTO v_k
   FROM (SELECT d::date AS day, min(u.k) AS k
@@ -259,17 +305,15 @@ BEGIN
                    JOIN fiscal_period fp ON fp.period_id = u.period_id) ON d::date BETWEEN fp.start_on AND fp.end_on
         GROUP BY 1) x;
   RETURN QUERY
-  WITH booked AS (
-    SELECT s.member_id, v_k[s.sold_on - v_lo + 1] AS k, s.sold_on <= p_as_of[v_k[s.sold_on - v_lo + 1]] AS in_date,
-           CASE WHEN s.member_id = ANY (v_moved) THEN s.sold_on END AS day, sum(s.amount) AS amount
-    FROM sale s
-    WHERE s.sold_on >= v_lo AND s.sold_on <= v_hi AND v_k[s.sold_on - v_lo + 1] IS NOT NULL
-    GROUP BY 1, 2, 3, 4),
+  WITH scan AS MATERIALIZED (
+    SELECT r.* FROM unnest((SELECT pace_line_scan(s.sale_id, s.member_id, s.sold_on, s.amount, v_lo, v_k, p_as_of,
+                                                  v_moved, v_split)
+                            FROM sale s WHERE s.sold_on >= v_lo AND s.sold_on <= v_hi)) r),
   split AS (
-    SELECT s.member_id AS booked_id, s.sold_on, s.amount, sc.member_id, row_number() OVER w = 1 AS first_share,
-           sign(s.amount) * allocate_quota(abs(s.amount), sc.share_pct, 0.01::numeric) OVER w AS credit
-    FROM sale_credit sc JOIN sale s ON s.sale_id = sc.sale_id
-    WHERE s.sold_on >= v_lo AND s.sold_on <= v_hi AND v_k[s.sold_on - v_lo + 1] IS NOT NULL
+    SELECT x.member_id AS booked_id, x.day AS sold_on, x.amount, sc.member_id, row_number() OVER w = 1 AS first_share,
+           sign(x.amount) * allocate_quota(abs(x.amount), sc.share_pct, 0.01::numeric) OVER w AS credit
+    FROM scan x JOIN sale_credit sc ON sc.sale_id = x.sale_id
+    WHERE x.sale_id IS NOT NULL
     WINDOW w AS (PARTITION BY sc.sale_id ORDER BY sc.member_id)),
   moves AS (
     SELECT x.member_id, v_k[x.sold_on - v_lo + 1] AS k, x.sold_on <= p_as_of[v_k[x.sold_on - v_lo + 1]] AS in_date,
@@ -279,7 +323,8 @@ BEGIN
           SELECT sp.booked_id, sp.sold_on, -sp.amount FROM split sp WHERE sp.first_share) x),
   credit AS (
     SELECT y.member_id, y.k, y.in_date, y.day, sum(y.amount) AS amount
-    FROM (SELECT * FROM booked UNION ALL SELECT * FROM moves) y
+    FROM (SELECT b.member_id, b.k, b.in_date, b.day, b.amount FROM scan b WHERE b.sale_id IS NULL
+          UNION ALL SELECT * FROM moves) y
     GROUP BY 1, 2, 3, 4)
   SELECT c.k, c.member_id, t.team_id, coalesce(sum(c.amount) FILTER (WHERE c.in_date), 0), sum(c.amount)
   FROM credit c
@@ -288,7 +333,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION pace_points_sales(integer[], date[], date) IS
-'Internal: per point k (the k-th period and as-of date; the periods must not overlap), rep and the team the rep was in on the sale date: credited sales (as credited_sales credits them) from the period''s start through the as-of date, and through the period''s end or p_through if earlier. One pass over the lines of those dates summed as booked, then the split lines moved to their credited reps.';
+'Internal: per point k (the k-th period and as-of date; the periods must not overlap), rep and the team the rep was in on the sale date: credited sales (as credited_sales credits them) from the period''s start through the as-of date, and through the period''s end or p_through if earlier. One pass over the lines of those dates (pace_line_scan): summed as booked, the split lines kept and moved to their credited reps.';
 REVOKE ALL ON FUNCTION pace_points_sales(integer[], date[], date) FROM PUBLIC;
 
 -- pace_points_pipeline: per point and rep (with the rep's team on the as-of

@@ -36,6 +36,50 @@ rhythm_sort_unique(int32_t *days, int64_t n)
 	return m;
 }
 
+/*
+ * The k-th smallest (0-based) of a[0..n), k < n, by quickselect (Hoare's
+ * partition around the middle element): O(n) on average where sorting the
+ * gaps to take their median was O(n log n).  Reorders a.
+ */
+static int32_t
+select_kth(int32_t *a, int64_t n, int64_t k)
+{
+	int64_t		lo = 0,
+				hi = n - 1;
+
+	while (lo < hi)
+	{
+		int32_t		pivot = a[lo + (hi - lo) / 2];
+		int64_t		i = lo,
+					j = hi;
+
+		while (i <= j)
+		{
+			while (a[i] < pivot)
+				i++;
+			while (a[j] > pivot)
+				j--;
+			if (i <= j)
+			{
+				int32_t		t = a[i];
+
+				a[i] = a[j];
+				a[j] = t;
+				i++;
+				j--;
+			}
+		}
+		/* now a[lo..j] <= pivot <= a[i..hi], and a[j+1..i-1] == pivot */
+		if (k <= j)
+			hi = j;
+		else if (k >= i)
+			lo = i;
+		else
+			return a[k];
+	}
+	return a[k];
+}
+
 void
 rhythm_summarise(const int32_t *days, int64_t n, int32_t *scratch, PurchaseRhythm *out)
 {
@@ -53,9 +97,8 @@ rhythm_summarise(const int32_t *days, int64_t n, int32_t *scratch, PurchaseRhyth
 	/* gaps of distinct sorted days are >= 1 and fit int32 (finite dates) */
 	for (i = 1; i < n; i++)
 		scratch[i - 1] = days[i] - days[i - 1];
-	qsort(scratch, (size_t) (n - 1), sizeof(int32_t), cmp_int32);
-	/* lower median: index ceil(g / 2) - 1 of g sorted gaps */
-	out->median_gap = scratch[(n - 1 + 1) / 2 - 1];
+	/* lower median: index ceil(g / 2) - 1 of g sorted gaps, selected */
+	out->median_gap = select_kth(scratch, n - 1, (n - 1 + 1) / 2 - 1);
 }
 
 static void
@@ -133,4 +176,36 @@ rhythm_read(const unsigned char *in, int64_t n, int32_t *days)
 		days[i] = (int32_t) ((uint32_t) p[0] | (uint32_t) p[1] << 8 |
 							 (uint32_t) p[2] << 16 | (uint32_t) p[3] << 24);
 	}
+}
+
+int
+sales_window_flags(const SalesWindows *w, int32_t day)
+{
+	int			flags = 0;
+
+	if (day > w->recent_from)
+		flags |= SALES_IN_RECENT;
+	if (day <= w->year_ago)
+	{
+		flags |= SALES_BY_YEAR_AGO;
+		if (day > w->year_ago_from)
+			flags |= SALES_IN_YEAR_AGO;
+	}
+	return flags;
+}
+
+int
+rhythm_note_day(int32_t *days, int64_t *n, int32_t day, int *sorted)
+{
+	if (*n > 0)
+	{
+		int32_t		last = days[*n - 1];
+
+		if (day == last)
+			return 0;
+		if (day < last)
+			*sorted = 0;
+	}
+	days[(*n)++] = day;
+	return 1;
 }

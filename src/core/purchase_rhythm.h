@@ -41,7 +41,7 @@ extern int64_t rhythm_sort_unique(int32_t *days, int64_t n);
  * first, last, gaps and the lower median gap -- of an even number of gaps
  * the smaller of the two middle ones (percentile_disc(0.5) in SQL), so the
  * usual gap is a gap that occurred, in whole days.  scratch must hold n - 1
- * int32 (it receives the gaps, sorted).
+ * int32 (it receives the gaps, reordered).
  */
 extern void rhythm_summarise(const int32_t *days, int64_t n, int32_t *scratch,
 							 PurchaseRhythm *out);
@@ -60,5 +60,34 @@ extern void rhythm_serialize(const int32_t *days, int64_t n, unsigned char *out)
  */
 extern int	rhythm_header(const unsigned char *in, size_t len, int64_t *n, CoreError *err);
 extern void rhythm_read(const unsigned char *in, int64_t n, int32_t *days);
+
+/*
+ * The windows of customer_sales_scan (the sales phase of customer_risk, one
+ * pass over the lines): a line of day d counts
+ *	 SALES_IN_RECENT     d > recent_from                      (recent sales)
+ *	 SALES_IN_YEAR_AGO   year_ago_from < d <= year_ago        (year-ago sales)
+ *	 SALES_BY_YEAR_AGO   d <= year_ago      (the last purchase a year earlier)
+ * sales_window_flags returns the OR of the flags that hold for d.
+ */
+typedef struct SalesWindows
+{
+	int32_t		recent_from;
+	int32_t		year_ago_from;
+	int32_t		year_ago;
+} SalesWindows;
+
+#define SALES_IN_RECENT		1
+#define SALES_IN_YEAR_AGO	2
+#define SALES_BY_YEAR_AGO	4
+
+extern int	sales_window_flags(const SalesWindows *w, int32_t day);
+
+/*
+ * Appends day to days[0..*n) unless it equals the last day appended (a
+ * customer's many lines of one day cost one slot); *sorted becomes false
+ * when day is before the last one.  The caller has made room for one more
+ * day (cap > *n).  Returns 1 when the day was appended, 0 when skipped.
+ */
+extern int	rhythm_note_day(int32_t *days, int64_t *n, int32_t day, int *sorted);
 
 #endif

@@ -22,7 +22,7 @@
 -- their non-aggregated arguments (expected values by hand).
 BEGIN;
 SET LOCAL search_path = sales_supervisor, public;
-SELECT plan(60);
+SELECT plan(64);
 
 -- ===========================================================================
 -- Part 1: the issue's reproduction, literally, and the same for kpi_score
@@ -418,8 +418,10 @@ SELECT is((SELECT array_agg(p.oid::regprocedure::text ORDER BY p.oid::regprocedu
            FROM pg_proc p WHERE p.pronamespace = 'sales_supervisor'::regnamespace AND p.prokind IN ('a', 'w')),
           ARRAY['allocate_quota(numeric,numeric)', 'allocate_quota(numeric,numeric,numeric)',
                 'allocate_quota(numeric,numeric,numeric,numeric,numeric)', 'csat(integer)',
+                'customer_sales_scan(integer,date,boolean,numeric,date,date,date)',
                 'forecast_bias(double precision,double precision)', 'grade_by_distribution(text[],numeric[])',
-                'mape(double precision,double precision)', 'nps(integer)', 'purchase_rhythm(date)',
+                'mape(double precision,double precision)', 'nps(integer)',
+                'pace_line_scan(bigint,integer,date,numeric,date,integer[],date[],integer[],bigint[])', 'purchase_rhythm(date)',
                 'trimmed_mean(double precision,integer)', 'wape(double precision,double precision)',
                 'weighted_score(double precision,double precision)'],
           'the window functions and aggregates are the ones this test covers (cover a new one here)');
@@ -582,6 +584,62 @@ SELECT is((SELECT array_agg(e.g ORDER BY e.g) FROM pr_expect e
            CROSS JOIN LATERAL (SELECT purchase_rhythm(d)::text AS got FROM pr WHERE pr.g = e.g) l
            WHERE l.got IS DISTINCT FROM e.res), NULL,
           'purchase_rhythm in a LATERAL subquery per outer row');
+
+-- customer_sales_scan per group (its state holds the group's customers and
+-- their days), windows as of 2025-12-31 (recent after 2025-10-02, a year
+-- ago (2024-10-02, 2024-12-31]), by hand:
+--   g 1: customer 1 on Oct 5 and 15 (10.00 each): 2 days, gap 10, recent
+--        20.00; customer 2 on Nov 1 (5.00): 1 day, recent 5.00
+--   g 2: customer 1 on 2024-12-01 (3.00) and 2025-12-01 (4.00): gap 365, the
+--        last purchase a year ago 2024-12-01, recent 4.00, a year ago 3.00
+CREATE TEMP TABLE cs (g int, c int, d date, a numeric);
+INSERT INTO cs VALUES (1, 1, '2025-10-05', 10.00), (1, 2, '2025-11-01', 5.00), (1, 1, '2025-10-15', 10.00),
+                      (2, 1, '2024-12-01', 3.00), (2, 1, '2025-12-01', 4.00);
+CREATE TEMP TABLE cs_expect (g int, res text);
+INSERT INTO cs_expect VALUES (1, '(1,2,2025-10-05,2025-10-15,1,10,,20.00,0);(2,1,2025-11-01,2025-11-01,0,,,5.00,0)'),
+                             (2, '(1,2,2024-12-01,2025-12-01,1,365,2024-12-01,4.00,3.00)');
+CREATE FUNCTION pg_temp.cs_pl(grp int) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE v_from date := '2025-10-02';
+BEGIN
+  RETURN (SELECT string_agg(x::text, ';' ORDER BY x.customer_id)
+          FROM unnest((SELECT customer_sales_scan(c, d, a > 0, a, v_from, '2024-10-02', '2024-12-31') FROM cs WHERE g = grp)) x);
+END $$;
+SELECT is((SELECT array_agg(e.g ORDER BY e.g) FROM cs_expect e, generate_series(1, 2) rep
+           WHERE pg_temp.cs_pl(e.g) IS DISTINCT FROM e.res), NULL,
+          'customer_sales_scan from PL/pgSQL per group, twice over');
+SELECT is((SELECT array_agg(e.g ORDER BY e.g) FROM cs_expect e
+           CROSS JOIN LATERAL (SELECT string_agg(x::text, ';' ORDER BY x.customer_id) AS got
+                               FROM unnest((SELECT customer_sales_scan(c, d, a > 0, a, '2025-10-02', '2024-10-02', '2024-12-31')
+                                            FROM cs WHERE cs.g = e.g)) x) l
+           WHERE l.got IS DISTINCT FROM e.res), NULL,
+          'customer_sales_scan in a LATERAL subquery per outer row');
+
+-- pace_line_scan per group (its state holds the days' points and the split
+-- set read from its arrays), points {1, 1} from 2025-06-01, as of 06-01,
+-- split sale 2, by hand:
+--   g 1: sale 1 rep 5 on 06-01 10.00 (to date), sale 2 rep 5 on 06-02 2.50
+--        (after the date, split: kept too)
+--   g 2: sale 3 rep 6 on 06-02 1.00 (after the date)
+CREATE TEMP TABLE pl (g int, sale bigint, rep int, d date, a numeric);
+INSERT INTO pl VALUES (1, 1, 5, '2025-06-01', 10.00), (1, 2, 5, '2025-06-02', 2.50), (2, 3, 6, '2025-06-02', 1.00);
+CREATE TEMP TABLE pl_expect (g int, res text);
+INSERT INTO pl_expect VALUES (1, '(,5,1,f,,2.50);(,5,1,t,,10.00);(2,5,1,f,2025-06-02,2.50)'), (2, '(,6,1,f,,1.00)');
+CREATE FUNCTION pg_temp.pl_pl(grp int) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE v_split bigint[] := '{2}'; v_points integer[] := '{1,1}';
+BEGIN
+  RETURN (SELECT string_agg(x::text, ';' ORDER BY x::text)
+          FROM unnest((SELECT pace_line_scan(sale, rep, d, a, '2025-06-01', v_points, '{2025-06-01}', '{}', v_split)
+                       FROM pl WHERE g = grp)) x);
+END $$;
+SELECT is((SELECT array_agg(e.g ORDER BY e.g) FROM pl_expect e, generate_series(1, 2) rep
+           WHERE pg_temp.pl_pl(e.g) IS DISTINCT FROM e.res), NULL,
+          'pace_line_scan from PL/pgSQL per group (arrays as parameters), twice over');
+SELECT is((SELECT array_agg(e.g ORDER BY e.g) FROM pl_expect e
+           CROSS JOIN LATERAL (SELECT string_agg(x::text, ';' ORDER BY x::text) AS got
+                               FROM unnest((SELECT pace_line_scan(sale, rep, d, a, '2025-06-01', '{1,1}', '{2025-06-01}', '{}', '{2}')
+                                            FROM pl WHERE pl.g = e.g)) x) l
+           WHERE l.got IS DISTINCT FROM e.res), NULL,
+          'pace_line_scan in a LATERAL subquery per outer row');
 
 -- the window functions and trimmed_mean from server-side prepared statements,
 -- generic then custom plans: cases 1, 2, 3 and 5 of each (the EXECUTEs as

@@ -5,6 +5,7 @@
  * rejection of malformed bytes).
  */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "purchase_rhythm.h"
@@ -112,6 +113,88 @@ test_serial(void)
 	CHECK(strstr(err.msg, "does not hold") != NULL);
 }
 
+/*
+ * The windows of customer_sales_scan as of 2025-12-31 (day 9496) with a
+ * 90-day trend window: recent_from = 9496 - 90 = 9406 (2025-10-02), year_ago
+ * = 2024-12-31 = 9131, year_ago_from = 9131 - 90 = 9041 (2024-10-02).
+ */
+static void
+test_window_flags(void)
+{
+	SalesWindows w = {9406, 9041, 9131};
+
+	CHECK_EQ_INT(sales_window_flags(&w, 9496), SALES_IN_RECENT);	/* the day itself */
+	CHECK_EQ_INT(sales_window_flags(&w, 9407), SALES_IN_RECENT);	/* first recent day */
+	CHECK_EQ_INT(sales_window_flags(&w, 9406), 0);	/* recent_from is excluded */
+	CHECK_EQ_INT(sales_window_flags(&w, 9132), 0);	/* the day after a year ago */
+	CHECK_EQ_INT(sales_window_flags(&w, 9131), SALES_IN_YEAR_AGO | SALES_BY_YEAR_AGO);
+	CHECK_EQ_INT(sales_window_flags(&w, 9042), SALES_IN_YEAR_AGO | SALES_BY_YEAR_AGO);
+	CHECK_EQ_INT(sales_window_flags(&w, 9041), SALES_BY_YEAR_AGO);	/* year_ago_from excluded */
+	CHECK_EQ_INT(sales_window_flags(&w, -100000), SALES_BY_YEAR_AGO);
+}
+
+/* Appending days: a repeat of the last day is skipped, an earlier day unsorts. */
+static void
+test_note_day(void)
+{
+	int32_t		days[4];
+	int64_t		n = 0;
+	int			sorted = 1;
+
+	CHECK_EQ_INT(rhythm_note_day(days, &n, 10, &sorted), 1);
+	CHECK_EQ_INT(rhythm_note_day(days, &n, 10, &sorted), 0);
+	CHECK_EQ_INT(rhythm_note_day(days, &n, 12, &sorted), 1);
+	CHECK_EQ_INT(n, 2);
+	CHECK_EQ_INT(sorted, 1);
+	CHECK_EQ_INT(rhythm_note_day(days, &n, 10, &sorted), 1);	/* not the last: kept */
+	CHECK_EQ_INT(n, 3);
+	CHECK_EQ_INT(sorted, 0);
+	CHECK_EQ_INT(days[2], 10);
+	CHECK_EQ_INT(rhythm_sort_unique(days, n), 2);
+}
+
+/*
+ * The median selected (quickselect) equals the median of the sorted gaps,
+ * on 3000 pseudo-random customers of 2..80 days with gaps of 1..12 days
+ * (many ties, the selection's hard case) or 1..400.
+ */
+static int
+cmp_gap(const void *a, const void *b)
+{
+	int32_t		x = *(const int32_t *) a,
+				y = *(const int32_t *) b;
+
+	return (x > y) - (x < y);
+}
+
+static void
+test_median_random(void)
+{
+	uint32_t	seed = 12345;
+	int			trial;
+
+	for (trial = 0; trial < 3000; trial++)
+	{
+		int32_t		days[80], gaps[80], scratch[80];
+		int			n, i, spread;
+		PurchaseRhythm r;
+
+		seed = seed * 1103515245u + 12345u;
+		n = 2 + (int) ((seed >> 8) % 79);
+		spread = trial % 2 ? 12 : 400;
+		days[0] = 9000;
+		for (i = 1; i < n; i++)
+		{
+			seed = seed * 1103515245u + 12345u;
+			gaps[i - 1] = 1 + (int32_t) ((seed >> 8) % (uint32_t) spread);
+			days[i] = days[i - 1] + gaps[i - 1];
+		}
+		qsort(gaps, (size_t) (n - 1), sizeof(int32_t), cmp_gap);
+		rhythm_summarise(days, n, scratch, &r);
+		CHECK_EQ_INT(r.median_gap, gaps[(n - 1 + 1) / 2 - 1]);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -119,5 +202,8 @@ main(int argc, char **argv)
 	test_sort_unique();
 	test_summarise();
 	test_serial();
+	test_window_flags();
+	test_note_day();
+	test_median_random();
 	return unit_summary(argv[0]);
 }

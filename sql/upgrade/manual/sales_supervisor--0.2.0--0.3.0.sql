@@ -590,6 +590,18 @@ CREATE AGGREGATE purchase_rhythm(day date) (
 );
 COMMENT ON AGGREGATE purchase_rhythm(date) IS
 'Purchase rhythm of the days of a group (one customer''s purchase days): (purchase_days, first_on, last_on, gaps, median_gap) where median_gap is the lower median of the gaps in days between consecutive distinct days (of an even number of gaps the smaller middle one, as percentile_disc(0.5)); NULL days skipped; no day gives NULL; an infinite date is error 22023. Independent of row order; parallel safe.';
+--@ create type customer_sales_row
+--@ replace function customer_sales_trans, customer_sales_final
+CREATE AGGREGATE customer_sales_scan(customer_id integer, sold_on date, purchase boolean, amount numeric,
+                                     recent_from date, year_ago_from date, year_ago date) (
+    SFUNC = customer_sales_trans,
+    STYPE = internal,
+    FINALFUNC = customer_sales_final,
+    FINALFUNC_MODIFY = READ_ONLY,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE customer_sales_scan(integer, date, boolean, numeric, date, date, date) IS
+'The sales phase of customer_risk in one pass over the lines (no GROUP BY: the aggregate keeps a table of customers): per customer, the purchase rhythm of the lines with purchase true (as purchase_rhythm), the last such day on or before year_ago, and sum(amount) of the lines with recent_from < sold_on and of those with year_ago_from < sold_on <= year_ago (0 without a line); an array of customer_sales_row. Lines with a NULL customer, day or amount are skipped; the bounds must be the same on every line (22023), not NULL (22004), finite (22023). Parallel safe; no combine function (a parallel plan aggregates in the leader).';
 --@ create table customer_risk_setting, customer_risk_flag
 SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.customer_risk_setting', '');
 SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.customer_risk_flag', '');
@@ -625,6 +637,18 @@ SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.pace_backtest', '')
 --@ replace function pace_team_setting_check
 --@ create trigger pace_team_setting_check
 INSERT INTO pace_team_setting DEFAULT VALUES;
+--@ create type pace_line_row
+--@ replace function pace_line_trans, pace_line_final
+CREATE AGGREGATE pace_line_scan(sale_id bigint, member_id integer, sold_on date, amount numeric, lo date,
+                                point_of_day integer[], as_of date[], moved integer[], split bigint[]) (
+    SFUNC = pace_line_trans,
+    STYPE = internal,
+    FINALFUNC = pace_line_final,
+    FINALFUNC_MODIFY = READ_ONLY,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE pace_line_scan(bigint, integer, date, numeric, date, integer[], date[], integer[], bigint[]) IS
+'The pass over the sales lines of pace to quota, in C, without GROUP BY: a line of day d belongs to point k = point_of_day[d - lo + 1] (none: not read); per (member_id, k, in_date = d <= as_of[k], day = d for a member in moved else NULL) sum(amount), and each line whose sale_id is in split kept whole; an array of pace_line_row. Lines with a NULL member, day or amount are skipped. lo and the arrays must be the same on every line (22023; pass constants), not NULL (22004), one-dimensional, point_of_day within as_of (22023). Parallel safe; no combine function.';
 --@ replace function pace_require_settings, kpi_gate, pace_gate, pace_share, pace_points_sales, pace_points_pipeline, pace_points_quota
 --@ replace function pace_team_closure, pace_points, pace_compute, pace_reason, pace_sees_all, pace_to_quota
 --@ replace function team_risk_members, team_risk_below_gate, team_risk_training, team_risk_reviews
