@@ -18,36 +18,11 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
 echo "1..23"
-BIN=/usr/lib/postgresql/15/bin
-[ -x "$BIN/initdb" ] || BIN=$(pg_config --bindir)
-TMP=$(mktemp -d /tmp/ss_shards_XXXXXX)
-chmod 755 "$TMP"
-AS=(); [ "$(id -u)" -eq 0 ] && AS=(runuser -u postgres --)
-REP_ROLE=ss_shards_rep_$$
-DB=ss_shards_$$
-cleanup() {
-  for s in a b; do
-    [ -f "$TMP/$s/data/postmaster.pid" ] && "${AS[@]}" "$BIN/pg_ctl" -D "$TMP/$s/data" -m immediate -w stop >/dev/null 2>&1
-  done
-  dropdb --if-exists "$DB" >/dev/null 2>&1
-  psql -X -q -c "DROP ROLE IF EXISTS $REP_ROLE" >/dev/null 2>&1
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
+. "$(dirname "$0")/shards_lib.sh"
+shards_setup shards 5464 5465
 
 ORG="SELECT count(*) FROM generate_demo_org(seed => 5, teams => 4, depth => 2, reps => 8, customers => 40,
                                             sales_lines => 2000, surveys => 60)"
-port_of() { [ "$1" = a ] && echo 5464 || echo 5465; }
-# sq SHARD SQL: on the shard's database, as its superuser (unix socket)
-sq() { "${AS[@]}" psql -X -q -At -v ON_ERROR_STOP=1 -h "$TMP/$1" -p "$(port_of "$1")" -d postgres \
-         -c "SET search_path = sales_supervisor, public" -c "$2"; }
-start_shard() {
-  mkdir -p "$TMP/$1"; chown postgres "$TMP/$1" 2>/dev/null
-  "${AS[@]}" "$BIN/initdb" -N -A trust --auth-host=scram-sha-256 -D "$TMP/$1/data" >/dev/null || return 1
-  printf "listen_addresses = '127.0.0.1'\nport = %s\nunix_socket_directories = '%s'\nfsync = off\nmax_connections = 20\n" \
-    "$(port_of "$1")" "$TMP/$1" >> "$TMP/$1/data/postgresql.conf"
-  "${AS[@]}" "$BIN/pg_ctl" -D "$TMP/$1/data" -l "$TMP/$1/log" -w start >/dev/null
-}
 # the shard's data: the org, this shard's half of the lines (triggers and
 # foreign keys off for the delete: the other half lives on the other shard),
 # and the coordinator's login: reads every row (BYPASSRLS), runs the functions
@@ -61,7 +36,7 @@ load_shard() {   # load_shard NAME KEEP(0|1) BYPASS(BYPASSRLS|NOBYPASSRLS)
 
 # 1-2: the clusters
 new_db "$DB"
-trap 'cleanup' EXIT
+trap shards_cleanup EXIT
 q "$ORG" >/dev/null
 q "CREATE EXTENSION postgres_fdw" >/dev/null
 q "CREATE ROLE $REP_ROLE; GRANT sales_supervisor_rep TO $REP_ROLE" >/dev/null

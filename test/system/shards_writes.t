@@ -18,37 +18,11 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
 echo "1..25"
-BIN=/usr/lib/postgresql/15/bin
-[ -x "$BIN/initdb" ] || BIN=$(pg_config --bindir)
-TMP=$(mktemp -d /tmp/ss_shards_writes_XXXXXX)
-chmod 755 "$TMP"
-AS=(); [ "$(id -u)" -eq 0 ] && AS=(runuser -u postgres --)
-REP_ROLE=ss_shards_writes_rep_$$
-DB=ss_shards_writes_$$
-cleanup() {
-  for s in a b; do
-    [ -f "$TMP/$s/data/postmaster.pid" ] && "${AS[@]}" "$BIN/pg_ctl" -D "$TMP/$s/data" -m immediate -w stop >/dev/null 2>&1
-  done
-  dropdb --if-exists "$DB" >/dev/null 2>&1
-  psql -X -q -c "DROP ROLE IF EXISTS $REP_ROLE" >/dev/null 2>&1
-  rm -f /tmp/$DB.*
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
+. "$(dirname "$0")/shards_lib.sh"
+shards_setup shards_writes 5472 5473
 
 ORG="SELECT count(*) FROM generate_demo_org(seed => 5, teams => 4, depth => 2, reps => 8, customers => 40,
                                             sales_lines => 400, surveys => 20)"
-port_of() { [ "$1" = a ] && echo 5472 || echo 5473; }
-sq() { "${AS[@]}" psql -X -q -At -v ON_ERROR_STOP=1 -h "$TMP/$1" -p "$(port_of "$1")" -d postgres \
-         -c "SET search_path = sales_supervisor, public" -c "$2"; }
-start_shard() {
-  mkdir -p "$TMP/$1"; chown postgres "$TMP/$1" 2>/dev/null
-  [ -d "$TMP/$1/data" ] || "${AS[@]}" "$BIN/initdb" -N -A trust --auth-host=scram-sha-256 -D "$TMP/$1/data" >/dev/null || return 1
-  grep -q "^port = $(port_of "$1")" "$TMP/$1/data/postgresql.conf" ||
-    printf "listen_addresses = '127.0.0.1'\nport = %s\nunix_socket_directories = '%s'\nfsync = off\nmax_connections = 20\n" \
-      "$(port_of "$1")" "$TMP/$1" >> "$TMP/$1/data/postgresql.conf"
-  "${AS[@]}" "$BIN/pg_ctl" -D "$TMP/$1/data" -l "$TMP/$1/log" -w start >/dev/null
-}
 load_shard() {   # load_shard NAME KEEP(0|1): the org, half of the lines, the coordinator's login
   sq "$1" "CREATE EXTENSION sales_supervisor" >/dev/null &&
   sq "$1" "$ORG" >/dev/null &&
@@ -82,7 +56,7 @@ mirror() {
 
 # 1-3: the clusters, the shards registered
 new_db "$DB"
-trap 'cleanup' EXIT
+trap shards_cleanup EXIT
 q "$ORG" >/dev/null
 q "CREATE EXTENSION postgres_fdw" >/dev/null
 q "CREATE ROLE $REP_ROLE; GRANT sales_supervisor_rep TO $REP_ROLE" >/dev/null
