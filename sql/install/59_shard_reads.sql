@@ -408,12 +408,12 @@ BEGIN
   UNION
   SELECT led.member_id, m.member_id FROM led JOIN sales_supervisor.member m ON m.team_id = led.team_id;
   CREATE TEMP TABLE _k_credit_team ON COMMIT DROP AS
-  SELECT * FROM sales_supervisor.shard_credit_by_team_month(y.start_on, y.end_on);
+  SELECT * FROM sales_supervisor.shard_credit_by_team_month(y.start_on, y.end_on, login);   -- (the caller's login, not the owner's)
   CREATE TEMP TABLE _k_credit ON COMMIT DROP AS
   SELECT cs.member_id, extract(quarter FROM cs.month)::integer AS quarter, sum(cs.amount) AS amount
   FROM _k_credit_team cs GROUP BY 1, 2;
   CREATE TEMP TABLE _k_survey ON COMMIT DROP AS
-  SELECT * FROM sales_supervisor.shard_survey_metrics(y.start_on, y.end_on);
+  SELECT * FROM sales_supervisor.shard_survey_metrics(y.start_on, y.end_on, login);   -- (the caller's login, not the owner's)
   ANALYZE _k_who; ANALYZE _k_scope; ANALYZE _k_credit; ANALYZE _k_credit_team; ANALYZE _k_survey;
   RETURN QUERY
   SELECT * FROM sales_supervisor.kpi_measure_sales(c.fiscal_year)

@@ -17,7 +17,7 @@
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
-echo "1..29"
+echo "1..30"
 . "$(dirname "$0")/shards_lib.sh"
 shards_setup shards_reads 5470 5471
 
@@ -168,6 +168,13 @@ check "shard_kpi_measure = kpi_measure of one server for every member and KPI it
 check "...and it measures no member kpi_measure leaves out (a metric with data there has data here)" \
   "$(q "SELECT count(*) FROM shard_kpi_measure($CYCLE) s JOIN one_kpi o USING (member_id, metric)")" "$(q "SELECT count(*) FROM one_kpi")"
 
+# an HR login of its own (session_user, not SET ROLE): the inner reads act for
+# the caller's login, not for the extension owner the function runs as
+q "CREATE ROLE ${REP_ROLE}_hr LOGIN; GRANT sales_supervisor_hr TO ${REP_ROLE}_hr" >/dev/null
+out=$(psql -X -q -At -d "$DB" -c "SET SESSION AUTHORIZATION ${REP_ROLE}_hr" \
+        -c "SELECT count(*) > 8 FROM sales_supervisor.shard_kpi_measure($CYCLE)" 2>&1)
+check "an HR login of its own runs shard_kpi_measure" "$out" "t"
+q "DROP OWNED BY ${REP_ROLE}_hr; DROP ROLE ${REP_ROLE}_hr" >/dev/null
 
 out=$(psql -X -q -At -d "$DB" -c "SET ROLE $REP_ROLE" -c "SELECT * FROM sales_supervisor.shard_survey_metrics('-infinity', 'infinity')" 2>&1)
 like "a rep may not read the shards' surveys" "$out" 'permission denied for function shard_survey_metrics'
