@@ -36,5 +36,11 @@ month_start(PG_FUNCTION_ARGS)
 	if (DATE_NOT_FINITE(day))
 		PG_RETURN_DATEADT(day);
 	j2date(day + POSTGRES_EPOCH_JDATE, &year, &month, &mday);
-	PG_RETURN_DATEADT(date2j(year, month, 1) - POSTGRES_EPOCH_JDATE);
+	day = date2j(year, month, 1) - POSTGRES_EPOCH_JDATE;
+	/* the first valid dates (4714-11-24 BC ..) start a month that is not one */
+	if (!IS_VALID_DATE(day))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("date out of range")));
+	PG_RETURN_DATEADT(day);
 }

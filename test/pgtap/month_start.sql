@@ -2,7 +2,7 @@
 -- its definition, date_trunc('month', day::timestamp)::date, and by hand.
 BEGIN;
 SET LOCAL search_path = sales_supervisor, public;
-SELECT plan(6);
+SELECT plan(7);
 
 -- every day from 1899-12-01 to 2101-01-31 (about 73 800 days: leap years 1900
 -- (not), 2000 (yes), 2100 (not), month ends of every length)
@@ -20,5 +20,7 @@ SELECT is((SELECT provolatile::text || proparallel::text || proisstrict::text FR
            WHERE oid = 'sales_supervisor.month_start(date)'::regprocedure), 'istrue',
           'IMMUTABLE, PARALLEL SAFE, STRICT (so postgres_fdw may ship it)');
 
+SELECT throws_ok($$SELECT sales_supervisor.month_start('4714-11-24 BC')$$, '22008', 'date out of range',
+                 'the first valid dates start a month before the date range: 22008, as date_trunc refuses them');
 SELECT * FROM finish();
 ROLLBACK;
