@@ -290,7 +290,8 @@ BEGIN
       SELECT (SELECT coalesce(sum(po.amount), 0) FROM commission_payout po
               WHERE po.for_period_id = pr.f AND po.member_id = pr.member_id AND po.created_at <= $2) AS commission,
              (SELECT coalesce(sum(cc.amount), 0) FROM commission_credit cc
-              WHERE cc.for_period_id = pr.f AND cc.member_id = pr.member_id AND cc.created_at <= $2) AS credit) c
+              WHERE cc.for_period_id = pr.f AND cc.member_id = pr.member_id AND cc.created_at <= $2) AS credit
+      OFFSET 0) c   -- (each sum once: pulled up, the planner copied both into every use of them below)
     LEFT JOIN settlement_plan_terms($2, $3) t ON t.member_id = pr.member_id AND t.period_id = pr.f)
   SELECT x.member_id,
          CASE WHEN x.due < x.withheld THEN ''released'' WHEN x.earn_on = ''booking'' THEN ''clawed_back'' ELSE ''held'' END,
@@ -497,20 +498,30 @@ BEGIN
                                 spiff_id, note)
   SELECT e.member_id, period, e.kind, e.amount, e.for_period_id, e.plan_id, e.plan_version, e.payout_id, e.spiff_id, e.note
   FROM settlement_entries(period, now()) e ORDER BY e.member_id, e.kind, e.for_period_id, e.payout_id, e.spiff_id;
+  -- the balance walk, computed once (it reads only the entries posted above):
+  -- the statements, and the draws of the plans
+  WITH w AS MATERIALIZED (SELECT * FROM settlement_walk(period, NULL)),
+  balance AS (
+    INSERT INTO commission_balance (member_id, period_id, opening, earned, held, released, clawed_back, spiffs,
+                                    adjustments, draw_paid, draw_recovered, paid, closing, draw_outstanding)
+    SELECT w.member_id, period, w.opening, w.earned, w.held, w.released, w.clawed_back, w.spiffs, w.adjustments,
+           w.draw_paid, w.draw_recovered, w.paid, w.closing, w.draw_outstanding
+    FROM w)
   INSERT INTO commission_entry (member_id, period_id, kind, amount, plan_id, plan_version, note)
   SELECT w.member_id, period, x.kind, x.amount, w.plan_id, w.plan_version,
          format('%s draw of %s (plan %s version %s)', w.draw_kind, (SELECT cp.draw_amount FROM commission_plan cp
                                                                     WHERE cp.plan_id = w.plan_id), w.plan_id, w.plan_version)
-  FROM settlement_walk(period, NULL) w
+  FROM w
   CROSS JOIN LATERAL (VALUES (CASE w.draw_kind WHEN 'guarantee' THEN 'guarantee_paid' ELSE 'draw_paid' END, w.draw_paid),
                              ('draw_recovered', w.draw_recovered)) x(kind, amount)
   WHERE x.amount <> 0 ORDER BY w.member_id, x.kind;
 
+  -- the payout batch: a line per rep paid (the statement's paid) and its paid entry
   INSERT INTO payout_batch (period_id) VALUES (period) RETURNING batch_id INTO v_batch;
   WITH line AS (
     INSERT INTO payout_batch_line (batch_id, member_id, amount, note)
-    SELECT v_batch, w.member_id, w.paid, format('commission settlement of period %s', period)
-    FROM settlement_walk(period, NULL) w WHERE w.paid <> 0 ORDER BY w.member_id
+    SELECT v_batch, b.member_id, b.paid, format('commission settlement of period %s', period)
+    FROM commission_balance b WHERE b.period_id = period AND b.paid <> 0 ORDER BY b.member_id
     RETURNING line_id, member_id, amount)
   INSERT INTO commission_entry (member_id, period_id, kind, amount, batch_line_id, note)
   SELECT l.member_id, period, 'paid', -l.amount, l.line_id, format('payout batch %s', v_batch) FROM line l;
@@ -519,11 +530,6 @@ BEGIN
   SELECT v_batch, o.member_id, -o.amount, o.line_id, format('reverses line %s: %s', o.line_id, e.note)
   FROM commission_entry e JOIN payout_batch_line o ON o.line_id = e.reverses_line_id
   WHERE e.period_id = period ORDER BY o.line_id;
-  INSERT INTO commission_balance (member_id, period_id, opening, earned, held, released, clawed_back, spiffs,
-                                  adjustments, draw_paid, draw_recovered, paid, closing, draw_outstanding)
-  SELECT w.member_id, period, w.opening, w.earned, w.held, w.released, w.clawed_back, w.spiffs, w.adjustments,
-         w.draw_paid, w.draw_recovered, w.paid, w.closing, w.draw_outstanding
-  FROM settlement_walk(period, NULL) w;
 
   RETURN QUERY
   SELECT b.member_id, b.opening, b.earned, b.held, b.released, b.clawed_back, b.spiffs, b.adjustments, b.draw_paid,
