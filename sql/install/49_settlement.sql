@@ -225,7 +225,9 @@ BEGIN
                         WHERE s.invoice_id = st.invoice_id AND s.sold_on BETWEEN w.credited_from AND w.through
                           AND ($3 IS NULL OR s.member_id = $3
                                OR EXISTS (SELECT 1 FROM sale_credit sc WHERE sc.sale_id = s.sale_id AND sc.member_id = $3))
-                        OFFSET 0) x),
+                        OFFSET 0) x
+    -- (none, without a window left to cache or a stale invoice: not a pass over st per window)
+    WHERE EXISTS (SELECT 1 FROM win u WHERE NOT u.cached) OR EXISTS (SELECT 1 FROM invoice_credit_stale)),
   fresh AS MATERIALIZED (   -- their credit (credited_sales, probed by key), with the invoice and window of each
     SELECT cs.member_id, w.period_id, cs.amount, s.invoice_id
     FROM credited_sales(''-infinity'', $1) cs
