@@ -159,24 +159,24 @@ BEGIN ATOMIC
                               -- invoices of the rep's credit in the cached run windows, of
                               -- the rep's lines (booked or split) in the others, the stale
            OR i.invoice_id = ANY (ARRAY(
+                WITH open_win AS MATERIALIZED (   -- the run windows by p_day the cache does not hold
+                  SELECT l.credited_from, least(l.credited_through, p_day) AS through
+                  FROM sales_supervisor.commission_period_lock l
+                  WHERE l.credited_from <= p_day
+                    AND (l.credited_through > p_day OR NOT EXISTS (SELECT 1 FROM sales_supervisor.invoice_credit_window f
+                                                                   WHERE f.period_id = l.period_id)))
                 SELECT ic.invoice_id FROM sales_supervisor.invoice_credit ic
                 JOIN sales_supervisor.commission_period_lock l ON l.period_id = ic.for_period_id
                 WHERE ic.member_id = p_member AND l.credited_through <= p_day
+                UNION   -- (the rep's lines are read only when such a window exists)
+                SELECT s.invoice_id FROM open_win l
+                JOIN sales_supervisor.sale s ON s.member_id = p_member AND s.sold_on BETWEEN l.credited_from AND l.through
+                WHERE s.invoice_id IS NOT NULL AND EXISTS (SELECT 1 FROM open_win)
                 UNION
-                SELECT s.invoice_id FROM sales_supervisor.commission_period_lock l
-                JOIN sales_supervisor.sale s ON s.member_id = p_member
-                                            AND s.sold_on BETWEEN l.credited_from AND least(l.credited_through, p_day)
-                WHERE l.credited_from <= p_day AND s.invoice_id IS NOT NULL
-                  AND (l.credited_through > p_day OR NOT EXISTS (SELECT 1 FROM sales_supervisor.invoice_credit_window f
-                                                                 WHERE f.period_id = l.period_id))
-                UNION
-                SELECT s.invoice_id FROM sales_supervisor.commission_period_lock l
+                SELECT s.invoice_id FROM open_win l
                 JOIN sales_supervisor.sale_credit sc ON sc.member_id = p_member
-                JOIN sales_supervisor.sale s ON s.sale_id = sc.sale_id
-                                            AND s.sold_on BETWEEN l.credited_from AND least(l.credited_through, p_day)
-                WHERE l.credited_from <= p_day AND s.invoice_id IS NOT NULL
-                  AND (l.credited_through > p_day OR NOT EXISTS (SELECT 1 FROM sales_supervisor.invoice_credit_window f
-                                                                 WHERE f.period_id = l.period_id))
+                JOIN sales_supervisor.sale s ON s.sale_id = sc.sale_id AND s.sold_on BETWEEN l.credited_from AND l.through
+                WHERE s.invoice_id IS NOT NULL AND EXISTS (SELECT 1 FROM open_win)
                 UNION
                 SELECT x.invoice_id FROM sales_supervisor.invoice_credit_stale x)))),
   paid AS MATERIALIZED (
@@ -234,7 +234,8 @@ BEGIN
     JOIN sale s ON s.sale_id = cs.sale_id
     JOIN win w ON cs.sold_on BETWEEN w.credited_from AND w.through
     WHERE cs.sale_id = ANY (ARRAY(SELECT x.sale_id FROM fresh_line x))),
-  credited AS (   -- (each with the state of its invoice: st is joined once)
+  credited AS MATERIALIZED (   -- (each with the state of its invoice: st is joined once; computed once,
+                               -- not again for each plan term of a rep)
     SELECT ic.member_id, ic.for_period_id AS period_id, ic.credit AS amount, st.invoice_id, st.due_on, st.unpaid,
            st.total
     FROM st JOIN invoice_credit ic ON ic.invoice_id = st.invoice_id
