@@ -130,7 +130,8 @@ LANGUAGE sql STABLE PARALLEL SAFE
 BEGIN ATOMIC
   WITH booked AS MATERIALIZED (
     SELECT s.member_id, date_trunc('month', s.sold_on::timestamp)::date AS month, s.refund_of IS NOT NULL AS refund,
-           s.invoice_id, count(*) AS lines, sum(s.amount) AS amount, min(s.sale_id) AS lo, max(s.sale_id) AS hi
+           s.invoice_id, count(*) AS lines, sales_supervisor.cents_sum(s.amount) AS amount,   -- (sum(), tens of
+           min(s.sale_id) AS lo, max(s.sale_id) AS hi                                            -- thousands of groups)
     FROM sales_supervisor.sale s
     WHERE s.sold_on >= p_from AND s.sold_on <= p_through
     GROUP BY 1, 2, 3, 4),
@@ -177,12 +178,13 @@ BEGIN
     'WITH c AS MATERIALIZED (SELECT * FROM sales_supervisor.commission_window_credit($2, $3)),
      cached AS (
        INSERT INTO sales_supervisor.invoice_credit (invoice_id, for_period_id, member_id, credit)
-       SELECT c.invoice_id, $1, c.member_id, sum(c.amount) FROM c
+       SELECT c.invoice_id, $1, c.member_id, sales_supervisor.cents_sum(c.amount) FROM c   -- (sum(), per invoice and rep)
        WHERE c.invoice_id IS NOT NULL
-       GROUP BY c.invoice_id, c.member_id HAVING sum(c.amount) <> 0
+       GROUP BY c.invoice_id, c.member_id HAVING sales_supervisor.cents_sum(c.amount) <> 0
        ORDER BY c.invoice_id, c.member_id)   -- (in key order: the index grows at its end)
      INSERT INTO sales_supervisor.commission_credit (period_id, member_id, kind, sold_in, lines, amount, for_period_id)
-     SELECT $1, c.member_id, CASE WHEN c.refunds THEN ''refunds'' ELSE ''sales'' END, c.month, sum(c.lines), sum(c.amount), $1
+     SELECT $1, c.member_id, CASE WHEN c.refunds THEN ''refunds'' ELSE ''sales'' END, c.month, sum(c.lines),
+            sales_supervisor.cents_sum(c.amount), $1
      FROM c
      GROUP BY c.member_id, c.refunds, c.month
      HAVING sum(c.lines) <> 0

@@ -180,7 +180,7 @@ BEGIN ATOMIC
                 UNION
                 SELECT x.invoice_id FROM sales_supervisor.invoice_credit_stale x)))),
   paid AS MATERIALIZED (
-    SELECT ip.invoice_id, sum(ip.amount) AS paid
+    SELECT ip.invoice_id, sales_supervisor.cents_sum(ip.amount) AS paid   -- (sum(), a group per invoice)
     FROM sales_supervisor.invoice_payment ip JOIN inv ON inv.invoice_id = ip.invoice_id AND inv.recount
     WHERE ip.paid_on <= p_day AND ip.recorded_at <= p_as_of
     GROUP BY ip.invoice_id)
