@@ -208,6 +208,10 @@ CREATE FUNCTION settlement_unpaid_credit(p_day date, p_as_of timestamptz, p_memb
 RETURNS TABLE (member_id integer, for_period_id integer, unpaid_credit numeric, invoices bigint[])
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, sales_supervisor, pg_temp
+-- (a CTE's columns carry no statistics, so the planner takes the invoices'
+-- state for ten times its size and sorts it and the cached credit to merge
+-- them; hashing is 10-15 % faster at 10 M lines, and a preview is unchanged)
+SET enable_mergejoin = off
 AS $fn$
 BEGIN
   -- EXECUTE: planned for these arguments (a plan for any rep would probe the
@@ -249,7 +253,8 @@ BEGIN
                                        WHEN ''payment_pro_rata'' THEN c.unpaid / c.total
                                        ELSE CASE WHEN $1 > c.due_on + t.clawback_days THEN c.unpaid / c.total
                                                  ELSE 0 END END),
-         array_agg(DISTINCT c.invoice_id ORDER BY c.invoice_id)
+         -- (sorted once per rep and period: an ordered aggregate would sort all the rows)
+         ARRAY(SELECT DISTINCT i FROM unnest(array_agg(c.invoice_id)) i ORDER BY i)
   FROM credited c
   JOIN settlement_plan_terms($2, $3) t ON t.member_id = c.member_id AND t.period_id = c.period_id
   WHERE (t.earn_on <> ''booking'' OR t.clawback_days IS NOT NULL) AND ($3 IS NULL OR c.member_id = $3)
