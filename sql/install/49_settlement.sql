@@ -186,7 +186,8 @@ BEGIN ATOMIC
     GROUP BY ip.invoice_id)
   SELECT v.invoice_id, v.due_on, v.first_sold_on, least(v.last_sold_on, p_day), v.total,
          v.total - CASE WHEN v.recount THEN coalesce(pd.paid, 0) ELSE v.paid END,
-         EXISTS (SELECT 1 FROM sales_supervisor.invoice_credit_stale x WHERE x.invoice_id = v.invoice_id)
+         -- (a hashed subplan: one scan of the few stale invoices, not a rescan per invoice)
+         v.invoice_id IN (SELECT x.invoice_id FROM sales_supervisor.invoice_credit_stale x)
   FROM inv v
   LEFT JOIN paid pd ON pd.invoice_id = v.invoice_id
   WHERE v.total > 0 AND v.total - CASE WHEN v.recount THEN coalesce(pd.paid, 0) ELSE v.paid END > 0;
