@@ -178,18 +178,20 @@ BEGIN ATOMIC
                 JOIN sales_supervisor.sale s ON s.sale_id = sc.sale_id AND s.sold_on BETWEEN l.credited_from AND l.through
                 WHERE s.invoice_id IS NOT NULL AND EXISTS (SELECT 1 FROM open_win)
                 UNION
-                SELECT x.invoice_id FROM sales_supervisor.invoice_credit_stale x)))),
-  paid AS MATERIALIZED (
-    SELECT ip.invoice_id, sales_supervisor.cents_sum(ip.amount) AS paid   -- (sum(), a group per invoice)
-    FROM sales_supervisor.invoice_payment ip JOIN inv ON inv.invoice_id = ip.invoice_id AND inv.recount
-    WHERE ip.paid_on <= p_day AND ip.recorded_at <= p_as_of
-    GROUP BY ip.invoice_id)
+                SELECT x.invoice_id FROM sales_supervisor.invoice_credit_stale x))))
   SELECT v.invoice_id, v.due_on, v.first_sold_on, least(v.last_sold_on, p_day), v.total,
          v.total - CASE WHEN v.recount THEN coalesce(pd.paid, 0) ELSE v.paid END,
          -- (a hashed subplan: one scan of the few stale invoices, not a rescan per invoice)
          v.invoice_id IN (SELECT x.invoice_id FROM sales_supervisor.invoice_credit_stale x)
   FROM inv v
-  LEFT JOIN paid pd ON pd.invoice_id = v.invoice_id
+  -- (a grouped subquery, not a CTE: the planner then knows one row per
+  -- invoice and estimates the state near its size, so that its callers hash
+  -- the state rather than what they join it with)
+  LEFT JOIN (SELECT ip.invoice_id, sales_supervisor.cents_sum(ip.amount) AS paid   -- (sum(), a group per invoice)
+             FROM sales_supervisor.invoice_payment ip
+             WHERE ip.paid_on <= p_day AND ip.recorded_at <= p_as_of
+               AND ip.invoice_id IN (SELECT r.invoice_id FROM inv r WHERE r.recount)
+             GROUP BY ip.invoice_id) pd ON pd.invoice_id = v.invoice_id
   WHERE v.total > 0 AND v.total - CASE WHEN v.recount THEN coalesce(pd.paid, 0) ELSE v.paid END > 0;
 END;
 COMMENT ON FUNCTION settlement_invoice_state(date, timestamptz, integer) IS
