@@ -2,27 +2,28 @@
  *
  * pace_lines.c
  *	  Aggregate pace_line_scan(sale_id, member_id, sold_on, amount, lo,
- *	  point_of_day, as_of, moved, split) -> pace_line_row[]: the pass over
- *	  the sales lines of pace to quota (issue 19, item 2).
+ *	  point_of_day, as_of, moved, credit_sale, credit_member, credit_share)
+ *	  -> pace_line_row[]: the pass over the sales lines of pace to quota
+ *	  (issue 19, item 2).
  *
  * pace_points_sales credits the lines of several points (a period and an
- * as-of date each) to reps: every line summed as booked per (rep, point,
- * on or before the point's date, the day for a rep whose team changed),
- * then the split lines moved from the booked rep to the credited reps.  In
- * SQL that was a GROUP BY of four computed keys (two array subscripts and
- * an ANY per line) and a second pass -- a hash join of the window's lines
- * with sale_credit -- to find the split lines (bench/risk_profile.sh).  Here
- * one aggregate over the window's lines does both: per line it finds the
+ * as-of date each) to reps, as credited_sales credits them: per (rep,
+ * point, on or before the point's date, the day for a rep whose team
+ * changed).  In SQL that was a GROUP BY of four computed keys and a second
+ * phase for the split lines -- joined with sale_credit, credited in cents by
+ * the allocate_quota window function, moved from the booked rep to the
+ * credited reps and summed again (bench/risk_profile.sh).  Here one
+ * aggregate over the window's lines does all of it: per line it finds the
  * point of the day in point_of_day[sold_on - lo] (NULL or outside: the line
- * is not read), adds the amount to its booked sum (in whole hundredths,
- * cents_sum.h, so sums are sum()'s to the digit and scale), and, when the
- * line's sale_id is in split (the sale ids of sale_credit: a bitmap over
- * their range, or a hash set, built once), keeps the line itself for the
- * SQL to move.
+ * is not read); a line whose sale has credit rows (the rows of sale_credit,
+ * passed as three arrays, read once into a sorted array with a bitmap or
+ * hash set of their sale ids) is split in exact cents there, with
+ * allocate_quota's rule, and each rep's cents added to that rep's sum; any
+ * other line's amount is added to its booked rep's sum (in whole
+ * hundredths, cents_sum.h, so sums are sum()'s to the digit and scale).
  *
- * The result, as an array of pace_line_row (sale_id, member_id, k, in_date,
- * day, amount): the sums with sale_id NULL (day NULL unless the rep is in
- * moved), then the split lines with their sale_id, booked rep and sold_on.
+ * The result, as an array of pace_line_row (member_id, k, in_date, day,
+ * amount): one row per sum (day NULL unless the rep is in moved).
  *
  * Parallel safe (no side effect, order-independent result); no combine
  * function, so a parallel plan aggregates in the leader.
@@ -97,13 +98,25 @@ typedef struct SplitId
 #define SH_DEFINE
 #include "lib/simplehash.h"
 
-/* A split line kept for the SQL to move to its credited reps. */
-typedef struct SplitLine
+/*
+ * One sale_credit row: the sale, a credited rep and the rep's share in
+ * hundredths of a percent (share_pct x 100).  Sorted by sale, then rep: a
+ * sale's rows are one run, in the order allocate_quota's window reads them.
+ */
+typedef struct Credit
 {
-	PaceKey		key;			/* day is always sold_on */
 	int64		sale_id;
-	Datum		amount;			/* copied into the aggregate context */
-} SplitLine;
+	int32		member_id;
+	int32		weight;
+} Credit;
+
+/* A credited rep with a fraction of a cent left, for the largest remainders. */
+typedef struct CentRank
+{
+	int64		rem;
+	int32		weight;
+	int32		row;
+} CentRank;
 
 typedef struct PaceScanState
 {
@@ -116,16 +129,18 @@ typedef struct PaceScanState
 	bool	   *as_of_null;
 	int			nmoved;			/* moved, sorted */
 	int32	   *moved;
+	int			ncredits;		/* the credit rows, sorted */
+	Credit	   *credits;
+	int			maxrun;			/* the most rows of one sale */
+	int64	   *cents;			/* room for one sale's shares ... */
+	CentRank   *rank;			/* ... and its remainders */
 	splitset_hash *split;		/* the split sale ids when they span too wide a range */
 	uint64	   *split_bits;		/* else a bitmap of ids split_lo .. */
 	int64		split_lo;
 	int64		split_nbits;
 	pacesum_hash *sums;
-	int64		nlines;			/* split lines kept */
-	int64		cap;
-	SplitLine  *lines;
 	bool		stable;			/* every argument but the line's is a constant or a parameter */
-	Datum		args[4];		/* the array datums read, to notice a change */
+	Datum		args[6];		/* the array datums read, to notice a change */
 } PaceScanState;
 
 /* Argument positions (0 is the state). */
@@ -137,7 +152,10 @@ typedef struct PaceScanState
 #define ARG_POINT	6
 #define ARG_AS_OF	7
 #define ARG_MOVED	8
-#define ARG_SPLIT	9
+#define ARG_CSALE	9
+#define ARG_CMEMBER 10
+#define ARG_CSHARE	11
+#define NARRAYS		6			/* ARG_POINT .. ARG_CSHARE */
 
 static int
 cmp_int32(const void *a, const void *b)
@@ -207,42 +225,35 @@ read_points(FunctionCallInfo fcinfo, PaceScanState *st)
 }
 
 /*
- * The split sale ids: a bitmap over their range when it spans at most 2^27
- * ids (16 MB; sale ids are an identity, so the ids of a year's split lines
- * are a dense range), which a line finds without a cache miss; else a hash set.
+ * The split sale ids (those of the credit rows): a bitmap over their range
+ * when it spans at most 2^27 ids (16 MB; sale ids are an identity, so the
+ * ids of a year's split lines are a dense range), which a line finds without
+ * a cache miss; else a hash set.
  */
 static void
-read_split(PaceScanState *st, Datum *v, bool *nulls, int n)
+read_split(PaceScanState *st)
 {
-	int64		lo = PG_INT64_MAX,
-				hi = PG_INT64_MIN;
+	int64		lo = st->ncredits > 0 ? st->credits[0].sale_id : 0,
+				hi = st->ncredits > 0 ? st->credits[st->ncredits - 1].sale_id : -1;
 	int			i;
 	bool		found;
 
-	for (i = 0; i < n; i++)
-		if (!nulls[i])
-		{
-			lo = Min(lo, DatumGetInt64(v[i]));
-			hi = Max(hi, DatumGetInt64(v[i]));
-		}
-	if (lo > hi || (hi - lo >= 0 && hi - lo < ((int64) 1 << 27)))
+	if (lo > hi || hi - lo < ((int64) 1 << 27))
 	{
-		st->split_lo = lo > hi ? 0 : lo;
-		st->split_nbits = lo > hi ? 0 : hi - lo + 1;
+		st->split_lo = lo;
+		st->split_nbits = hi - lo + 1;
 		st->split_bits = (uint64 *) MemoryContextAllocZero(st->ctx, (st->split_nbits / 64 + 1) * sizeof(uint64));
-		for (i = 0; i < n; i++)
-			if (!nulls[i])
-			{
-				int64		b = DatumGetInt64(v[i]) - st->split_lo;
+		for (i = 0; i < st->ncredits; i++)
+		{
+			int64		b = st->credits[i].sale_id - lo;
 
-				st->split_bits[b / 64] |= (uint64) 1 << (b % 64);
-			}
+			st->split_bits[b / 64] |= (uint64) 1 << (b % 64);
+		}
 		return;
 	}
-	st->split = splitset_create(st->ctx, Max(n, 16), NULL);
-	for (i = 0; i < n; i++)
-		if (!nulls[i])
-			splitset_insert(st->split, DatumGetInt64(v[i]), &found);
+	st->split = splitset_create(st->ctx, Max(st->ncredits, 16), NULL);
+	for (i = 0; i < st->ncredits; i++)
+		splitset_insert(st->split, st->credits[i].sale_id, &found);
 }
 
 /* Whether sale_id is split. */
@@ -258,9 +269,97 @@ is_split(const PaceScanState *st, int64 sale_id)
 	return splitset_lookup(st->split, sale_id) != NULL;
 }
 
-/* moved (sorted) and the split sale ids, NULL elements ignored. */
+static int
+cmp_credit(const void *a, const void *b)
+{
+	const Credit *x = (const Credit *) a,
+			   *y = (const Credit *) b;
+
+	if (x->sale_id != y->sale_id)
+		return x->sale_id < y->sale_id ? -1 : 1;
+	return (x->member_id > y->member_id) - (x->member_id < y->member_id);
+}
+
+/*
+ * A share_pct as whole hundredths of a percent: 0 < share <= 100 with at
+ * most two decimals (sale_credit.share_pct is numeric(5,2)), else 22023.
+ */
+static int32
+share_weight(Datum share)
+{
+	struct varlena *v = (struct varlena *) PG_DETOAST_DATUM_PACKED(share);
+	int64		cents;
+	int			dscale;
+
+	if (!numeric_cents_read((const unsigned char *) VARDATA_ANY(v), VARSIZE_ANY_EXHDR(v), &cents, &dscale) ||
+		cents <= 0 || cents > 10000)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("pace_line_scan credit shares must be above 0 and at most 100 with at most two decimals, got %s",
+						DatumGetCString(DirectFunctionCall1(numeric_out, share)))));
+	return (int32) cents;
+}
+
+/*
+ * The credit rows from credit_sale, credit_member and credit_share (the
+ * columns of sale_credit, in any order, the same length, no NULL element:
+ * 22023, 22004), sorted by sale and rep; a rep twice on one sale is 22023.
+ * Parsed in the call's memory, kept in the state's.
+ */
 static void
-read_sets(FunctionCallInfo fcinfo, PaceScanState *st)
+read_credits(FunctionCallInfo fcinfo, PaceScanState *st)
+{
+	Datum	   *sv,
+			   *mv,
+			   *pv;
+	bool	   *sn,
+			   *mn,
+			   *pn;
+	int			ns,
+				nm,
+				np,
+				i,
+				run = 0;
+
+	array_elems(array_arg(fcinfo, ARG_CSALE, "credit_sale"), INT8OID, &sv, &sn, &ns);
+	array_elems(array_arg(fcinfo, ARG_CMEMBER, "credit_member"), INT4OID, &mv, &mn, &nm);
+	array_elems(array_arg(fcinfo, ARG_CSHARE, "credit_share"), NUMERICOID, &pv, &pn, &np);
+	if (ns != nm || ns != np)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("pace_line_scan credit_sale, credit_member and credit_share must have the same length, got %d, %d and %d",
+						ns, nm, np)));
+	st->ncredits = ns;
+	st->credits = (Credit *) MemoryContextAlloc(st->ctx, Max(ns, 1) * sizeof(Credit));
+	for (i = 0; i < ns; i++)
+	{
+		if (sn[i] || mn[i] || pn[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("pace_line_scan credit arrays must not contain NULL, got one at position %d", i + 1)));
+		st->credits[i].sale_id = DatumGetInt64(sv[i]);
+		st->credits[i].member_id = DatumGetInt32(mv[i]);
+		st->credits[i].weight = share_weight(pv[i]);
+	}
+	qsort(st->credits, ns, sizeof(Credit), cmp_credit);
+	for (i = 0; i < ns; i++)
+	{
+		run = (i > 0 && st->credits[i].sale_id == st->credits[i - 1].sale_id) ? run + 1 : 1;
+		if (run > 1 && st->credits[i].member_id == st->credits[i - 1].member_id)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("pace_line_scan credits rep %d twice on sale %lld",
+							st->credits[i].member_id, (long long) st->credits[i].sale_id)));
+		st->maxrun = Max(st->maxrun, run);
+	}
+	st->cents = (int64 *) MemoryContextAlloc(st->ctx, Max(st->maxrun, 1) * sizeof(int64));
+	st->rank = (CentRank *) MemoryContextAlloc(st->ctx, Max(st->maxrun, 1) * sizeof(CentRank));
+	read_split(st);
+}
+
+/* moved (sorted), NULL elements ignored. */
+static void
+read_moved(FunctionCallInfo fcinfo, PaceScanState *st)
 {
 	Datum	   *v;
 	bool	   *nulls;
@@ -274,8 +373,6 @@ read_sets(FunctionCallInfo fcinfo, PaceScanState *st)
 		if (!nulls[i])
 			st->moved[st->nmoved++] = DatumGetInt32(v[i]);
 	qsort(st->moved, st->nmoved, sizeof(int32), cmp_int32);
-	array_elems(array_arg(fcinfo, ARG_SPLIT, "split"), INT8OID, &v, &nulls, &n);
-	read_split(st, v, nulls, n);
 }
 
 /*
@@ -304,12 +401,15 @@ arguments_stable(FunctionCallInfo fcinfo)
 	return true;
 }
 
-/* A state in ctx: the days' points, the sets, empty sums. */
+/*
+ * A state in ctx: the days' points, the moved reps, the credits, empty
+ * sums.  The arrays are read in the call's memory (reset after the line):
+ * only what the state needs is kept in ctx.
+ */
 static PaceScanState *
 state_new(FunctionCallInfo fcinfo, MemoryContext ctx)
 {
 	PaceScanState *st = (PaceScanState *) MemoryContextAllocZero(ctx, sizeof(PaceScanState));
-	MemoryContext old = MemoryContextSwitchTo(ctx);
 	int			i;
 
 	st->ctx = ctx;
@@ -323,36 +423,13 @@ state_new(FunctionCallInfo fcinfo, MemoryContext ctx)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("pace_line_scan lo must be a finite date")));
 	read_points(fcinfo, st);
-	read_sets(fcinfo, st);
-	MemoryContextSwitchTo(old);
+	read_moved(fcinfo, st);
+	read_credits(fcinfo, st);
 	st->sums = pacesum_create(ctx, 1024, NULL);
-	st->cap = 64;
-	st->lines = (SplitLine *) MemoryContextAlloc(ctx, st->cap * sizeof(SplitLine));
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < NARRAYS; i++)
 		st->args[i] = PG_GETARG_DATUM(ARG_POINT + i);
 	st->stable = arguments_stable(fcinfo);
 	return st;
-}
-
-/* Whether two states hold the same split sale ids. */
-static bool
-split_same(const PaceScanState *a, const PaceScanState *b)
-{
-	if (a->split_bits != NULL && b->split_bits != NULL)
-		return a->split_lo == b->split_lo && a->split_nbits == b->split_nbits &&
-			memcmp(a->split_bits, b->split_bits, (a->split_nbits / 64 + 1) * sizeof(uint64)) == 0;
-	if (a->split != NULL && b->split != NULL && a->split->members == b->split->members)
-	{
-		splitset_iterator it;
-		SplitId    *e;
-
-		splitset_start_iterate(a->split, &it);
-		while ((e = splitset_iterate(a->split, &it)) != NULL)
-			if (splitset_lookup(b->split, e->sale_id) == NULL)
-				return false;
-		return true;
-	}
-	return false;
 }
 
 /*
@@ -367,43 +444,138 @@ check_same(FunctionCallInfo fcinfo, PaceScanState *st)
 	int			i;
 	bool		same;
 
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < NARRAYS; i++)
 		if (PG_ARGISNULL(ARG_POINT + i) || PG_GETARG_DATUM(ARG_POINT + i) != st->args[i])
 			break;
-	if (st->stable && i == 4 && !PG_ARGISNULL(ARG_LO) && PG_GETARG_DATEADT(ARG_LO) == st->lo)
+	if (st->stable && i == NARRAYS && !PG_ARGISNULL(ARG_LO) && PG_GETARG_DATEADT(ARG_LO) == st->lo)
 		return;
 	tmp = AllocSetContextCreate(CurrentMemoryContext, "pace_line_scan check", ALLOCSET_DEFAULT_SIZES);
 	again = state_new(fcinfo, tmp);
 	same = again->lo == st->lo && again->ndays == st->ndays && again->npoints == st->npoints &&
-		again->nmoved == st->nmoved && split_same(again, st) &&
+		again->nmoved == st->nmoved && again->ncredits == st->ncredits &&
 		memcmp(again->point, st->point, st->ndays * sizeof(int32)) == 0 &&
 		memcmp(again->as_of, st->as_of, st->npoints * sizeof(DateADT)) == 0 &&
 		memcmp(again->as_of_null, st->as_of_null, st->npoints * sizeof(bool)) == 0 &&
-		memcmp(again->moved, st->moved, st->nmoved * sizeof(int32)) == 0;
+		memcmp(again->moved, st->moved, st->nmoved * sizeof(int32)) == 0 &&
+		memcmp(again->credits, st->credits, st->ncredits * sizeof(Credit)) == 0;
 	if (!same)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("pace_line_scan lo, point_of_day, as_of, moved and split must be the same on every line")));
+				 errmsg("pace_line_scan lo, point_of_day, as_of, moved and the credit arrays must be the same on every line")));
 	MemoryContextDelete(tmp);
 }
 
-
-/* Keeps a split line (its amount copied: the row's memory is the scan's). */
-static void
-keep_split(PaceScanState *st, const PaceKey *key, int64 sale_id, Datum amount)
+/* The booked sum of key, created empty (no line) when new. */
+static inline CentsSum *
+sum_of(PaceScanState *st, const PaceKey *key)
 {
-	SplitLine  *l;
-	MemoryContext old;
+	bool		found;
+	PaceSum    *sum = pacesum_insert(st->sums, *key, &found);
 
-	if (st->nlines == st->cap)
-		st->lines = (SplitLine *) growable_reserve(st->lines, &st->cap, st->nlines + 1, sizeof(SplitLine),
-												   "pace_line_scan", "split lines");
-	l = &st->lines[st->nlines++];
-	l->key = *key;
-	l->sale_id = sale_id;
-	old = MemoryContextSwitchTo(st->ctx);
-	l->amount = datumCopy(amount, false, -1);
-	MemoryContextSwitchTo(old);
+	if (!found)
+		cents_sum_init(&sum->sum);
+	return &sum->sum;
+}
+
+/* largest remainder first; ties: larger weight, then the lower rep (earlier row) */
+static int
+cmp_rank(const void *a, const void *b)
+{
+	const CentRank *x = (const CentRank *) a,
+			   *y = (const CentRank *) b;
+
+	if (x->rem != y->rem)
+		return x->rem > y->rem ? -1 : 1;
+	if (x->weight != y->weight)
+		return x->weight > y->weight ? -1 : 1;
+	return (x->row > y->row) - (x->row < y->row);
+}
+
+/*
+ * allocate_quota(total, share, 0.01) over one sale's rows c[0..n-1] (by
+ * rep), in cents, into st->cents: each share floor(total x w / sum w), the
+ * cents left over one each to the largest remainders (total x w mod sum w),
+ * ties to the larger share, then the lower rep -- src/core/apportion.c's
+ * rule without bounds (its weights scaled to integers by a common power of
+ * ten, which scales every remainder alike, so the order is the same).
+ */
+static void
+allocate_cents(PaceScanState *st, const Credit *c, int n, uint64 total)
+{
+	int64		sumw = 0,
+				given = 0,
+				ncand = 0;
+	int			i;
+
+	for (i = 0; i < n; i++)
+		sumw += c[i].weight;
+	for (i = 0; i < n; i++)
+	{
+		uint128		x = (uint128) total * (uint64) c[i].weight;
+
+		st->cents[i] = (int64) (x / (uint64) sumw);
+		given += st->cents[i];
+		if (x % (uint64) sumw != 0)
+		{
+			st->rank[ncand].rem = (int64) (x % (uint64) sumw);
+			st->rank[ncand].weight = c[i].weight;
+			st->rank[ncand].row = i;
+			ncand++;
+		}
+	}
+	if ((int64) total - given > ncand)
+		elog(ERROR, "pace_line_scan: remainders do not add up");
+	if ((int64) total > given)
+		qsort(st->rank, ncand, sizeof(CentRank), cmp_rank);
+	for (i = 0; i < (int64) total - given; i++)
+		st->cents[st->rank[i].row]++;
+}
+
+/*
+ * A split line: credited, as credited_sales credits it, to the reps of its
+ * sale's credit rows -- sign(amount) x allocate_quota(|amount|, share, 0.01)
+ * each, by rep -- instead of the rep it is booked to, whose sum is still
+ * created (the amount added and taken away: 0, with the amount's scale),
+ * as the SQL that moved split lines left it.  An amount that is not whole
+ * cents is 22023 (allocate_quota: not a multiple of the unit).
+ */
+static void
+credit_line(FunctionCallInfo fcinfo, PaceScanState *st, PaceKey *key, int64 sale_id, Datum amount)
+{
+	struct varlena *v = (struct varlena *) PG_DETOAST_DATUM_PACKED(amount);
+	int64		cents;
+	int			dscale,
+				lo = 0,
+				hi = st->ncredits,
+				i,
+				n;
+	DateADT		day = key->day;
+
+	if (!numeric_cents_read((const unsigned char *) VARDATA_ANY(v), VARSIZE_ANY_EXHDR(v), &cents, &dscale))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("pace_line_scan split line amount %s is not whole cents",
+						DatumGetCString(DirectFunctionCall1(numeric_out, amount)))));
+	while (lo < hi)				/* the sale's first credit row */
+	{
+		int			mid = lo + (hi - lo) / 2;
+
+		if (st->credits[mid].sale_id < sale_id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (n = 0; lo + n < st->ncredits && st->credits[lo + n].sale_id == sale_id; n++)
+		;
+	key->day = bsearch(&key->member_id, st->moved, st->nmoved, sizeof(int32), cmp_int32) ? day : DATEVAL_NOBEGIN;
+	cents_sum_add_cents(fcinfo, sum_of(st, key), 0, dscale);
+	allocate_cents(st, &st->credits[lo], n, (uint64) (cents < 0 ? -cents : cents));
+	for (i = 0; i < n; i++)
+	{
+		key->member_id = st->credits[lo + i].member_id;
+		key->day = bsearch(&key->member_id, st->moved, st->nmoved, sizeof(int32), cmp_int32) ? day : DATEVAL_NOBEGIN;
+		cents_sum_add_cents(fcinfo, sum_of(st, key), cents < 0 ? -st->cents[i] : st->cents[i], 2);
+	}
 }
 
 /*
@@ -415,10 +587,8 @@ pace_line_trans(PG_FUNCTION_ARGS)
 {
 	PaceScanState *st = PG_ARGISNULL(0) ? NULL : (PaceScanState *) PG_GETARG_POINTER(0);
 	PaceKey		key;
-	PaceSum    *sum;
 	DateADT		day;
 	int64		idx;
-	bool		found;
 	int32		member;
 
 	if (st == NULL)
@@ -440,40 +610,33 @@ pace_line_trans(PG_FUNCTION_ARGS)
 	key.member_id = member;
 	key.k = st->point[idx];
 	key.in_date = st->as_of_null[key.k - 1] ? 2 : (day <= st->as_of[key.k - 1] ? 1 : 0);
-	key.day = bsearch(&member, st->moved, st->nmoved, sizeof(int32), cmp_int32) ? day : DATEVAL_NOBEGIN;
-	sum = pacesum_insert(st->sums, key, &found);
-	if (!found)
-		cents_sum_init(&sum->sum);
-	cents_sum_add(fcinfo, &sum->sum, PG_GETARG_DATUM(ARG_AMOUNT));
+	key.day = day;
 	if (!PG_ARGISNULL(ARG_SALE) && is_split(st, PG_GETARG_INT64(ARG_SALE)))
 	{
-		key.day = day;
-		keep_split(st, &key, PG_GETARG_INT64(ARG_SALE), PG_GETARG_DATUM(ARG_AMOUNT));
+		credit_line(fcinfo, st, &key, PG_GETARG_INT64(ARG_SALE), PG_GETARG_DATUM(ARG_AMOUNT));
+		PG_RETURN_POINTER(st);
 	}
+	key.day = bsearch(&member, st->moved, st->nmoved, sizeof(int32), cmp_int32) ? day : DATEVAL_NOBEGIN;
+	cents_sum_add(fcinfo, sum_of(st, &key), PG_GETARG_DATUM(ARG_AMOUNT));
 	PG_RETURN_POINTER(st);
 }
 
-/* One pace_line_row: sale_id (NULL for a sum), member_id, k, in_date, day, amount. */
+/* One pace_line_row: member_id, k, in_date, day, amount. */
 static Datum
-make_row(TupleDesc tupdesc, const PaceKey *key, bool is_line, int64 sale_id, Datum amount)
+make_row(TupleDesc tupdesc, const PaceKey *key, Datum amount)
 {
-	Datum		values[6];
-	bool		nulls[6] = {!is_line, false, false, key->in_date == 2, key->day == DATEVAL_NOBEGIN, false};
+	Datum		values[5];
+	bool		nulls[5] = {false, false, key->in_date == 2, key->day == DATEVAL_NOBEGIN, false};
 
-	values[0] = Int64GetDatum(sale_id);
-	values[1] = Int32GetDatum(key->member_id);
-	values[2] = Int32GetDatum(key->k);
-	values[3] = BoolGetDatum(key->in_date == 1);
-	values[4] = DateADTGetDatum(key->day);
-	values[5] = amount;
+	values[0] = Int32GetDatum(key->member_id);
+	values[1] = Int32GetDatum(key->k);
+	values[2] = BoolGetDatum(key->in_date == 1);
+	values[3] = DateADTGetDatum(key->day);
+	values[4] = amount;
 	return HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls));
 }
 
-
-/*
- * Final: the booked sums (sale_id NULL), then the split lines, as an array
- * of pace_line_row; NULL when no line was read.
- */
+/* Final: the credited sums as an array of pace_line_row; NULL when no line was read. */
 Datum
 pace_line_final(PG_FUNCTION_ARGS)
 {
@@ -483,9 +646,7 @@ pace_line_final(PG_FUNCTION_ARGS)
 	pacesum_iterator it;
 	PaceSum    *sum;
 	Datum	   *rows;
-	uint64		total;
-	int64		i,
-				n = 0;
+	int64		n = 0;
 	int16		typlen;
 	bool		typbyval;
 	char		typalign;
@@ -493,23 +654,20 @@ pace_line_final(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	st = (PaceScanState *) PG_GETARG_POINTER(0);
-	total = st->sums->members + (uint64) st->nlines;
-	if (total == 0)
+	if (st->sums->members == 0)
 		PG_RETURN_NULL();
-	if (total > (uint64) MaxAllocSize / sizeof(Datum))
+	if (st->sums->members > (uint64) MaxAllocSize / sizeof(Datum))
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("pace_line_scan cannot return %llu rows in one array", (unsigned long long) total)));
+				 errmsg("pace_line_scan cannot return %llu rows in one array", (unsigned long long) st->sums->members)));
 	rowtype = get_element_type(get_fn_expr_rettype(fcinfo->flinfo));
 	if (!OidIsValid(rowtype))
 		elog(ERROR, "pace_line_final must return an array of a composite type");
 	tupdesc = BlessTupleDesc(lookup_rowtype_tupdesc_copy(rowtype, -1));
-	rows = (Datum *) palloc(total * sizeof(Datum));
+	rows = (Datum *) palloc(st->sums->members * sizeof(Datum));
 	pacesum_start_iterate(st->sums, &it);
 	while ((sum = pacesum_iterate(st->sums, &it)) != NULL)
-		rows[n++] = make_row(tupdesc, &sum->key, false, 0, cents_sum_value(&sum->sum));
-	for (i = 0; i < st->nlines; i++)
-		rows[n++] = make_row(tupdesc, &st->lines[i].key, true, st->lines[i].sale_id, st->lines[i].amount);
+		rows[n++] = make_row(tupdesc, &sum->key, cents_sum_value(&sum->sum));
 	get_typlenbyvalalign(rowtype, &typlen, &typbyval, &typalign);
 	PG_RETURN_ARRAYTYPE_P(construct_array(rows, (int) n, rowtype, typlen, typbyval, typalign));
 }
