@@ -138,7 +138,9 @@ typedef struct PaceScanState
 	uint64	   *split_bits;		/* else a bitmap of ids split_lo .. */
 	int64		split_lo;
 	int64		split_nbits;
-	pacesum_hash *sums;
+	pacesum_hash *sums;			/* the sums of reps in moved (and of ids beyond dense) */
+	CentsSum   *dense;			/* the others: [(member * npoints + k - 1) * 3 + in_date] */
+	int32		ndense;			/* members dense holds room for: 0 .. ndense - 1 */
 	bool		stable;			/* every argument but the line's is a constant or a parameter */
 	Datum		args[6];		/* the array datums read, to notice a change */
 } PaceScanState;
@@ -465,13 +467,51 @@ check_same(FunctionCallInfo fcinfo, PaceScanState *st)
 	MemoryContextDelete(tmp);
 }
 
-/* The booked sum of key, created empty (no line) when new. */
+/* Slots dense may hold at most (32 MB of sums, a few hundred bytes a rep). */
+#define DENSE_MAX_SLOTS ((int64) 32 * 1024 * 1024 / (int64) sizeof(CentsSum))
+
+/*
+ * Room in dense for member ids 0 .. member: doubled (new sums empty);
+ * false when that passes DENSE_MAX_SLOTS (the hash table keeps the rep).
+ */
+static bool
+dense_reserve(PaceScanState *st, int32 member)
+{
+	int64		per = (int64) st->npoints * 3,
+				n = Max((int64) st->ndense * 2, 1024),
+				i;
+
+	while (n <= member)
+		n *= 2;
+	if (n * per > DENSE_MAX_SLOTS)
+		n = DENSE_MAX_SLOTS / per;
+	if (n <= member)
+		return false;
+	if (st->dense == NULL)
+		st->dense = (CentsSum *) MemoryContextAllocHuge(st->ctx, n * per * sizeof(CentsSum));
+	else
+		st->dense = (CentsSum *) repalloc_huge(st->dense, n * per * sizeof(CentsSum));
+	for (i = st->ndense * per; i < n * per; i++)
+		cents_sum_init(&st->dense[i]);
+	st->ndense = (int32) n;
+	return true;
+}
+
+/*
+ * The sum of key, created empty (no line) when new: for a rep who stayed
+ * (no day) with a small id the slot of dense, found by arithmetic, else
+ * the hash table's (a hash of the key per line cost a tenth of the pass).
+ */
 static inline CentsSum *
 sum_of(PaceScanState *st, const PaceKey *key)
 {
 	bool		found;
-	PaceSum    *sum = pacesum_insert(st->sums, *key, &found);
+	PaceSum    *sum;
 
+	if (key->day == DATEVAL_NOBEGIN && key->member_id >= 0 &&
+		(key->member_id < st->ndense || dense_reserve(st, key->member_id)))
+		return &st->dense[((int64) key->member_id * st->npoints + key->k - 1) * 3 + key->in_date];
+	sum = pacesum_insert(st->sums, *key, &found);
 	if (!found)
 		cents_sum_init(&sum->sum);
 	return &sum->sum;
@@ -636,7 +676,10 @@ make_row(TupleDesc tupdesc, const PaceKey *key, Datum amount)
 	return HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls));
 }
 
-/* Final: the credited sums as an array of pace_line_row; NULL when no line was read. */
+/*
+ * Final: the credited sums (the hash table's, then dense's) as an array of
+ * pace_line_row; NULL when no line was read.
+ */
 Datum
 pace_line_final(PG_FUNCTION_ARGS)
 {
@@ -646,7 +689,9 @@ pace_line_final(PG_FUNCTION_ARGS)
 	pacesum_iterator it;
 	PaceSum    *sum;
 	Datum	   *rows;
-	int64		n = 0;
+	uint64		total;
+	int64		i,
+				n = 0;
 	int16		typlen;
 	bool		typbyval;
 	char		typalign;
@@ -654,20 +699,31 @@ pace_line_final(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	st = (PaceScanState *) PG_GETARG_POINTER(0);
-	if (st->sums->members == 0)
+	total = st->sums->members;
+	for (i = 0; i < (int64) st->ndense * st->npoints * 3; i++)
+		total += st->dense[i].dscale >= 0;
+	if (total == 0)
 		PG_RETURN_NULL();
-	if (st->sums->members > (uint64) MaxAllocSize / sizeof(Datum))
+	if (total > (uint64) MaxAllocSize / sizeof(Datum))
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("pace_line_scan cannot return %llu rows in one array", (unsigned long long) st->sums->members)));
+				 errmsg("pace_line_scan cannot return %llu rows in one array", (unsigned long long) total)));
 	rowtype = get_element_type(get_fn_expr_rettype(fcinfo->flinfo));
 	if (!OidIsValid(rowtype))
 		elog(ERROR, "pace_line_final must return an array of a composite type");
 	tupdesc = BlessTupleDesc(lookup_rowtype_tupdesc_copy(rowtype, -1));
-	rows = (Datum *) palloc(st->sums->members * sizeof(Datum));
+	rows = (Datum *) palloc(total * sizeof(Datum));
 	pacesum_start_iterate(st->sums, &it);
 	while ((sum = pacesum_iterate(st->sums, &it)) != NULL)
 		rows[n++] = make_row(tupdesc, &sum->key, cents_sum_value(&sum->sum));
+	for (i = 0; i < (int64) st->ndense * st->npoints * 3; i++)
+		if (st->dense[i].dscale >= 0)
+		{
+			PaceKey		key = {(int32) (i / (st->npoints * 3)), (int32) (i / 3 % st->npoints) + 1, DATEVAL_NOBEGIN,
+			(int32) (i % 3)};
+
+			rows[n++] = make_row(tupdesc, &key, cents_sum_value(&st->dense[i]));
+		}
 	get_typlenbyvalalign(rowtype, &typlen, &typbyval, &typalign);
 	PG_RETURN_ARRAYTYPE_P(construct_array(rows, (int) n, rowtype, typlen, typbyval, typalign));
 }
