@@ -2,9 +2,10 @@
  *
  * pace_lines.c
  *	  Aggregate pace_line_scan(sale_id, member_id, sold_on, amount, lo,
- *	  point_of_day, as_of, moved, credit_sale, credit_member, credit_share)
- *	  -> pace_line_row[]: the pass over the sales lines of pace to quota
- *	  (issue 19, item 2).
+ *	  point_of_day, as_of, moved, credits) -> pace_line_row[]: the pass over
+ *	  the sales lines of pace to quota (issue 19, item 2); and the aggregate
+ *	  pace_credit_rows(sale_id, member_id, share) -> bytea that packs the
+ *	  credit rows it reads.
  *
  * pace_points_sales credits the lines of several points (a period and an
  * as-of date each) to reps, as credited_sales credits them: per (rep,
@@ -16,8 +17,8 @@
  * aggregate over the window's lines does all of it: per line it finds the
  * point of the day in point_of_day[sold_on - lo] (NULL or outside: the line
  * is not read); a line whose sale has credit rows (the rows of sale_credit,
- * passed as three arrays, read once into a sorted array with a bitmap or
- * hash set of their sale ids) is split in exact cents there, with
+ * packed sorted by the aggregate pace_credit_rows, read once with a bitmap
+ * or hash set of their sale ids) is split in exact cents there, with
  * allocate_quota's rule, and each rep's cents added to that rep's sum; any
  * other line's amount is added to its booked rep's sum (in whole
  * hundredths, cents_sum.h, so sums are sum()'s to the digit and scale).
@@ -51,6 +52,8 @@
 #include "growable_array.h"
 #include "cents_sum.h"
 
+PG_FUNCTION_INFO_V1(pace_credit_trans);
+PG_FUNCTION_INFO_V1(pace_credit_final);
 PG_FUNCTION_INFO_V1(pace_line_trans);
 PG_FUNCTION_INFO_V1(pace_line_final);
 
@@ -154,10 +157,8 @@ typedef struct PaceScanState
 #define ARG_POINT	6
 #define ARG_AS_OF	7
 #define ARG_MOVED	8
-#define ARG_CSALE	9
-#define ARG_CMEMBER 10
-#define ARG_CSHARE	11
-#define NARRAYS		6			/* ARG_POINT .. ARG_CSHARE */
+#define ARG_CREDITS 9
+#define NARRAYS		4			/* ARG_POINT .. ARG_CREDITS */
 
 static int
 cmp_int32(const void *a, const void *b)
@@ -240,7 +241,7 @@ read_split(PaceScanState *st)
 	int			i;
 	bool		found;
 
-	if (lo > hi || hi - lo < ((int64) 1 << 27))
+	if (lo > hi || (hi - lo >= 0 && hi - lo < ((int64) 1 << 27)))
 	{
 		st->split_lo = lo;
 		st->split_nbits = hi - lo + 1;
@@ -283,6 +284,21 @@ cmp_credit(const void *a, const void *b)
 }
 
 /*
+ * pace_credit_rows(sale_id, member_id, share) -> bytea: the rows of
+ * sale_credit packed for pace_line_scan, one Credit (16 bytes, this
+ * server's byte order) each, sorted by sale and rep.  An aggregate and not
+ * three array_agg()s: arrays of 600 000 numerics cost a third of pace to
+ * quota (bench/risk_profile.sh).
+ */
+typedef struct CreditRows
+{
+	int64		n;
+	int64		cap;
+	bool		sorted;			/* appended in (sale, rep) order so far */
+	Credit	   *rows;
+} CreditRows;
+
+/*
  * A share_pct as whole hundredths of a percent: 0 < share <= 100 with at
  * most two decimals (sale_credit.share_pct is numeric(5,2)), else 22023.
  */
@@ -297,62 +313,111 @@ share_weight(Datum share)
 		cents <= 0 || cents > 10000)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("pace_line_scan credit shares must be above 0 and at most 100 with at most two decimals, got %s",
+				 errmsg("pace_credit_rows share must be above 0 and at most 100 with at most two decimals, got %s",
 						DatumGetCString(DirectFunctionCall1(numeric_out, share)))));
 	return (int32) cents;
 }
 
+/* Transition: one credit row (a NULL is 22004, a share out of range 22023). */
+Datum
+pace_credit_trans(PG_FUNCTION_ARGS)
+{
+	CreditRows *st = PG_ARGISNULL(0) ? NULL : (CreditRows *) PG_GETARG_POINTER(0);
+	MemoryContext ctx = aggregate_context(fcinfo, "pace_credit_trans");
+	Credit		c;
+
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("pace_credit_rows sale_id, member_id and share must not be null")));
+	if (st == NULL)
+	{
+		st = (CreditRows *) MemoryContextAllocZero(ctx, sizeof(CreditRows));
+		st->cap = 1024;
+		st->sorted = true;
+		st->rows = (Credit *) MemoryContextAllocHuge(ctx, st->cap * sizeof(Credit));
+	}
+	c.sale_id = PG_GETARG_INT64(1);
+	c.member_id = PG_GETARG_INT32(2);
+	c.weight = share_weight(PG_GETARG_DATUM(3));
+	if (st->n == st->cap)
+		st->rows = (Credit *) growable_reserve(st->rows, &st->cap, st->n + 1, sizeof(Credit),
+											   "pace_credit_rows", "credit rows");
+	if (st->n > 0 && cmp_credit(&st->rows[st->n - 1], &c) > 0)
+		st->sorted = false;
+	st->rows[st->n++] = c;
+	PG_RETURN_POINTER(st);
+}
+
 /*
- * The credit rows from credit_sale, credit_member and credit_share (the
- * columns of sale_credit, in any order, the same length, no NULL element:
- * 22023, 22004), sorted by sale and rep; a rep twice on one sale is 22023.
- * Parsed in the call's memory, kept in the state's.
+ * Final: the rows sorted (in place: FINALFUNC_MODIFY = READ_WRITE) as one
+ * bytea, empty without a row; a rep twice on a sale is 22023.
+ */
+Datum
+pace_credit_final(PG_FUNCTION_ARGS)
+{
+	CreditRows *st = PG_ARGISNULL(0) ? NULL : (CreditRows *) PG_GETARG_POINTER(0);
+	bytea	   *out;
+	int64		i,
+				n = st == NULL ? 0 : st->n;
+
+	if (n > 0 && !st->sorted)
+		qsort(st->rows, n, sizeof(Credit), cmp_credit);
+	for (i = 1; i < n; i++)
+		if (cmp_credit(&st->rows[i - 1], &st->rows[i]) == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("pace_credit_rows credits rep %d twice on sale %lld",
+							st->rows[i].member_id, (long long) st->rows[i].sale_id)));
+	if ((Size) n > (MaxAllocSize - VARHDRSZ) / sizeof(Credit))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("pace_credit_rows cannot pack %lld rows in one value", (long long) n)));
+	out = (bytea *) palloc(VARHDRSZ + n * sizeof(Credit));
+	SET_VARSIZE(out, VARHDRSZ + n * sizeof(Credit));
+	if (n > 0)
+		memcpy(VARDATA(out), st->rows, n * sizeof(Credit));
+	PG_RETURN_BYTEA_P(out);
+}
+
+/*
+ * The credit rows from credits (pace_credit_rows()'s bytea), copied into
+ * the state's memory and checked as if any bytea could come: whole rows,
+ * strictly ascending by (sale, rep), weights within 1 .. 10000 (22023); the
+ * most rows of one sale sizes the room to split a line in.
  */
 static void
 read_credits(FunctionCallInfo fcinfo, PaceScanState *st)
 {
-	Datum	   *sv,
-			   *mv,
-			   *pv;
-	bool	   *sn,
-			   *mn,
-			   *pn;
-	int			ns,
-				nm,
-				np,
-				i,
+	bytea	   *b;
+	Size		len;
+	int64		i,
 				run = 0;
 
-	array_elems(array_arg(fcinfo, ARG_CSALE, "credit_sale"), INT8OID, &sv, &sn, &ns);
-	array_elems(array_arg(fcinfo, ARG_CMEMBER, "credit_member"), INT4OID, &mv, &mn, &nm);
-	array_elems(array_arg(fcinfo, ARG_CSHARE, "credit_share"), NUMERICOID, &pv, &pn, &np);
-	if (ns != nm || ns != np)
+	if (PG_ARGISNULL(ARG_CREDITS))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("pace_line_scan credits must not be null")));
+	b = PG_GETARG_BYTEA_PP(ARG_CREDITS);
+	len = VARSIZE_ANY_EXHDR(b);
+	if (len % sizeof(Credit) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("pace_line_scan credit_sale, credit_member and credit_share must have the same length, got %d, %d and %d",
-						ns, nm, np)));
-	st->ncredits = ns;
-	st->credits = (Credit *) MemoryContextAlloc(st->ctx, Max(ns, 1) * sizeof(Credit));
-	for (i = 0; i < ns; i++)
+				 errmsg("pace_line_scan credits must be pace_credit_rows() of the credit rows, got %zu bytes", len)));
+	st->ncredits = (int) (len / sizeof(Credit));
+	st->credits = (Credit *) MemoryContextAllocHuge(st->ctx, Max(len, sizeof(Credit)));
+	memcpy(st->credits, VARDATA_ANY(b), len);
+	for (i = 0; i < st->ncredits; i++)
 	{
-		if (sn[i] || mn[i] || pn[i])
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("pace_line_scan credit arrays must not contain NULL, got one at position %d", i + 1)));
-		st->credits[i].sale_id = DatumGetInt64(sv[i]);
-		st->credits[i].member_id = DatumGetInt32(mv[i]);
-		st->credits[i].weight = share_weight(pv[i]);
-	}
-	qsort(st->credits, ns, sizeof(Credit), cmp_credit);
-	for (i = 0; i < ns; i++)
-	{
-		run = (i > 0 && st->credits[i].sale_id == st->credits[i - 1].sale_id) ? run + 1 : 1;
-		if (run > 1 && st->credits[i].member_id == st->credits[i - 1].member_id)
+		const Credit *c = &st->credits[i];
+
+		if (c->weight <= 0 || c->weight > 10000 || (i > 0 && cmp_credit(c - 1, c) >= 0))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("pace_line_scan credits rep %d twice on sale %lld",
-							st->credits[i].member_id, (long long) st->credits[i].sale_id)));
-		st->maxrun = Max(st->maxrun, run);
+					 errmsg("pace_line_scan credits must be pace_credit_rows() of the credit rows, row %lld is not",
+							(long long) i + 1)));
+		run = (i > 0 && c->sale_id == c[-1].sale_id) ? run + 1 : 1;
+		st->maxrun = (int) Max(st->maxrun, run);
 	}
 	st->cents = (int64 *) MemoryContextAlloc(st->ctx, Max(st->maxrun, 1) * sizeof(int64));
 	st->rank = (CentRank *) MemoryContextAlloc(st->ctx, Max(st->maxrun, 1) * sizeof(CentRank));
@@ -463,7 +528,7 @@ check_same(FunctionCallInfo fcinfo, PaceScanState *st)
 	if (!same)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("pace_line_scan lo, point_of_day, as_of, moved and the credit arrays must be the same on every line")));
+				 errmsg("pace_line_scan lo, point_of_day, as_of, moved and credits must be the same on every line")));
 	MemoryContextDelete(tmp);
 }
 

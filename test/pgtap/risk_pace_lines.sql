@@ -25,7 +25,7 @@ BEGIN;
 SET LOCAL search_path = sales_supervisor, public;
 SET LOCAL TimeZone = 'UTC';
 SET LOCAL DateStyle = 'ISO';
-SELECT plan(24);
+SELECT plan(26);
 
 CREATE TEMP TABLE lines (sale_id bigint, member_id integer, sold_on date, amount numeric(14,2));
 INSERT INTO lines VALUES (10, 5, '2025-06-01', 10.00), (11, 5, '2025-06-02', 2.50), (12, 5, '2025-06-03', 99.00),
@@ -35,12 +35,16 @@ INSERT INTO lines VALUES (10, 5, '2025-06-01', 10.00), (11, 5, '2025-06-02', 2.5
 -- ---------------------------------------------------------------- hand-computed
 SELECT is((SELECT array_agg(x::text ORDER BY x::text)
            FROM unnest((SELECT pace_line_scan(sale_id, member_id, sold_on, amount, '2025-06-01', '{1,1,NULL,2,2}',
-                                              '{2025-06-01,2025-06-05}', '{7}', '{11,11}', '{7,5}', '{40,60}') FROM lines)) x),
+                                              '{2025-06-01,2025-06-05}', '{7}',
+                                              (SELECT pace_credit_rows(c.s, c.m, c.p) FROM (VALUES (11, 7, 40.00), (11, 5, 60.00)) c(s, m, p)))
+                        FROM lines)) x),
           ARRAY['(5,1,f,,1.50)', '(5,1,t,,10.00)', '(7,1,f,2025-06-02,1.00)', '(7,2,t,2025-06-04,1.00)'],
           'pace_line_scan: the credited sums per rep, point and to date (the day of a moved rep), the split line split');
 SELECT is((SELECT array_agg(x::text ORDER BY x::text)
            FROM unnest((SELECT pace_line_scan(sale_id, member_id, sold_on, amount, '2025-06-01', '{1,1,NULL,2,2}',
-                                              '{2025-06-01,2025-06-05}', '{7}', '{11,9000000000,11}', '{7,5,5}', '{40,100,60}')
+                                              '{2025-06-01,2025-06-05}', '{7}',
+                                              (SELECT pace_credit_rows(c.s, c.m, c.p)
+                                               FROM (VALUES (11, 7, 40.00), (9000000000, 5, 100), (11, 5, 60.00)) c(s, m, p)))
                         FROM lines)) x),
           ARRAY['(5,1,f,,1.50)', '(5,1,t,,10.00)', '(7,1,f,2025-06-02,1.00)', '(7,2,t,2025-06-04,1.00)'],
           'pace_line_scan: split ids spanning more than 2^27 (a hash set instead of the bitmap) give the same');
@@ -48,10 +52,10 @@ SELECT is((SELECT array_agg(x::text ORDER BY x::text)
 -- with three decimals on), 99999999999999999.99 + 0.01 (beyond the
 -- hundredths' range) = 100000000000000000.00
 SELECT is((SELECT array_agg(x.amount::text ORDER BY x.member_id)
-           FROM unnest((SELECT pace_line_scan(NULL, m, '2025-06-01', a, '2025-06-01', '{1}', '{2025-06-01}', '{}', '{}', '{}', '{}')
+           FROM unnest((SELECT pace_line_scan(NULL, m, '2025-06-01', a, '2025-06-01', '{1}', '{2025-06-01}', '{}', '\x')
                         FROM (VALUES (1, 1.005), (1, 2.00), (2, 99999999999999999.99), (2, 0.01)) v(m, a))) x),
           ARRAY['3.005', '100000000000000000.00'], 'pace_line_scan sums: hundredths, numeric arithmetic beyond');
-SELECT ok((SELECT pace_line_scan(sale_id, member_id, sold_on, amount, '2025-06-01', '{1}', '{2025-06-01}', '{}', '{}', '{}', '{}')
+SELECT ok((SELECT pace_line_scan(sale_id, member_id, sold_on, amount, '2025-06-01', '{1}', '{2025-06-01}', '{}', '\x')
            FROM lines WHERE sold_on > '2025-06-01') IS NULL, 'pace_line_scan: no line read gives NULL');
 
 -- The cents of a split line, by hand (every line on 06-01, point 1, to
@@ -75,14 +79,12 @@ INSERT INTO split_credit VALUES (21, 6, 25), (21, 7, 75), (22, 6, 50), (22, 7, 2
   (23, 6, 40), (23, 7, 30), (23, 8, 30), (24, 8, 33.33), (24, 6, 33.34), (24, 7, 33.33), (25, 6, 12.50), (25, 7, 87.50);
 CREATE FUNCTION pg_temp.split_by_sale() RETURNS TABLE (sale_id bigint, credits text) LANGUAGE plpgsql AS $$
 DECLARE
-  v_cs bigint[] := (SELECT array_agg(c.sale_id) FROM split_credit c);
-  v_cm integer[] := (SELECT array_agg(c.member_id) FROM split_credit c);
-  v_cp numeric[] := (SELECT array_agg(c.share_pct) FROM split_credit c);
+  v_credits bytea := (SELECT pace_credit_rows(c.sale_id, c.member_id, c.share_pct) FROM split_credit c);
 BEGIN
   RETURN QUERY
   SELECT g.sale_id, string_agg(x.member_id || ':' || x.amount, ' ' ORDER BY x.member_id)
   FROM (SELECT l.sale_id, pace_line_scan(l.sale_id, l.member_id, '2025-06-01', l.amount, '2025-06-01', '{1}', '{2025-06-01}',
-                                         '{}', v_cs, v_cm, v_cp) AS r
+                                         '{}', v_credits) AS r
         FROM split_lines l GROUP BY 1) g, unnest(g.r) x
   GROUP BY 1;
 END $$;
@@ -103,40 +105,51 @@ SELECT is((SELECT array_agg(s.sale_id || ' ' || s.credits ORDER BY s.sale_id) FR
           'pace_line_scan splits as sign(amount) x allocate_quota(|amount|, share, 0.01) by rep does');
 
 -- ---------------------------------------------------------------- input checks
-SELECT throws_ok($$SELECT pace_line_scan(sale_id, member_id, sold_on, amount, NULL, '{1}', '{2025-06-01}', '{}', '{}', '{}', '{}') FROM lines$$,
+SELECT throws_ok($$SELECT pace_line_scan(sale_id, member_id, sold_on, amount, NULL, '{1}', '{2025-06-01}', '{}', '\x') FROM lines$$,
                  '22004', 'pace_line_scan lo must not be null', 'a NULL lo: 22004');
-SELECT throws_ok($$SELECT pace_line_scan(sale_id, member_id, sold_on, amount, '2025-06-01', '{1}', '{2025-06-01}', '{}', NULL, '{}', '{}') FROM lines$$,
-                 '22004', 'pace_line_scan credit_sale must not be null', 'a NULL array: 22004');
-SELECT throws_ok($$SELECT pace_line_scan(sale_id, member_id, sold_on, amount, '2025-06-01', '{1}', '{2025-06-01}', '{}', '{11}', '{5,6}', '{100}') FROM lines$$,
-                 '22023', 'pace_line_scan credit_sale, credit_member and credit_share must have the same length, got 1, 2 and 1',
-                 'credit arrays of different lengths: 22023');
-SELECT throws_ok($$SELECT pace_line_scan(sale_id, member_id, sold_on, amount, '2025-06-01', '{1}', '{2025-06-01}', '{}', '{11,11}', '{5,NULL}', '{50,50}') FROM lines$$,
-                 '22004', 'pace_line_scan credit arrays must not contain NULL, got one at position 2', 'a NULL credit element: 22004');
-SELECT throws_ok($$SELECT pace_line_scan(sale_id, member_id, sold_on, amount, '2025-06-01', '{1}', '{2025-06-01}', '{}', '{11,11}', '{5,6}', '{99.995,0.005}') FROM lines$$,
-                 '22023', 'pace_line_scan credit shares must be above 0 and at most 100 with at most two decimals, got 99.995',
+SELECT throws_ok($$SELECT pace_line_scan(sale_id, member_id, sold_on, amount, '2025-06-01', '{1}', '{2025-06-01}', '{}', NULL) FROM lines$$,
+                 '22004', 'pace_line_scan credits must not be null', 'NULL credits: 22004');
+SELECT throws_ok($$SELECT pace_line_scan(sale_id, member_id, sold_on, amount, '2025-06-01', '{1}', '{2025-06-01}', '{}', '\x0102') FROM lines$$,
+                 '22023', 'pace_line_scan credits must be pace_credit_rows() of the credit rows, got 2 bytes',
+                 'credits not a whole number of rows: 22023');
+SELECT throws_ok($$SELECT pace_line_scan(sale_id, member_id, sold_on, amount, '2025-06-01', '{1}', '{2025-06-01}', '{}',
+                                         (SELECT pace_credit_rows(12, 5, 100)) || (SELECT pace_credit_rows(11, 5, 100))) FROM lines$$,
+                 '22023', 'pace_line_scan credits must be pace_credit_rows() of the credit rows, row 2 is not',
+                 'credits out of order: 22023');
+-- pace_credit_rows: in any order the same bytes (16 a row), none without a row
+SELECT ok((SELECT pace_credit_rows(c.s, c.m, c.p) FROM (VALUES (11, 7, 40.00), (9000000000, 5, 100), (11, 5, 60.00)) c(s, m, p))
+          = (SELECT pace_credit_rows(c.s, c.m, c.p) FROM (VALUES (11, 5, 60.00), (11, 7, 40.00), (9000000000, 5, 100)) c(s, m, p))
+          AND length((SELECT pace_credit_rows(c.s, c.m, c.p) FROM (VALUES (11, 7, 40.00), (11, 5, 60.00)) c(s, m, p))) = 32
+          AND (SELECT pace_credit_rows(1, 1, 1) WHERE false) = '\x'::bytea,
+          'pace_credit_rows: 16 bytes a row, sorted (the same bytes in any order), empty without a row');
+SELECT throws_ok($$SELECT pace_credit_rows(c.s, c.m, c.p) FROM (VALUES (11, 5, 50), (11, NULL, 50)) c(s, m, p)$$,
+                 '22004', 'pace_credit_rows sale_id, member_id and share must not be null', 'a NULL credit: 22004');
+SELECT throws_ok($$SELECT pace_credit_rows(c.s, c.m, c.p) FROM (VALUES (11, 5, 99.995), (11, 6, 0.005)) c(s, m, p)$$,
+                 '22023', 'pace_credit_rows share must be above 0 and at most 100 with at most two decimals, got 99.995',
                  'a share with three decimals: 22023');
-SELECT throws_ok($$SELECT pace_line_scan(sale_id, member_id, sold_on, amount, '2025-06-01', '{1}', '{2025-06-01}', '{}', '{11,11}', '{5,6}', '{100,0}') FROM lines$$,
-                 '22023', 'pace_line_scan credit shares must be above 0 and at most 100 with at most two decimals, got 0',
+SELECT throws_ok($$SELECT pace_credit_rows(c.s, c.m, c.p) FROM (VALUES (11, 5, 100), (11, 6, 0)) c(s, m, p)$$,
+                 '22023', 'pace_credit_rows share must be above 0 and at most 100 with at most two decimals, got 0',
                  'a share of 0: 22023');
-SELECT throws_ok($$SELECT pace_line_scan(sale_id, member_id, sold_on, amount, '2025-06-01', '{1}', '{2025-06-01}', '{}', '{11,11}', '{6,6}', '{50,50}') FROM lines$$,
-                 '22023', 'pace_line_scan credits rep 6 twice on sale 11', 'a rep twice on one sale: 22023');
-SELECT throws_ok($$SELECT pace_line_scan(11, 5, '2025-06-01', 1.005, '2025-06-01', '{1}', '{2025-06-01}', '{}', '{11}', '{6}', '{100}')$$,
+SELECT throws_ok($$SELECT pace_credit_rows(c.s, c.m, c.p) FROM (VALUES (11, 6, 50), (12, 5, 100), (11, 6, 50)) c(s, m, p)$$,
+                 '22023', 'pace_credit_rows credits rep 6 twice on sale 11', 'a rep twice on one sale: 22023');
+SELECT throws_ok($$SELECT pace_line_scan(11, 5, '2025-06-01', 1.005, '2025-06-01', '{1}', '{2025-06-01}', '{}', (SELECT pace_credit_rows(11, 6, 100)))$$,
                  '22023', 'pace_line_scan split line amount 1.005 is not whole cents', 'a split amount beyond the cents: 22023');
-SELECT throws_ok($$SELECT pace_line_scan(sale_id, member_id, sold_on, amount, '2025-06-01', '{1,3}', '{2025-06-01,2025-06-02}', '{}', '{}', '{}', '{}') FROM lines$$,
+SELECT throws_ok($$SELECT pace_line_scan(sale_id, member_id, sold_on, amount, '2025-06-01', '{1,3}', '{2025-06-01,2025-06-02}', '{}', '\x') FROM lines$$,
                  '22023', 'pace_line_scan point_of_day names point 3, but as_of has 2', 'a point beyond as_of: 22023');
-SELECT throws_ok($$SELECT pace_line_scan(sale_id, member_id, sold_on, amount, '2025-06-01', '{{1},{1}}', '{2025-06-01}', '{}', '{}', '{}', '{}') FROM lines$$,
+SELECT throws_ok($$SELECT pace_line_scan(sale_id, member_id, sold_on, amount, '2025-06-01', '{{1},{1}}', '{2025-06-01}', '{}', '\x') FROM lines$$,
                  '22023', 'pace_line_scan point_of_day must be a one-dimensional array', 'a two-dimensional array: 22023');
 SELECT throws_ok($$SELECT pace_line_scan(sale_id, member_id, sold_on, amount, '2025-06-01', '{1,1}', ARRAY[sold_on],
-                                         '{}', '{}', '{}', '{}') FROM lines WHERE sale_id IN (10, 11)$$,
-                 '22023', 'pace_line_scan lo, point_of_day, as_of, moved and the credit arrays must be the same on every line',
+                                         '{}', '\x') FROM lines WHERE sale_id IN (10, 11)$$,
+                 '22023', 'pace_line_scan lo, point_of_day, as_of, moved and credits must be the same on every line',
                  'arguments changing between lines: 22023');
-SELECT throws_ok($$SELECT pace_line_scan(1, 5, d, 1.00, '2025-06-01', '{1}', '{2025-06-01}', '{}', '{}', '{}', '{}')
+SELECT throws_ok($$SELECT pace_line_scan(1, 5, d, 1.00, '2025-06-01', '{1}', '{2025-06-01}', '{}', '\x')
                    FROM unnest(ARRAY[date '2025-06-01', 'infinity']) d$$,
                  '22023', 'pace_line_scan sale day must be a finite date', 'an infinite day: 22023');
 SELECT is((SELECT array_agg(DISTINCT p.proparallel) FROM pg_proc p
-           WHERE p.proname IN ('pace_line_scan', 'pace_line_trans', 'pace_line_final')
+           WHERE p.proname IN ('pace_line_scan', 'pace_line_trans', 'pace_line_final', 'pace_credit_rows', 'pace_credit_trans',
+                               'pace_credit_final')
              AND p.pronamespace = 'sales_supervisor'::regnamespace), ARRAY['s']::"char"[],
-          'pace_line_scan and its support functions are labelled parallel safe');
+          'pace_line_scan, pace_credit_rows and their support functions are labelled parallel safe');
 
 -- ---------------------------------------------------------------- the property
 -- a generated org with a year's changes (reps moving teams), 3 % of the lines
