@@ -42,8 +42,8 @@ t "pace floor: lines read, flat sum" "SELECT sum(amount) FROM sale WHERE sold_on
 t "pace_to_quota" "SELECT count(*) FROM pace_to_quota($P, 'month')"
 t "pace_points_sales (the pass over the lines)" "SELECT count(x.*) FROM pace_points_sales($PTS, $P) x"
 t "pace_points (+ pipeline, quota, teams)" "SELECT count(x.*) FROM pace_points($PTS, $P) x"
-# the parts of pace_points_sales: its arrays, and its pace_line_scan alone
-q "CREATE FUNCTION public.pace_scan_only(p_period integer[], p_as_of date[], p_through date, p_scan boolean)
+# the parts of pace_points_sales: its arrays, the credit rows, and its pace_line_scan
+q "CREATE FUNCTION public.pace_scan_only(p_period integer[], p_as_of date[], p_through date, p_credits boolean, p_scan boolean)
    RETURNS bigint LANGUAGE plpgsql SET search_path = pg_catalog, sales_supervisor AS \$f\$
    DECLARE
      v_lo date := (SELECT min(fp.start_on) FROM fiscal_period fp WHERE fp.period_id = ANY (p_period));
@@ -51,7 +51,7 @@ q "CREATE FUNCTION public.pace_scan_only(p_period integer[], p_as_of date[], p_t
      v_k integer[];
      v_moved integer[] := (SELECT coalesce(array_agg(a.member_id), '{}')
                            FROM (SELECT ma.member_id FROM member_assignment ma GROUP BY 1 HAVING count(*) > 1) a);
-     v_split bigint[] := (SELECT coalesce(array_agg(sc.sale_id), '{}') FROM sale_credit sc);
+     v_credits bytea;
      v bigint := 0;
    BEGIN
      SELECT array_agg(x.k ORDER BY x.day) INTO v_k
@@ -59,15 +59,19 @@ q "CREATE FUNCTION public.pace_scan_only(p_period integer[], p_as_of date[], p_t
            LEFT JOIN (unnest(p_period, p_as_of) WITH ORDINALITY AS u(period_id, as_of, k)
                       JOIN fiscal_period fp ON fp.period_id = u.period_id) ON d::date BETWEEN fp.start_on AND fp.end_on
            GROUP BY 1) x;
+     IF p_credits THEN
+       v_credits := (SELECT pace_credit_rows(sc.sale_id, sc.member_id, sc.share_pct) FROM sale_credit sc);
+     END IF;
      IF p_scan THEN
        SELECT count(*) INTO v FROM unnest((SELECT pace_line_scan(s.sale_id, s.member_id, s.sold_on, s.amount, v_lo, v_k,
-                                                                 p_as_of, v_moved, v_split)
+                                                                 p_as_of, v_moved, v_credits)
                                            FROM sale s WHERE s.sold_on >= v_lo AND s.sold_on <= v_hi)) r;
      END IF;
      RETURN v;
    END \$f\$" >/dev/null
-t "  its arrays (points by day, moved reps, split sale ids)" "SELECT public.pace_scan_only($PTS, $P, false)"
-t "  its arrays and pace_line_scan" "SELECT public.pace_scan_only($PTS, $P, true)"
+t "  its arrays (points by day, moved reps)" "SELECT public.pace_scan_only($PTS, $P, false, false)"
+t "  its arrays and the credit rows (pace_credit_rows)" "SELECT public.pace_scan_only($PTS, $P, true, false)"
+t "  its arrays, the credit rows and pace_line_scan" "SELECT public.pace_scan_only($PTS, $P, true, true)"
 if command -v perf >/dev/null; then
   prof() {
     local pid; pid=$(mktemp); rm -f "$pid"

@@ -87,6 +87,25 @@ cents_sum_add(FunctionCallInfo fcinfo, CentsSum *w, Datum amount)
 	w->dscale = Max(w->dscale, 0);
 }
 
+/*
+ * Adds a number of hundredths of display scale dscale (0..2; a multiple of
+ * 10^(2 - dscale)) to a sum, as cents_sum_add adds the numeric of that
+ * value: pace_line_scan's credited shares of a split line.
+ */
+static inline void
+cents_sum_add_cents(FunctionCallInfo fcinfo, CentsSum *w, int64 cents, int dscale)
+{
+	char		text[24];
+
+	if (!w->as_numeric && cents_add(&w->cents, cents))
+	{
+		w->dscale = Max(w->dscale, dscale);
+		return;
+	}
+	cents_sum_add(fcinfo, w, DirectFunctionCall3(numeric_in, CStringGetDatum(cents_text(cents, dscale, text)),
+												 ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
+}
+
 /* A window's sum as coalesce(sum(amount), 0): numeric 0 without a line. */
 static inline Datum
 cents_sum_value(const CentsSum *w)

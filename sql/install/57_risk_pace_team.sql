@@ -230,14 +230,16 @@ REVOKE ALL ON FUNCTION pace_share(integer, date) FROM PUBLIC;
 -- ---------------------------------------------------------------------------
 
 -- pace_line_scan (C, src/pace_lines.c): the one pass over the lines of
--- pace_points_sales.  Per line, the point of its day (point_of_day), its
--- amount added to the booked sum of (rep, point, on or before the point's
--- as-of date, the day for a rep in moved), and the line itself kept when its
--- sale is split (its sale_id in split).  A GROUP BY of those four computed
--- keys and a hash join of the window's lines with sale_credit to find the
--- split ones cost 8 x one scan of the lines (bench/pace_to_quota.sh).
+-- pace_points_sales.  Per line, the point of its day (point_of_day), and its
+-- amount added to the credited sum of (rep, point, on or before the point's
+-- as-of date, the day for a rep in moved) -- a split line's (its sale in
+-- credits, sale_credit's rows packed by pace_credit_rows) split there in
+-- exact cents among its credited reps, as credited_sales splits it.  A
+-- GROUP BY of those four computed keys, a hash join with sale_credit, the
+-- allocate_quota window and a second GROUP BY cost 8 x one scan of the
+-- lines, the last three still 1 s at 10 M lines after the pass was in C
+-- (bench/pace_to_quota.sh).
 CREATE TYPE pace_line_row AS (
-  sale_id    bigint,
   member_id  integer,
   k          integer,
   in_date    boolean,
@@ -245,48 +247,71 @@ CREATE TYPE pace_line_row AS (
   amount     numeric
 );
 COMMENT ON TYPE pace_line_row IS
-'One row of pace_line_scan(): with sale_id NULL the booked sum of a rep, point k and in_date (day NULL unless the rep is in moved); with a sale_id one split line (its booked rep, point, in_date, sold_on and amount).';
+'One row of pace_line_scan(): the credited sum of a rep, point k and in_date (day NULL unless the rep is in moved).';
 
-CREATE FUNCTION pace_line_trans(internal, bigint, integer, date, numeric, date, integer[], date[], integer[], bigint[])
+-- pace_credit_rows (C): the rows of sale_credit packed for pace_line_scan
+-- (16 bytes each, sorted by sale and rep); three array_agg()s of 600 000
+-- rows, the numerics above all, cost a third of pace to quota.
+CREATE FUNCTION pace_credit_trans(internal, bigint, integer, numeric)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'pace_credit_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION pace_credit_trans(internal, bigint, integer, numeric) IS
+'Transition function of pace_credit_rows(): one credit row appended (a NULL argument 22004; a share outside (0, 100] or with more than two decimals 22023).';
+
+CREATE FUNCTION pace_credit_final(internal) RETURNS bytea
+AS 'MODULE_PATHNAME', 'pace_credit_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION pace_credit_final(internal) IS
+'Final function of pace_credit_rows(): the rows sorted by sale and rep (in place) and packed into one bytea; empty without a row; a rep twice on a sale 22023.';
+
+CREATE AGGREGATE pace_credit_rows(sale_id bigint, member_id integer, share numeric) (
+    SFUNC = pace_credit_trans,
+    STYPE = internal,
+    FINALFUNC = pace_credit_final,
+    FINALFUNC_MODIFY = READ_WRITE,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE pace_credit_rows(bigint, integer, numeric) IS
+'Credit rows (sale_credit''s sale_id, member_id, share_pct) packed for pace_line_scan: 16 bytes a row (sale, rep, share in hundredths of a percent, in this server''s byte order), sorted by sale and rep; an empty bytea without a row. NULL arguments 22004; a share outside (0, 100] or with more than two decimals, or a rep twice on a sale, 22023. Parallel safe; no combine function.';
+
+CREATE FUNCTION pace_line_trans(internal, bigint, integer, date, numeric, date, integer[], date[], integer[], bytea)
 RETURNS internal
 AS 'MODULE_PATHNAME', 'pace_line_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION pace_line_trans(internal, bigint, integer, date, numeric, date, integer[], date[], integer[], bigint[]) IS
-'Transition function of pace_line_scan(): one line into its booked sum, and kept when split (lines with a NULL member, day or amount, or a day without a point, not read; an infinite day 22023; NULL lo or arrays 22004; a point_of_day element beyond as_of, a multi-dimensional array, or arguments changing between lines 22023).';
+COMMENT ON FUNCTION pace_line_trans(internal, bigint, integer, date, numeric, date, integer[], date[], integer[], bytea) IS
+'Transition function of pace_line_scan(): one line into its credited sums -- a split line (its sale in credits) split among its reps in exact cents (lines with a NULL member, day or amount, or a day without a point, not read; an infinite day 22023; NULL lo, arrays or credits 22004; a point_of_day element beyond as_of, a multi-dimensional array, credits that are not pace_credit_rows() output, a split amount not in whole cents, or arguments changing between lines 22023).';
 
 CREATE FUNCTION pace_line_final(internal) RETURNS pace_line_row[]
 AS 'MODULE_PATHNAME', 'pace_line_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION pace_line_final(internal) IS
-'Final function of pace_line_scan(): the booked sums, then the split lines, as pace_line_row; NULL without a line read.';
+'Final function of pace_line_scan(): the credited sums as pace_line_row; NULL without a line read.';
 
 CREATE AGGREGATE pace_line_scan(sale_id bigint, member_id integer, sold_on date, amount numeric, lo date,
-                                point_of_day integer[], as_of date[], moved integer[], split bigint[]) (
+                                point_of_day integer[], as_of date[], moved integer[], credits bytea) (
     SFUNC = pace_line_trans,
     STYPE = internal,
     FINALFUNC = pace_line_final,
     FINALFUNC_MODIFY = READ_ONLY,
     PARALLEL = SAFE
 );
-COMMENT ON AGGREGATE pace_line_scan(bigint, integer, date, numeric, date, integer[], date[], integer[], bigint[]) IS
-'The pass over the sales lines of pace to quota, in C, without GROUP BY: a line of day d belongs to point k = point_of_day[d - lo + 1] (none: not read); per (member_id, k, in_date = d <= as_of[k], day = d for a member in moved else NULL) sum(amount), and each line whose sale_id is in split kept whole; an array of pace_line_row. Lines with a NULL member, day or amount are skipped. lo and the arrays must be the same on every line (22023; pass constants), not NULL (22004), one-dimensional, point_of_day within as_of (22023). Parallel safe; no combine function.';
+COMMENT ON AGGREGATE pace_line_scan(bigint, integer, date, numeric, date, integer[], date[], integer[], bytea) IS
+'The pass over the sales lines of pace to quota, in C, without GROUP BY: a line of day d belongs to point k = point_of_day[d - lo + 1] (none: not read); per (member_id, k, in_date = d <= as_of[k], day = d for a member in moved else NULL) the credited sum, as credited_sales credits: a line whose sale_id has rows in credits (pace_credit_rows() of sale_credit) is split among those reps by sign(amount) x allocate_quota(|amount|, share, 0.01) in rep order -- largest remainder, ties to the larger share, then the lower rep -- and its booked rep keeps a sum of 0 for it; any other line counts whole for member_id. An array of pace_line_row. Lines with a NULL member, day or amount are skipped. lo, the arrays and credits must be the same on every line (22023; pass constants), not NULL (22004), the arrays one-dimensional, point_of_day within as_of, credits pace_credit_rows() output, split amounts in whole cents (22023). Parallel safe; no combine function.';
 
 -- pace_points_sales: per point, rep and team in force on the sale date, the
 -- credit to date and over the period through p_through, as credited_sales
--- credits it (splits in exact cents, refunds negative) but without splitting
--- every line: one pass over the lines (pace_line_scan) sums them as booked,
--- straight into (rep, point, to date or not) -- a line's point looked up by
--- its day in an array (the points' periods must not overlap) -- and keeps
--- the few split lines, which are then moved from the booked rep to the
--- credited reps (credited_sales_by_month's method, per point).  Only for the
--- reps whose team changed (more than one assignment) is the day kept, to find
--- the team of each line; for the others any day of the point finds their one
--- team.
+-- credits it (splits in exact cents, refunds negative), in one pass over
+-- the lines (pace_line_scan): each line summed straight into (rep, point, to
+-- date or not) -- a line's point looked up by its day in an array (the
+-- points' periods must not overlap) -- and a split line split among its
+-- credited reps there, from the rows of sale_credit packed once
+-- (pace_credit_rows).
+-- Only for the reps whose team changed (more than one assignment) is the
+-- day kept, to find the team of each line; for the others any day of the
+-- point finds their one team.
 CREATE FUNCTION pace_points_sales(p_period integer[], p_as_of date[], p_through date)
 RETURNS TABLE (k integer, member_id integer, team_id integer, to_date numeric, total numeric)
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, sales_supervisor, pg_temp
 -- the planner takes the unnest of pace_line_scan's array for 10 rows and
--- would probe sale_credit's index once per split line (120 734 at 10 M
--- lines, a heap visit each): hash joins instead
+-- would scan member_team_days() once per credited sum: hash joins instead
 SET enable_nestloop = off
 AS $$
 #variable_conflict use_column
@@ -296,7 +321,7 @@ DECLARE
   v_k integer[];     -- v_k[day - v_lo + 1]: the point holding the day, NULL for none
   v_moved integer[] := (SELECT coalesce(array_agg(a.member_id), '{}')
                         FROM (SELECT ma.member_id FROM member_assignment ma GROUP BY 1 HAVING count(*) > 1) a);
-  v_split bigint[] := (SELECT coalesce(array_agg(sc.sale_id), '{}') FROM sale_credit sc);
+  v_credits bytea := (SELECT pace_credit_rows(sc.sale_id, sc.member_id, sc.share_pct) FROM sale_credit sc);
 BEGIN
   SELECT array_agg(x.k ORDER BY x.day) INTO v_k
   FROM (SELECT d::date AS day, min(u.k) AS k
@@ -305,35 +330,16 @@ BEGIN
                    JOIN fiscal_period fp ON fp.period_id = u.period_id) ON d::date BETWEEN fp.start_on AND fp.end_on
         GROUP BY 1) x;
   RETURN QUERY
-  WITH scan AS MATERIALIZED (
-    SELECT r.* FROM unnest((SELECT pace_line_scan(s.sale_id, s.member_id, s.sold_on, s.amount, v_lo, v_k, p_as_of,
-                                                  v_moved, v_split)
-                            FROM sale s WHERE s.sold_on >= v_lo AND s.sold_on <= v_hi)) r),
-  split AS (
-    SELECT x.member_id AS booked_id, x.day AS sold_on, x.amount, sc.member_id, row_number() OVER w = 1 AS first_share,
-           sign(x.amount) * allocate_quota(abs(x.amount), sc.share_pct, 0.01::numeric) OVER w AS credit
-    FROM scan x JOIN sale_credit sc ON sc.sale_id = x.sale_id
-    WHERE x.sale_id IS NOT NULL
-    WINDOW w AS (PARTITION BY sc.sale_id ORDER BY sc.member_id)),
-  moves AS (
-    SELECT x.member_id, v_k[x.sold_on - v_lo + 1] AS k, x.sold_on <= p_as_of[v_k[x.sold_on - v_lo + 1]] AS in_date,
-           CASE WHEN x.member_id = ANY (v_moved) THEN x.sold_on END AS day, x.amount
-    FROM (SELECT sp.member_id, sp.sold_on, sp.credit AS amount FROM split sp
-          UNION ALL
-          SELECT sp.booked_id, sp.sold_on, -sp.amount FROM split sp WHERE sp.first_share) x),
-  credit AS (
-    SELECT y.member_id, y.k, y.in_date, y.day, sum(y.amount) AS amount
-    FROM (SELECT b.member_id, b.k, b.in_date, b.day, b.amount FROM scan b WHERE b.sale_id IS NULL
-          UNION ALL SELECT * FROM moves) y
-    GROUP BY 1, 2, 3, 4)
   SELECT c.k, c.member_id, t.team_id, coalesce(sum(c.amount) FILTER (WHERE c.in_date), 0), sum(c.amount)
-  FROM credit c
+  FROM unnest((SELECT pace_line_scan(s.sale_id, s.member_id, s.sold_on, s.amount, v_lo, v_k, p_as_of, v_moved,
+                                     v_credits)
+               FROM sale s WHERE s.sold_on >= v_lo AND s.sold_on <= v_hi)) c
   JOIN member_team_days() t ON t.member_id = c.member_id AND t.days @> coalesce(c.day, p_as_of[c.k])
   GROUP BY 1, 2, 3;
 END
 $$;
 COMMENT ON FUNCTION pace_points_sales(integer[], date[], date) IS
-'Internal: per point k (the k-th period and as-of date; the periods must not overlap), rep and the team the rep was in on the sale date: credited sales (as credited_sales credits them) from the period''s start through the as-of date, and through the period''s end or p_through if earlier. One pass over the lines of those dates (pace_line_scan): summed as booked, the split lines kept and moved to their credited reps.';
+'Internal: per point k (the k-th period and as-of date; the periods must not overlap), rep and the team the rep was in on the sale date: credited sales (as credited_sales credits them) from the period''s start through the as-of date, and through the period''s end or p_through if earlier. One pass over the lines of those dates (pace_line_scan), the split lines split among their credited reps in it.';
 REVOKE ALL ON FUNCTION pace_points_sales(integer[], date[], date) FROM PUBLIC;
 
 -- pace_points_pipeline: per point and rep (with the rep's team on the as-of

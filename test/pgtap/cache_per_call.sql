@@ -22,7 +22,7 @@
 -- their non-aggregated arguments (expected values by hand).
 BEGIN;
 SET LOCAL search_path = sales_supervisor, public;
-SELECT plan(64);
+SELECT plan(65);
 
 -- ===========================================================================
 -- Part 1: the issue's reproduction, literally, and the same for kpi_score
@@ -421,7 +421,8 @@ SELECT is((SELECT array_agg(p.oid::regprocedure::text ORDER BY p.oid::regprocedu
                 'customer_sales_scan(integer,date,boolean,numeric,date,date,date)',
                 'forecast_bias(double precision,double precision)', 'grade_by_distribution(text[],numeric[])',
                 'mape(double precision,double precision)', 'nps(integer)',
-                'pace_line_scan(bigint,integer,date,numeric,date,integer[],date[],integer[],bigint[])', 'purchase_rhythm(date)',
+                'pace_credit_rows(bigint,integer,numeric)',
+                'pace_line_scan(bigint,integer,date,numeric,date,integer[],date[],integer[],bytea)', 'purchase_rhythm(date)',
                 'trimmed_mean(double precision,integer)', 'wape(double precision,double precision)',
                 'weighted_score(double precision,double precision)'],
           'the window functions and aggregates are the ones this test covers (cover a new one here)');
@@ -614,21 +615,22 @@ SELECT is((SELECT array_agg(e.g ORDER BY e.g) FROM cs_expect e
            WHERE l.got IS DISTINCT FROM e.res), NULL,
           'customer_sales_scan in a LATERAL subquery per outer row');
 
--- pace_line_scan per group (its state holds the days' points and the split
--- set read from its arrays), points {1, 1} from 2025-06-01, as of 06-01,
--- split sale 2, by hand:
+-- pace_line_scan per group (its state holds the days' points and the credit
+-- rows read from its arrays), points {1, 1} from 2025-06-01, as of 06-01,
+-- sale 2 credited 50 / 50 % to reps 5 and 8, by hand:
 --   g 1: sale 1 rep 5 on 06-01 10.00 (to date), sale 2 rep 5 on 06-02 2.50
---        (after the date, split: kept too)
+--        (after the date, split: 1.25 to rep 5, 1.25 to rep 8)
 --   g 2: sale 3 rep 6 on 06-02 1.00 (after the date)
 CREATE TEMP TABLE pl (g int, sale bigint, rep int, d date, a numeric);
 INSERT INTO pl VALUES (1, 1, 5, '2025-06-01', 10.00), (1, 2, 5, '2025-06-02', 2.50), (2, 3, 6, '2025-06-02', 1.00);
 CREATE TEMP TABLE pl_expect (g int, res text);
-INSERT INTO pl_expect VALUES (1, '(,5,1,f,,2.50);(,5,1,t,,10.00);(2,5,1,f,2025-06-02,2.50)'), (2, '(,6,1,f,,1.00)');
+INSERT INTO pl_expect VALUES (1, '(5,1,f,,1.25);(5,1,t,,10.00);(8,1,f,,1.25)'), (2, '(6,1,f,,1.00)');
 CREATE FUNCTION pg_temp.pl_pl(grp int) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE v_split bigint[] := '{2}'; v_points integer[] := '{1,1}';
+DECLARE v_credits bytea := (SELECT pace_credit_rows(c.s, c.m, 50) FROM (VALUES (2, 8), (2, 5)) c(s, m));
+        v_points integer[] := '{1,1}';
 BEGIN
   RETURN (SELECT string_agg(x::text, ';' ORDER BY x::text)
-          FROM unnest((SELECT pace_line_scan(sale, rep, d, a, '2025-06-01', v_points, '{2025-06-01}', '{}', v_split)
+          FROM unnest((SELECT pace_line_scan(sale, rep, d, a, '2025-06-01', v_points, '{2025-06-01}', '{}', v_credits)
                        FROM pl WHERE g = grp)) x);
 END $$;
 SELECT is((SELECT array_agg(e.g ORDER BY e.g) FROM pl_expect e, generate_series(1, 2) rep
@@ -636,10 +638,18 @@ SELECT is((SELECT array_agg(e.g ORDER BY e.g) FROM pl_expect e, generate_series(
           'pace_line_scan from PL/pgSQL per group (arrays as parameters), twice over');
 SELECT is((SELECT array_agg(e.g ORDER BY e.g) FROM pl_expect e
            CROSS JOIN LATERAL (SELECT string_agg(x::text, ';' ORDER BY x::text) AS got
-                               FROM unnest((SELECT pace_line_scan(sale, rep, d, a, '2025-06-01', '{1,1}', '{2025-06-01}', '{}', '{2}')
+                               FROM unnest((SELECT pace_line_scan(sale, rep, d, a, '2025-06-01', '{1,1}', '{2025-06-01}', '{}',
+                                                                  (SELECT pace_credit_rows(2, c.m, 50) FROM (VALUES (5), (8)) c(m)))
                                             FROM pl WHERE pl.g = e.g)) x) l
            WHERE l.got IS DISTINCT FROM e.res), NULL,
           'pace_line_scan in a LATERAL subquery per outer row');
+-- pace_credit_rows per group: its rows, by hand (16 bytes each, the first
+-- eight the sale in the server's byte order, so byte 0 + byte 7 is a small
+-- sale id either way: group 1's sale 4 before sale 9, given in the other order)
+SELECT is((SELECT array_agg(length(x.b) || ':' || (get_byte(x.b, 0) + get_byte(x.b, 7)) ORDER BY x.g)
+           FROM (SELECT c.g, pace_credit_rows(c.s, c.m, c.p) AS b
+                 FROM (VALUES (1, 9, 5, 100), (1, 4, 6, 100), (2, 7, 5, 50), (2, 7, 6, 50)) c(g, s, m, p) GROUP BY 1) x),
+          ARRAY['32:4', '32:7'], 'pace_credit_rows per group');
 
 -- the window functions and trimmed_mean from server-side prepared statements,
 -- generic then custom plans: cases 1, 2, 3 and 5 of each (the EXECUTEs as

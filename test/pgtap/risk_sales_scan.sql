@@ -31,7 +31,7 @@ BEGIN;
 SET LOCAL search_path = sales_supervisor, public;
 SET LOCAL TimeZone = 'UTC';
 SET LOCAL DateStyle = 'ISO';
-SELECT plan(15);
+SELECT plan(16);
 
 INSERT INTO team (team_id, name, parent_id) VALUES (1, 'North', NULL);
 INSERT INTO member (member_id, full_name, level, team_id, manager_id, hire_date) VALUES
@@ -101,6 +101,21 @@ SELECT set_eq($$SELECT x::text FROM unnest((SELECT customer_sales_scan(c, d, a >
                              coalesce(sum(a) FILTER (WHERE d > '2024-10-02' AND d <= '2024-12-31'), 0) AS ys
                       FROM odd_ids GROUP BY c) g$$,
               'customer_sales_scan: customer ids negative, 2^20 - 1, 2^20 and 2 000 000 = the GROUP BY');
+-- the slots and their sums (kept apart) growing: 3 000 direct ids (past the
+-- first 1 024 slots) and 40 ids beyond 2^20 (past the first 16), each with
+-- lines in both windows and out of them, against the GROUP BY
+CREATE TEMP TABLE many_ids AS
+SELECT c, d, round((c % 7 + 1)::numeric / 4, 2) - CASE WHEN i = 3 THEN 3 ELSE 0 END AS a
+FROM (SELECT g AS c FROM generate_series(1, 3000) g UNION ALL SELECT 1048576 + 37 * g FROM generate_series(1, 40) g) ids
+CROSS JOIN LATERAL (VALUES (1, date '2024-11-01' + ids.c % 50), (2, date '2025-11-01' + ids.c % 40), (3, date '2025-03-01')) v(i, d);
+SELECT set_eq($$SELECT x::text FROM unnest((SELECT customer_sales_scan(c, d, a > 0, a, '2025-10-02', '2024-10-02', '2024-12-31')
+                                           FROM many_ids)) x$$,
+              $$SELECT (c, (r).purchase_days, (r).first_on, (r).last_on, (r).gaps, (r).median_gap, y, rs, ys)::customer_sales_row::text
+                FROM (SELECT c, purchase_rhythm(d) FILTER (WHERE a > 0) AS r, max(d) FILTER (WHERE a > 0 AND d <= '2024-12-31') AS y,
+                             coalesce(sum(a) FILTER (WHERE d > '2025-10-02'), 0) AS rs,
+                             coalesce(sum(a) FILTER (WHERE d > '2024-10-02' AND d <= '2024-12-31'), 0) AS ys
+                      FROM many_ids GROUP BY c) g$$,
+              'customer_sales_scan: 3 000 direct and 40 hashed customers (slots and sums grown) = the GROUP BY');
 
 -- ---------------------------------------------------------------- the property
 -- the GROUP BY with four aggregates that customer_sales_as_of ran before,

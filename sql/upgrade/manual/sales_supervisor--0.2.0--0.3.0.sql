@@ -653,15 +653,15 @@ INSERT INTO pace_team_setting DEFAULT VALUES;
 --@ create type pace_line_row
 --@ replace function pace_line_trans, pace_line_final
 CREATE AGGREGATE pace_line_scan(sale_id bigint, member_id integer, sold_on date, amount numeric, lo date,
-                                point_of_day integer[], as_of date[], moved integer[], split bigint[]) (
+                                point_of_day integer[], as_of date[], moved integer[], credits bytea) (
     SFUNC = pace_line_trans,
     STYPE = internal,
     FINALFUNC = pace_line_final,
     FINALFUNC_MODIFY = READ_ONLY,
     PARALLEL = SAFE
 );
-COMMENT ON AGGREGATE pace_line_scan(bigint, integer, date, numeric, date, integer[], date[], integer[], bigint[]) IS
-'The pass over the sales lines of pace to quota, in C, without GROUP BY: a line of day d belongs to point k = point_of_day[d - lo + 1] (none: not read); per (member_id, k, in_date = d <= as_of[k], day = d for a member in moved else NULL) sum(amount), and each line whose sale_id is in split kept whole; an array of pace_line_row. Lines with a NULL member, day or amount are skipped. lo and the arrays must be the same on every line (22023; pass constants), not NULL (22004), one-dimensional, point_of_day within as_of (22023). Parallel safe; no combine function.';
+COMMENT ON AGGREGATE pace_line_scan(bigint, integer, date, numeric, date, integer[], date[], integer[], bytea) IS
+'The pass over the sales lines of pace to quota, in C, without GROUP BY: a line of day d belongs to point k = point_of_day[d - lo + 1] (none: not read); per (member_id, k, in_date = d <= as_of[k], day = d for a member in moved else NULL) the credited sum, as credited_sales credits: a line whose sale_id has rows in credits (pace_credit_rows() of sale_credit) is split among those reps by sign(amount) x allocate_quota(|amount|, share, 0.01) in rep order -- largest remainder, ties to the larger share, then the lower rep -- and its booked rep keeps a sum of 0 for it; any other line counts whole for member_id. An array of pace_line_row. Lines with a NULL member, day or amount are skipped. lo, the arrays and credits must be the same on every line (22023; pass constants), not NULL (22004), the arrays one-dimensional, point_of_day within as_of, credits pace_credit_rows() output, split amounts in whole cents (22023). Parallel safe; no combine function.';
 --@ replace function pace_require_settings, kpi_gate, pace_gate, pace_share, pace_points_sales, pace_points_pipeline, pace_points_quota
 --@ replace function pace_team_closure, pace_points, pace_compute, pace_reason, pace_sees_all, pace_to_quota
 --@ replace function team_risk_members, team_risk_below_gate, team_risk_training, team_risk_reviews
@@ -695,3 +695,22 @@ SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.shard_write_batch',
 -- before this release are still credited by the first settlement reaching them.
 -- ---------------------------------------------------------------------------
 --@ replace function commission_window_credit, commission_run_credit, run_commission, settlement_cache_fill
+-- ---------------------------------------------------------------------------
+-- issue 19 performance (2): pace_line_scan splits the split lines itself
+-- (exact cents, allocate_quota's rule) from sale_credit's rows packed by the
+-- new aggregate pace_credit_rows, so pace_points_sales has no second phase;
+-- pace_line_row loses its sale_id.  pace_line_scan, its type and transition
+-- function are new in this release: their section above creates the new ones
+-- (the aggregate's own definition is written there).
+-- ---------------------------------------------------------------------------
+--@ replace function pace_credit_trans, pace_credit_final
+CREATE AGGREGATE pace_credit_rows(sale_id bigint, member_id integer, share numeric) (
+    SFUNC = pace_credit_trans,
+    STYPE = internal,
+    FINALFUNC = pace_credit_final,
+    FINALFUNC_MODIFY = READ_WRITE,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE pace_credit_rows(bigint, integer, numeric) IS
+'Credit rows (sale_credit''s sale_id, member_id, share_pct) packed for pace_line_scan: 16 bytes a row (sale, rep, share in hundredths of a percent, in this server''s byte order), sorted by sale and rep; an empty bytea without a row. NULL arguments 22004; a share outside (0, 100] or with more than two decimals, or a rep twice on a sale, 22023. Parallel safe; no combine function.';
+--@ replace function pace_points_sales
