@@ -172,9 +172,11 @@ AS $fn$
 BEGIN
   -- EXECUTE: planned for this run's dates (a custom plan: the BRIN index on
   -- sold_on reads the window's pages only); a plan made once for any dates
-  -- would read every line of the year for each month
-  EXECUTE
-    'WITH c AS MATERIALIZED (SELECT * FROM sales_supervisor.commission_window_credit($2, $3)),
+  -- would read every line of the year for each month.  On a coordinator the
+  -- window's credit comes from the shards (shard_window_credit), summed the
+  -- same way
+  EXECUTE format(
+    'WITH c AS MATERIALIZED (SELECT * FROM sales_supervisor.%I($2, $3)),
      cached AS (
        INSERT INTO sales_supervisor.invoice_credit (invoice_id, for_period_id, member_id, credit)
        SELECT c.invoice_id, $1, c.member_id, sum(c.amount) FROM c
@@ -186,12 +188,13 @@ BEGIN
      FROM c
      GROUP BY c.member_id, c.refunds, c.month
      HAVING sum(c.lines) <> 0
-     ORDER BY c.member_id, c.refunds, c.month'
+     ORDER BY c.member_id, c.refunds, c.month',
+    CASE WHEN shards_registered() THEN 'shard_window_credit' ELSE 'commission_window_credit' END)
   USING p_period, p_from, p_through;
 END
 $fn$;
 COMMENT ON FUNCTION commission_run_credit(integer, date, date) IS
-'Internal, step 1 of run_commission: credits to period p_period the sales lines dated from p_from to p_through (sales, refunds), per rep and month of sale, in exact cents; from the same pass, writes their credit per invoice and rep into the settlement''s cache (invoice_credit) for the window of p_period.';
+'Internal, step 1 of run_commission: credits to period p_period the sales lines dated from p_from to p_through (sales, refunds), per rep and month of sale, in exact cents; from the same pass, writes their credit per invoice and rep into the settlement''s cache (invoice_credit) for the window of p_period. On a coordinator the lines are the shards'' (shard_window_credit).';
 REVOKE ALL ON FUNCTION commission_run_credit(integer, date, date) FROM PUBLIC;
 
 -- commission_credit_waiting: step 2 -- the late lines waiting in the queue
@@ -409,6 +412,7 @@ BEGIN
   END IF;
   LOCK TABLE sale, sale_credit IN SHARE MODE;
   LOCK TABLE commission_credit, commission_payout, commission_late_sale IN SHARE ROW EXCLUSIVE MODE;
+  PERFORM shard_fact_lock();   -- on a coordinator: no write to the shards under the run, every shard there
   UPDATE commission_run_gate SET last_run_at = clock_timestamp();
   v_from := commission_run_window(p);
 

@@ -682,3 +682,15 @@ SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.shard_write_batch',
 -- before this release are still credited by the first settlement reaching them.
 -- ---------------------------------------------------------------------------
 --@ replace function commission_window_credit, commission_run_credit, run_commission, settlement_cache_fill
+-- ---------------------------------------------------------------------------
+-- Issue 18, part 3 (scale-out: on a coordinator the sales-year steps read the
+-- shards -- the commission run's credit, recalculation and the conservation
+-- checks, credit_by_month and the KPI measures; 31_shard_facts.sql).  The
+-- shard catalog functions moved to 31_shard_facts.sql unchanged (created
+-- above); credited_line gains invoice_id; a single server keeps its plans.
+-- ---------------------------------------------------------------------------
+--@ replace view credited_line
+--@ replace function shard_window_query, shards_registered, shard_read_failed, shard_credit_month_rows
+--@ replace function shard_day_rows, shard_window_credit, shard_fact_lock
+--@ replace function credit_by_month, credit_by_team_month_shards, kpi_measure, commission_run_credit, run_commission
+--@ replace function commission_should_credit, recalculate_commission, shard_write_place, shard_write_sales
