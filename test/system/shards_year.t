@@ -22,7 +22,7 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 exec > >(tee /tmp/h18d_year.tap)   # DEBUG
 
-echo "1..24"
+echo "1..23"
 . "$(dirname "$0")/shards_lib.sh"
 shards_setup shards_year 5480 5481 5482
 CO=${DB}_co
@@ -60,7 +60,7 @@ same() {
   else nok "$1" "single server: $s" "coordinator:   $c"; fi
 }
 
-# 1-4: the clusters, the two databases, the shards registered
+# 1-5: the clusters, the two databases, the shards registered, the lines written
 new_db "$DB"
 trap 'dropdb --if-exists "$CO" >/dev/null 2>&1; shards_cleanup' EXIT
 createdb "$CO" && qc "CREATE EXTENSION sales_supervisor; CREATE EXTENSION postgres_fdw" >/dev/null
@@ -107,7 +107,7 @@ check "...and their splits: the shards' credited sales = the single server's, ro
   "$(qc "SELECT md5(string_agg(x::text, ',' ORDER BY x::text)) FROM shard_credited_sales_by_month('2025-01-01', '2025-12-31') x")" \
   "$(q "SELECT md5(string_agg(x::text, ',' ORDER BY x::text)) FROM credited_sales_by_month('2025-01-01', '2025-12-31') x")"
 
-# 6-9: the commission runs of January to June on both
+# 6-7: the commission runs of January to June on both; a late line
 MONTHS=$(q "SELECT string_agg(period_id::text, ' ' ORDER BY start_on) FROM fiscal_period WHERE kind = 'month' AND fiscal_year = 2025")
 set -- $MONTHS
 RUNS_OK=0
@@ -175,28 +175,35 @@ same "kpi_result" "SELECT cycle_id, member_id, kpi_id, actual, target, attainmen
 check "kpi_result holds the sales KPIs (their facts are the shards' on the coordinator)" \
   "$(qc "SELECT count(DISTINCT d.metric) FROM kpi_result r JOIN kpi_definition d USING (kpi_id) WHERE d.metric IN ('sales_amount', 'team_sales_amount', 'forecast_wape') AND r.actual <> 0")" "3"
 check "the ledger is not trivial: a year of credit, payouts above 0" \
-  "$(qc "SELECT count(DISTINCT period_id) || ' ' || (sum(amount) > 0) FROM commission_credit")/$(qc "SELECT sum(amount) > 0 FROM commission_payout")" "12 true/true"
+  "$(qc "SELECT count(DISTINCT period_id) || ' ' || (sum(amount) > 0) FROM commission_credit")/$(qc "SELECT sum(amount) > 0 FROM commission_payout")" "12 true/t"
 
-# 21-23: every BI view.  Those whose facts are the sales lines and that do not
-# read the shards yet (docs/scale-out.md, Status) -- named here -- must be the
-# ones that differ; every other view must be equal.
-NOT_YET="commission_credit_line v_credited_sales_daily v_customer_health v_customer_risk v_forecast_accuracy v_pace_backtest v_pace_to_quota v_rep_attainment v_rep_sales_month v_team_attainment v_team_risk v_team_scorecard"
-q "CALL refresh_reports()" >/dev/null; qc "CALL refresh_reports()" >/dev/null
+# 21-23: every BI view, after the daily jobs that fill the tables of some of
+# them.  Those whose facts are the sales lines and that do not read the shards
+# yet (docs/scale-out.md, Status) are named here: they are reported, not
+# compared; every other view must be equal.
+NOT_YET="commission_credit_line credited_line v_credited_sales_daily v_customer_risk v_forecast_accuracy v_pace_backtest v_pace_to_quota v_rep_attainment v_rep_sales_month v_team_attainment v_team_risk v_team_scorecard"
+for d in "$DB" "$CO"; do
+  for job in "CALL refresh_reports()" "CALL flag_customer_risk()" "CALL flag_pace_and_team_risk()"; do
+    out=$(qdb "$d" "$job" 2>&1) || echo "# $job on ${d#ss_shards_year_}: ${out%%$'\n'*}"
+  done
+done
 VIEWS=$(q "SELECT string_agg(c.relname, ' ' ORDER BY c.relname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
            WHERE n.nspname = 'sales_supervisor' AND c.relkind IN ('v', 'm') AND c.relname NOT IN ('v_job_health', 'v_job_status')")
-EQUAL=""; DIFFER=""; FAILING=""
+EQUAL=""; DIFFER=""; FAILING=""; LISTED=""
 for v in $VIEWS; do
   s=$(q "SELECT count(*) || ' ' || coalesce(md5(string_agg(x::text, E'\n' ORDER BY x::text)), '') FROM $v x" 2>&1)
   c=$(qc "SELECT count(*) || ' ' || coalesce(md5(string_agg(x::text, E'\n' ORDER BY x::text)), '') FROM $v x" 2>&1)
-  if [ "${s#ERROR}" != "$s" ] || [ "${c#ERROR}" != "$c" ]; then FAILING="$FAILING $v"
-  elif [ "$s" = "$c" ]; then EQUAL="$EQUAL $v(${s%% *})"; else DIFFER="$DIFFER $v"; fi
+  if [ "$s" = "$c" ] && [ "${s#ERROR}" != "$s" ]; then FAILING="$FAILING $v(${s%%$'\n'*})"
+  elif [ "$s" = "$c" ]; then EQUAL="$EQUAL $v(${s%% *})"
+  elif printf '%s\n' $NOT_YET | grep -qx "$v"; then LISTED="$LISTED $v(${s%% *}/${c%% *})"
+  else DIFFER="$DIFFER $v(${s%% *}/${c%% *})"; fi
 done
-echo "# BI views equal on the coordinator:$EQUAL"
-echo "# BI views not reading the shards yet (differ):$DIFFER"
-echo "# BI views failing on both servers alike:$FAILING"
-check "the views that differ are exactly those documented as not reading the shards yet" "${DIFFER# }" "$NOT_YET"
-check "the views that are equal include the ledger's and the org's (v_commission_statement, v_pay_summary, quota_rollup)" \
-  "$(printf '%s\n' $EQUAL | grep -c -E '^(v_commission_statement|v_pay_summary|quota_rollup)\([1-9]')" "3"
+echo "# BI views equal on the coordinator (rows):$EQUAL"
+echo "# BI views on the sales lines, not reading the shards yet, that differ (rows single/coordinator):$LISTED"
+echo "# BI views failing alike on both servers (not a matter of shards):$FAILING"
+check "every BI view but those on the sales lines (named) is equal on the coordinator and the single server" "${DIFFER# }" ""
+check "the views compared equal are not empty ones (quota_rollup, v_pay_summary, v_customer_health have rows)" \
+  "$(printf '%s\n' $EQUAL | grep -c -E '^(quota_rollup|v_pay_summary|v_customer_health)\([1-9]')" "3"
 check "v_forecast_accuracy of the single server = shard_forecast_accuracy() of the coordinator, row for row" \
   "$(qc "SELECT count(*) || ' ' || md5(string_agg(x::text, E'\n' ORDER BY x::text)) FROM shard_forecast_accuracy() x")" \
   "$(q "SELECT count(*) || ' ' || md5(string_agg(x::text, E'\n' ORDER BY x::text)) FROM v_forecast_accuracy x")"
