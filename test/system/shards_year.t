@@ -20,7 +20,6 @@
 # one transaction: a clear error, and the ledger as before the transaction.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
-exec > >(tee /tmp/h18d_year.tap)   # DEBUG
 
 echo "1..23"
 . "$(dirname "$0")/shards_lib.sh"
