@@ -19,6 +19,10 @@
 --   shard_window_credit        commission_window_credit from the shards (the
 --                              credit step of run_commission)
 --   shard_fact_lock            a ledger step's lock and checks on a coordinator
+--   shard_late_sale            table: the late-line queue of the lines on the
+--                              shards (commission_late_sale holds this
+--                              server's lines: its key references sale)
+--   shard_late_lines           the credited rows of given lines, from the shards
 -- The dispatch: credit_by_month, commission_run_credit, commission_should_credit
 -- and kpi_measure ask shards_registered once per call and read either this
 -- server's lines (the single-server statement, unchanged) or the shards'.
@@ -325,3 +329,56 @@ $$;
 COMMENT ON FUNCTION shard_fact_lock() IS
 'Internal, on a coordinator: takes the advisory lock of the writes through the coordinator exclusively (writes in flight finish first, new ones wait until the transaction ends) and checks every shard (shard_require_all); returns true. On a single server does nothing and returns false.';
 REVOKE ALL ON FUNCTION shard_fact_lock() FROM PUBLIC;
+
+-- shard_late_sale: the late-line queue of the lines written to the shards
+-- through the coordinator (shard_write_sales) dated within the dates a
+-- commission run already credited: commission_late_sale does that for this
+-- server's lines, but its key references sale, where these lines are not.
+-- The run credits them as late lines (commission_credit_waiting) and marks
+-- them, as it does the other queue.  Empty on a single server.
+CREATE TABLE shard_late_sale (
+  sale_id             bigint PRIMARY KEY,
+  shard_name          text NOT NULL CHECK (shard_name ~ '^[a-z][a-z0-9_]{0,29}$'),
+  sold_on             date NOT NULL,
+  queued_at           timestamptz NOT NULL DEFAULT now(),
+  credited_period_id  integer REFERENCES fiscal_period ON DELETE RESTRICT
+);
+COMMENT ON TABLE shard_late_sale IS
+'The late-line queue of the sales lines held by the shards: a line written through the coordinator (shard_write_sales) dated within the dates a commission run already credited waits here until the next run credits it as a late line (late_sales, late_refunds) for the period whose window holds its date, as commission_late_sale does for this server''s lines. Empty on a single server.';
+COMMENT ON COLUMN shard_late_sale.sale_id IS 'The sales line (on a shard; no foreign key: the line is not on this server).';
+COMMENT ON COLUMN shard_late_sale.shard_name IS 'The shard holding the line.';
+COMMENT ON COLUMN shard_late_sale.sold_on IS 'Date of the line.';
+COMMENT ON COLUMN shard_late_sale.queued_at IS 'When the line was written and queued.';
+COMMENT ON COLUMN shard_late_sale.credited_period_id IS 'The commission period whose run credited the line; NULL while it waits.';
+ALTER TABLE shard_late_sale ENABLE ROW LEVEL SECURITY;
+CREATE POLICY shard_late_sale_hr ON shard_late_sale FOR SELECT TO sales_supervisor_hr USING (true);
+GRANT SELECT ON shard_late_sale TO sales_supervisor_hr;
+
+-- shard_late_lines: the given lines as credited_line credits them, read from
+-- the shards (a line on one shard; split lines once per credited rep), for
+-- the late lines of the queue above.  Nothing for no line, without a remote
+-- call: a single server passes an empty queue.
+CREATE FUNCTION shard_late_lines(sale_ids bigint[])
+RETURNS TABLE (sale_id bigint, sold_on date, member_id integer, amount numeric, refund_of bigint)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+BEGIN
+  IF coalesce(cardinality(sale_ids), 0) = 0 THEN
+    RETURN;
+  END IF;
+  PERFORM sales_supervisor.shard_require_all();   -- (its errors name the shard: not caught below)
+  BEGIN
+    RETURN QUERY EXECUTE (
+      SELECT string_agg(format('SELECT l.sale_id, l.sold_on, l.member_id, l.amount, l.refund_of
+                                FROM %I.credited_line l WHERE l.sale_id = ANY ($1)', sv.schema_name),
+                        ' UNION ALL ' ORDER BY sv.server_name)
+      FROM sales_supervisor.shard_servers() sv) USING sale_ids;
+  EXCEPTION WHEN sqlclient_unable_to_establish_sqlconnection OR connection_failure OR connection_exception THEN
+    PERFORM sales_supervisor.shard_read_failed(SQLERRM);
+  END;
+END
+$$;
+COMMENT ON FUNCTION shard_late_lines(bigint[]) IS
+'Internal: the given sales lines held by the shards as credited_line credits them (per line and credited rep: date, rep, amount in exact cents, refunded line), read from every shard; no row and no remote call for an empty or NULL array. Every shard checked first; a shard lost during the read is 08006. The late lines of shard_late_sale for the commission run, credit_by_month and the conservation checks.';
+REVOKE ALL ON FUNCTION shard_late_lines(bigint[]) FROM PUBLIC;

@@ -250,6 +250,10 @@ BEGIN
       FROM credited_sales('-infinity', 'infinity') cs
       WHERE cs.sale_id = ANY (ARRAY(SELECT q.sale_id FROM commission_late_sale q WHERE q.credited_period_id IS NULL))
         AND date_trunc('month', cs.sold_on::timestamp)::date = ANY (v_settled)
+      UNION ALL   -- on a coordinator, those on the shards (none on a single server: no remote call)
+      SELECT x.member_id, date_trunc('month', x.sold_on::timestamp)::date, x.refund_of IS NOT NULL, 1, x.amount
+      FROM shard_late_lines(ARRAY(SELECT q.sale_id FROM shard_late_sale q WHERE q.credited_period_id IS NULL)) x
+      WHERE date_trunc('month', x.sold_on::timestamp)::date = ANY (v_settled)
     ) x
     GROUP BY 1, 2, 3
     HAVING sum(x.lines) <> 0;

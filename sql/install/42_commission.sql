@@ -215,6 +215,9 @@ BEGIN
            cs.sold_on, 1 AS lines, cs.amount
     FROM credited_sales('-infinity', 'infinity') cs   -- (the key filter reaches both branches: index probes)
     WHERE cs.sale_id = ANY (ARRAY(SELECT q.sale_id FROM commission_late_sale q WHERE q.credited_period_id IS NULL))
+    UNION ALL   -- on a coordinator, the late lines on the shards (none on a single server: no remote call)
+    SELECT x.member_id, CASE WHEN x.refund_of IS NULL THEN 'late_sales' ELSE 'late_refunds' END, x.sold_on, 1, x.amount
+    FROM shard_late_lines(ARRAY(SELECT q.sale_id FROM shard_late_sale q WHERE q.credited_period_id IS NULL)) x
     UNION ALL
     SELECT c.member_id, 'corrections', s.sold_on, c.line_change, c.delta
     FROM sale_credit_correction c JOIN sale s ON s.sale_id = c.sale_id
@@ -230,12 +233,13 @@ BEGIN
     RETURNING for_period_id)
   SELECT coalesce(array_agg(DISTINCT x.for_period_id), '{}') INTO v_periods FROM written x;
   UPDATE commission_late_sale q SET credited_period_id = p_into WHERE q.credited_period_id IS NULL;
+  UPDATE shard_late_sale q SET credited_period_id = p_into WHERE q.credited_period_id IS NULL;
   UPDATE sale_credit_correction c SET credited_period_id = p_into WHERE c.credited_period_id IS NULL;
   RETURN v_periods;
 END
 $fn$;
 COMMENT ON FUNCTION commission_credit_waiting(integer) IS
-'Internal, step 2 of run_commission (and of recalculate_commission): credits in period p_into the late lines waiting in commission_late_sale (late_sales, late_refunds) and the split corrections waiting in sale_credit_correction (corrections), per rep, kind, month of sale and the locked period whose window holds the sale date; marks them credited by p_into; returns those periods.';
+'Internal, step 2 of run_commission (and of recalculate_commission): credits in period p_into the late lines waiting in commission_late_sale and, on a coordinator, shard_late_sale (late_sales, late_refunds) and the split corrections waiting in sale_credit_correction (corrections), per rep, kind, month of sale and the locked period whose window holds the sale date; marks them credited by p_into; returns those periods.';
 REVOKE ALL ON FUNCTION commission_credit_waiting(integer) FROM PUBLIC;
 
 -- commission_run_payout: step 3 -- each rep with a commission_plan for the
