@@ -702,4 +702,4 @@ SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.shard_write_batch',
 --@ replace function shard_day_rows, shard_window_credit, shard_fact_lock
 --@ replace function credit_by_month, credit_by_team_month_shards, kpi_measure, commission_run_credit, run_commission
 --@ replace function commission_should_credit, recalculate_commission, shard_write_place, shard_write_send, shard_write_sales
---@ replace function commission_credit_waiting, conservation_credit_violations
+--@ replace function commission_credit_waiting, conservation_credit_violations, shard_kpi_measure
