@@ -21,7 +21,7 @@
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
-echo "1..24"
+echo "1..25"
 . "$(dirname "$0")/shards_lib.sh"
 shards_setup shards_year 5480 5481 5482
 CO=${DB}_co
@@ -110,9 +110,11 @@ check "...and their splits: the shards' credited sales = the single server's, ro
 MONTHS=$(q "SELECT string_agg(period_id::text, ' ' ORDER BY start_on) FROM fiscal_period WHERE kind = 'month' AND fiscal_year = 2025")
 set -- $MONTHS
 RUNS_OK=0
+TS=0; TC=0
 for p in $1 $2 $3 $4 $5 $6; do
-  s=$(q "SELECT md5(string_agg(x::text, ',' ORDER BY member_id)) FROM run_commission($p) x")
-  c=$(qc "SELECT md5(string_agg(x::text, ',' ORDER BY member_id)) FROM run_commission($p) x")
+  t0=$(date +%s.%N); s=$(q "SELECT md5(string_agg(x::text, ',' ORDER BY member_id)) FROM run_commission($p) x")
+  t1=$(date +%s.%N); c=$(qc "SELECT md5(string_agg(x::text, ',' ORDER BY member_id)) FROM run_commission($p) x")
+  t2=$(date +%s.%N); TS=$(echo "$TS + $t1 - $t0" | bc); TC=$(echo "$TC + $t2 - $t1" | bc)
   [ -n "$s" ] && [ "$s" = "$c" ] && RUNS_OK=$((RUNS_OK + 1))
 done
 check "January to June: each run returns the same credit and payout per rep on both" "$RUNS_OK" "6"
@@ -155,13 +157,25 @@ start_shard c
 # 11: July to December
 RUNS_OK=0
 for p in $7 $8 $9 ${10} ${11} ${12}; do
-  s=$(q "SELECT md5(string_agg(x::text, ',' ORDER BY member_id)) FROM run_commission($p) x")
-  c=$(qc "SELECT md5(string_agg(x::text, ',' ORDER BY member_id)) FROM run_commission($p) x")
+  t0=$(date +%s.%N); s=$(q "SELECT md5(string_agg(x::text, ',' ORDER BY member_id)) FROM run_commission($p) x")
+  t1=$(date +%s.%N); c=$(qc "SELECT md5(string_agg(x::text, ',' ORDER BY member_id)) FROM run_commission($p) x")
+  t2=$(date +%s.%N); TS=$(echo "$TS + $t1 - $t0" | bc); TC=$(echo "$TC + $t2 - $t1" | bc)
   [ -n "$s" ] && [ "$s" = "$c" ] && RUNS_OK=$((RUNS_OK + 1))
 done
 check "July to December (shard c back): each run returns the same credit and payout per rep on both" "$RUNS_OK" "6"
+echo "# the twelve runs (each a psql session): single server $TS s, coordinator with three shards $TC s"
+# the run's window read is aggregated on each shard (rep, month, refunds, invoice), the shards at once
+PLAN=$(qc "SELECT shard_window_query()" | tr '\n' ' ')
+PLAN=$(psql -X -q -At -d "$CO" -c "PREPARE p(date, date) AS $PLAN" \
+         -c "EXPLAIN (VERBOSE, ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) EXECUTE p('2025-03-01', '2025-03-31')" 2>&1)
+RECEIVED=$(printf '%s\n' "$PLAN" | grep 'Foreign Scan' | grep -o 'actual rows=[0-9]*' | cut -d= -f2 | awk '{ s += $1 } END { print s }')
+printf '%s\n' "$PLAN" | grep -E 'ERROR|Foreign Scan|Remote SQL|Relations|Aggregate' | sed 's/^/# /'
+echo "# rows received for March's window: $RECEIVED (lines of March: $(q "SELECT count(*) FROM sale WHERE sold_on BETWEEN '2025-03-01' AND '2025-03-31'"))"
+check "the run's window: Remote SQL with month_start, invoice and GROUP BY over credited_line on each of the three shards, Async" \
+  "$(printf '%s\n' "$PLAN" | grep -c 'Remote SQL: SELECT member_id, sales_supervisor.month_start(sold_on), (refund_of IS NOT NULL), invoice_id, count(\*), sum(amount) FROM sales_supervisor.credited_line WHERE .* GROUP BY 1, 2, 3, 4') $(printf '%s\n' "$PLAN" | grep -c 'Async Foreign Scan')" \
+  "3 3" "$PLAN"
 
-# 12-14: the year's other steps
+# 12-15: the window's pushdown; the year's other steps
 CYCLE=$(q "SELECT min(cycle_id) FROM appraisal_cycle")
 check "score_kpis scores the same rows on both (the sales facts from the shards on the coordinator)" \
   "$(qc "SELECT count(*) FROM score_kpis($CYCLE)")" "$(q "SELECT count(*) FROM score_kpis($CYCLE)")"
@@ -173,7 +187,7 @@ check "recalculate_commission from January into January 2026 posts nothing on ei
 check "conservation_violations: none on either (the credit rules read the shards on the coordinator)" \
   "$(rows_of "SELECT count(*) FROM conservation_violations()")" "0|0"
 
-# 15-21: every result table, to the cent (ids and timestamps aside)
+# 16-22: every result table, to the cent (ids and timestamps aside)
 same "commission_credit" "SELECT period_id, member_id, kind, sold_in, lines, amount, for_period_id FROM commission_credit"
 same "commission_payout" "SELECT member_id, period_id, amount, note, for_period_id, plan_id, plan_version, credit_base, cause, reverses_id FROM commission_payout"
 same "commission_period_lock" "SELECT period_id, credited_from, credited_through FROM commission_period_lock"
@@ -188,7 +202,7 @@ check "kpi_result holds the sales KPIs (their facts are the shards' on the coord
 check "the ledger is not trivial: a year of credit, payouts above 0" \
   "$(qc "SELECT count(DISTINCT period_id) || ' ' || (sum(amount) > 0) FROM commission_credit")/$(qc "SELECT sum(amount) > 0 FROM commission_payout")" "12 true/t"
 
-# 22-24: every BI view, after the daily jobs that fill the tables of some of
+# 23-25: every BI view, after the daily jobs that fill the tables of some of
 # them.  Those whose facts are the sales lines and that do not read the shards
 # yet (docs/scale-out.md, Status) are named here: they are reported, not
 # compared; every other view must be equal.
