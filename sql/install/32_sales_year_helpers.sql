@@ -11,6 +11,9 @@
 --   member_team_days, member_team_on, credit_by_team_month
 --                        the team in force on a date (member_assignment), and
 --                        credit_by_month split by it
+--   credit_by_team_month_shards
+--                        the same on a coordinator: transfer months per day
+--                        from the shards (31_shard_facts.sql)
 
 -- ---------------------------------------------------------------------------
 -- require_role: the explicit role check every step starts with.
@@ -211,6 +214,7 @@ AS $fn$
 #variable_conflict use_column
 DECLARE
   v_settled date[];
+  v_sharded boolean;
   r         daterange;
 BEGIN
   IF from_date > to_date THEN
@@ -246,22 +250,33 @@ BEGIN
       FROM credited_sales('-infinity', 'infinity') cs
       WHERE cs.sale_id = ANY (ARRAY(SELECT q.sale_id FROM commission_late_sale q WHERE q.credited_period_id IS NULL))
         AND date_trunc('month', cs.sold_on::timestamp)::date = ANY (v_settled)
+      UNION ALL   -- on a coordinator, those on the shards (none on a single server: no remote call)
+      SELECT x.member_id, date_trunc('month', x.sold_on::timestamp)::date, x.refund_of IS NOT NULL, 1, x.amount
+      FROM shard_late_lines(ARRAY(SELECT q.sale_id FROM shard_late_sale q WHERE q.credited_period_id IS NULL)) x
+      WHERE date_trunc('month', x.sold_on::timestamp)::date = ANY (v_settled)
     ) x
     GROUP BY 1, 2, 3
     HAVING sum(x.lines) <> 0;
   END IF;
 
-  -- the other dates, line by line (one call per range, planned for its dates)
+  -- the other dates, line by line (one call per range, planned for its
+  -- dates); on a coordinator the shards' lines, aggregated on each shard
+  v_sharded := shards_registered();
   FOR r IN SELECT u FROM unnest(datemultirange(daterange(from_date, to_date, '[]'))
                                 - (SELECT coalesce(range_agg(daterange(s, (s + interval '1 month')::date)), '{}'::datemultirange)
                                    FROM unnest(v_settled) s)) u LOOP
-    RETURN QUERY SELECT b.member_id, b.month, b.refunds, b.lines, b.amount
-                 FROM credited_sales_by_month(lower(r), upper(r) - 1) b;
+    IF v_sharded THEN
+      RETURN QUERY SELECT b.member_id, b.month, b.refunds, b.lines, b.amount
+                   FROM shard_credit_month_rows(lower(r), upper(r) - 1) b;
+    ELSE
+      RETURN QUERY SELECT b.member_id, b.month, b.refunds, b.lines, b.amount
+                   FROM credited_sales_by_month(lower(r), upper(r) - 1) b;
+    END IF;
   END LOOP;
 END
 $fn$;
 COMMENT ON FUNCTION credit_by_month(date, date) IS
-'Equal to credited_sales_by_month(from_date, to_date), read from the commission ledger for the whole calendar months that commission runs have credited (their ledger lines plus the late lines still waiting) and from the sales lines for the other dates. Internal: the sales-year steps read the year through it.';
+'Equal to credited_sales_by_month(from_date, to_date), read from the commission ledger for the whole calendar months that commission runs have credited (their ledger lines plus the late lines still waiting) and from the sales lines for the other dates -- on a coordinator the shards'' lines (shard_credit_month_rows). Internal: the sales-year steps read the year through it.';
 REVOKE ALL ON FUNCTION credit_by_month(date, date) FROM PUBLIC;
 
 -- ---------------------------------------------------------------------------
@@ -355,6 +370,45 @@ $$;
 COMMENT ON FUNCTION credit_by_team_month(date, date) IS
 'credit_by_month(from_date, to_date) split by the team each rep was in on the sale date (member_team_days): a rep''s month within one assignment as one row, a month with a transfer line by line. Internal: the sales-year steps read team figures through it.';
 REVOKE ALL ON FUNCTION credit_by_team_month(date, date) FROM PUBLIC;
+
+-- credit_by_team_month_shards: credit_by_team_month on a coordinator.  The
+-- months come from credit_by_month as on one server (the ledger for the months
+-- the runs credited, the shards for the other dates); a month in which a rep
+-- changed team is read per day from the shards for those reps and months
+-- (shard_day_rows, aggregated on each shard) instead of line by line from
+-- this server's sale, each day counted for the team of that day.
+CREATE FUNCTION credit_by_team_month_shards(from_date date, to_date date)
+RETURNS TABLE (member_id integer, team_id integer, month date, refunds boolean, lines bigint, amount numeric)
+LANGUAGE sql STABLE STRICT
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+  WITH cm AS MATERIALIZED (
+    SELECT c.member_id, c.month, c.refunds, c.lines, c.amount,
+           daterange(greatest(c.month, from_date), least((c.month + interval '1 month')::date, to_date + 1)) AS days
+    FROM sales_supervisor.credit_by_month(from_date, to_date) c),
+  t AS MATERIALIZED (SELECT * FROM sales_supervisor.member_team_days()),
+  whole AS MATERIALIZED (
+    SELECT cm.member_id, t.team_id, cm.month, cm.refunds, cm.lines, cm.amount
+    FROM cm JOIN t ON t.member_id = cm.member_id AND t.days @> cm.days),
+  split AS MATERIALIZED (
+    SELECT DISTINCT cm.member_id, cm.month FROM cm
+    WHERE NOT EXISTS (SELECT 1 FROM whole w WHERE w.member_id = cm.member_id AND w.month = cm.month)),
+  days AS MATERIALIZED (
+    SELECT d.* FROM sales_supervisor.shard_day_rows(from_date, to_date,
+                                                    (SELECT array_agg(DISTINCT p.member_id) FROM split p),
+                                                    (SELECT array_agg(DISTINCT p.month) FROM split p)) d)
+  SELECT w.member_id, w.team_id, w.month, w.refunds, w.lines, w.amount FROM whole w
+  UNION ALL
+  SELECT d.member_id, coalesce(t.team_id, m.team_id), p.month, d.refunds, sum(d.lines)::bigint, sum(d.amount)
+  FROM days d
+  JOIN split p ON p.member_id = d.member_id AND p.month = date_trunc('month', d.sold_on::timestamp)::date
+  JOIN sales_supervisor.member m ON m.member_id = d.member_id
+  LEFT JOIN t ON t.member_id = d.member_id AND t.days @> d.sold_on
+  GROUP BY 1, 2, 3, 4
+$$;
+COMMENT ON FUNCTION credit_by_team_month_shards(date, date) IS
+'credit_by_team_month(from_date, to_date) on a coordinator: the months from credit_by_month (the ledger, else the shards), a month in which a rep changed team read per day from the shards for those reps (shard_day_rows) and each day counted for the team of that day. Internal: kpi_measure reads it when shards are registered.';
+REVOKE ALL ON FUNCTION credit_by_team_month_shards(date, date) FROM PUBLIC;
 
 -- appraisal_cycle_row: the appraisal cycle a step works on.  Every step that
 -- takes a cycle id starts here, so each refuses the same way: a NULL id with

@@ -434,10 +434,14 @@ BEGIN
   UNION
   SELECT led.member_id, m.member_id FROM led JOIN member m ON m.team_id = led.team_id;
   -- credited sales of the year per member and quarter (the ledger for the months
-  -- the commission runs credited, one scan of the other dates' sales), and per
-  -- team the seller was in on the sale date (member_assignment)
-  CREATE TEMP TABLE _k_credit_team ON COMMIT DROP AS
-  SELECT * FROM credit_by_team_month(y.start_on, y.end_on);
+  -- the commission runs credited, one scan of the other dates' sales -- on a
+  -- coordinator the shards' lines), and per team the seller was in on the
+  -- sale date (member_assignment)
+  IF shards_registered() THEN
+    CREATE TEMP TABLE _k_credit_team ON COMMIT DROP AS SELECT * FROM credit_by_team_month_shards(y.start_on, y.end_on);
+  ELSE
+    CREATE TEMP TABLE _k_credit_team ON COMMIT DROP AS SELECT * FROM credit_by_team_month(y.start_on, y.end_on);
+  END IF;
   CREATE TEMP TABLE _k_credit ON COMMIT DROP AS
   SELECT cs.member_id, extract(quarter FROM cs.month)::integer AS quarter, sum(cs.amount) AS amount
   FROM _k_credit_team cs GROUP BY 1, 2;

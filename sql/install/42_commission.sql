@@ -173,9 +173,11 @@ AS $fn$
 BEGIN
   -- EXECUTE: planned for this run's dates (a custom plan: the BRIN index on
   -- sold_on reads the window's pages only); a plan made once for any dates
-  -- would read every line of the year for each month
-  EXECUTE
-    'WITH c AS MATERIALIZED (SELECT * FROM sales_supervisor.commission_window_credit($2, $3)),
+  -- would read every line of the year for each month.  On a coordinator the
+  -- window's credit comes from the shards (shard_window_credit), summed the
+  -- same way
+  EXECUTE format(
+    'WITH c AS MATERIALIZED (SELECT * FROM sales_supervisor.%I($2, $3)),
      cached AS (
        INSERT INTO sales_supervisor.invoice_credit (invoice_id, for_period_id, member_id, credit)
        SELECT c.invoice_id, $1, c.member_id, sales_supervisor.cents_sum(c.amount) FROM c   -- (sum(), per invoice and rep)
@@ -188,12 +190,13 @@ BEGIN
      FROM c
      GROUP BY c.member_id, c.refunds, c.month
      HAVING sum(c.lines) <> 0
-     ORDER BY c.member_id, c.refunds, c.month'
+     ORDER BY c.member_id, c.refunds, c.month',
+    CASE WHEN shards_registered() THEN 'shard_window_credit' ELSE 'commission_window_credit' END)
   USING p_period, p_from, p_through;
 END
 $fn$;
 COMMENT ON FUNCTION commission_run_credit(integer, date, date) IS
-'Internal, step 1 of run_commission: credits to period p_period the sales lines dated from p_from to p_through (sales, refunds), per rep and month of sale, in exact cents; from the same pass, writes their credit per invoice and rep into the settlement''s cache (invoice_credit) for the window of p_period.';
+'Internal, step 1 of run_commission: credits to period p_period the sales lines dated from p_from to p_through (sales, refunds), per rep and month of sale, in exact cents; from the same pass, writes their credit per invoice and rep into the settlement''s cache (invoice_credit) for the window of p_period. On a coordinator the lines are the shards'' (shard_window_credit).';
 REVOKE ALL ON FUNCTION commission_run_credit(integer, date, date) FROM PUBLIC;
 
 -- commission_credit_waiting: step 2 -- the late lines waiting in the queue
@@ -214,6 +217,9 @@ BEGIN
            cs.sold_on, 1 AS lines, cs.amount
     FROM credited_sales('-infinity', 'infinity') cs   -- (the key filter reaches both branches: index probes)
     WHERE cs.sale_id = ANY (ARRAY(SELECT q.sale_id FROM commission_late_sale q WHERE q.credited_period_id IS NULL))
+    UNION ALL   -- on a coordinator, the late lines on the shards (none on a single server: no remote call)
+    SELECT x.member_id, CASE WHEN x.refund_of IS NULL THEN 'late_sales' ELSE 'late_refunds' END, x.sold_on, 1, x.amount
+    FROM shard_late_lines(ARRAY(SELECT q.sale_id FROM shard_late_sale q WHERE q.credited_period_id IS NULL)) x
     UNION ALL
     SELECT c.member_id, 'corrections', s.sold_on, c.line_change, c.delta
     FROM sale_credit_correction c JOIN sale s ON s.sale_id = c.sale_id
@@ -229,12 +235,13 @@ BEGIN
     RETURNING for_period_id)
   SELECT coalesce(array_agg(DISTINCT x.for_period_id), '{}') INTO v_periods FROM written x;
   UPDATE commission_late_sale q SET credited_period_id = p_into WHERE q.credited_period_id IS NULL;
+  UPDATE shard_late_sale q SET credited_period_id = p_into WHERE q.credited_period_id IS NULL;
   UPDATE sale_credit_correction c SET credited_period_id = p_into WHERE c.credited_period_id IS NULL;
   RETURN v_periods;
 END
 $fn$;
 COMMENT ON FUNCTION commission_credit_waiting(integer) IS
-'Internal, step 2 of run_commission (and of recalculate_commission): credits in period p_into the late lines waiting in commission_late_sale (late_sales, late_refunds) and the split corrections waiting in sale_credit_correction (corrections), per rep, kind, month of sale and the locked period whose window holds the sale date; marks them credited by p_into; returns those periods.';
+'Internal, step 2 of run_commission (and of recalculate_commission): credits in period p_into the late lines waiting in commission_late_sale and, on a coordinator, shard_late_sale (late_sales, late_refunds) and the split corrections waiting in sale_credit_correction (corrections), per rep, kind, month of sale and the locked period whose window holds the sale date; marks them credited by p_into; returns those periods.';
 REVOKE ALL ON FUNCTION commission_credit_waiting(integer) FROM PUBLIC;
 
 -- commission_run_payout: step 3 -- each rep with a commission_plan for the
@@ -411,6 +418,7 @@ BEGIN
   END IF;
   LOCK TABLE sale, sale_credit IN SHARE MODE;
   LOCK TABLE commission_credit, commission_payout, commission_late_sale IN SHARE ROW EXCLUSIVE MODE;
+  PERFORM shard_fact_lock();   -- on a coordinator: no write to the shards under the run, every shard there
   UPDATE commission_run_gate SET last_run_at = clock_timestamp();
   v_from := commission_run_window(p);
 

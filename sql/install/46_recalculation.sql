@@ -131,16 +131,19 @@ LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, sales_supervisor, pg_temp
 AS $fn$
 DECLARE
-  w record;
+  w      record;
+  v_read text;
 BEGIN
   -- one statement per window, each planned for its dates (EXECUTE: the BRIN
   -- index on sold_on reads the window's pages; a plan for any dates, or a
   -- lateral call per window, read every line for each window)
+  -- On a coordinator the windows' lines are the shards' (shard_credit_month_rows)
+  v_read := CASE WHEN shards_registered() THEN 'shard_credit_month_rows' ELSE 'credited_sales_by_month' END;
   FOR w IN SELECT l.period_id, l.credited_from, l.credited_through FROM commission_period_lock l
            WHERE l.credited_from IS NOT NULL AND l.credited_through >= p_from ORDER BY l.credited_from LOOP
-    RETURN QUERY EXECUTE
+    RETURN QUERY EXECUTE format(
       'SELECT $1, b.member_id, b.month, b.refunds, b.lines, b.amount
-       FROM sales_supervisor.credited_sales_by_month($2, $3) b'
+       FROM sales_supervisor.%I($2, $3) b', v_read)
     USING w.period_id, w.credited_from, w.credited_through;
   END LOOP;
 END
@@ -227,6 +230,7 @@ BEGIN
   PERFORM 1 FROM fiscal_period fp WHERE fp.period_id = coalesce(into_period, -1) FOR NO KEY UPDATE;
   LOCK TABLE sale, sale_credit IN SHARE MODE;
   LOCK TABLE commission_credit, commission_payout, commission_late_sale IN SHARE ROW EXCLUSIVE MODE;
+  PERFORM shard_fact_lock();   -- on a coordinator: no write to the shards under it, every shard there
   v_from := (SELECT l.credited_from FROM commission_period_lock l WHERE l.period_id = from_period);
   IF v_from IS NULL THEN
     RAISE EXCEPTION 'commission period % has not been run', from_period

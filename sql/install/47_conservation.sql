@@ -65,6 +65,13 @@ AS $fn$
     LEFT JOIN sales_supervisor.commission_period_lock pl ON s.sold_on BETWEEN pl.credited_from AND pl.credited_through
     CROSS JOIN LATERAL (VALUES (pl.period_id, -1, ''), (q.credited_period_id, 1, 'late_')) v(period_id, sign, kind)
     WHERE cs.sale_id = q.sale_id
+    UNION ALL   -- the same for the late lines on the shards (a coordinator; none on a single server)
+    SELECT v.period_id, pl.period_id, x.member_id, v.kind || CASE WHEN x.refund_of IS NULL THEN 'sales' ELSE 'refunds' END,
+           date_trunc('month', x.sold_on::timestamp)::date, v.sign, v.sign * x.amount
+    FROM sales_supervisor.shard_late_lines(ARRAY(SELECT q.sale_id FROM sales_supervisor.shard_late_sale q)) x
+    JOIN sales_supervisor.shard_late_sale q ON q.sale_id = x.sale_id
+    LEFT JOIN sales_supervisor.commission_period_lock pl ON x.sold_on BETWEEN pl.credited_from AND pl.credited_through
+    CROSS JOIN LATERAL (VALUES (pl.period_id, -1, ''), (q.credited_period_id, 1, 'late_')) v(period_id, sign, kind)
     UNION ALL
     SELECT v.period_id, pl.period_id, c.member_id, v.kind, date_trunc('month', s.sold_on::timestamp)::date,
            v.sign * c.line_change, v.sign * c.delta

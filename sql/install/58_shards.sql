@@ -12,6 +12,9 @@
 --   shard_credited_sales_by_month
 --                              credited_sales_by_month over the shards' lines,
 --                              aggregated on each shard (GROUP BY pushed down)
+-- The shard catalog and the per-shard reads the sales-year steps dispatch to
+-- (shard_servers, shard_require_ready, shard_credit_query, ...) are in
+-- 31_shard_facts.sql, before the steps that call them.
 -- postgres_fdw is optional: nothing here needs it until add_shard is called.
 
 -- ---------------------------------------------------------------------------
@@ -43,14 +46,14 @@ GRANT EXECUTE ON FUNCTION month_start(date) TO PUBLIC;
 -- date range of the query below it.  Security invoker: the caller's
 -- row-level security applies (the shard login reads all: BYPASSRLS).
 CREATE VIEW credited_line WITH (security_invoker = true) AS
-  SELECT s.sale_id, s.sold_on, s.member_id, 100.00::numeric AS share_pct, s.amount, s.refund_of
+  SELECT s.sale_id, s.sold_on, s.member_id, 100.00::numeric AS share_pct, s.amount, s.refund_of, s.invoice_id
   FROM sales_supervisor.sale s
   WHERE NOT EXISTS (SELECT 1 FROM sales_supervisor.sale_credit sc WHERE sc.sale_id = s.sale_id)
   UNION ALL
   SELECT s.sale_id, s.sold_on, sc.member_id, sc.share_pct,
          sign(s.amount) * sales_supervisor.allocate_quota(abs(s.amount), sc.share_pct, 0.01::numeric)
                             OVER (PARTITION BY s.sale_id, s.sold_on ORDER BY sc.member_id),
-         s.refund_of
+         s.refund_of, s.invoice_id
   FROM sales_supervisor.sale s
   JOIN sales_supervisor.sale_credit sc ON sc.sale_id = s.sale_id;
 COMMENT ON VIEW credited_line IS
@@ -61,26 +64,8 @@ COMMENT ON COLUMN credited_line.member_id IS 'Rep credited.';
 COMMENT ON COLUMN credited_line.share_pct IS 'Share of the line credited to the rep, in percent (100 for a line not split).';
 COMMENT ON COLUMN credited_line.amount IS 'Credit in exact cents; the credits of a line add up to its amount (negative for a refund line).';
 COMMENT ON COLUMN credited_line.refund_of IS 'For a refund line: the line it reverses; NULL for a sale.';
+COMMENT ON COLUMN credited_line.invoice_id IS 'Invoice billing the line (NULL: not billed); the commission run caches its window''s credit per invoice and rep.';
 GRANT SELECT ON credited_line TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager;
-
--- shard_servers: the registered shards, from the catalog.  A shard is a
--- postgres_fdw server named ss_shard_<name>; its foreign tables live in the
--- schema sales_supervisor_shard_<name>.  No table of ours records them, so
--- DROP SERVER ... CASCADE plus DROP SCHEMA ... CASCADE removes one entirely.
-CREATE FUNCTION shard_servers()
-RETURNS TABLE (shard_name text, server_name name, schema_name name, options text[])
-LANGUAGE sql STABLE
-SET search_path = pg_catalog, sales_supervisor, pg_temp
-AS $$
-  SELECT substr(s.srvname, 10), s.srvname, ('sales_supervisor_shard_' || substr(s.srvname, 10))::name, s.srvoptions
-  FROM pg_catalog.pg_foreign_server s
-  JOIN pg_catalog.pg_foreign_data_wrapper w ON w.oid = s.srvfdw
-  WHERE w.fdwname = 'postgres_fdw' AND s.srvname LIKE 'ss\_shard\_%'
-  ORDER BY s.srvname
-$$;
-COMMENT ON FUNCTION shard_servers() IS
-'Internal: the registered shards (postgres_fdw servers named ss_shard_<name>), with the schema of their foreign tables and the server options.';
-REVOKE ALL ON FUNCTION shard_servers() FROM PUBLIC;
 
 -- shard_check_args: add_shard's input checks, each with its SQLSTATE.
 CREATE FUNCTION shard_check_args(shard_name text, host text, port integer, dbname text, shard_login text,
@@ -120,67 +105,6 @@ $$;
 COMMENT ON FUNCTION shard_check_args(text, text, integer, text, text, text) IS
 'Internal: add_shard''s input checks: no NULL (22004), a lower-case shard name, a TCP port, non-empty host, database, login and password (22023), postgres_fdw installed and the shard not yet added (55000).';
 REVOKE ALL ON FUNCTION shard_check_args(text, text, integer, text, text, text) FROM PUBLIC;
-
--- shard_probe: what the coordinator must know of a shard before reading it,
--- read through foreign tables on the shard's catalog (pg_extension, pg_roles):
--- the version of this extension there, and whether the shard login reads
--- every row (superuser or BYPASSRLS: under row-level security a login with no
--- policy reads no line, which would add up to a wrong total without an error).
-CREATE FUNCTION shard_probe(shard_name text, OUT extension_version text, OUT reads_all_rows boolean)
-LANGUAGE plpgsql VOLATILE
-SET search_path = pg_catalog, sales_supervisor, pg_temp
-AS $$
-DECLARE
-  v_schema name := 'sales_supervisor_shard_' || shard_name;
-BEGIN
-  EXECUTE format('SELECT (SELECT e.extversion FROM %1$I.remote_extension e WHERE e.extname = %2$L),
-                         (SELECT r.rolsuper OR r.rolbypassrls FROM %1$I.remote_role r WHERE r.rolname = %3$L)',
-                 v_schema, 'sales_supervisor',
-                 (SELECT substr(o, 6) FROM pg_catalog.pg_user_mappings um, unnest(um.umoptions) o
-                  WHERE um.srvname = 'ss_shard_' || shard_name AND um.usename = 'public' AND o LIKE 'user=%'))
-    INTO extension_version, reads_all_rows;
-END
-$$;
-COMMENT ON FUNCTION shard_probe(text) IS
-'Internal: the sales_supervisor version installed on a shard and whether the shard login reads every row (superuser or BYPASSRLS), read over postgres_fdw from the shard''s pg_extension and pg_roles. Raises the connection error if the shard is unreachable.';
-REVOKE ALL ON FUNCTION shard_probe(text) FROM PUBLIC;
-
--- shard_require_ready: the probe's answer turned into refusals (55000): a
--- shard with another version of this extension (a function shipped there
--- could compute something else), or whose login does not read every row.
-CREATE FUNCTION shard_require_ready(shard_name text)
-RETURNS void
-LANGUAGE plpgsql VOLATILE
-SET search_path = pg_catalog, sales_supervisor, pg_temp
-AS $$
-DECLARE
-  v_local text := (SELECT e.extversion FROM pg_catalog.pg_extension e WHERE e.extname = 'sales_supervisor');
-  p record;
-BEGIN
-  BEGIN
-    p := sales_supervisor.shard_probe(shard_name);
-  EXCEPTION WHEN sqlclient_unable_to_establish_sqlconnection OR connection_failure OR connection_exception THEN
-    RAISE EXCEPTION 'shard "%" is unreachable: nothing was computed', shard_name
-      USING ERRCODE = 'connection_failure', DETAIL = SQLERRM,
-            HINT = 'Start the shard (or fix its server options); shard_status() shows every shard.';
-  END;
-  IF p.extension_version IS DISTINCT FROM v_local THEN
-    RAISE EXCEPTION 'shard "%" runs sales_supervisor %, the coordinator %', shard_name,
-                    coalesce(p.extension_version, '(not installed)'), v_local
-      USING ERRCODE = 'object_not_in_prerequisite_state',
-            HINT = 'Every shard must run the coordinator''s version: ALTER EXTENSION sales_supervisor UPDATE on each.';
-  END IF;
-  IF p.reads_all_rows IS NOT TRUE THEN
-    RAISE EXCEPTION 'the login of shard "%" does not read every row there', shard_name
-      USING ERRCODE = 'object_not_in_prerequisite_state',
-            DETAIL = 'Row-level security on the shard would hide lines and give a wrong total.',
-            HINT = 'Give the shard login BYPASSRLS on the shard (ALTER ROLE ... BYPASSRLS); security is enforced at the coordinator.';
-  END IF;
-END
-$$;
-COMMENT ON FUNCTION shard_require_ready(text) IS
-'Internal: refuses a shard that is unreachable (08006, naming the shard), runs another version of sales_supervisor than the coordinator, or whose login would not read every row (55000).';
-REVOKE ALL ON FUNCTION shard_require_ready(text) FROM PUBLIC;
 
 -- shard_create_objects: the server, its user mapping and the foreign tables
 -- of one shard.  The mapping is FOR PUBLIC (whoever reads the foreign tables
@@ -292,32 +216,6 @@ COMMENT ON FUNCTION shard_status(name) IS
 'One row per registered shard: its server''s host, port and database, whether it answers, the sales_supervisor version installed there and whether it is the coordinator''s, whether the shard login reads every row (BYPASSRLS), and the problem if any (the connection error of an unreachable shard). HR or the extension owner.';
 REVOKE ALL ON FUNCTION shard_status(name) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION shard_status(name) TO sales_supervisor_hr;
-
--- shard_credit_query: the SQL of shard_credited_sales_by_month ($1, $2: the
--- dates), restructured so that PostgreSQL 15 pushes all of it down.  It
--- cannot push a partial aggregate (GROUP BY rep and month over lines spread
--- by another key), so each shard is aggregated on its own, one branch per
--- shard of a UNION ALL (an Append of async foreign scans: the shards work at
--- the same time), over the shard's credited_line (its lines split there:
--- postgres_fdw never ships a window function itself); the coordinator adds
--- up at most reps x months x 2 rows per shard.
-CREATE FUNCTION shard_credit_query()
-RETURNS text
-LANGUAGE sql STABLE
-SET search_path = pg_catalog, sales_supervisor, pg_temp
-AS $$
-  SELECT 'SELECT c.member_id, c.month, c.refund, sum(c.lines)::bigint, sum(c.amount) FROM ('
-         || string_agg(format('SELECT l.member_id, sales_supervisor.month_start(l.sold_on) AS month,
-                                      l.refund_of IS NOT NULL AS refund, count(*) AS lines, sum(l.amount) AS amount
-                               FROM %I.credited_line l WHERE l.sold_on >= $1 AND l.sold_on <= $2 GROUP BY 1, 2, 3',
-                              sv.schema_name), ' UNION ALL ' ORDER BY sv.server_name)
-         || ') c GROUP BY 1, 2, 3'
-  FROM sales_supervisor.shard_servers() sv
-  HAVING count(*) > 0
-$$;
-COMMENT ON FUNCTION shard_credit_query() IS
-'Internal: the query of shard_credited_sales_by_month over the registered shards ($1, $2: first and last date): one UNION ALL branch per shard, each a GROUP BY rep, month_start and refund over the shard''s credited_line that is shipped to the shard whole; the coordinator adds up the per-shard rows. NULL when no shard is registered.';
-REVOKE ALL ON FUNCTION shard_credit_query() FROM PUBLIC;
 
 -- shard_credited_sales_by_month: credited_sales_by_month read from the
 -- shards (the sums of the same credits, grouped the same way).  Every shard is checked first (reachable, same version, login

@@ -3,7 +3,6 @@
 --   nps_from_counts, csat_from_counts
 --                              nps() and csat() from their components (counts),
 --                              so that per-shard counts combine exactly
---   shard_require_all          every shard checked before a read (58_shards)
 --   shard_survey_query         the per-shard survey components, aggregated on
 --                              each shard (GROUP BY customer pushed down)
 --   shard_survey_metrics       per customer: survey components over the shards
@@ -74,33 +73,6 @@ COMMENT ON FUNCTION csat_from_counts(bigint, bigint) IS
 'csat() from its components: 100 * satisfied / answers, the same numeric as the csat aggregate over those answers (satisfied: 4 or 5 of 5); NULL for no answers (STRICT: NULL for a NULL count); 22023 for counts that cannot come from one set of answers. Used to combine the counts of several shards exactly (docs/scale-out.md).';
 REVOKE ALL ON FUNCTION csat_from_counts(bigint, bigint) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION csat_from_counts(bigint, bigint) TO PUBLIC;
-
--- shard_require_all: every registered shard checked (reachable, same
--- version, login reading every row: shard_require_ready), before a read, so
--- that a missing shard is an error naming it and never a smaller total.
-CREATE FUNCTION shard_require_all()
-RETURNS integer
-LANGUAGE plpgsql VOLATILE
-SET search_path = pg_catalog, sales_supervisor, pg_temp
-AS $$
-DECLARE
-  s record;
-  n integer := 0;
-BEGIN
-  FOR s IN SELECT * FROM sales_supervisor.shard_servers() LOOP
-    PERFORM sales_supervisor.shard_require_ready(s.shard_name);
-    n := n + 1;
-  END LOOP;
-  IF n = 0 THEN
-    RAISE EXCEPTION 'no shard is registered' USING ERRCODE = 'object_not_in_prerequisite_state',
-      HINT = 'add_shard(...) registers one; the single-server functions and views read this server''s rows.';
-  END IF;
-  RETURN n;
-END
-$$;
-COMMENT ON FUNCTION shard_require_all() IS
-'Internal: checks every registered shard with shard_require_ready (unreachable: 08006 naming it; another version or a login not reading every row: 55000) and returns how many there are; 55000 when none is registered.';
-REVOKE ALL ON FUNCTION shard_require_all() FROM PUBLIC;
 
 -- shard_survey_query: the survey components per customer ($1, $2: the
 -- answers' time range, from included, to excluded), one UNION ALL branch per
@@ -272,30 +244,6 @@ COMMENT ON FUNCTION shard_forecast_accuracy(name) IS
 REVOKE ALL ON FUNCTION shard_forecast_accuracy(name) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION shard_forecast_accuracy(name) TO sales_supervisor_hr;
 
--- shard_day_query: credited sales per rep and day from the shards ($1, $2:
--- the dates; $3: the reps; $4: the months, as month_start gives them), one
--- UNION ALL branch per shard, each a GROUP BY shipped whole.  Read only for
--- the months in which a rep changed team: there the team is decided per day.
-CREATE FUNCTION shard_day_query()
-RETURNS text
-LANGUAGE sql STABLE
-SET search_path = pg_catalog, sales_supervisor, pg_temp
-AS $$
-  SELECT 'SELECT c.member_id, c.sold_on, c.refund, sum(c.lines)::bigint, sum(c.amount) FROM ('
-         || string_agg(format('SELECT l.member_id, l.sold_on, l.refund_of IS NOT NULL AS refund, count(*) AS lines,
-                                      sum(l.amount) AS amount
-                               FROM %I.credited_line l
-                               WHERE l.sold_on >= $1 AND l.sold_on <= $2 AND l.member_id = ANY ($3)
-                                 AND sales_supervisor.month_start(l.sold_on) = ANY ($4)
-                               GROUP BY 1, 2, 3', sv.schema_name), ' UNION ALL ' ORDER BY sv.server_name)
-         || ') c GROUP BY 1, 2, 3'
-  FROM sales_supervisor.shard_servers() sv
-  HAVING count(*) > 0
-$$;
-COMMENT ON FUNCTION shard_day_query() IS
-'Internal: the per-day read of shard_credit_by_team_month ($1, $2: the dates, $3: the reps, $4: the months): one UNION ALL branch per shard, a GROUP BY rep, day and refund over the shard''s credited_line for those reps and months, shipped whole. NULL when no shard is registered.';
-REVOKE ALL ON FUNCTION shard_day_query() FROM PUBLIC;
-
 -- shard_credit_by_team_month: credit_by_team_month over the shards' lines --
 -- the fact read of the KPI measures sales_amount, team_sales_amount and
 -- forecast_wape and of the BI views per team.  A rep's month within one
@@ -434,6 +382,6 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION shard_kpi_measure(integer, name) IS
-'The KPI measures of an appraisal cycle whose facts the shards hold, as kpi_measure computes them on one server, per member scored: sales_amount and team_sales_amount (kpi_measure_sales) and forecast_wape (kpi_measure_forecast) over the credited sales of shard_credit_by_team_month, csat and nps of the scope''s customers from the shards'' survey counts (shard_survey_metrics, combined exactly, rounded to 4 decimals), as metric, actual and natural target. The other metrics (visits, feedback, training, reports) read coordinator tables: kpi_measure''s. Does not store anything (score_kpis does not read the shards yet). Checks every shard first. HR or the extension owner.';
+'The KPI measures of an appraisal cycle whose facts the shards hold, as kpi_measure computes them on one server, per member scored: sales_amount and team_sales_amount (kpi_measure_sales) and forecast_wape (kpi_measure_forecast) over the credited sales of shard_credit_by_team_month, csat and nps of the scope''s customers from the shards'' survey counts (shard_survey_metrics, combined exactly, rounded to 4 decimals), as metric, actual and natural target. The other metrics (visits, feedback, training, reports) read coordinator tables: kpi_measure''s. Does not store anything (score_kpis on a coordinator reads the sales facts from the shards itself, and the survey answers on the coordinator). Checks every shard first. HR or the extension owner.';
 REVOKE ALL ON FUNCTION shard_kpi_measure(integer, name) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION shard_kpi_measure(integer, name) TO sales_supervisor_hr;

@@ -205,11 +205,18 @@ BEGIN
   INSERT INTO sales_supervisor.shard_write_batch (batch_id, shard_name, sale_ids, written_at, written_by)
   SELECT v_batch, l.shard_name, array_agg(l.sale_id ORDER BY l.sale_id), now(), session_user
   FROM _sw_line l GROUP BY l.shard_name;
+  -- late lines (dated within the dates a run credited): queued on the
+  -- coordinator, in its transaction, for the next run (as one server queues
+  -- them); the writers' lock keeps a run out until this write commits
+  INSERT INTO sales_supervisor.shard_late_sale (sale_id, shard_name, sold_on)
+  SELECT l.sale_id, l.shard_name, l.sold_on FROM _sw_line l
+  WHERE l.sold_on <= sales_supervisor.commission_credited_through() AND sales_supervisor.date_is_credited(l.sold_on)
+  ORDER BY l.sale_id;
   RETURN v_batch;
 END
 $$;
 COMMENT ON FUNCTION shard_write_send() IS
-'Internal step of shard_write_sales: inserts each shard''s lines, their credit splits and its shard_write_batch row through the shard''s foreign tables, then the coordinator''s shard_write_batch rows; returns the batch id (the first line''s id).';
+'Internal step of shard_write_sales: inserts each shard''s lines, their credit splits and its shard_write_batch row through the shard''s foreign tables, then the coordinator''s shard_write_batch rows and the queue rows of the late lines (shard_late_sale); returns the batch id (the first line''s id).';
 REVOKE ALL ON FUNCTION shard_write_send() FROM PUBLIC;
 
 -- shard_write_sales: the entry point.  Writers share an advisory lock that
@@ -238,7 +245,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION shard_write_sales(jsonb, name) IS
-'Writes a batch of sales lines with their credit splits to the registered shards through the coordinator and returns, per line (its position in the array), the batch id, the line''s new sale_id (from the coordinator''s sequence) and its shard. lines: a JSON array of objects {sold_on, member_id, customer_id, category_id, amount, refund_of (optional), quantity (optional), credits (optional: [{member_id, share_pct}], summing to 100)}. A line and its splits go to one shard: a sale to the shard of sale_id modulo the number of shards, a refund to the shard of the line it reverses. What one server''s constraints refuse is refused before anything is sent, with their SQLSTATEs (22004, 23514, 23505, 23503). Each shard commits its part at the coordinator''s commit, separately: a failure between shard commits leaves a batch on some shards only, which shard_half_writes finds and shard_repair_writes removes (then write the batch again). Lines are not billed (invoice_id NULL) and not queued as late lines on the coordinator (docs/scale-out.md). HR or the extension owner.';
+'Writes a batch of sales lines with their credit splits to the registered shards through the coordinator and returns, per line (its position in the array), the batch id, the line''s new sale_id (from the coordinator''s sequence) and its shard. lines: a JSON array of objects {sold_on, member_id, customer_id, category_id, amount, refund_of (optional), quantity (optional), credits (optional: [{member_id, share_pct}], summing to 100)}. A line and its splits go to one shard: a sale to the shard of sale_id modulo the number of shards, a refund to the shard of the line it reverses. What one server''s constraints refuse is refused before anything is sent, with their SQLSTATEs (22004, 23514, 23505, 23503); a line dated within the dates a commission run credited is queued as a late line (shard_late_sale) for the next run. Each shard commits its part at the coordinator''s commit, separately: a failure between shard commits leaves a batch on some shards only, which shard_half_writes finds and shard_repair_writes removes (then write the batch again). Lines are not billed (invoice_id NULL) (docs/scale-out.md). HR or the extension owner.';
 REVOKE ALL ON FUNCTION shard_write_sales(jsonb, name) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION shard_write_sales(jsonb, name) TO sales_supervisor_hr;
 

@@ -18,7 +18,7 @@ SELECT tables_are('sales_supervisor', ARRAY[
   'commission_balance', 'invoice_credit_window', 'invoice_credit', 'invoice_credit_stale', 'calibration_baseline', 'calibration_session', 'calibration_adjustment', 'appraisal_publication',
   'salary_band', 'merit_matrix', 'merit_budget', 'merit_override', 'merit_raise',
   'potential_rating', 'appraisal_template', 'customer_risk_setting', 'customer_risk_flag',
-  'pace_team_setting', 'team_opening', 'pace_snapshot', 'team_risk_flag', 'pace_backtest', 'shard_write_batch'],
+  'pace_team_setting', 'team_opening', 'pace_snapshot', 'team_risk_flag', 'pace_backtest', 'shard_write_batch', 'shard_late_sale'],
   'the data model''s tables');
 SELECT views_are('sales_supervisor', ARRAY['overdue_visit', 'v_org_summary', 'v_rep_sales_month', 'v_rep_attainment',
   'v_team_attainment', 'v_pipeline', 'v_forecast_accuracy', 'v_customer_health', 'v_team_scorecard',
@@ -141,7 +141,7 @@ SELECT is((SELECT array_agg(relname::text ORDER BY relname) FROM pg_class
                 'customer', 'customer_contact', 'customer_risk_flag', 'customer_risk_setting', 'customer_visit', 'feedback', 'feedback_overdue_flag', 'forecast',
                 'invoice', 'invoice_credit', 'invoice_credit_stale', 'invoice_credit_window', 'invoice_payment', 'job_log', 'job_month', 'job_setting', 'kpi_result', 'member', 'member_assignment', 'member_leave',
                 'merit_budget', 'merit_matrix', 'merit_override', 'merit_raise', 'opportunity', 'ops_setting', 'ops_time_zone', 'pace_backtest', 'pace_snapshot', 'pace_team_setting', 'pay', 'payout_batch_line',
-                'potential_rating', 'promotion', 'promotion_candidate', 'quota', 'quota_relief', 'review', 'review_score', 'salary_band', 'sale', 'sale_credit', 'sale_credit_correction', 'shard_write_batch', 'survey_response',
+                'potential_rating', 'promotion', 'promotion_candidate', 'quota', 'quota_relief', 'review', 'review_score', 'salary_band', 'sale', 'sale_credit', 'sale_credit_correction', 'shard_late_sale', 'shard_write_batch', 'survey_response',
                 'task', 'team', 'team_leader', 'team_leadership', 'team_opening', 'team_risk_flag', 'training_attendance', 'visit_overdue_flag', 'work_report'],
           'row-level security on every table with personal or customer data, and on the org structure that decides scope');
 SELECT is((SELECT array_agg(relname::text ORDER BY relname) FROM pg_class c

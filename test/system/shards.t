@@ -80,9 +80,9 @@ check "the same number of rows, lines and cents" \
   "$(q "SELECT count(*) || ' ' || sum(lines) || ' ' || sum(amount) FROM credited_sales_by_month($Y)")"
 check "credited_line (what a shard aggregates) = credited_sales on one server, line by line" \
   "$(q "SELECT count(*) FROM ((SELECT * FROM credited_sales($Y) EXCEPT ALL
-                               SELECT * FROM credited_line WHERE sold_on BETWEEN $(echo $Y | sed 's/,/ AND/'))
+                               SELECT sale_id, sold_on, member_id, share_pct, amount, refund_of FROM credited_line WHERE sold_on BETWEEN $(echo $Y | sed 's/,/ AND/'))
                               UNION ALL
-                              (SELECT * FROM credited_line WHERE sold_on BETWEEN $(echo $Y | sed 's/,/ AND/')
+                              (SELECT sale_id, sold_on, member_id, share_pct, amount, refund_of FROM credited_line WHERE sold_on BETWEEN $(echo $Y | sed 's/,/ AND/')
                                EXCEPT ALL SELECT * FROM credited_sales($Y))) d")" "0"
 # independent of both: credit only moves money between reps, so the year's
 # credited total is the year's booked total

@@ -1,16 +1,17 @@
-# Shared by the shard system tests (shards*.t): two throw-away shard clusters,
-# "a" and "b", beside the test's own coordinator cluster, reached over TCP
-# with scram password authentication, and removed when the test exits.
+# Shared by the shard system tests (shards*.t): two or three throw-away shard
+# clusters, "a", "b" (and "c"), beside the test's own coordinator cluster,
+# reached over TCP with scram password authentication, and removed when the
+# test exits.
 #
 #   . "$(dirname "$0")/shards_lib.sh"
-#   shards_setup NAME PORT_A PORT_B
+#   shards_setup NAME PORT_A PORT_B [PORT_C]
 #
 # sets BIN, TMP (the clusters' directory), AS (run as postgres when root),
 # DB and REP_ROLE (the coordinator's database and a rep login, named after
 # NAME and the test's pid), and defines port_of, sq, start_shard and the exit
 # cleanup.  Each test loads its own shard data.
 
-# shards_setup NAME PORT_A PORT_B: the variables above, and the cleanup on exit
+# shards_setup NAME PORT_A PORT_B [PORT_C]: the variables above, and the cleanup on exit
 shards_setup() {
   BIN=/usr/lib/postgresql/15/bin
   [ -x "$BIN/initdb" ] || BIN=$(pg_config --bindir)
@@ -21,14 +22,15 @@ shards_setup() {
   DB=ss_$1_$$
   SHARD_PORT_A=$2
   SHARD_PORT_B=$3
+  SHARD_PORT_C=${4-}
   trap shards_cleanup EXIT
 }
 
-# shards_cleanup: stops both shards, drops the coordinator's database and
+# shards_cleanup: stops the shards, drops the coordinator's database and
 # rep login, removes the clusters' directory (and any file the test wrote
 # under /tmp named after its database)
 shards_cleanup() {
-  for s in a b; do
+  for s in a b c; do
     [ -f "$TMP/$s/data/postmaster.pid" ] && "${AS[@]}" "$BIN/pg_ctl" -D "$TMP/$s/data" -m immediate -w stop >/dev/null 2>&1
   done
   dropdb --if-exists "$DB" >/dev/null 2>&1
@@ -38,7 +40,7 @@ shards_cleanup() {
 }
 
 # port_of SHARD: the shard's TCP port
-port_of() { [ "$1" = a ] && echo "$SHARD_PORT_A" || echo "$SHARD_PORT_B"; }
+port_of() { case $1 in a) echo "$SHARD_PORT_A";; b) echo "$SHARD_PORT_B";; *) echo "$SHARD_PORT_C";; esac; }
 
 # sq SHARD SQL: on the shard's database, as its superuser (unix socket)
 sq() { "${AS[@]}" psql -X -q -At -v ON_ERROR_STOP=1 -h "$TMP/$1" -p "$(port_of "$1")" -d postgres \

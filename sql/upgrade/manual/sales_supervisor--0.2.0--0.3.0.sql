@@ -299,6 +299,12 @@ SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.sale_credit_correct
 --@ replace function commission_credit_own_period
 --@ create trigger commission_credit_own_period
 --@ create policies on commission_plan_version, sale_credit_correction
+-- (issue 18, part 3: the late-line queue of the shards, which the functions
+-- below read -- conservation_credit_violations is SQL, checked when created)
+--@ create table shard_late_sale
+SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.shard_late_sale', '');
+--@ create policies on shard_late_sale
+--@ replace function shard_late_lines
 --@ replace function credit_by_month, credited_sales_by_month
 --@ replace function commission_company_step, commission_run_window, commission_run_credit, commission_credit_waiting
 --@ replace function commission_run_payout, commission_period_due, commission_settle, commission_plan_corrected_periods, run_commission
@@ -714,3 +720,18 @@ CREATE AGGREGATE pace_credit_rows(sale_id bigint, member_id integer, share numer
 COMMENT ON AGGREGATE pace_credit_rows(bigint, integer, numeric) IS
 'Credit rows (sale_credit''s sale_id, member_id, share_pct) packed for pace_line_scan: 16 bytes a row (sale, rep, share in hundredths of a percent, in this server''s byte order), sorted by sale and rep; an empty bytea without a row. NULL arguments 22004; a share outside (0, 100] or with more than two decimals, or a rep twice on a sale, 22023. Parallel safe; no combine function.';
 --@ replace function pace_points_sales
+-- ---------------------------------------------------------------------------
+-- Issue 18, part 3 (scale-out: on a coordinator the sales-year steps read the
+-- shards -- the commission run's credit, recalculation and the conservation
+-- checks, credit_by_month and the KPI measures; 31_shard_facts.sql).  The
+-- shard catalog functions moved to 31_shard_facts.sql unchanged (created
+-- above); credited_line gains invoice_id; the late-line queue of the shards
+-- (shard_late_sale, shard_late_lines) is created further up, before the
+-- conservation function that reads it; a single server keeps its plans.
+-- ---------------------------------------------------------------------------
+--@ replace view credited_line
+--@ replace function shard_window_query, shards_registered, shard_read_failed, shard_credit_month_rows
+--@ replace function shard_day_rows, shard_window_credit, shard_fact_lock
+--@ replace function credit_by_month, credit_by_team_month_shards, kpi_measure, commission_run_credit, run_commission
+--@ replace function commission_should_credit, recalculate_commission, shard_write_place, shard_write_send, shard_write_sales
+--@ replace function commission_credit_waiting, conservation_credit_violations, shard_kpi_measure

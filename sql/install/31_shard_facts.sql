@@ -1,0 +1,384 @@
+-- Layer 3, the sales-year helpers' shard catalog and fact reads (issue 18,
+-- part 3; docs/scale-out.md).  On a single server nothing here is called but
+-- shards_registered, one catalog probe per call of a fact read.  On a
+-- coordinator (a server with shards registered by add_shard, 58_shards.sql)
+-- the sales-year steps read the sales lines from the shards through these:
+--   shard_servers              the registered shards, from the catalog
+--   shard_probe, shard_require_ready, shard_require_all
+--                              every shard checked before a read: an
+--                              unreachable shard, another version or a login
+--                              not reading every row is an error naming it
+--   shard_credit_query, shard_day_query, shard_window_query
+--                              the per-shard aggregations (one UNION ALL
+--                              branch per shard, each shipped whole)
+--   shards_registered          whether this server is a coordinator
+--   shard_credit_month_rows    credited_sales_by_month from the shards
+--                              (credit_by_month, commission_should_credit)
+--   shard_day_rows             credited sales per rep and day, for the months
+--                              of a transfer (credit_by_team_month_shards)
+--   shard_window_credit        commission_window_credit from the shards (the
+--                              credit step of run_commission)
+--   shard_fact_lock            a ledger step's lock and checks on a coordinator
+--   shard_late_sale            table: the late-line queue of the lines on the
+--                              shards (commission_late_sale holds this
+--                              server's lines: its key references sale)
+--   shard_late_lines           the credited rows of given lines, from the shards
+-- The dispatch: credit_by_month, commission_run_credit, commission_should_credit
+-- and kpi_measure ask shards_registered once per call and read either this
+-- server's lines (the single-server statement, unchanged) or the shards'.
+-- The ledgers stay on the coordinator: one local transaction, conserved.
+
+-- shard_servers: the registered shards, from the catalog.  A shard is a
+-- postgres_fdw server named ss_shard_<name>; its foreign tables live in the
+-- schema sales_supervisor_shard_<name>.  No table of ours records them, so
+-- DROP SERVER ... CASCADE plus DROP SCHEMA ... CASCADE removes one entirely.
+CREATE FUNCTION shard_servers()
+RETURNS TABLE (shard_name text, server_name name, schema_name name, options text[])
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+  SELECT substr(s.srvname, 10), s.srvname, ('sales_supervisor_shard_' || substr(s.srvname, 10))::name, s.srvoptions
+  FROM pg_catalog.pg_foreign_server s
+  JOIN pg_catalog.pg_foreign_data_wrapper w ON w.oid = s.srvfdw
+  WHERE w.fdwname = 'postgres_fdw' AND s.srvname LIKE 'ss\_shard\_%'
+  ORDER BY s.srvname
+$$;
+COMMENT ON FUNCTION shard_servers() IS
+'Internal: the registered shards (postgres_fdw servers named ss_shard_<name>), with the schema of their foreign tables and the server options.';
+REVOKE ALL ON FUNCTION shard_servers() FROM PUBLIC;
+
+-- shard_probe: what the coordinator must know of a shard before reading it,
+-- read through foreign tables on the shard's catalog (pg_extension, pg_roles):
+-- the version of this extension there, and whether the shard login reads
+-- every row (superuser or BYPASSRLS: under row-level security a login with no
+-- policy reads no line, which would add up to a wrong total without an error).
+CREATE FUNCTION shard_probe(shard_name text, OUT extension_version text, OUT reads_all_rows boolean)
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+DECLARE
+  v_schema name := 'sales_supervisor_shard_' || shard_name;
+BEGIN
+  EXECUTE format('SELECT (SELECT e.extversion FROM %1$I.remote_extension e WHERE e.extname = %2$L),
+                         (SELECT r.rolsuper OR r.rolbypassrls FROM %1$I.remote_role r WHERE r.rolname = %3$L)',
+                 v_schema, 'sales_supervisor',
+                 (SELECT substr(o, 6) FROM pg_catalog.pg_user_mappings um, unnest(um.umoptions) o
+                  WHERE um.srvname = 'ss_shard_' || shard_name AND um.usename = 'public' AND o LIKE 'user=%'))
+    INTO extension_version, reads_all_rows;
+END
+$$;
+COMMENT ON FUNCTION shard_probe(text) IS
+'Internal: the sales_supervisor version installed on a shard and whether the shard login reads every row (superuser or BYPASSRLS), read over postgres_fdw from the shard''s pg_extension and pg_roles. Raises the connection error if the shard is unreachable.';
+REVOKE ALL ON FUNCTION shard_probe(text) FROM PUBLIC;
+
+-- shard_require_ready: the probe's answer turned into refusals (55000): a
+-- shard with another version of this extension (a function shipped there
+-- could compute something else), or whose login does not read every row.
+CREATE FUNCTION shard_require_ready(shard_name text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+DECLARE
+  v_local text := (SELECT e.extversion FROM pg_catalog.pg_extension e WHERE e.extname = 'sales_supervisor');
+  p record;
+BEGIN
+  BEGIN
+    p := sales_supervisor.shard_probe(shard_name);
+  EXCEPTION WHEN sqlclient_unable_to_establish_sqlconnection OR connection_failure OR connection_exception THEN
+    RAISE EXCEPTION 'shard "%" is unreachable: nothing was computed', shard_name
+      USING ERRCODE = 'connection_failure', DETAIL = SQLERRM,
+            HINT = 'Start the shard (or fix its server options); shard_status() shows every shard.';
+  END;
+  IF p.extension_version IS DISTINCT FROM v_local THEN
+    RAISE EXCEPTION 'shard "%" runs sales_supervisor %, the coordinator %', shard_name,
+                    coalesce(p.extension_version, '(not installed)'), v_local
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = 'Every shard must run the coordinator''s version: ALTER EXTENSION sales_supervisor UPDATE on each.';
+  END IF;
+  IF p.reads_all_rows IS NOT TRUE THEN
+    RAISE EXCEPTION 'the login of shard "%" does not read every row there', shard_name
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = 'Row-level security on the shard would hide lines and give a wrong total.',
+            HINT = 'Give the shard login BYPASSRLS on the shard (ALTER ROLE ... BYPASSRLS); security is enforced at the coordinator.';
+  END IF;
+END
+$$;
+COMMENT ON FUNCTION shard_require_ready(text) IS
+'Internal: refuses a shard that is unreachable (08006, naming the shard), runs another version of sales_supervisor than the coordinator, or whose login would not read every row (55000).';
+REVOKE ALL ON FUNCTION shard_require_ready(text) FROM PUBLIC;
+
+-- shard_require_all: every registered shard checked (reachable, same
+-- version, login reading every row: shard_require_ready), before a read, so
+-- that a missing shard is an error naming it and never a smaller total.
+CREATE FUNCTION shard_require_all()
+RETURNS integer
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+DECLARE
+  s record;
+  n integer := 0;
+BEGIN
+  FOR s IN SELECT * FROM sales_supervisor.shard_servers() LOOP
+    PERFORM sales_supervisor.shard_require_ready(s.shard_name);
+    n := n + 1;
+  END LOOP;
+  IF n = 0 THEN
+    RAISE EXCEPTION 'no shard is registered' USING ERRCODE = 'object_not_in_prerequisite_state',
+      HINT = 'add_shard(...) registers one; the single-server functions and views read this server''s rows.';
+  END IF;
+  RETURN n;
+END
+$$;
+COMMENT ON FUNCTION shard_require_all() IS
+'Internal: checks every registered shard with shard_require_ready (unreachable: 08006 naming it; another version or a login not reading every row: 55000) and returns how many there are; 55000 when none is registered.';
+REVOKE ALL ON FUNCTION shard_require_all() FROM PUBLIC;
+
+-- shard_credit_query: the SQL of shard_credited_sales_by_month ($1, $2: the
+-- dates), restructured so that PostgreSQL 15 pushes all of it down.  It
+-- cannot push a partial aggregate (GROUP BY rep and month over lines spread
+-- by another key), so each shard is aggregated on its own, one branch per
+-- shard of a UNION ALL (an Append of async foreign scans: the shards work at
+-- the same time), over the shard's credited_line (its lines split there:
+-- postgres_fdw never ships a window function itself); the coordinator adds
+-- up at most reps x months x 2 rows per shard.
+CREATE FUNCTION shard_credit_query()
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+  SELECT 'SELECT c.member_id, c.month, c.refund, sum(c.lines)::bigint, sum(c.amount) FROM ('
+         || string_agg(format('SELECT l.member_id, sales_supervisor.month_start(l.sold_on) AS month,
+                                      l.refund_of IS NOT NULL AS refund, count(*) AS lines, sum(l.amount) AS amount
+                               FROM %I.credited_line l WHERE l.sold_on >= $1 AND l.sold_on <= $2 GROUP BY 1, 2, 3',
+                              sv.schema_name), ' UNION ALL ' ORDER BY sv.server_name)
+         || ') c GROUP BY 1, 2, 3'
+  FROM sales_supervisor.shard_servers() sv
+  HAVING count(*) > 0
+$$;
+COMMENT ON FUNCTION shard_credit_query() IS
+'Internal: the query of shard_credited_sales_by_month over the registered shards ($1, $2: first and last date): one UNION ALL branch per shard, each a GROUP BY rep, month_start and refund over the shard''s credited_line that is shipped to the shard whole; the coordinator adds up the per-shard rows. NULL when no shard is registered.';
+REVOKE ALL ON FUNCTION shard_credit_query() FROM PUBLIC;
+
+-- shard_day_query: credited sales per rep and day from the shards ($1, $2:
+-- the dates; $3: the reps; $4: the months, as month_start gives them), one
+-- UNION ALL branch per shard, each a GROUP BY shipped whole.  Read only for
+-- the months in which a rep changed team: there the team is decided per day.
+CREATE FUNCTION shard_day_query()
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+  SELECT 'SELECT c.member_id, c.sold_on, c.refund, sum(c.lines)::bigint, sum(c.amount) FROM ('
+         || string_agg(format('SELECT l.member_id, l.sold_on, l.refund_of IS NOT NULL AS refund, count(*) AS lines,
+                                      sum(l.amount) AS amount
+                               FROM %I.credited_line l
+                               WHERE l.sold_on >= $1 AND l.sold_on <= $2 AND l.member_id = ANY ($3)
+                                 AND sales_supervisor.month_start(l.sold_on) = ANY ($4)
+                               GROUP BY 1, 2, 3', sv.schema_name), ' UNION ALL ' ORDER BY sv.server_name)
+         || ') c GROUP BY 1, 2, 3'
+  FROM sales_supervisor.shard_servers() sv
+  HAVING count(*) > 0
+$$;
+COMMENT ON FUNCTION shard_day_query() IS
+'Internal: the per-day read of shard_credit_by_team_month ($1, $2: the dates, $3: the reps, $4: the months): one UNION ALL branch per shard, a GROUP BY rep, day and refund over the shard''s credited_line for those reps and months, shipped whole. NULL when no shard is registered.';
+REVOKE ALL ON FUNCTION shard_day_query() FROM PUBLIC;
+
+-- shard_window_query: the query of shard_window_credit ($1, $2: the run
+-- window's first and last date): credited sales per rep, month, refunds and
+-- invoice, one UNION ALL branch per shard over its credited_line, each a
+-- GROUP BY shipped whole; the coordinator adds up the shards' rows.
+CREATE FUNCTION shard_window_query()
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+  SELECT 'SELECT c.member_id, c.month, c.refund, c.invoice_id, sum(c.lines)::bigint, sum(c.amount) FROM ('
+         || string_agg(format('SELECT l.member_id, sales_supervisor.month_start(l.sold_on) AS month,
+                                      l.refund_of IS NOT NULL AS refund, l.invoice_id, count(*) AS lines,
+                                      sum(l.amount) AS amount
+                               FROM %I.credited_line l WHERE l.sold_on >= $1 AND l.sold_on <= $2 GROUP BY 1, 2, 3, 4',
+                              sv.schema_name), ' UNION ALL ' ORDER BY sv.server_name)
+         || ') c GROUP BY 1, 2, 3, 4'
+  FROM sales_supervisor.shard_servers() sv
+  HAVING count(*) > 0
+$$;
+COMMENT ON FUNCTION shard_window_query() IS
+'Internal: the query of shard_window_credit over the registered shards ($1, $2: first and last date): one UNION ALL branch per shard, each a GROUP BY rep, month_start, refunds and invoice over the shard''s credited_line shipped to the shard whole; the coordinator adds up the per-shard rows. NULL when no shard is registered.';
+REVOKE ALL ON FUNCTION shard_window_query() FROM PUBLIC;
+
+-- shards_registered: whether this server is a coordinator.  The fact reads
+-- of the sales year ask it once per call (a catalog read, no remote call).
+CREATE FUNCTION shards_registered()
+RETURNS boolean
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+  SELECT EXISTS (SELECT 1 FROM sales_supervisor.shard_servers())
+$$;
+COMMENT ON FUNCTION shards_registered() IS
+'Whether shards are registered (add_shard): true on a coordinator, whose sales-year steps read the sales lines from the shards; false on a single server. A catalog read.';
+REVOKE ALL ON FUNCTION shards_registered() FROM PUBLIC;
+-- (commission_should_credit, granted to the sales roles, asks it)
+GRANT EXECUTE ON FUNCTION shards_registered()
+  TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager, sales_supervisor_hr;
+
+-- shard_read_failed: the error of a read that lost a shard after the checks.
+CREATE FUNCTION shard_read_failed(detail text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+BEGIN
+  RAISE EXCEPTION 'a shard became unreachable during the read: nothing was returned'
+    USING ERRCODE = 'connection_failure', DETAIL = coalesce(detail, ''), HINT = 'shard_status() shows which.';
+END
+$$;
+COMMENT ON FUNCTION shard_read_failed(text) IS
+'Internal: raises 08006 "a shard became unreachable during the read", with the connection error as detail: the fact reads turn a connection error into it, so that a lost shard is never a smaller total.';
+REVOKE ALL ON FUNCTION shard_read_failed(text) FROM PUBLIC;
+
+-- shard_credit_month_rows: credited_sales_by_month(from_date, to_date) read
+-- from the shards (each shard aggregates its lines, shard_credit_query), every
+-- shard checked first.  The shards' remote transactions are REPEATABLE READ
+-- for the coordinator's transaction: stable within it.
+CREATE FUNCTION shard_credit_month_rows(from_date date, to_date date)
+RETURNS TABLE (member_id integer, month date, refunds boolean, lines bigint, amount numeric)
+LANGUAGE plpgsql STABLE STRICT
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+BEGIN
+  PERFORM sales_supervisor.shard_require_all();   -- (its errors name the shard: not caught below)
+  BEGIN
+    RETURN QUERY EXECUTE sales_supervisor.shard_credit_query() USING from_date, to_date;
+  EXCEPTION WHEN sqlclient_unable_to_establish_sqlconnection OR connection_failure OR connection_exception THEN
+    PERFORM sales_supervisor.shard_read_failed(SQLERRM);
+  END;
+END
+$$;
+COMMENT ON FUNCTION shard_credit_month_rows(date, date) IS
+'Internal: credited_sales_by_month(from_date, to_date) over the lines the registered shards hold (aggregated on each shard, shard_credit_query), every shard checked first (shard_require_all); a shard lost during the read is 08006. The dates'' reads of credit_by_month and commission_should_credit on a coordinator.';
+REVOKE ALL ON FUNCTION shard_credit_month_rows(date, date) FROM PUBLIC;
+
+-- shard_day_rows: credited sales per rep and day from the shards, for the
+-- reps and months given (the months of a transfer); nothing for no rep.
+CREATE FUNCTION shard_day_rows(from_date date, to_date date, reps integer[], months date[])
+RETURNS TABLE (member_id integer, sold_on date, refunds boolean, lines bigint, amount numeric)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+BEGIN
+  IF cardinality(reps) IS NOT DISTINCT FROM 0 OR reps IS NULL OR months IS NULL THEN
+    RETURN;
+  END IF;
+  PERFORM sales_supervisor.shard_require_all();   -- (its errors name the shard: not caught below)
+  BEGIN
+    RETURN QUERY EXECUTE sales_supervisor.shard_day_query() USING from_date, to_date, reps, months;
+  EXCEPTION WHEN sqlclient_unable_to_establish_sqlconnection OR connection_failure OR connection_exception THEN
+    PERFORM sales_supervisor.shard_read_failed(SQLERRM);
+  END;
+END
+$$;
+COMMENT ON FUNCTION shard_day_rows(date, date, integer[], date[]) IS
+'Internal: credited sales per rep, day and refunds from the registered shards (shard_day_query, aggregated on each shard) for the given reps in the given months (first days) between the dates; no row for no rep. Every shard checked first; a shard lost during the read is 08006.';
+REVOKE ALL ON FUNCTION shard_day_rows(date, date, integer[], date[]) FROM PUBLIC;
+
+-- shard_window_credit: commission_window_credit(p_from, p_through) from the
+-- shards, already summed per rep, month, refunds and invoice (the run sums
+-- the parts again: the same totals).
+CREATE FUNCTION shard_window_credit(p_from date, p_through date)
+RETURNS TABLE (member_id integer, month date, refunds boolean, invoice_id bigint, lines bigint, amount numeric)
+LANGUAGE plpgsql STABLE STRICT
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+BEGIN
+  PERFORM sales_supervisor.shard_require_all();   -- (its errors name the shard: not caught below)
+  BEGIN
+    RETURN QUERY EXECUTE sales_supervisor.shard_window_query() USING p_from, p_through;
+  EXCEPTION WHEN sqlclient_unable_to_establish_sqlconnection OR connection_failure OR connection_exception THEN
+    PERFORM sales_supervisor.shard_read_failed(SQLERRM);
+  END;
+END
+$$;
+COMMENT ON FUNCTION shard_window_credit(date, date) IS
+'Internal, the credit step of run_commission on a coordinator: the credit of the lines the shards hold sold from p_from to p_through per rep, calendar month, refunds and invoice (NULL: not billed), each shard aggregating its own lines (shard_window_query); summed per rep, month and refunds it equals commission_window_credit over the same lines on one server. Every shard checked first; a shard lost during the read is 08006.';
+REVOKE ALL ON FUNCTION shard_window_credit(date, date) FROM PUBLIC;
+
+-- shard_fact_lock: on a coordinator, what a ledger step (run_commission,
+-- recalculate_commission) does before reading the shards: waits for the
+-- writes through the coordinator in flight and holds new ones off until it
+-- commits (the advisory lock shard_write_sales takes shared: the shards'
+-- lines cannot change under the step, as LOCK TABLE sale does on one
+-- server), and checks every shard, so that a missing shard stops the step
+-- before it writes a ledger line.  False (nothing done) on a single server.
+CREATE FUNCTION shard_fact_lock()
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+BEGIN
+  IF NOT sales_supervisor.shards_registered() THEN
+    RETURN false;
+  END IF;
+  PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('sales_supervisor.shard_write'));
+  PERFORM sales_supervisor.shard_require_all();
+  RETURN true;
+END
+$$;
+COMMENT ON FUNCTION shard_fact_lock() IS
+'Internal, on a coordinator: takes the advisory lock of the writes through the coordinator exclusively (writes in flight finish first, new ones wait until the transaction ends) and checks every shard (shard_require_all); returns true. On a single server does nothing and returns false.';
+REVOKE ALL ON FUNCTION shard_fact_lock() FROM PUBLIC;
+
+-- shard_late_sale: the late-line queue of the lines written to the shards
+-- through the coordinator (shard_write_sales) dated within the dates a
+-- commission run already credited: commission_late_sale does that for this
+-- server's lines, but its key references sale, where these lines are not.
+-- The run credits them as late lines (commission_credit_waiting) and marks
+-- them, as it does the other queue.  Empty on a single server.
+CREATE TABLE shard_late_sale (
+  sale_id             bigint PRIMARY KEY,
+  shard_name          text NOT NULL CHECK (shard_name ~ '^[a-z][a-z0-9_]{0,29}$'),
+  sold_on             date NOT NULL,
+  queued_at           timestamptz NOT NULL DEFAULT now(),
+  credited_period_id  integer REFERENCES fiscal_period ON DELETE RESTRICT
+);
+COMMENT ON TABLE shard_late_sale IS
+'The late-line queue of the sales lines held by the shards: a line written through the coordinator (shard_write_sales) dated within the dates a commission run already credited waits here until the next run credits it as a late line (late_sales, late_refunds) for the period whose window holds its date, as commission_late_sale does for this server''s lines. Empty on a single server.';
+COMMENT ON COLUMN shard_late_sale.sale_id IS 'The sales line (on a shard; no foreign key: the line is not on this server).';
+COMMENT ON COLUMN shard_late_sale.shard_name IS 'The shard holding the line.';
+COMMENT ON COLUMN shard_late_sale.sold_on IS 'Date of the line.';
+COMMENT ON COLUMN shard_late_sale.queued_at IS 'When the line was written and queued.';
+COMMENT ON COLUMN shard_late_sale.credited_period_id IS 'The commission period whose run credited the line; NULL while it waits.';
+ALTER TABLE shard_late_sale ENABLE ROW LEVEL SECURITY;
+CREATE POLICY shard_late_sale_hr ON shard_late_sale FOR SELECT TO sales_supervisor_hr USING (true);
+GRANT SELECT ON shard_late_sale TO sales_supervisor_hr;
+
+-- shard_late_lines: the given lines as credited_line credits them, read from
+-- the shards (a line on one shard; split lines once per credited rep), for
+-- the late lines of the queue above.  Nothing for no line, without a remote
+-- call: a single server passes an empty queue.
+CREATE FUNCTION shard_late_lines(sale_ids bigint[])
+RETURNS TABLE (sale_id bigint, sold_on date, member_id integer, amount numeric, refund_of bigint)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+BEGIN
+  IF coalesce(cardinality(sale_ids), 0) = 0 THEN
+    RETURN;
+  END IF;
+  PERFORM sales_supervisor.shard_require_all();   -- (its errors name the shard: not caught below)
+  BEGIN
+    RETURN QUERY EXECUTE (
+      SELECT string_agg(format('SELECT l.sale_id, l.sold_on, l.member_id, l.amount, l.refund_of
+                                FROM %I.credited_line l WHERE l.sale_id = ANY ($1)', sv.schema_name),
+                        ' UNION ALL ' ORDER BY sv.server_name)
+      FROM sales_supervisor.shard_servers() sv) USING sale_ids;
+  EXCEPTION WHEN sqlclient_unable_to_establish_sqlconnection OR connection_failure OR connection_exception THEN
+    PERFORM sales_supervisor.shard_read_failed(SQLERRM);
+  END;
+END
+$$;
+COMMENT ON FUNCTION shard_late_lines(bigint[]) IS
+'Internal: the given sales lines held by the shards as credited_line credits them (per line and credited rep: date, rep, amount in exact cents, refunded line), read from every shard; no row and no remote call for an empty or NULL array. Every shard checked first; a shard lost during the read is 08006. The late lines of shard_late_sale for the commission run, credit_by_month and the conservation checks.';
+REVOKE ALL ON FUNCTION shard_late_lines(bigint[]) FROM PUBLIC;
