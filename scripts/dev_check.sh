@@ -20,6 +20,6 @@ exec flock /tmp/ss_install.lock bash -c '
       taps=(); sys=()
       for f in \"\$@\"; do case \$f in *.t) sys+=(\$f);; *) taps+=(\$f);; esac; done
       [ \${#taps[@]} -eq 0 ] || pg_prove -d sales_supervisor_test \"\${taps[@]}\" || status=1
-      [ \${#sys[@]} -eq 0 ] || prove \"\${sys[@]}\" || status=1
+      [ \${#sys[@]} -eq 0 ] || prove -v \"\${sys[@]}\" || status=1
       exit \$status" _ "$@"
 ' _ "$@"

@@ -186,26 +186,28 @@ COMMENT ON FUNCTION shard_day_query() IS
 REVOKE ALL ON FUNCTION shard_day_query() FROM PUBLIC;
 
 -- shard_window_query: the query of shard_window_credit ($1, $2: the run
--- window's first and last date): credited sales per rep, month, refunds and
--- invoice, one UNION ALL branch per shard over its credited_line, each a
--- GROUP BY shipped whole; the coordinator adds up the shards' rows.
+-- window's first and last date): credited sales per rep, month and refunds,
+-- one UNION ALL branch per shard over its credited_line, each a GROUP BY
+-- shipped whole; the coordinator adds up the shards' rows.  Not per invoice:
+-- an invoice has a line or two, so a read per invoice would bring back about
+-- as many rows as lines, and the planner would not even ship the GROUP BY;
+-- the settlement's invoice cache is of this server's own lines (NULL here).
 CREATE FUNCTION shard_window_query()
 RETURNS text
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, sales_supervisor, pg_temp
 AS $$
-  SELECT 'SELECT c.member_id, c.month, c.refund, c.invoice_id, sum(c.lines)::bigint, sum(c.amount) FROM ('
+  SELECT 'SELECT c.member_id, c.month, c.refund, NULL::bigint, sum(c.lines)::bigint, sum(c.amount) FROM ('
          || string_agg(format('SELECT l.member_id, sales_supervisor.month_start(l.sold_on) AS month,
-                                      l.refund_of IS NOT NULL AS refund, l.invoice_id, count(*) AS lines,
-                                      sum(l.amount) AS amount
-                               FROM %I.credited_line l WHERE l.sold_on >= $1 AND l.sold_on <= $2 GROUP BY 1, 2, 3, 4',
+                                      l.refund_of IS NOT NULL AS refund, count(*) AS lines, sum(l.amount) AS amount
+                               FROM %I.credited_line l WHERE l.sold_on >= $1 AND l.sold_on <= $2 GROUP BY 1, 2, 3',
                               sv.schema_name), ' UNION ALL ' ORDER BY sv.server_name)
-         || ') c GROUP BY 1, 2, 3, 4'
+         || ') c GROUP BY 1, 2, 3'
   FROM sales_supervisor.shard_servers() sv
   HAVING count(*) > 0
 $$;
 COMMENT ON FUNCTION shard_window_query() IS
-'Internal: the query of shard_window_credit over the registered shards ($1, $2: first and last date): one UNION ALL branch per shard, each a GROUP BY rep, month_start, refunds and invoice over the shard''s credited_line shipped to the shard whole; the coordinator adds up the per-shard rows. NULL when no shard is registered.';
+'Internal: the query of shard_window_credit over the registered shards ($1, $2: first and last date): one UNION ALL branch per shard, each a GROUP BY rep, month_start and refunds over the shard''s credited_line shipped to the shard whole; the coordinator adds up the per-shard rows (invoice_id NULL: the settlement''s invoice cache holds this server''s own lines only). NULL when no shard is registered.';
 REVOKE ALL ON FUNCTION shard_window_query() FROM PUBLIC;
 
 -- shards_registered: whether this server is a coordinator.  The fact reads
@@ -302,7 +304,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION shard_window_credit(date, date) IS
-'Internal, the credit step of run_commission on a coordinator: the credit of the lines the shards hold sold from p_from to p_through per rep, calendar month, refunds and invoice (NULL: not billed), each shard aggregating its own lines (shard_window_query); summed per rep, month and refunds it equals commission_window_credit over the same lines on one server. Every shard checked first; a shard lost during the read is 08006.';
+'Internal, the credit step of run_commission on a coordinator: the credit of the lines the shards hold sold from p_from to p_through per rep, calendar month and refunds (invoice_id NULL: not cached per invoice), each shard aggregating its own lines (shard_window_query); summed per rep, month and refunds it equals commission_window_credit over the same lines on one server. Every shard checked first; a shard lost during the read is 08006.';
 REVOKE ALL ON FUNCTION shard_window_credit(date, date) FROM PUBLIC;
 
 -- shard_fact_lock: on a coordinator, what a ledger step (run_commission,

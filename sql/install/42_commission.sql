@@ -436,7 +436,9 @@ BEGIN
   -- 5. lock, with the window credited
   INSERT INTO commission_period_lock (period_id, credited_from, credited_through) VALUES (period, v_from, p.end_on);
   -- the window's invoice credit, written by step 1, is the settlement's cache
-  INSERT INTO invoice_credit_window (period_id) VALUES (period);
+  -- (of this server's lines: not on a coordinator, whose run reads the shards
+  -- per rep and month)
+  INSERT INTO invoice_credit_window (period_id) SELECT period WHERE NOT shards_registered();
 
   -- per rep credited or planned: net credit, payout, tiers (one pass over the
   -- period's lines, grouped: the rows just written have no statistics yet, and

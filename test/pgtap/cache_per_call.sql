@@ -22,7 +22,7 @@
 -- their non-aggregated arguments (expected values by hand).
 BEGIN;
 SET LOCAL search_path = sales_supervisor, public;
-SELECT plan(65);
+SELECT plan(67);
 
 -- ===========================================================================
 -- Part 1: the issue's reproduction, literally, and the same for kpi_score
@@ -417,7 +417,7 @@ SELECT is((SELECT array_agg(coalesce(g.k, e.k) ORDER BY coalesce(g.k, e.k)) FROM
 SELECT is((SELECT array_agg(p.oid::regprocedure::text ORDER BY p.oid::regprocedure::text COLLATE "C")
            FROM pg_proc p WHERE p.pronamespace = 'sales_supervisor'::regnamespace AND p.prokind IN ('a', 'w')),
           ARRAY['allocate_quota(numeric,numeric)', 'allocate_quota(numeric,numeric,numeric)',
-                'allocate_quota(numeric,numeric,numeric,numeric,numeric)', 'csat(integer)',
+                'allocate_quota(numeric,numeric,numeric,numeric,numeric)', 'cents_sum(numeric)', 'csat(integer)',
                 'customer_sales_scan(integer,date,boolean,numeric,date,date,date)',
                 'forecast_bias(double precision,double precision)', 'grade_by_distribution(text[],numeric[])',
                 'mape(double precision,double precision)', 'nps(integer)',
@@ -687,6 +687,29 @@ SELECT is((SELECT array_agg(what || ' ' || n ORDER BY what, n) FROM wprep WHERE 
 DEALLOCATE w_aq;
 DEALLOCATE w_gbd;
 DEALLOCATE w_tm;
+
+-- cents_sum as a running window aggregate: its final function is called on
+-- the same state after each row (READ_ONLY), the state moving from whole
+-- hundredths to numeric at the third row; and per group, twice over, from
+-- PL/pgSQL.  Sums by hand.
+SELECT is((SELECT array_agg(r::text ORDER BY id)
+           FROM (SELECT id, cents_sum(a) OVER (ORDER BY id) AS r
+                 FROM (VALUES (1, 1.10), (2, -0.35), (3, 2.255), (4, 0.005)) v(id, a)) w),
+          ARRAY['1.10', '0.75', '3.005', '3.010'],
+          'cents_sum OVER (ORDER BY id): each running sum by hand, across the switch to numeric');
+CREATE FUNCTION pg_temp.cents_per_group() RETURNS text LANGUAGE plpgsql AS $f$
+DECLARE out text := ''; s numeric;
+BEGIN
+  FOR i IN 1..2 LOOP
+    FOR g IN 1..3 LOOP
+      SELECT cents_sum(a) INTO s FROM (VALUES (1, 0.01), (1, 0.02), (2, 5), (2, 0.125), (3, -1.50)) v(k, a) WHERE k = g;
+      out := out || s::text || ' ';
+    END LOOP;
+  END LOOP;
+  RETURN out;
+END $f$;
+SELECT is(pg_temp.cents_per_group(), '0.03 5.125 -1.50 0.03 5.125 -1.50 ',
+          'cents_sum from PL/pgSQL per group, twice over: no state carried between calls');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -164,16 +164,18 @@ for p in $7 $8 $9 ${10} ${11} ${12}; do
 done
 check "July to December (shard c back): each run returns the same credit and payout per rep on both" "$RUNS_OK" "6"
 echo "# the twelve runs (each a psql session): single server $TS s, coordinator with three shards $TC s"
-# the run's window read is aggregated on each shard (rep, month, refunds, invoice), the shards at once
+# the run's window read is aggregated on each shard (rep, month, refunds), the shards at once;
+# over the year's dates (a window of this small org's one month has about as
+# many lines as groups, and shipping the GROUP BY is then rightly not chosen)
 PLAN=$(qc "SELECT shard_window_query()" | tr '\n' ' ')
 PLAN=$(psql -X -q -At -d "$CO" -c "PREPARE p(date, date) AS $PLAN" \
-         -c "EXPLAIN (VERBOSE, ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) EXECUTE p('2025-03-01', '2025-03-31')" 2>&1)
+         -c "EXPLAIN (VERBOSE, ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) EXECUTE p('2025-01-01', '2025-12-31')" 2>&1)
 RECEIVED=$(printf '%s\n' "$PLAN" | grep 'Foreign Scan' | grep -o 'actual rows=[0-9]*' | cut -d= -f2 | awk '{ s += $1 } END { print s }')
 printf '%s\n' "$PLAN" | grep -E 'ERROR|Foreign Scan|Remote SQL|Relations|Aggregate' | sed 's/^/# /'
-echo "# rows received for March's window: $RECEIVED (lines of March: $(q "SELECT count(*) FROM sale WHERE sold_on BETWEEN '2025-03-01' AND '2025-03-31'"))"
-check "the run's window: Remote SQL with month_start, invoice and GROUP BY over credited_line on each of the three shards, Async" \
-  "$(printf '%s\n' "$PLAN" | grep -c 'Remote SQL: SELECT member_id, sales_supervisor.month_start(sold_on), (refund_of IS NOT NULL), invoice_id, count(\*), sum(amount) FROM sales_supervisor.credited_line WHERE .* GROUP BY 1, 2, 3, 4') $(printf '%s\n' "$PLAN" | grep -c 'Async Foreign Scan')" \
-  "3 3" "$PLAN"
+echo "# rows received for the year's window: $RECEIVED (lines: $(q "SELECT count(*) FROM sale WHERE sold_on BETWEEN '2025-01-01' AND '2025-12-31'"))"
+check "the run's window: Remote SQL with month_start and GROUP BY over credited_line on each of the three shards, Async; no more rows than reps x months x (sales, refunds) x shards" \
+  "$(printf '%s\n' "$PLAN" | grep -c 'Remote SQL: SELECT member_id, sales_supervisor.month_start(sold_on), (refund_of IS NOT NULL), count(\*), sum(amount) FROM sales_supervisor.credited_line WHERE .* GROUP BY 1, 2, 3') $(printf '%s\n' "$PLAN" | grep -c 'Async Foreign Scan') $(( RECEIVED <= $(q "SELECT count(*) FROM member WHERE level = 'sales_rep'") * 12 * 2 * 3 ))" \
+  "3 3 1" "$PLAN"
 
 # 12-15: the window's pushdown; the year's other steps
 CYCLE=$(q "SELECT min(cycle_id) FROM appraisal_cycle")
