@@ -17,6 +17,11 @@
 #          does today);
 #   floor  one GROUP BY rep and month over the single server's lines, splits
 #          ignored (a scan and a hash aggregate of every line).
+#   year   the whole sales year on the coordinator (the steps of
+#          bench/sales_year.sh: quotas, their proration, KPIs, twelve
+#          commission runs, the appraisal close, promotions, year-end pay), in
+#          one transaction rolled back, against the same on the single server
+#          (before any shard is registered): the faster of two runs each.
 # Medians of 5 runs; rows received = the rows of the shards' foreign scans
 # (EXPLAIN ANALYZE), with the bound reps x months x 2 (sales, refunds) x shards;
 # and the sharded result must equal the single server's to the cent.
@@ -40,6 +45,36 @@ q "SELECT count(*) FROM generate_demo_org(seed => 42, teams => $TEAMS, depth => 
                                            surveys => $(( REPS * 3 )), reviews_per_member => 1)" >/dev/null
 echo "generated in $(secs "$t0") s" >&2
 Y="'2025-01-01', '2025-12-31'"
+# the configuration the year needs beyond the generator (as bench/sales_year.sh)
+q "INSERT INTO kpi_target (cycle_id, kpi_id, level, target)
+   VALUES (1, 3, 'sales_rep', 0.2), (1, 4, 'sales_customer_supervisor', 80), (1, 4, 'sales_manager', 80);
+   INSERT INTO commission_plan (member_id, period_id, tiers)
+   SELECT m.member_id, p.period_id, 'marginal[(0,0.02),(20000,0.03),(60000,0.05)] cap 20000'
+   FROM member m CROSS JOIN fiscal_period p WHERE m.level = 'sales_rep' AND p.kind = 'month';
+   INSERT INTO bonus_target VALUES (2025, 'sales_rep', 15), (2025, 'sales_customer_supervisor', 20),
+                                   (2025, 'sales_manager', 25);" >/dev/null
+q "VACUUM ANALYZE" >/dev/null
+# the year, rolled back (the ledger starts empty each time); prints seconds
+YEAR_SQL="BEGIN;
+SELECT count(*) FROM allocate_quotas(2025, 400000000, basis => 'blend');
+SELECT count(*) FROM prorate_quotas(2025);
+SELECT count(*) FROM score_kpis(1);
+SELECT count(*) FROM fiscal_period p, LATERAL run_commission(p.period_id) r WHERE p.kind = 'month';
+SELECT count(*) FROM close_appraisal_cycle(1);
+SELECT count(*) FROM promotion_candidates(1);
+SELECT count(*) FROM year_end_pay(1, 1.0);
+ROLLBACK;"
+year_secs() {
+  local best="" t
+  for _ in 1 2; do
+    t0=$(now); psql -X -q -At -v ON_ERROR_STOP=1 -d "$DB" -c "SET search_path = sales_supervisor, public" -c "$YEAR_SQL" >/dev/null
+    t=$(secs "$t0")
+    if [ -z "$best" ] || awk "BEGIN { exit !($t < $best) }"; then best=$t; fi
+  done
+  echo "$best"
+}
+YEAR1=$(year_secs)
+echo "the year on the single server: $YEAR1 s" >&2
 
 BIN=/usr/lib/postgresql/15/bin
 TMP=$(mktemp -d /tmp/ss_bench_shards_XXXXXX); chmod 755 "$TMP"
@@ -62,7 +97,7 @@ for j in 0 1 2 3; do
         -c "CREATE ROLE ss_coordinator LOGIN PASSWORD 'bench-$j' BYPASSRLS" -c "GRANT sales_supervisor_manager TO ss_coordinator"
 done
 
-printf '\n%-7s %10s %8s %10s %10s %10s %8s %8s %s\n' shards received bound ours_s sql_s floor_s ours/sql ours/floor same
+printf '\n%-7s %10s %8s %10s %10s %10s %8s %8s %-12s %8s %8s %s\n' shards received bound ours_s sql_s floor_s ours/sql ours/floor same year_s single_s year/single
 FLOOR=$(inmedian 5 "SELECT count(*) FROM (SELECT member_id, date_trunc('month', sold_on::timestamp), refund_of IS NOT NULL, count(*), sum(amount)
                     FROM sales_supervisor.sale WHERE sold_on BETWEEN '2025-01-01' AND '2025-12-31' GROUP BY 1, 2, 3) x")
 SQL_S=$(inmedian 5 "SELECT count(*) FROM sales_supervisor.credited_sales_by_month($Y)")
@@ -86,7 +121,8 @@ for k in 1 2 4; do
                -c "EXPLAIN (ANALYZE, TIMING OFF, COSTS OFF) EXECUTE p($Y)" |
              grep 'Foreign Scan' | grep -o 'actual rows=[0-9]*' | cut -d= -f2 | awk '{ s += $1 } END { print s }')
   BOUND=$(( REPS * 12 * 2 * k ))
-  printf '%-7s %10s %8s %10s %10s %10s %8s %8s %s\n' "$k" "$RECEIVED" "$BOUND" "$OURS" "$SQL_S" "$FLOOR" \
+  YEARK=$(year_secs)
+  printf '%-7s %10s %8s %10s %10s %10s %8s %8s %-12s %8s %8s %s\n' "$k" "$RECEIVED" "$BOUND" "$OURS" "$SQL_S" "$FLOOR" \
     "$(awk "BEGIN { printf \"%.2f\", $OURS / $SQL_S }")" "$(awk "BEGIN { printf \"%.2f\", $OURS / $FLOOR }")" \
-    "$([ "$SAME" = t ] && echo 'to the cent' || echo DIFFERENT)"
+    "$([ "$SAME" = t ] && echo 'to the cent' || echo DIFFERENT)" "$YEARK" "$YEAR1" "$(awk "BEGIN { printf \"%.2f\", $YEARK / $YEAR1 }")"
 done
