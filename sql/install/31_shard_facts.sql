@@ -8,7 +8,7 @@
 --                              every shard checked before a read: an
 --                              unreachable shard, another version or a login
 --                              not reading every row is an error naming it
---   shard_credit_query, shard_day_query, shard_window_query
+--   shard_credit_query, shard_day_query, shard_window_query, shard_daily_query
 --                              the per-shard aggregations (one UNION ALL
 --                              branch per shard, each shipped whole)
 --   shards_registered          whether this server is a coordinator
@@ -18,13 +18,15 @@
 --                              of a transfer (credit_by_team_month_shards)
 --   shard_window_credit        commission_window_credit from the shards (the
 --                              credit step of run_commission)
+--   shard_credited_daily_rows  credited sales per rep and day, every line
+--                              (credited_sales_daily: v_credited_sales_daily)
 --   shard_fact_lock            a ledger step's lock and checks on a coordinator
 --   shard_late_sale            table: the late-line queue of the lines on the
 --                              shards (commission_late_sale holds this
 --                              server's lines: its key references sale)
 --   shard_late_lines           the credited rows of given lines, from the shards
--- The dispatch: credit_by_month, commission_run_credit, commission_should_credit
--- and kpi_measure ask shards_registered once per call and read either this
+-- The dispatch: credit_by_month, commission_run_credit, commission_should_credit,
+-- kpi_measure and credited_sales_daily ask shards_registered once per call and read either this
 -- server's lines (the single-server statement, unchanged) or the shards'.
 -- The ledgers stay on the coordinator: one local transaction, conserved.
 
@@ -208,6 +210,33 @@ COMMENT ON FUNCTION shard_window_query() IS
 'Internal: the query of shard_window_credit over the registered shards ($1, $2: first and last date): one UNION ALL branch per shard, each a GROUP BY rep, month_start, refunds and invoice over the shard''s credited_line shipped to the shard whole; the coordinator adds up the per-shard rows. NULL when no shard is registered.';
 REVOKE ALL ON FUNCTION shard_window_query() FROM PUBLIC;
 
+-- shard_daily_query: the query of shard_credited_daily_rows: credited sales
+-- per rep and day with the line counts v_credited_sales_daily shows (lines,
+-- refund lines, split lines), one UNION ALL branch per shard over its
+-- credited_line, each a GROUP BY shipped whole (count with FILTER is
+-- shipped); the coordinator adds up at most reps x days rows per shard.
+-- Every column of the branches is used above them: a column projected away
+-- there makes the scans plain (not async) foreign scans in PostgreSQL 15.
+CREATE FUNCTION shard_daily_query()
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+  SELECT 'SELECT c.member_id, c.sold_on, sum(c.amount), sum(c.lines)::bigint, sum(c.refund_lines)::bigint,
+                 sum(c.split_lines)::bigint FROM ('
+         || string_agg(format('SELECT l.member_id, l.sold_on, sum(l.amount) AS amount, count(*) AS lines,
+                                      count(*) FILTER (WHERE l.refund_of IS NOT NULL) AS refund_lines,
+                                      count(*) FILTER (WHERE l.share_pct < 100) AS split_lines
+                               FROM %I.credited_line l GROUP BY 1, 2',
+                              sv.schema_name), ' UNION ALL ' ORDER BY sv.server_name)
+         || ') c GROUP BY 1, 2'
+  FROM sales_supervisor.shard_servers() sv
+  HAVING count(*) > 0
+$$;
+COMMENT ON FUNCTION shard_daily_query() IS
+'Internal: the query of shard_credited_daily_rows over the registered shards: one UNION ALL branch per shard, each a GROUP BY rep and day over the shard''s credited_line with the credit, the lines, the refund lines and the split lines (count with FILTER), shipped to the shard whole; the coordinator adds up the per-shard rows. NULL when no shard is registered.';
+REVOKE ALL ON FUNCTION shard_daily_query() FROM PUBLIC;
+
 -- shards_registered: whether this server is a coordinator.  The fact reads
 -- of the sales year ask it once per call (a catalog read, no remote call).
 CREATE FUNCTION shards_registered()
@@ -304,6 +333,30 @@ $$;
 COMMENT ON FUNCTION shard_window_credit(date, date) IS
 'Internal, the credit step of run_commission on a coordinator: the credit of the lines the shards hold sold from p_from to p_through per rep, calendar month, refunds and invoice (NULL: not billed), each shard aggregating its own lines (shard_window_query); summed per rep, month and refunds it equals commission_window_credit over the same lines on one server. Every shard checked first; a shard lost during the read is 08006.';
 REVOKE ALL ON FUNCTION shard_window_credit(date, date) FROM PUBLIC;
+
+-- shard_credited_daily_rows: v_credited_sales_daily's rows from the shards
+-- (credited sales per rep and day, with the counts of lines, refund lines
+-- and split lines), each shard aggregating its own lines (shard_daily_query);
+-- a split line and its splits are on one shard, so each count adds up
+-- exactly across shards.  Every shard checked first.
+CREATE FUNCTION shard_credited_daily_rows()
+RETURNS TABLE (member_id integer, sold_on date, credited_amount numeric, sales_lines bigint, refund_lines bigint,
+               split_lines bigint)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+BEGIN
+  PERFORM sales_supervisor.shard_require_all();   -- (its errors name the shard: not caught below)
+  BEGIN
+    RETURN QUERY EXECUTE sales_supervisor.shard_daily_query();
+  EXCEPTION WHEN sqlclient_unable_to_establish_sqlconnection OR connection_failure OR connection_exception THEN
+    PERFORM sales_supervisor.shard_read_failed(SQLERRM);
+  END;
+END
+$$;
+COMMENT ON FUNCTION shard_credited_daily_rows() IS
+'Internal: the sales lines the registered shards hold credited per rep and day as v_credited_sales_daily shows them (credit in exact cents, lines, refund lines, split lines), each shard aggregating its own lines (shard_daily_query, at most reps x days rows per shard received); what credited_sales_daily reads on a coordinator. Every shard checked first; a shard lost during the read is 08006.';
+REVOKE ALL ON FUNCTION shard_credited_daily_rows() FROM PUBLIC;
 
 -- shard_fact_lock: on a coordinator, what a ledger step (run_commission,
 -- recalculate_commission) does before reading the shards: waits for the

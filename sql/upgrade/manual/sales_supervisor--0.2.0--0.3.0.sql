@@ -141,6 +141,9 @@ ON CONFLICT (job_name) DO NOTHING;
 -- part.  The views reading the materialized view go first so that it can be
 -- re-created (its credited_amount becomes numeric(38,2)).
 DROP VIEW v_team_scorecard, v_forecast_accuracy, v_team_attainment, v_rep_attainment, v_rep_sales_month;
+-- (the materialized view reads credited_sales_daily, issue 18 part 4, which
+-- asks shards_registered: created here, before the view is filled)
+--@ replace function shard_servers, shards_registered, credited_sales_daily
 --@ replace materialized view v_credited_sales_daily
 -- (CREATE MATERIALIZED VIEW ... AS populated it, so no REFRESH is needed.)
 ANALYZE v_credited_sales_daily;
@@ -735,3 +738,11 @@ COMMENT ON AGGREGATE pace_credit_rows(bigint, integer, numeric) IS
 --@ replace function credit_by_month, credit_by_team_month_shards, kpi_measure, commission_run_credit, run_commission
 --@ replace function commission_should_credit, recalculate_commission, shard_write_place, shard_write_send, shard_write_sales
 --@ replace function commission_credit_waiting, conservation_credit_violations, shard_kpi_measure
+-- ---------------------------------------------------------------------------
+-- Issue 18, part 4 (scale-out: the BI views on the sales lines on a
+-- coordinator).  v_credited_sales_daily reads credited_sales_daily (created
+-- with the view, further up): on a coordinator the shards' lines, grouped per
+-- rep and day on each shard; the views built on it follow.  A single server
+-- runs the statement the view ran before.
+-- ---------------------------------------------------------------------------
+--@ replace function shard_daily_query, shard_credited_daily_rows
