@@ -239,12 +239,17 @@ REVOKE ALL ON FUNCTION shard_daily_query() FROM PUBLIC;
 
 -- shards_registered: whether this server is a coordinator.  The fact reads
 -- of the sales year ask it once per call (a catalog read, no remote call).
+-- It reads the catalog itself, as shard_servers does, rather than calling
+-- shard_servers: the sales roles call it (through commission_should_credit,
+-- credited_line, commission_credit_line) and may not execute shard_servers.
 CREATE FUNCTION shards_registered()
 RETURNS boolean
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, sales_supervisor, pg_temp
 AS $$
-  SELECT EXISTS (SELECT 1 FROM sales_supervisor.shard_servers())
+  SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_foreign_server s
+                 JOIN pg_catalog.pg_foreign_data_wrapper w ON w.oid = s.srvfdw
+                 WHERE w.fdwname = 'postgres_fdw' AND s.srvname LIKE 'ss\_shard\_%')
 $$;
 COMMENT ON FUNCTION shards_registered() IS
 'Whether shards are registered (add_shard): true on a coordinator, whose sales-year steps read the sales lines from the shards; false on a single server. A catalog read.';
@@ -435,3 +440,116 @@ $$;
 COMMENT ON FUNCTION shard_late_lines(bigint[]) IS
 'Internal: the given sales lines held by the shards as credited_line credits them (per line and credited rep: date, rep, amount in exact cents, refunded line), read from every shard; no row and no remote call for an empty or NULL array. Every shard checked first; a shard lost during the read is 08006. The late lines of shard_late_sale for the commission run, credit_by_month and the conservation checks.';
 REVOKE ALL ON FUNCTION shard_late_lines(bigint[]) FROM PUBLIC;
+
+-- shard_require_line_reader: on a coordinator, the shards' lines are read
+-- line by line (credited_line, commission_credit_line) only by a caller who
+-- reads every line here (the extension owner, a superuser): row-level
+-- security over the shards' lines is not built, and a rep must get an
+-- error, not a shorter list.  Invoker's rights: current_user is the caller.
+CREATE FUNCTION shard_require_line_reader()
+RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+BEGIN
+  IF NOT pg_catalog.pg_has_role(current_user, (SELECT e.extowner FROM pg_catalog.pg_extension e
+                                               WHERE e.extname = 'sales_supervisor'), 'MEMBER') THEN
+    RAISE EXCEPTION 'on a coordinator the sales lines of the shards are read line by line by the extension owner only'
+      USING ERRCODE = 'feature_not_supported',
+            DETAIL = 'Row-level security over the lines held by the shards is not built: role ' || current_user
+                     || ' would see none of them.',
+            HINT = 'Read the credited sales per rep and day (v_credited_sales_daily) or ask the extension owner.';
+  END IF;
+END
+$$;
+COMMENT ON FUNCTION shard_require_line_reader() IS
+'Internal, on a coordinator: refuses (0A000) a caller that is not the extension owner (or a member of it, or a superuser) the line-by-line read of the shards'' sales lines (credited_line, commission_credit_line): row-level security over those lines is not built, so a sales role gets an error rather than a shorter list.';
+REVOKE ALL ON FUNCTION shard_require_line_reader() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION shard_require_line_reader()
+  TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager;
+
+-- shard_line_rows: credited_line's rows of the lines the shards hold, dated
+-- from from_date to to_date, line by line (credited_line is per line: there
+-- is nothing to group), the date range shipped to each shard.  The shards'
+-- branch of credited_line and commission_credit_line on a coordinator.  On
+-- a single server (and on a shard) one shards_registered check and no row;
+-- parallel restricted (it runs in the leader: its foreign reads belong to the
+-- coordinator's remote transactions) and estimated at one row, so that the
+-- single server's plans over those views keep their shape.  Invoker's
+-- rights: only a caller reading every line (the extension owner, a
+-- superuser) reads the shards; anybody else gets an error, not a shorter
+-- list (row-level security over the shards' lines is not built).
+CREATE FUNCTION shard_line_rows(from_date date, to_date date)
+RETURNS TABLE (sale_id bigint, sold_on date, member_id integer, share_pct numeric, amount numeric, refund_of bigint,
+               invoice_id bigint)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED ROWS 1
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+BEGIN
+  IF NOT sales_supervisor.shards_registered() THEN
+    RETURN;
+  END IF;
+  PERFORM sales_supervisor.shard_require_line_reader();
+  IF from_date IS NULL OR to_date IS NULL THEN
+    RAISE EXCEPTION 'from_date and to_date must not be null' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  PERFORM sales_supervisor.shard_require_all();   -- (its errors name the shard: not caught below)
+  BEGIN
+    RETURN QUERY EXECUTE (
+      SELECT string_agg(format('SELECT l.sale_id, l.sold_on, l.member_id, l.share_pct, l.amount, l.refund_of, l.invoice_id
+                                FROM %I.credited_line l WHERE l.sold_on >= $1 AND l.sold_on <= $2', sv.schema_name),
+                        ' UNION ALL ' ORDER BY sv.server_name)
+      FROM sales_supervisor.shard_servers() sv) USING from_date, to_date;
+  EXCEPTION WHEN sqlclient_unable_to_establish_sqlconnection OR connection_failure OR connection_exception THEN
+    PERFORM sales_supervisor.shard_read_failed(SQLERRM);
+  END;
+END
+$$;
+COMMENT ON FUNCTION shard_line_rows(date, date) IS
+'Internal: on a coordinator, the sales lines the registered shards hold dated from from_date to to_date as credited_line credits them (per line and credited rep, exact cents), line by line, the dates shipped to each shard; the shards'' branch of credited_line and commission_credit_line. Every shard checked first; a shard lost during the read is 08006. Only for a caller reading every line (the extension owner, a superuser): anybody else 0A000 (row-level security over the shards'' lines is not built). No row, after one shards_registered check, on a single server. Parallel restricted, estimated at one row.';
+REVOKE ALL ON FUNCTION shard_line_rows(date, date) FROM PUBLIC;
+-- (the views calling it are the sales roles'; the shard login is a manager)
+GRANT EXECUTE ON FUNCTION shard_line_rows(date, date)
+  TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager;
+
+-- shard_commission_lines: commission_credit_line's rows of the lines the
+-- shards hold: each line dated within the dates the runs credited (read
+-- from the shards for those dates only, shard_line_rows) with the period
+-- whose run credited it -- the run whose window holds its date, or for a
+-- late line of the shards' queue (shard_late_sale) the run that credited
+-- it.  A split correction is not possible on a shard's line (correct_sale_
+-- credit works on this server's lines): no corrections rows.  No row, after
+-- one shards_registered check, on a single server.
+CREATE FUNCTION shard_commission_lines()
+RETURNS TABLE (period_id integer, sale_id bigint, sold_on date, member_id integer, share_pct numeric, amount numeric,
+               kind text, for_period_id integer)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED ROWS 1
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+DECLARE
+  v_from date;
+  v_to   date;
+BEGIN
+  IF NOT sales_supervisor.shards_registered() THEN
+    RETURN;
+  END IF;
+  PERFORM sales_supervisor.shard_require_line_reader();
+  SELECT min(l.credited_from), max(l.credited_through) INTO v_from, v_to FROM sales_supervisor.commission_period_lock l;
+  RETURN QUERY
+  SELECT coalesce(q.credited_period_id, l.period_id), cs.sale_id, cs.sold_on, cs.member_id, cs.share_pct, cs.amount,
+         CASE WHEN q.sale_id IS NULL THEN '' ELSE 'late_' END
+         || CASE WHEN cs.refund_of IS NULL THEN 'sales' ELSE 'refunds' END,
+         w.period_id
+  FROM sales_supervisor.shard_line_rows(coalesce(v_from, 'infinity'), coalesce(v_to, '-infinity')) cs
+  LEFT JOIN sales_supervisor.shard_late_sale q ON q.sale_id = cs.sale_id
+  LEFT JOIN sales_supervisor.commission_period_lock l
+         ON q.sale_id IS NULL AND cs.sold_on BETWEEN l.credited_from AND l.credited_through
+  LEFT JOIN sales_supervisor.commission_period_lock w ON cs.sold_on BETWEEN w.credited_from AND w.credited_through
+  WHERE q.credited_period_id IS NOT NULL OR l.period_id IS NOT NULL;
+END
+$$;
+COMMENT ON FUNCTION shard_commission_lines() IS
+'Internal: on a coordinator, commission_credit_line''s rows of the sales lines the registered shards hold: per line and credited rep dated within the dates the commission runs credited (read from the shards for those dates, shard_line_rows), the period whose run credited it (for a late line of shard_late_sale, the run that credited it), the ledger kind and the period whose window holds its date. No corrections rows (a shard''s line cannot be corrected yet). Only for a caller reading every line (0A000 otherwise, from shard_line_rows). No row, after one shards_registered check, on a single server. Parallel restricted, estimated at one row.';
+REVOKE ALL ON FUNCTION shard_commission_lines() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION shard_commission_lines()
+  TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager;
