@@ -210,7 +210,8 @@ COMMENT ON FUNCTION shard_window_query() IS
 'Internal: the query of shard_window_credit over the registered shards ($1, $2: first and last date): one UNION ALL branch per shard, each a GROUP BY rep, month_start, refunds and invoice over the shard''s credited_line shipped to the shard whole; the coordinator adds up the per-shard rows. NULL when no shard is registered.';
 REVOKE ALL ON FUNCTION shard_window_query() FROM PUBLIC;
 
--- shard_daily_query: the query of shard_credited_daily_rows: credited sales
+-- shard_daily_query: the query of shard_credited_daily_rows ($1, $2: the
+-- dates): credited sales
 -- per rep and day with the line counts v_credited_sales_daily shows (lines,
 -- refund lines, split lines), one UNION ALL branch per shard over its
 -- credited_line, each a GROUP BY shipped whole (count with FILTER is
@@ -227,14 +228,14 @@ AS $$
          || string_agg(format('SELECT l.member_id, l.sold_on, sum(l.amount) AS amount, count(*) AS lines,
                                       count(*) FILTER (WHERE l.refund_of IS NOT NULL) AS refund_lines,
                                       count(*) FILTER (WHERE l.share_pct < 100) AS split_lines
-                               FROM %I.credited_line l GROUP BY 1, 2',
+                               FROM %I.credited_line l WHERE l.sold_on >= $1 AND l.sold_on <= $2 GROUP BY 1, 2',
                               sv.schema_name), ' UNION ALL ' ORDER BY sv.server_name)
          || ') c GROUP BY 1, 2'
   FROM sales_supervisor.shard_servers() sv
   HAVING count(*) > 0
 $$;
 COMMENT ON FUNCTION shard_daily_query() IS
-'Internal: the query of shard_credited_daily_rows over the registered shards: one UNION ALL branch per shard, each a GROUP BY rep and day over the shard''s credited_line with the credit, the lines, the refund lines and the split lines (count with FILTER), shipped to the shard whole; the coordinator adds up the per-shard rows. NULL when no shard is registered.';
+'Internal: the query of shard_credited_daily_rows over the registered shards ($1, $2: first and last date): one UNION ALL branch per shard, each a GROUP BY rep and day over the shard''s credited_line with the credit, the lines, the refund lines and the split lines (count with FILTER), shipped to the shard whole; the coordinator adds up the per-shard rows. NULL when no shard is registered.';
 REVOKE ALL ON FUNCTION shard_daily_query() FROM PUBLIC;
 
 -- shards_registered: whether this server is a coordinator.  The fact reads
@@ -340,28 +341,29 @@ COMMENT ON FUNCTION shard_window_credit(date, date) IS
 REVOKE ALL ON FUNCTION shard_window_credit(date, date) FROM PUBLIC;
 
 -- shard_credited_daily_rows: v_credited_sales_daily's rows from the shards
--- (credited sales per rep and day, with the counts of lines, refund lines
--- and split lines), each shard aggregating its own lines (shard_daily_query);
--- a split line and its splits are on one shard, so each count adds up
--- exactly across shards.  Every shard checked first.
-CREATE FUNCTION shard_credited_daily_rows()
+-- for the dates (credited sales per rep and day, with the counts of lines,
+-- refund lines and split lines), each shard aggregating its own lines
+-- (shard_daily_query); a split line and its splits are on one shard, so each
+-- count adds up exactly across shards.  Every shard checked first.  Also the
+-- sales phase of pace to quota on a coordinator (shard_pace_points_sales).
+CREATE FUNCTION shard_credited_daily_rows(from_date date, to_date date)
 RETURNS TABLE (member_id integer, sold_on date, credited_amount numeric, sales_lines bigint, refund_lines bigint,
                split_lines bigint)
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql STABLE STRICT PARALLEL RESTRICTED
 SET search_path = pg_catalog, sales_supervisor, pg_temp
 AS $$
 BEGIN
   PERFORM sales_supervisor.shard_require_all();   -- (its errors name the shard: not caught below)
   BEGIN
-    RETURN QUERY EXECUTE sales_supervisor.shard_daily_query();
+    RETURN QUERY EXECUTE sales_supervisor.shard_daily_query() USING from_date, to_date;
   EXCEPTION WHEN sqlclient_unable_to_establish_sqlconnection OR connection_failure OR connection_exception THEN
     PERFORM sales_supervisor.shard_read_failed(SQLERRM);
   END;
 END
 $$;
-COMMENT ON FUNCTION shard_credited_daily_rows() IS
-'Internal: the sales lines the registered shards hold credited per rep and day as v_credited_sales_daily shows them (credit in exact cents, lines, refund lines, split lines), each shard aggregating its own lines (shard_daily_query, at most reps x days rows per shard received); what credited_sales_daily reads on a coordinator. Every shard checked first; a shard lost during the read is 08006.';
-REVOKE ALL ON FUNCTION shard_credited_daily_rows() FROM PUBLIC;
+COMMENT ON FUNCTION shard_credited_daily_rows(date, date) IS
+'Internal: the sales lines the registered shards hold dated from from_date to to_date, credited per rep and day as v_credited_sales_daily shows them (credit in exact cents, lines, refund lines, split lines), each shard aggregating its own lines (shard_daily_query, at most reps x days rows per shard received); what credited_sales_daily and the sales phase of pace to quota read on a coordinator. Every shard checked first; a shard lost during the read is 08006. Parallel restricted (its foreign reads belong to the leader''s remote transactions).';
+REVOKE ALL ON FUNCTION shard_credited_daily_rows(date, date) FROM PUBLIC;
 
 -- shard_fact_lock: on a coordinator, what a ledger step (run_commission,
 -- recalculate_commission) does before reading the shards: waits for the

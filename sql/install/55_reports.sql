@@ -65,7 +65,7 @@ SET search_path = pg_catalog, sales_supervisor, pg_temp
 AS $$
 BEGIN
   IF sales_supervisor.shards_registered() THEN
-    RETURN QUERY SELECT * FROM sales_supervisor.shard_credited_daily_rows();
+    RETURN QUERY SELECT * FROM sales_supervisor.shard_credited_daily_rows('-infinity', 'infinity');
     RETURN;
   END IF;
   RETURN QUERY

@@ -753,3 +753,10 @@ COMMENT ON AGGREGATE pace_credit_rows(bigint, integer, numeric) IS
 -- created further up, before the views); shards_registered reads the
 -- catalog itself (the sales roles may not execute shard_servers).
 --@ replace function shard_daily_query, shard_credited_daily_rows
+-- The daily risk jobs' sales phases read the shards on a coordinator (one
+-- shards_registered check per call on a single server); they and their
+-- callers become parallel restricted (the shards' reads belong to the leader).
+--@ replace function shard_customer_sales_as_of, customer_sales_as_of, customer_rhythm_as_of, customer_risk_facts
+--@ replace function customer_risk_at, customer_risk
+--@ replace function shard_pace_points_sales, pace_points_sales, pace_points, pace_compute, team_risk_below_gate
+--@ replace function team_risk_dispersion, team_risk_compute
