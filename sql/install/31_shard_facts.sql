@@ -444,7 +444,7 @@ COMMENT ON FUNCTION shard_late_lines(bigint[]) IS
 REVOKE ALL ON FUNCTION shard_late_lines(bigint[]) FROM PUBLIC;
 
 -- shard_require_line_reader: on a coordinator, the shards' lines are read
--- line by line (shard_line_rows, commission_credit_line, customer_risk) only by a caller who
+-- line by line (credited_line, commission_credit_line) only by a caller who
 -- reads every line here (the extension owner, a superuser): row-level
 -- security over the shards' lines is not built, and a rep must get an
 -- error, not a shorter list.  Invoker's rights: current_user is the caller.
@@ -465,21 +465,19 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION shard_require_line_reader() IS
-'Internal, on a coordinator: refuses (0A000) a caller that is not the extension owner (or a member of it, or a superuser) the line-by-line read of the shards'' sales lines (shard_line_rows, commission_credit_line, customer_risk): row-level security over those lines is not built, so a sales role gets an error rather than a shorter list.';
+'Internal, on a coordinator: refuses (0A000) a caller that is not the extension owner (or a member of it, or a superuser) the line-by-line read of the shards'' sales lines (credited_line, commission_credit_line): row-level security over those lines is not built, so a sales role gets an error rather than a shorter list.';
 REVOKE ALL ON FUNCTION shard_require_line_reader() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION shard_require_line_reader()
   TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager;
 
 -- shard_line_rows: credited_line's rows of the lines the shards hold, dated
 -- from from_date to to_date, line by line (credited_line is per line: there
--- is nothing to group), the date range shipped to each shard: on a
--- coordinator, credited_line's rows for the shards' lines (credited_line
--- itself shows this server's), and the lines of commission_credit_line's
--- shards' branch.  On a single server (and on a shard) one shards_registered
--- check and no row; parallel restricted (it runs in the leader: its foreign
--- reads belong to the coordinator's remote transactions) and estimated at
--- one row, so that the single server's plans over that view keep their
--- shape.  Invoker's
+-- is nothing to group), the date range shipped to each shard.  The shards'
+-- branch of credited_line and commission_credit_line on a coordinator.  On
+-- a single server (and on a shard) one shards_registered check and no row;
+-- parallel restricted (it runs in the leader: its foreign reads belong to the
+-- coordinator's remote transactions) and estimated at one row, so that the
+-- single server's plans over those views keep their shape.  Invoker's
 -- rights: only a caller reading every line (the extension owner, a
 -- superuser) reads the shards; anybody else gets an error, not a shorter
 -- list (row-level security over the shards' lines is not built).
@@ -510,9 +508,9 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION shard_line_rows(date, date) IS
-'On a coordinator, the sales lines the registered shards hold dated from from_date to to_date as credited_line credits them (per line and credited rep, exact cents), line by line, the dates shipped to each shard: credited_line''s rows for the shards'' lines, and the lines of commission_credit_line''s shards'' branch. Every shard checked first; a shard lost during the read is 08006. Only for a caller reading every line (the extension owner, a superuser): anybody else 0A000 (row-level security over the shards'' lines is not built). No row, after one shards_registered check, on a single server. Parallel restricted, estimated at one row.';
+'Internal: on a coordinator, the sales lines the registered shards hold dated from from_date to to_date as credited_line credits them (per line and credited rep, exact cents), line by line, the dates shipped to each shard; the shards'' branch of credited_line and commission_credit_line. Every shard checked first; a shard lost during the read is 08006. Only for a caller reading every line (the extension owner, a superuser): anybody else 0A000 (row-level security over the shards'' lines is not built). No row, after one shards_registered check, on a single server. Parallel restricted, estimated at one row.';
 REVOKE ALL ON FUNCTION shard_line_rows(date, date) FROM PUBLIC;
--- (commission_credit_line, the sales roles' view, calls it as the invoker)
+-- (the views calling it are the sales roles'; the shard login is a manager)
 GRANT EXECUTE ON FUNCTION shard_line_rows(date, date)
   TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager;
 

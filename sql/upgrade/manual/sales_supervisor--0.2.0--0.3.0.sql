@@ -311,8 +311,8 @@ SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.shard_late_sale', '
 --@ replace function credit_by_month, credited_sales_by_month
 --@ replace function commission_company_step, commission_run_window, commission_run_credit, commission_credit_waiting
 --@ replace function commission_run_payout, commission_period_due, commission_settle, commission_plan_corrected_periods, run_commission
--- (issue 18, part 4: commission_credit_line reads the shards' lines on a
--- coordinator through these, created before the view)
+-- (issue 18, part 4: commission_credit_line and credited_line read the
+-- shards' lines on a coordinator through these, created before the views)
 --@ replace function shards_registered, shard_require_line_reader, shard_line_rows, shard_commission_lines
 --@ replace view commission_credit_line
 --@ replace function sale_credit_change, correct_sale_credit, correct_sale_credit_check, commission_should_credit
@@ -748,10 +748,10 @@ COMMENT ON AGGREGATE pace_credit_rows(bigint, integer, numeric) IS
 -- rep and day on each shard; the views built on it follow.  A single server
 -- runs the statement the view ran before.
 -- ---------------------------------------------------------------------------
--- commission_credit_line gains a branch with the shards' lines
--- (shard_commission_lines over shard_line_rows, shard_require_line_reader:
--- created further up, before the view); shards_registered reads the catalog
--- itself (the sales roles may not execute shard_servers).
+-- credited_line and commission_credit_line gain a branch with the shards'
+-- lines (shard_line_rows, shard_commission_lines, shard_require_line_reader:
+-- created further up, before the views); shards_registered reads the
+-- catalog itself (the sales roles may not execute shard_servers).
 --@ replace function shard_daily_query, shard_credited_daily_rows
 -- The daily risk jobs' sales phases read the shards on a coordinator (one
 -- shards_registered check per call on a single server); they and their
