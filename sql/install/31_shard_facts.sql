@@ -8,7 +8,7 @@
 --                              every shard checked before a read: an
 --                              unreachable shard, another version or a login
 --                              not reading every row is an error naming it
---   shard_credit_query, shard_day_query, shard_window_query
+--   shard_credit_query, shard_day_query, shard_window_query, shard_daily_query
 --                              the per-shard aggregations (one UNION ALL
 --                              branch per shard, each shipped whole)
 --   shards_registered          whether this server is a coordinator
@@ -18,13 +18,15 @@
 --                              of a transfer (credit_by_team_month_shards)
 --   shard_window_credit        commission_window_credit from the shards (the
 --                              credit step of run_commission)
+--   shard_credited_daily_rows  credited sales per rep and day, every line
+--                              (credited_sales_daily: v_credited_sales_daily)
 --   shard_fact_lock            a ledger step's lock and checks on a coordinator
 --   shard_late_sale            table: the late-line queue of the lines on the
 --                              shards (commission_late_sale holds this
 --                              server's lines: its key references sale)
 --   shard_late_lines           the credited rows of given lines, from the shards
--- The dispatch: credit_by_month, commission_run_credit, commission_should_credit
--- and kpi_measure ask shards_registered once per call and read either this
+-- The dispatch: credit_by_month, commission_run_credit, commission_should_credit,
+-- kpi_measure and credited_sales_daily ask shards_registered once per call and read either this
 -- server's lines (the single-server statement, unchanged) or the shards'.
 -- The ledgers stay on the coordinator: one local transaction, conserved.
 
@@ -210,14 +212,47 @@ COMMENT ON FUNCTION shard_window_query() IS
 'Internal: the query of shard_window_credit over the registered shards ($1, $2: first and last date): one UNION ALL branch per shard, each a GROUP BY rep, month_start and refunds over the shard''s credited_line shipped to the shard whole; the coordinator adds up the per-shard rows (invoice_id NULL: the settlement''s invoice cache holds this server''s own lines only). NULL when no shard is registered.';
 REVOKE ALL ON FUNCTION shard_window_query() FROM PUBLIC;
 
+-- shard_daily_query: the query of shard_credited_daily_rows ($1, $2: the
+-- dates): credited sales
+-- per rep and day with the line counts v_credited_sales_daily shows (lines,
+-- refund lines, split lines), one UNION ALL branch per shard over its
+-- credited_line, each a GROUP BY shipped whole (count with FILTER is
+-- shipped); the coordinator adds up at most reps x days rows per shard.
+-- Every column of the branches is used above them: a column projected away
+-- there makes the scans plain (not async) foreign scans in PostgreSQL 15.
+CREATE FUNCTION shard_daily_query()
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+  SELECT 'SELECT c.member_id, c.sold_on, sum(c.amount), sum(c.lines)::bigint, sum(c.refund_lines)::bigint,
+                 sum(c.split_lines)::bigint FROM ('
+         || string_agg(format('SELECT l.member_id, l.sold_on, sum(l.amount) AS amount, count(*) AS lines,
+                                      count(*) FILTER (WHERE l.refund_of IS NOT NULL) AS refund_lines,
+                                      count(*) FILTER (WHERE l.share_pct < 100) AS split_lines
+                               FROM %I.credited_line l WHERE l.sold_on >= $1 AND l.sold_on <= $2 GROUP BY 1, 2',
+                              sv.schema_name), ' UNION ALL ' ORDER BY sv.server_name)
+         || ') c GROUP BY 1, 2'
+  FROM sales_supervisor.shard_servers() sv
+  HAVING count(*) > 0
+$$;
+COMMENT ON FUNCTION shard_daily_query() IS
+'Internal: the query of shard_credited_daily_rows over the registered shards ($1, $2: first and last date): one UNION ALL branch per shard, each a GROUP BY rep and day over the shard''s credited_line with the credit, the lines, the refund lines and the split lines (count with FILTER), shipped to the shard whole; the coordinator adds up the per-shard rows. NULL when no shard is registered.';
+REVOKE ALL ON FUNCTION shard_daily_query() FROM PUBLIC;
+
 -- shards_registered: whether this server is a coordinator.  The fact reads
 -- of the sales year ask it once per call (a catalog read, no remote call).
+-- It reads the catalog itself, as shard_servers does, rather than calling
+-- shard_servers: the sales roles call it (through commission_should_credit,
+-- credited_line, commission_credit_line) and may not execute shard_servers.
 CREATE FUNCTION shards_registered()
 RETURNS boolean
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, sales_supervisor, pg_temp
 AS $$
-  SELECT EXISTS (SELECT 1 FROM sales_supervisor.shard_servers())
+  SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_foreign_server s
+                 JOIN pg_catalog.pg_foreign_data_wrapper w ON w.oid = s.srvfdw
+                 WHERE w.fdwname = 'postgres_fdw' AND s.srvname LIKE 'ss\_shard\_%')
 $$;
 COMMENT ON FUNCTION shards_registered() IS
 'Whether shards are registered (add_shard): true on a coordinator, whose sales-year steps read the sales lines from the shards; false on a single server. A catalog read.';
@@ -307,6 +342,31 @@ COMMENT ON FUNCTION shard_window_credit(date, date) IS
 'Internal, the credit step of run_commission on a coordinator: the credit of the lines the shards hold sold from p_from to p_through per rep, calendar month and refunds (invoice_id NULL: not cached per invoice), each shard aggregating its own lines (shard_window_query); summed per rep, month and refunds it equals commission_window_credit over the same lines on one server. Every shard checked first; a shard lost during the read is 08006.';
 REVOKE ALL ON FUNCTION shard_window_credit(date, date) FROM PUBLIC;
 
+-- shard_credited_daily_rows: v_credited_sales_daily's rows from the shards
+-- for the dates (credited sales per rep and day, with the counts of lines,
+-- refund lines and split lines), each shard aggregating its own lines
+-- (shard_daily_query); a split line and its splits are on one shard, so each
+-- count adds up exactly across shards.  Every shard checked first.  Also the
+-- sales phase of pace to quota on a coordinator (shard_pace_points_sales).
+CREATE FUNCTION shard_credited_daily_rows(from_date date, to_date date)
+RETURNS TABLE (member_id integer, sold_on date, credited_amount numeric, sales_lines bigint, refund_lines bigint,
+               split_lines bigint)
+LANGUAGE plpgsql STABLE STRICT PARALLEL RESTRICTED
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+BEGIN
+  PERFORM sales_supervisor.shard_require_all();   -- (its errors name the shard: not caught below)
+  BEGIN
+    RETURN QUERY EXECUTE sales_supervisor.shard_daily_query() USING from_date, to_date;
+  EXCEPTION WHEN sqlclient_unable_to_establish_sqlconnection OR connection_failure OR connection_exception THEN
+    PERFORM sales_supervisor.shard_read_failed(SQLERRM);
+  END;
+END
+$$;
+COMMENT ON FUNCTION shard_credited_daily_rows(date, date) IS
+'Internal: the sales lines the registered shards hold dated from from_date to to_date, credited per rep and day as v_credited_sales_daily shows them (credit in exact cents, lines, refund lines, split lines), each shard aggregating its own lines (shard_daily_query, at most reps x days rows per shard received); what credited_sales_daily and the sales phase of pace to quota read on a coordinator. Every shard checked first; a shard lost during the read is 08006. Parallel restricted (its foreign reads belong to the leader''s remote transactions).';
+REVOKE ALL ON FUNCTION shard_credited_daily_rows(date, date) FROM PUBLIC;
+
 -- shard_fact_lock: on a coordinator, what a ledger step (run_commission,
 -- recalculate_commission) does before reading the shards: waits for the
 -- writes through the coordinator in flight and holds new ones off until it
@@ -384,3 +444,116 @@ $$;
 COMMENT ON FUNCTION shard_late_lines(bigint[]) IS
 'Internal: the given sales lines held by the shards as credited_line credits them (per line and credited rep: date, rep, amount in exact cents, refunded line), read from every shard; no row and no remote call for an empty or NULL array. Every shard checked first; a shard lost during the read is 08006. The late lines of shard_late_sale for the commission run, credit_by_month and the conservation checks.';
 REVOKE ALL ON FUNCTION shard_late_lines(bigint[]) FROM PUBLIC;
+
+-- shard_require_line_reader: on a coordinator, the shards' lines are read
+-- line by line (credited_line, commission_credit_line) only by a caller who
+-- reads every line here (the extension owner, a superuser): row-level
+-- security over the shards' lines is not built, and a rep must get an
+-- error, not a shorter list.  Invoker's rights: current_user is the caller.
+CREATE FUNCTION shard_require_line_reader()
+RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+BEGIN
+  IF NOT pg_catalog.pg_has_role(current_user, (SELECT e.extowner FROM pg_catalog.pg_extension e
+                                               WHERE e.extname = 'sales_supervisor'), 'MEMBER') THEN
+    RAISE EXCEPTION 'on a coordinator the sales lines of the shards are read line by line by the extension owner only'
+      USING ERRCODE = 'feature_not_supported',
+            DETAIL = 'Row-level security over the lines held by the shards is not built: role ' || current_user
+                     || ' would see none of them.',
+            HINT = 'Read the credited sales per rep and day (v_credited_sales_daily) or ask the extension owner.';
+  END IF;
+END
+$$;
+COMMENT ON FUNCTION shard_require_line_reader() IS
+'Internal, on a coordinator: refuses (0A000) a caller that is not the extension owner (or a member of it, or a superuser) the line-by-line read of the shards'' sales lines (credited_line, commission_credit_line): row-level security over those lines is not built, so a sales role gets an error rather than a shorter list.';
+REVOKE ALL ON FUNCTION shard_require_line_reader() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION shard_require_line_reader()
+  TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager;
+
+-- shard_line_rows: credited_line's rows of the lines the shards hold, dated
+-- from from_date to to_date, line by line (credited_line is per line: there
+-- is nothing to group), the date range shipped to each shard.  The shards'
+-- branch of credited_line and commission_credit_line on a coordinator.  On
+-- a single server (and on a shard) one shards_registered check and no row;
+-- parallel restricted (it runs in the leader: its foreign reads belong to the
+-- coordinator's remote transactions) and estimated at one row, so that the
+-- single server's plans over those views keep their shape.  Invoker's
+-- rights: only a caller reading every line (the extension owner, a
+-- superuser) reads the shards; anybody else gets an error, not a shorter
+-- list (row-level security over the shards' lines is not built).
+CREATE FUNCTION shard_line_rows(from_date date, to_date date)
+RETURNS TABLE (sale_id bigint, sold_on date, member_id integer, share_pct numeric, amount numeric, refund_of bigint,
+               invoice_id bigint)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED ROWS 1
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+BEGIN
+  IF NOT sales_supervisor.shards_registered() THEN
+    RETURN;
+  END IF;
+  PERFORM sales_supervisor.shard_require_line_reader();
+  IF from_date IS NULL OR to_date IS NULL THEN
+    RAISE EXCEPTION 'from_date and to_date must not be null' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  PERFORM sales_supervisor.shard_require_all();   -- (its errors name the shard: not caught below)
+  BEGIN
+    RETURN QUERY EXECUTE (
+      SELECT string_agg(format('SELECT l.sale_id, l.sold_on, l.member_id, l.share_pct, l.amount, l.refund_of, l.invoice_id
+                                FROM %I.credited_line l WHERE l.sold_on >= $1 AND l.sold_on <= $2', sv.schema_name),
+                        ' UNION ALL ' ORDER BY sv.server_name)
+      FROM sales_supervisor.shard_servers() sv) USING from_date, to_date;
+  EXCEPTION WHEN sqlclient_unable_to_establish_sqlconnection OR connection_failure OR connection_exception THEN
+    PERFORM sales_supervisor.shard_read_failed(SQLERRM);
+  END;
+END
+$$;
+COMMENT ON FUNCTION shard_line_rows(date, date) IS
+'Internal: on a coordinator, the sales lines the registered shards hold dated from from_date to to_date as credited_line credits them (per line and credited rep, exact cents), line by line, the dates shipped to each shard; the shards'' branch of credited_line and commission_credit_line. Every shard checked first; a shard lost during the read is 08006. Only for a caller reading every line (the extension owner, a superuser): anybody else 0A000 (row-level security over the shards'' lines is not built). No row, after one shards_registered check, on a single server. Parallel restricted, estimated at one row.';
+REVOKE ALL ON FUNCTION shard_line_rows(date, date) FROM PUBLIC;
+-- (the views calling it are the sales roles'; the shard login is a manager)
+GRANT EXECUTE ON FUNCTION shard_line_rows(date, date)
+  TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager;
+
+-- shard_commission_lines: commission_credit_line's rows of the lines the
+-- shards hold: each line dated within the dates the runs credited (read
+-- from the shards for those dates only, shard_line_rows) with the period
+-- whose run credited it -- the run whose window holds its date, or for a
+-- late line of the shards' queue (shard_late_sale) the run that credited
+-- it.  A split correction is not possible on a shard's line (correct_sale_
+-- credit works on this server's lines): no corrections rows.  No row, after
+-- one shards_registered check, on a single server.
+CREATE FUNCTION shard_commission_lines()
+RETURNS TABLE (period_id integer, sale_id bigint, sold_on date, member_id integer, share_pct numeric, amount numeric,
+               kind text, for_period_id integer)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED ROWS 1
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+DECLARE
+  v_from date;
+  v_to   date;
+BEGIN
+  IF NOT sales_supervisor.shards_registered() THEN
+    RETURN;
+  END IF;
+  PERFORM sales_supervisor.shard_require_line_reader();
+  SELECT min(l.credited_from), max(l.credited_through) INTO v_from, v_to FROM sales_supervisor.commission_period_lock l;
+  RETURN QUERY
+  SELECT coalesce(q.credited_period_id, l.period_id), cs.sale_id, cs.sold_on, cs.member_id, cs.share_pct, cs.amount,
+         CASE WHEN q.sale_id IS NULL THEN '' ELSE 'late_' END
+         || CASE WHEN cs.refund_of IS NULL THEN 'sales' ELSE 'refunds' END,
+         w.period_id
+  FROM sales_supervisor.shard_line_rows(coalesce(v_from, 'infinity'), coalesce(v_to, '-infinity')) cs
+  LEFT JOIN sales_supervisor.shard_late_sale q ON q.sale_id = cs.sale_id
+  LEFT JOIN sales_supervisor.commission_period_lock l
+         ON q.sale_id IS NULL AND cs.sold_on BETWEEN l.credited_from AND l.credited_through
+  LEFT JOIN sales_supervisor.commission_period_lock w ON cs.sold_on BETWEEN w.credited_from AND w.credited_through
+  WHERE q.credited_period_id IS NOT NULL OR l.period_id IS NOT NULL;
+END
+$$;
+COMMENT ON FUNCTION shard_commission_lines() IS
+'Internal: on a coordinator, commission_credit_line''s rows of the sales lines the registered shards hold: per line and credited rep dated within the dates the commission runs credited (read from the shards for those dates, shard_line_rows), the period whose run credited it (for a late line of shard_late_sale, the run that credited it), the ledger kind and the period whose window holds its date. No corrections rows (a shard''s line cannot be corrected yet). Only for a caller reading every line (0A000 otherwise, from shard_line_rows). No row, after one shards_registered check, on a single server. Parallel restricted, estimated at one row.';
+REVOKE ALL ON FUNCTION shard_commission_lines() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION shard_commission_lines()
+  TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager;

@@ -33,7 +33,8 @@
 -- materialized (one row per rep and day instead of one per line, so tens of
 -- millions of lines become some hundred thousand rows) with a UNIQUE index for
 -- REFRESH ... CONCURRENTLY, which the refresh_reports job runs.  Every view
--- built on it is as fresh as its last refresh.
+-- built on it is as fresh as its last refresh.  On a coordinator its rows come
+-- from the shards (credited_sales_daily), and so do those of every view on it.
 --
 -- Column types, for the BI tools that read the declared type (JDBC, ODBC):
 -- counts are bigint; amounts of money numeric(38,2) (the company currency,
@@ -47,19 +48,49 @@
 -- Sales credited per rep and day (materialized)
 -- ---------------------------------------------------------------------------
 
+-- credited_sales_daily: the rows of v_credited_sales_daily.  On a single
+-- server the GROUP BY over credited_sales that the view ran before (in
+-- PL/pgSQL its RETURN QUERY is planned as that statement, parallel workers
+-- included; the rows pass through a tuplestore); on a coordinator (shards
+-- registered) the shards' lines, each shard aggregating its own per rep and
+-- day (shard_credited_daily_rows).  One shards_registered check per call:
+-- a dispatch in the view's own SQL (a gate per branch) would need two, and a
+-- branch calling a function that is not parallel safe would take the
+-- parallel plan away from the single server's refresh.
+CREATE FUNCTION credited_sales_daily()
+RETURNS TABLE (member_id integer, sold_on date, credited_amount numeric, sales_lines bigint, refund_lines bigint,
+               split_lines bigint)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+BEGIN
+  IF sales_supervisor.shards_registered() THEN
+    RETURN QUERY SELECT * FROM sales_supervisor.shard_credited_daily_rows('-infinity', 'infinity');
+    RETURN;
+  END IF;
+  RETURN QUERY
+  SELECT cs.member_id, cs.sold_on, sum(cs.amount), count(*),
+         count(*) FILTER (WHERE cs.refund_of IS NOT NULL), count(*) FILTER (WHERE cs.share_pct < 100)
+  FROM sales_supervisor.credited_sales('-infinity', 'infinity') cs
+  GROUP BY 1, 2;
+END
+$$;
+COMMENT ON FUNCTION credited_sales_daily() IS
+'Internal: the rows of the materialized v_credited_sales_daily -- sales credited per rep and day as credited_sales credits them, with the counts of lines, refund lines and split lines -- from this server''s lines on a single server, from the shards'' (each aggregating its own lines, shard_credited_daily_rows) on a coordinator. Run by REFRESH MATERIALIZED VIEW as the view''s owner: reads every line.';
+REVOKE ALL ON FUNCTION credited_sales_daily() FROM PUBLIC;
+
 CREATE MATERIALIZED VIEW v_credited_sales_daily AS
-SELECT cs.member_id,
-       cs.sold_on,
-       sum(cs.amount)::numeric(38,2) AS credited_amount,
-       count(*) AS sales_lines,
-       count(*) FILTER (WHERE cs.refund_of IS NOT NULL) AS refund_lines,
-       count(*) FILTER (WHERE cs.share_pct < 100) AS split_lines
-FROM credited_sales('-infinity', 'infinity') cs
-GROUP BY 1, 2;
+SELECT d.member_id,
+       d.sold_on,
+       d.credited_amount::numeric(38,2) AS credited_amount,
+       d.sales_lines,
+       d.refund_lines,
+       d.split_lines
+FROM credited_sales_daily() d;
 CREATE UNIQUE INDEX v_credited_sales_daily_key ON v_credited_sales_daily (member_id, sold_on);
 CREATE INDEX v_credited_sales_daily_sold_on_idx ON v_credited_sales_daily (sold_on);
 COMMENT ON MATERIALIZED VIEW v_credited_sales_daily IS
-'Materialized: sales credited to each rep per day as credited_sales credits them (a split line divided between its reps in exact cents), refunds negative. As fresh as the last run of the refresh_reports job (REFRESH MATERIALIZED VIEW CONCURRENTLY).';
+'Materialized: sales credited to each rep per day as credited_sales credits them (a split line divided between its reps in exact cents), refunds negative; on a coordinator the lines of the shards, each shard aggregating its own (credited_sales_daily). As fresh as the last run of the refresh_reports job (REFRESH MATERIALIZED VIEW CONCURRENTLY).';
 COMMENT ON COLUMN v_credited_sales_daily.member_id IS 'Id of the rep credited (member.member_id).';
 COMMENT ON COLUMN v_credited_sales_daily.sold_on IS 'Day of the sales lines (date sold).';
 COMMENT ON COLUMN v_credited_sales_daily.credited_amount IS 'Sales credited to the rep that day, in the company currency to the cent (split credit, refunds negative).';

@@ -210,10 +210,56 @@ CREATE AGGREGATE customer_sales_scan(customer_id integer, sold_on date, purchase
 COMMENT ON AGGREGATE customer_sales_scan(integer, date, boolean, numeric, date, date, date) IS
 'The sales phase of customer_risk in one pass over the lines (no GROUP BY: the aggregate keeps a table of customers): per customer, the purchase rhythm of the lines with purchase true (as purchase_rhythm), the last such day on or before year_ago, and sum(amount) of the lines with recent_from < sold_on and of those with year_ago_from < sold_on <= year_ago (0 without a line); an array of customer_sales_row. Lines with a NULL customer, day or amount are skipped; the bounds must be the same on every line (22023), not NULL (22004), finite (22023). Parallel safe; no combine function (a parallel plan aggregates in the leader).';
 
+-- shard_customer_sales_as_of: customer_sales_as_of on a coordinator, from
+-- the lines the shards hold: each shard groups its lines sold on or before
+-- the day per customer, day and purchase (positive line) or not, summing
+-- the amounts (pushed down: at most one row per customer, day and sign per
+-- shard), and customer_sales_scan runs over those rows on the coordinator
+-- -- the same measures as over the lines: the purchase days are distinct
+-- days, and the window sums add exact sums.  Every shard checked first.
+-- Parallel restricted (the shards' reads belong to the leader).
+CREATE FUNCTION shard_customer_sales_as_of(p_day date, p_window integer)
+RETURNS TABLE (customer_id integer, rhythm purchase_rhythm_result, year_ago_last_on date,
+               recent_sales numeric, year_ago_sales numeric)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+  v_year_ago date := (p_day - interval '1 year')::date;
+  v_recent_from date := p_day - p_window;
+  v_year_ago_from date := (p_day - interval '1 year')::date - p_window;
+  v_days customer_sales_row[];
+BEGIN
+  PERFORM sales_supervisor.shard_require_all();   -- (its errors name the shard: not caught below)
+  BEGIN
+    EXECUTE (
+      SELECT 'SELECT sales_supervisor.customer_sales_scan(d.customer_id, d.sold_on, d.purchase, d.amount, $2, $3, $4) FROM ('
+             || string_agg(format('SELECT s.customer_id, s.sold_on, s.refund_of IS NULL AS purchase, sum(s.amount) AS amount
+                                   FROM %I.sale s WHERE s.sold_on <= $1 GROUP BY 1, 2, 3', sv.schema_name),
+                           ' UNION ALL ' ORDER BY sv.server_name)
+             || ') d'
+      FROM sales_supervisor.shard_servers() sv)
+      INTO v_days USING p_day, v_recent_from, v_year_ago_from, v_year_ago;
+  EXCEPTION WHEN sqlclient_unable_to_establish_sqlconnection OR connection_failure OR connection_exception THEN
+    PERFORM sales_supervisor.shard_read_failed(SQLERRM);
+  END;
+  RETURN QUERY
+  SELECT r.customer_id,
+         CASE WHEN r.purchase_days IS NOT NULL
+              THEN ROW(r.purchase_days, r.first_on, r.last_on, r.gaps, r.median_gap)::purchase_rhythm_result END,
+         r.year_ago_last_on, r.recent_sales, r.year_ago_sales
+  FROM unnest(v_days) r;
+END
+$$;
+COMMENT ON FUNCTION shard_customer_sales_as_of(date, integer) IS
+'Internal: customer_sales_as_of on a coordinator: the same measures per customer (purchase rhythm, last purchase a year earlier, net sales of the recent and the year-ago window) from the lines the registered shards hold sold on or before p_day, each shard summing its lines per customer, day and sign (pushed down), customer_sales_scan over those rows on the coordinator. Every shard checked first; a shard lost during the read is 08006. Parallel restricted.';
+REVOKE ALL ON FUNCTION shard_customer_sales_as_of(date, integer) FROM PUBLIC;
+
 CREATE FUNCTION customer_sales_as_of(p_day date, p_window integer)
 RETURNS TABLE (customer_id integer, rhythm purchase_rhythm_result, year_ago_last_on date,
                recent_sales numeric, year_ago_sales numeric)
-LANGUAGE plpgsql STABLE PARALLEL SAFE
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
 SET search_path = pg_catalog, sales_supervisor, pg_temp
 -- planned with the day's dates as constants: the generic plan of a SQL
 -- function (parameters, a bitmap scan of the BRIN index, the bounds computed
@@ -226,6 +272,13 @@ DECLARE
   v_recent_from date := p_day - p_window;
   v_year_ago_from date := (p_day - interval '1 year')::date - p_window;
 BEGIN
+  IF sales_supervisor.shards_registered() THEN
+    -- a coordinator: the shards' lines, for a caller reading every line (0A000
+    -- otherwise: row-level security over the shards' lines is not built)
+    PERFORM sales_supervisor.shard_require_line_reader();
+    RETURN QUERY SELECT * FROM sales_supervisor.shard_customer_sales_as_of(p_day, p_window);
+    RETURN;
+  END IF;
   RETURN QUERY
   SELECT r.customer_id,
          CASE WHEN r.purchase_days IS NOT NULL
@@ -240,7 +293,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION customer_sales_as_of(date, integer) IS
-'Phase 1 of customer_risk: per customer, from the sales lines sold on or before p_day only (one pass, customer_sales_scan): the purchase rhythm of the positive lines, the last purchase on or before the same day a year earlier, and net sales of the p_window days ending on p_day and of the same days a year earlier. Runs with the caller''s row-level security.';
+'Phase 1 of customer_risk: per customer, from the sales lines sold on or before p_day only (one pass, customer_sales_scan): the purchase rhythm of the positive lines, the last purchase on or before the same day a year earlier, and net sales of the p_window days ending on p_day and of the same days a year earlier. Runs with the caller''s row-level security. On a coordinator the shards'' lines (shard_customer_sales_as_of), for the extension owner only (0A000 otherwise). Parallel restricted.';
 REVOKE ALL ON FUNCTION customer_sales_as_of(date, integer) FROM PUBLIC;
 
 -- Phase 2, the customer file, visits, complaints and surveys, each read up
@@ -301,7 +354,7 @@ RETURNS TABLE (customer_id integer, owner_id integer, team_id integer, tier text
                csat_recent numeric, csat_before numeric, nps_recent numeric, nps_before numeric,
                purchase_days integer, last_purchase_on date, gaps integer, usual_gap integer, gap_basis text,
                year_ago_last_on date, recent_sales numeric, year_ago_sales numeric)
-LANGUAGE sql STABLE PARALLEL SAFE
+LANGUAGE sql STABLE PARALLEL RESTRICTED
 SET search_path = pg_catalog, sales_supervisor, pg_temp
 AS $$
   WITH c AS MATERIALIZED (
@@ -345,7 +398,7 @@ RETURNS TABLE (customer_id integer, owner_id integer, team_id integer, tier text
                visit_due_on date, open_complaints integer, late_complaints integer,
                csat_recent numeric, csat_before numeric, nps_recent numeric, nps_before numeric,
                late boolean, falling boolean, visit_late boolean, complaints boolean, unhappy boolean)
-LANGUAGE sql STABLE PARALLEL SAFE
+LANGUAGE sql STABLE PARALLEL RESTRICTED
 SET search_path = pg_catalog, sales_supervisor, pg_temp
 AS $$
   SELECT r.customer_id, r.owner_id, r.team_id, r.tier, r.every_days, r.purchase_days, r.last_purchase_on,
@@ -379,7 +432,7 @@ RETURNS TABLE (customer_id integer, owner_id integer, team_id integer, tier text
                quiet_season boolean, recent_sales numeric, year_ago_sales numeric, visit_due_on date,
                open_complaints integer, late_complaints integer,
                csat_recent numeric, csat_before numeric, nps_recent numeric, nps_before numeric)
-LANGUAGE sql STABLE PARALLEL SAFE
+LANGUAGE sql STABLE PARALLEL RESTRICTED
 SET search_path = pg_catalog, sales_supervisor, pg_temp
 AS $$
   SELECT f.customer_id, f.owner_id, f.team_id, f.tier, p_day, sc.score, sc.score >= s.flag_score,
@@ -434,7 +487,7 @@ RETURNS TABLE (customer_id integer, owner_id integer, team_id integer, tier text
                quiet_season boolean, recent_sales numeric, year_ago_sales numeric, visit_due_on date,
                open_complaints integer, late_complaints integer,
                csat_recent numeric, csat_before numeric, nps_recent numeric, nps_before numeric)
-LANGUAGE plpgsql STABLE PARALLEL SAFE
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
 SET search_path = pg_catalog, sales_supervisor, pg_temp
 AS $$
 BEGIN

@@ -295,6 +295,41 @@ CREATE AGGREGATE pace_line_scan(sale_id bigint, member_id integer, sold_on date,
 COMMENT ON AGGREGATE pace_line_scan(bigint, integer, date, numeric, date, integer[], date[], integer[], bytea) IS
 'The pass over the sales lines of pace to quota, in C, without GROUP BY: a line of day d belongs to point k = point_of_day[d - lo + 1] (none: not read); per (member_id, k, in_date = d <= as_of[k], day = d for a member in moved else NULL) the credited sum, as credited_sales credits: a line whose sale_id has rows in credits (pace_credit_rows() of sale_credit) is split among those reps by sign(amount) x allocate_quota(|amount|, share, 0.01) in rep order -- largest remainder, ties to the larger share, then the lower rep -- and its booked rep keeps a sum of 0 for it; any other line counts whole for member_id. An array of pace_line_row. Lines with a NULL member, day or amount are skipped. lo, the arrays and credits must be the same on every line (22023; pass constants), not NULL (22004), the arrays one-dimensional, point_of_day within as_of, credits pace_credit_rows() output, split amounts in whole cents (22023). Parallel safe; no combine function.';
 
+-- shard_pace_points_sales: pace_points_sales on a coordinator, from the
+-- shards' credited sales per rep and day (shard_credited_daily_rows: each
+-- shard groups its lines, at most reps x days rows per shard come back) for
+-- the dates of the points: each day summed into its point (the periods must
+-- not overlap), to date when on or before the point's as-of date, for the
+-- team the rep was in that day.  A day's sum is exact: the same totals as
+-- the single server's pass over the lines.  Parallel restricted (the
+-- shards' reads belong to the leader).
+CREATE FUNCTION shard_pace_points_sales(p_period integer[], p_as_of date[], p_through date)
+RETURNS TABLE (k integer, member_id integer, team_id integer, to_date numeric, total numeric)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+  v_lo date := (SELECT min(fp.start_on) FROM fiscal_period fp WHERE fp.period_id = ANY (p_period));
+  v_hi date := least((SELECT max(fp.end_on) FROM fiscal_period fp WHERE fp.period_id = ANY (p_period)), p_through);
+BEGIN
+  IF v_lo IS NULL OR v_hi IS NULL OR v_lo > v_hi THEN
+    RETURN;
+  END IF;
+  RETURN QUERY
+  SELECT u.k::integer, d.member_id, t.team_id,
+         coalesce(sum(d.credited_amount) FILTER (WHERE d.sold_on <= u.as_of), 0), sum(d.credited_amount)
+  FROM shard_credited_daily_rows(v_lo, v_hi) d
+  JOIN (unnest(p_period, p_as_of) WITH ORDINALITY AS u(period_id, as_of, k)
+        JOIN fiscal_period fp ON fp.period_id = u.period_id) ON d.sold_on BETWEEN fp.start_on AND fp.end_on
+  JOIN member_team_days() t ON t.member_id = d.member_id AND t.days @> d.sold_on
+  GROUP BY 1, 2, 3;
+END
+$$;
+COMMENT ON FUNCTION shard_pace_points_sales(integer[], date[], date) IS
+'Internal: pace_points_sales on a coordinator: per point k (the k-th period and as-of date; the periods must not overlap), rep and the team the rep was in on the sale date, the credited sales from the period''s start through the as-of date and through the period''s end or p_through if earlier, summed from the shards'' credited sales per rep and day (shard_credited_daily_rows, grouped on each shard). Every shard checked first. Parallel restricted.';
+REVOKE ALL ON FUNCTION shard_pace_points_sales(integer[], date[], date) FROM PUBLIC;
+
 -- pace_points_sales: per point, rep and team in force on the sale date, the
 -- credit to date and over the period through p_through, as credited_sales
 -- credits it (splits in exact cents, refunds negative), in one pass over
@@ -305,10 +340,12 @@ COMMENT ON AGGREGATE pace_line_scan(bigint, integer, date, numeric, date, intege
 -- (pace_credit_rows).
 -- Only for the reps whose team changed (more than one assignment) is the
 -- day kept, to find the team of each line; for the others any day of the
--- point finds their one team.
+-- point finds their one team.  On a coordinator (one shards_registered
+-- check per call) the shards' lines instead (shard_pace_points_sales):
+-- parallel restricted for that reason, as are its callers.
 CREATE FUNCTION pace_points_sales(p_period integer[], p_as_of date[], p_through date)
 RETURNS TABLE (k integer, member_id integer, team_id integer, to_date numeric, total numeric)
-LANGUAGE plpgsql STABLE PARALLEL SAFE
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
 SET search_path = pg_catalog, sales_supervisor, pg_temp
 -- the planner takes the unnest of pace_line_scan's array for 10 rows and
 -- would scan member_team_days() once per credited sum: hash joins instead
@@ -323,6 +360,10 @@ DECLARE
                         FROM (SELECT ma.member_id FROM member_assignment ma GROUP BY 1 HAVING count(*) > 1) a);
   v_credits bytea := (SELECT pace_credit_rows(sc.sale_id, sc.member_id, sc.share_pct) FROM sale_credit sc);
 BEGIN
+  IF sales_supervisor.shards_registered() THEN   -- a coordinator: the shards' lines, grouped per rep and day there
+    RETURN QUERY SELECT * FROM sales_supervisor.shard_pace_points_sales(p_period, p_as_of, p_through);
+    RETURN;
+  END IF;
   SELECT array_agg(x.k ORDER BY x.day) INTO v_k
   FROM (SELECT d::date AS day, min(u.k) AS k
         FROM generate_series(v_lo, v_hi, interval '1 day') d
@@ -339,7 +380,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION pace_points_sales(integer[], date[], date) IS
-'Internal: per point k (the k-th period and as-of date; the periods must not overlap), rep and the team the rep was in on the sale date: credited sales (as credited_sales credits them) from the period''s start through the as-of date, and through the period''s end or p_through if earlier. One pass over the lines of those dates (pace_line_scan), the split lines split among their credited reps in it.';
+'Internal: per point k (the k-th period and as-of date; the periods must not overlap), rep and the team the rep was in on the sale date: credited sales (as credited_sales credits them) from the period''s start through the as-of date, and through the period''s end or p_through if earlier. One pass over the lines of those dates (pace_line_scan), the split lines split among their credited reps in it; on a coordinator the shards'' lines (shard_pace_points_sales). Parallel restricted.';
 REVOKE ALL ON FUNCTION pace_points_sales(integer[], date[], date) FROM PUBLIC;
 
 -- pace_points_pipeline: per point and rep (with the rep's team on the as-of
@@ -430,7 +471,7 @@ CREATE FUNCTION pace_points(p_period integer[], p_as_of date[], p_through date)
 RETURNS TABLE (k integer, period_id integer, as_of date, end_on date, member_id integer, team_id integer,
                quota numeric, sales_to_date numeric, sales_total numeric, pipeline numeric,
                share numeric, projected numeric)
-LANGUAGE sql STABLE PARALLEL SAFE
+LANGUAGE sql STABLE PARALLEL RESTRICTED
 SET search_path = pg_catalog, sales_supervisor, pg_temp
 AS $$
   WITH s AS MATERIALIZED (SELECT * FROM pace_points_sales(p_period, p_as_of, p_through)),
@@ -482,7 +523,7 @@ RETURNS TABLE (subject text, period_id integer, as_of date, week_of_period integ
                team_id integer, quota numeric, sales_to_date numeric, seasonal_share numeric,
                pace_amount numeric, pipeline numeric, projected numeric, projected_attainment numeric,
                band_low numeric, band_high numeric, gate numeric, below_gate boolean)
-LANGUAGE sql STABLE PARALLEL SAFE
+LANGUAGE sql STABLE PARALLEL RESTRICTED
 SET search_path = pg_catalog, sales_supervisor, pg_temp
 AS $$
   WITH cur AS MATERIALIZED (
@@ -621,7 +662,7 @@ REVOKE ALL ON FUNCTION team_risk_members(date) FROM PUBLIC;
 -- the rep) was below the gate.
 CREATE FUNCTION team_risk_below_gate(p_as_of date, p_months integer, p_gate numeric)
 RETURNS TABLE (team_id integer, member_id integer, value numeric, reason text)
-LANGUAGE sql STABLE PARALLEL SAFE
+LANGUAGE sql STABLE PARALLEL RESTRICTED
 SET search_path = pg_catalog, sales_supervisor, pg_temp
 AS $$
   WITH mon AS MATERIALIZED (
@@ -705,7 +746,7 @@ REVOKE ALL ON FUNCTION team_risk_reviews(date, numeric) FROM PUBLIC;
 -- (population standard deviation).
 CREATE FUNCTION team_risk_dispersion(p_as_of date, p_max numeric)
 RETURNS TABLE (team_id integer, member_id integer, value numeric, reason text)
-LANGUAGE sql STABLE PARALLEL SAFE
+LANGUAGE sql STABLE PARALLEL RESTRICTED
 SET search_path = pg_catalog, sales_supervisor, pg_temp
 AS $$
   SELECT c.team_id, NULL::integer, round(stddev_pop(c.projected_attainment), 2),
@@ -748,7 +789,7 @@ REVOKE ALL ON FUNCTION team_risk_openings(date) FROM PUBLIC;
 -- team_risk_compute: the five facts, one row each.
 CREATE FUNCTION team_risk_compute(p_as_of date)
 RETURNS TABLE (team_id integer, member_id integer, risk text, value numeric, reason text)
-LANGUAGE sql STABLE PARALLEL SAFE
+LANGUAGE sql STABLE PARALLEL RESTRICTED
 SET search_path = pg_catalog, sales_supervisor, pg_temp
 AS $$
   SELECT x.team_id, x.member_id, 'below_gate', x.value, x.reason

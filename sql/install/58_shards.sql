@@ -44,7 +44,12 @@ GRANT EXECUTE ON FUNCTION month_start(date) TO PUBLIC;
 -- window is partitioned by (sale_id, sold_on), the same partitions as by
 -- sale_id alone (a line has one date), so that the shard's planner pushes the
 -- date range of the query below it.  Security invoker: the caller's
--- row-level security applies (the shard login reads all: BYPASSRLS).
+-- row-level security applies (the shard login reads all: BYPASSRLS).  On a
+-- coordinator a third branch shows the lines the shards hold (shard_line_rows,
+-- line by line, for the extension owner only); on a single server and on a
+-- shard that branch is one shards_registered check and no row, estimated at
+-- one row and parallel restricted, so the plans over the view keep their
+-- shape (a Function Scan more).
 CREATE VIEW credited_line WITH (security_invoker = true) AS
   SELECT s.sale_id, s.sold_on, s.member_id, 100.00::numeric AS share_pct, s.amount, s.refund_of, s.invoice_id
   FROM sales_supervisor.sale s
@@ -55,9 +60,12 @@ CREATE VIEW credited_line WITH (security_invoker = true) AS
                             OVER (PARTITION BY s.sale_id, s.sold_on ORDER BY sc.member_id),
          s.refund_of, s.invoice_id
   FROM sales_supervisor.sale s
-  JOIN sales_supervisor.sale_credit sc ON sc.sale_id = s.sale_id;
+  JOIN sales_supervisor.sale_credit sc ON sc.sale_id = s.sale_id
+  UNION ALL   -- on a coordinator, the shards' lines (a single server or a shard: one check, no row)
+  SELECT r.sale_id, r.sold_on, r.member_id, r.share_pct, r.amount, r.refund_of, r.invoice_id
+  FROM sales_supervisor.shard_line_rows('-infinity', 'infinity') r;
 COMMENT ON VIEW credited_line IS
-'Every sales line credited to its reps, as credited_sales(from, to) gives them for its dates: a line without sale_credit rows credits 100 % to sale.member_id, a split line is divided in exact cents (allocate_quota, largest remainder). A view so that a coordinator can aggregate it on a shard through postgres_fdw (docs/scale-out.md). Security invoker: row-level security of the caller applies.';
+'Every sales line credited to its reps, as credited_sales(from, to) gives them for its dates: a line without sale_credit rows credits 100 % to sale.member_id, a split line is divided in exact cents (allocate_quota, largest remainder). A view so that a coordinator can aggregate it on a shard through postgres_fdw (docs/scale-out.md); on a coordinator it also shows the lines the shards hold, read line by line, to the extension owner only (0A000 for anybody else: row-level security over the shards'' lines is not built). Security invoker: row-level security of the caller applies.';
 COMMENT ON COLUMN credited_line.sale_id IS 'Sales line.';
 COMMENT ON COLUMN credited_line.sold_on IS 'Date of the line.';
 COMMENT ON COLUMN credited_line.member_id IS 'Rep credited.';

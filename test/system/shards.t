@@ -17,7 +17,7 @@
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
-echo "1..23"
+echo "1..24"
 . "$(dirname "$0")/shards_lib.sh"
 shards_setup shards 5464 5465
 
@@ -78,12 +78,17 @@ check "shard_credited_sales_by_month = credited_sales_by_month of the single ser
 check "the same number of rows, lines and cents" \
   "$(q "SELECT count(*) || ' ' || sum(lines) || ' ' || sum(amount) FROM shard_credited_sales_by_month($Y)")" \
   "$(q "SELECT count(*) || ' ' || sum(lines) || ' ' || sum(amount) FROM credited_sales_by_month($Y)")"
-check "credited_line (what a shard aggregates) = credited_sales on one server, line by line" \
-  "$(q "SELECT count(*) FROM ((SELECT * FROM credited_sales($Y) EXCEPT ALL
+# (on each shard: on the coordinator, which here also holds every line,
+# credited_line adds the shards' lines to its own since issue 18 part 4)
+CL_DIFF="SELECT count(*) FROM ((SELECT * FROM credited_sales($Y) EXCEPT ALL
                                SELECT sale_id, sold_on, member_id, share_pct, amount, refund_of FROM credited_line WHERE sold_on BETWEEN $(echo $Y | sed 's/,/ AND/'))
                               UNION ALL
                               (SELECT sale_id, sold_on, member_id, share_pct, amount, refund_of FROM credited_line WHERE sold_on BETWEEN $(echo $Y | sed 's/,/ AND/')
-                               EXCEPT ALL SELECT * FROM credited_sales($Y))) d")" "0"
+                               EXCEPT ALL SELECT * FROM credited_sales($Y))) d"
+check "credited_line (what a shard aggregates) = credited_sales on each shard, line by line" \
+  "$(sq a "$CL_DIFF") $(sq b "$CL_DIFF") $(sq a "SELECT count(*) > 0 FROM credited_line")$(sq b "SELECT count(*) > 0 FROM credited_line")" "0 0 tt"
+check "on the coordinator credited_line = its own lines and the shards' (shard_line_rows), for the owner" \
+  "$(q "SELECT count(*) FROM credited_line")" "$(( $(q "SELECT count(*) FROM credited_sales('-infinity', 'infinity')") + $(sq a "SELECT count(*) FROM credited_line") + $(sq b "SELECT count(*) FROM credited_line") ))"
 # independent of both: credit only moves money between reps, so the year's
 # credited total is the year's booked total
 check "credited total = the lines' total on the coordinator (splits conserve money)" \

@@ -141,6 +141,9 @@ ON CONFLICT (job_name) DO NOTHING;
 -- part.  The views reading the materialized view go first so that it can be
 -- re-created (its credited_amount becomes numeric(38,2)).
 DROP VIEW v_team_scorecard, v_forecast_accuracy, v_team_attainment, v_rep_attainment, v_rep_sales_month;
+-- (the materialized view reads credited_sales_daily, issue 18 part 4, which
+-- asks shards_registered: created here, before the view is filled)
+--@ replace function shards_registered, credited_sales_daily
 --@ replace materialized view v_credited_sales_daily
 -- (CREATE MATERIALIZED VIEW ... AS populated it, so no REFRESH is needed.)
 ANALYZE v_credited_sales_daily;
@@ -308,6 +311,9 @@ SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.shard_late_sale', '
 --@ replace function credit_by_month, credited_sales_by_month
 --@ replace function commission_company_step, commission_run_window, commission_run_credit, commission_credit_waiting
 --@ replace function commission_run_payout, commission_period_due, commission_settle, commission_plan_corrected_periods, run_commission
+-- (issue 18, part 4: commission_credit_line and credited_line read the
+-- shards' lines on a coordinator through these, created before the views)
+--@ replace function shards_registered, shard_require_line_reader, shard_line_rows, shard_commission_lines
 --@ replace view commission_credit_line
 --@ replace function sale_credit_change, correct_sale_credit, correct_sale_credit_check, commission_should_credit
 --@ replace function commission_recalculate_credit, commission_open_period, recalculate_commission
@@ -735,3 +741,22 @@ COMMENT ON AGGREGATE pace_credit_rows(bigint, integer, numeric) IS
 --@ replace function credit_by_month, credit_by_team_month_shards, kpi_measure, commission_run_credit, run_commission
 --@ replace function commission_should_credit, recalculate_commission, shard_write_place, shard_write_send, shard_write_sales
 --@ replace function commission_credit_waiting, conservation_credit_violations, shard_kpi_measure
+-- ---------------------------------------------------------------------------
+-- Issue 18, part 4 (scale-out: the BI views on the sales lines on a
+-- coordinator).  v_credited_sales_daily reads credited_sales_daily (created
+-- with the view, further up): on a coordinator the shards' lines, grouped per
+-- rep and day on each shard; the views built on it follow.  A single server
+-- runs the statement the view ran before.
+-- ---------------------------------------------------------------------------
+-- credited_line and commission_credit_line gain a branch with the shards'
+-- lines (shard_line_rows, shard_commission_lines, shard_require_line_reader:
+-- created further up, before the views); shards_registered reads the
+-- catalog itself (the sales roles may not execute shard_servers).
+--@ replace function shard_daily_query, shard_credited_daily_rows
+-- The daily risk jobs' sales phases read the shards on a coordinator (one
+-- shards_registered check per call on a single server); they and their
+-- callers become parallel restricted (the shards' reads belong to the leader).
+--@ replace function shard_customer_sales_as_of, customer_sales_as_of, customer_rhythm_as_of, customer_risk_facts
+--@ replace function customer_risk_at, customer_risk
+--@ replace function shard_pace_points_sales, pace_points_sales, pace_points, pace_compute, team_risk_below_gate
+--@ replace function team_risk_dispersion, team_risk_compute
