@@ -6,7 +6,7 @@
 #
 # Builds and installs, starts a throw-away coordinator (bench/cluster.sh) that
 # is also the single server: generate_demo_org (seed 42) there.  Starts four
-# shard clusters (ports 5474-5477, serial, JIT off like the coordinator), each
+# shard clusters (ports 5474-5477, serial, JIT off and shared_buffers 2GB like the coordinator), each
 # with the extension and a coordinator login (BYPASSRLS).  For 1, 2 and 4
 # shards: shard j holds the lines with sale_id % k = j and their splits
 # (COPY from the coordinator, triggers off: the shards need no reference rows
@@ -90,7 +90,7 @@ sq() { "${AS[@]}" psql -X -q -At -v ON_ERROR_STOP=1 -h "$TMP/$1" -p $((5474 + $1
 for j in 0 1 2 3; do
   mkdir -p "$TMP/$j"; chown postgres "$TMP/$j" 2>/dev/null || true
   "${AS[@]}" "$BIN/initdb" -N -A trust --auth-host=scram-sha-256 -D "$TMP/$j/data" >/dev/null
-  printf "listen_addresses = '127.0.0.1'\nport = %s\nunix_socket_directories = '%s'\nshared_buffers = 512MB\nwork_mem = 256MB\nmax_parallel_workers_per_gather = 0\njit = off\nfsync = off\nmax_wal_size = 4GB\n" \
+  printf "listen_addresses = '127.0.0.1'\nport = %s\nunix_socket_directories = '%s'\nshared_buffers = 2GB\nwork_mem = 256MB\nmax_parallel_workers_per_gather = 0\njit = off\nfsync = off\nmax_wal_size = 4GB\n" \
     $((5474 + j)) "$TMP/$j" >> "$TMP/$j/data/postgresql.conf"
   "${AS[@]}" "$BIN/pg_ctl" -D "$TMP/$j/data" -l "$TMP/$j/log" -w start >/dev/null
   sq $j -c "CREATE EXTENSION sales_supervisor" \
