@@ -29,7 +29,11 @@
  *
  * The final function returns one customer_sales_row per customer seen, as
  * an array that the SQL unnests: the lower median gap of the sorted distinct
- * days (src/core/purchase_rhythm.c), coalesce(sum, 0) of the windows.
+ * days (src/core/purchase_rhythm.c), coalesce(sum, 0) of the windows.  A
+ * customer's days come in order when the scan reads the table from its
+ * first block; a synchronised scan that joined another one mid-table
+ * delivers them rotated, and rhythm_sort_unique swaps the two runs back in
+ * linear time (qsort of every customer's days was 4 % of the pass).
  *
  * Parallel safe (no side effect, the result independent of the order of the
  * lines); it has no combine function, so a parallel plan runs it in the
