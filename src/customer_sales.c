@@ -280,13 +280,12 @@ slot_of(SalesScanState *st, int32 customer_id)
 					 errmsg("customer_sales_scan cannot hold more than %d customers", PG_INT32_MAX - DIRECT_LIMIT)));
 		if (st->nothers == st->capothers)
 		{
-			int64		cap = st->capothers;
-
+			/* the sums grow as the slots do (the capacity the slots' call updates) */
 			for (k = 0; k < NWINDOWS; k++)
 			{
-				int64		cap_k = cap;
+				int64		cap = st->capothers;
 
-				st->others_sums[k] = (CentsSum *) growable_reserve(st->others_sums[k], &cap_k, st->nothers + 1,
+				st->others_sums[k] = (CentsSum *) growable_reserve(st->others_sums[k], &cap, st->nothers + 1,
 																   sizeof(CentsSum), "customer_sales_scan", "customers");
 			}
 			st->others = (CustomerSlot *) growable_reserve(st->others, &st->capothers, st->nothers + 1,
