@@ -20,15 +20,48 @@ cmp_int32(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* Reverses a[0..n). */
+static void
+reverse_days(int32_t *a, int64_t n)
+{
+	int64_t		i;
+
+	for (i = 0; i < n / 2; i++)
+	{
+		int32_t		t = a[i];
+
+		a[i] = a[n - 1 - i];
+		a[n - 1 - i] = t;
+	}
+}
+
+/*
+ * Sorted in place: already in order (repeats aside), or rotated -- one
+ * descent at k and the last day not after the first, what a sequential scan
+ * that started in the middle of a table kept in day order delivers (a
+ * synchronised scan joins another one where it is, then wraps around): the
+ * two runs swapped by three reversals, O(n); anything else by qsort.
+ */
 int64_t
 rhythm_sort_unique(int32_t *days, int64_t n)
 {
 	int64_t		i,
-				m;
+				m,
+				k = 0;			/* the descent: 0 none, -1 more than one */
 
 	if (n <= 1)
 		return n < 0 ? 0 : n;
-	qsort(days, (size_t) n, sizeof(int32_t), cmp_int32);
+	for (i = 1; i < n && k >= 0; i++)
+		if (days[i] < days[i - 1])
+			k = k == 0 ? i : -1;
+	if (k > 0 && days[n - 1] <= days[0])
+	{
+		reverse_days(days, k);
+		reverse_days(days + k, n - k);
+		reverse_days(days, n);
+	}
+	else if (k != 0)
+		qsort(days, (size_t) n, sizeof(int32_t), cmp_int32);
 	m = 1;
 	for (i = 1; i < n; i++)
 		if (days[i] != days[m - 1])

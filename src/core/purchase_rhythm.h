@@ -32,7 +32,9 @@ typedef struct PurchaseRhythm
 
 /*
  * Sorts days[0..n) ascending and removes repeated days in place; returns
- * the number of distinct days left at the front.
+ * the number of distinct days left at the front.  Linear when the days are
+ * in order or rotated (two ascending runs, the second ending no later than
+ * the first begins: a scan that wrapped around a table in day order).
  */
 extern int64_t rhythm_sort_unique(int32_t *days, int64_t n);
 

@@ -1,6 +1,6 @@
 /*
  * test_purchase_rhythm.c -- unit tests of src/core/purchase_rhythm.c: sorting
- * with repeated days removed, the summary (count, first, last, gaps, lower
+ * with repeated days removed (in order, rotated, shuffled: against qsort), the summary (count, first, last, gaps, lower
  * median gap) on hand-worked cases, and the serialised state (round trip and
  * rejection of malformed bytes).
  */
@@ -25,6 +25,105 @@ test_sort_unique(void)
 	CHECK_EQ_INT(days[3], 90);
 	CHECK_EQ_INT(rhythm_sort_unique(one, 1), 1);
 	CHECK_EQ_INT(rhythm_sort_unique(NULL, 0), 0);
+}
+
+/* Ascending int32, for qsort: the references the tests compare with. */
+static int
+cmp_gap(const void *a, const void *b)
+{
+	int32_t		x = *(const int32_t *) a,
+				y = *(const int32_t *) b;
+
+	return (x > y) - (x < y);
+}
+
+/* Checks days[0..n) sort to the m distinct days of want. */
+static void
+check_sorted(int32_t *days, int64_t n, const int32_t *want, int64_t m)
+{
+	int64_t		i;
+
+	CHECK_EQ_INT(rhythm_sort_unique(days, n), m);
+	for (i = 0; i < m; i++)
+		CHECK_EQ_INT(days[i], want[i]);
+}
+
+/*
+ * Rotated days (a scan that started mid-table and wrapped): swapped in
+ * linear time, with a repeat at the seam, repeats inside a run, and a run
+ * of one; one descent that is no rotation, and two descents, by qsort.
+ */
+static void
+test_sort_rotated(void)
+{
+	int32_t		rot[] = {50, 60, 70, 10, 20, 30};
+	int32_t		seam[] = {30, 40, 50, 10, 20, 30};
+	int32_t		rep[] = {50, 50, 60, 10, 10};
+	int32_t		last_one[] = {20, 30, 40, 10};
+	int32_t		first_one[] = {90, 10, 20, 30};
+	int32_t		overlap[] = {10, 50, 30, 40};	/* 40 > 10: not a rotation */
+	int32_t		twice[] = {30, 10, 20, 0};
+	int32_t		sorted_rep[] = {10, 10, 20, 20, 30};
+	const int32_t want_rot[] = {10, 20, 30, 50, 60, 70};
+	const int32_t want_seam[] = {10, 20, 30, 40, 50};
+	const int32_t want_rep[] = {10, 50, 60};
+	const int32_t want_last_one[] = {10, 20, 30, 40};
+	const int32_t want_first_one[] = {10, 20, 30, 90};
+	const int32_t want_overlap[] = {10, 30, 40, 50};
+	const int32_t want_twice[] = {0, 10, 20, 30};
+	const int32_t want_sorted_rep[] = {10, 20, 30};
+
+	check_sorted(rot, 6, want_rot, 6);
+	check_sorted(seam, 6, want_seam, 5);
+	check_sorted(rep, 5, want_rep, 3);
+	check_sorted(last_one, 4, want_last_one, 4);
+	check_sorted(first_one, 4, want_first_one, 4);
+	check_sorted(overlap, 4, want_overlap, 4);
+	check_sorted(twice, 4, want_twice, 4);
+	check_sorted(sorted_rep, 5, want_sorted_rep, 3);
+}
+
+/*
+ * rhythm_sort_unique equals qsort and a unique pass on 3000 pseudo-random
+ * inputs of 1..60 days: sorted, rotated at a random point, or shuffled,
+ * with days from a narrow range (many repeats) or a wide one.
+ */
+static void
+test_sort_random(void)
+{
+	uint32_t	seed = 777;
+	int			trial;
+
+	for (trial = 0; trial < 3000; trial++)
+	{
+		int32_t		days[60], ref[60], tmp[60];
+		int			n, i, k, m;
+		uint32_t	range = trial % 2 ? 8 : 1000;
+
+		seed = seed * 1103515245u + 12345u;
+		n = 1 + (int) ((seed >> 8) % 60);
+		for (i = 0; i < n; i++)
+		{
+			seed = seed * 1103515245u + 12345u;
+			days[i] = (int32_t) ((seed >> 8) % range);
+		}
+		if (trial % 3 != 2)		/* sorted, then (trial % 3 == 1) rotated */
+		{
+			qsort(days, (size_t) n, sizeof(int32_t), cmp_gap);
+			seed = seed * 1103515245u + 12345u;
+			k = trial % 3 == 1 ? (int) ((seed >> 8) % (uint32_t) n) : 0;
+			memcpy(tmp, days, sizeof(int32_t) * (size_t) n);
+			for (i = 0; i < n; i++)
+				days[i] = tmp[(i + k) % n];
+		}
+		memcpy(ref, days, sizeof(int32_t) * (size_t) n);
+		qsort(ref, (size_t) n, sizeof(int32_t), cmp_gap);
+		m = n > 0 ? 1 : 0;
+		for (i = 1; i < n; i++)
+			if (ref[i] != ref[m - 1])
+				ref[m++] = ref[i];
+		check_sorted(days, n, ref, m);
+	}
 }
 
 static void
@@ -158,15 +257,6 @@ test_note_day(void)
  * on 3000 pseudo-random customers of 2..80 days with gaps of 1..12 days
  * (many ties, the selection's hard case) or 1..400.
  */
-static int
-cmp_gap(const void *a, const void *b)
-{
-	int32_t		x = *(const int32_t *) a,
-				y = *(const int32_t *) b;
-
-	return (x > y) - (x < y);
-}
-
 static void
 test_median_random(void)
 {
@@ -200,6 +290,8 @@ main(int argc, char **argv)
 {
 	(void) argc;
 	test_sort_unique();
+	test_sort_rotated();
+	test_sort_random();
 	test_summarise();
 	test_serial();
 	test_window_flags();
