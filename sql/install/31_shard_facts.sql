@@ -25,6 +25,13 @@
 --                              shards (commission_late_sale holds this
 --                              server's lines: its key references sale)
 --   shard_late_lines           the credited rows of given lines, from the shards
+--   shard_line_scope, shard_scope_qual, shard_scope_ids_query,
+--   shard_scope_sale_ids       row-level security over the shards' lines: the
+--                              policies of sale as a condition shipped to them
+--   shard_line_query, shard_line_rows, shard_commission_lines
+--                              the shards' lines, line by line, that the
+--                              caller reads (credited_line,
+--                              commission_credit_line)
 -- The dispatch: credit_by_month, commission_run_credit, commission_should_credit,
 -- kpi_measure and credited_sales_daily ask shards_registered once per call and read either this
 -- server's lines (the single-server statement, unchanged) or the shards'.
@@ -445,106 +452,228 @@ COMMENT ON FUNCTION shard_late_lines(bigint[]) IS
 'Internal: the given sales lines held by the shards as credited_line credits them (per line and credited rep: date, rep, amount in exact cents, refunded line), read from every shard; no row and no remote call for an empty or NULL array. Every shard checked first; a shard lost during the read is 08006. The late lines of shard_late_sale for the commission run, credit_by_month and the conservation checks.';
 REVOKE ALL ON FUNCTION shard_late_lines(bigint[]) FROM PUBLIC;
 
--- shard_require_line_reader: on a coordinator, the shards' lines are read
--- line by line (credited_line, commission_credit_line) only by a caller who
--- reads every line here (the extension owner, a superuser): row-level
--- security over the shards' lines is not built, and a rep must get an
--- error, not a shorter list.  Invoker's rights: current_user is the caller.
-CREATE FUNCTION shard_require_line_reader()
-RETURNS void
+-- shard_line_scope: the sales lines a login reads under the policies of
+-- sale (30_security.sql), as parameters a shard can test (shard_scope_qual),
+-- so that a coordinator ships the row-level security of the caller to the
+-- shards instead of reading every line and filtering it.  A login bypassing
+-- row-level security on sale (a superuser, BYPASSRLS, the owner or a role
+-- with its privileges) reads all.  The policies apply to the group roles
+-- whose privileges the login has: sale_own (reps: the lines booked to them),
+-- sale_subtree and the restrictive sale_subtree_dated (supervisors and
+-- managers: the lines of sale_scope_member_ids, a moved rep's only on the
+-- days in the subtree), each with the lines credited_sale_ids adds (credited
+-- into its scope, booked outside it: shard_scope_sale_ids reads them on the
+-- shards).  A rep who is also a supervisor gets the supervisor's arrays: they
+-- hold the rep's own lines (a member is never moved in their own scope).  A
+-- login under no policy reads nothing.  Called by the shards' line reads
+-- (security definer: current_member_id checks that the session may act as
+-- the login).
+CREATE FUNCTION shard_line_scope(login name, OUT reads_all boolean, OUT booked_ids integer[], OUT moved_ids integer[],
+                                 OUT moved_dates datemultirange[], OUT credit_ids integer[])
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, sales_supervisor, pg_temp
 AS $$
+DECLARE
+  v_me integer := sales_supervisor.current_member_id(login);   -- refuses NULL and foreign logins
+  v_rep boolean := pg_catalog.pg_has_role(login, 'sales_supervisor_rep', 'USAGE');
+  v_sup boolean := pg_catalog.pg_has_role(login, 'sales_supervisor_supervisor', 'USAGE')
+                   OR pg_catalog.pg_has_role(login, 'sales_supervisor_manager', 'USAGE');
 BEGIN
-  IF NOT pg_catalog.pg_has_role(current_user, (SELECT e.extowner FROM pg_catalog.pg_extension e
-                                               WHERE e.extname = 'sales_supervisor'), 'MEMBER') THEN
-    RAISE EXCEPTION 'on a coordinator the sales lines of the shards are read line by line by the extension owner only'
-      USING ERRCODE = 'feature_not_supported',
-            DETAIL = 'Row-level security over the lines held by the shards is not built: role ' || current_user
-                     || ' would see none of them.',
-            HINT = 'Read the credited sales per rep and day (v_credited_sales_daily) or ask the extension owner.';
+  SELECT r.rolsuper OR r.rolbypassrls OR pg_catalog.pg_has_role(login, c.relowner, 'USAGE') INTO reads_all
+  FROM pg_catalog.pg_roles r, pg_catalog.pg_class c
+  WHERE r.rolname = login AND c.oid = 'sales_supervisor.sale'::regclass;
+  booked_ids := '{}'; moved_ids := '{}'; moved_dates := '{}'; credit_ids := '{}';
+  IF reads_all THEN
+    RETURN;
+  END IF;
+  IF v_sup THEN
+    booked_ids := sales_supervisor.sale_scope_member_ids(login);
+    moved_ids := sales_supervisor.sale_scope_moved_ids(login);
+    moved_dates := sales_supervisor.sale_scope_moved_dates(login);
+  ELSIF v_rep THEN
+    booked_ids := array_remove(ARRAY[v_me], NULL);
+  END IF;
+  IF v_rep OR v_sup THEN   -- the scope of credited_sale_ids (which asks for membership)
+    IF pg_catalog.pg_has_role(login, 'sales_supervisor_supervisor', 'MEMBER')
+       OR pg_catalog.pg_has_role(login, 'sales_supervisor_manager', 'MEMBER') THEN
+      credit_ids := sales_supervisor.visible_member_ids(login);
+    ELSE
+      credit_ids := array_remove(ARRAY[v_me], NULL);
+    END IF;
   END IF;
 END
 $$;
-COMMENT ON FUNCTION shard_require_line_reader() IS
-'Internal, on a coordinator: refuses (0A000) a caller that is not the extension owner (or a member of it, or a superuser) the line-by-line read of the shards'' sales lines (credited_line, commission_credit_line): row-level security over those lines is not built, so a sales role gets an error rather than a shorter list.';
-REVOKE ALL ON FUNCTION shard_require_line_reader() FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION shard_require_line_reader()
-  TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager;
+COMMENT ON FUNCTION shard_line_scope(name) IS
+'Internal: the sales lines login reads under the policies of sale, as parameters of shard_scope_qual: reads_all (superuser, BYPASSRLS, the owner of sale: no filter), the reps whose booked lines it reads (booked_ids), the moved reps (moved_ids) read only on the days of moved_dates (subscripted by member id), and the members whose credited lines booked outside that scope it reads (credit_ids, for shard_scope_sale_ids): sale_own for reps, sale_subtree and sale_subtree_dated for supervisors and managers, credited_sale_ids for both; nothing for a login under no policy. Refuses a NULL login (22004) and a login the session may not act as (42501).';
+REVOKE ALL ON FUNCTION shard_line_scope(name) FROM PUBLIC;
 
--- shard_line_rows: credited_line's rows of the lines the shards hold, dated
--- from from_date to to_date, line by line (credited_line is per line: there
--- is nothing to group), the date range shipped to each shard.  The shards'
--- branch of credited_line and commission_credit_line on a coordinator.  On
--- a single server (and on a shard) one shards_registered check and no row;
--- parallel restricted (it runs in the leader: its foreign reads belong to the
--- coordinator's remote transactions) and estimated at one row, so that the
--- single server's plans over those views keep their shape.  Invoker's
--- rights: only a caller reading every line (the extension owner, a
--- superuser) reads the shards; anybody else gets an error, not a shorter
--- list (row-level security over the shards' lines is not built).
-CREATE FUNCTION shard_line_rows(from_date date, to_date date)
-RETURNS TABLE (sale_id bigint, sold_on date, member_id integer, share_pct numeric, amount numeric, refund_of bigint,
-               invoice_id bigint)
-LANGUAGE plpgsql STABLE PARALLEL RESTRICTED ROWS 1
+-- shard_scope_qual: the row-level security of shard_line_scope as a
+-- condition on a shard's lines (alias: the relation, booked_column: the rep
+-- a line is booked to; parameters first_param to first_param + 3: booked_ids,
+-- moved_ids, moved_dates, the ids of shard_scope_sale_ids).  The policies'
+-- own expression, made of built-in operators postgres_fdw ships: it is in
+-- the Remote SQL, and a shard returns only the lines the caller reads.
+CREATE FUNCTION shard_scope_qual(alias text, booked_column text, first_param integer)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, sales_supervisor, pg_temp
 AS $$
+  SELECT format('((%1$I.%2$I = ANY ($%3$s) AND (%1$I.%2$I <> ALL ($%4$s) OR %1$I.sold_on <@ ($%5$s)[%1$I.%2$I]))
+                  OR %1$I.sale_id = ANY ($%6$s))',
+                alias, booked_column, first_param, first_param + 1, first_param + 2, first_param + 3)
+$$;
+COMMENT ON FUNCTION shard_scope_qual(text, text, integer) IS
+'Internal: the condition a shard tests for the row-level security of shard_line_scope, over relation alias with the booked rep in booked_column and the parameters $first_param (booked_ids), +1 (moved_ids), +2 (moved_dates), +3 (the line ids of shard_scope_sale_ids): the lines booked to booked_ids, a moved rep''s only on the days of moved_dates, and the given lines. Built-in operators only, so postgres_fdw ships it.';
+REVOKE ALL ON FUNCTION shard_scope_qual(text, text, integer) FROM PUBLIC;
+
+-- shard_scope_ids_query: the query of shard_scope_sale_ids on one schema
+-- ($1: credit_ids, $2, $3: the dates): the lines of the schema credited
+-- (sale_credit) to a member of $1 and booked to nobody of $1, as
+-- credited_sale_ids selects them on one server; a join of two foreign tables
+-- of one shard, shipped to it.
+CREATE FUNCTION shard_scope_ids_query(schema_name name)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+  SELECT format('SELECT sc.sale_id FROM %1$I.sale_credit sc JOIN %1$I.sale s ON s.sale_id = sc.sale_id
+                 WHERE sc.member_id = ANY ($1) AND s.member_id <> ALL ($1) AND s.sold_on >= $2 AND s.sold_on <= $3',
+                schema_name)
+$$;
+COMMENT ON FUNCTION shard_scope_ids_query(name) IS
+'Internal: the query of shard_scope_sale_ids over the sale and sale_credit of schema_name ($1: the members, $2, $3: first and last date): the lines credited to one of the members and booked to none of them, as credited_sale_ids selects them.';
+REVOKE ALL ON FUNCTION shard_scope_ids_query(name) FROM PUBLIC;
+
+-- shard_scope_sale_ids: credited_sale_ids over the shards' lines: the lines
+-- dated from from_date to to_date credited to one of credit_ids and booked
+-- to none of them (few: split lines booked outside the scope), read from
+-- every shard; nothing and no remote call for no member.
+CREATE FUNCTION shard_scope_sale_ids(credit_ids integer[], from_date date, to_date date)
+RETURNS bigint[]
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+DECLARE
+  v_ids bigint[];
 BEGIN
+  IF coalesce(cardinality(credit_ids), 0) = 0 THEN
+    RETURN '{}';
+  END IF;
+  EXECUTE (SELECT 'SELECT coalesce(array_agg(DISTINCT x.sale_id ORDER BY x.sale_id), ''{}'') FROM ('
+                  || string_agg(sales_supervisor.shard_scope_ids_query(sv.schema_name), ' UNION ALL '
+                                ORDER BY sv.server_name) || ') x'
+           FROM sales_supervisor.shard_servers() sv)
+    INTO v_ids USING credit_ids, from_date, to_date;
+  RETURN coalesce(v_ids, '{}');
+END
+$$;
+COMMENT ON FUNCTION shard_scope_sale_ids(integer[], date, date) IS
+'Internal: the lines the registered shards hold dated from from_date to to_date that are credited (sale_credit) to one of credit_ids and booked to none of them, as credited_sale_ids selects them on one server (shard_scope_ids_query on each shard); empty, without a remote call, for no member.';
+REVOKE ALL ON FUNCTION shard_scope_sale_ids(integer[], date, date) FROM PUBLIC;
+
+-- shard_line_query: the query of shard_line_rows ($1, $2: the dates; with
+-- scoped, $3 to $6 the parameters of shard_scope_qual): credited_line of each
+-- shard line by line (it is per line: there is nothing to group), one UNION
+-- ALL branch per shard, the dates and the row-level security in the Remote
+-- SQL.  Without scoped (a caller reading every line) no filter but the dates.
+CREATE FUNCTION shard_line_query(scoped boolean)
+RETURNS text
+LANGUAGE sql STABLE STRICT
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+  SELECT string_agg(format('SELECT l.sale_id, l.sold_on, l.member_id, l.share_pct, l.amount, l.refund_of, l.invoice_id,
+                                   l.booked_member_id
+                            FROM %I.credited_line l WHERE l.sold_on >= $1 AND l.sold_on <= $2%s', sv.schema_name,
+                           CASE WHEN scoped THEN ' AND ' || sales_supervisor.shard_scope_qual('l', 'booked_member_id', 3)
+                                ELSE '' END),
+                    ' UNION ALL ' ORDER BY sv.server_name)
+  FROM sales_supervisor.shard_servers() sv
+$$;
+COMMENT ON FUNCTION shard_line_query(boolean) IS
+'Internal: the query of shard_line_rows ($1, $2: first and last date; scoped: $3 to $6 the row-level security of shard_scope_qual over booked_member_id): one UNION ALL branch per registered shard, its credited_line line by line with the dates (and the row-level security) shipped. NULL when no shard is registered.';
+REVOKE ALL ON FUNCTION shard_line_query(boolean) FROM PUBLIC;
+
+-- shard_line_rows: credited_line's rows of the lines the shards hold, dated
+-- from from_date to to_date, that login reads: the lines row-level security
+-- shows it on one server (shard_line_scope), the filter shipped to each
+-- shard with the dates (shard_line_query), so a rep's read brings back the
+-- rep's lines, not the company's.  The shards' branch of credited_line and
+-- commission_credit_line on a coordinator.  Security definer (the foreign
+-- tables are the owner's) with the caller's login, defaulted in the caller's
+-- context (in the views: the invoker).  On a single server (and on a
+-- shard) its checks, one shards_registered check and no row; parallel
+-- restricted (it runs in the leader: its foreign reads belong to the
+-- coordinator's remote transactions) and estimated at one row, so that the
+-- single server's plans over those views keep their shape.
+CREATE FUNCTION shard_line_rows(from_date date, to_date date, login name DEFAULT current_user)
+RETURNS TABLE (sale_id bigint, sold_on date, member_id integer, share_pct numeric, amount numeric, refund_of bigint,
+               invoice_id bigint, booked_member_id integer)
+LANGUAGE plpgsql STABLE SECURITY DEFINER PARALLEL RESTRICTED ROWS 1
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+AS $$
+DECLARE
+  sc record;
+BEGIN
+  IF login IS NULL OR from_date IS NULL OR to_date IS NULL THEN
+    RAISE EXCEPTION 'from_date, to_date and login must not be null' USING ERRCODE = 'null_value_not_allowed',
+      HINT = 'Leave login out: it defaults to current_user.';
+  END IF;
   IF NOT sales_supervisor.shards_registered() THEN
     RETURN;
   END IF;
-  PERFORM sales_supervisor.shard_require_line_reader();
-  IF from_date IS NULL OR to_date IS NULL THEN
-    RAISE EXCEPTION 'from_date and to_date must not be null' USING ERRCODE = 'null_value_not_allowed';
-  END IF;
-  PERFORM sales_supervisor.shard_require_all();   -- (its errors name the shard: not caught below)
+  sc := sales_supervisor.shard_line_scope(login);   -- refuses a login the session may not act as
+  PERFORM sales_supervisor.shard_require_all();      -- (its errors name the shard: not caught below)
   BEGIN
-    RETURN QUERY EXECUTE (
-      SELECT string_agg(format('SELECT l.sale_id, l.sold_on, l.member_id, l.share_pct, l.amount, l.refund_of, l.invoice_id
-                                FROM %I.credited_line l WHERE l.sold_on >= $1 AND l.sold_on <= $2', sv.schema_name),
-                        ' UNION ALL ' ORDER BY sv.server_name)
-      FROM sales_supervisor.shard_servers() sv) USING from_date, to_date;
+    RETURN QUERY EXECUTE sales_supervisor.shard_line_query(NOT sc.reads_all)
+      USING from_date, to_date, sc.booked_ids, sc.moved_ids, sc.moved_dates,
+            CASE WHEN sc.reads_all THEN '{}'::bigint[]
+                 ELSE sales_supervisor.shard_scope_sale_ids(sc.credit_ids, from_date, to_date) END;
   EXCEPTION WHEN sqlclient_unable_to_establish_sqlconnection OR connection_failure OR connection_exception THEN
     PERFORM sales_supervisor.shard_read_failed(SQLERRM);
   END;
 END
 $$;
-COMMENT ON FUNCTION shard_line_rows(date, date) IS
-'Internal: on a coordinator, the sales lines the registered shards hold dated from from_date to to_date as credited_line credits them (per line and credited rep, exact cents), line by line, the dates shipped to each shard; the shards'' branch of credited_line and commission_credit_line. Every shard checked first; a shard lost during the read is 08006. Only for a caller reading every line (the extension owner, a superuser): anybody else 0A000 (row-level security over the shards'' lines is not built). No row, after one shards_registered check, on a single server. Parallel restricted, estimated at one row.';
-REVOKE ALL ON FUNCTION shard_line_rows(date, date) FROM PUBLIC;
+COMMENT ON FUNCTION shard_line_rows(date, date, name) IS
+'Internal: on a coordinator, the sales lines the registered shards hold dated from from_date to to_date as credited_line credits them (per line and credited rep, exact cents, with the rep each is booked to), line by line, that login reads: the rows row-level security shows it on one server (shard_line_scope; all for a superuser, BYPASSRLS or the owner), the filter and the dates shipped to each shard (shard_line_query). The shards'' branch of credited_line and commission_credit_line. Every shard checked first; a shard lost during the read is 08006. No row, after one shards_registered check, on a single server. Security definer with the caller''s login (22004 for a NULL argument, 42501 for a login the session may not act as). Parallel restricted, estimated at one row.';
+REVOKE ALL ON FUNCTION shard_line_rows(date, date, name) FROM PUBLIC;
 -- (the views calling it are the sales roles'; the shard login is a manager)
-GRANT EXECUTE ON FUNCTION shard_line_rows(date, date)
+GRANT EXECUTE ON FUNCTION shard_line_rows(date, date, name)
   TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager;
 
 -- shard_commission_lines: commission_credit_line's rows of the lines the
--- shards hold: each line dated within the dates the runs credited (read
--- from the shards for those dates only, shard_line_rows) with the period
--- whose run credited it -- the run whose window holds its date, or for a
--- late line of the shards' queue (shard_late_sale) the run that credited
--- it.  A split correction is not possible on a shard's line (correct_sale_
--- credit works on this server's lines): no corrections rows.  No row, after
--- one shards_registered check, on a single server.
-CREATE FUNCTION shard_commission_lines()
+-- shards hold that login reads: each line dated within the dates the runs
+-- credited (read from the shards for those dates only, with the caller's
+-- row-level security shipped: shard_line_rows) with the period whose run
+-- credited it -- the run whose window holds its date, or for a late line of
+-- the shards' queue (shard_late_sale) the run that credited it.  A split
+-- correction is not possible on a shard's line (correct_sale_credit works on
+-- this server's lines): no corrections rows.  Security definer with the
+-- caller's login (the view's invoker).  No row, after its check and one
+-- shards_registered check, on a single server.
+CREATE FUNCTION shard_commission_lines(login name DEFAULT current_user)
 RETURNS TABLE (period_id integer, sale_id bigint, sold_on date, member_id integer, share_pct numeric, amount numeric,
                kind text, for_period_id integer)
-LANGUAGE plpgsql STABLE PARALLEL RESTRICTED ROWS 1
+LANGUAGE plpgsql STABLE SECURITY DEFINER PARALLEL RESTRICTED ROWS 1
 SET search_path = pg_catalog, sales_supervisor, pg_temp
 AS $$
 DECLARE
   v_from date;
   v_to   date;
 BEGIN
+  IF login IS NULL THEN
+    RAISE EXCEPTION 'login must not be null' USING ERRCODE = 'null_value_not_allowed',
+      HINT = 'Leave login out: it defaults to current_user.';
+  END IF;
   IF NOT sales_supervisor.shards_registered() THEN
     RETURN;
   END IF;
-  PERFORM sales_supervisor.shard_require_line_reader();
   SELECT min(l.credited_from), max(l.credited_through) INTO v_from, v_to FROM sales_supervisor.commission_period_lock l;
   RETURN QUERY
   SELECT coalesce(q.credited_period_id, l.period_id), cs.sale_id, cs.sold_on, cs.member_id, cs.share_pct, cs.amount,
          CASE WHEN q.sale_id IS NULL THEN '' ELSE 'late_' END
          || CASE WHEN cs.refund_of IS NULL THEN 'sales' ELSE 'refunds' END,
          w.period_id
-  FROM sales_supervisor.shard_line_rows(coalesce(v_from, 'infinity'), coalesce(v_to, '-infinity')) cs
+  FROM sales_supervisor.shard_line_rows(coalesce(v_from, 'infinity'), coalesce(v_to, '-infinity'), login) cs
   LEFT JOIN sales_supervisor.shard_late_sale q ON q.sale_id = cs.sale_id
   LEFT JOIN sales_supervisor.commission_period_lock l
          ON q.sale_id IS NULL AND cs.sold_on BETWEEN l.credited_from AND l.credited_through
@@ -552,8 +681,8 @@ BEGIN
   WHERE q.credited_period_id IS NOT NULL OR l.period_id IS NOT NULL;
 END
 $$;
-COMMENT ON FUNCTION shard_commission_lines() IS
-'Internal: on a coordinator, commission_credit_line''s rows of the sales lines the registered shards hold: per line and credited rep dated within the dates the commission runs credited (read from the shards for those dates, shard_line_rows), the period whose run credited it (for a late line of shard_late_sale, the run that credited it), the ledger kind and the period whose window holds its date. No corrections rows (a shard''s line cannot be corrected yet). Only for a caller reading every line (0A000 otherwise, from shard_line_rows). No row, after one shards_registered check, on a single server. Parallel restricted, estimated at one row.';
-REVOKE ALL ON FUNCTION shard_commission_lines() FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION shard_commission_lines()
+COMMENT ON FUNCTION shard_commission_lines(name) IS
+'Internal: on a coordinator, commission_credit_line''s rows of the sales lines the registered shards hold that login reads (the rows row-level security shows it on one server, shipped to each shard: shard_line_rows): per line and credited rep dated within the dates the commission runs credited, the period whose run credited it (for a late line of shard_late_sale, the run that credited it), the ledger kind and the period whose window holds its date. No corrections rows (a shard''s line cannot be corrected yet). No row, after one shards_registered check, on a single server. Security definer with the caller''s login (22004 for NULL, 42501 for a login the session may not act as). Parallel restricted, estimated at one row.';
+REVOKE ALL ON FUNCTION shard_commission_lines(name) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION shard_commission_lines(name)
   TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager;

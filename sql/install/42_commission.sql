@@ -471,8 +471,9 @@ GRANT EXECUTE ON FUNCTION run_commission(integer, name) TO sales_supervisor_mana
 -- line's own period (share_pct NULL) and a corrections row in the period that
 -- credited it.  Security invoker: a rep sees their own lines, a supervisor
 -- their subtree's.  On a coordinator a last branch shows the lines the shards
--- hold (shard_commission_lines: line by line, for the extension owner only);
--- on a single server it is one shards_registered check and no row.
+-- hold (shard_commission_lines: line by line, the caller's row-level
+-- security shipped to each shard); on a single server it is one
+-- shards_registered check and no row.
 CREATE VIEW commission_credit_line WITH (security_invoker = true) AS
 SELECT coalesce(q.credited_period_id, l.period_id) AS period_id,
        cs.sale_id, cs.sold_on, cs.member_id, cs.share_pct, cs.amount,
@@ -500,7 +501,7 @@ UNION ALL   -- on a coordinator, the shards' lines (a single server: one check, 
 SELECT r.period_id, r.sale_id, r.sold_on, r.member_id, r.share_pct, r.amount, r.kind, r.for_period_id
 FROM shard_commission_lines() r;
 COMMENT ON VIEW commission_credit_line IS
-'The sales lines behind the commission ledger: per credited line and rep, the commission period whose run credited it, the credited amount in exact cents (the split by allocate_quota), the ledger kind (sales, refunds, late_sales, late_refunds) and the period whose window holds the sale date; a split corrected by correct_sale_credit shows as it is today, plus per correction and rep a row taking the change out of the line''s own period (share_pct NULL) and a corrections row in the period that credited it. Grouped by period, rep and kind it equals commission_credit, but for recalculated lines. On a coordinator it also shows the lines the shards hold (their late lines from shard_late_sale), to the extension owner only (0A000 for anybody else). Row-level security of the caller applies.';
+'The sales lines behind the commission ledger: per credited line and rep, the commission period whose run credited it, the credited amount in exact cents (the split by allocate_quota), the ledger kind (sales, refunds, late_sales, late_refunds) and the period whose window holds the sale date; a split corrected by correct_sale_credit shows as it is today, plus per correction and rep a row taking the change out of the line''s own period (share_pct NULL) and a corrections row in the period that credited it. Grouped by period, rep and kind it equals commission_credit, but for recalculated lines. On a coordinator it also shows the lines the shards hold (their late lines from shard_late_sale), the caller''s row-level security shipped to each shard (the same rows as on one server). Row-level security of the caller applies.';
 COMMENT ON COLUMN commission_credit_line.period_id IS 'Commission period whose run credited the line.';
 COMMENT ON COLUMN commission_credit_line.sale_id IS 'Sales line.';
 COMMENT ON COLUMN commission_credit_line.sold_on IS 'Date of the sales line.';

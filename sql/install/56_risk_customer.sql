@@ -211,17 +211,20 @@ COMMENT ON AGGREGATE customer_sales_scan(integer, date, boolean, numeric, date, 
 'The sales phase of customer_risk in one pass over the lines (no GROUP BY: the aggregate keeps a table of customers): per customer, the purchase rhythm of the lines with purchase true (as purchase_rhythm), the last such day on or before year_ago, and sum(amount) of the lines with recent_from < sold_on and of those with year_ago_from < sold_on <= year_ago (0 without a line); an array of customer_sales_row. Lines with a NULL customer, day or amount are skipped; the bounds must be the same on every line (22023), not NULL (22004), finite (22023). Parallel safe; no combine function (a parallel plan aggregates in the leader).';
 
 -- shard_customer_sales_as_of: customer_sales_as_of on a coordinator, from
--- the lines the shards hold: each shard groups its lines sold on or before
--- the day per customer, day and purchase (positive line) or not, summing
--- the amounts (pushed down: at most one row per customer, day and sign per
--- shard), and customer_sales_scan runs over those rows on the coordinator
--- -- the same measures as over the lines: the purchase days are distinct
--- days, and the window sums add exact sums.  Every shard checked first.
--- Parallel restricted (the shards' reads belong to the leader).
-CREATE FUNCTION shard_customer_sales_as_of(p_day date, p_window integer)
+-- the lines the shards hold that login reads (row-level security as on one
+-- server: shard_line_scope, shipped to each shard as shard_scope_qual): each
+-- shard groups its lines sold on or before the day per customer, day and
+-- purchase (positive line) or not, summing the amounts (pushed down: at most
+-- one row per customer, day and sign per shard), and customer_sales_scan
+-- runs over those rows on the coordinator -- the same measures as over the
+-- lines: the purchase days are distinct days, and the window sums add exact
+-- sums.  Every shard checked first.  Security definer (the foreign tables
+-- are the owner's) with the caller's login, defaulted in the caller's
+-- context.  Parallel restricted (the shards' reads belong to the leader).
+CREATE FUNCTION shard_customer_sales_as_of(p_day date, p_window integer, login name DEFAULT current_user)
 RETURNS TABLE (customer_id integer, rhythm purchase_rhythm_result, year_ago_last_on date,
                recent_sales numeric, year_ago_sales numeric)
-LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+LANGUAGE plpgsql STABLE SECURITY DEFINER PARALLEL RESTRICTED
 SET search_path = pg_catalog, sales_supervisor, pg_temp
 AS $$
 #variable_conflict use_column
@@ -230,17 +233,28 @@ DECLARE
   v_recent_from date := p_day - p_window;
   v_year_ago_from date := (p_day - interval '1 year')::date - p_window;
   v_days customer_sales_row[];
+  sc record;
 BEGIN
-  PERFORM sales_supervisor.shard_require_all();   -- (its errors name the shard: not caught below)
+  IF p_day IS NULL OR p_window IS NULL OR login IS NULL THEN
+    RAISE EXCEPTION 'p_day, p_window and login must not be null' USING ERRCODE = 'null_value_not_allowed',
+      HINT = 'Leave login out: it defaults to current_user.';
+  END IF;
+  sc := sales_supervisor.shard_line_scope(login);   -- refuses a login the session may not act as
+  PERFORM sales_supervisor.shard_require_all();      -- (its errors name the shard: not caught below)
   BEGIN
     EXECUTE (
       SELECT 'SELECT sales_supervisor.customer_sales_scan(d.customer_id, d.sold_on, d.purchase, d.amount, $2, $3, $4) FROM ('
              || string_agg(format('SELECT s.customer_id, s.sold_on, s.refund_of IS NULL AS purchase, sum(s.amount) AS amount
-                                   FROM %I.sale s WHERE s.sold_on <= $1 GROUP BY 1, 2, 3', sv.schema_name),
+                                   FROM %I.sale s WHERE s.sold_on <= $1%s GROUP BY 1, 2, 3', sv.schema_name,
+                                  CASE WHEN sc.reads_all THEN ''
+                                       ELSE ' AND ' || sales_supervisor.shard_scope_qual('s', 'member_id', 5) END),
                            ' UNION ALL ' ORDER BY sv.server_name)
              || ') d'
       FROM sales_supervisor.shard_servers() sv)
-      INTO v_days USING p_day, v_recent_from, v_year_ago_from, v_year_ago;
+      INTO v_days
+      USING p_day, v_recent_from, v_year_ago_from, v_year_ago, sc.booked_ids, sc.moved_ids, sc.moved_dates,
+            CASE WHEN sc.reads_all THEN '{}'::bigint[]
+                 ELSE sales_supervisor.shard_scope_sale_ids(sc.credit_ids, '-infinity', p_day) END;
   EXCEPTION WHEN sqlclient_unable_to_establish_sqlconnection OR connection_failure OR connection_exception THEN
     PERFORM sales_supervisor.shard_read_failed(SQLERRM);
   END;
@@ -252,9 +266,12 @@ BEGIN
   FROM unnest(v_days) r;
 END
 $$;
-COMMENT ON FUNCTION shard_customer_sales_as_of(date, integer) IS
-'Internal: customer_sales_as_of on a coordinator: the same measures per customer (purchase rhythm, last purchase a year earlier, net sales of the recent and the year-ago window) from the lines the registered shards hold sold on or before p_day, each shard summing its lines per customer, day and sign (pushed down), customer_sales_scan over those rows on the coordinator. Every shard checked first; a shard lost during the read is 08006. Parallel restricted.';
-REVOKE ALL ON FUNCTION shard_customer_sales_as_of(date, integer) FROM PUBLIC;
+COMMENT ON FUNCTION shard_customer_sales_as_of(date, integer, name) IS
+'Internal: customer_sales_as_of on a coordinator: the same measures per customer (purchase rhythm, last purchase a year earlier, net sales of the recent and the year-ago window) from the lines the registered shards hold sold on or before p_day that login reads (row-level security as on one server, shipped to each shard: shard_line_scope), each shard summing its lines per customer, day and sign (pushed down), customer_sales_scan over those rows on the coordinator. Every shard checked first (55000 when none is registered); a shard lost during the read is 08006. Security definer with the caller''s login (22004 for a NULL argument, 42501 for a login the session may not act as). Parallel restricted.';
+REVOKE ALL ON FUNCTION shard_customer_sales_as_of(date, integer, name) FROM PUBLIC;
+-- (customer_sales_as_of runs as its caller, the sales roles)
+GRANT EXECUTE ON FUNCTION shard_customer_sales_as_of(date, integer, name)
+  TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager;
 
 CREATE FUNCTION customer_sales_as_of(p_day date, p_window integer)
 RETURNS TABLE (customer_id integer, rhythm purchase_rhythm_result, year_ago_last_on date,
@@ -273,10 +290,9 @@ DECLARE
   v_year_ago_from date := (p_day - interval '1 year')::date - p_window;
 BEGIN
   IF sales_supervisor.shards_registered() THEN
-    -- a coordinator: the shards' lines, for a caller reading every line (0A000
-    -- otherwise: row-level security over the shards' lines is not built)
-    PERFORM sales_supervisor.shard_require_line_reader();
-    RETURN QUERY SELECT * FROM sales_supervisor.shard_customer_sales_as_of(p_day, p_window);
+    -- a coordinator: the shards' lines the caller reads (this function runs
+    -- as its caller: current_user is the caller's login)
+    RETURN QUERY SELECT * FROM sales_supervisor.shard_customer_sales_as_of(p_day, p_window, current_user);
     RETURN;
   END IF;
   RETURN QUERY
@@ -293,7 +309,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION customer_sales_as_of(date, integer) IS
-'Phase 1 of customer_risk: per customer, from the sales lines sold on or before p_day only (one pass, customer_sales_scan): the purchase rhythm of the positive lines, the last purchase on or before the same day a year earlier, and net sales of the p_window days ending on p_day and of the same days a year earlier. Runs with the caller''s row-level security. On a coordinator the shards'' lines (shard_customer_sales_as_of), for the extension owner only (0A000 otherwise). Parallel restricted.';
+'Phase 1 of customer_risk: per customer, from the sales lines sold on or before p_day only (one pass, customer_sales_scan): the purchase rhythm of the positive lines, the last purchase on or before the same day a year earlier, and net sales of the p_window days ending on p_day and of the same days a year earlier. Runs with the caller''s row-level security. On a coordinator the shards'' lines the caller reads (shard_customer_sales_as_of, row-level security shipped to the shards). Parallel restricted.';
 REVOKE ALL ON FUNCTION customer_sales_as_of(date, integer) FROM PUBLIC;
 
 -- Phase 2, the customer file, visits, complaints and surveys, each read up

@@ -41,31 +41,35 @@ GRANT EXECUTE ON FUNCTION month_start(date) TO PUBLIC;
 -- view: the coordinator's GROUP BY rep and month over <shard>.credited_line
 -- is shipped whole (the Remote SQL is the aggregate), so the split lines are
 -- split on their shard and only per-rep, per-month rows come back.  The
--- window is partitioned by (sale_id, sold_on), the same partitions as by
--- sale_id alone (a line has one date), so that the shard's planner pushes the
--- date range of the query below it.  Security invoker: the caller's
--- row-level security applies (the shard login reads all: BYPASSRLS).  On a
--- coordinator a third branch shows the lines the shards hold (shard_line_rows,
--- line by line, for the extension owner only); on a single server and on a
--- shard that branch is one shards_registered check and no row, estimated at
--- one row and parallel restricted, so the plans over the view keep their
--- shape (a Function Scan more).
+-- window is partitioned by (sale_id, sold_on, booked rep), the same
+-- partitions as by sale_id alone (a line has one date and one rep it is
+-- booked to), so that the shard's planner pushes a condition on those below
+-- it: the date range of a query, and the row-level security a coordinator
+-- ships (shard_scope_qual: the rep a line is booked to, its id).  Security
+-- invoker: the caller's row-level security applies (the shard login reads
+-- all: BYPASSRLS).  On a coordinator a third branch shows the lines the
+-- shards hold (shard_line_rows, line by line, the caller's row-level
+-- security shipped to each shard); on a single server and on a shard that
+-- branch is one shards_registered check and no row, estimated at one row
+-- and parallel restricted, so the plans over the view keep their shape (a
+-- Function Scan more).
 CREATE VIEW credited_line WITH (security_invoker = true) AS
-  SELECT s.sale_id, s.sold_on, s.member_id, 100.00::numeric AS share_pct, s.amount, s.refund_of, s.invoice_id
+  SELECT s.sale_id, s.sold_on, s.member_id, 100.00::numeric AS share_pct, s.amount, s.refund_of, s.invoice_id,
+         s.member_id AS booked_member_id
   FROM sales_supervisor.sale s
   WHERE NOT EXISTS (SELECT 1 FROM sales_supervisor.sale_credit sc WHERE sc.sale_id = s.sale_id)
   UNION ALL
   SELECT s.sale_id, s.sold_on, sc.member_id, sc.share_pct,
          sign(s.amount) * sales_supervisor.allocate_quota(abs(s.amount), sc.share_pct, 0.01::numeric)
-                            OVER (PARTITION BY s.sale_id, s.sold_on ORDER BY sc.member_id),
-         s.refund_of, s.invoice_id
+                            OVER (PARTITION BY s.sale_id, s.sold_on, s.member_id ORDER BY sc.member_id),
+         s.refund_of, s.invoice_id, s.member_id
   FROM sales_supervisor.sale s
   JOIN sales_supervisor.sale_credit sc ON sc.sale_id = s.sale_id
   UNION ALL   -- on a coordinator, the shards' lines (a single server or a shard: one check, no row)
-  SELECT r.sale_id, r.sold_on, r.member_id, r.share_pct, r.amount, r.refund_of, r.invoice_id
+  SELECT r.sale_id, r.sold_on, r.member_id, r.share_pct, r.amount, r.refund_of, r.invoice_id, r.booked_member_id
   FROM sales_supervisor.shard_line_rows('-infinity', 'infinity') r;
 COMMENT ON VIEW credited_line IS
-'Every sales line credited to its reps, as credited_sales(from, to) gives them for its dates: a line without sale_credit rows credits 100 % to sale.member_id, a split line is divided in exact cents (allocate_quota, largest remainder). A view so that a coordinator can aggregate it on a shard through postgres_fdw (docs/scale-out.md); on a coordinator it also shows the lines the shards hold, read line by line, to the extension owner only (0A000 for anybody else: row-level security over the shards'' lines is not built). Security invoker: row-level security of the caller applies.';
+'Every sales line credited to its reps, as credited_sales(from, to) gives them for its dates: a line without sale_credit rows credits 100 % to sale.member_id, a split line is divided in exact cents (allocate_quota, largest remainder). A view so that a coordinator can aggregate it on a shard through postgres_fdw (docs/scale-out.md); on a coordinator it also shows the lines the shards hold, read line by line with the caller''s row-level security shipped to each shard (shard_line_rows: the same rows as on one server). Security invoker: row-level security of the caller applies.';
 COMMENT ON COLUMN credited_line.sale_id IS 'Sales line.';
 COMMENT ON COLUMN credited_line.sold_on IS 'Date of the line.';
 COMMENT ON COLUMN credited_line.member_id IS 'Rep credited.';
@@ -73,6 +77,7 @@ COMMENT ON COLUMN credited_line.share_pct IS 'Share of the line credited to the 
 COMMENT ON COLUMN credited_line.amount IS 'Credit in exact cents; the credits of a line add up to its amount (negative for a refund line).';
 COMMENT ON COLUMN credited_line.refund_of IS 'For a refund line: the line it reverses; NULL for a sale.';
 COMMENT ON COLUMN credited_line.invoice_id IS 'Invoice billing the line (NULL: not billed); the commission run caches its window''s credit per invoice and rep.';
+COMMENT ON COLUMN credited_line.booked_member_id IS 'Rep the line is booked to (sale.member_id): whose line it is for row-level security; another rep than member_id on the shares of a split line credited to others.';
 GRANT SELECT ON credited_line TO sales_supervisor_rep, sales_supervisor_supervisor, sales_supervisor_manager;
 
 -- shard_check_args: add_shard's input checks, each with its SQLSTATE.

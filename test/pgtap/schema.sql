@@ -232,7 +232,7 @@ SELECT is((SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_proc p
                 'review_check_cycle', 'review_summary', 'run_commission', 'sale_check_credited',
                 'sale_credit_check_credited', 'sale_credit_check_sum',
                 'sale_queue_late_lines', 'sale_scope_member_ids', 'sale_scope_moved', 'sale_scope_moved_dates',
-                'sale_scope_moved_ids', 'scope_root_team_ids', 'score_kpis', 'seasonal_distribution_check', 'self_assessment_comparison', 'settle_commission_period', 'shard_credit_by_team_month', 'shard_credited_sales_by_month', 'shard_forecast_accuracy', 'shard_half_writes', 'shard_kpi_measure', 'shard_repair_writes', 'shard_status', 'shard_survey_metrics', 'shard_write_sales', 'spiff_check_settled', 'start_appraisal_reviews',
+                'sale_scope_moved_ids', 'scope_root_team_ids', 'score_kpis', 'seasonal_distribution_check', 'self_assessment_comparison', 'settle_commission_period', 'shard_commission_lines', 'shard_credit_by_team_month', 'shard_credited_sales_by_month', 'shard_customer_sales_as_of', 'shard_forecast_accuracy', 'shard_half_writes', 'shard_kpi_measure', 'shard_line_rows', 'shard_repair_writes', 'shard_status', 'shard_survey_metrics', 'shard_write_sales', 'spiff_check_settled', 'start_appraisal_reviews',
                 'team_check_tree', 'team_leadership_follow', 'team_risk', 'transfer_member', 'visible_member_ids', 'year_end_pay'],
           'exactly the functions that must cross the security lines are SECURITY DEFINER');
 SELECT is((SELECT provolatile::text FROM pg_proc WHERE oid = 'sales_supervisor.generate_demo_org'::regproc), 'v',

@@ -122,7 +122,13 @@ INSERT INTO sample (signature, args, allowed) VALUES
   ('shard_credit_by_team_month(date, date, name)', ARRAY[$$'2025-01-01'$$, $$'2025-12-31'$$, 'current_user'], '{hr}'),
   ('shard_write_sales(jsonb, name)', ARRAY[$$'[{"sold_on": "2025-03-01"}]'$$, 'current_user'], '{hr}'),
   ('shard_half_writes(name)', ARRAY['current_user'], '{hr}'),
-  ('shard_repair_writes(name)', ARRAY['current_user'], '{hr}');
+  ('shard_repair_writes(name)', ARRAY['current_user'], '{hr}'),
+  -- issue 18, part 5: the shards' line reads with the caller's login (on a
+  -- single server no row; shard_customer_sales_as_of: 55000, no shard)
+  ('shard_line_rows(date, date, name)', ARRAY[$$'-infinity'$$, $$'infinity'$$, 'current_user'], '{rep,supervisor,manager}'),
+  ('shard_commission_lines(name)', ARRAY['current_user'], '{rep,supervisor,manager}'),
+  ('shard_customer_sales_as_of(date, integer, name)', ARRAY[$$'2025-06-30'$$, '90', 'current_user'],
+   '{rep,supervisor,manager}');
 -- calibration (issue 16): a session of department 1 on the closed demo cycle
 -- (written as the owner: sessions open only while calibrating), calibrators
 -- manager 1, HR 2 and supervisor 3; every call on it gets past its role checks

@@ -23,7 +23,7 @@
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
-echo "1..29"
+echo "1..36"
 . "$(dirname "$0")/shards_lib.sh"
 shards_setup shards_year 5480 5481 5482
 CO=${DB}_co
@@ -236,11 +236,75 @@ check "the views compared equal are not empty ones (quota_rollup, v_pay_summary,
 check "v_credited_sales_daily (filled from the shards), the views on it, the per-line views and the risk jobs' views are equal and not empty" \
   "$(printf '%s\n' $EQUAL | grep -E '^(v_credited_sales_daily|v_rep_sales_month|v_rep_attainment|v_team_scorecard|v_forecast_accuracy|credited_line|commission_credit_line|v_customer_risk|v_pace_backtest|v_team_risk)\([1-9]' | cut -d'(' -f1 | sort | tr '\n' ' ')" \
   "commission_credit_line credited_line v_credited_sales_daily v_customer_risk v_forecast_accuracy v_pace_backtest v_rep_attainment v_rep_sales_month v_team_risk v_team_scorecard "
-# the per-line views read the shards for the extension owner only: a rep gets an error, not a shorter list
-qc "CREATE ROLE $REP_ROLE; GRANT sales_supervisor_rep TO $REP_ROLE" >/dev/null
-out=$(psql -X -q -At -d "$CO" -c "SET ROLE $REP_ROLE" -c "SELECT count(*) FROM sales_supervisor.credited_line" 2>&1)
-like "a rep reading credited_line on the coordinator: 0A000, not a shorter list" "$out" \
-  'ERROR:  on a coordinator the sales lines of the shards are read line by line by the extension owner only'
+# 26-33: row-level security over the shards' lines (issue 18, part 5): a rep,
+# a supervisor and a manager read credited_line, commission_credit_line,
+# customer_risk and v_customer_risk on the coordinator and get exactly the
+# rows the same logins get on the single server (the same org, ids and
+# logins); the rep is the one credited the most lines booked to others, the
+# supervisor leads a team (not a department) with reps who moved in or out
+ME=$(q "SELECT m.member_id FROM member m WHERE m.level = 'sales_rep' AND m.active
+        ORDER BY (SELECT count(*) FROM sale_credit sc JOIN sale s USING (sale_id)
+                  WHERE sc.member_id = m.member_id AND s.member_id <> m.member_id) DESC, m.member_id LIMIT 1")
+SUP=$(q "SELECT tl.member_id FROM team_leader tl JOIN team t USING (team_id) JOIN member m USING (member_id)
+         WHERE t.parent_id IS NOT NULL AND m.active
+         ORDER BY (SELECT count(DISTINCT a.member_id) FROM member_assignment a WHERE a.team_id = tl.team_id
+                   AND EXISTS (SELECT 1 FROM member_assignment b WHERE b.member_id = a.member_id AND b.team_id <> a.team_id)) DESC,
+                  tl.member_id LIMIT 1")
+MGR=$(q "SELECT min(tl.member_id) FROM team_leader tl JOIN team t USING (team_id) WHERE t.parent_id IS NULL")
+SUP_ROLE=${REP_ROLE/_rep_/_sup_}; MGR_ROLE=${REP_ROLE/_rep_/_mgr_}; HR_ROLE=${REP_ROLE/_rep_/_hr_}
+trap 'dropdb --if-exists "$CO" >/dev/null 2>&1; psql -X -q -c "DROP ROLE IF EXISTS $SUP_ROLE, $MGR_ROLE, $HR_ROLE" >/dev/null 2>&1; shards_cleanup' EXIT
+q "CREATE ROLE $REP_ROLE; GRANT sales_supervisor_rep TO $REP_ROLE; CREATE ROLE $SUP_ROLE; GRANT sales_supervisor_supervisor TO $SUP_ROLE;
+   CREATE ROLE $MGR_ROLE; GRANT sales_supervisor_manager TO $MGR_ROLE; CREATE ROLE $HR_ROLE; GRANT sales_supervisor_hr TO $HR_ROLE" >/dev/null
+for d in "$DB" "$CO"; do
+  qdb "$d" "UPDATE member SET login_role = CASE member_id WHEN $ME THEN '$REP_ROLE' WHEN $SUP THEN '$SUP_ROLE' ELSE '$MGR_ROLE' END
+            WHERE member_id IN ($ME, $SUP, $MGR)" >/dev/null
+done
+# as ROLE on DB: count and md5 of the query's rows sorted as text (errors as they come)
+as_md5() { psql -X -q -At -d "$2" -c "SET search_path = sales_supervisor, public" -c "SET ROLE $1" \
+             -c "SELECT count(*) || ' ' || coalesce(md5(string_agg(x::text, E'\n' ORDER BY x::text)), '') FROM ($3) x" 2>&1; }
+ALL_LINES=$(q "SELECT count(*) FROM credited_line")
+for r in "$REP_ROLE" "$SUP_ROLE" "$MGR_ROLE"; do
+  EQ=""; NE=""
+  for v in "SELECT * FROM credited_line" "SELECT * FROM commission_credit_line" \
+           "SELECT * FROM customer_risk('2025-12-31')" "SELECT * FROM v_customer_risk"; do
+    s=$(as_md5 "$r" "$DB" "$v"); c=$(as_md5 "$r" "$CO" "$v")
+    if [ "$s" = "$c" ] && [ "${s%% *}" -gt 0 ] 2>/dev/null; then EQ="$EQ ${s%% *}"; else NE="$NE [$v: $s / $c]"; fi
+  done
+  check "${r%_*}: credited_line, commission_credit_line, customer_risk(), v_customer_risk on the coordinator = on the single server, row for row, not empty (of $ALL_LINES credited rows:$EQ)" \
+    "$NE" ""
+done
+check "not trivial: the supervisor has reps who moved in or out (their lines read on some days only), the rep lines booked to others credited to them" \
+  "$(qc "SELECT (SELECT cardinality(moved_ids) > 0 FROM shard_line_scope('$SUP_ROLE'))
+                || ' ' || (SELECT cardinality(shard_scope_sale_ids(credit_ids, '-infinity', 'infinity')) > 0 FROM shard_line_scope('$REP_ROLE'))")" \
+  "true true"
+check "the rep's and the supervisor's credited_line are their scope's, not the company's (fewer rows than the $ALL_LINES)" \
+  "$(( $(as_md5 "$REP_ROLE" "$CO" "SELECT * FROM credited_line" | cut -d' ' -f1) < ALL_LINES ))$(( $(as_md5 "$SUP_ROLE" "$CO" "SELECT * FROM credited_line" | cut -d' ' -f1) < ALL_LINES ))" "11"
+check "the rep reads no line of another rep but those with a share credited to the rep (and some of those)" \
+  "$(psql -X -q -At -d "$CO" -c "SET ROLE $REP_ROLE" -c "SELECT count(*) FILTER (WHERE l.booked_member_id <> $ME AND NOT EXISTS (
+        SELECT 1 FROM sales_supervisor.credited_line c WHERE c.sale_id = l.sale_id AND c.member_id = $ME)) || ' '
+      || (count(*) FILTER (WHERE l.booked_member_id <> $ME) > 0) FROM sales_supervisor.credited_line l" 2>&1)" "0 true"
+# the rep's read of the shards' lines: the row-level security is in the
+# Remote SQL of each shard, and the coordinator receives the rep's rows only
+SCOPE=$(qc "SELECT quote_literal(booked_ids) || ', ' || quote_literal(moved_ids) || ', ' || quote_literal(moved_dates) || ', '
+                   || quote_literal(shard_scope_sale_ids(credit_ids, '-infinity', 'infinity'))
+            FROM shard_line_scope('$REP_ROLE')")
+PLAN=$(psql -X -q -At -d "$CO" \
+         -c "PREPARE p(date, date, integer[], integer[], datemultirange[], bigint[]) AS $(qc "SELECT shard_line_query(true)" | tr '\n' ' ')" \
+         -c "EXPLAIN (VERBOSE, ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) EXECUTE p('-infinity', 'infinity', $SCOPE)" 2>&1)
+RECEIVED=$(printf '%s\n' "$PLAN" | grep 'Foreign Scan' | grep -o 'actual rows=[0-9]*' | cut -d= -f2 | awk '{ s += $1 } END { print s }')
+printf '%s\n' "$PLAN" | grep -E 'ERROR|Foreign Scan|Remote SQL' | sed 's/^/# /'
+echo "# the rep's read of the shards' lines: scope ($SCOPE), $RECEIVED rows received of $ALL_LINES"
+check "the rep's read: Remote SQL with the booked rep, the moved reps' days and the credited lines on each of the three shards; the coordinator receives the rep's rows only" \
+  "$(printf '%s\n' "$PLAN" | grep 'Remote SQL: SELECT .* FROM sales_supervisor.credited_line WHERE' | grep 'booked_member_id = ANY' | grep '<@' | grep -c 'sale_id = ANY') $RECEIVED" \
+  "3 $(as_md5 "$REP_ROLE" "$CO" "SELECT * FROM credited_line" | cut -d' ' -f1)" "$PLAN"
+# shard credentials: no sales role reads a user mapping's options or a shard's foreign table
+CRED=""
+for r in "$REP_ROLE" "$SUP_ROLE" "$MGR_ROLE" "$HR_ROLE"; do
+  CRED="$CRED $(psql -X -q -At -d "$CO" -c "SET ROLE $r" -c "SELECT count(*) FILTER (WHERE umoptions IS NOT NULL) || '/' || count(*) FROM pg_user_mappings" 2>&1)"
+  CRED="$CRED $(psql -X -q -At -d "$CO" -c "SET ROLE $r" -c "SELECT count(*) FROM sales_supervisor_shard_a.sale" 2>&1 | grep -c 'permission denied for schema')"
+done
+check "no sales role (rep, supervisor, manager, HR) reads a shard's password in pg_user_mappings, nor a shard's foreign table" \
+  "$CRED" " 0/3 1 0/3 1 0/3 1 0/3 1"
 check "v_forecast_accuracy of the single server = shard_forecast_accuracy() of the coordinator, row for row" \
   "$(qc "SELECT count(*) || ' ' || md5(string_agg(x::text, E'\n' ORDER BY x::text)) FROM shard_forecast_accuracy() x")" \
   "$(q "SELECT count(*) || ' ' || md5(string_agg(x::text, E'\n' ORDER BY x::text)) FROM v_forecast_accuracy x")"

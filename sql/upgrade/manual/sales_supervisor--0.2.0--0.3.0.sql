@@ -313,7 +313,7 @@ SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.shard_late_sale', '
 --@ replace function commission_run_payout, commission_period_due, commission_settle, commission_plan_corrected_periods, run_commission
 -- (issue 18, part 4: commission_credit_line and credited_line read the
 -- shards' lines on a coordinator through these, created before the views)
---@ replace function shards_registered, shard_require_line_reader, shard_line_rows, shard_commission_lines
+--@ replace function shards_registered, shard_line_rows, shard_commission_lines
 --@ replace view commission_credit_line
 --@ replace function sale_credit_change, correct_sale_credit, correct_sale_credit_check, commission_should_credit
 --@ replace function commission_recalculate_credit, commission_open_period, recalculate_commission
@@ -749,8 +749,8 @@ COMMENT ON AGGREGATE pace_credit_rows(bigint, integer, numeric) IS
 -- runs the statement the view ran before.
 -- ---------------------------------------------------------------------------
 -- credited_line and commission_credit_line gain a branch with the shards'
--- lines (shard_line_rows, shard_commission_lines, shard_require_line_reader:
--- created further up, before the views); shards_registered reads the
+-- lines (shard_line_rows, shard_commission_lines: created further up,
+-- before the views); shards_registered reads the
 -- catalog itself (the sales roles may not execute shard_servers).
 --@ replace function shard_daily_query, shard_credited_daily_rows
 -- The daily risk jobs' sales phases read the shards on a coordinator (one
@@ -760,3 +760,17 @@ COMMENT ON AGGREGATE pace_credit_rows(bigint, integer, numeric) IS
 --@ replace function customer_risk_at, customer_risk
 --@ replace function shard_pace_points_sales, pace_points_sales, pace_points, pace_compute, team_risk_below_gate
 --@ replace function team_risk_dispersion, team_risk_compute
+-- ---------------------------------------------------------------------------
+-- Issue 18, part 5 (scale-out: row-level security over the shards' lines).
+-- On a coordinator credited_line, commission_credit_line and customer_risk
+-- read the shards' lines that the caller reads on one server, the policies
+-- of sale shipped to each shard as a condition (shard_line_scope,
+-- shard_scope_qual, shard_scope_ids_query, shard_scope_sale_ids,
+-- shard_line_query); shard_line_rows, shard_commission_lines and
+-- shard_customer_sales_as_of become security definer with the caller's
+-- login (their new signatures are created further up, where the views and
+-- customer_sales_as_of first need them); credited_line gains
+-- booked_member_id (further up) and shard_require_line_reader is gone (it
+-- never shipped).  SQL functions here read shard_servers: created after it.
+-- ---------------------------------------------------------------------------
+--@ replace function shard_line_scope, shard_scope_qual, shard_scope_ids_query, shard_scope_sale_ids, shard_line_query
