@@ -8,7 +8,7 @@
 --                              every shard checked before a read: an
 --                              unreachable shard, another version or a login
 --                              not reading every row is an error naming it
---   shard_credit_query, shard_day_query, shard_window_query, shard_daily_query
+--   shard_credit_query, shard_day_query, shard_daily_query
 --                              the per-shard aggregations (one UNION ALL
 --                              branch per shard, each shipped whole)
 --   shards_registered          whether this server is a coordinator
@@ -194,31 +194,6 @@ COMMENT ON FUNCTION shard_day_query() IS
 'Internal: the per-day read of shard_credit_by_team_month ($1, $2: the dates, $3: the reps, $4: the months): one UNION ALL branch per shard, a GROUP BY rep, day and refund over the shard''s credited_line for those reps and months, shipped whole. NULL when no shard is registered.';
 REVOKE ALL ON FUNCTION shard_day_query() FROM PUBLIC;
 
--- shard_window_query: the query of shard_window_credit ($1, $2: the run
--- window's first and last date): credited sales per rep, month and refunds,
--- one UNION ALL branch per shard over its credited_line, each a GROUP BY
--- shipped whole; the coordinator adds up the shards' rows.  Not per invoice:
--- an invoice has a line or two, so a read per invoice would bring back about
--- as many rows as lines, and the planner would not even ship the GROUP BY;
--- the settlement's invoice cache is of this server's own lines (NULL here).
-CREATE FUNCTION shard_window_query()
-RETURNS text
-LANGUAGE sql STABLE
-SET search_path = pg_catalog, sales_supervisor, pg_temp
-AS $$
-  SELECT 'SELECT c.member_id, c.month, c.refund, NULL::bigint, sum(c.lines)::bigint, sum(c.amount) FROM ('
-         || string_agg(format('SELECT l.member_id, sales_supervisor.month_start(l.sold_on) AS month,
-                                      l.refund_of IS NOT NULL AS refund, count(*) AS lines, sum(l.amount) AS amount
-                               FROM %I.credited_line l WHERE l.sold_on >= $1 AND l.sold_on <= $2 GROUP BY 1, 2, 3',
-                              sv.schema_name), ' UNION ALL ' ORDER BY sv.server_name)
-         || ') c GROUP BY 1, 2, 3'
-  FROM sales_supervisor.shard_servers() sv
-  HAVING count(*) > 0
-$$;
-COMMENT ON FUNCTION shard_window_query() IS
-'Internal: the query of shard_window_credit over the registered shards ($1, $2: first and last date): one UNION ALL branch per shard, each a GROUP BY rep, month_start and refunds over the shard''s credited_line shipped to the shard whole; the coordinator adds up the per-shard rows (invoice_id NULL: the settlement''s invoice cache holds this server''s own lines only). NULL when no shard is registered.';
-REVOKE ALL ON FUNCTION shard_window_query() FROM PUBLIC;
-
 -- shard_daily_query: the query of shard_credited_daily_rows ($1, $2: the
 -- dates): credited sales
 -- per rep and day with the line counts v_credited_sales_daily shows (lines,
@@ -329,24 +304,21 @@ COMMENT ON FUNCTION shard_day_rows(date, date, integer[], date[]) IS
 REVOKE ALL ON FUNCTION shard_day_rows(date, date, integer[], date[]) FROM PUBLIC;
 
 -- shard_window_credit: commission_window_credit(p_from, p_through) from the
--- shards, already summed per rep, month, refunds and invoice (the run sums
--- the parts again: the same totals).
+-- shards: their credited sales per rep, month and refunds
+-- (shard_credit_month_rows, each shard aggregating its own lines), not per
+-- invoice -- an invoice has a line or two, so a read per invoice would bring
+-- back about as many rows as lines (and the planner would not even ship the
+-- GROUP BY); the settlement's invoice cache holds this server's lines only.
 CREATE FUNCTION shard_window_credit(p_from date, p_through date)
 RETURNS TABLE (member_id integer, month date, refunds boolean, invoice_id bigint, lines bigint, amount numeric)
-LANGUAGE plpgsql STABLE STRICT
+LANGUAGE sql STABLE STRICT
 SET search_path = pg_catalog, sales_supervisor, pg_temp
 AS $$
-BEGIN
-  PERFORM sales_supervisor.shard_require_all();   -- (its errors name the shard: not caught below)
-  BEGIN
-    RETURN QUERY EXECUTE sales_supervisor.shard_window_query() USING p_from, p_through;
-  EXCEPTION WHEN sqlclient_unable_to_establish_sqlconnection OR connection_failure OR connection_exception THEN
-    PERFORM sales_supervisor.shard_read_failed(SQLERRM);
-  END;
-END
+  SELECT r.member_id, r.month, r.refunds, NULL::bigint, r.lines, r.amount
+  FROM sales_supervisor.shard_credit_month_rows(p_from, p_through) r
 $$;
 COMMENT ON FUNCTION shard_window_credit(date, date) IS
-'Internal, the credit step of run_commission on a coordinator: the credit of the lines the shards hold sold from p_from to p_through per rep, calendar month and refunds (invoice_id NULL: not cached per invoice), each shard aggregating its own lines (shard_window_query); summed per rep, month and refunds it equals commission_window_credit over the same lines on one server. Every shard checked first; a shard lost during the read is 08006.';
+'Internal, the credit step of run_commission on a coordinator: the credit of the lines the shards hold sold from p_from to p_through per rep, calendar month and refunds (invoice_id NULL: not cached per invoice), each shard aggregating its own lines (shard_credit_month_rows); summed per rep, month and refunds it equals commission_window_credit over the same lines on one server. Every shard checked first; a shard lost during the read is 08006.';
 REVOKE ALL ON FUNCTION shard_window_credit(date, date) FROM PUBLIC;
 
 -- shard_credited_daily_rows: v_credited_sales_daily's rows from the shards

@@ -166,10 +166,11 @@ for p in $7 $8 $9 ${10} ${11} ${12}; do
 done
 check "July to December (shard c back): each run returns the same credit and payout per rep on both" "$RUNS_OK" "6"
 echo "# the twelve runs (each a psql session): single server $TS s, coordinator with three shards $TC s"
-# the run's window read is aggregated on each shard (rep, month, refunds), the shards at once;
+# the run's window read (shard_window_credit: shard_credit_query's rows) is aggregated on each
+# shard (rep, month, refunds), the shards at once;
 # over the year's dates (a window of this small org's one month has about as
 # many lines as groups, and shipping the GROUP BY is then rightly not chosen)
-PLAN=$(qc "SELECT shard_window_query()" | tr '\n' ' ')
+PLAN=$(qc "SELECT shard_credit_query()" | tr '\n' ' ')
 PLAN=$(psql -X -q -At -d "$CO" -c "PREPARE p(date, date) AS $PLAN" \
          -c "EXPLAIN (VERBOSE, ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) EXECUTE p('2025-01-01', '2025-12-31')" 2>&1)
 RECEIVED=$(printf '%s\n' "$PLAN" | grep 'Foreign Scan' | grep -o 'actual rows=[0-9]*' | cut -d= -f2 | awk '{ s += $1 } END { print s }')

@@ -736,7 +736,7 @@ COMMENT ON AGGREGATE pace_credit_rows(bigint, integer, numeric) IS
 -- conservation function that reads it; a single server keeps its plans.
 -- ---------------------------------------------------------------------------
 --@ replace view credited_line
---@ replace function shard_window_query, shards_registered, shard_read_failed, shard_credit_month_rows
+--@ replace function shards_registered, shard_read_failed, shard_credit_month_rows
 --@ replace function shard_day_rows, shard_window_credit, shard_fact_lock
 --@ replace function credit_by_month, credit_by_team_month_shards, kpi_measure, commission_run_credit, run_commission
 --@ replace function commission_should_credit, recalculate_commission, shard_write_place, shard_write_send, shard_write_sales
