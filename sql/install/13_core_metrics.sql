@@ -241,3 +241,27 @@ CREATE AGGREGATE cents_sum(amount numeric) (
 );
 COMMENT ON AGGREGATE cents_sum(numeric) IS
 'sum(amount) of money amounts, kept as a whole number of hundredths per group: the same value and display scale as sum(numeric) (NULL amounts skipped, NULL without one), several times cheaper per group and per row for amounts with at most two decimals; an amount with more decimals, NaN, an infinity or a sum beyond +-2^62 hundredths continues in sum()''s numeric arithmetic. For the ledgers'' grouped sums (per invoice, per statement). Parallel safe; no combine function (a parallel plan aggregates in one process).';
+
+-- entry_kind_sums: a commission account's entries summed per kind in one
+-- pass (src/entry_kind_sums.c) -- the accounts' check compares each figure
+-- of a statement with them, without ten filtered sums per statement.
+CREATE FUNCTION entry_kind_sums_trans(internal, text, numeric) RETURNS internal
+AS 'MODULE_PATHNAME', 'entry_kind_sums_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION entry_kind_sums_trans(internal, text, numeric) IS
+'Transition function of entry_kind_sums(): adds a non-NULL amount to the sum of its kind (cents_sum''s arithmetic); a row with a NULL kind or amount is skipped; a kind that is not one of commission_entry''s is error 22023.';
+
+CREATE FUNCTION entry_kind_sums_final(internal) RETURNS numeric[]
+AS 'MODULE_PATHNAME', 'entry_kind_sums_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION entry_kind_sums_final(internal) IS
+'Final function of entry_kind_sums(): the ten sums in commission_entry''s kind order, numeric 0 for a kind without an amount; NULL without a row.';
+
+CREATE AGGREGATE entry_kind_sums(kind text, amount numeric) (
+    SFUNC = entry_kind_sums_trans,
+    STYPE = internal,
+    SSPACE = 320,
+    FINALFUNC = entry_kind_sums_final,
+    FINALFUNC_MODIFY = READ_ONLY,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE entry_kind_sums(text, numeric) IS
+'The sums of commission account entries per kind, in one pass: numeric[10] in the order earned, held, released, clawed_back, spiff, adjustment, draw_paid, guarantee_paid, draw_recovered, paid; each element the cents_sum(amount) of that kind (sum()''s value and display scale), numeric 0 for a kind without an amount, as coalesce(cents_sum(amount) FILTER (WHERE kind = ...), 0); rows with a NULL kind or amount skipped; NULL without a row; another kind is error 22023. For the accounts'' check (one state per statement instead of ten filtered sums). Parallel safe; no combine function.';
