@@ -29,6 +29,7 @@ CREATE TABLE invoice (
   paid         numeric(16,2) NOT NULL DEFAULT 0,
   first_sold_on date,
   last_sold_on date,
+  first_paid_on date,
   last_paid_on date,
   CONSTRAINT invoice_due_after_issue CHECK (due_on >= issued_on)
 );
@@ -45,6 +46,7 @@ COMMENT ON COLUMN invoice.total IS 'Amount owed: the sum of the invoice''s sales
 COMMENT ON COLUMN invoice.paid IS 'Sum of the invoice''s payments, reversals negative. Maintained by a trigger on invoice_payment.';
 COMMENT ON COLUMN invoice.first_sold_on IS 'Date of the invoice''s earliest line (NULL without lines): a settlement looks at an invoice only from that day. Maintained by a trigger on sale.';
 COMMENT ON COLUMN invoice.last_sold_on IS 'Date of the invoice''s latest line (NULL without lines): on any later day its total is invoice.total. Maintained by a trigger on sale.';
+COMMENT ON COLUMN invoice.first_paid_on IS 'Earliest paid_on of the invoice''s payments and reversals (NULL without any): on an earlier day nothing of it was paid, so a settlement need not read its payments. Maintained by a trigger on invoice_payment.';
 COMMENT ON COLUMN invoice.last_paid_on IS 'Latest paid_on of the invoice''s payments and reversals (NULL without any): an invoice paid in full by a day and paid nothing since cannot be unpaid on it. Maintained by a trigger on invoice_payment.';
 
 CREATE TABLE sale (

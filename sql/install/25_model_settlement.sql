@@ -413,7 +413,8 @@ CREATE TRIGGER invoice_credit_split_update AFTER UPDATE ON sale_credit
 CREATE TRIGGER invoice_credit_split_delete AFTER DELETE ON sale_credit
   REFERENCING OLD TABLE AS old_splits FOR EACH STATEMENT EXECUTE FUNCTION invoice_credit_split_changed();
 
--- invoice_track_payments: invoice.paid is the sum of its payments; a reversal
+-- invoice_track_payments: invoice.paid is the sum of its payments (and
+-- first_paid_on, last_paid_on their first and last dates); a reversal
 -- takes back exactly the payment it names, on the same invoice.
 CREATE FUNCTION invoice_track_payments()
 RETURNS trigger
@@ -434,14 +435,16 @@ BEGIN
                     bad.payment_id, bad.orig, -bad.orig_amount
       USING ERRCODE = 'check_violation';
   END IF;
-  UPDATE invoice i SET paid = i.paid + d.amount, last_paid_on = greatest(i.last_paid_on, d.last_paid_on)
-  FROM (SELECT n.invoice_id, sum(n.amount) AS amount, max(n.paid_on) AS last_paid_on FROM new_payments n GROUP BY 1) d
+  UPDATE invoice i SET paid = i.paid + d.amount, first_paid_on = least(i.first_paid_on, d.first_paid_on),
+                       last_paid_on = greatest(i.last_paid_on, d.last_paid_on)
+  FROM (SELECT n.invoice_id, sum(n.amount) AS amount, min(n.paid_on) AS first_paid_on, max(n.paid_on) AS last_paid_on
+        FROM new_payments n GROUP BY 1) d
   WHERE i.invoice_id = d.invoice_id;
   RETURN NULL;
 END
 $$;
 COMMENT ON FUNCTION invoice_track_payments() IS
-'Statement trigger on invoice_payment: keeps invoice.paid the sum of each invoice''s payments and last_paid_on their latest date, and refuses a reversal that is not the exact negative of a payment on the same invoice (23514).';
+'Statement trigger on invoice_payment: keeps invoice.paid the sum of each invoice''s payments and first_paid_on / last_paid_on their earliest and latest dates, and refuses a reversal that is not the exact negative of a payment on the same invoice (23514).';
 REVOKE ALL ON FUNCTION invoice_track_payments() FROM PUBLIC;
 CREATE TRIGGER invoice_track_payments AFTER INSERT ON invoice_payment
   REFERENCING NEW TABLE AS new_payments FOR EACH STATEMENT EXECUTE FUNCTION invoice_track_payments();
@@ -456,11 +459,14 @@ SET search_path = pg_catalog, sales_supervisor, pg_temp
 AS $$
 BEGIN
   IF pg_trigger_depth() = 1 AND NOT is_restoring()
-     AND (TG_OP = 'INSERT' AND (NEW.total, NEW.paid, NEW.first_sold_on, NEW.last_sold_on, NEW.last_paid_on)
-                               IS DISTINCT FROM (0::numeric, 0::numeric, NULL::date, NULL::date, NULL::date)
-          OR TG_OP = 'UPDATE' AND (NEW.total, NEW.paid, NEW.first_sold_on, NEW.last_sold_on, NEW.last_paid_on)
-                               IS DISTINCT FROM (OLD.total, OLD.paid, OLD.first_sold_on, OLD.last_sold_on, OLD.last_paid_on)) THEN
-    RAISE EXCEPTION 'invoice.total, paid, first_sold_on, last_sold_on and last_paid_on are kept from the lines and payments'
+     AND (TG_OP = 'INSERT' AND (NEW.total, NEW.paid, NEW.first_sold_on, NEW.last_sold_on, NEW.first_paid_on,
+                                NEW.last_paid_on)
+                               IS DISTINCT FROM (0::numeric, 0::numeric, NULL::date, NULL::date, NULL::date, NULL::date)
+          OR TG_OP = 'UPDATE' AND (NEW.total, NEW.paid, NEW.first_sold_on, NEW.last_sold_on, NEW.first_paid_on,
+                                NEW.last_paid_on)
+                               IS DISTINCT FROM (OLD.total, OLD.paid, OLD.first_sold_on, OLD.last_sold_on, OLD.first_paid_on,
+                                                 OLD.last_paid_on)) THEN
+    RAISE EXCEPTION 'invoice.total, paid, first_sold_on, last_sold_on, first_paid_on and last_paid_on are kept from the lines and payments'
       USING ERRCODE = 'check_violation',
             HINT = 'Bill lines on the invoice (sale.invoice_id) and record payments (invoice_payment).';
   END IF;
@@ -468,9 +474,10 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION invoice_check_totals() IS
-'Trigger on invoice: total, paid, first_sold_on, last_sold_on and last_paid_on are written only by the triggers that keep them from the lines and payments (23514 for a direct write).';
+'Trigger on invoice: total, paid, first_sold_on, last_sold_on, first_paid_on and last_paid_on are written only by the triggers that keep them from the lines and payments (23514 for a direct write).';
 REVOKE ALL ON FUNCTION invoice_check_totals() FROM PUBLIC;
-CREATE TRIGGER invoice_check_totals BEFORE INSERT OR UPDATE OF total, paid, first_sold_on, last_sold_on, last_paid_on ON invoice
+CREATE TRIGGER invoice_check_totals BEFORE INSERT OR UPDATE OF total, paid, first_sold_on, last_sold_on, first_paid_on,
+  last_paid_on ON invoice
   FOR EACH ROW EXECUTE FUNCTION invoice_check_totals();
 
 -- commission_entry_check_period: an entry goes into a period not yet settled

@@ -258,12 +258,13 @@ BEGIN ATOMIC
   LEFT JOIN (SELECT s.invoice_id, sum(s.amount) AS total, min(s.sold_on) AS first_sold_on, max(s.sold_on) AS last_sold_on
              FROM sales_supervisor.sale s
              WHERE s.invoice_id IS NOT NULL GROUP BY 1) l ON l.invoice_id = i.invoice_id
-  LEFT JOIN (SELECT ip.invoice_id, sum(ip.amount) AS paid, max(ip.paid_on) AS last_paid_on
+  LEFT JOIN (SELECT ip.invoice_id, sum(ip.amount) AS paid, min(ip.paid_on) AS first_paid_on,
+                    max(ip.paid_on) AS last_paid_on
              FROM sales_supervisor.invoice_payment ip GROUP BY 1) pm
     ON pm.invoice_id = i.invoice_id
   WHERE i.total <> coalesce(l.total, 0) OR i.paid <> coalesce(pm.paid, 0)
      OR i.first_sold_on IS DISTINCT FROM l.first_sold_on OR i.last_sold_on IS DISTINCT FROM l.last_sold_on
-     OR i.last_paid_on IS DISTINCT FROM pm.last_paid_on
+     OR i.first_paid_on IS DISTINCT FROM pm.first_paid_on OR i.last_paid_on IS DISTINCT FROM pm.last_paid_on
   UNION ALL
   -- invoice_credit: the settlement's cache holds, per invoice, cached run
   -- window and rep, the credit of the invoice's lines sold in the window
@@ -285,7 +286,7 @@ BEGIN ATOMIC
     AND NOT EXISTS (SELECT 1 FROM sales_supervisor.invoice_credit_stale st WHERE st.invoice_id = x.invoice_id);
 END;
 COMMENT ON FUNCTION conservation_invoice_violations() IS
-'Internal part of conservation_violations: invoice_totals (an invoice''s total and paid are the sums of its lines and payments, first_sold_on, last_sold_on and last_paid_on their first and last dates) and invoice_credit (the settlement''s cache holds each invoice''s credit per cached run window and rep, unless the invoice is marked stale).';
+'Internal part of conservation_violations: invoice_totals (an invoice''s total and paid are the sums of its lines and payments, first_sold_on, last_sold_on, first_paid_on and last_paid_on their first and last dates) and invoice_credit (the settlement''s cache holds each invoice''s credit per cached run window and rep, unless the invoice is marked stale).';
 REVOKE ALL ON FUNCTION conservation_invoice_violations() FROM PUBLIC;
 
 CREATE FUNCTION conservation_violations()

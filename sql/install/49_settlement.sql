@@ -131,7 +131,8 @@ REVOKE ALL ON FUNCTION settlement_cache_fill(date) FROM PUBLIC;
 -- last_paid_on), and those with a payment recorded after p_as_of; an
 -- invoice's total and paid on p_day are its columns unless a line or payment
 -- came later (then the later lines are taken off, by index; its payments up
--- to p_day are summed).
+-- to p_day are summed, unless its first payment is dated after p_day --
+-- invoice.first_paid_on -- and it had paid nothing then).
 -- With p_member, only the invoices that can hold that rep's credit.
 CREATE FUNCTION settlement_invoice_state(p_day date, p_as_of timestamptz, p_member integer DEFAULT NULL)
 RETURNS TABLE (invoice_id bigint, due_on date, first_sold_on date, last_sold_on date, total numeric, unpaid numeric,
@@ -151,7 +152,8 @@ BEGIN ATOMIC
            CASE WHEN i.last_sold_on <= p_day THEN i.total   -- (the few lines after p_day taken off, by index)
                 ELSE i.total - (SELECT coalesce(sum(s.amount), 0) FROM sales_supervisor.sale s
                                 WHERE s.invoice_id = i.invoice_id AND s.sold_on > p_day) END AS total,
-           i.paid, i.last_paid_on > p_day OR i.invoice_id IN (SELECT l.invoice_id FROM late l) AS recount
+           i.paid, i.last_paid_on > p_day OR i.invoice_id IN (SELECT l.invoice_id FROM late l) AS recount,
+           i.first_paid_on <= p_day AS paid_by_day
     FROM sales_supervisor.invoice i
     WHERE i.first_sold_on <= p_day
       AND (i.paid < i.total OR i.last_paid_on > p_day OR i.invoice_id IN (SELECT l.invoice_id FROM late l))
@@ -190,7 +192,8 @@ BEGIN ATOMIC
   LEFT JOIN (SELECT ip.invoice_id, sales_supervisor.cents_sum(ip.amount) AS paid   -- (sum(), a group per invoice)
              FROM sales_supervisor.invoice_payment ip
              WHERE ip.paid_on <= p_day AND ip.recorded_at <= p_as_of
-               AND ip.invoice_id IN (SELECT r.invoice_id FROM inv r WHERE r.recount)
+               -- (an invoice first paid after p_day had paid nothing then: not read)
+               AND ip.invoice_id IN (SELECT r.invoice_id FROM inv r WHERE r.recount AND r.paid_by_day)
              GROUP BY ip.invoice_id) pd ON pd.invoice_id = v.invoice_id
   WHERE v.total > 0 AND v.total - CASE WHEN v.recount THEN coalesce(pd.paid, 0) ELSE v.paid END > 0;
 END;
