@@ -22,7 +22,7 @@
 -- their non-aggregated arguments (expected values by hand).
 BEGIN;
 SET LOCAL search_path = sales_supervisor, public;
-SELECT plan(67);
+SELECT plan(69);
 
 -- ===========================================================================
 -- Part 1: the issue's reproduction, literally, and the same for kpi_score
@@ -418,7 +418,7 @@ SELECT is((SELECT array_agg(p.oid::regprocedure::text ORDER BY p.oid::regprocedu
            FROM pg_proc p WHERE p.pronamespace = 'sales_supervisor'::regnamespace AND p.prokind IN ('a', 'w')),
           ARRAY['allocate_quota(numeric,numeric)', 'allocate_quota(numeric,numeric,numeric)',
                 'allocate_quota(numeric,numeric,numeric,numeric,numeric)', 'cents_sum(numeric)', 'csat(integer)',
-                'customer_sales_scan(integer,date,boolean,numeric,date,date,date)',
+                'customer_sales_scan(integer,date,boolean,numeric,date,date,date)', 'entry_kind_sums(text,numeric)',
                 'forecast_bias(double precision,double precision)', 'grade_by_distribution(text[],numeric[])',
                 'mape(double precision,double precision)', 'nps(integer)',
                 'pace_credit_rows(bigint,integer,numeric)',
@@ -710,6 +710,30 @@ BEGIN
 END $f$;
 SELECT is(pg_temp.cents_per_group(), '0.03 5.125 -1.50 0.03 5.125 -1.50 ',
           'cents_sum from PL/pgSQL per group, twice over: no state carried between calls');
+
+-- entry_kind_sums as a running window aggregate (its final function called on
+-- the same state after each row), the kind changing from row to row; and per
+-- group, twice over, from PL/pgSQL.  Sums by hand.
+SELECT is((SELECT array_agg(r::text ORDER BY id)
+           FROM (SELECT id, (entry_kind_sums(k, a) OVER (ORDER BY id))[1:3] AS r
+                 FROM (VALUES (1, 'earned', 1.10), (2, 'released', 0.35), (3, 'earned', 2.255), (4, 'held', -0.50)) v(id, k, a)) w),
+          ARRAY['{1.10,0,0}', '{1.10,0,0.35}', '{3.355,0,0.35}', '{3.355,-0.50,0.35}'],
+          'entry_kind_sums OVER (ORDER BY id): each running sum per kind by hand, across the switch to numeric');
+CREATE FUNCTION pg_temp.kinds_per_group() RETURNS text LANGUAGE plpgsql AS $f$
+DECLARE out text := ''; s numeric[];
+BEGIN
+  FOR i IN 1..2 LOOP
+    FOR g IN 1..3 LOOP
+      SELECT entry_kind_sums(k, a) INTO s
+      FROM (VALUES (1, 'paid', -0.01), (1, 'paid', -0.02), (2, 'spiff', 5), (2, 'earned', 0.125), (3, 'held', -1.50)) v(grp, k, a)
+      WHERE v.grp = g;
+      out := out || (s[1] + s[2] * 10 + s[5] * 100 + s[10] * 1000)::text || ' ';
+    END LOOP;
+  END LOOP;
+  RETURN out;
+END $f$;
+SELECT is(pg_temp.kinds_per_group(), '-30.00 500.125 -15.00 -30.00 500.125 -15.00 ',
+          'entry_kind_sums from PL/pgSQL per group, twice over: no state carried between calls');
 
 SELECT * FROM finish();
 ROLLBACK;

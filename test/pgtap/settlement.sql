@@ -35,7 +35,7 @@
 --   adjustment of 15: paid 15.
 BEGIN;
 SET LOCAL search_path = sales_supervisor, public;
-SELECT plan(30);
+SELECT plan(32);
 
 INSERT INTO team (team_id, name) VALUES (1, 'North');
 INSERT INTO member (member_id, full_name, level, team_id, manager_id, hire_date, login_role) VALUES
@@ -71,6 +71,14 @@ SELECT results_eq('SELECT invoice_id, total, paid FROM invoice ORDER BY 1',
                   $$VALUES (1::bigint, 1000.00, 1000.00), (2, 2000.00, 2000.00), (3, 500.00, 500.00),
                            (4, 3000.00, 3000.00), (5, 1000.00, 1000.00)$$,
                   'invoice totals and payments are kept from the lines and payments');
+-- the first and last payment dates (a settlement reads the payments of an
+-- invoice only from its first payment on)
+SELECT results_eq('SELECT invoice_id, first_paid_on, last_paid_on FROM invoice ORDER BY 1',
+                  $$VALUES (1::bigint, '2025-01-25'::date, '2025-03-10'::date), (2, '2025-04-15', '2025-04-15'),
+                           (3, '2025-02-20', '2025-02-20'), (4, '2025-05-20', '2025-05-20'), (5, '2025-05-20', '2025-05-20')$$,
+                  'first_paid_on and last_paid_on are the earliest and latest payment dates');
+SELECT throws_ok($$UPDATE invoice SET first_paid_on = '2025-01-01' WHERE invoice_id = 2$$, '23514', NULL,
+                 'first_paid_on is the trigger''s to keep: a direct write is refused');
 
 -- the months, each run then settled; the walk per rep:
 -- opening, earned, held, released, clawed_back, draw_paid, draw_recovered, paid, closing, outstanding

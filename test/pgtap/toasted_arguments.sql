@@ -7,7 +7,7 @@
 -- computed inline (a + 0): same result, or the same error.
 BEGIN;
 SET LOCAL search_path = sales_supervisor, public;
-SELECT plan(14);
+SELECT plan(15);
 
 CREATE TEMP TABLE big (k int PRIMARY KEY, a numeric);
 ALTER TABLE big ALTER a SET STORAGE EXTERNAL;
@@ -29,11 +29,12 @@ SELECT is((SELECT array_agg(p.oid::regprocedure::text ORDER BY p.oid::regprocedu
                 'allocate_quota(numeric,numeric[],numeric,numeric[],numeric[])',
                 'cents_sum_agg_trans(internal,numeric)',
                 'customer_sales_trans(internal,integer,date,boolean,numeric,date,date,date)',
+                'entry_kind_sums_trans(internal,text,numeric)',
                 'kpi_attainment(numeric,numeric,boolean)',
                 'pace_credit_trans(internal,bigint,integer,numeric)',
                 'pace_line_trans(internal,bigint,integer,date,numeric,date,integer[],date[],integer[],bytea)',
                 'tiered_commission(numeric,tier_table)'],
-          'the C functions taking numeric are the ten tested here');
+          'the C functions taking numeric are the eleven tested here');
 
 -- the outcome of a query: its rows as text, or the error's SQLSTATE and message
 CREATE FUNCTION pg_temp.outcome(q text) RETURNS text LANGUAGE plpgsql AS $$
@@ -62,7 +63,7 @@ SELECT pg_temp.same($$SELECT b.k, allocate_quota(10, 1, 1, $A, NULL) OVER (ORDER
                     'allocate_quota(total, weight, unit, lower, upper) window: an out-of-line bound');
 SELECT pg_temp.same($$SELECT b.k, allocate_quota($A, '{1,1}'::numeric[], 1, NULL, NULL)::text FROM big b$$,
                     'allocate_quota(total, weights[], ...): an out-of-line total');
--- the three aggregates that sum amounts in whole cents read an out-of-line
+-- the four aggregates that sum amounts in whole cents read an out-of-line
 -- amount by numeric arithmetic (a value read in place would be its pointer)
 SELECT pg_temp.same($$SELECT 1, md5(array_agg(x::text ORDER BY x.customer_id)::text)
                       FROM unnest((SELECT customer_sales_scan(b.k, '2025-11-01', true, $A, '2025-10-02', '2024-10-02', '2024-12-31')
@@ -74,6 +75,9 @@ SELECT pg_temp.same($$SELECT 1, md5(array_agg(x::text ORDER BY x::text)::text)
                     'pace_line_scan (pace_line_trans): out-of-line amounts');
 SELECT pg_temp.same($$SELECT b.k % 2, md5(cents_sum($A)::text) FROM big b GROUP BY b.k % 2$$,
                     'cents_sum (cents_sum_agg_trans): out-of-line amounts, grouped');
+SELECT pg_temp.same($$SELECT b.k % 2, md5(entry_kind_sums(CASE WHEN b.k = 2 THEN 'held' ELSE 'paid' END, $A)::text)
+                      FROM big b GROUP BY b.k % 2$$,
+                    'entry_kind_sums (entry_kind_sums_trans): out-of-line amounts, grouped');
 -- a split line's amount is read as whole cents (these are not: the same error)
 SELECT pg_temp.same($$SELECT 1, md5(array_agg(x::text ORDER BY x::text)::text)
                       FROM unnest((SELECT pace_line_scan(7, b.k, '2025-06-01', $A, '2025-06-01', '{1}', '{2025-06-01}', '{}',
