@@ -289,9 +289,9 @@ BEGIN
   -- EXECUTE: planned for these arguments (one rep's entries by index, the company's in one pass)
   RETURN QUERY EXECUTE '  WITH p AS (SELECT * FROM fiscal_period WHERE period_id = $1),
   now_unpaid AS (SELECT u.* FROM p CROSS JOIN LATERAL settlement_unpaid_credit(p.end_on, $2, $3) u),
-  posted AS (SELECT e.member_id, e.for_period_id, -sum(e.amount) AS withheld FROM commission_entry e
+  posted AS (SELECT e.member_id, e.for_period_id, -cents_sum(e.amount) AS withheld FROM commission_entry e   -- (sum())
              WHERE e.kind IN (''held'', ''released'', ''clawed_back'') AND ($3 IS NULL OR e.member_id = $3)
-             GROUP BY 1, 2 HAVING sum(e.amount) <> 0),
+             GROUP BY 1, 2 HAVING cents_sum(e.amount) <> 0),
   pair AS (SELECT coalesce(n.member_id, o.member_id) AS member_id, coalesce(n.for_period_id, o.for_period_id) AS f,
                   coalesce(n.unpaid_credit, 0) AS unpaid, coalesce(o.withheld, 0) AS withheld, n.invoices
            FROM now_unpaid n FULL JOIN posted o ON o.member_id = n.member_id AND o.for_period_id = n.for_period_id),
