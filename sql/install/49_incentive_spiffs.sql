@@ -37,12 +37,15 @@
 -- the category's lines are read) or split to them (sale_credit_member_idx,
 -- each probing sale's key); a line with one rep is all theirs, a split line
 -- is apportioned between all its reps (as in spiff_earnings) and the rep's
--- share kept.  PL/pgSQL: its plan is kept for the session (a SQL function
--- with SET search_path is planned at every call, about as long as it runs).
+-- share kept.  PL/pgSQL with a generic plan: planned once per session (a
+-- SQL function with SET search_path is planned at every call, about as long
+-- as it runs); the plan is the same for every rep and period -- index scans
+-- keyed by the rep, the SPIFFs' categories and dates read from spiff.
 CREATE FUNCTION spiff_member_earnings(p_period integer, p_member integer)
 RETURNS TABLE (spiff_id integer, member_id integer, lines bigint, units numeric, amount numeric)
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, sales_supervisor, pg_temp
+SET plan_cache_mode = force_generic_plan
 AS $fn$
 BEGIN
   RETURN QUERY
@@ -62,6 +65,9 @@ BEGIN
           JOIN sale_credit x ON x.member_id = p_member
           JOIN sale s ON s.sale_id = x.sale_id AND s.sold_on >= d.start_on AND s.sold_on <= d.end_on
                      AND s.category_id = d.category_id) x),
+  split AS MATERIALIZED (   -- the credit of the rep's split lines (and lines of 0), probed by key
+    SELECT cs.sale_id, cs.member_id, cs.amount FROM credited_sales('-infinity', 'infinity') cs
+    WHERE cs.sale_id = ANY (ARRAY(SELECT y.sale_id FROM mine y WHERE y.odd))),
   share AS (      -- each split line (or line of 0): its reps' shares of it, signed ...
     SELECT x.spiff_id, x.member_id, x.line AS lines, x.sgn * x.units AS units, x.sgn * x.worth AS worth,
            x.credit
@@ -71,10 +77,7 @@ BEGIN
                  allocate_quota(CASE d.per WHEN 'unit' THEN round(coalesce(m.quantity, 1) * d.amount, 2)
                                            ELSE d.amount END,
                                 abs(cs.amount), 0.01::numeric) OVER w AS worth
-          FROM credited_sales('-infinity', 'infinity') cs
-          JOIN mine m ON m.sale_id = cs.sale_id AND m.odd
-          JOIN due d ON d.spiff_id = m.spiff_id
-          WHERE cs.sale_id = ANY (ARRAY(SELECT y.sale_id FROM mine y WHERE y.odd))   -- (probes by key)
+          FROM split cs JOIN mine m ON m.sale_id = cs.sale_id AND m.odd JOIN due d ON d.spiff_id = m.spiff_id
           WINDOW w AS (PARTITION BY m.spiff_id, cs.sale_id ORDER BY cs.member_id)) x
     WHERE x.member_id = p_member   -- (a split line's other reps)
     UNION ALL       -- ... and the rep's lines with one rep, all of it
