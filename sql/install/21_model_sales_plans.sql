@@ -67,7 +67,9 @@ CREATE TABLE sale (
   CONSTRAINT sale_invoice_fk FOREIGN KEY (invoice_id) REFERENCES invoice ON DELETE RESTRICT,
   CONSTRAINT sale_quantity_positive CHECK (quantity > 0)
 );
-CREATE INDEX sale_member_idx ON sale (member_id, sold_on);
+-- (the category third: a rep's lines of a category and dates -- a SPIFF's --
+-- are picked in the index, without reading the rep's other lines)
+CREATE INDEX sale_member_idx ON sale (member_id, sold_on, category_id);
 CREATE INDEX sale_customer_idx ON sale (customer_id, sold_on);
 CREATE INDEX sale_sold_on_brin ON sale USING brin (sold_on);
 CREATE INDEX sale_refund_of_idx ON sale (refund_of) WHERE refund_of IS NOT NULL;
@@ -90,7 +92,8 @@ CREATE TABLE sale_credit (
   share_pct    numeric(5,2) NOT NULL CHECK (share_pct > 0 AND share_pct <= 100),
   PRIMARY KEY (sale_id, member_id)
 );
-CREATE INDEX sale_credit_member_idx ON sale_credit (member_id);
+-- (with the line: a rep's split lines are listed from the index alone)
+CREATE INDEX sale_credit_member_idx ON sale_credit (member_id, sale_id);
 COMMENT ON TABLE sale_credit IS
 'Split of a sales line''s credit between reps by percentage. A sale without rows here credits 100 % to sale.member_id; a sale with rows must have shares summing to exactly 100 (checked at commit by a deferred constraint trigger).';
 COMMENT ON COLUMN sale_credit.sale_id IS 'Sales line being split (the split goes with the line).';

@@ -342,7 +342,7 @@ AS $$
     WHERE NOT EXISTS (SELECT 1 FROM whole w WHERE w.member_id = cm.member_id AND w.month = cm.month)),
   lines AS MATERIALIZED (   -- those reps' lines of those months, as credited_sales credits them: the
                             -- unsplit ones by index scans of sale (member_id, sold_on) per month; the
-                            -- split ones found from their shares (sale_credit (member_id)), each split
+                            -- split ones found from their shares (sale_credit (member_id, ...)), each split
                             -- whole (the window needs every share of a line; credited_sales over the
                             -- dates would split every line of the dates)
     SELECT s.member_id, s.sold_on, s.refund_of, s.amount

@@ -618,7 +618,7 @@ BEGIN
   DELETE FROM invoice i WHERE p_billing AND i.total = 0
     AND NOT EXISTS (SELECT 1 FROM sale s WHERE s.invoice_id = i.invoice_id);
 
-  CREATE INDEX sale_member_idx ON sale (member_id, sold_on);
+  CREATE INDEX sale_member_idx ON sale (member_id, sold_on, category_id);
   CREATE INDEX sale_customer_idx ON sale (customer_id, sold_on);
   CREATE INDEX sale_sold_on_brin ON sale USING brin (sold_on);
   CREATE INDEX sale_invoice_idx ON sale (invoice_id, sold_on) WHERE invoice_id IS NOT NULL;

@@ -30,13 +30,88 @@
 -- the lines the rep is credited with (a split line counts once for each of
 -- its reps) less the refund lines.
 
+-- spiff_member_earnings: spiff_earnings() for one rep (a statement's
+-- preview: a year's SPIFF must not read the company's year) -- the rep's
+-- lines of each SPIFF's category and period, found by index: booked to them
+-- (sale_member_idx, whose category column is checked in the index, so only
+-- the category's lines are read) or split to them (sale_credit_member_idx,
+-- each probing sale's key); a line with one rep is all theirs, a split line
+-- is apportioned between all its reps (as in spiff_earnings) and the rep's
+-- share kept.  PL/pgSQL with a generic plan: planned once per session (a
+-- SQL function with SET search_path is planned at every call, about as long
+-- as it runs); the plan is the same for every rep and period -- index scans
+-- keyed by the rep, the SPIFFs' categories and dates read from spiff.
+CREATE FUNCTION spiff_member_earnings(p_period integer, p_member integer)
+RETURNS TABLE (spiff_id integer, member_id integer, lines bigint, units numeric, amount numeric)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+SET plan_cache_mode = force_generic_plan
+AS $fn$
+BEGIN
+  RETURN QUERY
+  WITH due AS MATERIALIZED (   -- the SPIFFs whose own period ends within p_period
+    SELECT sp.spiff_id, sp.category_id, sp.per, sp.amount, sp.cap, own.start_on, own.end_on
+    FROM fiscal_period p
+    JOIN fiscal_period own ON own.end_on >= p.start_on AND own.end_on <= p.end_on
+    JOIN spiff sp ON sp.period_id = own.period_id
+    WHERE p.period_id = p_period),
+  mine AS MATERIALIZED (   -- the rep's lines: booked to them or split to them
+    SELECT x.*, x.amount = 0 OR EXISTS (SELECT 1 FROM sale_credit c WHERE c.sale_id = x.sale_id) AS odd
+    FROM (SELECT d.spiff_id, s.sale_id, s.amount, s.refund_of, s.quantity FROM due d
+          JOIN sale s ON s.member_id = p_member AND s.sold_on >= d.start_on AND s.sold_on <= d.end_on
+                     AND s.category_id = d.category_id
+          UNION
+          SELECT d.spiff_id, s.sale_id, s.amount, s.refund_of, s.quantity FROM due d
+          JOIN sale_credit x ON x.member_id = p_member
+          JOIN sale s ON s.sale_id = x.sale_id AND s.sold_on >= d.start_on AND s.sold_on <= d.end_on
+                     AND s.category_id = d.category_id) x),
+  split AS MATERIALIZED (   -- the credit of the rep's split lines (and lines of 0), probed by key
+    SELECT cs.sale_id, cs.member_id, cs.amount FROM credited_sales('-infinity', 'infinity') cs
+    WHERE cs.sale_id = ANY (ARRAY(SELECT y.sale_id FROM mine y WHERE y.odd))),
+  share AS (      -- each split line (or line of 0): its reps' shares of it, signed ...
+    SELECT x.spiff_id, x.member_id, x.line AS lines, x.sgn * x.units AS units, x.sgn * x.worth AS worth,
+           x.credit
+    FROM (SELECT m.spiff_id, cs.member_id, cs.amount AS credit, sign(m.amount) AS sgn,
+                 CASE WHEN m.refund_of IS NULL THEN 1 ELSE -1 END AS line,
+                 allocate_quota(coalesce(m.quantity, 1), abs(cs.amount), 0.001::numeric) OVER w AS units,
+                 allocate_quota(CASE d.per WHEN 'unit' THEN round(coalesce(m.quantity, 1) * d.amount, 2)
+                                           ELSE d.amount END,
+                                abs(cs.amount), 0.01::numeric) OVER w AS worth
+          FROM split cs JOIN mine m ON m.sale_id = cs.sale_id AND m.odd JOIN due d ON d.spiff_id = m.spiff_id
+          WINDOW w AS (PARTITION BY m.spiff_id, cs.sale_id ORDER BY cs.member_id)) x
+    WHERE x.member_id = p_member   -- (a split line's other reps)
+    UNION ALL       -- ... and the rep's lines with one rep, all of it
+    SELECT m.spiff_id, p_member, CASE WHEN m.refund_of IS NULL THEN 1 ELSE -1 END,
+           sign(m.amount) * round(coalesce(m.quantity, 1), 3),
+           sign(m.amount) * CASE d.per WHEN 'unit' THEN round(coalesce(m.quantity, 1) * d.amount, 2) ELSE d.amount END,
+           m.amount
+    FROM mine m JOIN due d ON d.spiff_id = m.spiff_id
+    WHERE NOT m.odd),
+  rep AS (
+    SELECT sh.spiff_id, sum(sh.lines)::bigint AS lines, sum(sh.units) AS units, sum(sh.worth) AS worth,
+           sum(sh.credit) AS credit
+    FROM share sh GROUP BY sh.spiff_id)
+  SELECT r.spiff_id, p_member, r.lines, r.units,
+         -- never below 0, then at most the cap (least() ignores a NULL cap)
+         least(greatest(CASE WHEN d.per <> 'period' THEN r.worth
+                             WHEN r.credit > 0 THEN d.amount ELSE 0.00 END, 0.00),
+               d.cap)
+  FROM rep r
+  JOIN due d ON d.spiff_id = r.spiff_id;
+END
+$fn$;
+COMMENT ON FUNCTION spiff_member_earnings(integer, integer) IS
+'Internal (a statement''s preview, spiff_earnings with p_member): spiff_earnings(p_period)''s rows of rep p_member, computed from the rep''s lines only -- booked to the rep or split to them -- found by index. No rows for a NULL or unknown period or rep.';
+REVOKE ALL ON FUNCTION spiff_member_earnings(integer, integer) FROM PUBLIC;
+
 -- spiff_earnings: what each rep earns from each SPIFF paid with the
 -- settlement of p_period -- one row per SPIFF and rep credited with a line
 -- of its category in its period (also when the amount is 0).  Internal:
 -- settle_commission_period() reads it, as the owner (the lines are read with
 -- the caller's row-level security, as credited_sales() does).  With
--- p_member, that rep's rows only, from the rep's lines by index (a
--- statement's preview: a year's SPIFF must not read the company's year).
+-- p_member, that rep's rows only: spiff_member_earnings(), from the rep's
+-- lines by index (a statement's preview: a year's SPIFF must not read the
+-- company's year).
 CREATE FUNCTION spiff_earnings(p_period integer, p_member integer DEFAULT NULL)
 RETURNS TABLE (spiff_id integer, member_id integer, lines bigint, units numeric, amount numeric)
 LANGUAGE sql STABLE
@@ -48,16 +123,6 @@ AS $fn$
     JOIN sales_supervisor.fiscal_period own ON own.end_on >= p.start_on AND own.end_on <= p.end_on
     JOIN sales_supervisor.spiff sp ON sp.period_id = own.period_id
     WHERE p.period_id = p_period),
-  mine AS MATERIALIZED (   -- with p_member, the rep's lines: booked to them or split to them
-    SELECT x.*, x.amount = 0 OR EXISTS (SELECT 1 FROM sales_supervisor.sale_credit c WHERE c.sale_id = x.sale_id) AS odd
-    FROM (SELECT d.spiff_id, s.sale_id, s.member_id, s.amount, s.refund_of, s.quantity FROM due d
-          JOIN sales_supervisor.sale s ON s.member_id = p_member AND s.sold_on >= d.start_on AND s.sold_on <= d.end_on
-                                      AND s.category_id = d.category_id
-          UNION
-          SELECT d.spiff_id, s.sale_id, s.member_id, s.amount, s.refund_of, s.quantity FROM due d
-          JOIN sales_supervisor.sale_credit x ON x.member_id = p_member
-          JOIN sales_supervisor.sale s ON s.sale_id = x.sale_id AND s.sold_on >= d.start_on AND s.sold_on <= d.end_on
-                                      AND s.category_id = d.category_id) x),
   booked AS MATERIALIZED (   -- without p_member, one pass: every line of the category as booked, per rep
     SELECT d.spiff_id, s.member_id, sum(CASE WHEN s.refund_of IS NULL THEN 1 ELSE -1 END) AS lines,
            sum(sign(s.amount) * round(coalesce(s.quantity, 1), 3)) AS units,   -- (units to the thousandth)
@@ -68,16 +133,14 @@ AS $fn$
     JOIN sales_supervisor.sale s ON s.sold_on >= d.start_on AND s.sold_on <= d.end_on AND s.category_id = d.category_id
     WHERE p_member IS NULL
     GROUP BY d.spiff_id, s.member_id),
-  odd AS MATERIALIZED (   -- to apportion: the company's split lines (within the ids the pass met) ...
+  odd AS MATERIALIZED (   -- to apportion: the company's split lines (within the ids the pass met)
     SELECT DISTINCT ids.spiff_id, s.sale_id
     FROM (SELECT b.spiff_id, unnest(range_agg(int8range(b.lo, b.hi, '[]'))) AS r FROM booked b GROUP BY 1) ids
     JOIN sales_supervisor.sale_credit sc ON sc.sale_id >= lower(ids.r) AND sc.sale_id < upper(ids.r)
     JOIN due d ON d.spiff_id = ids.spiff_id
     CROSS JOIN LATERAL (SELECT s.sale_id FROM sales_supervisor.sale s WHERE s.sale_id = sc.sale_id   -- (a probe)
                           AND s.sold_on >= d.start_on AND s.sold_on <= d.end_on AND s.category_id = d.category_id
-                        OFFSET 0) s
-    UNION ALL               -- (... or the rep's split lines and lines of 0)
-    SELECT m.spiff_id, m.sale_id FROM mine m WHERE m.odd),
+                        OFFSET 0) s),
   share AS (      -- each credited line of the category: the rep's share of it, signed ...
     SELECT x.spiff_id, x.member_id, x.line AS lines, x.sgn * x.units AS units, x.sgn * x.worth AS worth,
            x.credit
@@ -99,20 +162,11 @@ AS $fn$
            -sign(s.amount) * round(coalesce(s.quantity, 1), 3),
            -sign(s.amount) * CASE d.per WHEN 'unit' THEN round(coalesce(s.quantity, 1) * d.amount, 2) ELSE d.amount END,
            -s.amount
-    FROM odd o JOIN due d ON d.spiff_id = o.spiff_id JOIN sales_supervisor.sale s ON s.sale_id = o.sale_id
-    WHERE p_member IS NULL
-    UNION ALL       -- ... with p_member, the rep's lines with one rep, all of it
-    SELECT d.spiff_id, m.member_id, CASE WHEN m.refund_of IS NULL THEN 1 ELSE -1 END,
-           sign(m.amount) * round(coalesce(m.quantity, 1), 3),
-           sign(m.amount) * CASE d.per WHEN 'unit' THEN round(coalesce(m.quantity, 1) * d.amount, 2) ELSE d.amount END,
-           m.amount
-    FROM mine m JOIN due d ON d.spiff_id = m.spiff_id
-    WHERE NOT m.odd),
+    FROM odd o JOIN due d ON d.spiff_id = o.spiff_id JOIN sales_supervisor.sale s ON s.sale_id = o.sale_id),
   rep AS (
     SELECT sh.spiff_id, sh.member_id, sum(sh.lines)::bigint AS lines, sum(sh.units) AS units,
            sum(sh.worth) AS worth, sum(sh.credit) AS credit
     FROM share sh
-    WHERE p_member IS NULL OR sh.member_id = p_member   -- (a split line's other reps)
     GROUP BY sh.spiff_id, sh.member_id)
   SELECT r.spiff_id, r.member_id, r.lines, r.units,
          -- never below 0, then at most the cap (least() ignores a NULL cap)
@@ -121,9 +175,11 @@ AS $fn$
                d.cap)
   FROM rep r
   JOIN due d ON d.spiff_id = r.spiff_id
+  UNION ALL   -- with p_member, the rep's rows (the company's are not read)
+  SELECT * FROM sales_supervisor.spiff_member_earnings(p_period, p_member) WHERE p_member IS NOT NULL
 $fn$;
 COMMENT ON FUNCTION spiff_earnings(integer, integer) IS
-'Internal (settle_commission_period): per SPIFF whose own period ends within p_period''s dates and per rep credited with a line of its category sold in the SPIFF period (split as credited_sales does): lines (credited lines less refund lines, a split line once per rep), units (coalesce(quantity, 1), refunds negative, a split line''s quantity divided by credit in thousandths) and the amount earned -- per unit quantity x amount a line, per line the amount a line, each line''s worth divided between its reps by credit in exact cents (allocate_quota), refunds negative; per period the amount once if the rep''s net credit is above 0; a negative total is 0, then at most the cap. No rows for a NULL or unknown period. With p_member, only that rep''s rows (read from the rep''s lines).';
+'Internal (settle_commission_period): per SPIFF whose own period ends within p_period''s dates and per rep credited with a line of its category sold in the SPIFF period (split as credited_sales does): lines (credited lines less refund lines, a split line once per rep), units (coalesce(quantity, 1), refunds negative, a split line''s quantity divided by credit in thousandths) and the amount earned -- per unit quantity x amount a line, per line the amount a line, each line''s worth divided between its reps by credit in exact cents (allocate_quota), refunds negative; per period the amount once if the rep''s net credit is above 0; a negative total is 0, then at most the cap. No rows for a NULL or unknown period. With p_member, only that rep''s rows (spiff_member_earnings, read from the rep''s lines).';
 REVOKE ALL ON FUNCTION spiff_earnings(integer, integer) FROM PUBLIC;
 
 -- spiff_check_settled: a SPIFF is paid with the settlement of the period its

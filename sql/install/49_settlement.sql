@@ -354,7 +354,8 @@ BEGIN
   SELECT se.member_id, ''spiff'', se.amount, NULL::integer, NULL::integer, NULL::integer, NULL::bigint, se.spiff_id,
          format(''SPIFF %s: %s'', sp.name, CASE sp.per WHEN ''unit'' THEN se.units || '' unit(s)''
                                                   WHEN ''line'' THEN se.lines || '' line(s)'' ELSE ''once'' END)
-  FROM spiff_earnings($1, $3) se JOIN spiff sp ON sp.spiff_id = se.spiff_id
+  FROM ' || CASE WHEN p_member IS NULL THEN 'spiff_earnings($1)' ELSE 'spiff_member_earnings($1, $3)' END || ' se
+  JOIN spiff sp ON sp.spiff_id = se.spiff_id
   WHERE $4 AND se.amount <> 0 AND ($3 IS NULL OR se.member_id = $3)
     -- (paid once, should a month and its quarter both be settled)
     AND NOT EXISTS (SELECT 1 FROM commission_entry e WHERE e.spiff_id = se.spiff_id AND e.member_id = se.member_id)'
@@ -365,7 +366,7 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION settlement_entries(integer, timestamptz, integer) IS
-'Internal: the entries a settlement of p_period posts before draws and payout, as known at p_as_of: earned (each payout line booked in the period, once), held / clawed_back / released (settlement_withheld_entries), spiff (spiff_earnings). With p_member, that rep''s only (a statement''s preview).';
+'Internal: the entries a settlement of p_period posts before draws and payout, as known at p_as_of: earned (each payout line booked in the period, once), held / clawed_back / released (settlement_withheld_entries), spiff (spiff_earnings; with p_member spiff_member_earnings). With p_member, that rep''s only (a statement''s preview).';
 REVOKE ALL ON FUNCTION settlement_entries(integer, timestamptz, integer) FROM PUBLIC;
 
 -- settlement_walk: the balance walk of every rep for p_period -- the opening

@@ -80,7 +80,7 @@ SELECT columns_are('sales_supervisor', 'appraisal_result', ARRAY['cycle_id', 'me
 SELECT columns_are('sales_supervisor', 'audit_log', ARRAY['audit_id', 'table_name', 'row_key', 'action', 'changed_by',
   'acting_role', 'changed_at', 'txid', 'old_row', 'new_row', 'reason'], 'audit_log columns');
 SELECT col_is_pk('sales_supervisor', 'appraisal_result', ARRAY['cycle_id', 'member_id'], 'one result per cycle and member');
-SELECT has_index('sales_supervisor', 'sale', 'sale_member_idx', ARRAY['member_id', 'sold_on'], 'sales by rep and date');
+SELECT has_index('sales_supervisor', 'sale', 'sale_member_idx', ARRAY['member_id', 'sold_on', 'category_id'], 'sales by rep, date and category');
 SELECT has_index('sales_supervisor', 'customer_visit', 'customer_visit_pending_idx', 'planned visits not yet done');
 SELECT has_index('sales_supervisor', 'appraisal_cycle', 'appraisal_cycle_one_unclosed_per_year', 'one unclosed cycle per year');
 

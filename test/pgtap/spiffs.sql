@@ -35,7 +35,7 @@
 -- id); a rep's amount is the sum, 0 if negative, then at most the cap.
 BEGIN;
 SET LOCAL search_path = sales_supervisor, public;
-SELECT plan(21);
+SELECT plan(22);
 
 INSERT INTO team (team_id, name) VALUES (1, 'North');
 INSERT INTO member (member_id, full_name, level, team_id, hire_date) VALUES
@@ -143,6 +143,10 @@ SELECT is((SELECT array_agg(r ORDER BY r) FROM unnest(ARRAY['sales_supervisor_re
              'sales_supervisor_manager', 'sales_supervisor_hr', 'sales_supervisor_bi']) r
            WHERE has_function_privilege(r, 'sales_supervisor.spiff_earnings(integer, integer)', 'EXECUTE')),
           NULL, 'spiff_earnings is internal: no group role may execute it');
+SELECT is((SELECT array_agg(r ORDER BY r) FROM unnest(ARRAY['sales_supervisor_rep', 'sales_supervisor_supervisor',
+             'sales_supervisor_manager', 'sales_supervisor_hr', 'sales_supervisor_bi']) r
+           WHERE has_function_privilege(r, 'sales_supervisor.spiff_member_earnings(integer, integer)', 'EXECUTE')),
+          NULL, 'spiff_member_earnings is internal: no group role may execute it');
 
 -- ---------------------------------------------------------------- writing SPIFFs
 CREATE ROLE ss_spiff_manager NOLOGIN;

@@ -437,7 +437,7 @@ SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.invoice_credit_stal
 -- SPIFFs (issue 15): what each rep earns from the SPIFFs paid with a period's
 -- settlement; managers and HR write SPIFFs (the grant comes with spiff above),
 -- audited, and a SPIFF whose payout is settled is final.
---@ replace function spiff_earnings, spiff_check_settled
+--@ replace function spiff_member_earnings, spiff_earnings, spiff_check_settled
 --@ create trigger spiff_check_settled, spiff_audit
 --@ replace function settlement_plan_terms, settlement_cache_fill, settlement_invoice_state, settlement_unpaid_credit, settlement_withheld_entries
 --@ replace function settlement_entries, settlement_walk, settlement_check, settle_commission_period, commission_statement, approve_payout_batch, reverse_payout_line
@@ -800,3 +800,17 @@ COMMENT ON AGGREGATE pace_credit_rows(bigint, integer, numeric) IS
 -- ---------------------------------------------------------------------------
 --@ replace function conservation_settlement_violations, conservation_invoice_violations
 --@ replace function invoice_track_payments, invoice_check_totals, settlement_invoice_state
+-- ---------------------------------------------------------------------------
+-- Issue 15, a statement's preview of a month paying a SPIFF (December's year-
+-- end SPIFF at 10 M lines): one rep's SPIFF share is spiff_member_earnings
+-- (PL/pgSQL, one generic plan per session; created with spiff_earnings
+-- further up, which calls it with p_member); settlement_entries calls it for
+-- a preview.  sale_member_idx gains the category as a third column (a rep's
+-- lines of a category are picked in the index) and sale_credit_member_idx
+-- the line (a rep's split lines listed from the index alone): both rebuilt.
+-- ---------------------------------------------------------------------------
+DROP INDEX sale_member_idx;
+CREATE INDEX sale_member_idx ON sale (member_id, sold_on, category_id);
+DROP INDEX sale_credit_member_idx;
+CREATE INDEX sale_credit_member_idx ON sale_credit (member_id, sale_id);
+--@ replace function spiff_member_earnings, spiff_earnings, settlement_entries
