@@ -774,3 +774,13 @@ COMMENT ON AGGREGATE pace_credit_rows(bigint, integer, numeric) IS
 -- never shipped).  SQL functions here read shard_servers: created after it.
 -- ---------------------------------------------------------------------------
 --@ replace function shard_line_scope, shard_scope_qual, shard_scope_ids_query, shard_scope_sale_ids, shard_line_query
+-- ---------------------------------------------------------------------------
+-- Issue 18 (scale-out: the year's credited sales on the shards).  A shard
+-- sums its credit_moves for a span of 62 days or more (its lines scanned
+-- once, each split line probed by key) and groups its credited_line for a
+-- shorter one (shard_credit_query); add_shard imports credit_moves and has
+-- the shard plan the coordinator's cursors for all their rows
+-- (cursor_tuple_fraction 1).  No 0.2.0 server has shards: nothing to
+-- re-register.
+--@ replace view credit_moves
+--@ replace function shard_credit_query, shard_create_objects, add_shard
