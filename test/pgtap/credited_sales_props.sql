@@ -47,7 +47,8 @@ SELECT is((SELECT count(*) FROM by_month WHERE w = 5), 0::bigint, 'a window with
 -- month and sign, dropping groups that net no line, are those groups again
 -- (a split line booked to a rep who keeps no share leaves that rep a group
 -- of zero lines when it is the rep's only line there: dropped)
-SELECT set_eq($$SELECT w.w, m.member_id, month_start(m.sold_on), m.refund_of IS NOT NULL, sum(m.lines)::bigint, sum(m.amount)
+SELECT set_eq($$SELECT w.w, m.member_id, month_start(m.sold_on) AS month, m.refund_of IS NOT NULL AS refunds,
+                       sum(m.lines)::bigint AS lines, sum(m.amount) AS amount
                 FROM windows w JOIN sales_supervisor.credit_moves m ON m.sold_on BETWEEN w.from_on AND w.to_on
                 GROUP BY 1, 2, 3, 4 HAVING sum(m.lines) <> 0$$,
               'SELECT * FROM by_line',
