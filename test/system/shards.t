@@ -125,8 +125,10 @@ AGG_REMOTE=$(printf '%s\n' "$PLAN" | grep -c 'Remote SQL: SELECT member_id, sale
 check "the year: each shard sums its credit_moves: Remote SQL with GROUP BY and month_start, once per shard" "$AGG_REMOTE" "2" "$PLAN"
 MPLAN=$(psql -X -q -At -d "$DB" -c "PREPARE p(date, date) AS $QUERY" \
          -c "EXPLAIN (VERBOSE, ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) EXECUTE p($M)")
-check "a month: each shard groups its credited_line instead (Remote SQL), and reads nothing else" \
-  "$(printf '%s\n' "$MPLAN" | grep -c 'Remote SQL: SELECT member_id, sales_supervisor.month_start(sold_on), (refund_of IS NOT NULL), count(\*), sum(amount) FROM sales_supervisor.credited_line WHERE .* GROUP BY 1, 2, 3') $(printf '%s\n' "$MPLAN" | grep -c 'Foreign Scan')" "2 2" "$MPLAN"
+# (whether a shard also groups a month's lines is the planner's choice from
+# the estimates: this small org's month has about as many lines as groups)
+check "a month: each shard reads its credited_line instead (Remote SQL), not credit_moves" \
+  "$(printf '%s\n' "$MPLAN" | grep -c 'Remote SQL: SELECT .* FROM sales_supervisor.credited_line WHERE') $(printf '%s\n' "$MPLAN" | grep -c 'credit_moves') $(printf '%s\n' "$MPLAN" | grep -c 'Foreign Scan')" "2 0 2" "$MPLAN"
 check "the shard sessions plan the coordinator's cursors for all their rows (cursor_tuple_fraction 1)" \
   "$(q "SELECT count(*) FROM pg_foreign_server WHERE srvname LIKE 'ss_shard_%' AND 'options=-c cursor_tuple_fraction=1' = ANY (srvoptions)")" "2"
 check "the shards work at the same time (two Async Foreign Scans of the aggregate)" \
