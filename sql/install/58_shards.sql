@@ -90,7 +90,7 @@ GRANT SELECT ON credited_line TO sales_supervisor_rep, sales_supervisor_supervis
 -- scanned once, and the split lines are found from sale_credit (in key
 -- order) and probed by sale's key (a LATERAL kept a probe), where
 -- credited_line reads every line twice (the lines without a split by an
--- anti-join, the split lines by a hash join over every line): 1.8-2.1 x
+-- anti-join, the split lines by a hash join over every line): 1.4-2 x
 -- credited_sales_by_month at 10 M lines.  The probe reads every split line
 -- whatever the dates, so a month reads credited_line instead
 -- (shard_credit_query chooses by the span).  The window is partitioned by
