@@ -11,8 +11,10 @@
 # shards: shard j holds the lines with sale_id % k = j and their splits
 # (COPY from the coordinator, triggers off: the shards need no reference rows
 # to be read), add_shard registers them; then, on the coordinator:
-#   ours   shard_credited_sales_by_month(year): each shard aggregates
-#          credited_line (its lines split there), all shards at once;
+#   ours   shard_credited_sales_by_month(year): each shard sums its
+#          credit_moves (its lines as booked, its split lines moved between
+#          reps, split there; credited_line for spans under 62 days), all
+#          shards at once;
 #   sql    credited_sales_by_month(year) on the single server (what one server
 #          does today);
 #   floor  one GROUP BY rep and month over the single server's lines, splits

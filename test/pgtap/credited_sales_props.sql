@@ -9,7 +9,7 @@
 -- credited and waiting, for windows of whole and cut months.
 BEGIN;
 SET LOCAL search_path = sales_supervisor, public;
-SELECT plan(16);
+SELECT plan(18);
 
 SELECT lives_ok($$SELECT count(*) FROM sales_supervisor.generate_demo_org(seed => 11, teams => 6, depth => 2, reps => 24,
                     customers => 240, sales_lines => 20000, surveys => 100, billing => true)$$,
@@ -43,6 +43,23 @@ SELECT w.w, b.* FROM windows w, LATERAL credited_sales_by_month(w.from_on, w.to_
 SELECT set_eq('SELECT * FROM by_month', 'SELECT * FROM by_line',
               'credited_sales_by_month = credited_sales grouped, for every window, row for row');
 SELECT is((SELECT count(*) FROM by_month WHERE w = 5), 0::bigint, 'a window without lines gives no rows');
+-- credit_moves (what a shard sums for a long span): its moves summed per rep,
+-- month and sign, dropping groups that net no line, are those groups again
+-- (a split line booked to a rep who keeps no share leaves that rep a group
+-- of zero lines when it is the rep's only line there: dropped)
+SELECT set_eq($$SELECT w.w, m.member_id, month_start(m.sold_on) AS month, m.refund_of IS NOT NULL AS refunds,
+                       sum(m.lines)::bigint AS lines, sum(m.amount) AS amount
+                FROM windows w JOIN sales_supervisor.credit_moves m ON m.sold_on BETWEEN w.from_on AND w.to_on
+                GROUP BY 1, 2, 3, 4 HAVING sum(m.lines) <> 0$$,
+              'SELECT * FROM by_line',
+              'credit_moves summed per rep, month and sign = credited_sales grouped, for every window, row for row');
+SELECT is((SELECT count(*) || ' ' || count(*) FILTER (WHERE lines = -1) || ' ' || sum(amount) FILTER (WHERE lines = -1)
+                  || ' ' || sum(amount) FROM sales_supervisor.credit_moves),
+          (SELECT (SELECT count(*) FROM sale) + (SELECT count(*) FROM sale_credit) + (SELECT count(DISTINCT sale_id) FROM sale_credit)
+                  || ' ' || (SELECT count(DISTINCT sale_id) FROM sale_credit)
+                  || ' ' || -(SELECT sum(s.amount) FROM sale s WHERE s.sale_id IN (SELECT sale_id FROM sale_credit))
+                  || ' ' || (SELECT sum(amount) FROM sale)),
+          'credit_moves: a row per line, per share and per split line taken back (minus its amount); money conserved');
 -- the run's one pass (commission_window_credit): its parts summed per rep
 -- and month are those groups again, and per invoice and rep they are the
 -- credited lines of each invoice

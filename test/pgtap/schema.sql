@@ -24,7 +24,7 @@ SELECT views_are('sales_supervisor', ARRAY['overdue_visit', 'v_org_summary', 'v_
   'v_team_attainment', 'v_pipeline', 'v_forecast_accuracy', 'v_customer_health', 'v_team_scorecard',
   'v_commission_statement', 'v_payout_export',
   'v_grade_distribution', 'v_promotion_pipeline', 'v_pay_summary', 'v_job_status', 'v_job_health', 'quota_rollup',
-  'commission_credit_line', 'nine_box', 'v_customer_risk', 'credited_line', 'v_pace_to_quota', 'v_team_risk',
+  'commission_credit_line', 'nine_box', 'v_customer_risk', 'credited_line', 'credit_moves', 'v_pace_to_quota', 'v_team_risk',
   'v_pace_backtest'], 'the data model''s views');
 
 -- keys, comments, pg_dump

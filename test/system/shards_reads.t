@@ -119,8 +119,8 @@ PLAN=$(q "SELECT shard_forecast_query()" | tr '\n' ' ')
 PLAN=$(psql -X -q -At -d "$DB" -c "PREPARE p(date, date) AS $PLAN" \
          -c "EXPLAIN (VERBOSE, ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) EXECUTE p('2025-01-01', '2025-12-31')" 2>&1)
 printf '%s\n' "$PLAN" | grep -E 'ERROR|Foreign Scan|Remote SQL|Relations' | sed 's/^/# /'
-check "its actuals are aggregated on the shards (Remote SQL: month_start and GROUP BY over credited_line, per shard)" \
-  "$(printf '%s\n' "$PLAN" | grep -c 'Remote SQL: SELECT member_id, sales_supervisor.month_start(sold_on), .*sum(amount) FROM sales_supervisor.credited_line WHERE .* GROUP BY 1, 2, 3')" \
+check "its actuals are aggregated on the shards (Remote SQL: month_start and GROUP BY over credit_moves for the year, per shard)" \
+  "$(printf '%s\n' "$PLAN" | grep -c 'Remote SQL: SELECT member_id, sales_supervisor.month_start(sold_on), .*sum(lines), sum(amount) FROM sales_supervisor.credit_moves WHERE .* GROUP BY 1, 2, 3')" \
   "2"
 check "...the shards at the same time (two Async Foreign Scans: no projection above them)" \
   "$(printf '%s\n' "$PLAN" | grep -c 'Async Foreign Scan')" "2"

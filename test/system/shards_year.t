@@ -176,8 +176,8 @@ PLAN=$(psql -X -q -At -d "$CO" -c "PREPARE p(date, date) AS $PLAN" \
 RECEIVED=$(printf '%s\n' "$PLAN" | grep 'Foreign Scan' | grep -o 'actual rows=[0-9]*' | cut -d= -f2 | awk '{ s += $1 } END { print s }')
 printf '%s\n' "$PLAN" | grep -E 'ERROR|Foreign Scan|Remote SQL|Relations|Aggregate' | sed 's/^/# /'
 echo "# rows received for the year's window: $RECEIVED (lines: $(q "SELECT count(*) FROM sale WHERE sold_on BETWEEN '2025-01-01' AND '2025-12-31'"))"
-check "the run's window: Remote SQL with month_start and GROUP BY over credited_line on each of the three shards, Async; no more rows than reps x months x (sales, refunds) x shards" \
-  "$(printf '%s\n' "$PLAN" | grep -c 'Remote SQL: SELECT member_id, sales_supervisor.month_start(sold_on), (refund_of IS NOT NULL), count(\*), sum(amount) FROM sales_supervisor.credited_line WHERE .* GROUP BY 1, 2, 3') $(printf '%s\n' "$PLAN" | grep -c 'Async Foreign Scan') $(( RECEIVED <= $(q "SELECT count(*) FROM member WHERE level = 'sales_rep'") * 12 * 2 * 3 ))" \
+check "the run's window: Remote SQL with month_start and GROUP BY over credit_moves (a year) on each of the three shards, Async; no more rows than reps x months x (sales, refunds) x shards" \
+  "$(printf '%s\n' "$PLAN" | grep -c 'Remote SQL: SELECT member_id, sales_supervisor.month_start(sold_on), (refund_of IS NOT NULL), sum(lines), sum(amount) FROM sales_supervisor.credit_moves WHERE .* GROUP BY 1, 2, 3') $(printf '%s\n' "$PLAN" | grep -c 'Async Foreign Scan') $(( RECEIVED <= $(q "SELECT count(*) FROM member WHERE level = 'sales_rep'") * 12 * 2 * 3 ))" \
   "3 3 1" "$PLAN"
 
 # 12-15: the window's pushdown; the year's other steps
@@ -217,8 +217,11 @@ for d in "$DB" "$CO"; do
     out=$(qdb "$d" "$job" 2>&1) || echo "# $job on ${d#ss_shards_year_}: ${out%%$'\n'*}"
   done
 done
+# (credit_moves is no BI view: what a shard sums for a year, read by the
+# shard login; on a coordinator it shows the coordinator's own lines)
 VIEWS=$(q "SELECT string_agg(c.relname, ' ' ORDER BY c.relname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-           WHERE n.nspname = 'sales_supervisor' AND c.relkind IN ('v', 'm') AND c.relname NOT IN ('v_job_health', 'v_job_status')")
+           WHERE n.nspname = 'sales_supervisor' AND c.relkind IN ('v', 'm')
+             AND c.relname NOT IN ('v_job_health', 'v_job_status', 'credit_moves')")
 EQUAL=""; DIFFER=""; FAILING=""; LISTED=""
 for v in $VIEWS; do
   s=$(q "SELECT count(*) || ' ' || coalesce(md5(string_agg(x::text, E'\n' ORDER BY x::text)), '') FROM $v x" 2>&1)

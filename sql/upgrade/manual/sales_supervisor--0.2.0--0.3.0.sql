@@ -814,3 +814,13 @@ CREATE INDEX sale_member_idx ON sale (member_id, sold_on, category_id);
 DROP INDEX sale_credit_member_idx;
 CREATE INDEX sale_credit_member_idx ON sale_credit (member_id, sale_id);
 --@ replace function spiff_member_earnings, spiff_earnings, settlement_entries
+-- ---------------------------------------------------------------------------
+-- Issue 18 (scale-out: the year's credited sales on the shards).  A shard
+-- sums its credit_moves for a span of 62 days or more (its lines scanned
+-- once, each split line probed by key) and groups its credited_line for a
+-- shorter one (shard_credit_query); add_shard imports credit_moves and has
+-- the shard plan the coordinator's cursors for all their rows
+-- (cursor_tuple_fraction 1).  No 0.2.0 server has shards: nothing to
+-- re-register.
+--@ replace view credit_moves
+--@ replace function shard_credit_query, shard_create_objects, add_shard
