@@ -13,6 +13,7 @@ the schema and data migration of the release, in order.  Wherever it says
     --@ create policies on table1, table2     (new row-level security)
     --@ create table t1, t2                   (new tables, with indexes and comments)
     --@ create type ty / create trigger tg    (new types and triggers, with comments)
+    --@ create aggregate agg                  (new aggregates, with comments and grants)
     --@ comments on table t1                  (every COMMENT ON TABLE / COLUMN of t1)
 
 the generator puts the definitions of those objects as the install script
@@ -39,6 +40,7 @@ KINDS = {
     'table': r'TABLE',
     'type': r'TYPE',
     'trigger': r'TRIGGER',
+    'aggregate': r'AGGREGATE',
 }
 IDENT = r'(?:sales_supervisor\.)?"?([a-z_][a-z0-9_]*)"?'
 
@@ -248,7 +250,7 @@ def main():
             res.append(render_comments(stmts, tables))
             continue
         m = re.match(r'--@\s*(?:replace\s+(function|procedure|materialized view|view)'
-                     r'|create\s+(table|type|trigger))\s+(.*)$', line.strip(), re.I)
+                     r'|create\s+(table|type|trigger|aggregate))\s+(.*)$', line.strip(), re.I)
         if not m:
             res.append(line)
             continue

@@ -361,30 +361,12 @@ SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.shard_late_sale', '
 -- cents_sum(numeric): the ledgers' grouped sums in whole hundredths (its
 -- support functions, then the aggregate, before the functions using it)
 --@ replace function cents_sum_agg_trans, cents_sum_agg_final
-CREATE AGGREGATE cents_sum(amount numeric) (
-    SFUNC = cents_sum_agg_trans,
-    STYPE = internal,
-    SSPACE = 32,
-    FINALFUNC = cents_sum_agg_final,
-    FINALFUNC_MODIFY = READ_ONLY,
-    PARALLEL = SAFE
-);
-COMMENT ON AGGREGATE cents_sum(numeric) IS
-'sum(amount) of money amounts, kept as a whole number of hundredths per group: the same value and display scale as sum(numeric) (NULL amounts skipped, NULL without one), several times cheaper per group and per row for amounts with at most two decimals; an amount with more decimals, NaN, an infinity or a sum beyond +-2^62 hundredths continues in sum()''s numeric arithmetic. For the ledgers'' grouped sums (per invoice, per statement). Parallel safe; no combine function (a parallel plan aggregates in one process).';
+--@ create aggregate cents_sum
 -- entry_kind_sums(kind, amount): a commission account's entries summed per
 -- kind in one aggregate state (the accounts' check, replaced further down,
 -- reads it; see the section on issue 15's check at the end)
 --@ replace function entry_kind_sums_trans, entry_kind_sums_final
-CREATE AGGREGATE entry_kind_sums(kind text, amount numeric) (
-    SFUNC = entry_kind_sums_trans,
-    STYPE = internal,
-    SSPACE = 320,
-    FINALFUNC = entry_kind_sums_final,
-    FINALFUNC_MODIFY = READ_ONLY,
-    PARALLEL = SAFE
-);
-COMMENT ON AGGREGATE entry_kind_sums(text, numeric) IS
-'The sums of commission account entries per kind, in one pass: numeric[10] in the order earned, held, released, clawed_back, spiff, adjustment, draw_paid, guarantee_paid, draw_recovered, paid; each element the cents_sum(amount) of that kind (sum()''s value and display scale), numeric 0 for a kind without an amount, as coalesce(cents_sum(amount) FILTER (WHERE kind = ...), 0); rows with a NULL kind or amount skipped; NULL without a row; another kind is error 22023. For the accounts'' check (one state per statement instead of ten filtered sums). Parallel safe; no combine function.';
+--@ create aggregate entry_kind_sums
 --@ create table invoice
 ALTER TABLE sale ADD COLUMN invoice_id bigint, ADD COLUMN quantity numeric(12,3),
   ADD CONSTRAINT sale_invoice_fk FOREIGN KEY (invoice_id) REFERENCES invoice ON DELETE RESTRICT,
@@ -616,31 +598,10 @@ ON CONFLICT (job_name) DO NOTHING;
 -- ---------------------------------------------------------------------------
 --@ create type purchase_rhythm_result
 --@ replace function purchase_rhythm_trans, purchase_rhythm_combine, purchase_rhythm_serialize, purchase_rhythm_deserialize, purchase_rhythm_final
-CREATE AGGREGATE purchase_rhythm(day date) (
-    SFUNC = purchase_rhythm_trans,
-    STYPE = internal,
-    SSPACE = 256,
-    FINALFUNC = purchase_rhythm_final,
-    FINALFUNC_MODIFY = READ_ONLY,
-    COMBINEFUNC = purchase_rhythm_combine,
-    SERIALFUNC = purchase_rhythm_serialize,
-    DESERIALFUNC = purchase_rhythm_deserialize,
-    PARALLEL = SAFE
-);
-COMMENT ON AGGREGATE purchase_rhythm(date) IS
-'Purchase rhythm of the days of a group (one customer''s purchase days): (purchase_days, first_on, last_on, gaps, median_gap) where median_gap is the lower median of the gaps in days between consecutive distinct days (of an even number of gaps the smaller middle one, as percentile_disc(0.5)); NULL days skipped; no day gives NULL; an infinite date is error 22023. Independent of row order; parallel safe.';
+--@ create aggregate purchase_rhythm
 --@ create type customer_sales_row
 --@ replace function customer_sales_trans, customer_sales_final
-CREATE AGGREGATE customer_sales_scan(customer_id integer, sold_on date, purchase boolean, amount numeric,
-                                     recent_from date, year_ago_from date, year_ago date) (
-    SFUNC = customer_sales_trans,
-    STYPE = internal,
-    FINALFUNC = customer_sales_final,
-    FINALFUNC_MODIFY = READ_ONLY,
-    PARALLEL = SAFE
-);
-COMMENT ON AGGREGATE customer_sales_scan(integer, date, boolean, numeric, date, date, date) IS
-'The sales phase of customer_risk in one pass over the lines (no GROUP BY: the aggregate keeps a table of customers): per customer, the purchase rhythm of the lines with purchase true (as purchase_rhythm), the last such day on or before year_ago, and sum(amount) of the lines with recent_from < sold_on and of those with year_ago_from < sold_on <= year_ago (0 without a line); an array of customer_sales_row. Lines with a NULL customer, day or amount are skipped; the bounds must be the same on every line (22023), not NULL (22004), finite (22023). Parallel safe; no combine function (a parallel plan aggregates in the leader).';
+--@ create aggregate customer_sales_scan
 --@ create table customer_risk_setting, customer_risk_flag
 SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.customer_risk_setting', '');
 SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.customer_risk_flag', '');
@@ -678,16 +639,7 @@ SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.pace_backtest', '')
 INSERT INTO pace_team_setting DEFAULT VALUES;
 --@ create type pace_line_row
 --@ replace function pace_line_trans, pace_line_final
-CREATE AGGREGATE pace_line_scan(sale_id bigint, member_id integer, sold_on date, amount numeric, lo date,
-                                point_of_day integer[], as_of date[], moved integer[], credits bytea) (
-    SFUNC = pace_line_trans,
-    STYPE = internal,
-    FINALFUNC = pace_line_final,
-    FINALFUNC_MODIFY = READ_ONLY,
-    PARALLEL = SAFE
-);
-COMMENT ON AGGREGATE pace_line_scan(bigint, integer, date, numeric, date, integer[], date[], integer[], bytea) IS
-'The pass over the sales lines of pace to quota, in C, without GROUP BY: a line of day d belongs to point k = point_of_day[d - lo + 1] (none: not read); per (member_id, k, in_date = d <= as_of[k], day = d for a member in moved else NULL) the credited sum, as credited_sales credits: a line whose sale_id has rows in credits (pace_credit_rows() of sale_credit) is split among those reps by sign(amount) x allocate_quota(|amount|, share, 0.01) in rep order -- largest remainder, ties to the larger share, then the lower rep -- and its booked rep keeps a sum of 0 for it; any other line counts whole for member_id. An array of pace_line_row. Lines with a NULL member, day or amount are skipped. lo, the arrays and credits must be the same on every line (22023; pass constants), not NULL (22004), the arrays one-dimensional, point_of_day within as_of, credits pace_credit_rows() output, split amounts in whole cents (22023). Parallel safe; no combine function.';
+--@ create aggregate pace_line_scan
 --@ replace function pace_require_settings, kpi_gate, pace_gate, pace_share, pace_points_sales, pace_points_pipeline, pace_points_quota
 --@ replace function pace_team_closure, pace_points, pace_compute, pace_reason, pace_sees_all, pace_to_quota
 --@ replace function team_risk_members, team_risk_below_gate, team_risk_training, team_risk_reviews
@@ -730,15 +682,7 @@ SELECT pg_catalog.pg_extension_config_dump('sales_supervisor.shard_write_batch',
 -- (the aggregate's own definition is written there).
 -- ---------------------------------------------------------------------------
 --@ replace function pace_credit_trans, pace_credit_final
-CREATE AGGREGATE pace_credit_rows(sale_id bigint, member_id integer, share numeric) (
-    SFUNC = pace_credit_trans,
-    STYPE = internal,
-    FINALFUNC = pace_credit_final,
-    FINALFUNC_MODIFY = READ_WRITE,
-    PARALLEL = SAFE
-);
-COMMENT ON AGGREGATE pace_credit_rows(bigint, integer, numeric) IS
-'Credit rows (sale_credit''s sale_id, member_id, share_pct) packed for pace_line_scan: 16 bytes a row (sale, rep, share in hundredths of a percent, in this server''s byte order), sorted by sale and rep; an empty bytea without a row. NULL arguments 22004; a share outside (0, 100] or with more than two decimals, or a rep twice on a sale, 22023. Parallel safe; no combine function.';
+--@ create aggregate pace_credit_rows
 --@ replace function pace_points_sales
 -- ---------------------------------------------------------------------------
 -- Issue 18, part 3 (scale-out: on a coordinator the sales-year steps read the
