@@ -701,9 +701,10 @@ BEGIN
   ORDER BY o.i;
 
   -- ---- forecasts: each rep forecasts each quarter within -20 %..+25 % of what they then sold
+  -- (0 for a quarter whose refunds exceed its sales: a forecast is never negative)
   INSERT INTO forecast (member_id, period_id, amount, submitted_at)
   SELECT m.member_id, fp.period_id,
-         round(coalesce(a.sold, 0) * (0.8 + 0.45 * demo_random(p_seed, m.member_id * 8 + fp.quarter, 80))::numeric, 2),
+         round(greatest(coalesce(a.sold, 0), 0) * (0.8 + 0.45 * demo_random(p_seed, m.member_id * 8 + fp.quarter, 80))::numeric, 2),
          fp.start_on - 7 + time '17:00'
   FROM demo_member m
   CROSS JOIN fiscal_period fp
