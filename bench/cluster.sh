@@ -26,6 +26,18 @@ now() { date +%s.%N; }
 secs() { awk "BEGIN { printf \"%.3f\", $(now) - $1 }"; }
 inmedian() { q "SELECT round(public.bench_median(\$b\$$2\$b\$, $1)::numeric, 6)"; }
 
+# year_config: what the sales year needs beyond the generator -- KPI targets,
+# a commission plan per rep and month, bonus targets (sales_year.sh, shards.sh)
+year_config() {
+  q "INSERT INTO kpi_target (cycle_id, kpi_id, level, target)
+     VALUES (1, 3, 'sales_rep', 0.2), (1, 4, 'sales_customer_supervisor', 80), (1, 4, 'sales_manager', 80);
+     INSERT INTO commission_plan (member_id, period_id, tiers)
+     SELECT m.member_id, p.period_id, 'marginal[(0,0.02),(20000,0.03),(60000,0.05)] cap 20000'
+     FROM member m CROSS JOIN fiscal_period p WHERE m.level = 'sales_rep' AND p.kind = 'month';
+     INSERT INTO bonus_target VALUES (2025, 'sales_rep', 15), (2025, 'sales_customer_supervisor', 20),
+                                     (2025, 'sales_manager', 25);" >/dev/null
+}
+
 bench_db() {
   DB=$1
   createdb "$DB"

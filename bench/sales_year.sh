@@ -42,14 +42,8 @@ q "SELECT count(*) FROM generate_demo_org(seed => 42, teams => $TEAMS, depth => 
                                            changes => true)" >/dev/null
 q "VACUUM ANALYZE" >/dev/null
 echo "  generated in $(awk "BEGIN { printf \"%.1f\", $(now) - $t0 }") s" >&2
-# configuration the year needs beyond the generator: KPI targets, commission plans, bonus targets
-q "INSERT INTO kpi_target (cycle_id, kpi_id, level, target)
-   VALUES (1, 3, 'sales_rep', 0.2), (1, 4, 'sales_customer_supervisor', 80), (1, 4, 'sales_manager', 80);
-   INSERT INTO commission_plan (member_id, period_id, tiers)
-   SELECT m.member_id, p.period_id, 'marginal[(0,0.02),(20000,0.03),(60000,0.05)] cap 20000'
-   FROM member m CROSS JOIN fiscal_period p WHERE m.level = 'sales_rep' AND p.kind = 'month';
-   INSERT INTO bonus_target VALUES (2025, 'sales_rep', 15), (2025, 'sales_customer_supervisor', 20),
-                                   (2025, 'sales_manager', 25);" >/dev/null
+# the configuration the year needs beyond the generator (bench/cluster.sh)
+year_config
 
 # floor: one scan summing the sales lines by rep and month (median of 3)
 FLOOR_SQL="SELECT count(*) FROM (SELECT member_id, date_trunc('month', sold_on), sum(amount) FROM sale GROUP BY 1, 2) x"

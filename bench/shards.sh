@@ -47,14 +47,8 @@ q "SELECT count(*) FROM generate_demo_org(seed => 42, teams => $TEAMS, depth => 
                                            surveys => $(( REPS * 3 )), reviews_per_member => 1)" >/dev/null
 echo "generated in $(secs "$t0") s" >&2
 Y="'2025-01-01', '2025-12-31'"
-# the configuration the year needs beyond the generator (as bench/sales_year.sh)
-q "INSERT INTO kpi_target (cycle_id, kpi_id, level, target)
-   VALUES (1, 3, 'sales_rep', 0.2), (1, 4, 'sales_customer_supervisor', 80), (1, 4, 'sales_manager', 80);
-   INSERT INTO commission_plan (member_id, period_id, tiers)
-   SELECT m.member_id, p.period_id, 'marginal[(0,0.02),(20000,0.03),(60000,0.05)] cap 20000'
-   FROM member m CROSS JOIN fiscal_period p WHERE m.level = 'sales_rep' AND p.kind = 'month';
-   INSERT INTO bonus_target VALUES (2025, 'sales_rep', 15), (2025, 'sales_customer_supervisor', 20),
-                                   (2025, 'sales_manager', 25);" >/dev/null
+# the configuration the year needs beyond the generator (bench/cluster.sh)
+year_config
 q "VACUUM ANALYZE" >/dev/null
 # the year, rolled back (the ledger starts empty each time); prints seconds
 YEAR_SQL="BEGIN;
