@@ -38,7 +38,11 @@ REVOKE ALL ON FUNCTION settlement_open_period(integer) FROM PUBLIC;
 -- settlement_plan_terms: the payment terms of each rep's plan for each period
 -- as known at p_as_of (the last version recorded by then); with p_member,
 -- that rep's plans only.  Under no plan a rep's commission is earned on
--- booking, without clawback or draw.
+-- booking, without clawback or draw.  The company's and the rep's versions
+-- are two branches of a UNION ALL, each behind a test of p_member, rather
+-- than one filter "p_member IS NULL OR member_id = p_member": a plan kept
+-- for any rep (a preview's) then still reads the rep's rows by index, and
+-- never runs the other branch.
 CREATE FUNCTION settlement_plan_terms(p_as_of timestamptz, p_member integer DEFAULT NULL)
 RETURNS TABLE (member_id integer, period_id integer, plan_id integer, version integer, earn_on text,
                clawback_days integer, draw_kind text, draw_amount numeric, draw_recovery_limit numeric,
@@ -49,8 +53,10 @@ LANGUAGE sql STABLE
 BEGIN ATOMIC
   SELECT DISTINCT ON (v.plan_id) v.member_id, v.period_id, v.plan_id, v.version, v.earn_on, v.clawback_days,
          v.draw_kind, v.draw_amount, v.draw_recovery_limit, v.pay_negative
-  FROM sales_supervisor.commission_plan_version v
-  WHERE v.recorded_at <= p_as_of AND (p_member IS NULL OR v.member_id = p_member)
+  FROM (SELECT a.* FROM sales_supervisor.commission_plan_version a WHERE p_member IS NULL
+        UNION ALL
+        SELECT b.* FROM sales_supervisor.commission_plan_version b WHERE b.member_id = p_member) v
+  WHERE v.recorded_at <= p_as_of
   ORDER BY v.plan_id, v.version DESC;
 END;
 COMMENT ON FUNCTION settlement_plan_terms(timestamptz, integer) IS
@@ -132,9 +138,9 @@ REVOKE ALL ON FUNCTION settlement_cache_fill(date) FROM PUBLIC;
 -- invoice's total and paid on p_day are its columns unless a line or payment
 -- came later (then the later lines are taken off, by index; its payments up
 -- to p_day are summed, unless its first payment is dated after p_day --
--- invoice.first_paid_on -- and it had paid nothing then).
--- With p_member, only the invoices that can hold that rep's credit.
-CREATE FUNCTION settlement_invoice_state(p_day date, p_as_of timestamptz, p_member integer DEFAULT NULL)
+-- invoice.first_paid_on -- and it had paid nothing then).  One rep's
+-- invoices: settlement_member_unpaid_credit, by key.
+CREATE FUNCTION settlement_invoice_state(p_day date, p_as_of timestamptz)
 RETURNS TABLE (invoice_id bigint, due_on date, first_sold_on date, last_sold_on date, total numeric, unpaid numeric,
                stale boolean)
 LANGUAGE sql STABLE
@@ -156,31 +162,7 @@ BEGIN ATOMIC
            i.first_paid_on <= p_day AS paid_by_day
     FROM sales_supervisor.invoice i
     WHERE i.first_sold_on <= p_day
-      AND (i.paid < i.total OR i.last_paid_on > p_day OR i.invoice_id IN (SELECT l.invoice_id FROM late l))
-      AND (p_member IS NULL   -- one rep's (a branch planned away for the company's): the
-                              -- invoices of the rep's credit in the cached run windows, of
-                              -- the rep's lines (booked or split) in the others, the stale
-           OR i.invoice_id = ANY (ARRAY(
-                WITH open_win AS MATERIALIZED (   -- the run windows by p_day the cache does not hold
-                  SELECT l.credited_from, least(l.credited_through, p_day) AS through
-                  FROM sales_supervisor.commission_period_lock l
-                  WHERE l.credited_from <= p_day
-                    AND (l.credited_through > p_day OR NOT EXISTS (SELECT 1 FROM sales_supervisor.invoice_credit_window f
-                                                                   WHERE f.period_id = l.period_id)))
-                SELECT ic.invoice_id FROM sales_supervisor.invoice_credit ic
-                JOIN sales_supervisor.commission_period_lock l ON l.period_id = ic.for_period_id
-                WHERE ic.member_id = p_member AND l.credited_through <= p_day
-                UNION   -- (the rep's lines are read only when such a window exists)
-                SELECT s.invoice_id FROM open_win l
-                JOIN sales_supervisor.sale s ON s.member_id = p_member AND s.sold_on BETWEEN l.credited_from AND l.through
-                WHERE s.invoice_id IS NOT NULL AND EXISTS (SELECT 1 FROM open_win)
-                UNION
-                SELECT s.invoice_id FROM open_win l
-                JOIN sales_supervisor.sale_credit sc ON sc.member_id = p_member
-                JOIN sales_supervisor.sale s ON s.sale_id = sc.sale_id AND s.sold_on BETWEEN l.credited_from AND l.through
-                WHERE s.invoice_id IS NOT NULL AND EXISTS (SELECT 1 FROM open_win)
-                UNION
-                SELECT x.invoice_id FROM sales_supervisor.invoice_credit_stale x))))
+      AND (i.paid < i.total OR i.last_paid_on > p_day OR i.invoice_id IN (SELECT l.invoice_id FROM late l)))
   SELECT v.invoice_id, v.due_on, v.first_sold_on, least(v.last_sold_on, p_day), v.total,
          v.total - CASE WHEN v.recount THEN coalesce(pd.paid, 0) ELSE v.paid END,
          -- (a hashed subplan: one scan of the few stale invoices, not a rescan per invoice)
@@ -197,9 +179,9 @@ BEGIN ATOMIC
              GROUP BY ip.invoice_id) pd ON pd.invoice_id = v.invoice_id
   WHERE v.total > 0 AND v.total - CASE WHEN v.recount THEN coalesce(pd.paid, 0) ELSE v.paid END > 0;
 END;
-COMMENT ON FUNCTION settlement_invoice_state(date, timestamptz, integer) IS
-'Internal: the invoices unpaid on p_day as known at p_as_of, with due date, first and last line date (by p_day), total and unpaid amount on p_day, and whether the settlement''s cached credit of the invoice is stale. With p_member, only the invoices that can hold that rep''s credit: of their credit in the cached run windows, of their lines (booked or split) in the others, and the stale ones.';
-REVOKE ALL ON FUNCTION settlement_invoice_state(date, timestamptz, integer) FROM PUBLIC;
+COMMENT ON FUNCTION settlement_invoice_state(date, timestamptz) IS
+'Internal: the invoices unpaid on p_day as known at p_as_of, with due date, first and last line date (by p_day), total and unpaid amount on p_day, and whether the settlement''s cached credit of the invoice is stale.';
+REVOKE ALL ON FUNCTION settlement_invoice_state(date, timestamptz) FROM PUBLIC;
 
 -- settlement_unpaid_credit: per rep and commission period, the credit on
 -- invoices that the rep's plan for that period does not count yet on p_day,
@@ -210,7 +192,8 @@ REVOKE ALL ON FUNCTION settlement_invoice_state(date, timestamptz, integer) FROM
 -- of an invoice's lines comes from the cache (invoice_credit) for the run
 -- windows it holds, and is computed from the lines (credited_sales) for the
 -- others -- a window not cached yet, one ending after p_day, a stale invoice.
-CREATE FUNCTION settlement_unpaid_credit(p_day date, p_as_of timestamptz, p_member integer DEFAULT NULL)
+-- The company's, for a settlement; one rep's: settlement_member_unpaid_credit.
+CREATE FUNCTION settlement_unpaid_credit(p_day date, p_as_of timestamptz)
 RETURNS TABLE (member_id integer, for_period_id integer, unpaid_credit numeric, invoices bigint[])
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, sales_supervisor, pg_temp
@@ -220,9 +203,9 @@ SET search_path = pg_catalog, sales_supervisor, pg_temp
 SET enable_mergejoin = off
 AS $fn$
 BEGIN
-  -- EXECUTE: planned for these arguments (a plan for any rep would probe the
-  -- cache row by row for the whole company)
-  RETURN QUERY EXECUTE '  WITH st AS MATERIALIZED (SELECT * FROM sales_supervisor.settlement_invoice_state($1, $2, $3)),
+  -- EXECUTE: planned for these arguments (the day decides which run windows
+  -- the cache holds, and how many invoices are read)
+  RETURN QUERY EXECUTE '  WITH st AS MATERIALIZED (SELECT * FROM sales_supervisor.settlement_invoice_state($1, $2)),
   win AS MATERIALIZED (
     SELECT l.period_id, l.credited_from, least(l.credited_through, $1) AS through,
            (l.credited_through <= $1 AND EXISTS (SELECT 1 FROM invoice_credit_window f
@@ -231,10 +214,8 @@ BEGIN
   fresh_line AS MATERIALIZED (   -- lines the cache does not hold, by index per invoice and window
     SELECT x.sale_id, st.invoice_id, w.period_id FROM st
     JOIN win w ON (st.stale OR NOT w.cached) AND w.credited_from <= st.last_sold_on AND w.through >= st.first_sold_on
-    CROSS JOIN LATERAL (SELECT s.sale_id FROM sale s   -- (with $3, the lines booked or split to that rep)
+    CROSS JOIN LATERAL (SELECT s.sale_id FROM sale s
                         WHERE s.invoice_id = st.invoice_id AND s.sold_on BETWEEN w.credited_from AND w.through
-                          AND ($3 IS NULL OR s.member_id = $3
-                               OR EXISTS (SELECT 1 FROM sale_credit sc WHERE sc.sale_id = s.sale_id AND sc.member_id = $3))
                         OFFSET 0) x
     -- (none, without a window left to cache or a stale invoice: not a pass over st per window)
     WHERE EXISTS (SELECT 1 FROM win u WHERE NOT u.cached) OR EXISTS (SELECT 1 FROM invoice_credit_stale)),
@@ -250,7 +231,7 @@ BEGIN
            st.total
     FROM st JOIN invoice_credit ic ON ic.invoice_id = st.invoice_id
     JOIN win w ON w.period_id = ic.for_period_id AND w.cached
-    WHERE NOT st.stale AND ($3 IS NULL OR ic.member_id = $3)
+    WHERE NOT st.stale
     UNION ALL
     SELECT f.member_id, f.period_id, f.amount, st.invoice_id, st.due_on, st.unpaid, st.total
     FROM fresh f JOIN st ON st.invoice_id = f.invoice_id)
@@ -262,35 +243,151 @@ BEGIN
          -- (sorted once per rep and period: an ordered aggregate would sort all the rows)
          ARRAY(SELECT DISTINCT i FROM unnest(array_agg(c.invoice_id)) i ORDER BY i)
   FROM credited c
-  JOIN settlement_plan_terms($2, $3) t ON t.member_id = c.member_id AND t.period_id = c.period_id
-  WHERE (t.earn_on <> ''booking'' OR t.clawback_days IS NOT NULL) AND ($3 IS NULL OR c.member_id = $3)
+  JOIN settlement_plan_terms($2) t ON t.member_id = c.member_id AND t.period_id = c.period_id
+  WHERE t.earn_on <> ''booking'' OR t.clawback_days IS NOT NULL
   GROUP BY c.member_id, c.period_id'
-  USING p_day, p_as_of, p_member;
+  USING p_day, p_as_of;
 END
 $fn$;
-COMMENT ON FUNCTION settlement_unpaid_credit(date, timestamptz, integer) IS
-'Internal: per rep and commission period, the credit of their lines on invoices their plan for that period does not count yet on p_day, as known at p_as_of (payment_in_full: whole lines of invoices not paid in full; payment_pro_rata: the unpaid share; booking with clawback_days: the unpaid share once past due_on + clawback_days), with the invoices behind it; the lines'' credit from the settlement''s cache (invoice_credit) where it holds them, from the lines otherwise. With p_member, that rep''s only (a statement''s preview).';
-REVOKE ALL ON FUNCTION settlement_unpaid_credit(date, timestamptz, integer) FROM PUBLIC;
+COMMENT ON FUNCTION settlement_unpaid_credit(date, timestamptz) IS
+'Internal: per rep and commission period, the credit of their lines on invoices their plan for that period does not count yet on p_day, as known at p_as_of (payment_in_full: whole lines of invoices not paid in full; payment_pro_rata: the unpaid share; booking with clawback_days: the unpaid share once past due_on + clawback_days), with the invoices behind it; the lines'' credit from the settlement''s cache (invoice_credit) where it holds them, from the lines otherwise. For one rep: settlement_member_unpaid_credit.';
+REVOKE ALL ON FUNCTION settlement_unpaid_credit(date, timestamptz) FROM PUBLIC;
+
+-- settlement_member_unpaid_credit: settlement_unpaid_credit for one rep (a
+-- statement's preview), from that rep's own rows only: their credit per
+-- invoice and run window from the cache (invoice_credit, by the rep's index)
+-- where it holds it, from their lines (booked or split to them) in the
+-- windows it does not and on stale invoices; then the state on p_day of just
+-- those invoices, by key.  Only the periods whose plan withholds unpaid
+-- credit are read (a rep earning on booking without clawback reads nothing).
+-- PL/pgSQL with a generic plan, planned once per session: the plan is the
+-- same for every rep and day (index scans keyed by the rep, then by invoice).
+CREATE FUNCTION settlement_member_unpaid_credit(p_day date, p_as_of timestamptz, p_member integer)
+RETURNS TABLE (member_id integer, for_period_id integer, unpaid_credit numeric, invoices bigint[])
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+SET plan_cache_mode = force_generic_plan
+AS $fn$
+DECLARE
+  -- a payment recorded after p_as_of (none, for a preview as of now): only
+  -- then is each invoice probed for one
+  v_late boolean := coalesce((SELECT max(ip.recorded_at) FROM invoice_payment ip) > p_as_of, false);
+BEGIN
+  RETURN QUERY
+  WITH win AS MATERIALIZED (   -- the run windows by p_day, and whether the cache holds each
+    SELECT l.period_id, l.credited_from, least(l.credited_through, p_day) AS through,
+           l.credited_through <= p_day AND EXISTS (SELECT 1 FROM invoice_credit_window f
+                                                   WHERE f.period_id = l.period_id) AS cached,
+           t.earn_on, t.clawback_days
+    FROM commission_period_lock l
+    JOIN settlement_plan_terms(p_as_of, p_member) t ON t.period_id = l.period_id
+    WHERE l.credited_from <= p_day AND (t.earn_on <> 'booking' OR t.clawback_days IS NOT NULL)),
+  line AS MATERIALIZED (   -- lines the cache does not hold: the rep's in windows not cached, stale invoices'
+    SELECT s.sale_id, s.invoice_id, w.period_id FROM win w
+    JOIN sale s ON s.member_id = p_member AND s.sold_on >= w.credited_from AND s.sold_on <= w.through
+    WHERE NOT w.cached AND s.invoice_id IS NOT NULL
+    UNION
+    SELECT s.sale_id, s.invoice_id, w.period_id FROM sale_credit sc
+    JOIN sale s ON s.sale_id = sc.sale_id
+    JOIN win w ON NOT w.cached AND s.sold_on >= w.credited_from AND s.sold_on <= w.through
+    WHERE sc.member_id = p_member AND s.invoice_id IS NOT NULL
+      AND EXISTS (SELECT 1 FROM win u WHERE NOT u.cached)   -- (not a probe per split line without one)
+    UNION
+    SELECT s.sale_id, s.invoice_id, w.period_id FROM invoice_credit_stale x
+    JOIN sale s ON s.invoice_id = x.invoice_id
+    JOIN win w ON s.sold_on >= w.credited_from AND s.sold_on <= w.through),
+  credit AS MATERIALIZED (   -- the rep's credit per invoice and window
+    SELECT ic.invoice_id, ic.for_period_id AS period_id, ic.credit AS amount
+    FROM win w JOIN invoice_credit ic ON ic.member_id = p_member AND ic.for_period_id = w.period_id
+    WHERE w.cached AND NOT EXISTS (SELECT 1 FROM invoice_credit_stale x WHERE x.invoice_id = ic.invoice_id)
+    UNION ALL
+    SELECT l.invoice_id, l.period_id, cs.amount FROM line l
+    JOIN credited_sales('-infinity', p_day) cs ON cs.sale_id = l.sale_id
+    WHERE cs.member_id = p_member AND cs.sale_id = ANY (ARRAY(SELECT y.sale_id FROM line y))),
+  st AS MATERIALIZED (   -- those of the invoices unpaid on p_day, by key
+    SELECT i.invoice_id, i.due_on, d.total, d.total - d.paid AS unpaid   -- (the rule of settlement_invoice_state)
+    FROM invoice i
+    CROSS JOIN LATERAL (SELECT v_late AND EXISTS (SELECT 1 FROM invoice_payment ip
+                                                  WHERE ip.invoice_id = i.invoice_id AND ip.recorded_at > p_as_of)
+                               AS late) k
+    CROSS JOIN LATERAL (
+      SELECT CASE WHEN i.last_sold_on <= p_day THEN i.total   -- (the lines after p_day taken off, by index)
+                  ELSE i.total - (SELECT coalesce(sum(s.amount), 0) FROM sale s
+                                  WHERE s.invoice_id = i.invoice_id AND s.sold_on > p_day) END AS total,
+             CASE WHEN NOT (i.last_paid_on > p_day OR k.late) THEN i.paid
+                  WHEN i.first_paid_on <= p_day   -- (first paid after p_day: had paid nothing then)
+                  THEN (SELECT coalesce(sum(ip.amount), 0) FROM invoice_payment ip
+                        WHERE ip.invoice_id = i.invoice_id AND ip.paid_on <= p_day AND ip.recorded_at <= p_as_of)
+                  ELSE 0 END AS paid) d
+    WHERE i.invoice_id = ANY (ARRAY(SELECT DISTINCT c.invoice_id FROM credit c))
+      AND i.first_sold_on <= p_day AND (i.paid < i.total OR i.last_paid_on > p_day OR k.late)
+      AND d.total > 0 AND d.total - d.paid > 0)
+  SELECT p_member, c.period_id,
+         sum(c.amount * CASE w.earn_on WHEN 'payment_in_full' THEN 1
+                                       WHEN 'payment_pro_rata' THEN st.unpaid / st.total
+                                       ELSE CASE WHEN p_day > st.due_on + w.clawback_days THEN st.unpaid / st.total
+                                                 ELSE 0 END END),
+         ARRAY(SELECT DISTINCT i FROM unnest(array_agg(c.invoice_id)) i ORDER BY i)
+  FROM credit c JOIN st ON st.invoice_id = c.invoice_id JOIN win w ON w.period_id = c.period_id
+  GROUP BY c.period_id;
+END
+$fn$;
+COMMENT ON FUNCTION settlement_member_unpaid_credit(date, timestamptz, integer) IS
+'Internal (a statement''s preview): settlement_unpaid_credit(p_day, p_as_of)''s rows of rep p_member, from that rep''s rows only -- their credit per invoice and run window from the settlement''s cache, or from their lines where it does not hold them, and the state on p_day of those invoices, read by key. No rows for an unknown rep.';
+REVOKE ALL ON FUNCTION settlement_member_unpaid_credit(date, timestamptz, integer) FROM PUBLIC;
+
+-- settlement_withheld_entry: the entry that brings what an account withholds
+-- for one rep and commission period (p_withheld) to what it should withhold
+-- now -- the share of the period's commission that its unpaid credit stands
+-- for, round(commission x unpaid / credit, 2), 0 without credit or
+-- commission; released when less is due, clawed_back under a plan earning on
+-- booking, held otherwise; no row when the two agree.  The note names the
+-- amount due, the period and the first ten unpaid invoices.  Shared by the
+-- company's settlement and one rep's preview; inlined into their queries.
+CREATE FUNCTION settlement_withheld_entry(p_commission numeric, p_credit numeric, p_unpaid numeric,
+                                          p_withheld numeric, p_earn_on text, p_for_period integer,
+                                          p_invoices bigint[], p_day date)
+RETURNS TABLE (kind text, amount numeric, note text)
+LANGUAGE sql STABLE
+-- BEGIN ATOMIC, neither STRICT nor SET: so that the caller's query inlines it
+BEGIN ATOMIC
+  SELECT CASE WHEN d.due < p_withheld THEN 'released' WHEN p_earn_on = 'booking' THEN 'clawed_back' ELSE 'held' END,
+         p_withheld - d.due,
+         format('withheld now: %s of the commission of period %s, %s invoice(s) unpaid on %s%s', d.due, p_for_period,
+                coalesce(cardinality(p_invoices), 0), p_day,
+                CASE WHEN p_invoices IS NOT NULL
+                     THEN ': ' || array_to_string(p_invoices[1:10], ', ')
+                          || CASE WHEN cardinality(p_invoices) > 10 THEN ', ...' ELSE '' END
+                     ELSE '' END)
+  FROM (SELECT CASE WHEN p_credit > 0 AND p_commission > 0
+                    THEN round(p_commission * least(greatest(p_unpaid / p_credit, 0), 1), 2) ELSE 0 END AS due) d
+  WHERE d.due <> p_withheld;
+END;
+COMMENT ON FUNCTION settlement_withheld_entry(numeric, numeric, numeric, numeric, text, integer, bigint[], date) IS
+'Internal: for one rep and commission period, the held / clawed_back (negative) or released (positive) entry that brings p_withheld to round(p_commission x p_unpaid / p_credit, 2) (0 without credit or commission; the share at most 1): kind released when less is due, clawed_back under earn_on booking, held otherwise; with its note (the due amount, the period, the unpaid invoices of p_invoices, the day). No row when nothing changes.';
+REVOKE ALL ON FUNCTION settlement_withheld_entry(numeric, numeric, numeric, numeric, text, integer, bigint[], date) FROM PUBLIC;
 
 -- settlement_withheld_entries: the held, clawed_back and released entries a
 -- settlement of p_period posts -- per rep and commission period, the share of
 -- the period's commission (its payout lines) that its unpaid credit
 -- (settlement_unpaid_credit on p_period's last day) stands for, rounded to
--- the cent, less what the account already withholds for it.  Posting the
--- difference of a state keeps every chain exact: once the invoices are paid
--- the state is 0 and the releases have given back every held cent.
-CREATE FUNCTION settlement_withheld_entries(p_period integer, p_as_of timestamptz, p_member integer DEFAULT NULL)
+-- the cent, less what the account already withholds for it
+-- (settlement_withheld_entry).  Posting the difference of a state keeps every
+-- chain exact: once the invoices are paid the state is 0 and the releases
+-- have given back every held cent.  One rep's:
+-- settlement_member_withheld_entries.
+CREATE FUNCTION settlement_withheld_entries(p_period integer, p_as_of timestamptz)
 RETURNS TABLE (member_id integer, kind text, amount numeric, for_period_id integer, plan_id integer,
                plan_version integer, note text)
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, sales_supervisor, pg_temp
 AS $fn$
 BEGIN
-  -- EXECUTE: planned for these arguments (one rep's entries by index, the company's in one pass)
+  -- EXECUTE: planned for these arguments (the company's entries in one pass)
   RETURN QUERY EXECUTE '  WITH p AS (SELECT * FROM fiscal_period WHERE period_id = $1),
-  now_unpaid AS (SELECT u.* FROM p CROSS JOIN LATERAL settlement_unpaid_credit(p.end_on, $2, $3) u),
+  now_unpaid AS (SELECT u.* FROM p CROSS JOIN LATERAL settlement_unpaid_credit(p.end_on, $2) u),
   posted AS (SELECT e.member_id, e.for_period_id, -cents_sum(e.amount) AS withheld FROM commission_entry e   -- (sum())
-             WHERE e.kind IN (''held'', ''released'', ''clawed_back'') AND ($3 IS NULL OR e.member_id = $3)
+             WHERE e.kind IN (''held'', ''released'', ''clawed_back'')
              GROUP BY 1, 2 HAVING cents_sum(e.amount) <> 0),
   pair AS (SELECT coalesce(n.member_id, o.member_id) AS member_id, coalesce(n.for_period_id, o.for_period_id) AS f,
                   coalesce(n.unpaid_credit, 0) AS unpaid, coalesce(o.withheld, 0) AS withheld, n.invoices
@@ -298,76 +395,164 @@ BEGIN
   -- the commission and credit of each period per rep, grouped once (a probe per
   -- pair cost two index scans for each of the 8 000 pairs of a month)
   pay AS (SELECT po.member_id, po.for_period_id AS f, cents_sum(po.amount) AS commission FROM commission_payout po
-          WHERE po.created_at <= $2 AND ($3 IS NULL OR po.member_id = $3) GROUP BY 1, 2),
+          WHERE po.created_at <= $2 GROUP BY 1, 2),
   cred AS (SELECT cc.member_id, cc.for_period_id AS f, cents_sum(cc.amount) AS credit FROM commission_credit cc
-           WHERE cc.created_at <= $2 AND ($3 IS NULL OR cc.member_id = $3) GROUP BY 1, 2),
-  target AS (
-    SELECT pr.*, t.plan_id, t.version, t.earn_on,
-           CASE WHEN c.credit > 0 AND c.commission > 0
-                THEN round(c.commission * least(greatest(pr.unpaid / c.credit, 0), 1), 2) ELSE 0 END AS due
-    FROM pair pr
-    LEFT JOIN pay ON pay.member_id = pr.member_id AND pay.f = pr.f
-    LEFT JOIN cred ON cred.member_id = pr.member_id AND cred.f = pr.f
-    CROSS JOIN LATERAL (SELECT coalesce(pay.commission, 0) AS commission, coalesce(cred.credit, 0) AS credit) c
-    LEFT JOIN settlement_plan_terms($2, $3) t ON t.member_id = pr.member_id AND t.period_id = pr.f)
-  SELECT x.member_id,
-         CASE WHEN x.due < x.withheld THEN ''released'' WHEN x.earn_on = ''booking'' THEN ''clawed_back'' ELSE ''held'' END,
-         x.withheld - x.due, x.f, x.plan_id, x.version,
-         format(''withheld now: %s of the commission of period %s, %s invoice(s) unpaid on %s%s'', x.due, x.f,
-                coalesce(cardinality(x.invoices), 0), (SELECT end_on FROM p),
-                CASE WHEN x.invoices IS NOT NULL
-                     THEN '': '' || array_to_string(x.invoices[1:10], '', '')
-                          || CASE WHEN cardinality(x.invoices) > 10 THEN '', ...'' ELSE '''' END
-                     ELSE '''' END)
-  FROM target x
-  WHERE x.due <> x.withheld'
-  USING p_period, p_as_of, p_member;
+           WHERE cc.created_at <= $2 GROUP BY 1, 2)
+  SELECT pr.member_id, x.kind, x.amount, pr.f, t.plan_id, t.version, x.note
+  FROM pair pr
+  LEFT JOIN pay ON pay.member_id = pr.member_id AND pay.f = pr.f
+  LEFT JOIN cred ON cred.member_id = pr.member_id AND cred.f = pr.f
+  LEFT JOIN settlement_plan_terms($2) t ON t.member_id = pr.member_id AND t.period_id = pr.f
+  CROSS JOIN LATERAL settlement_withheld_entry(coalesce(pay.commission, 0), coalesce(cred.credit, 0), pr.unpaid,
+                                               pr.withheld, t.earn_on, pr.f, pr.invoices, (SELECT end_on FROM p)) x'
+  USING p_period, p_as_of;
 END
 $fn$;
-COMMENT ON FUNCTION settlement_withheld_entries(integer, timestamptz, integer) IS
-'Internal: the held / clawed_back (negative) and released (positive) entries a settlement of p_period posts: per rep and commission period, round(commission of the period x unpaid credit / credit, 2) (settlement_unpaid_credit on the period''s last day, as known at p_as_of) less what the account already withholds for it; the kind by the plan''s earn_on (booking: clawed_back). With p_member, that rep''s only (a statement''s preview).';
-REVOKE ALL ON FUNCTION settlement_withheld_entries(integer, timestamptz, integer) FROM PUBLIC;
+COMMENT ON FUNCTION settlement_withheld_entries(integer, timestamptz) IS
+'Internal: the held / clawed_back (negative) and released (positive) entries a settlement of p_period posts: per rep and commission period, round(commission of the period x unpaid credit / credit, 2) (settlement_unpaid_credit on the period''s last day, as known at p_as_of) less what the account already withholds for it; the kind by the plan''s earn_on (booking: clawed_back). For one rep: settlement_member_withheld_entries.';
+REVOKE ALL ON FUNCTION settlement_withheld_entries(integer, timestamptz) FROM PUBLIC;
+
+-- settlement_member_withheld_entries: settlement_withheld_entries for one rep
+-- (a statement's preview) -- their unpaid credit
+-- (settlement_member_unpaid_credit), what their account withholds, and the
+-- commission and credit of each period concerned, all read by the rep's
+-- indexes.  PL/pgSQL with a generic plan, planned once per session.
+CREATE FUNCTION settlement_member_withheld_entries(p_period integer, p_as_of timestamptz, p_member integer)
+RETURNS TABLE (member_id integer, kind text, amount numeric, for_period_id integer, plan_id integer,
+               plan_version integer, note text)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+SET plan_cache_mode = force_generic_plan
+AS $fn$
+DECLARE
+  v_day date := (SELECT p.end_on FROM fiscal_period p WHERE p.period_id = p_period);
+BEGIN
+  RETURN QUERY
+  WITH now_unpaid AS MATERIALIZED (
+    SELECT u.for_period_id AS f, u.unpaid_credit, u.invoices FROM settlement_member_unpaid_credit(v_day, p_as_of, p_member) u
+    WHERE v_day IS NOT NULL),
+  posted AS MATERIALIZED (
+    SELECT e.for_period_id AS f, -cents_sum(e.amount) AS withheld FROM commission_entry e   -- (sum())
+    WHERE e.member_id = p_member AND e.kind IN ('held', 'released', 'clawed_back') AND v_day IS NOT NULL
+    GROUP BY 1 HAVING cents_sum(e.amount) <> 0),
+  pair AS (SELECT coalesce(n.f, o.f) AS f, coalesce(n.unpaid_credit, 0) AS unpaid, coalesce(o.withheld, 0) AS withheld,
+                  n.invoices
+           FROM now_unpaid n FULL JOIN posted o ON o.f = n.f)
+  SELECT p_member, x.kind, x.amount, pr.f, t.plan_id, t.version, x.note
+  FROM pair pr
+  CROSS JOIN LATERAL (SELECT coalesce(cents_sum(po.amount), 0) AS commission FROM commission_payout po
+                      WHERE po.for_period_id = pr.f AND po.member_id = p_member AND po.created_at <= p_as_of) pay
+  CROSS JOIN LATERAL (SELECT coalesce(cents_sum(cc.amount), 0) AS credit FROM commission_credit cc
+                      WHERE cc.for_period_id = pr.f AND cc.member_id = p_member AND cc.created_at <= p_as_of) cred
+  LEFT JOIN settlement_plan_terms(p_as_of, p_member) t ON t.period_id = pr.f
+  CROSS JOIN LATERAL settlement_withheld_entry(pay.commission, cred.credit, pr.unpaid, pr.withheld, t.earn_on, pr.f,
+                                               pr.invoices, v_day) x;
+END
+$fn$;
+COMMENT ON FUNCTION settlement_member_withheld_entries(integer, timestamptz, integer) IS
+'Internal (a statement''s preview): settlement_withheld_entries(p_period, p_as_of)''s rows of rep p_member, from that rep''s rows only, read by index. No rows for an unknown period or rep.';
+REVOKE ALL ON FUNCTION settlement_member_withheld_entries(integer, timestamptz, integer) FROM PUBLIC;
+
+-- settlement_payout_note, settlement_spiff_note: the notes of an earned entry
+-- (its payout line) and of a SPIFF entry (what it pays for), the same in a
+-- settlement and a preview; inlined into their queries.
+CREATE FUNCTION settlement_payout_note(p_payout_id bigint, p_cause text, p_note text, p_for_period integer,
+                                       p_credit_base numeric)
+RETURNS text
+LANGUAGE sql STABLE
+-- BEGIN ATOMIC, neither STRICT nor SET: so that the caller's query inlines it
+BEGIN ATOMIC
+  SELECT format('payout line %s: %s', p_payout_id,
+                coalesce(p_cause, p_note, format('commission of period %s on credit %s', p_for_period, p_credit_base)));
+END;
+COMMENT ON FUNCTION settlement_payout_note(bigint, text, text, integer, numeric) IS
+'Internal: the note of an earned account entry -- its payout line, and the line''s cause or note, else the period and credit it was computed on.';
+REVOKE ALL ON FUNCTION settlement_payout_note(bigint, text, text, integer, numeric) FROM PUBLIC;
+
+CREATE FUNCTION settlement_spiff_note(p_name text, p_per text, p_units numeric, p_lines bigint)
+RETURNS text
+LANGUAGE sql STABLE
+-- BEGIN ATOMIC, neither STRICT nor SET: so that the caller's query inlines it
+BEGIN ATOMIC
+  SELECT format('SPIFF %s: %s', p_name, CASE p_per WHEN 'unit' THEN p_units || ' unit(s)'
+                                                   WHEN 'line' THEN p_lines || ' line(s)' ELSE 'once' END);
+END;
+COMMENT ON FUNCTION settlement_spiff_note(text, text, numeric, bigint) IS
+'Internal: the note of a SPIFF account entry -- the SPIFF''s name and the units or lines it pays for (once, for a SPIFF per period).';
+REVOKE ALL ON FUNCTION settlement_spiff_note(text, text, numeric, bigint) FROM PUBLIC;
 
 -- settlement_entries: every entry a settlement of p_period posts before the
 -- draws and the payout -- the payout lines booked in the period (earned, each
--- once), the withheld differences, the SPIFFs ending in the period.
-CREATE FUNCTION settlement_entries(p_period integer, p_as_of timestamptz, p_member integer DEFAULT NULL)
+-- once), the withheld differences, the SPIFFs ending in the period.  One
+-- rep's: settlement_member_entries.
+CREATE FUNCTION settlement_entries(p_period integer, p_as_of timestamptz)
 RETURNS TABLE (member_id integer, kind text, amount numeric, for_period_id integer, plan_id integer,
                plan_version integer, payout_id bigint, spiff_id integer, note text)
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, sales_supervisor, pg_temp
 AS $fn$
 BEGIN
-  -- EXECUTE: planned for these arguments (one rep's entries by index, the company's in one pass)
+  -- EXECUTE: planned for these arguments (the company's entries in one pass)
   RETURN QUERY EXECUTE '  SELECT po.member_id, ''earned''::text, po.amount, po.for_period_id, po.plan_id, po.plan_version, po.payout_id,
-         NULL::integer,
-         format(''payout line %s: %s'', po.payout_id,
-                coalesce(po.cause, po.note, format(''commission of period %s on credit %s'', po.for_period_id, po.credit_base)))
+         NULL::integer, settlement_payout_note(po.payout_id, po.cause, po.note, po.for_period_id, po.credit_base)
   FROM commission_payout po
   WHERE po.period_id = $1 AND po.created_at <= $2 AND po.amount <> 0
-    AND ($3 IS NULL OR po.member_id = $3)
     AND NOT EXISTS (SELECT 1 FROM commission_entry e WHERE e.payout_id = po.payout_id)
   UNION ALL
   SELECT w.member_id, w.kind, w.amount, w.for_period_id, w.plan_id, w.plan_version, NULL::bigint, NULL::integer, w.note
-  FROM settlement_withheld_entries($1, $2, $3) w
+  FROM settlement_withheld_entries($1, $2) w
   UNION ALL
   SELECT se.member_id, ''spiff'', se.amount, NULL::integer, NULL::integer, NULL::integer, NULL::bigint, se.spiff_id,
-         format(''SPIFF %s: %s'', sp.name, CASE sp.per WHEN ''unit'' THEN se.units || '' unit(s)''
-                                                  WHEN ''line'' THEN se.lines || '' line(s)'' ELSE ''once'' END)
-  FROM ' || CASE WHEN p_member IS NULL THEN 'spiff_earnings($1)' ELSE 'spiff_member_earnings($1, $3)' END || ' se
+         settlement_spiff_note(sp.name, sp.per, se.units, se.lines)
+  FROM spiff_earnings($1) se
   JOIN spiff sp ON sp.spiff_id = se.spiff_id
-  WHERE $4 AND se.amount <> 0 AND ($3 IS NULL OR se.member_id = $3)
+  WHERE $3 AND se.amount <> 0
     -- (paid once, should a month and its quarter both be settled)
     AND NOT EXISTS (SELECT 1 FROM commission_entry e WHERE e.spiff_id = se.spiff_id AND e.member_id = se.member_id)'
-  USING p_period, p_as_of, p_member,
-        -- a SPIFF ends within the period (without, spiff_earnings is not run: planning it costs a preview)
+  USING p_period, p_as_of,
+        -- a SPIFF ends within the period (without, spiff_earnings is not run)
         EXISTS (SELECT 1 FROM fiscal_period p JOIN fiscal_period own ON own.end_on BETWEEN p.start_on AND p.end_on
                 JOIN spiff sp ON sp.period_id = own.period_id WHERE p.period_id = p_period);
 END
 $fn$;
-COMMENT ON FUNCTION settlement_entries(integer, timestamptz, integer) IS
-'Internal: the entries a settlement of p_period posts before draws and payout, as known at p_as_of: earned (each payout line booked in the period, once), held / clawed_back / released (settlement_withheld_entries), spiff (spiff_earnings; with p_member spiff_member_earnings). With p_member, that rep''s only (a statement''s preview).';
-REVOKE ALL ON FUNCTION settlement_entries(integer, timestamptz, integer) FROM PUBLIC;
+COMMENT ON FUNCTION settlement_entries(integer, timestamptz) IS
+'Internal: the entries a settlement of p_period posts before draws and payout, as known at p_as_of: earned (each payout line booked in the period, once), held / clawed_back / released (settlement_withheld_entries), spiff (spiff_earnings). For one rep: settlement_member_entries.';
+REVOKE ALL ON FUNCTION settlement_entries(integer, timestamptz) FROM PUBLIC;
+
+-- settlement_member_entries: settlement_entries for one rep (a statement's
+-- preview) -- their payout lines of the period (by the rep's index), their
+-- withheld differences (settlement_member_withheld_entries) and SPIFF shares
+-- (spiff_member_earnings).  PL/pgSQL with a generic plan, planned once per
+-- session: a preview plans nothing at each call.
+CREATE FUNCTION settlement_member_entries(p_period integer, p_as_of timestamptz, p_member integer)
+RETURNS TABLE (member_id integer, kind text, amount numeric, for_period_id integer, plan_id integer,
+               plan_version integer, payout_id bigint, spiff_id integer, note text)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, sales_supervisor, pg_temp
+SET plan_cache_mode = force_generic_plan
+AS $fn$
+BEGIN
+  RETURN QUERY
+  SELECT po.member_id, 'earned'::text, po.amount, po.for_period_id, po.plan_id, po.plan_version, po.payout_id,
+         NULL::integer, settlement_payout_note(po.payout_id, po.cause, po.note, po.for_period_id, po.credit_base)
+  FROM commission_payout po
+  WHERE po.member_id = p_member AND po.period_id = p_period AND po.created_at <= p_as_of AND po.amount <> 0
+    AND NOT EXISTS (SELECT 1 FROM commission_entry e WHERE e.payout_id = po.payout_id)
+  UNION ALL
+  SELECT w.member_id, w.kind, w.amount, w.for_period_id, w.plan_id, w.plan_version, NULL::bigint, NULL::integer, w.note
+  FROM settlement_member_withheld_entries(p_period, p_as_of, p_member) w
+  UNION ALL
+  SELECT se.member_id, 'spiff', se.amount, NULL::integer, NULL::integer, NULL::integer, NULL::bigint, se.spiff_id,
+         settlement_spiff_note(sp.name, sp.per, se.units, se.lines)
+  FROM spiff_member_earnings(p_period, p_member) se
+  JOIN spiff sp ON sp.spiff_id = se.spiff_id
+  WHERE se.amount <> 0
+    AND NOT EXISTS (SELECT 1 FROM commission_entry e WHERE e.spiff_id = se.spiff_id AND e.member_id = se.member_id);
+END
+$fn$;
+COMMENT ON FUNCTION settlement_member_entries(integer, timestamptz, integer) IS
+'Internal (a statement''s preview): settlement_entries(p_period, p_as_of)''s rows of rep p_member -- their payout lines of the period, withheld differences (settlement_member_withheld_entries) and SPIFF shares (spiff_member_earnings) -- read by the rep''s indexes. No rows for an unknown period or rep.';
+REVOKE ALL ON FUNCTION settlement_member_entries(integer, timestamptz, integer) FROM PUBLIC;
 
 -- settlement_walk: the balance walk of every rep for p_period -- the opening
 -- (the closing of their last settled period of the kind), the period's
@@ -399,8 +584,13 @@ BEGIN
     UNION ALL   -- (a preview: the entries a settlement would post now, computed once by the caller)
     SELECT (y->>'member_id')::integer, y->>'kind', (y->>'amount')::numeric FROM jsonb_array_elements(p_pending) y),
   prev AS (SELECT DISTINCT ON (b.member_id) b.member_id, b.closing, b.draw_outstanding
-           FROM commission_balance b JOIN fiscal_period fp ON fp.period_id = b.period_id
-           WHERE fp.kind = p.kind AND fp.start_on < p.start_on AND (p_member IS NULL OR b.member_id = p_member)
+           -- (every balance, or the rep's by key: a branch each, as in settlement_plan_terms, so
+           -- that a preview's plan kept for any rep reads the rep's rows only)
+           FROM (SELECT a.* FROM commission_balance a WHERE p_member IS NULL
+                 UNION ALL
+                 SELECT c.* FROM commission_balance c WHERE c.member_id = p_member) b
+           JOIN fiscal_period fp ON fp.period_id = b.period_id
+           WHERE fp.kind = p.kind AND fp.start_on < p.start_on
            ORDER BY b.member_id, fp.start_on DESC),
   sums AS (SELECT e.member_id,
                   sum(e.amount) FILTER (WHERE e.kind = 'earned') AS earned, sum(e.amount) FILTER (WHERE e.kind = 'held') AS held,
@@ -568,12 +758,16 @@ GRANT EXECUTE ON FUNCTION settle_commission_period(integer, name) TO sales_super
 -- today's payments, SPIFFs, draws, the payout), written nowhere, locking
 -- nothing.  Read as the owner, so the rep and HR see the same lines; who may
 -- read whose statement is checked here: the rep their own, supervisors and
--- managers the members of their scope, HR everyone.
+-- managers the members of their scope, HR everyone.  Its queries, and
+-- those of the functions it calls, are planned once per session with a
+-- generic plan (each reads one rep's rows by index): a preview plans nothing
+-- at each call.
 CREATE FUNCTION commission_statement(member integer, period integer, login name DEFAULT current_user)
 RETURNS TABLE (line integer, kind text, for_period_id integer, amount numeric, balance numeric,
                plan_id integer, plan_version integer, note text, preview boolean)
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, sales_supervisor, pg_temp
+SET plan_cache_mode = force_generic_plan
 AS $fn$
 #variable_conflict use_column
 DECLARE
@@ -601,7 +795,7 @@ BEGIN
   v_settled := EXISTS (SELECT 1 FROM payout_batch b WHERE b.period_id = commission_statement.period);
   IF NOT v_settled THEN   -- the preview's entries, computed once for the walk and the lines
     SELECT coalesce(jsonb_agg(to_jsonb(z)), '[]') INTO v_pending
-    FROM settlement_entries(period, now(), commission_statement.member) z;
+    FROM settlement_member_entries(period, now(), commission_statement.member) z;
   END IF;
   RETURN QUERY
   -- the walk: a settled period's is its balance row; an open one's computed

@@ -11,7 +11,7 @@
 -- Invoice 2 (customer 12): Jan 15 800.00 booked to 12.
 BEGIN;
 SET LOCAL search_path = sales_supervisor, public;
-SELECT plan(25);
+SELECT plan(29);
 
 INSERT INTO team (team_id, name) VALUES (1, 'North');
 INSERT INTO member (member_id, full_name, level, team_id, hire_date)
@@ -101,6 +101,12 @@ UPDATE invoice_credit SET credit = 800.00 WHERE invoice_id = 2;
 -- March: the preview of the open period shows what the settlement then posts
 -- (invoice 1 read from its lines, being stale), and the cache follows the split
 SELECT run_commission(8);
+-- one rep's preview functions (by the rep's indexes) give exactly the
+-- company's rows of that rep, invoice 1 being stale
+SELECT bag_eq($$SELECT e.* FROM sales_supervisor.member m
+                CROSS JOIN LATERAL sales_supervisor.settlement_member_entries(8, now(), m.member_id) e$$,
+              $$SELECT * FROM sales_supervisor.settlement_entries(8, now())$$,
+              'March, invoice 1 stale: each rep''s entries are the company''s rows of that rep');
 CREATE TEMP TABLE preview AS
 SELECT m, s.kind, s.for_period_id, s.amount FROM (VALUES (11), (12)) x(m)
 CROSS JOIN LATERAL commission_statement(m, 8) s WHERE s.kind IN ('held', 'released', 'clawed_back');
@@ -132,6 +138,18 @@ INSERT INTO sale_credit (sale_id, member_id, share_pct) VALUES (301, 11, 50), (3
 SELECT run_commission(9);
 DELETE FROM invoice_credit WHERE for_period_id = 9;
 DELETE FROM invoice_credit_window WHERE period_id = 9;
+SELECT bag_eq($$SELECT u.* FROM sales_supervisor.member m
+                CROSS JOIN LATERAL sales_supervisor.settlement_member_unpaid_credit('2025-04-30', now(), m.member_id) u$$,
+              $$SELECT * FROM sales_supervisor.settlement_unpaid_credit('2025-04-30', now())$$,
+              'April, a window not cached: each rep''s unpaid credit (from their lines) is the company''s row of that rep');
+SELECT results_eq($$SELECT member_id, for_period_id, unpaid_credit, invoices
+                    FROM sales_supervisor.settlement_member_unpaid_credit('2025-04-30', now(), 11) WHERE for_period_id = 9$$,
+                  $$VALUES (11, 9, 150.00::numeric, ARRAY[3::bigint])$$,
+                  'Ann''s unpaid credit of April: her half of the split line on unpaid invoice 3, read from the lines');
+SELECT bag_eq($$SELECT e.* FROM sales_supervisor.member m
+                CROSS JOIN LATERAL sales_supervisor.settlement_member_entries(9, now(), m.member_id) e$$,
+              $$SELECT * FROM sales_supervisor.settlement_entries(9, now())$$,
+              'April, a window not cached: each rep''s entries are the company''s rows of that rep');
 SELECT lives_ok($$SELECT sales_supervisor.settle_commission_period(9)$$, 'April settled');
 SELECT results_eq($$SELECT invoice_id, for_period_id, member_id, credit FROM sales_supervisor.invoice_credit
                     WHERE for_period_id = 9 ORDER BY 1, 2, 3$$,

@@ -1,6 +1,10 @@
 -- Properties of the accounts (issue 15), on random sales, credit notes,
 -- payments and bounced payments (seeded):
 --  * after every settlement conservation_violations() finds nothing;
+--  * a statement's preview functions for one rep (settlement_member_*, by
+--    the rep's indexes) give exactly the company's rows of that rep, every
+--    month before its settlement, as of now and as of a moment before the
+--    payments were recorded (each then recounted as late), and on two days;
 --  * once every invoice is paid, earning on booking (with a clawback horizon),
 --    on payment in full and pro rata to payment converge: each variant has
 --    paid in total exactly what it earned, and nothing stays withheld.
@@ -8,7 +12,7 @@
 -- billed and paid alike, whose plans differ only in earn_on.
 BEGIN;
 SET LOCAL search_path = sales_supervisor, public;
-SELECT plan(11);
+SELECT plan(13);
 
 INSERT INTO team (team_id, name) VALUES (1, 'North');
 INSERT INTO member (member_id, full_name, level, team_id, hire_date)
@@ -24,6 +28,12 @@ SELECT m.member_id, p, 'marginal[(0,0.05),(8000,0.07)]',
        (ARRAY['booking', 'payment_in_full', 'payment_pro_rata'])[m.member_id % 10],
        CASE WHEN m.member_id % 10 = 1 THEN 10 END
 FROM member m CROSS JOIN generate_series(6, 11) p;
+-- the plans as known since yesterday (a fixture: the versions are append-only),
+-- so that a preview as of a moment before the payments were recorded still
+-- has its plans
+ALTER TABLE commission_plan_version DISABLE TRIGGER commission_plan_version_append_only;
+UPDATE commission_plan_version SET recorded_at = now() - interval '1 day';
+ALTER TABLE commission_plan_version ENABLE TRIGGER commission_plan_version_append_only;
 
 -- per triple 12 invoices issued January to May, 1 to 3 lines each; a fifth get a
 -- partial credit note two weeks later; payments: in full, in two parts, or a
@@ -66,17 +76,63 @@ SELECT p.invoice_id, date '2025-06-30', -p.amount FROM invoice_payment p WHERE p
 SELECT is((SELECT count(*)::int FROM invoice WHERE paid <> total), 0, 'every invoice is paid by June 30, net of its credit notes');
 SELECT ok((SELECT count(*) FROM invoice_payment WHERE reverses_id IS NOT NULL) > 0, 'some payments bounced and were paid again');
 
--- January to June: run, settle, check
+-- one rep's rows against the company's, for every rep: the rows in one and
+-- not the other (as a bag), and how many rows the company's has
+CREATE TEMP TABLE preview_check (what text, period_id integer, as_of timestamptz, company bigint, mismatched bigint);
+CREATE FUNCTION pg_temp.check_preview(p integer) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+  t timestamptz;
+  d date;
+BEGIN
+  FOREACH t IN ARRAY ARRAY[now(), now() - interval '1 second'] LOOP
+    INSERT INTO preview_check
+    SELECT 'entries', p, t, (SELECT count(*) FROM sales_supervisor.settlement_entries(p, t)), count(*)
+    FROM ((SELECT * FROM sales_supervisor.settlement_entries(p, t)
+           EXCEPT ALL
+           SELECT e.* FROM sales_supervisor.member m
+           CROSS JOIN LATERAL sales_supervisor.settlement_member_entries(p, t, m.member_id) e)
+          UNION ALL
+          (SELECT e.* FROM sales_supervisor.member m
+           CROSS JOIN LATERAL sales_supervisor.settlement_member_entries(p, t, m.member_id) e
+           EXCEPT ALL
+           SELECT * FROM sales_supervisor.settlement_entries(p, t))) x;
+    FOR d IN SELECT x FROM sales_supervisor.fiscal_period f, LATERAL (VALUES (f.start_on + 14), (f.end_on)) v(x)
+             WHERE f.period_id = p LOOP
+      INSERT INTO preview_check
+      SELECT 'unpaid', p, t, (SELECT count(*) FROM sales_supervisor.settlement_unpaid_credit(d, t)), count(*)
+      FROM ((SELECT * FROM sales_supervisor.settlement_unpaid_credit(d, t)
+             EXCEPT ALL
+             SELECT u.* FROM sales_supervisor.member m
+             CROSS JOIN LATERAL sales_supervisor.settlement_member_unpaid_credit(d, t, m.member_id) u)
+            UNION ALL
+            (SELECT u.* FROM sales_supervisor.member m
+             CROSS JOIN LATERAL sales_supervisor.settlement_member_unpaid_credit(d, t, m.member_id) u
+             EXCEPT ALL
+             SELECT * FROM sales_supervisor.settlement_unpaid_credit(d, t))) x;
+    END LOOP;
+  END LOOP;
+END
+$$;
+
+-- January to June: run, check the previews, settle, check
 CREATE TEMP TABLE settled (period_id integer, violations integer);
 CREATE FUNCTION pg_temp.month(p integer) RETURNS integer LANGUAGE plpgsql AS $$
 BEGIN
   PERFORM sales_supervisor.run_commission(p);
+  PERFORM pg_temp.check_preview(p);
   PERFORM sales_supervisor.settle_commission_period(p);
   RETURN (SELECT count(*) FROM sales_supervisor.conservation_violations());
 END
 $$;
 SELECT is(pg_temp.month(p), 0, format('period %s run and settled: no violation', p)) FROM generate_series(6, 11) p;
 
+SELECT is((SELECT sum(mismatched)::integer FROM preview_check), 0,
+          'every month before its settlement, as of now and before the payments were recorded: each rep''s preview '
+          || 'rows (entries, unpaid credit on two days) are exactly the company''s rows of that rep');
+SELECT ok((SELECT count(*) FILTER (WHERE company > 0) FROM preview_check WHERE what = 'entries') >= 6
+          AND (SELECT count(*) FILTER (WHERE company > 0) FROM preview_check WHERE what = 'unpaid') >= 12
+          AND (SELECT count(*) FILTER (WHERE company > 0) FROM preview_check WHERE what = 'unpaid' AND as_of < now()) >= 6,
+          'the previews compared are not empty');
 SELECT ok((SELECT count(*) FROM commission_entry WHERE kind = 'held') > 0
           AND (SELECT count(*) FROM commission_entry WHERE kind = 'clawed_back') > 0,
           'commission was held and clawed back along the way');

@@ -768,3 +768,18 @@ CREATE INDEX sale_credit_member_idx ON sale_credit (member_id, sale_id);
 -- re-register.
 --@ replace view credit_moves
 --@ replace function shard_credit_query, shard_create_objects, add_shard
+-- ---------------------------------------------------------------------------
+-- Issue 15, a statement's preview planned once per session: one rep's unpaid
+-- credit, withheld entries and entries are functions of their own
+-- (settlement_member_*, generic plans read by the rep's indexes); the
+-- company's settlement_invoice_state, settlement_unpaid_credit,
+-- settlement_withheld_entries and settlement_entries lose p_member (the
+-- preview was its only user; created further up with their current
+-- definitions); the withheld entry's rule and the entries' notes are shared
+-- (settlement_withheld_entry, settlement_payout_note, settlement_spiff_note);
+-- settlement_plan_terms and settlement_walk read one rep's rows by key in a
+-- generic plan, and commission_statement plans generically.
+-- ---------------------------------------------------------------------------
+--@ replace function settlement_withheld_entry, settlement_payout_note, settlement_spiff_note
+--@ replace function settlement_member_unpaid_credit, settlement_member_withheld_entries, settlement_member_entries
+--@ replace function settlement_plan_terms, settlement_walk, commission_statement
