@@ -274,10 +274,10 @@ CREATE TABLE invoice_credit (
   for_period_id  integer NOT NULL,
   member_id      integer NOT NULL,
   credit         numeric(16,2) NOT NULL CHECK (credit <> 0),
-  PRIMARY KEY (invoice_id, for_period_id, member_id)
+  -- (led by the rep: a statement's preview reads one rep's credit by it; a
+  -- settlement hashes the whole cache, and one index is all a run writes)
+  PRIMARY KEY (member_id, for_period_id, invoice_id)
 );
--- (a statement's preview finds the invoices of one rep's credit)
-CREATE INDEX invoice_credit_member_idx ON invoice_credit (member_id, for_period_id);
 COMMENT ON TABLE invoice_credit IS
 'Internal (settlement): per invoice, cached run window and rep, the credit of the invoice''s lines sold in the window -- credited_sales'' split rule, exact cents; no row when it is zero. Valid unless the invoice is in invoice_credit_stale. Checked against the lines by the conservation rule invoice_credit.';
 COMMENT ON COLUMN invoice_credit.invoice_id IS 'Invoice.';

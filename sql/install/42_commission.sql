@@ -183,7 +183,7 @@ BEGIN
        SELECT c.invoice_id, $1, c.member_id, sales_supervisor.cents_sum(c.amount) FROM c   -- (sum(), per invoice and rep)
        WHERE c.invoice_id IS NOT NULL
        GROUP BY c.invoice_id, c.member_id HAVING sales_supervisor.cents_sum(c.amount) <> 0
-       ORDER BY c.invoice_id, c.member_id)   -- (in key order: the index grows at its end)
+       ORDER BY c.member_id, c.invoice_id)   -- (in key order)
      INSERT INTO sales_supervisor.commission_credit (period_id, member_id, kind, sold_in, lines, amount, for_period_id)
      SELECT $1, c.member_id, CASE WHEN c.refunds THEN ''refunds'' ELSE ''sales'' END, c.month, sum(c.lines),
             sales_supervisor.cents_sum(c.amount), $1

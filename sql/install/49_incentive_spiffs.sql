@@ -133,36 +133,42 @@ AS $fn$
     JOIN sales_supervisor.sale s ON s.sold_on >= d.start_on AND s.sold_on <= d.end_on AND s.category_id = d.category_id
     WHERE p_member IS NULL
     GROUP BY d.spiff_id, s.member_id),
-  odd AS MATERIALIZED (   -- to apportion: the company's split lines (within the ids the pass met)
-    SELECT DISTINCT ids.spiff_id, s.sale_id
+  odd AS MATERIALIZED (   -- to apportion: the company's split lines (within the ids the pass met),
+                          -- with what their shares need, probed once per line
+    SELECT DISTINCT ids.spiff_id, s.sale_id, s.member_id, s.amount, s.refund_of, s.quantity
     FROM (SELECT b.spiff_id, unnest(range_agg(int8range(b.lo, b.hi, '[]'))) AS r FROM booked b GROUP BY 1) ids
     JOIN sales_supervisor.sale_credit sc ON sc.sale_id >= lower(ids.r) AND sc.sale_id < upper(ids.r)
     JOIN due d ON d.spiff_id = ids.spiff_id
-    CROSS JOIN LATERAL (SELECT s.sale_id FROM sales_supervisor.sale s WHERE s.sale_id = sc.sale_id   -- (a probe)
+    CROSS JOIN LATERAL (SELECT s.sale_id, s.member_id, s.amount, s.refund_of, s.quantity   -- (a probe)
+                        FROM sales_supervisor.sale s WHERE s.sale_id = sc.sale_id
                           AND s.sold_on >= d.start_on AND s.sold_on <= d.end_on AND s.category_id = d.category_id
                         OFFSET 0) s),
-  share AS (      -- each credited line of the category: the rep's share of it, signed ...
+  split AS (   -- their credit per rep: credited_sales' rule (allocate_quota by share, exact cents)
+    SELECT o.spiff_id, o.sale_id, o.amount, o.refund_of, o.quantity, sc.member_id,
+           sign(o.amount) * sales_supervisor.allocate_quota(abs(o.amount), sc.share_pct, 0.01::numeric)
+                              OVER (PARTITION BY o.spiff_id, o.sale_id ORDER BY sc.member_id) AS credit
+    FROM odd o
+    CROSS JOIN LATERAL (SELECT sc.member_id, sc.share_pct FROM sales_supervisor.sale_credit sc   -- (by key)
+                        WHERE sc.sale_id = o.sale_id OFFSET 0) sc),
+  share AS (      -- each split line: its reps' shares of it, signed ...
     SELECT x.spiff_id, x.member_id, x.line AS lines, x.sgn * x.units AS units, x.sgn * x.worth AS worth,
            x.credit
-    FROM (SELECT d.spiff_id, cs.member_id, cs.amount AS credit, sign(s.amount) AS sgn,
-                 CASE WHEN s.refund_of IS NULL THEN 1 ELSE -1 END AS line,
-                 sales_supervisor.allocate_quota(coalesce(s.quantity, 1), abs(cs.amount), 0.001::numeric) OVER w AS units,
-                 sales_supervisor.allocate_quota(CASE d.per WHEN 'unit' THEN round(coalesce(s.quantity, 1) * d.amount, 2)
+    FROM (SELECT c.spiff_id, c.member_id, c.credit, sign(c.amount) AS sgn,
+                 CASE WHEN c.refund_of IS NULL THEN 1 ELSE -1 END AS line,
+                 sales_supervisor.allocate_quota(coalesce(c.quantity, 1), abs(c.credit), 0.001::numeric) OVER w AS units,
+                 sales_supervisor.allocate_quota(CASE d.per WHEN 'unit' THEN round(coalesce(c.quantity, 1) * d.amount, 2)
                                                             ELSE d.amount END,
-                                                 abs(cs.amount), 0.01::numeric) OVER w AS worth
-          FROM sales_supervisor.credited_sales('-infinity', 'infinity') cs   -- (the SPIFFs of each line found again)
-          JOIN sales_supervisor.sale s ON s.sale_id = cs.sale_id
-          JOIN due d ON d.category_id = s.category_id AND s.sold_on >= d.start_on AND s.sold_on <= d.end_on
-          WHERE cs.sale_id = ANY (ARRAY(SELECT x.sale_id FROM odd x))   -- (probes by key in both branches)
-          WINDOW w AS (PARTITION BY d.spiff_id, cs.sale_id ORDER BY cs.member_id)) x
+                                                 abs(c.credit), 0.01::numeric) OVER w AS worth
+          FROM split c JOIN due d ON d.spiff_id = c.spiff_id
+          WINDOW w AS (PARTITION BY c.spiff_id, c.sale_id ORDER BY c.member_id)) x
     UNION ALL       -- ... the company's lines as booked (a line with one rep: all of it) ...
     SELECT b.spiff_id, b.member_id, b.lines, b.units, b.worth, b.credit FROM booked b
     UNION ALL       -- ... less its split lines as booked (their shares are above)
-    SELECT d.spiff_id, s.member_id, CASE WHEN s.refund_of IS NULL THEN -1 ELSE 1 END,
-           -sign(s.amount) * round(coalesce(s.quantity, 1), 3),
-           -sign(s.amount) * CASE d.per WHEN 'unit' THEN round(coalesce(s.quantity, 1) * d.amount, 2) ELSE d.amount END,
-           -s.amount
-    FROM odd o JOIN due d ON d.spiff_id = o.spiff_id JOIN sales_supervisor.sale s ON s.sale_id = o.sale_id),
+    SELECT o.spiff_id, o.member_id, CASE WHEN o.refund_of IS NULL THEN -1 ELSE 1 END,
+           -sign(o.amount) * round(coalesce(o.quantity, 1), 3),
+           -sign(o.amount) * CASE d.per WHEN 'unit' THEN round(coalesce(o.quantity, 1) * d.amount, 2) ELSE d.amount END,
+           -o.amount
+    FROM odd o JOIN due d ON d.spiff_id = o.spiff_id),
   rep AS (
     SELECT sh.spiff_id, sh.member_id, sum(sh.lines)::bigint AS lines, sum(sh.units) AS units,
            sum(sh.worth) AS worth, sum(sh.credit) AS credit

@@ -783,3 +783,11 @@ CREATE INDEX sale_credit_member_idx ON sale_credit (member_id, sale_id);
 --@ replace function settlement_withheld_entry, settlement_payout_note, settlement_spiff_note
 --@ replace function settlement_member_unpaid_credit, settlement_member_withheld_entries, settlement_member_entries
 --@ replace function settlement_plan_terms, settlement_walk, commission_statement
+-- ---------------------------------------------------------------------------
+-- Issue 15, settling: the settlement's cache of invoice credit is keyed by rep
+-- (PRIMARY KEY (member_id, for_period_id, invoice_id), in its definition
+-- further up: the table is new in this release), one index fewer for each run
+-- to write; the run writes it in that order.  The company's SPIFF probes each
+-- split line once and splits it from sale_credit directly.
+-- ---------------------------------------------------------------------------
+--@ replace function commission_run_credit, spiff_earnings
