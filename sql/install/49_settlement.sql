@@ -255,7 +255,7 @@ REVOKE ALL ON FUNCTION settlement_unpaid_credit(date, timestamptz) FROM PUBLIC;
 
 -- settlement_member_unpaid_credit: settlement_unpaid_credit for one rep (a
 -- statement's preview), from that rep's own rows only: their credit per
--- invoice and run window from the cache (invoice_credit, by the rep's index)
+-- invoice and run window from the cache (invoice_credit, its key led by the rep)
 -- where it holds it, from their lines (booked or split to them) in the
 -- windows it does not and on stale invoices; then the state on p_day of just
 -- those invoices, by key.  Only the periods whose plan withholds unpaid
