@@ -205,7 +205,8 @@ AS $fn$
 BEGIN
   -- EXECUTE: planned for these arguments (the day decides which run windows
   -- the cache holds, and how many invoices are read)
-  RETURN QUERY EXECUTE '  WITH st AS MATERIALIZED (SELECT * FROM sales_supervisor.settlement_invoice_state($1, $2)),
+  RETURN QUERY EXECUTE '  WITH st AS MATERIALIZED (   -- (with the unpaid share, divided once per invoice, not per line of credit)
+    SELECT x.*, x.unpaid / x.total AS share FROM sales_supervisor.settlement_invoice_state($1, $2) x),
   win AS MATERIALIZED (
     SELECT l.period_id, l.credited_from, least(l.credited_through, $1) AS through,
            (l.credited_through <= $1 AND EXISTS (SELECT 1 FROM invoice_credit_window f
@@ -227,18 +228,17 @@ BEGIN
     WHERE cs.sale_id = ANY (ARRAY(SELECT x.sale_id FROM fresh_line x))),
   credited AS MATERIALIZED (   -- (each with the state of its invoice: st is joined once; computed once,
                                -- not again for each plan term of a rep)
-    SELECT ic.member_id, ic.for_period_id AS period_id, ic.credit AS amount, st.invoice_id, st.due_on, st.unpaid,
-           st.total
+    SELECT ic.member_id, ic.for_period_id AS period_id, ic.credit AS amount, st.invoice_id, st.due_on, st.share
     FROM st JOIN invoice_credit ic ON ic.invoice_id = st.invoice_id
     JOIN win w ON w.period_id = ic.for_period_id AND w.cached
     WHERE NOT st.stale
     UNION ALL
-    SELECT f.member_id, f.period_id, f.amount, st.invoice_id, st.due_on, st.unpaid, st.total
+    SELECT f.member_id, f.period_id, f.amount, st.invoice_id, st.due_on, st.share
     FROM fresh f JOIN st ON st.invoice_id = f.invoice_id)
   SELECT c.member_id, c.period_id,
          sum(c.amount * CASE t.earn_on WHEN ''payment_in_full'' THEN 1
-                                       WHEN ''payment_pro_rata'' THEN c.unpaid / c.total
-                                       ELSE CASE WHEN $1 > c.due_on + t.clawback_days THEN c.unpaid / c.total
+                                       WHEN ''payment_pro_rata'' THEN c.share
+                                       ELSE CASE WHEN $1 > c.due_on + t.clawback_days THEN c.share
                                                  ELSE 0 END END),
          -- (sorted once per rep and period: an ordered aggregate would sort all the rows)
          ARRAY(SELECT DISTINCT i FROM unnest(array_agg(c.invoice_id)) i ORDER BY i)
@@ -305,7 +305,7 @@ BEGIN
     JOIN credited_sales('-infinity', p_day) cs ON cs.sale_id = l.sale_id
     WHERE cs.member_id = p_member AND cs.sale_id = ANY (ARRAY(SELECT y.sale_id FROM line y))),
   st AS MATERIALIZED (   -- those of the invoices unpaid on p_day, by key
-    SELECT i.invoice_id, i.due_on, d.total, d.total - d.paid AS unpaid   -- (the rule of settlement_invoice_state)
+    SELECT i.invoice_id, i.due_on, (d.total - d.paid) / d.total AS share   -- (the rule of settlement_invoice_state)
     FROM invoice i
     CROSS JOIN LATERAL (SELECT v_late AND EXISTS (SELECT 1 FROM invoice_payment ip
                                                   WHERE ip.invoice_id = i.invoice_id AND ip.recorded_at > p_as_of)
@@ -324,8 +324,8 @@ BEGIN
       AND d.total > 0 AND d.total - d.paid > 0)
   SELECT p_member, c.period_id,
          sum(c.amount * CASE w.earn_on WHEN 'payment_in_full' THEN 1
-                                       WHEN 'payment_pro_rata' THEN st.unpaid / st.total
-                                       ELSE CASE WHEN p_day > st.due_on + w.clawback_days THEN st.unpaid / st.total
+                                       WHEN 'payment_pro_rata' THEN st.share
+                                       ELSE CASE WHEN p_day > st.due_on + w.clawback_days THEN st.share
                                                  ELSE 0 END END),
          ARRAY(SELECT DISTINCT i FROM unnest(array_agg(c.invoice_id)) i ORDER BY i)
   FROM credit c JOIN st ON st.invoice_id = c.invoice_id JOIN win w ON w.period_id = c.period_id
