@@ -40,12 +40,15 @@
 -- share kept.  PL/pgSQL with a generic plan: planned once per session (a
 -- SQL function with SET search_path is planned at every call, about as long
 -- as it runs); the plan is the same for every rep and period -- index scans
--- keyed by the rep, the SPIFFs' categories and dates read from spiff.
+-- keyed by the rep, the SPIFFs' categories and dates read from spiff.  JIT
+-- off: a generic plan is costed without its arguments, and JIT would compile
+-- it again at every call (commission_statement, 49_settlement.sql).
 CREATE FUNCTION spiff_member_earnings(p_period integer, p_member integer)
 RETURNS TABLE (spiff_id integer, member_id integer, lines bigint, units numeric, amount numeric)
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, sales_supervisor, pg_temp
 SET plan_cache_mode = force_generic_plan
+SET jit = off
 AS $fn$
 BEGIN
   RETURN QUERY

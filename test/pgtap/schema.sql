@@ -2,7 +2,7 @@
 -- row-level security and policies, and function hygiene (search_path).
 BEGIN;
 SET LOCAL search_path = sales_supervisor, public;
-SELECT plan(83);
+SELECT plan(85);
 
 SELECT tables_are('sales_supervisor', ARRAY[
   'team', 'member', 'member_assignment', 'team_leader', 'team_leadership', 'visit_cadence', 'customer', 'customer_contact', 'customer_visit',
@@ -214,6 +214,18 @@ SELECT is((SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_proc p J
              AND p.oid <> 'sales_supervisor.run_job(text)'::regprocedure
              AND NOT coalesce(p.proconfig::text[] @> ARRAY['search_path=pg_catalog, sales_supervisor, pg_temp'], false)),
           NULL, 'every SQL/PL/pgSQL function has a fixed search_path (but run_job), or a body parsed at creation');
+-- a generic plan is costed without its arguments, and JIT compiles again at
+-- every execution: a function kept to generic plans turns JIT off (one rep's
+-- statement cost 470 000 and took 30-40 ms more a call under the default
+-- settings; test/system/jit_small_calls.t watches it happen)
+SELECT is((SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_proc p
+           WHERE p.pronamespace = 'sales_supervisor'::regnamespace
+             AND p.proconfig::text[] @> ARRAY['plan_cache_mode=force_generic_plan']
+             AND NOT p.proconfig::text[] @> ARRAY['jit=off']),
+          NULL, 'every function kept to generic plans runs with JIT off');
+SELECT ok((SELECT count(*) FROM pg_proc p WHERE p.pronamespace = 'sales_supervisor'::regnamespace
+           AND p.proconfig::text[] @> ARRAY['plan_cache_mode=force_generic_plan']) >= 5,
+          'the rule above has functions to check (the statement and its one-rep parts)');
 SELECT is((SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_proc p
            WHERE p.pronamespace = 'sales_supervisor'::regnamespace AND p.prosecdef
              AND has_function_privilege('public', p.oid, 'EXECUTE')),
