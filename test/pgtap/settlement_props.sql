@@ -79,36 +79,32 @@ SELECT ok((SELECT count(*) FROM invoice_payment WHERE reverses_id IS NOT NULL) >
 -- one rep's rows against the company's, for every rep: the rows in one and
 -- not the other (as a bag), and how many rows the company's has
 CREATE TEMP TABLE preview_check (what text, period_id integer, as_of timestamptz, company bigint, mismatched bigint);
+-- the company's rows (query COMPANY) against every rep's (ONE_REP, with $3 the
+-- rep), both with $1 and $2 for arguments
+CREATE FUNCTION pg_temp.compare(what text, company text, one_rep text, p integer, a anyelement, t timestamptz)
+RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+  reps text := 'SELECT r.* FROM sales_supervisor.member m CROSS JOIN LATERAL ('
+               || replace(one_rep, '$3', 'm.member_id') || ') r';
+BEGIN
+  EXECUTE format('INSERT INTO preview_check SELECT %L, %s, $2, (SELECT count(*) FROM (%s) c), count(*)
+                  FROM ((%s EXCEPT ALL %s) UNION ALL (%s EXCEPT ALL %s)) x',
+                 what, p, company, company, reps, reps, company)
+  USING a, t;
+END
+$$;
 CREATE FUNCTION pg_temp.check_preview(p integer) RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
   t timestamptz;
   d date;
 BEGIN
   FOREACH t IN ARRAY ARRAY[now(), now() - interval '1 second'] LOOP
-    INSERT INTO preview_check
-    SELECT 'entries', p, t, (SELECT count(*) FROM sales_supervisor.settlement_entries(p, t)), count(*)
-    FROM ((SELECT * FROM sales_supervisor.settlement_entries(p, t)
-           EXCEPT ALL
-           SELECT e.* FROM sales_supervisor.member m
-           CROSS JOIN LATERAL sales_supervisor.settlement_member_entries(p, t, m.member_id) e)
-          UNION ALL
-          (SELECT e.* FROM sales_supervisor.member m
-           CROSS JOIN LATERAL sales_supervisor.settlement_member_entries(p, t, m.member_id) e
-           EXCEPT ALL
-           SELECT * FROM sales_supervisor.settlement_entries(p, t))) x;
+    PERFORM pg_temp.compare('entries', 'SELECT * FROM sales_supervisor.settlement_entries($1, $2)',
+                            'SELECT * FROM sales_supervisor.settlement_member_entries($1, $2, $3)', p, p, t);
     FOR d IN SELECT x FROM sales_supervisor.fiscal_period f, LATERAL (VALUES (f.start_on + 14), (f.end_on)) v(x)
              WHERE f.period_id = p LOOP
-      INSERT INTO preview_check
-      SELECT 'unpaid', p, t, (SELECT count(*) FROM sales_supervisor.settlement_unpaid_credit(d, t)), count(*)
-      FROM ((SELECT * FROM sales_supervisor.settlement_unpaid_credit(d, t)
-             EXCEPT ALL
-             SELECT u.* FROM sales_supervisor.member m
-             CROSS JOIN LATERAL sales_supervisor.settlement_member_unpaid_credit(d, t, m.member_id) u)
-            UNION ALL
-            (SELECT u.* FROM sales_supervisor.member m
-             CROSS JOIN LATERAL sales_supervisor.settlement_member_unpaid_credit(d, t, m.member_id) u
-             EXCEPT ALL
-             SELECT * FROM sales_supervisor.settlement_unpaid_credit(d, t))) x;
+      PERFORM pg_temp.compare('unpaid', 'SELECT * FROM sales_supervisor.settlement_unpaid_credit($1, $2)',
+                              'SELECT * FROM sales_supervisor.settlement_member_unpaid_credit($1, $2, $3)', p, d, t);
     END LOOP;
   END LOOP;
 END
