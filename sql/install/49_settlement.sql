@@ -38,11 +38,14 @@ REVOKE ALL ON FUNCTION settlement_open_period(integer) FROM PUBLIC;
 -- settlement_plan_terms: the payment terms of each rep's plan for each period
 -- as known at p_as_of (the last version recorded by then); with p_member,
 -- that rep's plans only.  Under no plan a rep's commission is earned on
--- booking, without clawback or draw.  The company's and the rep's versions
+-- booking, without clawback or draw.  The company's and the rep's terms
 -- are two branches of a UNION ALL, each behind a test of p_member, rather
 -- than one filter "p_member IS NULL OR member_id = p_member": a plan kept
 -- for any rep (a preview's) then still reads the rep's rows by index, and
--- never runs the other branch.
+-- never runs the other branch.  Each branch takes the last versions of its
+-- own scan, so the planner counts the plans from the table's statistics (a
+-- count of 200 for the union's output made the walk join the company's terms
+-- to its 1 000 reps row by row).
 CREATE FUNCTION settlement_plan_terms(p_as_of timestamptz, p_member integer DEFAULT NULL)
 RETURNS TABLE (member_id integer, period_id integer, plan_id integer, version integer, earn_on text,
                clawback_days integer, draw_kind text, draw_amount numeric, draw_recovery_limit numeric,
@@ -51,13 +54,17 @@ LANGUAGE sql STABLE
 -- BEGIN ATOMIC (names resolved at creation) instead of SET search_path: the
 -- caller's query inlines it, and one rep's terms are read by index
 BEGIN ATOMIC
-  SELECT DISTINCT ON (v.plan_id) v.member_id, v.period_id, v.plan_id, v.version, v.earn_on, v.clawback_days,
-         v.draw_kind, v.draw_amount, v.draw_recovery_limit, v.pay_negative
-  FROM (SELECT a.* FROM sales_supervisor.commission_plan_version a WHERE p_member IS NULL
-        UNION ALL
-        SELECT b.* FROM sales_supervisor.commission_plan_version b WHERE b.member_id = p_member) v
-  WHERE v.recorded_at <= p_as_of
-  ORDER BY v.plan_id, v.version DESC;
+  (SELECT DISTINCT ON (a.plan_id) a.member_id, a.period_id, a.plan_id, a.version, a.earn_on, a.clawback_days,
+          a.draw_kind, a.draw_amount, a.draw_recovery_limit, a.pay_negative
+   FROM sales_supervisor.commission_plan_version a
+   WHERE p_member IS NULL AND a.recorded_at <= p_as_of
+   ORDER BY a.plan_id, a.version DESC)
+  UNION ALL
+  (SELECT DISTINCT ON (b.plan_id) b.member_id, b.period_id, b.plan_id, b.version, b.earn_on, b.clawback_days,
+          b.draw_kind, b.draw_amount, b.draw_recovery_limit, b.pay_negative
+   FROM sales_supervisor.commission_plan_version b
+   WHERE b.member_id = p_member AND b.recorded_at <= p_as_of
+   ORDER BY b.plan_id, b.version DESC);
 END;
 COMMENT ON FUNCTION settlement_plan_terms(timestamptz, integer) IS
 'Internal: per plan, its last version recorded by p_as_of -- the member, period and payment terms (earn_on, clawback_days, draw, pay_negative) the settlement applies; with p_member, that rep''s plans only.';
