@@ -55,8 +55,8 @@ echo "  generated in $(secs "$t0") s: $(q "SELECT count(*) FROM invoice") invoic
 # December's statements are previewed while they are open (December pays the
 # year's SPIFF: its preview also reads the rep's SPIFF lines of the year).
 # Month by month, a slow spell of this shared machine falls on the runs and
-# the settlements alike (run one after the other, the settlements took 9.8 s
-# in one run and 14.2 or 15.2 s in others with the same code); a checkpoint
+# the settlements alike (run all at once, the settlements took 9.8 s in one
+# run and 15.2 s in another with the same code); a checkpoint
 # first: the load leaves gigabytes of dirty pages.
 REP=$(q "SELECT min(member_id) FROM commission_plan WHERE earn_on = 'payment_pro_rata'")
 JUN=$(q "SELECT period_id FROM fiscal_period WHERE kind = 'month' AND fiscal_year = 2025 AND month = 6")
