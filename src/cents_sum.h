@@ -16,6 +16,7 @@
 #include "fmgr.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
+#include "utils/numeric.h"
 
 #include "numeric_cents.h"
 
@@ -106,18 +107,27 @@ cents_sum_add_cents(FunctionCallInfo fcinfo, CentsSum *w, int64 cents, int dscal
 												 ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
 }
 
-/* A window's sum as coalesce(sum(amount), 0): numeric 0 without a line. */
+/*
+ * A window's sum as coalesce(sum(amount), 0): numeric 0 without a line.
+ * Whole hundredths are built into a numeric directly, with the largest
+ * display scale added (int64_div_fast_to_numeric), not through text: a
+ * grouped aggregate finalises one sum per group, entry_kind_sums ten.
+ */
 static inline Datum
 cents_sum_value(const CentsSum *w)
 {
 	LOCAL_FCINFO(fin, 1);
-	char		text[24];
 
 	if (w->dscale < 0)
-		return DirectFunctionCall1(int4_numeric, Int32GetDatum(0));
+		return NumericGetDatum(int64_to_numeric(0));
 	if (!w->as_numeric)
-		return DirectFunctionCall3(numeric_in, CStringGetDatum(cents_text(w->cents, w->dscale, text)),
-								   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+	{
+		if (w->dscale >= 2)
+			return NumericGetDatum(int64_div_fast_to_numeric(w->cents, 2));
+		if (w->dscale == 1)		/* every amount had at most one decimal */
+			return NumericGetDatum(int64_div_fast_to_numeric(w->cents / 10, 1));
+		return NumericGetDatum(int64_to_numeric(w->cents / 100));
+	}
 	InitFunctionCallInfoData(*fin, NULL, 1, InvalidOid, NULL, NULL);
 	fin->args[0].value = w->numeric;
 	fin->args[0].isnull = false;

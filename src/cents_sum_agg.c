@@ -61,11 +61,10 @@ cents_sum_agg_trans(PG_FUNCTION_ARGS)
 }
 
 /*
- * Final: the sum as numeric with the largest display scale added -- built
- * from the hundredths directly (int64_div_fast_to_numeric), not through
- * text, since a grouped call finalises one sum per group; sum's own final
- * function once the sum went numeric.  Reads the state only (a window
- * aggregate may finalise it again).
+ * Final: the sum as numeric with the largest display scale added
+ * (cents_sum_value: built from the hundredths directly; sum's own final
+ * function once the sum went numeric), NULL without an amount.  Reads the
+ * state only (a window aggregate may finalise it again).
  */
 Datum
 cents_sum_agg_final(PG_FUNCTION_ARGS)
@@ -77,11 +76,5 @@ cents_sum_agg_final(PG_FUNCTION_ARGS)
 	w = (CentsSum *) PG_GETARG_POINTER(0);
 	if (w->dscale < 0)
 		PG_RETURN_NULL();
-	if (w->as_numeric)
-		return cents_sum_value(w);
-	if (w->dscale >= 2)
-		PG_RETURN_NUMERIC(int64_div_fast_to_numeric(w->cents, 2));
-	if (w->dscale == 1)			/* every value had at most one decimal */
-		PG_RETURN_NUMERIC(int64_div_fast_to_numeric(w->cents / 10, 1));
-	PG_RETURN_NUMERIC(int64_to_numeric(w->cents / 100));
+	return cents_sum_value(w);
 }

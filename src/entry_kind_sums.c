@@ -116,14 +116,7 @@ entry_kind_sums_final(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 	s = (EntryKindSums *) PG_GETARG_POINTER(0);
 	for (int i = 0; i < ENTRY_KINDS; i++)
-	{
-		const CentsSum *w = &s->sums[i];
-
-		if (w->dscale >= 0 && !w->as_numeric && w->dscale >= 2)
-			elems[i] = NumericGetDatum(int64_div_fast_to_numeric(w->cents, 2));
-		else
-			elems[i] = cents_sum_value(w);
-	}
+		elems[i] = cents_sum_value(&s->sums[i]);
 	/* (numeric: a varlena, int-aligned) */
 	PG_RETURN_ARRAYTYPE_P(construct_array(elems, ENTRY_KINDS, NUMERICOID, -1, false, TYPALIGN_INT));
 }
