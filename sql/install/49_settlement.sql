@@ -265,7 +265,9 @@ REVOKE ALL ON FUNCTION settlement_unpaid_credit(date, timestamptz) FROM PUBLIC;
 -- invoice and run window from the cache (invoice_credit, its key led by the rep)
 -- where it holds it, from their lines (booked or split to them) in the
 -- windows it does not and on stale invoices; then the state on p_day of just
--- those invoices, by key.  Only the periods whose plan withholds unpaid
+-- those invoices, by key -- settlement_invoice_state's rule restated per
+-- invoice (that function scans every invoice; settlement_props.sql checks
+-- that the two agree, rep by rep).  Only the periods whose plan withholds unpaid
 -- credit are read (a rep earning on booking without clawback reads nothing).
 -- PL/pgSQL with a generic plan, planned once per session: the plan is the
 -- same for every rep and day (index scans keyed by the rep, then by invoice);
@@ -357,7 +359,7 @@ CREATE FUNCTION settlement_withheld_entry(p_commission numeric, p_credit numeric
                                           p_withheld numeric, p_earn_on text, p_for_period integer,
                                           p_invoices bigint[], p_day date)
 RETURNS TABLE (kind text, amount numeric, note text)
-LANGUAGE sql STABLE
+LANGUAGE sql STABLE PARALLEL SAFE
 -- BEGIN ATOMIC, neither STRICT nor SET: so that the caller's query inlines it
 BEGIN ATOMIC
   SELECT CASE WHEN d.due < p_withheld THEN 'released' WHEN p_earn_on = 'booking' THEN 'clawed_back' ELSE 'held' END,
@@ -470,7 +472,7 @@ REVOKE ALL ON FUNCTION settlement_member_withheld_entries(integer, timestamptz, 
 CREATE FUNCTION settlement_payout_note(p_payout_id bigint, p_cause text, p_note text, p_for_period integer,
                                        p_credit_base numeric)
 RETURNS text
-LANGUAGE sql STABLE
+LANGUAGE sql STABLE PARALLEL SAFE
 -- BEGIN ATOMIC, neither STRICT nor SET: so that the caller's query inlines it
 BEGIN ATOMIC
   SELECT format('payout line %s: %s', p_payout_id,
@@ -482,7 +484,7 @@ REVOKE ALL ON FUNCTION settlement_payout_note(bigint, text, text, integer, numer
 
 CREATE FUNCTION settlement_spiff_note(p_name text, p_per text, p_units numeric, p_lines bigint)
 RETURNS text
-LANGUAGE sql STABLE
+LANGUAGE sql STABLE PARALLEL SAFE
 -- BEGIN ATOMIC, neither STRICT nor SET: so that the caller's query inlines it
 BEGIN ATOMIC
   SELECT format('SPIFF %s: %s', p_name, CASE p_per WHEN 'unit' THEN p_units || ' unit(s)'
@@ -643,7 +645,7 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION settlement_walk(integer, jsonb, integer) IS
-'Internal: per rep, the balance walk of p_period: opening (closing of the last settled period of the kind), the period''s entries by kind (posted; for a preview also p_pending, the entries settlement_entries would post now, as a JSON array of objects with member_id, kind and amount), the draw of the rep''s plan for the period (guarantee: topped up to draw_amount, never recovered; recoverable: advanced up to draw_amount, owed back), the recovery of outstanding recoverable draws from what exceeds the draw kept (at most draw_recovery_limit), the amount paid (the balance when positive, or under pay_negative) and the closing balance carried forward. With p_member, that rep''s only (a statement''s preview).';
+'Internal: per rep, the balance walk of p_period: opening (closing of the last settled period of the kind), the period''s entries by kind (posted; for a preview also p_pending, the entries settlement_entries -- for one rep settlement_member_entries -- would post now, as a JSON array of objects with member_id, kind and amount), the draw of the rep''s plan for the period (guarantee: topped up to draw_amount, never recovered; recoverable: advanced up to draw_amount, owed back), the recovery of outstanding recoverable draws from what exceeds the draw kept (at most draw_recovery_limit), the amount paid (the balance when positive, or under pay_negative) and the closing balance carried forward. With p_member, that rep''s only (a statement''s preview).';
 REVOKE ALL ON FUNCTION settlement_walk(integer, jsonb, integer) FROM PUBLIC;
 
 -- settlement_check: p_period can be settled now -- it exists, its commission
